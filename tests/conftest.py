@@ -1,0 +1,168 @@
+"""Fixtures: an app per test on SQLite and (when TRACKER_TEST_DATABASE_URL is set) on PostgreSQL.
+
+Each backend gets a migrated database with the bundled catalog and paths built once per run;
+every test then starts from a fresh copy of it (a file copy for SQLite, CREATE DATABASE ...
+TEMPLATE for PostgreSQL), so tests never see each other's writes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tracker import create_app, db
+from tracker.config import resource_dir
+from tracker.services.content import load_content
+
+SEEDS = Path(__file__).parent / "seeds"
+PATHS_DIR = resource_dir("paths")
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+PG_SKIP_REASON = ("PostgreSQL runs need TRACKER_TEST_DATABASE_URL, "
+                  "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SECRET = "test-secret-key-" + "x" * 32
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql: runs against the PostgreSQL in TRACKER_TEST_DATABASE_URL")
+
+
+def seed_file(prefix: str) -> Path:
+    """The copy of a seed listing kept under tests/seeds, by its number ('000'...'004')."""
+    return next(SEEDS.glob(f"{prefix}_*.txt"))
+
+
+def seed_text(prefix: str) -> str:
+    return seed_file(prefix).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- PostgreSQL databases
+
+class PostgresDatabases:
+    """Creates and drops scratch databases beside the one TRACKER_TEST_DATABASE_URL names."""
+
+    def __init__(self, url: str):
+        self.base = make_url(url)
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        self.prefix = f"tracker_test_{os.getpid()}"
+        self.created: list[str] = []
+
+    def url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, suffix: str, template: str | None = None) -> str:
+        name = f"{self.prefix}_{suffix}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        self.created.append(name)
+        return name
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in reversed(self.created):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    databases = PostgresDatabases(PG_URL)
+    yield databases
+    databases.drop_all()
+
+
+def _build_template(url: str) -> None:
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": "/tmp", "TESTING": True})
+    with app.app_context():
+        db.upgrade(db.get_engine())
+        load_content(session=db.get_session(), paths_dir=PATHS_DIR)
+    app.extensions["tracker.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def template_databases(tmp_path_factory, request):
+    """Per backend, a migrated and loaded database built once."""
+    built: dict[str, str] = {}
+
+    def get(backend: str) -> str:
+        if backend not in built:
+            if backend == "sqlite":
+                path = tmp_path_factory.mktemp("template") / "template.db"
+                _build_template(f"sqlite:///{path}")
+                built[backend] = str(path)
+            else:
+                postgres = request.getfixturevalue("postgres")
+                name = postgres.create("template")
+                _build_template(postgres.url(name))
+                built[backend] = name
+        return built[backend]
+
+    return get
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, template_databases, tmp_path, request) -> str:
+    """A fresh copy of the loaded database."""
+    template = template_databases(backend)
+    if backend == "sqlite":
+        target = tmp_path / "tracker.db"
+        shutil.copy(template, target)
+        return f"sqlite:///{target}"
+    postgres = request.getfixturevalue("postgres")
+    return postgres.url(postgres.create(f"case_{uuid.uuid4().hex[:8]}", template=template))
+
+
+@pytest.fixture
+def empty_database_url(backend, tmp_path, request) -> str:
+    """A database with no tables at all."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    postgres = request.getfixturevalue("postgres")
+    return postgres.url(postgres.create(f"empty_{uuid.uuid4().hex[:8]}"))
+
+
+# ---------------------------------------------------------------- app and clients
+
+def make_app(database_url: str, tmp_path: Path, **overrides):
+    config = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "DATA_DIR": tmp_path / "data",
+              "TESTING": True} | overrides
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    yield app
+    app.extensions["tracker.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A database session inside an app context, for arranging and checking data."""
+    with app.app_context():
+        yield db.get_session()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,25 @@
+"""Learning-path tracker: curated paths through a catalog of backend-engineering articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from tracker.config import load_settings, resource_dir
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from TRACKER_* settings; `config` overrides them (tests)."""
+    app = Flask(__name__, template_folder=str(resource_dir("templates")))
+    app.config.from_mapping(load_settings(config))
+
+    from tracker import db, extensions
+    from tracker.api import init_app as init_api
+    from tracker.web import init_app as init_web
+
+    db.init_app(app)
+    extensions.init_app(app)
+    init_web(app)
+    init_api(app)
+    return app

@@ -1,0 +1,191 @@
+"""The `tracker` command: a Flask CLI group with the app's own commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command, with_appcontext
+
+from tracker import create_app, db
+from tracker.config import ConfigError
+from tracker.models import Role
+from tracker.services import accounts, catalog, content, listings, paths
+
+
+class ConfigProblem(NoAppException):
+    """A configuration error, shown as one line without a usage banner."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def _create_app():
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
+             help="Learning-path tracker: run the app and manage its data.")
+def cli() -> None:
+    pass
+
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+def _prepared_session():
+    """Apply pending migrations, then hand out the command's session."""
+    db.upgrade(db.get_engine())
+    return db.get_session()
+
+
+# ---------------------------------------------------------------- run
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@with_appcontext
+def run_command(host: str, port: int, threads: int) -> None:
+    """Apply migrations, load the catalog and paths, and serve the app."""
+    import waitress
+
+    session = _prepared_session()
+    try:
+        report = content.load_content(session=session, paths_dir=current_app.config["PATHS_DIR"])
+    except (catalog.CatalogError, paths.PathDefinitionError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
+    click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
+    click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
+    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads,
+                   ident="tracker", _quiet=True)
+
+
+# ---------------------------------------------------------------- db
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    db.upgrade(db.get_engine(), revision)
+    click.echo(f"Database at revision {db.current_revision(db.get_engine())}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' removes every table)."""
+    db.downgrade(db.get_engine(), revision)
+    click.echo(f"Database at revision {db.current_revision(db.get_engine()) or 'base'}.")
+
+
+# ---------------------------------------------------------------- catalog
+
+@cli.group("catalog")
+def catalog_group() -> None:
+    """The article catalog."""
+
+
+@catalog_group.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source-name", help="Name the source (only with one FILE); the layout's default otherwise.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Catalog data file to regenerate [default: catalog.yaml in the paths folder].")
+@click.option("--load/--no-load", default=True, show_default=True, help="Also update the database.")
+@with_appcontext
+def catalog_import(files: tuple[Path, ...], source_name: str | None, output: Path | None, load: bool) -> None:
+    """Parse listing FILES into the catalog data file (and the database)."""
+    if source_name and len(files) > 1:
+        raise click.UsageError("--source-name applies to a single FILE")
+    output = output or current_app.config["PATHS_DIR"] / catalog.CATALOG_FILENAME
+    try:
+        document = catalog.read_catalog_file(output)
+        for file in files:
+            try:
+                text = file.read_text(encoding="utf-8")
+                listing = listings.parse_listing(text, provenance=file.name, source_name=source_name)
+            except (UnicodeDecodeError, listings.ListingError) as exc:
+                raise click.ClickException(f"{file}: {exc}") from None
+            document = catalog.merge_listing(document, listing)
+            click.echo(f"{file.name}: {len(listing.articles)} articles from {listing.source_name}")
+    except catalog.CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    catalog.write_catalog_file(output, document)
+    click.echo(f"Wrote {len(document.articles)} articles, {len(document.topics)} topics to {output}")
+    if load:
+        session = _prepared_session()
+        report = catalog.load_catalog(session=session, document=document, update_existing=True)
+        session.commit()
+        click.echo(f"Database: {report.created} added, {report.updated} updated, {report.unchanged} unchanged.")
+
+
+# ---------------------------------------------------------------- paths
+
+@cli.group("paths")
+def paths_group() -> None:
+    """Learning path definitions."""
+
+
+@paths_group.command("load")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def paths_load(directory: Path | None) -> None:
+    """Load the catalog and every path definition from DIRECTORY (default: the paths folder)."""
+    directory = directory or current_app.config["PATHS_DIR"]
+    try:
+        report = content.load_content(session=_prepared_session(), paths_dir=directory, update_existing=True)
+    except (catalog.CatalogError, paths.PathDefinitionError) as exc:
+        raise click.ClickException(f"{exc} (nothing was loaded)") from None
+    click.echo(f"Paths: {report.paths.created} added, {report.paths.updated} updated, "
+               f"{report.paths.unchanged} unchanged.")
+
+
+@paths_group.command("export")
+@click.option("--out", "directory", default="paths", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to write <slug>.yaml files into.")
+@with_appcontext
+def paths_export(directory: Path) -> None:
+    """Write every path as YAML, in the format `paths load` reads."""
+    written = paths.export_paths(session=_prepared_session(), directory=directory)
+    for file in written:
+        click.echo(f"Wrote {file}")
+
+
+# ---------------------------------------------------------------- users
+
+@cli.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.learner.value, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(username: str, role: str, password_stdin: bool) -> None:
+    """Create an account; the password is asked for (never given as an argument)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(session=_prepared_session(), username=username, password=password,
+                                    role=Role(role))
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.role} '{user.username}'.")

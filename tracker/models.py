@@ -1,0 +1,127 @@
+"""Database tables. Times are timezone-aware and stored as UTC."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Source(SQLModel, table=True):
+    """A site whose listing page the catalog was imported from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    name: str = Field(max_length=120)
+    provenance: str = Field(default="", max_length=200, description="the listing file it was imported from")
+
+
+class Topic(SQLModel, table=True):
+    """A normalised topic: 'distributed-systems' and 'Distributed Systems' are one row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    name: str = Field(max_length=80)
+
+
+class Article(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True, index=True)
+    title: str = Field(max_length=300)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary_truncated: bool = False
+    source_id: int = Field(foreign_key="source.id", index=True)
+    series: str | None = Field(default=None, max_length=80)
+    series_number: int | None = None
+    reading_minutes: int | None = None
+    published_on: date | None = None
+    url: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleTopic(SQLModel, table=True):
+    """Topics of an article, in the order the listing gave them."""
+
+    __tablename__ = "article_topic"
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topic.id", primary_key=True, index=True, ondelete="CASCADE")
+    position: int = 0
+
+
+class LearningPath(SQLModel, table=True):
+    __tablename__ = "learning_path"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    weeks_min: int
+    weeks_max: int | None = None
+    position: int = 0
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PathSection(SQLModel, table=True):
+    __tablename__ = "path_section"
+    __table_args__ = (UniqueConstraint("path_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
+    position: int
+    title: str = Field(max_length=200)
+
+
+class PathItem(SQLModel, table=True):
+    __tablename__ = "path_item"
+    __table_args__ = (UniqueConstraint("section_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    section_id: int = Field(foreign_key="path_section.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True)
+    position: int
+    optional: bool = False
+
+
+class Role(StrEnum):
+    """What a user may do; each role can do everything the one before it can."""
+
+    learner = "learner"
+    mentor = "mentor"
+    admin = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=32, unique=True, index=True, description="stored lower-case")
+    display_name: str = Field(default="", max_length=80)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(default=Role.learner, sa_column=Column(String(16), nullable=False, default="learner"))
+    is_active: bool = True
+    must_change_password: bool = False
+    # Rotated when the password changes or the account is deactivated, ending every other session.
+    session_token: str = Field(default_factory=lambda: secrets.token_urlsafe(16), max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def has_role(self, role: Role) -> bool:
+        return Role(self.role).rank >= role.rank

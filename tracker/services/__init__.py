@@ -1,0 +1,1 @@
+"""The domain: plain functions, keyword-only, session first, no Flask."""

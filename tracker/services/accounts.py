@@ -1,0 +1,95 @@
+"""Accounts: usernames, the password policy, hashing (Argon2id) and sign-in checks."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from zxcvbn import zxcvbn
+
+from tracker.models import Role, User
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,30}[a-z0-9]$")
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both answers take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class AccountError(ValueError):
+    """A request about an account was refused; the message is fit to show the user."""
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive: stored and compared lower-case."""
+    candidate = username.strip().lower()
+    if not USERNAME_RE.match(candidate):
+        raise AccountError("Usernames are 3–32 characters: letters, digits, '.', '_' or '-', "
+                           "starting and ending with a letter or digit.")
+    return candidate
+
+
+def check_password(password: str, *, username: str = "") -> None:
+    """Refuse short, over-long and easily guessed passwords. The password is used exactly as typed."""
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"Passwords need at least {PASSWORD_MIN} characters.")
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"Passwords can be at most {PASSWORD_MAX} characters.")
+    # zxcvbn judges the first 72 characters; a longer password is at least that strong.
+    verdict = zxcvbn(password[:72], user_inputs=[username] if username else [])
+    if verdict["score"] < 2:
+        warning = verdict["feedback"]["warning"] or "This password is too easy to guess."
+        raise AccountError(f"{warning.rstrip('.')}. Choose a longer or less common password.")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(*, session: Session, username: str, password: str, role: Role = Role.learner,
+                display_name: str = "") -> User:
+    """Create an account after checking the username and the password policy. Commits."""
+    username = normalise_username(username)
+    check_password(password, username=username)
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise AccountError(f"The username '{username}' is taken.")
+    user = User(username=username, password_hash=hash_password(password), role=Role(role),
+                display_name=display_name.strip()[:80])
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise AccountError(f"The username '{username}' is taken.") from None
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Upgrades outdated hashes on the way."""
+    user = session.exec(select(User).where(User.username == username.strip().lower())).one_or_none()
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if not _verify(user.password_hash, password) or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.commit()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_count(*, session: Session) -> int:
+    return session.exec(select(func.count(User.id))).one()
