@@ -8,6 +8,7 @@ TEMPLATE for PostgreSQL), so tests never see each other's writes.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -16,8 +17,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from flask.testing import FlaskClient
+
 from tracker import create_app, db
 from tracker.config import resource_dir
+from tracker.models import Role
+from tracker.services import accounts
 from tracker.services.content import load_content
 
 SEEDS = Path(__file__).parent / "seeds"
@@ -81,11 +86,19 @@ def postgres():
     databases.drop_all()
 
 
-def _build_template(url: str) -> None:
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": "/tmp", "TESTING": True})
+# Accounts present in every test database: username -> role. All share PASSWORD.
+PASSWORD = "correct horse battery staple"
+USERS = {"lena": Role.learner, "leo": Role.learner, "mona": Role.mentor, "ada": Role.admin}
+
+
+def _build_template(url: str, data_dir: Path) -> None:
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": data_dir, "TESTING": True})
     with app.app_context():
         db.upgrade(db.get_engine())
-        load_content(session=db.get_session(), paths_dir=PATHS_DIR)
+        session = db.get_session()
+        load_content(session=session, paths_dir=PATHS_DIR)
+        for username, role in USERS.items():
+            accounts.create_user(session=session, username=username, password=PASSWORD, role=role)
     app.extensions["tracker.engine"].dispose()
 
 
@@ -97,13 +110,14 @@ def template_databases(tmp_path_factory, request):
     def get(backend: str) -> str:
         if backend not in built:
             if backend == "sqlite":
-                path = tmp_path_factory.mktemp("template") / "template.db"
-                _build_template(f"sqlite:///{path}")
+                folder = tmp_path_factory.mktemp("template")
+                path = folder / "template.db"
+                _build_template(f"sqlite:///{path}", folder)
                 built[backend] = str(path)
             else:
                 postgres = request.getfixturevalue("postgres")
                 name = postgres.create("template")
-                _build_template(postgres.url(name))
+                _build_template(postgres.url(name), tmp_path_factory.mktemp("pg-template"))
                 built[backend] = name
         return built[backend]
 
@@ -151,9 +165,51 @@ def app(database_url, tmp_path):
     app.extensions["tracker.engine"].dispose()
 
 
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends the CSRF header a page would, unless told `csrf=False`."""
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        if csrf and method in {"POST", "PUT", "PATCH", "DELETE"}:
+            headers = dict(kwargs.pop("headers", None) or {})
+            if "X-CSRFToken" not in headers and "Authorization" not in headers:
+                headers["X-CSRFToken"] = self.csrf_token()
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        page = super().open("/signin", method="GET").get_data(as_text=True)
+        return CSRF_RE.search(page).group(1)
+
+    def sign_in(self, username: str, password: str = PASSWORD, remember: bool = False):
+        data = {"username": username, "password": password}
+        if remember:
+            data["remember"] = "y"
+        response = self.post("/signin", data=data)
+        assert response.status_code == 302, f"sign-in as {username} failed"
+        return self
+
+    def sign_out(self):
+        return self.post("/signout")
+
+
 @pytest.fixture
-def client(app):
+def client(app) -> CSRFClient:
+    app.test_client_class = CSRFClient
     return app.test_client()
+
+
+@pytest.fixture
+def make_client(app):
+    """Another browser: `make_client('lena')` is a client signed in as lena."""
+    def make(username: str | None = None) -> CSRFClient:
+        app.test_client_class = CSRFClient
+        fresh = app.test_client()
+        return fresh.sign_in(username) if username else fresh
+    return make
 
 
 @pytest.fixture

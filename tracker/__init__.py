@@ -13,6 +13,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from TRACKER_* settings; `config` overrides them (tests)."""
     app = Flask(__name__, template_folder=str(resource_dir("templates")))
     app.config.from_mapping(load_settings(config))
+    app.json.sort_keys = False
 
     from tracker import db, extensions
     from tracker.api import init_app as init_api

@@ -49,8 +49,12 @@ class Settings(BaseSettings):
             raise ValueError("not a database URL (expected sqlite:///FILE or postgresql+psycopg://...)") from exc
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError(f"unsupported database '{url.get_backend_name()}' (use sqlite or postgresql)")
-        if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
-            raise ValueError("PostgreSQL URLs must use the psycopg 3 driver: postgresql+psycopg://...")
+        if url.get_backend_name() == "postgresql":
+            if url.drivername in {"postgresql", "postgres"}:
+                url = url.set(drivername="postgresql+psycopg")
+            elif url.get_driver_name() != "psycopg":
+                raise ValueError("PostgreSQL URLs must use the psycopg 3 driver: postgresql+psycopg://...")
+            return url.render_as_string(hide_password=False)
         return value
 
 

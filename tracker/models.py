@@ -125,3 +125,63 @@ class User(SQLModel, table=True):
 
     def has_role(self, role: Role) -> bool:
         return Role(self.role).rank >= role.rank
+
+
+class ProgressState(StrEnum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    done = "done"
+    skipped = "skipped"
+
+    @property
+    def label(self) -> str:
+        return {"not_started": "Not started", "in_progress": "Reading", "done": "Done", "skipped": "Skipped"}[self]
+
+
+class PathFollow(SQLModel, table=True):
+    """A learner following a path."""
+
+    __tablename__ = "path_follow"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    path_id: int = Field(foreign_key="learning_path.id", primary_key=True, index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Progress(SQLModel, table=True):
+    """A learner's state on one article; shared by every path the article is in."""
+
+    __table_args__ = (UniqueConstraint("user_id", "article_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    state: str = Field(max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProgressEvent(SQLModel, table=True):
+    """Every change of state, appended in order: history, activity and streaks read it."""
+
+    __tablename__ = "progress_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    state: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token; only a hash of it is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    hint: str = Field(max_length=16, description="the first characters, to tell tokens apart")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None

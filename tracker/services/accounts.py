@@ -93,3 +93,26 @@ def _verify(password_hash: str, password: str) -> bool:
 
 def user_count(*, session: Session) -> int:
     return session.exec(select(func.count(User.id))).one()
+
+
+def change_password(*, session: Session, user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one; ends the user's other sessions. Commits."""
+    if not _verify(user.password_hash, current):
+        raise AccountError("The current password is not right.")
+    check_password(new, username=user.username)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.session_token = secrets.token_urlsafe(16)
+    session.commit()
+
+
+def set_password(*, session: Session, user: User, password: str) -> None:
+    """Set a password without asking for the old one (demo accounts, administrators). Commits."""
+    check_password(password, username=user.username)
+    user.password_hash = hash_password(password)
+    user.session_token = secrets.token_urlsafe(16)
+    session.commit()
+
+
+def get_user(*, session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username.strip().lower())).one_or_none()

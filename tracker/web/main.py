@@ -1,34 +1,84 @@
-"""Public pages: the home page, the paths, a path page and the catalog."""
+"""Pages: dashboard, paths, a path page, the catalog, and marking progress."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from tracker.db import get_session
-from tracker.services import catalog, paths
+from tracker.services import activity, catalog, paths, progress
+from tracker.services.catalog import get_article
+from tracker.web.access import current_account
+from tracker.web.auth import safe_next
 
 bp = Blueprint("main", __name__)
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 @bp.get("/")
 def index():
     session = get_session()
-    return render_template("main/index.html", paths=paths.list_paths(session=session),
-                           sources=catalog.list_sources(session=session))
+    user = current_account()
+    if user is None:
+        return render_template("main/index.html", paths=paths.list_paths(session=session),
+                               sources=catalog.list_sources(session=session))
+    today = datetime.now(UTC).date()
+    return render_template(
+        "main/dashboard.html",
+        my_paths=progress.my_paths(session=session, user=user),
+        recent=activity.recent_activity(session=session, user=user),
+        heatmap=activity.activity_heatmap(session=session, user=user, today=today),
+    )
 
 
 @bp.get("/paths/")
 def path_list():
-    return render_template("paths/list.html", paths=paths.list_paths(session=get_session()))
+    session = get_session()
+    summaries = paths.list_paths(session=session)
+    user = current_account()
+    return render_template(
+        "paths/list.html", paths=summaries,
+        tallies=progress.path_tallies(session=session, user=user, paths=[s.path for s in summaries]),
+        followed=progress.followed_path_ids(session=session, user=user),
+    )
+
+
+def _path_or_404(slug: str) -> progress.PathProgress:
+    view = progress.path_progress(session=get_session(), user=current_account(), slug=slug)
+    if view is None:
+        abort(404, description=f"There is no path called '{slug}'.")
+    return view
 
 
 @bp.get("/paths/<slug>")
 def path_page(slug: str):
-    detail = paths.get_path(session=get_session(), slug=slug)
-    if detail is None:
-        abort(404, description=f"There is no path called '{slug}'.")
-    return render_template("paths/detail.html", detail=detail)
+    view = _path_or_404(slug)
+    following = view.path.id in progress.followed_path_ids(session=get_session(), user=current_account())
+    return render_template("paths/detail.html", view=view, following=following)
+
+
+@bp.post("/paths/<slug>/follow")
+@login_required
+def follow(slug: str):
+    view = _path_or_404(slug)
+    progress.follow_path(session=get_session(), user=current_account(), path=view.path)
+    flash(f"You follow “{view.path.title}”. It is on your dashboard.", "success")
+    return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
+
+
+@bp.post("/paths/<slug>/unfollow")
+@login_required
+def unfollow(slug: str):
+    view = _path_or_404(slug)
+    progress.unfollow_path(session=get_session(), user=current_account(), path=view.path)
+    flash(f"You no longer follow “{view.path.title}”. Your progress on its articles is kept.", "info")
+    return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
 
 
 @bp.get("/catalog")
@@ -39,10 +89,50 @@ def catalog_page():
         page = catalog.search_articles(session=session, query=filters)
     except catalog.QueryError as exc:
         abort(400, description=f"Cannot search the catalog: {exc}.")
-    context = {"page": page, "filters": filters, "topics": catalog.list_topics(session=session),
-               "sources": catalog.list_sources(session=session)}
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "catalog-results":
-        response = render_block("catalog/index.html", "results", **context)
+    states = progress.states_for(session=session, user=current_account(),
+                                 article_ids=[card.article.id for card in page.items])
+    context = {"page": page, "filters": filters, "states": states,
+               "topics": catalog.list_topics(session=session), "sources": catalog.list_sources(session=session)}
+    if is_htmx() and request.headers.get("HX-Target") == "catalog-results":
+        body = render_block("catalog/index.html", "results", **context)
     else:
-        response = render_template("catalog/index.html", **context)
-    return response, 200, {"Vary": "HX-Request"}
+        body = render_template("catalog/index.html", **context)
+    return body, 200, {"Vary": "HX-Request"}
+
+
+@bp.post("/articles/<slug>/progress")
+@login_required
+def mark(slug: str):
+    """Set the state of an article. HTMX gets the row and the bars to swap; a plain form gets a redirect."""
+    session = get_session()
+    user = current_account()
+    article = get_article(session=session, slug=slug)
+    if article is None:
+        abort(404, description=f"There is no article called '{slug}'.")
+    try:
+        state = progress.parse_state(request.form.get("state"))
+    except progress.ProgressError as exc:
+        abort(400, description=f"Cannot mark the article: {exc}.")
+    path_slug = request.form.get("path") or None
+    before = progress.path_progress(session=session, user=user, slug=path_slug) if path_slug else None
+    progress.mark_article(session=session, user=user, article=article, state=state)
+
+    if not is_htmx():
+        anchor = f"#article-{article.slug}"
+        default = url_for("main.path_page", slug=path_slug) if before else url_for("main.catalog_page")
+        return redirect(safe_next(default) + anchor, code=303)
+
+    card = catalog.article_cards(session=session, articles=[article])[0]
+    after = progress.path_progress(session=session, user=user, slug=path_slug) if before else None
+    moved = []
+    if after is not None:
+        old_next, new_next = before.overall.next_entry, after.overall.next_entry
+        moved = [entry for entry in (old_next, new_next)
+                 if entry is not None and entry.card.article.id != article.id]
+    return render_template("partials/_progress_update.html", card=card, state=state, view=after,
+                           moved=moved), 200, {"Vary": "HX-Request"}
+
+
+@bp.app_context_processor
+def inject_user():
+    return {"account": current_account() if current_user else None}

@@ -1,0 +1,49 @@
+"""Settings come from TRACKER_* variables; mistakes stop the start with a one-line message."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tracker.config import ConfigError, load_settings
+
+
+def test_defaults_put_sqlite_and_a_generated_secret_in_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("TRACKER_SECRET_KEY", raising=False)
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    config = load_settings()
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'data' / 'tracker.db'}"
+    key_file = tmp_path / "data" / "secret_key"
+    assert key_file.read_text().strip() == config["SECRET_KEY"]
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert load_settings()["SECRET_KEY"] == config["SECRET_KEY"]  # kept across restarts
+
+
+@pytest.mark.parametrize(("variable", "value", "fragment"), [
+    ("TRACKER_DATABASE_URL", "mysql://x@localhost/db", "unsupported database"),
+    ("TRACKER_DATABASE_URL", "postgresql+psycopg2://x@localhost/db", "psycopg 3"),
+    ("TRACKER_DATABASE_URL", "not a url", "not a database URL"),
+    ("TRACKER_OPEN_SIGNUP", "maybe", "bool"),
+    ("TRACKER_SECRET_KEY", "short", "at least 16"),
+])
+def test_invalid_settings_name_the_variable(tmp_path, monkeypatch, variable, value, fragment):
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    message = str(error.value)
+    assert message.startswith(f"{variable} is invalid")
+    assert fragment in message
+    assert "\n" not in message
+
+
+def test_the_command_line_reports_bad_configuration_in_one_line(tmp_path):
+    env = {"TRACKER_DATA_DIR": str(tmp_path), "TRACKER_DATABASE_URL": "mysql://nobody@localhost/x",
+           "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "tracker", "db", "upgrade"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Error: TRACKER_DATABASE_URL is invalid: unsupported database 'mysql' (use sqlite or postgresql)"]
+    assert "Traceback" not in result.stderr + result.stdout

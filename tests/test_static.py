@@ -1,0 +1,24 @@
+"""Vendored front-end files are the pinned releases, served locally."""
+
+import hashlib
+import json
+
+from tracker.config import PACKAGE_DIR
+
+VENDOR = PACKAGE_DIR / "static" / "vendor"
+
+
+def test_vendored_files_match_their_pinned_sha256():
+    manifest = json.loads((VENDOR / "vendor.json").read_text())
+    assert manifest["htmx.org"]["version"] == "2.0.11"
+    for entry in manifest.values():
+        digest = hashlib.sha256((VENDOR / entry["file"]).read_bytes()).hexdigest()
+        assert digest == entry["sha256"], entry["file"]
+        assert (VENDOR / entry["license"]).read_text().strip()
+
+
+def test_pages_load_htmx_from_our_own_static_folder_only(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '/static/vendor/htmx-2.0.11.min.js' in page
+    assert "https://" not in page.split("<body")[0]
+    assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200

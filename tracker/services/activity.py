@@ -1,0 +1,93 @@
+"""Activity read from the progress event log: recent changes, the heatmap and the streak."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from tracker.models import Article, ProgressEvent, ProgressState, User
+
+HEATMAP_WEEKS = 26
+
+
+@dataclass
+class RecentEvent:
+    article: Article
+    state: ProgressState
+    at: datetime
+
+
+def recent_activity(*, session: Session, user: User, limit: int = 8) -> list[RecentEvent]:
+    rows = session.exec(
+        select(ProgressEvent, Article).join(Article, Article.id == ProgressEvent.article_id)
+        .where(ProgressEvent.user_id == user.id)
+        .order_by(ProgressEvent.created_at.desc(), ProgressEvent.id.desc()).limit(limit)
+    )
+    return [RecentEvent(article=a, state=ProgressState(e.state), at=e.created_at) for e, a in rows]
+
+
+@dataclass
+class HeatmapDay:
+    day: date
+    count: int
+    level: int  # 0..4
+
+
+@dataclass
+class Heatmap:
+    weeks: list[list[HeatmapDay | None]]  # columns of Monday..Sunday; None past today
+    total: int
+    active_days: int
+    streak: int
+
+
+def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
+    """Progress changes per UTC day (resetting to 'not started' is not activity)."""
+    start = datetime.combine(since, datetime.min.time())
+    rows = session.exec(
+        select(ProgressEvent.created_at).where(
+            ProgressEvent.user_id == user.id, ProgressEvent.created_at >= start,
+            ProgressEvent.state != ProgressState.not_started.value)
+    )
+    return Counter(at.date() for at in rows)
+
+
+def activity_heatmap(*, session: Session, user: User, today: date) -> Heatmap:
+    """The last 26 weeks, Monday-first columns ending with the current week, and the current streak."""
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
+    counts = daily_counts(session=session, user=user, since=first)
+    peak = max(counts.values(), default=0)
+    weeks: list[list[HeatmapDay | None]] = []
+    for week in range(HEATMAP_WEEKS):
+        column: list[HeatmapDay | None] = []
+        for weekday in range(7):
+            day = first + timedelta(weeks=week, days=weekday)
+            count = counts.get(day, 0)
+            column.append(None if day > today else HeatmapDay(day=day, count=count, level=_level(count, peak)))
+        weeks.append(column)
+    return Heatmap(weeks=weeks, total=sum(counts.values()), active_days=len(counts),
+                   streak=current_streak(counts, today))
+
+
+def _level(count: int, peak: int) -> int:
+    if count == 0 or peak == 0:
+        return 0
+    return min(4, 1 + (3 * (count - 1)) // max(1, peak - 1)) if peak > 1 else 1
+
+
+def current_streak(counts: Counter[date] | dict[date, int], today: date) -> int:
+    """Consecutive active days ending today, or yesterday if today has no activity yet."""
+    day = today if counts.get(today) else today - timedelta(days=1)
+    streak = 0
+    while counts.get(day):
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def last_activity_at(*, session: Session, user: User) -> datetime | None:
+    return session.exec(select(func.max(ProgressEvent.created_at)).where(ProgressEvent.user_id == user.id)).one()

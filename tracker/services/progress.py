@@ -1,0 +1,249 @@
+"""Progress: marking articles, following paths, and the one way every progress number is computed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from tracker.models import (
+    Article,
+    LearningPath,
+    PathFollow,
+    PathItem,
+    PathSection,
+    Progress,
+    ProgressEvent,
+    ProgressState,
+    User,
+    utcnow,
+)
+from tracker.services.catalog import DEFAULT_READING_MINUTES
+from tracker.services.paths import PathDetail, PathEntry, SectionView, get_path
+
+
+class ProgressError(ValueError):
+    """A progress request was refused; the message is fit to show."""
+
+
+def parse_state(value: object) -> ProgressState:
+    """The state named by `value`, or a ProgressError listing the accepted ones."""
+    try:
+        return ProgressState(value)
+    except ValueError:
+        accepted = ", ".join(s.value for s in ProgressState)
+        raise ProgressError(f"unknown state {value!r}; use one of: {accepted}") from None
+
+
+# ---------------------------------------------------------------- marking
+
+def mark_article(*, session: Session, user: User, article: Article, state: ProgressState) -> Progress:
+    """Set the user's state on an article (an upsert) and log the change. Commits.
+
+    Repeating the same state (a double click, a retried request) changes nothing and logs nothing,
+    even when the requests race: the upsert only updates, and only returns, a row whose state differs.
+    """
+    now = utcnow()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Progress).values(user_id=user.id, article_id=article.id, state=state.value, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id", "article_id"],
+        set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at},
+        where=Progress.state != statement.excluded.state,
+    ).returning(Progress.id)
+    changed = session.exec(statement).first() is not None
+    if changed:
+        session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state.value, created_at=now))
+    session.commit()
+    return session.exec(select(Progress).where(Progress.user_id == user.id,
+                                               Progress.article_id == article.id)).one()
+
+
+def states_for(*, session: Session, user: User | None, article_ids: Iterable[int] | None = None) -> dict[int, ProgressState]:
+    """The user's state per article id (articles never touched are absent)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    query = select(Progress.article_id, Progress.state).where(Progress.user_id == user.id)
+    if article_ids is not None:
+        query = query.where(Progress.article_id.in_(list(article_ids)))
+    return {article_id: ProgressState(state) for article_id, state in session.exec(query)}
+
+
+def list_progress(*, session: Session, user: User) -> list[tuple[Progress, str]]:
+    """Every progress record of the user with its article slug, most recent first."""
+    return list(session.exec(
+        select(Progress, Article.slug).join(Article, Article.id == Progress.article_id)
+        .where(Progress.user_id == user.id, Progress.state != ProgressState.not_started.value)
+        .order_by(Progress.updated_at.desc(), Progress.id.desc())
+    ))
+
+
+# ---------------------------------------------------------------- the numbers
+
+@dataclass(frozen=True)
+class Tally:
+    """Progress over a set of items. Optional items never count against 100%."""
+
+    total: int
+    done: int
+    skipped: int
+    in_progress: int
+    minutes_left: int
+    next_entry: PathEntry | None = None
+
+    @property
+    def percent(self) -> int:
+        """Done items only, rounded down: 100 means everything required is done."""
+        return math.floor(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def skipped_percent(self) -> int:
+        return math.floor(100 * self.skipped / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done + self.skipped >= self.total
+
+    def describe(self) -> str:
+        text = f"{self.done} of {self.total} done"
+        return text + (f", {self.skipped} skipped" if self.skipped else "")
+
+
+def tally(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> Tally:
+    """The one function behind every bar, percentage, 'continue' link and time estimate."""
+    total = done = skipped = in_progress = minutes_left = 0
+    next_entry = None
+    for entry in entries:
+        state = states.get(entry.card.article.id, ProgressState.not_started)
+        if entry.item.optional:
+            continue
+        total += 1
+        if state is ProgressState.done:
+            done += 1
+        elif state is ProgressState.skipped:
+            skipped += 1
+        else:
+            in_progress += state is ProgressState.in_progress
+            minutes_left += entry.card.article.reading_minutes or DEFAULT_READING_MINUTES
+            if next_entry is None:
+                next_entry = entry
+    if next_entry is None:  # every required item is settled: suggest an unread optional one
+        next_entry = next((e for e in entries if states.get(e.card.article.id, ProgressState.not_started)
+                           in (ProgressState.not_started, ProgressState.in_progress)), None)
+    return Tally(total=total, done=done, skipped=skipped, in_progress=in_progress,
+                 minutes_left=minutes_left, next_entry=next_entry)
+
+
+@dataclass
+class PathProgress:
+    """A path seen by one learner: the whole path and each section tallied."""
+
+    detail: PathDetail
+    states: dict[int, ProgressState]
+    overall: Tally
+    sections: dict[int, Tally]
+
+    @property
+    def path(self) -> LearningPath:
+        return self.detail.path
+
+    def state_of(self, article_id: int) -> ProgressState:
+        return self.states.get(article_id, ProgressState.not_started)
+
+    def entry(self, article_id: int) -> PathEntry | None:
+        return next((e for v in self.detail.sections for e in v.entries if e.card.article.id == article_id), None)
+
+    def section_of(self, article_id: int) -> SectionView | None:
+        return next((v for v in self.detail.sections if any(e.card.article.id == article_id for e in v.entries)), None)
+
+    def is_next(self, article_id: int) -> bool:
+        upcoming = self.overall.next_entry
+        return upcoming is not None and upcoming.card.article.id == article_id
+
+
+def path_progress(*, session: Session, user: User | None, slug: str) -> PathProgress | None:
+    """A path with the user's states and tallies, or None for an unknown path."""
+    detail = get_path(session=session, slug=slug)
+    if detail is None:
+        return None
+    entries = [entry for view in detail.sections for entry in view.entries]
+    states = states_for(session=session, user=user, article_ids=[e.card.article.id for e in entries])
+    return PathProgress(
+        detail=detail, states=states, overall=tally(entries, states),
+        sections={view.section.id: tally(view.entries, states) for view in detail.sections},
+    )
+
+
+# ---------------------------------------------------------------- following
+
+def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
+    """Follow a path (following twice is the same as once). Commits."""
+    if session.get(PathFollow, (user.id, path.id)) is None:
+        session.add(PathFollow(user_id=user.id, path_id=path.id))
+        session.commit()
+
+
+def unfollow_path(*, session: Session, user: User, path: LearningPath) -> None:
+    """Stop following a path; progress on its articles is kept. Commits."""
+    follow = session.get(PathFollow, (user.id, path.id))
+    if follow is not None:
+        session.delete(follow)
+        session.commit()
+
+
+def followed_path_ids(*, session: Session, user: User | None) -> set[int]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(session.exec(select(PathFollow.path_id).where(PathFollow.user_id == user.id)))
+
+
+def my_paths(*, session: Session, user: User) -> list[PathProgress]:
+    """The paths the user follows, with progress, in the curriculum's order."""
+    slugs = session.exec(
+        select(LearningPath.slug).join(PathFollow, PathFollow.path_id == LearningPath.id)
+        .where(PathFollow.user_id == user.id).order_by(LearningPath.position, LearningPath.slug)
+    ).all()
+    return [p for slug in slugs if (p := path_progress(session=session, user=user, slug=slug))]
+
+
+def path_tallies(*, session: Session, user: User | None, paths: Iterable[LearningPath]) -> dict[int, Tally]:
+    """Tallies for many paths at once (the paths page), in two queries."""
+    path_ids = [p.id for p in paths]
+    if not path_ids or user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    rows = session.exec(
+        select(PathSection.path_id, PathItem, Article)
+        .join(PathItem, PathItem.section_id == PathSection.id)
+        .join(Article, Article.id == PathItem.article_id)
+        .where(PathSection.path_id.in_(path_ids))
+        .order_by(PathSection.path_id, PathSection.position, PathItem.position)
+    ).all()
+    states = states_for(session=session, user=user, article_ids={a.id for _, _, a in rows})
+    grouped: dict[int, list[PathEntry]] = {pid: [] for pid in path_ids}
+    for path_id, item, article in rows:
+        grouped[path_id].append(PathEntry(item=item, card=_BareCard(article)))
+    return {pid: tally(entries, states) for pid, entries in grouped.items()}
+
+
+@dataclass
+class _BareCard:
+    """Just enough of an ArticleCard for tallying."""
+
+    article: Article
+
+
+def paths_containing(*, session: Session, article: Article) -> list[LearningPath]:
+    return list(session.exec(
+        select(LearningPath).join(PathSection, PathSection.path_id == LearningPath.id)
+        .join(PathItem, and_(PathItem.section_id == PathSection.id, PathItem.article_id == article.id))
+        .order_by(LearningPath.position)
+    ).unique())
+
+
+def progress_count(*, session: Session, user: User) -> int:
+    return session.exec(select(func.count(Progress.id)).where(Progress.user_id == user.id)).one()
