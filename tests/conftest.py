@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
-from flask.testing import FlaskClient
+from flask import got_request_exception
+from flask.testing import FlaskCliRunner, FlaskClient
 
 from tracker import create_app, db
+from tracker.cli import cli as tracker_cli
 from tracker.config import resource_dir
 from tracker.models import Role
 from tracker.services import accounts
@@ -161,8 +164,16 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
 @pytest.fixture
 def app(database_url, tmp_path):
     app = make_app(database_url, tmp_path)
+    crashes: list[BaseException] = []
+
+    def record(sender, exception, **extra):
+        crashes.append(exception)
+
+    got_request_exception.connect(record, app)
     yield app
+    got_request_exception.disconnect(record, app)
     app.extensions["tracker.engine"].dispose()
+    assert not crashes, f"a request answered 500: {crashes[0]!r}"
 
 
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -181,7 +192,7 @@ class CSRFClient(FlaskClient):
         return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        page = super().open("/signin", method="GET").get_data(as_text=True)
+        page = super().open("/signin", method="GET", follow_redirects=True).get_data(as_text=True)
         return CSRF_RE.search(page).group(1)
 
     def sign_in(self, username: str, password: str = PASSWORD, remember: bool = False):
@@ -214,11 +225,27 @@ def make_client(app):
 
 @pytest.fixture
 def session(app):
-    """A database session inside an app context, for arranging and checking data."""
-    with app.app_context():
-        yield db.get_session()
+    """A database session of the test's own, for arranging and checking data.
+
+    It is not the app's request session: requests made during the test get their own, as in production.
+    """
+    with Session(app.extensions["tracker.engine"]) as own:
+        yield own
+
+
+class TrackerRunner(FlaskCliRunner):
+    """Invokes the `tracker` command group against the test app."""
+
+    def invoke(self, cli=None, args=None, **kwargs):
+        return super().invoke(cli or tracker_cli, args, **kwargs)
 
 
 @pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
+def runner(app) -> TrackerRunner:
+    return TrackerRunner(app)
+
+
+def pytest_report_header(config):
+    if PG_URL:
+        return f"PostgreSQL runs: on ({make_url(PG_URL).render_as_string(hide_password=True)})"
+    return f"PostgreSQL runs: skipped ({PG_SKIP_REASON})"

@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command,
 from tracker import create_app, db
 from tracker.config import ConfigError
 from tracker.models import Role
-from tracker.services import accounts, catalog, content, listings, paths
+from tracker.services import accounts, catalog, content, listings, paths, tokens
 
 
 class ConfigProblem(NoAppException):
@@ -189,3 +189,28 @@ def users_create(username: str, role: str, password_stdin: bool) -> None:
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.role} '{user.username}'.")
+
+
+# ---------------------------------------------------------------- tokens
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """Personal API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+@with_appcontext
+def tokens_create(username: str, name: str) -> None:
+    """Create a token for USERNAME and print it (it is shown only this once)."""
+    session = _prepared_session()
+    user = accounts.get_user(session=session, username=username)
+    if user is None:
+        raise click.ClickException(f"No user '{username}'.")
+    try:
+        raw, _ = tokens.create_token(session=session, user=user, name=name)
+    except tokens.TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Token '{name}' for {user.username} (shown once; store it safely):", err=True)
+    click.echo(raw)

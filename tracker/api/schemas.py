@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tracker.models import Progress
 from tracker.services.catalog import ArticleCard
 from tracker.services.paths import PathDetail, PathSummary
+from tracker.services.progress import PathProgress
 
 
 def article_json(card: ArticleCard) -> dict:
@@ -48,4 +50,27 @@ def path_detail_json(detail: PathDetail) -> dict:
             }
             for view in detail.sections
         ],
+    }
+
+
+def iso(moment) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def progress_json(record: Progress, article_slug: str) -> dict:
+    return {"article_slug": article_slug, "state": record.state, "updated_at": iso(record.updated_at)}
+
+
+def my_path_json(view: PathProgress) -> dict:
+    t = view.overall
+    return {
+        "slug": view.path.slug,
+        "title": view.path.title,
+        "following": True,
+        "done": t.done,
+        "skipped": t.skipped,
+        "total": t.total,
+        "percent": t.percent,
+        "minutes_left": t.minutes_left,
+        "next_article_slug": t.next_entry.card.article.slug if t.next_entry and not t.complete else None,
     }

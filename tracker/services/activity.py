@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -47,7 +47,7 @@ class Heatmap:
 
 def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
     """Progress changes per UTC day (resetting to 'not started' is not activity)."""
-    start = datetime.combine(since, datetime.min.time())
+    start = datetime.combine(since, time.min, tzinfo=UTC)
     rows = session.exec(
         select(ProgressEvent.created_at).where(
             ProgressEvent.user_id == user.id, ProgressEvent.created_at >= start,

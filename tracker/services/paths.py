@@ -115,7 +115,7 @@ def _describe(error: dict, raw: dict) -> str:
     if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int):
         sections = raw.get("sections") or []
         title = sections[loc[1]].get("title") if isinstance(sections[loc[1]], dict) else None
-        prefix = f"section {loc[1] + 1}" + (f" '{title}'" if title else "") + ": "
+        prefix = f"section {loc[1] + 1}" + (f" '{title}'" if isinstance(title, str) and title.strip() else "") + ": "
         loc = loc[2:]
         if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
             prefix += f"item {loc[1] + 1}: "

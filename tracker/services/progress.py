@@ -66,7 +66,7 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
 
 def states_for(*, session: Session, user: User | None, article_ids: Iterable[int] | None = None) -> dict[int, ProgressState]:
     """The user's state per article id (articles never touched are absent)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None:
         return {}
     query = select(Progress.article_id, Progress.state).where(Progress.user_id == user.id)
     if article_ids is not None:
@@ -197,7 +197,7 @@ def unfollow_path(*, session: Session, user: User, path: LearningPath) -> None:
 
 
 def followed_path_ids(*, session: Session, user: User | None) -> set[int]:
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None:
         return set()
     return set(session.exec(select(PathFollow.path_id).where(PathFollow.user_id == user.id)))
 
@@ -214,7 +214,7 @@ def my_paths(*, session: Session, user: User) -> list[PathProgress]:
 def path_tallies(*, session: Session, user: User | None, paths: Iterable[LearningPath]) -> dict[int, Tally]:
     """Tallies for many paths at once (the paths page), in two queries."""
     path_ids = [p.id for p in paths]
-    if not path_ids or user is None or not getattr(user, "is_authenticated", False):
+    if not path_ids or user is None:
         return {}
     rows = session.exec(
         select(PathSection.path_id, PathItem, Article)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, got_request_exception, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -45,4 +45,5 @@ def init_app(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if not isinstance(error, InternalServerError):
             current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+            got_request_exception.send(current_app._get_current_object(), exception=error)
         return error_response(500, "Something went wrong on our side. The error was logged; please try again.")

@@ -1,0 +1,70 @@
+"""The `tracker` command line."""
+
+import shutil
+
+from sqlmodel import select
+
+from tests.conftest import PATHS_DIR, SEEDS
+from tracker.models import Role, User
+
+
+def test_catalog_import_regenerates_the_data_file_and_updates_the_database(runner, tmp_path, session):
+    output = tmp_path / "catalog.yaml"
+    result = runner.invoke(args=["catalog", "import", *sorted(map(str, SEEDS.glob("*.txt"))), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 136 articles" in result.output
+    assert "0 added, 0 updated, 136 unchanged" in result.output
+    assert output.read_text() == (PATHS_DIR / "catalog.yaml").read_text()
+
+
+def test_catalog_import_refuses_an_unknown_layout_in_one_line(runner, tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\nworld\n")
+    result = runner.invoke(args=["catalog", "import", str(bad), "--output", str(tmp_path / "c.yaml")])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith(f"Error: {bad}: not a listing layout")
+    assert not (tmp_path / "c.yaml").exists()
+
+
+def test_paths_load_reports_a_bad_definition_and_loads_nothing(runner, tmp_path):
+    folder = tmp_path / "paths"
+    shutil.copytree(PATHS_DIR, folder)
+    (folder / "extra.yaml").write_text("slug: extra\ntitle: Extra\n")
+    result = runner.invoke(args=["paths", "load", str(folder)])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: extra.yaml: missing field 'summary' (nothing was loaded)"
+
+
+def test_paths_load_is_idempotent(runner):
+    result = runner.invoke(args=["paths", "load"])
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 updated, 4 unchanged" in result.output
+
+
+def test_paths_export_writes_yaml_files(runner, tmp_path):
+    result = runner.invoke(args=["paths", "export", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    assert (tmp_path / "api-designer.yaml").read_text() == (PATHS_DIR / "api-designer.yaml").read_text()
+
+
+def test_users_create_reads_the_password_from_stdin(runner, session):
+    result = runner.invoke(args=["users", "create", "Grace", "--role", "mentor", "--password-stdin"],
+                           input="a long enough passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert "Created mentor 'grace'" in result.output
+    user = session.exec(select(User).where(User.username == "grace")).one()
+    assert user.role == Role.mentor
+    assert "a long enough passphrase" not in user.password_hash
+
+
+def test_users_create_refuses_a_common_password_and_a_taken_name(runner):
+    weak = runner.invoke(args=["users", "create", "newbie", "--password-stdin"], input="password123\n")
+    assert weak.exit_code == 1 and "common" in weak.output.lower()
+    taken = runner.invoke(args=["users", "create", "LENA", "--password-stdin"], input="another fine passphrase\n")
+    assert taken.exit_code == 1 and "The username 'lena' is taken." in taken.output
+
+
+def test_db_upgrade_reports_the_revision(runner):
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0
+    assert "Database at revision" in result.output
