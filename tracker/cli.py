@@ -51,8 +51,9 @@ def _prepared_session():
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option("--demo", is_flag=True, help="Create demo accounts (passwords printed) with some progress.")
 @with_appcontext
-def run_command(host: str, port: int, threads: int) -> None:
+def run_command(host: str, port: int, threads: int, demo: bool) -> None:
     """Apply migrations, load the catalog and paths, and serve the app."""
     import waitress
 
@@ -62,6 +63,13 @@ def run_command(host: str, port: int, threads: int) -> None:
     except (catalog.CatalogError, paths.PathDefinitionError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
+    if demo:
+        from tracker.models import utcnow
+        from tracker.services.demo import create_demo
+
+        click.echo("Demo accounts (passwords are new at every start):")
+        for account in create_demo(session=session, now=utcnow()):
+            click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
     waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -42,13 +43,14 @@ def parse_state(value: object) -> ProgressState:
 
 # ---------------------------------------------------------------- marking
 
-def mark_article(*, session: Session, user: User, article: Article, state: ProgressState) -> Progress:
-    """Set the user's state on an article (an upsert) and log the change. Commits.
+def mark_article(*, session: Session, user: User, article: Article, state: ProgressState,
+                 at: datetime | None = None) -> Progress:
+    """Set the user's state on an article (an upsert) and log the change at `at` (default: now). Commits.
 
     Repeating the same state (a double click, a retried request) changes nothing and logs nothing,
     even when the requests race: the upsert only updates, and only returns, a row whose state differs.
     """
-    now = utcnow()
+    now = at or utcnow()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(Progress).values(user_id=user.id, article_id=article.id, state=state.value, updated_at=now)
     statement = statement.on_conflict_do_update(

@@ -94,10 +94,11 @@ def catalog_page():
     context = {"page": page, "filters": filters, "states": states,
                "topics": catalog.list_topics(session=session), "sources": catalog.list_sources(session=session)}
     if is_htmx() and request.headers.get("HX-Target") == "catalog-results":
+        # Keep the address bar shareable: the canonical URL, without empty filters.
+        canonical = url_for("main.catalog_page", **filters.model_dump(exclude_defaults=True))
         body = render_block("catalog/index.html", "results", **context)
-    else:
-        body = render_template("catalog/index.html", **context)
-    return body, 200, {"Vary": "HX-Request"}
+        return body, 200, {"Vary": "HX-Request", "HX-Push-Url": canonical}
+    return render_template("catalog/index.html", **context), 200, {"Vary": "HX-Request"}
 
 
 @bp.post("/articles/<slug>/progress")

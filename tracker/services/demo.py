@@ -1,0 +1,68 @@
+"""Demo accounts and some lived-in progress, for `tracker run --demo`."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from tracker.models import Article, LearningPath, ProgressState, Role, User
+from tracker.services import accounts, progress
+
+DEMO_USERS = (("demo-learner", Role.learner, "Dana Learner"), ("demo-mentor", Role.mentor, "Milo Mentor"),
+              ("demo-admin", Role.admin, "Ada Admin"))
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    role: Role
+    password: str
+
+
+def _demo_password() -> str:
+    return "-".join(secrets.token_hex(3) for _ in range(3))
+
+
+def create_demo(*, session: Session, now: datetime) -> list[DemoAccount]:
+    """Create (or reset the passwords of) the demo accounts and give the learner some history."""
+    created = []
+    for username, role, display_name in DEMO_USERS:
+        password = _demo_password()
+        user = accounts.get_user(session=session, username=username)
+        if user is None:
+            accounts.create_user(session=session, username=username, password=password, role=role,
+                                 display_name=display_name)
+        else:
+            accounts.set_password(session=session, user=user, password=password)
+        created.append(DemoAccount(username=username, role=role, password=password))
+    learner = accounts.get_user(session=session, username="demo-learner")
+    if progress.progress_count(session=session, user=learner) == 0:
+        _lived_in_progress(session=session, learner=learner, now=now)
+    return created
+
+
+def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> None:
+    """Follow two paths and read through the first of them over the past weeks."""
+    slugs = ["production-services", "api-designer"]
+    paths = {p.slug: p for p in session.exec(select(LearningPath).where(LearningPath.slug.in_(slugs)))}
+    for slug in slugs:
+        if slug in paths:
+            progress.follow_path(session=session, user=learner, path=paths[slug])
+    view = progress.path_progress(session=session, user=learner, slug="production-services")
+    if view is None:
+        return
+    entries = [e for section in view.detail.sections for e in section.entries]
+    day = now - timedelta(days=60)
+    for index, entry in enumerate(entries[:16]):
+        day += timedelta(days=1 + (index * 7) % 4)
+        state = ProgressState.skipped if index == 5 else ProgressState.done
+        article: Article = entry.card.article
+        progress.mark_article(session=session, user=learner, article=article, state=ProgressState.in_progress,
+                              at=day - timedelta(hours=2))
+        progress.mark_article(session=session, user=learner, article=article, state=state, at=day)
+    if len(entries) > 16:
+        progress.mark_article(session=session, user=learner, article=entries[16].card.article,
+                              state=ProgressState.in_progress, at=now - timedelta(hours=3))
