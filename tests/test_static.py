@@ -22,3 +22,10 @@ def test_pages_load_htmx_from_our_own_static_folder_only(client):
     assert '/static/vendor/htmx-2.0.11.min.js' in page
     assert "https://" not in page.split("<body")[0]
     assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+
+
+def test_pages_send_a_strict_content_security_policy(client):
+    headers = client.get("/catalog").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: str | None = Field(default=None, min_length=16)
     open_signup: bool = True
+    secure_cookies: bool = False
     paths_dir: Path | None = None
 
     @field_validator("database_url")
@@ -93,6 +94,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OPEN_SIGNUP": settings.open_signup,
         "PATHS_DIR": paths_dir,
         "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "REMEMBER_COOKIE_SECURE": settings.secure_cookies,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
