@@ -121,7 +121,9 @@ def mark(slug: str):
     if not is_htmx():
         anchor = f"#article-{article.slug}"
         default = url_for("main.path_page", slug=path_slug) if before else url_for("main.catalog_page")
-        return redirect(safe_next(default) + anchor, code=303)
+        response = redirect(safe_next(default) + anchor, code=303)
+        response.vary.add("HX-Request")
+        return response
 
     card = catalog.article_cards(session=session, articles=[article])[0]
     after = progress.path_progress(session=session, user=user, slug=path_slug) if before else None
