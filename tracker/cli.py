@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command,
 from tracker import create_app, db
 from tracker.config import ConfigError
 from tracker.models import Role
-from tracker.services import accounts, catalog, content, listings, paths, tokens
+from tracker.services import accounts, catalog, content, listings, mentoring, paths, tokens
 
 
 class ConfigProblem(NoAppException):
@@ -222,3 +222,46 @@ def tokens_create(username: str, name: str) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Token '{name}' for {user.username} (shown once; store it safely):", err=True)
     click.echo(raw)
+
+
+# ---------------------------------------------------------------- mentors
+
+@cli.group("mentors")
+def mentors_group() -> None:
+    """Who mentors whom."""
+
+
+def _two_users(session, mentor_name: str, learner_name: str):
+    mentor = accounts.get_user(session=session, username=mentor_name)
+    learner = accounts.get_user(session=session, username=learner_name)
+    if mentor is None or learner is None:
+        raise click.ClickException(f"No user '{mentor_name if mentor is None else learner_name}'.")
+    return mentor, learner
+
+
+@mentors_group.command("link")
+@click.argument("mentor")
+@click.argument("learner")
+@with_appcontext
+def mentors_link(mentor: str, learner: str) -> None:
+    """Make MENTOR a mentor of LEARNER."""
+    session = _prepared_session()
+    mentor_user, learner_user = _two_users(session, mentor, learner)
+    try:
+        mentoring.link(session=session, mentor=mentor_user, learner=learner_user)
+    except mentoring.MentoringError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{mentor_user.username} now mentors {learner_user.username}.")
+
+
+@mentors_group.command("unlink")
+@click.argument("mentor")
+@click.argument("learner")
+@with_appcontext
+def mentors_unlink(mentor: str, learner: str) -> None:
+    """End the mentorship of MENTOR over LEARNER."""
+    session = _prepared_session()
+    mentor_user, learner_user = _two_users(session, mentor, learner)
+    if not mentoring.unlink(session=session, mentor=mentor_user, learner=learner_user):
+        raise click.ClickException(f"{mentor_user.username} does not mentor {learner_user.username}.")
+    click.echo(f"{mentor_user.username} no longer mentors {learner_user.username}.")

@@ -185,3 +185,79 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+class MentorshipStatus(StrEnum):
+    invited = "invited"
+    active = "active"
+    declined = "declined"
+
+
+class Mentorship(SQLModel, table=True):
+    """A mentor guiding a learner: linked by an admin, or invited by the mentor and accepted."""
+
+    __table_args__ = (UniqueConstraint("mentor_id", "learner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mentor_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    learner_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    status: str = Field(default=MentorshipStatus.active.value, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    responded_at: datetime | None = None
+
+
+class Assignment(SQLModel, table=True):
+    """A path a mentor asked a learner to follow, with an optional due date and note.
+
+    One row per (learner, path): withdrawing keeps the row, assigning again revives it.
+    """
+
+    __table_args__ = (UniqueConstraint("learner_id", "path_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
+    mentor_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    due_on: date | None = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    withdrawn_at: datetime | None = None
+
+
+class Note(SQLModel, table=True):
+    """A learner's note on an article: private, or shared with their mentors."""
+
+    __table_args__ = (UniqueConstraint("user_id", "article_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    shared: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class NoteReply(SQLModel, table=True):
+    __tablename__ = "note_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", index=True, ondelete="CASCADE")
+    author_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """An in-app message. `key` makes reminders idempotent (one 'due soon' per assignment)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    key: str = Field(max_length=120)
+    message: str = Field(max_length=500)
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    read_at: datetime | None = None

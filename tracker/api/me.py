@@ -6,9 +6,10 @@ from flask import abort, request
 from flask_login import login_required
 
 from tracker.api import bp
-from tracker.api.schemas import my_path_json, progress_json
+from tracker.api.schemas import assignment_json, my_path_json, progress_json
 from tracker.db import get_session
-from tracker.services import progress
+from tracker.models import utcnow
+from tracker.services import mentoring, progress
 from tracker.services.catalog import get_article
 from tracker.web.access import current_account
 
@@ -41,5 +42,14 @@ def put_progress(slug: str):
 @bp.get("/me/paths")
 @login_required
 def my_paths():
-    views = progress.my_paths(session=get_session(), user=current_account())
-    return {"items": [my_path_json(view) for view in views]}
+    """Assigned paths (with who assigned them, due date and status), then the others followed."""
+    session = get_session()
+    user = current_account()
+    assigned = mentoring.learner_assignments(session=session, learner=user, now=utcnow())
+    assigned_ids = {row.path.id for row in assigned}
+    followed = progress.followed_path_ids(session=session, user=user)
+    items = [my_path_json(row.path, row.t, following=row.path.id in followed) | {"assignment": assignment_json(row)}
+             for row in assigned]
+    items += [my_path_json(view.path, view.overall, following=True)
+              for view in progress.my_paths(session=session, user=user) if view.path.id not in assigned_ids]
+    return {"items": items}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tracker.models import Progress
+from tracker.models import LearningPath, Progress
 from tracker.services.catalog import ArticleCard
+from tracker.services.mentoring import AssignmentView
 from tracker.services.paths import PathDetail, PathSummary
-from tracker.services.progress import PathProgress
+from tracker.services.progress import Tally
 
 
 def article_json(card: ArticleCard) -> dict:
@@ -61,16 +62,35 @@ def progress_json(record: Progress, article_slug: str) -> dict:
     return {"article_slug": article_slug, "state": record.state, "updated_at": iso(record.updated_at)}
 
 
-def my_path_json(view: PathProgress) -> dict:
-    t = view.overall
+def my_path_json(path: LearningPath, t: Tally, *, following: bool) -> dict:
     return {
-        "slug": view.path.slug,
-        "title": view.path.title,
-        "following": True,
+        "slug": path.slug,
+        "title": path.title,
+        "following": following,
         "done": t.done,
         "skipped": t.skipped,
         "total": t.total,
         "percent": t.percent,
         "minutes_left": t.minutes_left,
         "next_article_slug": t.next_entry.card.article.slug if t.next_entry and not t.complete else None,
+    }
+
+
+def assignment_json(row: AssignmentView) -> dict:
+    return {
+        "id": row.assignment.id,
+        "learner": row.learner.username,
+        "path": row.path.slug,
+        "assigned_by": row.mentor.username if row.mentor else None,
+        "note": row.assignment.note,
+        "percent": row.t.percent,
+        "done": row.t.done,
+        "skipped": row.t.skipped,
+        "total": row.t.total,
+        "due_on": row.assignment.due_on.isoformat() if row.assignment.due_on else None,
+        "status": row.status.value,
+        "stale": row.stale,
+        "forecast_on": row.forecast_on.isoformat() if row.forecast_on else None,
+        "completed_at": iso(row.completed_at),
+        "last_activity_at": iso(row.last_activity_at),
     }

@@ -116,3 +116,7 @@ def set_password(*, session: Session, user: User, password: str) -> None:
 
 def get_user(*, session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username.strip().lower())).one_or_none()
+
+
+def get_user_by_id(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)

@@ -294,6 +294,10 @@ class PathDetail:
         return self.summary.path
 
 
+def get_learning_path(*, session: Session, slug: str) -> LearningPath | None:
+    return session.exec(select(LearningPath).where(LearningPath.slug == slug)).one_or_none()
+
+
 def get_path(*, session: Session, slug: str) -> PathDetail | None:
     """A path with its sections and articles, or None."""
     path = session.exec(select(LearningPath).where(LearningPath.slug == slug)).one_or_none()

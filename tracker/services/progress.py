@@ -76,6 +76,12 @@ def states_for(*, session: Session, user: User | None, article_ids: Iterable[int
     return {article_id: ProgressState(state) for article_id, state in session.exec(query)}
 
 
+def changed_at(*, session: Session, user: User, article_ids: Iterable[int]) -> dict[int, datetime]:
+    """When the user last changed the state of each of these articles."""
+    return dict(session.exec(select(Progress.article_id, Progress.updated_at).where(
+        Progress.user_id == user.id, Progress.article_id.in_(list(article_ids)))).all())
+
+
 def list_progress(*, session: Session, user: User) -> list[tuple[Progress, str]]:
     """Every progress record of the user with its article slug, most recent first."""
     return list(session.exec(
@@ -156,6 +162,10 @@ class PathProgress:
 
     def state_of(self, article_id: int) -> ProgressState:
         return self.states.get(article_id, ProgressState.not_started)
+
+    def article_ids(self) -> list[int]:
+        """Every article id on the path."""
+        return [e.card.article.id for v in self.detail.sections for e in v.entries]
 
     def entry(self, article_id: int) -> PathEntry | None:
         return next((e for v in self.detail.sections for e in v.entries if e.card.article.id == article_id), None)

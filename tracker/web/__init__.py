@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tracker.models import ProgressState
+from tracker.models import ProgressState, Role
 from tracker.services.catalog import DEFAULT_READING_MINUTES
 from tracker.services.paths import weeks_label
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import access, auth, errors, main
+    from tracker.web import access, admin, auth, errors, main, mentor, notifications
 
     errors.init_app(app)
     access.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
+    for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp):
+        app.register_blueprint(blueprint)
     app.after_request(security_headers)
     app.jinja_env.filters["weeks"] = weeks_label
     app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.globals["DEFAULT_READING_MINUTES"] = DEFAULT_READING_MINUTES
     app.jinja_env.globals["ProgressState"] = ProgressState
+    app.jinja_env.globals["Role"] = Role
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from tracker.db import get_session
-from tracker.services import activity, catalog, paths, progress
+from tracker.models import utcnow
+from tracker.services import activity, catalog, mentoring, notes, paths, progress
 from tracker.services.catalog import get_article
 from tracker.web.access import current_account
 from tracker.web.auth import safe_next
@@ -28,12 +27,16 @@ def index():
     if user is None:
         return render_template("main/index.html", paths=paths.list_paths(session=session),
                                sources=catalog.list_sources(session=session))
-    today = datetime.now(UTC).date()
+    now = utcnow()
+    assigned = mentoring.learner_assignments(session=session, learner=user, now=now)
+    assigned_ids = {row.path.id for row in assigned}
     return render_template(
         "main/dashboard.html",
-        my_paths=progress.my_paths(session=session, user=user),
+        assigned=assigned,
+        my_paths=[view for view in progress.my_paths(session=session, user=user) if view.path.id not in assigned_ids],
+        invitations=mentoring.pending_invitations(session=session, learner=user),
         recent=activity.recent_activity(session=session, user=user),
-        heatmap=activity.activity_heatmap(session=session, user=user, today=today),
+        heatmap=activity.activity_heatmap(session=session, user=user, today=now.date()),
     )
 
 
@@ -59,8 +62,11 @@ def _path_or_404(slug: str) -> progress.PathProgress:
 @bp.get("/paths/<slug>")
 def path_page(slug: str):
     view = _path_or_404(slug)
-    following = view.path.id in progress.followed_path_ids(session=get_session(), user=current_account())
-    return render_template("paths/detail.html", view=view, following=following)
+    session = get_session()
+    user = current_account()
+    following = view.path.id in progress.followed_path_ids(session=session, user=user)
+    my_notes = notes.notes_for(session=session, user=user, article_ids=list(view.article_ids())) if user else {}
+    return render_template("paths/detail.html", view=view, following=following, notes=my_notes)
 
 
 @bp.post("/paths/<slug>/follow")
@@ -89,9 +95,11 @@ def catalog_page():
         page = catalog.search_articles(session=session, query=filters)
     except catalog.QueryError as exc:
         abort(400, description=f"Cannot search the catalog: {exc}.")
-    states = progress.states_for(session=session, user=current_account(),
-                                 article_ids=[card.article.id for card in page.items])
-    context = {"page": page, "filters": filters, "states": states,
+    user = current_account()
+    article_ids = [card.article.id for card in page.items]
+    states = progress.states_for(session=session, user=user, article_ids=article_ids)
+    my_notes = notes.notes_for(session=session, user=user, article_ids=article_ids) if user else {}
+    context = {"page": page, "filters": filters, "states": states, "notes": my_notes,
                "topics": catalog.list_topics(session=session), "sources": catalog.list_sources(session=session)}
     if is_htmx() and request.headers.get("HX-Target") == "catalog-results":
         # Keep the address bar shareable: the canonical URL, without empty filters.
@@ -134,6 +142,43 @@ def mark(slug: str):
                  if entry is not None and entry.card.article.id != article.id]
     return render_template("partials/_progress_update.html", card=card, state=state, view=after,
                            moved=moved), 200, {"Vary": "HX-Request"}
+
+
+def _article_or_404(slug: str):
+    article = get_article(session=get_session(), slug=slug)
+    if article is None:
+        abort(404, description=f"There is no article called '{slug}'.")
+    return article
+
+
+@bp.get("/articles/<slug>/note")
+@login_required
+def note_page(slug: str):
+    """The learner's note on an article, with mentors' replies."""
+    session = get_session()
+    article = _article_or_404(slug)
+    note = notes.note_for(session=session, user=current_account(), article=article)
+    replies = notes.replies_to(session=session, note=note) if note else []
+    return render_template("main/note.html", article=article, note=note, replies=replies)
+
+
+@bp.post("/articles/<slug>/note")
+@login_required
+def save_note(slug: str):
+    session = get_session()
+    article = _article_or_404(slug)
+    try:
+        note = notes.save_note(session=session, user=current_account(), article=article,
+                               body=request.form.get("body", ""), shared=request.form.get("shared") == "on")
+    except notes.NoteError as exc:
+        if is_htmx():
+            return render_template("partials/_note.html", article=article, note=None,
+                                   draft=request.form.get("body", ""), error=str(exc), open=True), 400
+        abort(400, description=str(exc))
+    if is_htmx():
+        return render_template("partials/_note.html", article=article, note=note, saved=True, open=True)
+    flash("Note saved." if note else "Note deleted.", "success")
+    return redirect(safe_next(url_for("main.note_page", slug=slug)), code=303)
 
 
 @bp.app_context_processor

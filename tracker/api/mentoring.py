@@ -1,0 +1,151 @@
+"""Mentoring endpoints: mentees and their progress, mentorships (admin) and assignments."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tracker.api import bp
+from tracker.api.schemas import assignment_json, iso, progress_json
+from tracker.db import get_session
+from tracker.models import Role, utcnow
+from tracker.services import accounts, mentoring, progress
+from tracker.services import paths as paths_service
+from tracker.web.access import current_account, role_required
+
+
+def _body(model: type[BaseModel]) -> BaseModel:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="send a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "body"
+        abort(400, description=f"{where}: {error['msg']}")
+
+
+@bp.get("/mentees")
+@role_required(Role.mentor)
+def mentees():
+    session = get_session()
+    learners = mentoring.mentees(session=session, mentor=current_account())
+    views = mentoring.assignment_views(session=session, learners=learners, now=utcnow())
+    return {"items": [{
+        "username": view.learner.username, "name": view.learner.name,
+        "last_activity_at": iso(view.last_activity_at),
+        "assignments": [assignment_json(row) for row in view.assignments],
+    } for view in views.values()]}
+
+
+@bp.get("/mentees/<username>/progress")
+@role_required(Role.mentor)
+def mentee_progress(username: str):
+    session = get_session()
+    try:
+        learner = mentoring.get_mentee(session=session, viewer=current_account(), username=username)
+    except mentoring.NotYourMentee:
+        abort(404, description=f"no mentee '{username}'")
+    rows = progress.list_progress(session=session, user=learner)
+    return {"username": learner.username,
+            "items": [progress_json(record, slug) for record, slug in rows],
+            "assignments": [assignment_json(r) for r in mentoring.learner_assignments(
+                session=session, learner=learner, now=utcnow())]}
+
+
+class MentorshipBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mentor: str = Field(min_length=1, max_length=64)
+    learner: str = Field(min_length=1, max_length=64)
+
+
+def _pair(body: MentorshipBody):
+    session = get_session()
+    mentor = accounts.get_user(session=session, username=body.mentor)
+    learner = accounts.get_user(session=session, username=body.learner)
+    if mentor is None or learner is None:
+        abort(404, description=f"no user '{body.mentor if mentor is None else body.learner}'")
+    return mentor, learner
+
+
+@bp.post("/mentorships")
+@role_required(Role.admin)
+def create_mentorship():
+    mentor, learner = _pair(_body(MentorshipBody))
+    try:
+        mentorship = mentoring.link(session=get_session(), mentor=mentor, learner=learner)
+    except mentoring.MentoringError as exc:
+        abort(400, description=str(exc))
+    return {"mentor": mentor.username, "learner": learner.username, "status": mentorship.status}, 201
+
+
+@bp.delete("/mentorships")
+@role_required(Role.admin)
+def delete_mentorship():
+    mentor, learner = _pair(_body(MentorshipBody))
+    if not mentoring.unlink(session=get_session(), mentor=mentor, learner=learner):
+        abort(404, description=f"'{mentor.username}' does not mentor '{learner.username}'")
+    return "", 204
+
+
+class AssignmentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    learners: list[str] = Field(min_length=1, max_length=500)
+    path: str = Field(min_length=1, max_length=80)
+    due_on: date | None = None
+    note: str = Field(default="", max_length=mentoring.NOTE_MAX)
+
+
+@bp.post("/assignments")
+@role_required(Role.mentor)
+def create_assignments():
+    body = _body(AssignmentBody)
+    session = get_session()
+    path = paths_service.get_learning_path(session=session, slug=body.path)
+    if path is None:
+        abort(404, description=f"no path '{body.path}'")
+    try:
+        created = mentoring.assign_path(session=session, mentor=current_account(), usernames=body.learners,
+                                        path=path, due_on=body.due_on, note=body.note, today=utcnow().date())
+    except mentoring.NotYourMentee as exc:
+        abort(404, description=str(exc))
+    except mentoring.MentoringError as exc:
+        abort(400, description=str(exc))
+    ids = {a.id for a in created}
+    learners = [accounts.get_user_by_id(session=session, user_id=a.learner_id) for a in created]
+    views = mentoring.assignment_views(session=session, learners=learners, now=utcnow())
+    return {"items": [assignment_json(row) for view in views.values() for row in view.assignments
+                      if row.assignment.id in ids]}, 201
+
+
+class DueBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    due_on: date | None
+
+
+@bp.patch("/assignments/<int:assignment_id>")
+@role_required(Role.mentor)
+def update_assignment(assignment_id: int):
+    body = _body(DueBody)
+    try:
+        assignment = mentoring.change_due_date(session=get_session(), mentor=current_account(),
+                                               assignment_id=assignment_id, due_on=body.due_on,
+                                               today=utcnow().date())
+    except mentoring.NotYourMentee:
+        abort(404, description="no such assignment")
+    except mentoring.MentoringError as exc:
+        abort(400, description=str(exc))
+    return {"id": assignment.id, "due_on": assignment.due_on.isoformat() if assignment.due_on else None}
+
+
+@bp.delete("/assignments/<int:assignment_id>")
+@role_required(Role.mentor)
+def delete_assignment(assignment_id: int):
+    try:
+        mentoring.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
+    except mentoring.NotYourMentee:
+        abort(404, description="no such assignment")
+    return "", 204

@@ -1,0 +1,106 @@
+"""Learners' notes on articles, shared with mentors or private, and mentors' replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from tracker.models import Article, Note, NoteReply, User, utcnow
+from tracker.services import notifications
+from tracker.services.mentoring import NotYourMentee, is_mentor_of
+
+NOTE_MAX = 2000
+
+
+class NoteError(ValueError):
+    """A note was refused; the message is fit to show."""
+
+
+def _checked(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if len(body) > NOTE_MAX:
+        raise NoteError(f"The note is {len(body)} characters long; the limit is {NOTE_MAX}. Nothing was saved.")
+    return body
+
+
+def save_note(*, session: Session, user: User, article: Article, body: str, shared: bool) -> Note | None:
+    """Create, update or (with an empty body) delete the user's note on an article. Commits."""
+    body = _checked(body)
+    note = session.exec(select(Note).where(Note.user_id == user.id, Note.article_id == article.id)).one_or_none()
+    if not body:
+        if note is not None:
+            session.delete(note)
+            session.commit()
+        return None
+    if note is None:
+        note = Note(user_id=user.id, article_id=article.id, body=body, shared=shared)
+    else:
+        note.body, note.shared, note.updated_at = body, shared, utcnow()
+    session.add(note)
+    session.commit()
+    return note
+
+
+def note_for(*, session: Session, user: User, article: Article) -> Note | None:
+    return session.exec(select(Note).where(Note.user_id == user.id, Note.article_id == article.id)).one_or_none()
+
+
+@dataclass
+class SharedNote:
+    note: Note
+    article: Article
+    replies: list[tuple[NoteReply, User]]
+
+
+def shared_notes(*, session: Session, learner: User) -> list[SharedNote]:
+    """The learner's notes shared with their mentors, newest first, with replies (two queries)."""
+    rows = session.exec(select(Note, Article).join(Article, Article.id == Note.article_id)
+                        .where(Note.user_id == learner.id, Note.shared.is_(True))
+                        .order_by(Note.updated_at.desc())).all()
+    replies: dict[int, list[tuple[NoteReply, User]]] = {note.id: [] for note, _ in rows}
+    if replies:
+        for reply, author in session.exec(select(NoteReply, User).join(User, User.id == NoteReply.author_id)
+                                          .where(NoteReply.note_id.in_(list(replies)))
+                                          .order_by(NoteReply.created_at)):
+            replies[reply.note_id].append((reply, author))
+    return [SharedNote(note=n, article=a, replies=replies[n.id]) for n, a in rows]
+
+
+def replies_to(*, session: Session, note: Note) -> list[tuple[NoteReply, User]]:
+    return list(session.exec(select(NoteReply, User).join(User, User.id == NoteReply.author_id)
+                             .where(NoteReply.note_id == note.id).order_by(NoteReply.created_at)))
+
+
+def reply(*, session: Session, mentor: User, note_id: int, body: str) -> NoteReply:
+    """A mentor answers a shared note of one of their mentees; the learner is notified. Commits."""
+    note = session.get(Note, note_id)
+    learner = session.get(User, note.user_id) if note else None
+    if note is None or not note.shared or not is_mentor_of(session=session, mentor=mentor, learner=learner):
+        raise NotYourMentee("No such note.")
+    body = _checked(body)
+    if not body:
+        raise NoteError("Write a reply first.")
+    answer = NoteReply(note_id=note.id, author_id=mentor.id, body=body)
+    session.add(answer)
+    session.flush()
+    article = session.get(Article, note.article_id)
+    notifications.notify(session=session, user=learner, kind="reply", key=f"reply:{answer.id}",
+                         message=f"{mentor.name} replied to your note on “{article.title}”.",
+                         link=f"/articles/{article.slug}/note")
+    session.commit()
+    return answer
+
+
+
+def author_of(*, session: Session, note_id: int) -> User | None:
+    note = session.get(Note, note_id)
+    return session.get(User, note.user_id) if note else None
+
+
+def notes_for(*, session: Session, user: User, article_ids: list[int]) -> dict[int, Note]:
+    """The user's notes on these articles, by article id (one query)."""
+    if not article_ids:
+        return {}
+    return {n.article_id: n for n in session.exec(select(Note).where(Note.user_id == user.id,
+                                                                     Note.article_id.in_(article_ids)))}

@@ -1,0 +1,194 @@
+"""Mentor pages: the overview matrix, invitations, assignments, a mentee's page and replies to notes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+
+from tracker.db import get_session
+from tracker.models import Role, utcnow
+from tracker.services import accounts, mentoring, notes, progress
+from tracker.services import paths as paths_service
+from tracker.services.mentoring import MentoringError, NotYourMentee, Status
+from tracker.web.access import current_account, role_required
+
+bp = Blueprint("mentor", __name__, url_prefix="/mentor")
+
+
+def parse_due_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise MentoringError(f"'{value}' is not a date; use the form 2026-12-31.") from None
+
+
+def _mentee_or_404(username: str):
+    try:
+        return mentoring.get_mentee(session=get_session(), viewer=current_account(), username=username)
+    except NotYourMentee:
+        abort(404, description=f"'{username}' is not one of your mentees.")
+
+
+def _overview_context():
+    session = get_session()
+    sort = request.args.get("sort", "name")
+    status = request.args.get("status") or None
+    path = request.args.get("path") or None
+    if sort not in mentoring.SORTS or (status and status not in {s.value for s in Status} | {"stale"}):
+        abort(400, description="Unknown sort or status filter.")
+    data = mentoring.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
+                              status=status, path=path)
+    paths = [summary.path for summary in paths_service.list_paths(session=session)]
+    return {"data": data, "sort": sort, "status": status, "path_filter": path, "statuses": list(Status),
+            "paths": paths}
+
+
+@bp.get("/")
+@role_required(Role.mentor)
+def overview():
+    context = _overview_context()
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "overview-table":
+        args = {k: v for k, v in (("sort", context["sort"]), ("status", context["status"]),
+                                  ("path", context["path_filter"])) if v and not (k == "sort" and v == "name")}
+        return render_block("mentor/overview.html", "table", **context), 200, {
+            "Vary": "HX-Request", "HX-Push-Url": url_for("mentor.overview", **args)}
+    return render_template("mentor/overview.html", **context), 200, {"Vary": "HX-Request"}
+
+
+# Spreadsheets run cells starting with these as formulas; such cells get a leading apostrophe.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+@bp.get("/overview.csv")
+@role_required(Role.mentor)
+def overview_csv():
+    data = _overview_context()["data"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["mentee", "name", "path", "percent_done", "done", "skipped", "total", "due_on", "status",
+                     "stale", "last_activity_at", "completed_at"])
+    for row in data.rows:
+        writer.writerow([spreadsheet_safe(v) for v in (
+            row.learner.username, row.learner.display_name, row.path.title, row.t.percent, row.t.done,
+            row.t.skipped, row.t.total, row.assignment.due_on.isoformat() if row.assignment.due_on else "",
+            row.status.value, "yes" if row.stale else "no",
+            row.last_activity_at.isoformat() if row.last_activity_at else "",
+            row.completed_at.isoformat() if row.completed_at else "")])
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="mentees.csv"'})
+
+
+@bp.post("/invite")
+@role_required(Role.mentor)
+def invite():
+    session = get_session()
+    username = request.form.get("username", "")
+    try:
+        mentoring.invite(session=session, mentor=current_account(), username=username,
+                         learner=accounts.get_user(session=session, username=username))
+    except MentoringError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("mentor.overview"), code=303)
+    flash(f"Invitation sent to '{username.strip().lower()}'. They can accept it from their notifications.", "success")
+    return redirect(url_for("mentor.overview"), code=303)
+
+
+@bp.post("/assignments")
+@role_required(Role.mentor)
+def assign():
+    session = get_session()
+    path = paths_service.get_learning_path(session=session, slug=request.form.get("path", ""))
+    try:
+        created = mentoring.assign_path(
+            session=session, mentor=current_account(), usernames=request.form.getlist("learners"), path=path,
+            due_on=parse_due_date(request.form.get("due_on")), note=request.form.get("note", ""),
+            today=utcnow().date())
+    except MentoringError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("mentor.overview"), code=303)
+    flash(f"Assigned “{path.title}” to {len(created)} mentee{'s' if len(created) != 1 else ''}.", "success")
+    return redirect(url_for("mentor.overview"), code=303)
+
+
+@bp.get("/mentees/<username>")
+@role_required(Role.mentor)
+def mentee(username: str):
+    session = get_session()
+    learner = _mentee_or_404(username)
+    now = utcnow()
+    return render_template(
+        "mentor/mentee.html", learner=learner,
+        assignments=mentoring.assignment_views(session=session, learners=[learner], now=now)[learner.id],
+        series=mentoring.progress_series(session=session, learner=learner, now=now),
+        shared=notes.shared_notes(session=session, learner=learner),
+        followed=progress.my_paths(session=session, user=learner),
+    )
+
+
+@bp.get("/mentees/<username>/paths/<slug>")
+@role_required(Role.mentor)
+def mentee_path(username: str, slug: str):
+    session = get_session()
+    learner = _mentee_or_404(username)
+    view = progress.path_progress(session=session, user=learner, slug=slug)
+    if view is None:
+        abort(404, description=f"There is no path called '{slug}'.")
+    changed = progress.changed_at(session=session, user=learner,
+                                  article_ids=[e.card.article.id for s in view.detail.sections for e in s.entries])
+    return render_template("mentor/mentee_path.html", learner=learner, view=view, changed=changed)
+
+
+@bp.post("/assignments/<int:assignment_id>/due")
+@role_required(Role.mentor)
+def change_due(assignment_id: int):
+    try:
+        assignment = mentoring.change_due_date(session=get_session(), mentor=current_account(),
+                                               assignment_id=assignment_id,
+                                               due_on=parse_due_date(request.form.get("due_on")),
+                                               today=utcnow().date())
+    except NotYourMentee:
+        abort(404, description="No such assignment.")
+    except MentoringError as exc:
+        flash(str(exc), "error")
+        return redirect(request.referrer or url_for("mentor.overview"), code=303)
+    flash("The due date is changed.", "success")
+    learner = accounts.get_user_by_id(session=get_session(), user_id=assignment.learner_id)
+    return redirect(url_for("mentor.mentee", username=learner.username), code=303)
+
+
+@bp.post("/assignments/<int:assignment_id>/withdraw")
+@role_required(Role.mentor)
+def withdraw(assignment_id: int):
+    try:
+        assignment = mentoring.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
+    except NotYourMentee:
+        abort(404, description="No such assignment.")
+    flash("The assignment is withdrawn. The learner keeps their progress.", "success")
+    learner = accounts.get_user_by_id(session=get_session(), user_id=assignment.learner_id)
+    return redirect(url_for("mentor.mentee", username=learner.username), code=303)
+
+
+@bp.post("/notes/<int:note_id>/replies")
+@role_required(Role.mentor)
+def reply(note_id: int):
+    try:
+        answer = notes.reply(session=get_session(), mentor=current_account(), note_id=note_id,
+                             body=request.form.get("body", ""))
+    except NotYourMentee:
+        abort(404, description="No such note.")
+    except notes.NoteError as exc:
+        abort(400, description=str(exc))
+    learner = notes.author_of(session=get_session(), note_id=answer.note_id)
+    flash("Your reply is sent.", "success")
+    return redirect(url_for("mentor.mentee", username=learner.username) + f"#note-{note_id}", code=303)
