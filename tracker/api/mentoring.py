@@ -110,7 +110,7 @@ def create_assignments():
     try:
         created = mentoring.assign_path(session=session, mentor=current_account(), usernames=body.learners,
                                         path=path, due_on=body.due_on, note=body.note, today=utcnow().date())
-    except mentoring.NotYourMentee as exc:
+    except mentoring.NotAMentee as exc:
         abort(404, description=str(exc))
     except mentoring.MentoringError as exc:
         abort(400, description=str(exc))

@@ -40,6 +40,10 @@ class MentoringError(ValueError):
     """A mentoring request was refused; the message is fit to show."""
 
 
+class NotAMentee(MentoringError):
+    """A bulk request names someone who is not the mentor's mentee (the API answers 404)."""
+
+
 class NotYourMentee(LookupError):
     """The learner is not this mentor's mentee (answered as 'not found': no leaking who exists)."""
 
@@ -168,7 +172,7 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
         try:
             learners.append(get_mentee(session=session, viewer=mentor, username=username))
         except NotYourMentee:
-            raise MentoringError(f"'{username}' is not one of your mentees; nothing was assigned.") from None
+            raise NotAMentee(f"'{username}' is not one of your mentees; nothing was assigned.") from None
     assignments = []
     try:
         for learner in learners:

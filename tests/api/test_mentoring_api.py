@@ -1,0 +1,91 @@
+"""Mentoring API: roles, no leaking of who exists, bulk assignments all or nothing."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def linked(session):
+    factories.mentor_of(session, "mona", "lena")
+
+
+def test_mentees_by_role(make_client, linked):
+    assert make_client().get("/api/v1/mentees").status_code == 401
+    assert make_client("lena").get("/api/v1/mentees").status_code == 403
+    items = make_client("mona").get("/api/v1/mentees").get_json()["items"]
+    assert [i["username"] for i in items] == ["lena"]
+    assert make_client("ada").get("/api/v1/mentees").status_code == 200
+
+
+def test_mentee_progress_is_404_for_a_learner_who_is_not_a_mentee(make_client, linked):
+    make_client("lena").put("/api/v1/me/progress/http-protocol", json={"state": "done"})
+    mona = make_client("mona")
+    body = mona.get("/api/v1/mentees/lena/progress").get_json()
+    assert body["items"][0]["article_slug"] == "http-protocol"
+    assert mona.get("/api/v1/mentees/leo/progress").status_code == 404
+    assert mona.get("/api/v1/mentees/ghost/progress").status_code == 404
+    assert make_client("leo").get("/api/v1/mentees/lena/progress").status_code == 403
+    assert make_client("ada").get("/api/v1/mentees/leo/progress").status_code == 200
+
+
+def test_bulk_assignments_through_the_api(make_client, linked, session):
+    factories.mentor_of(session, "mona", "leo")
+    mona = make_client("mona")
+    due = (date.today() + timedelta(days=10)).isoformat()
+    response = mona.post("/api/v1/assignments", json={"learners": ["lena", "leo"], "path": "api-designer",
+                                                       "due_on": due, "note": "go"})
+    assert response.status_code == 201
+    items = response.get_json()["items"]
+    assert {(i["learner"], i["path"], i["due_on"], i["status"]) for i in items} == {
+        ("lena", "api-designer", due, "at_risk"), ("leo", "api-designer", due, "at_risk")}
+    lena_paths = make_client("lena").get("/api/v1/me/paths").get_json()["items"]
+    assert lena_paths[0]["assignment"]["assigned_by"] == "mona"
+
+    assignment_id = items[0]["id"]
+    assert mona.patch(f"/api/v1/assignments/{assignment_id}", json={"due_on": None}).get_json()["due_on"] is None
+    assert mona.delete(f"/api/v1/assignments/{assignment_id}").status_code == 204
+    assert mona.delete(f"/api/v1/assignments/{assignment_id}").status_code == 404
+
+
+def test_bulk_assignment_with_one_stranger_writes_nothing(make_client, linked):
+    mona = make_client("mona")
+    response = mona.post("/api/v1/assignments", json={"learners": ["lena", "leo"], "path": "api-designer"})
+    assert response.status_code == 404
+    assert mona.get("/api/v1/mentees").get_json()["items"][0]["assignments"] == []
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({"learners": [], "path": "api-designer"}, 400),
+    ({"learners": ["lena"], "path": "nope"}, 404),
+    ({"learners": ["lena"], "path": "api-designer", "due_on": "soon"}, 400),
+    ({"learners": ["lena"], "path": "api-designer", "due_on": "2000-01-01"}, 400),
+    ({"learners": ["lena"], "path": "api-designer", "note": "x" * 1001}, 400),
+    ({"learners": "lena", "path": "api-designer"}, 400),
+])
+def test_bad_assignment_requests_get_clear_errors(make_client, linked, body, status):
+    response = make_client("mona").post("/api/v1/assignments", json=body)
+    assert response.status_code == status
+    assert response.get_json()["error"]["message"]
+
+
+def test_mentorships_are_admin_only(make_client):
+    body = {"mentor": "mona", "learner": "leo"}
+    assert make_client().post("/api/v1/mentorships", json=body).status_code == 401
+    assert make_client("mona").post("/api/v1/mentorships", json=body).status_code == 403
+    ada = make_client("ada")
+    assert ada.post("/api/v1/mentorships", json=body).status_code == 201
+    assert make_client("mona").get("/api/v1/mentees/leo/progress").status_code == 200
+    assert ada.delete("/api/v1/mentorships", json=body).status_code == 204
+    assert ada.delete("/api/v1/mentorships", json=body).status_code == 404
+    assert ada.post("/api/v1/mentorships", json={"mentor": "mona", "learner": "ghost"}).status_code == 404
+
+
+def test_mentors_link_command(runner, make_client):
+    result = runner.invoke(args=["mentors", "link", "mona", "leo"])
+    assert result.exit_code == 0 and "mona now mentors leo." in result.output
+    assert make_client("mona").get("/api/v1/mentees/leo/progress").status_code == 200
+    bad = runner.invoke(args=["mentors", "link", "mona", "ghost"])
+    assert bad.exit_code == 1 and "No user 'ghost'." in bad.output

@@ -1,0 +1,123 @@
+"""Assignment statuses, forecasts and completion on dates, with a frozen clock."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+
+from tests import factories
+from tracker.models import ProgressState
+from tracker.services import mentoring, progress
+from tracker.services.mentoring import MentoringError, Status, assignment_status, forecast_finish
+from tracker.services.progress import Tally
+
+TODAY = date(2026, 3, 10)
+
+
+def t(done=0, skipped=0, total=4):
+    return Tally(total=total, done=done, skipped=skipped, in_progress=0, minutes_left=10 * (total - done - skipped))
+
+
+@pytest.mark.parametrize(("tally", "due", "completed", "forecast", "status"), [
+    (t(4), date(2026, 3, 12), datetime(2026, 3, 11, 9, tzinfo=UTC), None, Status.completed),
+    (t(4), date(2026, 3, 9), datetime(2026, 3, 10, 9, tzinfo=UTC), None, Status.completed_late),
+    (t(2, 2), date(2026, 3, 12), datetime(2026, 3, 11, tzinfo=UTC), None, Status.completed),
+    (t(1), date(2026, 3, 9), None, date(2026, 3, 11), Status.overdue),
+    (t(1), date(2026, 3, 20), None, date(2026, 3, 25), Status.at_risk),
+    (t(1), date(2026, 3, 20), None, None, Status.at_risk),
+    (t(1), date(2026, 3, 20), None, date(2026, 3, 15), Status.on_track),
+    (t(1), None, None, None, Status.on_track),
+    (t(1), TODAY, None, TODAY, Status.on_track),
+])
+def test_status_rules(tally, due, completed, forecast, status):
+    assert assignment_status(t=tally, due_on=due, completed_at=completed, forecast_on=forecast, today=TODAY) == status
+
+
+def test_forecast_projects_minutes_left_at_the_weekly_pace():
+    assert forecast_finish(minutes_left=120, pace=60, today=TODAY) == TODAY + timedelta(days=14)
+    assert forecast_finish(minutes_left=120, pace=0, today=TODAY) is None
+    assert forecast_finish(minutes_left=0, pace=0, today=TODAY) == TODAY
+
+
+def finish_path(session, learner, slug, at):
+    view = progress.path_progress(session=session, user=learner, slug=slug)
+    for section in view.detail.sections:
+        for entry in section.entries:
+            if not entry.item.optional:
+                progress.mark_article(session=session, user=learner, article=entry.card.article,
+                                      state=ProgressState.done, at=at)
+
+
+def test_a_path_finished_after_its_due_date_is_completed_late_and_keeps_the_time(session):
+    factories.mentor_of(session, "mona", "lena")
+    mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
+    with time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False):
+        mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=factories.path(session, "api-designer"),
+                              due_on=date(2026, 3, 5), note="", today=date(2026, 3, 1))
+    finished = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
+    finish_path(session, lena, "api-designer", finished)
+    with time_machine.travel(datetime(2026, 3, 8, 12, tzinfo=UTC), tick=False):
+        (row,) = mentoring.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+    assert row.status is Status.completed_late
+    assert row.completed_at == finished
+    assert row.t.percent == 100
+
+
+def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
+    factories.mentor_of(session, "mona", "lena")
+    mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=factories.path(session, "api-designer"),
+                          due_on=date(2026, 6, 1), note="", today=start.date())
+    # a steady pace: two articles a day over the last four weeks
+    view = progress.path_progress(session=session, user=lena, slug="api-designer")
+    entries = [e for s in view.detail.sections for e in s.entries if not e.item.optional]
+    for i, entry in enumerate(entries[:6]):
+        progress.mark_article(session=session, user=lena, article=entry.card.article, state=ProgressState.done,
+                              at=start - timedelta(days=6 - i))
+    (row,) = mentoring.learner_assignments(session=session, learner=lena, now=start)
+    assert row.status is Status.on_track and row.forecast_on < date(2026, 6, 1)
+    (row,) = mentoring.learner_assignments(session=session, learner=lena, now=datetime(2026, 6, 2, tzinfo=UTC))
+    assert row.status is Status.overdue
+    assert row.stale  # nothing for 14 days
+
+
+def test_bulk_assignment_is_all_or_nothing(session):
+    factories.mentor_of(session, "mona", "lena")
+    mona = factories.user(session, "mona")
+    with pytest.raises(MentoringError, match="'leo' is not one of your mentees; nothing was assigned"):
+        mentoring.assign_path(session=session, mentor=mona, usernames=["lena", "leo"],
+                              path=factories.path(session, "api-designer"), due_on=None, note="", today=TODAY)
+    assert mentoring.learner_assignments(session=session, learner=factories.user(session, "lena"),
+                                         now=datetime.now(UTC)) == []
+
+
+def test_a_failure_half_way_rolls_everything_back(session, monkeypatch):
+    factories.mentor_of(session, "mona", "lena", "leo")
+    mona = factories.user(session, "mona")
+    calls = []
+
+    def explode(**kwargs):
+        calls.append(kwargs["user"].username)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(mentoring.notifications, "notify", explode)
+    with pytest.raises(RuntimeError):
+        mentoring.assign_path(session=session, mentor=mona, usernames=["lena", "leo"],
+                              path=factories.path(session, "api-designer"), due_on=None, note="", today=TODAY)
+    for name in ("lena", "leo"):
+        assert mentoring.learner_assignments(session=session, learner=factories.user(session, name),
+                                             now=datetime.now(UTC)) == []
+
+
+def test_due_dates_in_the_past_and_long_notes_are_refused(session):
+    factories.mentor_of(session, "mona", "lena")
+    mona = factories.user(session, "mona")
+    api = factories.path(session, "api-designer")
+    with pytest.raises(MentoringError, match="in the past"):
+        mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=api,
+                              due_on=TODAY - timedelta(days=1), note="", today=TODAY)
+    with pytest.raises(MentoringError, match="the limit is 1000"):
+        mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=api, due_on=None,
+                              note="x" * 1001, today=TODAY)

@@ -1,0 +1,238 @@
+"""Mentor pages: access per role, assignments seen by the learner, CSV, notes, notifications."""
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import event
+
+from tests import factories
+from tracker.models import ProgressState
+from tracker.services import mentoring, notes, progress
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def mentored(session):
+    """mona mentors lena and has assigned her API Designer; leo is nobody's mentee."""
+    factories.mentor_of(session, "mona", "lena")
+    mentoring.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
+                          path=factories.path(session, "api-designer"), due_on=date.today() + timedelta(days=30),
+                          note="Start with HTTP.", today=date.today())
+    return mentoring.learner_assignments(session=session, learner=factories.user(session, "lena"),
+                                         now=datetime.now(UTC))[0].assignment
+
+
+MENTOR_PAGES = ["/mentor/", "/mentor/overview.csv", "/mentor/mentees/lena", "/mentor/mentees/lena/paths/api-designer"]
+
+
+@pytest.mark.parametrize("url", MENTOR_PAGES)
+def test_mentor_pages_by_role(make_client, mentored, url):
+    assert make_client().get(url).status_code == 302              # anonymous: sign in
+    assert make_client("leo").get(url).status_code == 403         # a learner
+    assert make_client("mona").get(url).status_code == 200        # the mentor
+    assert make_client("ada").get(url).status_code == 200         # an admin
+
+
+@pytest.mark.parametrize("url", ["/mentor/mentees/leo", "/mentor/mentees/leo/paths/api-designer",
+                                 "/mentor/mentees/nobody", "/mentor/mentees/nobody/paths/api-designer"])
+def test_a_mentor_cannot_see_someone_who_is_not_their_mentee(make_client, mentored, url):
+    response = make_client("mona").get(url)
+    assert response.status_code == 404
+    assert "is not one of your mentees" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("url", "data"), [
+    ("/mentor/invite", {"username": "leo"}),
+    ("/mentor/assignments", {"learners": "lena", "path": "api-designer"}),
+])
+def test_mentor_actions_are_refused_to_learners_and_anonymous(make_client, mentored, url, data):
+    assert make_client().post(url, data=data).status_code == 302
+    assert make_client("leo").post(url, data=data).status_code == 403
+
+
+def test_changing_and_withdrawing_assignments_is_limited_to_the_learners_mentors(make_client, session, mentored):
+    other = "/mentor/assignments/{}/withdraw".format(mentored.id)
+    factories.mentor_of(session, "ada", "leo")
+    factories.add_learners(session, "m", 1)
+    session.commit()
+    # a mentor who is not lena's mentor
+    from tracker.models import Role
+    stranger = factories.user(session, "m000")
+    stranger.role = Role.mentor
+    session.add(stranger)
+    session.commit()
+    assert make_client("m000").post(other).status_code == 404
+    assert make_client("lena").post(other).status_code == 403
+    assert make_client("mona").post(f"/mentor/assignments/{mentored.id}/due", data={"due_on": "2099-01-01"}).status_code == 303
+    assert make_client("mona").post(other).status_code == 303
+    assert make_client("mona").post(other).status_code == 404  # already withdrawn
+
+
+def test_the_learner_sees_the_assignment_with_mentor_note_due_date_and_days_left(make_client, mentored):
+    page = make_client("lena").get("/").get_data(as_text=True)
+    assert "API Designer" in page
+    assert "Assigned by mona" in page
+    assert "“Start with HTTP.”" in page
+    assert "30 days left" in page
+    assert "On track" in page or "At risk" in page
+
+
+def test_an_overdue_assignment_is_marked_on_the_dashboard(make_client, mentored, session):
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=33)):
+        page = make_client("lena").get("/").get_data(as_text=True)
+    assert "overdue by 3 days" in page
+    assert "status-overdue" in page
+
+
+def test_a_learner_cannot_delete_an_assignment(make_client, mentored):
+    response = make_client("lena").delete(f"/api/v1/assignments/{mentored.id}")
+    assert response.status_code == 403
+
+
+def test_overview_lists_each_assignment_with_status_and_filters_in_place(make_client, session, mentored):
+    mona = make_client("mona")
+    page = mona.get("/mentor/").get_data(as_text=True)
+    assert "lena" in page and "API Designer" in page
+    fragment = mona.get("/mentor/?status=overdue", headers={**HX, "HX-Target": "overview-table"})
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "No assignments match." in body
+    assert fragment.headers["HX-Push-Url"] == "/mentor/?status=overdue"
+    assert mona.get("/mentor/?sort=bogus").status_code == 400
+
+
+def test_csv_export_neutralises_formula_cells(make_client, session, mentored):
+    lena = factories.user(session, "lena")
+    lena.display_name = "=HYPERLINK(\"http://evil\")"
+    session.add(lena)
+    session.commit()
+    response = make_client("mona").get("/mentor/overview.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["mentee", "name", "path"]
+    assert rows[1][1] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][2] == "API Designer"
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1"])
+def test_spreadsheet_safe_prefixes_risky_cells(value):
+    from tracker.web.mentor import spreadsheet_safe
+    assert spreadsheet_safe(value) == "'" + value
+    assert spreadsheet_safe("plain") == "plain"
+
+
+def count_overview_queries(app, client) -> int:
+    engine = app.extensions["tracker.engine"]
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/mentor/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_overview_makes_the_same_number_of_queries_for_5_and_50_mentees(app, session, make_client):
+    mona = factories.user(session, "mona")
+    api = factories.path(session, "api-designer")
+    first = factories.add_learners(session, "a", 5)
+    for learner in first:
+        mentoring.link(session=session, mentor=mona, learner=learner)
+    mentoring.assign_path(session=session, mentor=mona, usernames=[u.username for u in first], path=api,
+                          due_on=None, note="", today=date.today())
+    for learner in first:
+        progress.mark_article(session=session, user=learner, article=factories.article(session, "http-protocol"),
+                              state=ProgressState.done)
+    client = make_client("mona")
+    with_five = count_overview_queries(app, client)
+
+    more = factories.add_learners(session, "b", 45)
+    for learner in more:
+        mentoring.link(session=session, mentor=mona, learner=learner)
+    mentoring.assign_path(session=session, mentor=mona, usernames=[u.username for u in more], path=api,
+                          due_on=None, note="", today=date.today())
+    for learner in more[:20]:
+        progress.mark_article(session=session, user=learner, article=factories.article(session, "http-protocol"),
+                              state=ProgressState.done)
+    with_fifty = count_overview_queries(app, client)
+    assert with_fifty == with_five
+    assert client.get("/mentor/").get_data(as_text=True).count("<tr>") == 51  # header + 50 rows
+
+
+def test_invitation_accept_makes_a_mentee(make_client, session):
+    mona = make_client("mona")
+    assert mona.post("/mentor/invite", data={"username": "leo"}).status_code == 303
+    leo = make_client("leo")
+    page = leo.get("/notifications/").get_data(as_text=True)
+    assert "invites you to be their mentee" in page
+    mentorship_id = mentoring.pending_invitations(session=session, learner=factories.user(session, "leo"))[0][0].id
+    assert make_client("lena").post(f"/notifications/invitations/{mentorship_id}", data={"decision": "accept"}).status_code == 404
+    assert leo.post(f"/notifications/invitations/{mentorship_id}", data={"decision": "accept"}).status_code == 303
+    assert mona.get("/mentor/mentees/leo").status_code == 200
+
+
+def test_declined_invitation_gives_no_access(make_client, session):
+    make_client("mona").post("/mentor/invite", data={"username": "leo"})
+    mentorship_id = mentoring.pending_invitations(session=session, learner=factories.user(session, "leo"))[0][0].id
+    make_client("leo").post(f"/notifications/invitations/{mentorship_id}", data={"decision": "decline"})
+    assert make_client("mona").get("/mentor/mentees/leo").status_code == 404
+
+
+def test_inviting_an_unknown_user_says_so(make_client):
+    page = make_client("mona").post("/mentor/invite", data={"username": "ghost"}, follow_redirects=True)
+    assert "There is no user called &#39;ghost&#39;." in page.get_data(as_text=True)
+
+
+def test_notes_are_private_unless_shared_and_mentors_can_reply(make_client, session, mentored):
+    lena = make_client("lena")
+    lena.post("/articles/http-protocol/note", data={"body": "Private <b>thought</b>"}, headers=HX)
+    assert "Private" not in make_client("mona").get("/mentor/mentees/lena").get_data(as_text=True)
+    response = lena.post("/articles/http-protocol/note", data={"body": "Why 204 <b>not</b> 200?", "shared": "on"}, headers=HX)
+    assert response.status_code == 200 and "Saved." in response.get_data(as_text=True)
+    mentor_page = make_client("mona").get("/mentor/mentees/lena").get_data(as_text=True)
+    assert "Why 204 &lt;b&gt;not&lt;/b&gt; 200?" in mentor_page
+    note = notes.note_for(session=session, user=factories.user(session, "lena"), article=factories.article(session, "http-protocol"))
+    assert make_client("mona").post(f"/mentor/notes/{note.id}/replies", data={"body": "No content to send."}).status_code == 303
+    assert make_client("leo").post(f"/mentor/notes/{note.id}/replies", data={"body": "hi"}).status_code == 403
+    assert "No content to send." in lena.get("/articles/http-protocol/note").get_data(as_text=True)
+    assert "replied to your note" in lena.get("/notifications/").get_data(as_text=True)
+
+
+def test_an_over_long_note_gets_a_clear_message_and_is_not_saved(make_client, session):
+    lena = make_client("lena")
+    response = lena.post("/articles/http-protocol/note", data={"body": "x" * 2001}, headers=HX)
+    assert response.status_code == 400
+    assert "the limit is 2000. Nothing was saved." in response.get_data(as_text=True)
+    assert notes.note_for(session=session, user=factories.user(session, "lena"),
+                          article=factories.article(session, "http-protocol")) is None
+
+
+def test_notifications_for_assignment_due_soon_and_overdue(make_client, session, mentored):
+    lena = make_client("lena")
+    assert "assigned you “API Designer”" in lena.get("/notifications/").get_data(as_text=True)
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=28)):
+        badge = lena.get("/notifications/badge").get_data(as_text=True)
+        assert ">2<" in badge  # the assignment and "due soon"
+        assert "is due" in lena.get("/notifications/").get_data(as_text=True)
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=31)):
+        assert "was due" in lena.get("/notifications/").get_data(as_text=True)
+    lena.post("/notifications/read")
+    assert "is-zero" in lena.get("/notifications/badge").get_data(as_text=True)
+
+
+def test_admin_links_and_unlinks_mentors(make_client):
+    ada = make_client("ada")
+    assert make_client("mona").get("/admin/mentorships").status_code == 403
+    ada.post("/admin/mentorships", data={"mentor": "mona", "learner": "leo"})
+    assert make_client("mona").get("/mentor/mentees/leo").status_code == 200
+    ada.post("/admin/mentorships/remove", data={"mentor": "mona", "learner": "leo"})
+    assert make_client("mona").get("/mentor/mentees/leo").status_code == 404
+    page = ada.post("/admin/mentorships", data={"mentor": "lena", "learner": "leo"}, follow_redirects=True)
+    assert "&#39;lena&#39; is not a mentor." in page.get_data(as_text=True)
