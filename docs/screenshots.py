@@ -1,7 +1,7 @@
 """Take the README screenshots from a running tracker.
 
-    tracker run --demo            # note the demo-learner password it prints
-    python docs/screenshots.py http://127.0.0.1:5000 demo-learner PASSWORD
+    tracker run --demo            # note the passwords it prints
+    python docs/screenshots.py http://127.0.0.1:5000 demo-learner PASSWORD [demo-mentor PASSWORD]
 
 Needs `pip install playwright` and a Chromium (Debian's `chromium` package is used by default;
 set CHROMIUM to another executable).
@@ -20,16 +20,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def main(base: str, username: str, password: str) -> None:
+def sign_in(browser, base: str, username: str, password: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/signin")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def main(base: str, username: str, password: str, mentor: str | None = None, mentor_password: str | None = None) -> None:
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{base}/signin")
-        page.fill("#username", username)
-        page.fill("#password", password)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        page = sign_in(browser, base, username, password)
         page.screenshot(path=OUT / "dashboard.png", full_page=True)
         page.goto(f"{base}/paths/production-services")
         page.screenshot(path=OUT / "path.png")
@@ -39,8 +44,14 @@ def main(base: str, username: str, password: str) -> None:
         phone.context.add_cookies(page.context.cookies())
         phone.goto(f"{base}/paths/api-designer")
         phone.screenshot(path=OUT / "path-phone.png")
+        if mentor:
+            page = sign_in(browser, base, mentor, mentor_password)
+            page.goto(f"{base}/mentor/")
+            page.screenshot(path=OUT / "mentor-overview.png", full_page=True)
+            page.locator("table.overview a").first.click()
+            page.screenshot(path=OUT / "mentee.png", full_page=True)
         browser.close()
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:6])

@@ -101,6 +101,9 @@ def test_overview_lists_each_assignment_with_status_and_filters_in_place(make_cl
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and "No assignments match." in body
     assert fragment.headers["HX-Push-Url"] == "/mentor/?status=overdue"
+    sorted_rows = mona.get("/mentor/?sort=percent&status=&path=", headers={**HX, "HX-Target": "overview-table"})
+    assert sorted_rows.headers["HX-Push-Url"] == "/mentor/?sort=percent"
+    assert "lena" in sorted_rows.get_data(as_text=True) and 'class="bar"' in sorted_rows.get_data(as_text=True)
     assert mona.get("/mentor/?sort=bogus").status_code == 400
 
 
