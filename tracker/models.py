@@ -58,11 +58,23 @@ class ArticleTopic(SQLModel, table=True):
     position: int = 0
 
 
+class PathStatus(StrEnum):
+    draft = "draft"            # only admins see it
+    published = "published"
+    archived = "archived"      # kept and visible to those who follow it or were assigned it; hidden from others
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
 class LearningPath(SQLModel, table=True):
     __tablename__ = "learning_path"
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True, index=True)
+    status: str = Field(default=PathStatus.published.value, max_length=16,
+                        sa_column_kwargs={"server_default": PathStatus.published.value})
     title: str = Field(max_length=200)
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -93,6 +105,7 @@ class PathItem(SQLModel, table=True):
     article_id: int = Field(foreign_key="article.id", index=True)
     position: int
     optional: bool = False
+    added_at: datetime = Field(default_factory=utcnow, description="when the article joined the path")
 
 
 class Role(StrEnum):
@@ -261,3 +274,19 @@ class Notification(SQLModel, table=True):
     link: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     read_at: datetime | None = None
+
+
+class PathVersion(SQLModel, table=True):
+    """One saved state of a path: who, when, what changed, and the whole definition to restore."""
+
+    __tablename__ = "path_version"
+    __table_args__ = (UniqueConstraint("path_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
+    version: int
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    definition: str = Field(sa_column=Column(Text, nullable=False), description="the path as YAML")
+    status: str = Field(default=PathStatus.published.value, max_length=16)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from tracker.models import Article, LearningPath, PathItem, PathSection, utcnow
+from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, PathVersion, User, utcnow
 from tracker.services.catalog import DEFAULT_READING_MINUTES, ArticleCard, article_cards
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -69,6 +69,7 @@ class PathDefinition(BaseModel):
     outcome: str = Field(min_length=1, max_length=1000)
     weeks: Weeks
     order: int = 100
+    status: PathStatus = PathStatus.published
     sections: list[SectionDefinition] = Field(min_length=1)
 
     def article_slugs(self) -> list[str]:
@@ -150,9 +151,69 @@ def dump_path_definition(definition: PathDefinition) -> str:
     data = definition.model_dump(mode="json")
     if data["weeks"]["max"] is None:
         del data["weeks"]["max"]
+    if data["status"] == PathStatus.published.value:
+        del data["status"]
     for section in data["sections"]:
         section["items"] = [item["slug"] if not item["optional"] else item for item in section["items"]]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+# ---------------------------------------------------------------- comparing
+
+def describe_changes(old: PathDefinition, new: PathDefinition) -> list[str]:
+    """What changed between two definitions, in words: fields, sections renamed, items added, removed, moved."""
+    changes: list[str] = []
+    for field, label in (("title", "Title"), ("summary", "Summary"), ("outcome", "Outcome"), ("weeks", "Weeks"),
+                         ("status", "Status"), ("order", "Order")):
+        before, after = getattr(old, field), getattr(new, field)
+        if before != after:
+            if field in {"title", "status"}:
+                changes.append(f"{label} changed from “{_plain(before)}” to “{_plain(after)}”.")
+            else:
+                changes.append(f"{label} changed.")
+    old_titles = [s.title for s in old.sections]
+    new_titles = [s.title for s in new.sections]
+    renames: dict[str, str] = {}
+    for index in range(min(len(old_titles), len(new_titles))):
+        before, after = old_titles[index], new_titles[index]
+        if before != after and before not in new_titles and after not in old_titles:
+            renames[before] = after
+            changes.append(f"Section {index + 1} renamed from “{before}” to “{after}”.")
+    changes += [f"Section “{t}” added." for t in new_titles if t not in old_titles and t not in renames.values()]
+    changes += [f"Section “{t}” removed." for t in old_titles if t not in new_titles and t not in renames]
+
+    def places(definition: PathDefinition) -> dict[str, tuple[int, int, bool]]:
+        return {item.slug: (s_index, i_index, item.optional)
+                for s_index, section in enumerate(definition.sections) for i_index, item in enumerate(section.items)}
+
+    before, after = places(old), places(new)
+    added = [slug for slug in after if slug not in before]
+    removed = [slug for slug in before if slug not in after]
+    moved_section = [slug for slug in after if slug in before and after[slug][0] != before[slug][0]]
+    if added:
+        changes.append(f"Added {_count(added)}: {', '.join(added)}.")
+    if removed:
+        changes.append(f"Removed {_count(removed)}: {', '.join(removed)}.")
+    for slug in moved_section:
+        changes.append(f"Moved {slug} from section {before[slug][0] + 1} to section {after[slug][0] + 1}.")
+    reordered = [index + 1 for index, section in enumerate(new.sections) if index < len(old.sections)
+                 and [i.slug for i in section.items if i.slug in before and before[i.slug][0] == index]
+                 != [i.slug for i in old.sections[index].items if i.slug in after and after[i.slug][0] == index]]
+    if reordered:
+        changes.append(f"Reordered articles in section {', '.join(map(str, reordered))}.")
+    for slug in after:
+        if slug in before and after[slug][2] != before[slug][2]:
+            changes.append(f"{slug} is now {'optional' if after[slug][2] else 'required'}.")
+    return changes
+
+
+def _plain(value) -> str:
+    return value.value if isinstance(value, PathStatus) else str(value)
+
+
+def _count(slugs: list[str]) -> str:
+    return f"{len(slugs)} article{'s' if len(slugs) != 1 else ''}"
+
 
 
 # ---------------------------------------------------------------- database
@@ -178,17 +239,18 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
         if path is None:
             path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
                                 outcome=definition.outcome, weeks_min=definition.weeks.min,
-                                weeks_max=definition.weeks.max, position=definition.order)
+                                weeks_max=definition.weeks.max, position=definition.order,
+                                status=definition.status.value)
             session.add(path)
             session.flush()
             _write_sections(session, path, definition, article_ids)
+            _record_version(session, path, definition, author=None, summary=["Loaded from the path files."])
             report.created += 1
-        elif update_existing and path_definition(session=session, path=path) != definition:
-            path.title, path.summary, path.outcome = definition.title, definition.summary, definition.outcome
-            path.weeks_min, path.weeks_max, path.position = definition.weeks.min, definition.weeks.max, definition.order
+        elif update_existing and (previous := path_definition(session=session, path=path)) != definition:
+            _apply(session, path, definition, article_ids)
             path.version += 1
-            path.updated_at = utcnow()
-            _write_sections(session, path, definition, article_ids)
+            _record_version(session, path, definition, author=None,
+                            summary=["Loaded from the path files."] + describe_changes(previous, definition))
             report.updated += 1
         else:
             report.unchanged += 1
@@ -196,17 +258,40 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
     return report
 
 
+def _apply(session: Session, path: LearningPath, definition: PathDefinition, article_ids: dict[str, int]) -> None:
+    path.title, path.summary, path.outcome = definition.title, definition.summary, definition.outcome
+    path.weeks_min, path.weeks_max, path.position = definition.weeks.min, definition.weeks.max, definition.order
+    path.status = definition.status.value
+    path.updated_at = utcnow()
+    _write_sections(session, path, definition, article_ids)
+
+
 def _write_sections(session: Session, path: LearningPath, definition: PathDefinition,
                     article_ids: dict[str, int]) -> None:
+    """Replace the sections and items; an article that stays keeps the date it joined the path."""
     section_ids = select(PathSection.id).where(PathSection.path_id == path.id)
+    joined = dict(session.exec(select(PathItem.article_id, PathItem.added_at).where(
+        PathItem.section_id.in_(section_ids))).all())
     session.exec(delete(PathItem).where(PathItem.section_id.in_(section_ids)))
     session.exec(delete(PathSection).where(PathSection.path_id == path.id))
+    session.flush()
+    now = utcnow()
     for position, section_def in enumerate(definition.sections):
         section = PathSection(path_id=path.id, position=position, title=section_def.title)
         session.add(section)
         session.flush()
         session.add_all(PathItem(section_id=section.id, article_id=article_ids[item.slug], position=i,
-                                 optional=item.optional) for i, item in enumerate(section_def.items))
+                                 optional=item.optional, added_at=joined.get(article_ids[item.slug], now))
+                        for i, item in enumerate(section_def.items))
+
+
+def _record_version(session: Session, path: LearningPath, definition: PathDefinition, *, author: User | None,
+                    summary: list[str]) -> PathVersion:
+    version = PathVersion(path_id=path.id, version=path.version, author_id=author.id if author else None,
+                          summary="\n".join(summary) or "No changes.", definition=dump_path_definition(definition),
+                          status=definition.status.value)
+    session.add(version)
+    return version
 
 
 def path_definition(*, session: Session, path: LearningPath) -> PathDefinition:
@@ -225,15 +310,16 @@ def path_definition(*, session: Session, path: LearningPath) -> PathDefinition:
     return PathDefinition(
         slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
         weeks=Weeks(min=path.weeks_min, max=path.weeks_max), order=path.position,
-        sections=list(sections.values()),
+        status=PathStatus(path.status), sections=list(sections.values()),
     )
 
 
 def export_paths(*, session: Session, directory: Path) -> list[Path]:
-    """Write every path as `<slug>.yaml` into `directory`."""
+    """Write every published path as `<slug>.yaml` into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in session.exec(select(LearningPath).order_by(LearningPath.position, LearningPath.slug)):
+    for path in session.exec(select(LearningPath).where(LearningPath.status == PathStatus.published.value)
+                             .order_by(LearningPath.position, LearningPath.slug)):
         target = directory / f"{path.slug}.yaml"
         target.write_text(dump_path_definition(path_definition(session=session, path=path)), encoding="utf-8")
         written.append(target)

@@ -1,0 +1,153 @@
+"""Editing paths in the app: saving with optimistic locking, readable change summaries, history, restore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from tracker.models import Article, LearningPath, PathStatus, PathVersion, User, utcnow
+from tracker.services.paths import (
+    PathDefinition,
+    PathDefinitionError,
+    describe_changes,
+    _apply,
+    _record_version,
+    dump_path_definition,
+    parse_path_definition,
+    path_definition,
+)
+
+
+class VersionConflict(Exception):
+    """The path changed since the editor loaded it; nothing was saved."""
+
+    def __init__(self, current_version: int, changes: list[str], authors: list[str]):
+        super().__init__(f"This path was changed (now version {current_version}) since you started editing.")
+        self.current_version = current_version
+        self.changes = changes
+        self.authors = authors
+
+
+def known_slugs(*, session: Session) -> set[str]:
+    return set(session.exec(select(Article.slug)))
+
+
+def validate_definition(*, session: Session, data: dict, source: str = "the path") -> PathDefinition:
+    """Check a definition (from the editor, an upload or the API) exactly as `tracker paths load` does."""
+    import yaml
+
+    return parse_path_definition(yaml.safe_dump(data, allow_unicode=True), filename=source,
+                                 known_slugs=known_slugs(session=session))
+
+
+@dataclass
+class SaveResult:
+    path: LearningPath
+    changes: list[str]
+
+
+def ensure_baseline(*, session: Session, path: LearningPath) -> None:
+    """Paths loaded before history existed get their current state recorded as a version."""
+    exists = session.exec(select(PathVersion.id).where(PathVersion.path_id == path.id,
+                                                       PathVersion.version == path.version)).first()
+    if exists is None:
+        _record_version(session, path, path_definition(session=session, path=path), author=None,
+                        summary=[f"Version {path.version} as it was before the first edit in the app."])
+        session.flush()
+
+
+def save_path(*, session: Session, definition: PathDefinition, base_version: int | None, author: User,
+              summary_prefix: list[str] | None = None) -> SaveResult:
+    """Create a path (base_version None) or save a new version of it; refuse a stale base. Commits.
+
+    The version check and bump is one UPDATE … WHERE version = base, so two admins saving at
+    once cannot both win: the second gets a VersionConflict and nothing of theirs is written.
+    """
+    from tracker.services.paths import get_learning_path
+
+    article_ids = dict(session.exec(select(Article.slug, Article.id).where(
+        Article.slug.in_(definition.article_slugs()))).all())
+    path = get_learning_path(session=session, slug=definition.slug)
+    try:
+        if base_version is None:
+            if path is not None:
+                raise PathDefinitionError(f"A path with the slug '{definition.slug}' already exists.")
+            path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
+                                outcome=definition.outcome, weeks_min=definition.weeks.min,
+                                weeks_max=definition.weeks.max, position=definition.order,
+                                status=definition.status.value)
+            session.add(path)
+            session.flush()
+            _apply(session, path, definition, article_ids)
+            changes = (summary_prefix or []) + ["Path created."]
+            _record_version(session, path, definition, author=author, summary=changes)
+            session.commit()
+            return SaveResult(path=path, changes=changes)
+        if path is None:
+            raise PathDefinitionError(f"There is no path called '{definition.slug}'.")
+        ensure_baseline(session=session, path=path)
+        previous = path_definition(session=session, path=path)
+        bumped = session.exec(update(LearningPath).where(LearningPath.id == path.id,
+                                                         LearningPath.version == base_version)
+                              .values(version=LearningPath.version + 1, updated_at=utcnow())).rowcount
+        if bumped != 1:
+            session.rollback()
+            raise _conflict(session, path.id, base_version)
+        session.refresh(path)
+        changes = (summary_prefix or []) + (describe_changes(previous, definition) or ["No changes."])
+        _apply(session, path, definition, article_ids)
+        _record_version(session, path, definition, author=author, summary=changes)
+        session.commit()
+        return SaveResult(path=path, changes=changes)
+    except (PathDefinitionError, VersionConflict):
+        session.rollback()
+        raise
+
+
+def _conflict(session: Session, path_id: int, base_version: int) -> VersionConflict:
+    path = session.get(LearningPath, path_id)
+    newer = session.exec(select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
+                         .where(PathVersion.path_id == path_id, PathVersion.version > base_version)
+                         .order_by(PathVersion.version)).all()
+    changes = [line for version, _ in newer for line in version.summary.splitlines()]
+    authors = sorted({(user.name if user else "the path files") for _, user in newer})
+    return VersionConflict(path.version, changes, authors)
+
+
+@dataclass
+class HistoryEntry:
+    version: PathVersion
+    author: User | None
+
+
+def history(*, session: Session, path: LearningPath) -> list[HistoryEntry]:
+    """Saved versions, newest first."""
+    ensure_baseline(session=session, path=path)
+    session.commit()
+    rows = session.exec(select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
+                        .where(PathVersion.path_id == path.id).order_by(PathVersion.version.desc()))
+    return [HistoryEntry(version=v, author=u) for v, u in rows]
+
+
+def version_definition(*, session: Session, path: LearningPath, version: int) -> PathDefinition | None:
+    row = session.exec(select(PathVersion).where(PathVersion.path_id == path.id,
+                                                 PathVersion.version == version)).one_or_none()
+    if row is None:
+        return None
+    return parse_path_definition(row.definition, filename=f"version {version}", known_slugs=known_slugs(session=session))
+
+
+def restore_version(*, session: Session, path: LearningPath, version: int, base_version: int,
+                    author: User) -> SaveResult:
+    """Make an earlier version current again, as a new version."""
+    definition = version_definition(session=session, path=path, version=version)
+    if definition is None:
+        raise PathDefinitionError(f"There is no version {version} of this path.")
+    return save_path(session=session, definition=definition, base_version=base_version, author=author,
+                     summary_prefix=[f"Restored version {version}."])
+
+
+def export_yaml(*, session: Session, path: LearningPath) -> str:
+    return dump_path_definition(path_definition(session=session, path=path))
