@@ -37,6 +37,7 @@ def path_summary_json(summary: PathSummary) -> dict:
         "weeks_max": path.weeks_max,
         "article_count": summary.article_count,
         "estimated_minutes": summary.estimated_minutes,
+        "status": path.status,
         "version": path.version,
     }
 

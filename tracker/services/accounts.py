@@ -120,3 +120,41 @@ def get_user(*, session: Session, username: str) -> User | None:
 
 def get_user_by_id(*, session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+# ---------------------------------------------------------------- administration
+
+def list_users(*, session: Session, q: str = "", limit: int = 200) -> list[User]:
+    """Users whose username or display name contains `q`, by username."""
+    query = select(User)
+    if q.strip():
+        word = q.strip()
+        query = query.where((User.username.icontains(word, autoescape=True))
+                            | (User.display_name.icontains(word, autoescape=True)))
+    return list(session.exec(query.order_by(User.username).limit(limit)))
+
+
+def set_role(*, session: Session, admin: User, user: User, role: Role) -> None:
+    """Change a user's role. An admin cannot demote themselves (someone must stay admin). Commits."""
+    if user.id == admin.id and role is not Role.admin:
+        raise AccountError("You cannot take the admin role from yourself; ask another admin.")
+    user.role = role
+    session.commit()
+
+
+def set_active(*, session: Session, admin: User, user: User, active: bool) -> None:
+    """Deactivate (sign-in refused, open sessions end, data kept) or reactivate an account. Commits."""
+    if user.id == admin.id and not active:
+        raise AccountError("You cannot deactivate your own account.")
+    user.is_active = active
+    user.session_token = secrets.token_urlsafe(16)
+    session.commit()
+
+
+def set_temporary_password(*, session: Session, user: User, password: str) -> None:
+    """Set a password the user must change at their next sign-in; ends their sessions. Commits."""
+    check_password(password, username=user.username)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.session_token = secrets.token_urlsafe(16)
+    session.commit()

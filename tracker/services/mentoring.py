@@ -18,6 +18,7 @@ from tracker.models import (
     LearningPath,
     Mentorship,
     MentorshipStatus,
+    PathStatus,
     PathItem,
     PathSection,
     Progress,
@@ -162,6 +163,8 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
         raise MentoringError("Choose at least one mentee.")
     if path is None:
         raise MentoringError("Choose a path to assign.")
+    if path.status != PathStatus.published.value:
+        raise MentoringError(f"“{path.title}” is {path.status}; only published paths can be assigned.")
     if due_on is not None and due_on < today:
         raise MentoringError("The due date is in the past.")
     note = (note or "").strip()
@@ -196,6 +199,13 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
         session.rollback()
         raise
     return assignments
+
+
+def assigned_path_ids(*, session: Session, learner: User | None) -> set[int]:
+    if learner is None:
+        return set()
+    return set(session.exec(select(Assignment.path_id).where(Assignment.learner_id == learner.id,
+                                                             Assignment.withdrawn_at.is_(None))))
 
 
 def _managed_assignment(session: Session, mentor: User, assignment_id: int) -> Assignment:

@@ -335,6 +335,14 @@ class PathSummary:
     estimated_minutes: int
 
 
+PUBLIC = (PathStatus.published.value,)
+
+
+def visible_to(path: LearningPath, *, is_admin: bool) -> bool:
+    """Drafts are for admins only; published and archived paths can be opened by anyone."""
+    return is_admin or path.status != PathStatus.draft.value
+
+
 def weeks_label(path: LearningPath) -> str:
     """'8–12 weeks' or '12+ weeks'."""
     if path.weeks_max is None:
@@ -344,11 +352,19 @@ def weeks_label(path: LearningPath) -> str:
     return f"{path.weeks_min}–{path.weeks_max} weeks"
 
 
-def list_paths(*, session: Session) -> list[PathSummary]:
-    """Every path with its article count and estimated reading time, in one query."""
+def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
+               also_ids: Iterable[int] = ()) -> list[PathSummary]:
+    """Paths with their article count and estimated reading time, in one query.
+
+    `statuses` limits the list (None: every path); `also_ids` adds paths outside it (for example
+    archived paths a learner still follows).
+    """
     minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
+    query = select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0))
+    if statuses is not None:
+        query = query.where(LearningPath.status.in_(list(statuses)) | LearningPath.id.in_(list(also_ids)))
     rows = session.exec(
-        select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0))
+        query
         .outerjoin(PathSection, PathSection.path_id == LearningPath.id)
         .outerjoin(PathItem, PathItem.section_id == PathSection.id)
         .outerjoin(Article, Article.id == PathItem.article_id)

@@ -18,6 +18,7 @@ from tracker.models import (
     PathFollow,
     PathItem,
     PathSection,
+    PathStatus,
     Progress,
     ProgressEvent,
     ProgressState,
@@ -155,6 +156,7 @@ class PathProgress:
     states: dict[int, ProgressState]
     overall: Tally
     sections: dict[int, Tally]
+    new_since_finished: int = 0
 
     @property
     def path(self) -> LearningPath:
@@ -185,17 +187,45 @@ def path_progress(*, session: Session, user: User | None, slug: str) -> PathProg
         return None
     entries = [entry for view in detail.sections for entry in view.entries]
     states = states_for(session=session, user=user, article_ids=[e.card.article.id for e in entries])
+    overall = tally(entries, states)
+    new = 0
+    if user is not None and not overall.complete and states:
+        new = new_since_finished(entries, states, changed_at(session=session, user=user,
+                                                             article_ids=[e.card.article.id for e in entries]))
     return PathProgress(
-        detail=detail, states=states, overall=tally(entries, states),
+        detail=detail, states=states, overall=overall,
         sections={view.section.id: tally(view.entries, states) for view in detail.sections},
+        new_since_finished=new,
     )
+
+
+def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressState],
+                       changed: dict[int, datetime]) -> int:
+    """Required articles added after the learner had finished the path as it then stood (0 if they had not).
+
+    The learner had finished if every required article that was on the path when they settled their
+    last one is settled; the unsettled ones that joined later are the news.
+    """
+    settled = (ProgressState.done, ProgressState.skipped)
+    required = [e for e in entries if not e.item.optional]
+    times = [changed[e.card.article.id] for e in required
+             if states.get(e.card.article.id) in settled and e.card.article.id in changed]
+    if not times:
+        return 0
+    finished_at = max(times)
+    open_items = [e for e in required if states.get(e.card.article.id) not in settled]
+    if all(e.item.added_at > finished_at for e in open_items):
+        return len(open_items)
+    return 0
 
 
 # ---------------------------------------------------------------- following
 
 def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
-    """Follow a path (following twice is the same as once). Commits."""
+    """Follow a published path (following twice is the same as once). Commits."""
     if session.get(PathFollow, (user.id, path.id)) is None:
+        if path.status != PathStatus.published.value:
+            raise ProgressError(f"“{path.title}” is {path.status} and cannot be followed.")
         session.add(PathFollow(user_id=user.id, path_id=path.id))
         session.commit()
 

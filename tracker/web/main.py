@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from tracker.db import get_session
-from tracker.models import utcnow
+from tracker.models import Role, utcnow
 from tracker.services import activity, catalog, mentoring, notes, paths, progress
 from tracker.services.catalog import get_article
 from tracker.web.access import current_account
@@ -25,7 +25,7 @@ def index():
     session = get_session()
     user = current_account()
     if user is None:
-        return render_template("main/index.html", paths=paths.list_paths(session=session),
+        return render_template("main/index.html", paths=paths.list_paths(session=session, statuses=paths.PUBLIC),
                                sources=catalog.list_sources(session=session))
     now = utcnow()
     assigned = mentoring.learner_assignments(session=session, learner=user, now=now)
@@ -40,11 +40,18 @@ def index():
     )
 
 
+def is_admin() -> bool:
+    user = current_account()
+    return user is not None and user.has_role(Role.admin)
+
+
 @bp.get("/paths/")
 def path_list():
     session = get_session()
-    summaries = paths.list_paths(session=session)
     user = current_account()
+    mine = progress.followed_path_ids(session=session, user=user) | mentoring.assigned_path_ids(
+        session=session, learner=user)
+    summaries = paths.list_paths(session=session, statuses=None if is_admin() else paths.PUBLIC, also_ids=mine)
     return render_template(
         "paths/list.html", paths=summaries,
         tallies=progress.path_tallies(session=session, user=user, paths=[s.path for s in summaries]),
@@ -54,7 +61,7 @@ def path_list():
 
 def _path_or_404(slug: str) -> progress.PathProgress:
     view = progress.path_progress(session=get_session(), user=current_account(), slug=slug)
-    if view is None:
+    if view is None or not paths.visible_to(view.path, is_admin=is_admin()):
         abort(404, description=f"There is no path called '{slug}'.")
     return view
 
@@ -73,7 +80,10 @@ def path_page(slug: str):
 @login_required
 def follow(slug: str):
     view = _path_or_404(slug)
-    progress.follow_path(session=get_session(), user=current_account(), path=view.path)
+    try:
+        progress.follow_path(session=get_session(), user=current_account(), path=view.path)
+    except progress.ProgressError as exc:
+        abort(400, description=str(exc))
     flash(f"You follow “{view.path.title}”. It is on your dashboard.", "success")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
 

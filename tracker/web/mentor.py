@@ -44,7 +44,7 @@ def _overview_context():
         abort(400, description="Unknown sort or status filter.")
     data = mentoring.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
                               status=status, path=path)
-    paths = [summary.path for summary in paths_service.list_paths(session=session)]
+    paths = [summary.path for summary in paths_service.list_paths(session=session, statuses=paths_service.PUBLIC)]
     return {"data": data, "sort": sort, "status": status, "path_filter": path, "statuses": list(Status),
             "paths": paths}
 
