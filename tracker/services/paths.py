@@ -127,6 +127,8 @@ def _describe(error: dict, raw: dict) -> str:
         return f"{prefix}missing field '{field}'"
     if error["type"] == "extra_forbidden":
         return f"{prefix}unknown field '{field}'"
+    if error["type"] == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
+        return f"{prefix}{field}: must not be empty"
     return f"{prefix}{field}: {message}" if field else f"{prefix}{message}"
 
 

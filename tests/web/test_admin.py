@@ -1,0 +1,312 @@
+"""Administration: every admin route guarded, the path editor with versions and conflicts, catalog and users."""
+
+import re
+
+import pytest
+import yaml
+from markupsafe import escape
+from sqlmodel import select
+
+from tests import factories
+from tracker.models import LearningPath, PathVersion, ProgressState, Role
+from tracker.services import progress
+from tracker.services.paths import path_definition
+
+
+def admin_rules(app):
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if getattr(view, "required_role", None) is Role.admin:
+            yield rule
+
+
+def build(rule) -> str:
+    values = {name: (1 if type(conv).__name__ == "IntegerConverter" else "api-designer")
+              for name, conv in rule._converters.items()}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_admin_url_is_guarded(app):
+    rules = list(admin_rules(app))
+    assert len(rules) >= 20
+    unguarded = [r.rule for r in app.url_map.iter_rules()
+                 if r.rule.startswith("/admin") and r not in rules]
+    assert unguarded == [], f"admin routes without the admin guard: {unguarded}"
+
+
+def test_admin_routes_answer_anonymous_learners_and_mentors(app, make_client):
+    clients = {"anonymous": make_client(), "learner": make_client("lena"), "mentor": make_client("mona")}
+    checked = 0
+    for rule in admin_rules(app):
+        url = build(rule)
+        api = url.startswith("/api/")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            kwargs = {"json": {}} if api and method != "GET" else {}
+            anonymous = clients["anonymous"].open(url, method=method, **kwargs)
+            assert anonymous.status_code == (401 if api else 302), (method, url)
+            if not api:
+                assert anonymous.headers["Location"].startswith("/signin"), (method, url)
+            for role in ("learner", "mentor"):
+                assert clients[role].open(url, method=method, **kwargs).status_code == 403, (role, method, url)
+            checked += 1
+    assert checked >= 25
+
+
+def editor_form(session, slug="api-designer"):
+    """The fields the editor page would post for the stored path."""
+    path = factories.path(session, slug)
+    definition = path_definition(session=session, path=path)
+    form = {"base_version": str(path.version), "slug": slug, "title": definition.title,
+            "summary": definition.summary, "outcome": definition.outcome, "weeks_min": str(definition.weeks.min),
+            "weeks_max": str(definition.weeks.max or ""), "order": str(definition.order),
+            "status": definition.status.value}
+    for s, section in enumerate(definition.sections):
+        form[f"sections-{s}-title"] = section.title
+        for i, item in enumerate(section.items):
+            form[f"sections-{s}-items-{i}-slug"] = item.slug
+            if item.optional:
+                form[f"sections-{s}-items-{i}-optional"] = "on"
+    return form
+
+
+def test_editor_page_shows_sections_and_items(make_client):
+    page = make_client("ada").get("/admin/paths/api-designer/edit").get_data(as_text=True)
+    assert 'name="sections-0-title" data-field="sections-{s}-title" value="Design stable REST APIs and OpenAPI specs"' in page
+    assert "HTTP Protocol" in page and "Save as version 2" in page
+
+
+def test_editor_actions_reshape_the_draft_without_saving(make_client, session):
+    ada = make_client("ada")
+    form = editor_form(session)
+    moved = ada.post("/admin/paths/api-designer/edit", data=form | {"action": "down:0:0"},
+                     headers={"HX-Request": "true", "HX-Target": "editor"})
+    html = moved.get_data(as_text=True)
+    assert moved.status_code == 200 and "<html" not in html and "Unsaved changes" in html
+    assert html.index('value="restful-api-design"') < html.index('value="http-protocol"')
+    added = ada.post("/admin/paths/api-designer/edit", data=form | {"action": "add:caching", "add_to": "1"})
+    assert 'name="sections-1-items-6-slug" data-item-field="sections-{s}-items-{i}-slug" value="caching"' in added.get_data(as_text=True)
+    assert factories.path(session, "api-designer").version == 1
+
+
+def test_saving_bumps_the_version_and_records_a_readable_summary(make_client, session):
+    ada = make_client("ada")
+    form = editor_form(session)
+    form["sections-0-title"] = "REST first"
+    form["sections-1-items-6-slug"] = "caching"
+    del form["sections-3-items-0-slug"]  # remove restful-api-design-backend-development-hub
+    response = ada.post("/admin/paths/api-designer/edit", data=form | {"action": "save"})
+    assert response.status_code == 303
+    session.expire_all()
+    path = factories.path(session, "api-designer")
+    assert path.version == 2
+    latest = session.exec(select(PathVersion).where(PathVersion.path_id == path.id, PathVersion.version == 2)).one()
+    assert "Section 1 renamed from “Design stable REST APIs and OpenAPI specs” to “REST first”." in latest.summary
+    assert "Added 1 article: caching." in latest.summary
+    assert "Removed 1 article: restful-api-design-backend-development-hub." in latest.summary
+    history = ada.get("/admin/paths/api-designer/history").get_data(as_text=True)
+    assert "Version 2" in history and "Ada" not in history or "ada" in history
+
+
+def test_a_stale_save_is_refused_with_what_the_other_admin_changed(make_client, session):
+    first, second = make_client("ada"), make_client("ada")
+    factories.user(session, "mona").role = Role.admin
+    session.commit()
+    second = make_client("mona")
+    form_one, form_two = editor_form(session), editor_form(session)
+    form_one["title"] = "API Designer, revised"
+    assert first.post("/admin/paths/api-designer/edit", data=form_one | {"action": "save"}).status_code == 303
+    form_two["outcome"] = "Something else entirely."
+    conflict = second.post("/admin/paths/api-designer/edit", data=form_two | {"action": "save"})
+    assert conflict.status_code == 409
+    page = conflict.get_data(as_text=True)
+    assert "Not saved: someone else changed this path." in page
+    assert "Title changed from “API Designer” to “API Designer, revised”." in page
+    assert "Something else entirely." in page  # the second admin's draft is still in the form
+    session.expire_all()
+    path = factories.path(session, "api-designer")
+    assert (path.version, path.title, path.outcome) == (2, "API Designer, revised",
+                                                       "Design robust APIs suitable for public or internal use.")
+
+
+def test_restoring_an_old_version_is_a_new_version(make_client, session):
+    ada = make_client("ada")
+    form = editor_form(session)
+    form["title"] = "Renamed"
+    ada.post("/admin/paths/api-designer/edit", data=form | {"action": "save"})
+    assert ada.post("/admin/paths/api-designer/restore/1", data={"base_version": "2"}).status_code == 303
+    session.expire_all()
+    path = factories.path(session, "api-designer")
+    assert (path.version, path.title) == (3, "API Designer")
+    assert "Restored version 1." in ada.get("/admin/paths/api-designer/history").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"title": ""}, "The path: title: must not be empty"),
+    ({"title": "x" * 201}, "at most 200 characters"),
+    ({"sections-0-items-1-slug": "http-protocol"}, "duplicate article 'http-protocol'"),
+    ({"sections-0-items-1-slug": "no-such-article"}, "unknown article 'no-such-article'"),
+    ({"weeks_min": "many"}, "is not a whole number"),
+])
+def test_bad_edits_get_clear_messages_and_change_nothing(make_client, session, change, message):
+    response = make_client("ada").post("/admin/paths/api-designer/edit", data=editor_form(session) | change | {"action": "save"})
+    assert response.status_code == 400
+    assert str(escape(message)) in response.get_data(as_text=True)
+    session.expire_all()
+    assert factories.path(session, "api-designer").version == 1
+
+
+def test_a_new_draft_path_is_for_admins_only_until_published(make_client, session):
+    ada = make_client("ada")
+    form = {"slug": "tiny", "title": "Tiny", "summary": "S", "outcome": "O", "weeks_min": "1", "weeks_max": "",
+            "order": "9", "status": "draft", "sections-0-title": "Only", "sections-0-items-0-slug": "routing",
+            "action": "save"}
+    assert ada.post("/admin/paths/new", data=form).status_code == 303
+    assert make_client("lena").get("/paths/tiny").status_code == 404
+    assert "Tiny" not in make_client("lena").get("/paths/").get_data(as_text=True)
+    preview = ada.get("/paths/tiny").get_data(as_text=True)
+    assert "Draft preview." in preview
+    assert make_client().get("/api/v1/paths/tiny").status_code == 404
+    duplicate = ada.post("/admin/paths/new", data=form)
+    assert duplicate.status_code == 400 and "already exists" in duplicate.get_data(as_text=True)
+
+
+def test_an_archived_path_stays_with_its_followers_only(make_client, session):
+    lena = make_client("lena")
+    lena.post("/paths/api-designer/follow")
+    form = editor_form(session) | {"status": "archived", "action": "save"}
+    assert make_client("ada").post("/admin/paths/api-designer/edit", data=form).status_code == 303
+    assert "API Designer" in lena.get("/paths/").get_data(as_text=True)
+    assert "API Designer" not in make_client("leo").get("/paths/").get_data(as_text=True)
+    assert "Archived." in make_client("leo").get("/paths/api-designer").get_data(as_text=True)
+    assert make_client("leo").post("/paths/api-designer/follow").status_code == 400
+
+
+def test_added_articles_after_finishing_are_announced(make_client, session):
+    lena = factories.user(session, "lena")
+    view = progress.path_progress(session=session, user=lena, slug="systems-performance")
+    for section in view.detail.sections:
+        for entry in section.entries:
+            progress.mark_article(session=session, user=lena, article=entry.card.article, state=ProgressState.done)
+    form = editor_form(session, "systems-performance")
+    form["sections-0-items-6-slug"] = "caching"
+    form["sections-1-items-7-slug"] = "databases"
+    assert make_client("ada").post("/admin/paths/systems-performance/edit", data=form | {"action": "save"}).status_code == 303
+    page = make_client("lena").get("/paths/systems-performance").get_data(as_text=True)
+    assert "2 new articles since you finished this path." in page
+
+
+def test_export_and_import_yaml_through_the_browser(make_client, session):
+    ada = make_client("ada")
+    exported = ada.get("/admin/paths/api-designer.yaml")
+    assert exported.mimetype == "application/yaml"
+    data = yaml.safe_load(exported.get_data(as_text=True))
+    data["title"] = "API Designer (imported)"
+    upload = {"file": (__import__("io").BytesIO(yaml.safe_dump(data).encode()), "api-designer.yaml")}
+    assert ada.post("/admin/paths/import", data=upload, content_type="multipart/form-data").status_code == 303
+    session.expire_all()
+    assert factories.path(session, "api-designer").title == "API Designer (imported)"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"slug: [broken", "not valid YAML"),
+    (b"slug: x\ntitle: X\nsummary: s\noutcome: o\nweeks: {min: 1}\nsections:\n- title: A\n  items: [nope]\n",
+     "section 1 &#39;A&#39;: unknown article &#39;nope&#39;"),
+    (b"\xff\xfe", "not UTF-8"),
+])
+def test_a_bad_yaml_upload_is_refused_and_saves_nothing(make_client, session, content, message):
+    import io
+    before = session.exec(select(LearningPath)).all()
+    response = make_client("ada").post("/admin/paths/import", data={"file": (io.BytesIO(content), "x.yaml")},
+                                       content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert len(session.exec(select(LearningPath)).all()) == len(before)
+
+
+def test_catalog_admin_edits_an_article_and_refuses_bad_fields(make_client, session):
+    ada = make_client("ada")
+    good = {"title": "HTTP Protocol, 2nd ed.", "url": "https://example.org/http", "summary": "Better.",
+            "topics": "Foundation, HTTP", "source": "backend-devops-series", "reading_minutes": "12"}
+    assert ada.post("/admin/articles/http-protocol/edit", data=good).status_code == 303
+    api = make_client().get("/api/v1/articles?q=2nd ed").get_json()["items"][0]
+    assert (api["url"], api["reading_minutes"], api["topics"]) == ("https://example.org/http", 12, ["Foundation", "HTTP"])
+    for change, message in [({"url": "javascript:alert(1)"}, "Url: must start with http"),
+                            ({"title": ""}, "Title:"), ({"reading_minutes": "0"}, "Reading minutes:"),
+                            ({"source": "nowhere"}, "unknown source")]:
+        response = ada.post("/admin/articles/http-protocol/edit", data=good | change)
+        assert response.status_code == 400 and message in response.get_data(as_text=True), change
+    assert make_client().get("/api/v1/articles?q=2nd ed").get_json()["items"][0]["title"] == "HTTP Protocol, 2nd ed."
+
+
+def test_pasting_a_listing_previews_before_saving(make_client):
+    ada = make_client("ada")
+    text = ("Jul 1, 2025 · DevOps\n\nChaos Engineering in Practice\n\nBreaking things on purpose, safely...\n\n"
+            "chaos resilience testing\n")
+    preview = ada.post("/admin/articles/import", data={"text": text, "source_name": "Ops Notes"})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Preview: 1 articles from Ops Notes" in page and "1 new" in page
+    assert make_client().get("/api/v1/articles?q=Chaos Engineering").get_json()["total"] == 0
+    saved = ada.post("/admin/articles/import", data={"text": text, "source_name": "Ops Notes", "confirm": "yes"})
+    assert saved.status_code == 303
+    assert make_client().get("/api/v1/articles?q=Chaos Engineering").get_json()["total"] == 1
+    bad = ada.post("/admin/articles/import", data={"text": "nothing useful"})
+    assert bad.status_code == 400 and "not a listing layout" in bad.get_data(as_text=True)
+
+
+def test_deactivating_a_user_ends_their_session_and_keeps_their_data(make_client, session):
+    lena = make_client("lena")
+    lena.put("/api/v1/me/progress/http-protocol", json={"state": "done"})
+    ada = make_client("ada")
+    assert ada.post("/admin/users/lena", data={"action": "deactivate"}).status_code == 303
+    assert lena.get("/account").status_code == 302
+    assert make_client().post("/signin", data={"username": "lena", "password": "correct horse battery staple"}).status_code == 400
+    ada.post("/admin/users/lena", data={"action": "reactivate"})
+    again = make_client("lena")
+    assert again.get("/api/v1/me/progress").get_json()["items"][0]["article_slug"] == "http-protocol"
+
+
+def test_roles_change_and_admins_cannot_lock_themselves_out(make_client, session):
+    ada = make_client("ada")
+    ada.post("/admin/users/leo", data={"action": "role", "role": "mentor"})
+    assert make_client("leo").get("/mentor/").status_code == 200
+    page = ada.post("/admin/users/ada", data={"action": "role", "role": "learner"}, follow_redirects=True)
+    assert "You cannot take the admin role from yourself" in page.get_data(as_text=True)
+    assert ada.post("/admin/users/leo", data={"action": "role", "role": "king"}).status_code == 400
+
+
+def test_a_temporary_password_must_be_changed_at_next_sign_in(make_client):
+    ada = make_client("ada")
+    assert ada.post("/admin/users/leo", data={"action": "password", "password": "temporary pass 123"}).status_code == 303
+    leo = make_client()
+    response = leo.post("/signin", data={"username": "leo", "password": "temporary pass 123"})
+    assert response.status_code == 302
+    dashboard = leo.get("/")
+    assert dashboard.status_code == 302 and dashboard.headers["Location"] == "/account"
+    assert leo.get("/api/v1/me/paths").status_code == 403
+    leo.post("/account/password", data={"current": "temporary pass 123", "password": "my very own secret",
+                                        "confirm": "my very own secret"})
+    assert leo.get("/").status_code == 200
+
+
+def test_user_search(make_client):
+    page = make_client("ada").get("/admin/users?q=le").get_data(as_text=True)
+    assert "lena" in page and "leo" in page and "mona" not in page
+
+
+def test_the_path_api_saves_versions_and_answers_409_when_stale(make_client, session):
+    ada = make_client("ada")
+    document = make_client().get("/api/v1/paths/api-designer").get_json()
+    document["title"] = "API Designer via API"
+    document["sections"][0]["items"] = document["sections"][0]["items"][1:]
+    saved = ada.put("/api/v1/paths/api-designer", json=document)
+    assert saved.status_code == 200 and saved.get_json()["version"] == 2
+    stale = ada.put("/api/v1/paths/api-designer", json=document)
+    assert stale.status_code == 409 and stale.get_json()["error"]["current_version"] == 2
+    history = ada.get("/api/v1/paths/api-designer/history").get_json()
+    assert [h["version"] for h in history["items"]] == [2, 1]
+    assert any("Removed 1 article: http-protocol." in c for c in history["items"][0]["changes"])
+    document["version"] = 2
+    document["sections"][0]["items"].append({"article": {"slug": "nope"}, "optional": False})
+    bad = ada.put("/api/v1/paths/api-designer", json=document)
+    assert bad.status_code == 400 and "unknown article 'nope'" in bad.get_json()["error"]["message"]
+    assert make_client("mona").put("/api/v1/paths/api-designer", json=document).status_code == 403
