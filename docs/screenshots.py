@@ -1,7 +1,7 @@
 """Take the README screenshots from a running tracker.
 
     tracker run --demo            # note the passwords it prints
-    python docs/screenshots.py http://127.0.0.1:5000 demo-learner PASSWORD [demo-mentor PASSWORD]
+    python docs/screenshots.py http://127.0.0.1:5000 demo-learner PASSWORD [demo-mentor PASSWORD [demo-admin PASSWORD]]
 
 Needs `pip install playwright` and a Chromium (Debian's `chromium` package is used by default;
 set CHROMIUM to another executable).
@@ -30,7 +30,8 @@ def sign_in(browser, base: str, username: str, password: str):
     return page
 
 
-def main(base: str, username: str, password: str, mentor: str | None = None, mentor_password: str | None = None) -> None:
+def main(base: str, username: str, password: str, mentor: str | None = None, mentor_password: str | None = None,
+         admin: str | None = None, admin_password: str | None = None) -> None:
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
@@ -50,8 +51,12 @@ def main(base: str, username: str, password: str, mentor: str | None = None, men
             page.screenshot(path=OUT / "mentor-overview.png", full_page=True)
             page.locator("table.overview a").first.click()
             page.screenshot(path=OUT / "mentee.png", full_page=True)
+        if admin:
+            page = sign_in(browser, base, admin, admin_password)
+            page.goto(f"{base}/admin/paths/api-designer/edit")
+            page.screenshot(path=OUT / "path-editor.png")
         browser.close()
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    main(*sys.argv[1:8])

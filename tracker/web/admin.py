@@ -130,7 +130,10 @@ def save_path(slug: str | None = None):
     except path_editing.VersionConflict as conflict:
         return _editor(draft, path=path, base_version=base_version, status=409, conflict=conflict, dirty=True)
     flash(f"Saved version {result.path.version} of “{result.path.title}”: " + " ".join(result.changes), "success")
-    return redirect(url_for("admin.edit_path", slug=result.path.slug), code=303)
+    target = url_for("admin.edit_path", slug=result.path.slug)
+    if request.headers.get("HX-Request") == "true":
+        return "", 200, {"HX-Redirect": target}  # a whole new page: the flash and the new version number
+    return redirect(target, code=303)
 
 
 @bp.get("/paths/search")

@@ -1,0 +1,46 @@
+"""The path editor in a real browser: keyboard moves, drag and drop, live search, save."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.test_mentor_flow import sign_in
+
+
+def item_slugs(page, section_index):
+    return page.locator(f"[data-section]:nth-of-type({section_index + 1}) [data-item] input[type=hidden]").evaluate_all(
+        "els => els.map(e => e.value)")
+
+
+def test_edit_a_path_with_buttons_drag_and_drop_and_search(browser, live_server):
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    sign_in(page, live_server, "ada")
+    page.goto(f"{live_server}/admin/paths/api-designer/edit")
+    first = page.locator("[data-section]").first
+    expect(first.locator("[data-item]").first).to_contain_text("HTTP Protocol")
+
+    page.evaluate("window.__noReload = true")
+    page.get_by_role("button", name="Move “HTTP Protocol” down").click()
+    expect(page.get_by_text("Unsaved changes.")).to_be_visible()
+    expect(first.locator("[data-item]").nth(1)).to_contain_text("HTTP Protocol")
+
+    items = page.locator("[data-section]").nth(1).locator("[data-item]")
+    moving = items.nth(0).locator(".editor-item-title").inner_text()
+    items.nth(0).locator(".drag-handle").drag_to(items.nth(3).locator(".drag-handle"))
+    expect(items.nth(0)).not_to_contain_text(moving)
+    names = items.locator("input[type=hidden]").evaluate_all("els => els.map(e => e.name)")
+    assert names == [f"sections-1-items-{i}-slug" for i in range(len(names))]
+
+    page.get_by_label("Search the catalog").fill("consistent hashing")
+    page.get_by_label("Add to").select_option("2")
+    page.get_by_role("button", name=re.compile("Add “Consistent Hashing")).click()
+    expect(page.locator("[data-section]").nth(2)).to_contain_text("Consistent Hashing Explained")
+    assert page.evaluate("window.__noReload") is True
+
+    page.get_by_role("button", name="Save as version 2").click()
+    expect(page.get_by_text(re.compile(r"Saved version 2 of “API Designer”"))).to_be_visible()
+    expect(page.locator("[data-section]").nth(2)).to_contain_text("Consistent Hashing Explained")
+    expect(page.locator("[data-section]").first.locator("[data-item]").nth(1)).to_contain_text("HTTP Protocol")
+    page.goto(f"{live_server}/admin/paths/api-designer/history")
+    expect(page.locator(".history li").first).to_contain_text("Added 1 article: consistent-hashing")
+    page.context.close()
