@@ -132,12 +132,17 @@ def catalog_import(files: tuple[Path, ...], source_name: str | None, output: Pat
             click.echo(f"{file.name}: {len(listing.articles)} articles from {listing.source_name}")
     except catalog.CatalogError as exc:
         raise click.ClickException(str(exc)) from None
+    if load:  # the database first: if it refuses, the data file is left as it was
+        session = _prepared_session()
+        try:
+            report = catalog.load_catalog(session=session, document=document, update_existing=True)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
     catalog.write_catalog_file(output, document)
     click.echo(f"Wrote {len(document.articles)} articles, {len(document.topics)} topics to {output}")
     if load:
-        session = _prepared_session()
-        report = catalog.load_catalog(session=session, document=document, update_existing=True)
-        session.commit()
         click.echo(f"Database: {report.created} added, {report.updated} updated, {report.unchanged} unchanged.")
 
 

@@ -100,6 +100,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
     }
     # Flask-style keys (TESTING, WTF_CSRF_ENABLED, ...) pass straight through.
     config.update({k.upper(): v for k, v in overrides.items() if k not in known})

@@ -67,8 +67,10 @@ def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
     factories.mentor_of(session, "mona", "lena")
     mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
     start = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=factories.path(session, "api-designer"),
-                          due_on=date(2026, 6, 1), note="", today=start.date())
+    with time_machine.travel(start, tick=False):
+        mentoring.assign_path(session=session, mentor=mona, usernames=["lena"],
+                              path=factories.path(session, "api-designer"), due_on=date(2026, 6, 1), note="",
+                              today=start.date())
     # a steady pace: two articles a day over the last four weeks
     view = progress.path_progress(session=session, user=lena, slug="api-designer")
     entries = [e for s in view.detail.sections for e in s.entries if not e.item.optional]
@@ -121,3 +123,23 @@ def test_due_dates_in_the_past_and_long_notes_are_refused(session):
     with pytest.raises(MentoringError, match="the limit is 1000"):
         mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=api, due_on=None,
                               note="x" * 1001, today=TODAY)
+
+
+def test_a_fresh_assignment_is_not_stale_even_if_the_learner_was_quiet(session):
+    factories.mentor_of(session, "mona", "lena")
+    lena = factories.user(session, "lena")
+    progress.mark_article(session=session, user=lena, article=factories.article(session, "routing"),
+                          state=ProgressState.done, at=datetime.now(UTC) - timedelta(days=40))
+    mentoring.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
+                          path=factories.path(session, "api-designer"), due_on=None, note="", today=date.today())
+    (row,) = mentoring.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+    assert not row.stale
+
+
+def test_toggling_an_article_does_not_inflate_the_pace(session):
+    lena = factories.user(session, "lena")
+    article = factories.article(session, "routing")  # no reading time listed: counts as 10 minutes
+    for state in (ProgressState.done, ProgressState.not_started, ProgressState.done):
+        progress.mark_article(session=session, user=lena, article=article, state=state)
+    view = mentoring.assignment_views(session=session, learners=[lena], now=datetime.now(UTC))[lena.id]
+    assert view.pace == mentoring.weekly_pace(10)

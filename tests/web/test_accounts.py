@@ -142,3 +142,13 @@ def test_tokens_command_creates_a_working_token(runner, make_client):
     raw = result.output.strip().splitlines()[-1]
     response = make_client().get("/api/v1/me/paths", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 200
+
+
+def test_a_backslash_next_target_cannot_leave_the_site(client):
+    response = client.post("/signin?next=/%5Cevil.example", data={"username": "lena", "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_oversized_requests_are_refused_before_reading_them(client):
+    response = client.post("/signin", data={"username": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413

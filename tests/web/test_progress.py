@@ -179,3 +179,16 @@ def test_output_is_escaped(make_client, session):
     page = make_client("lena").get("/paths/api-designer").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_marking_with_a_path_that_lacks_the_article_answers_like_the_catalog(make_client, session):
+    response = make_client("lena").post("/articles/blockchain-from-scratch-a-technical-intro-with-a-toy-app-you-can-actually-run/progress",
+                                        data={"state": "done", "path": "api-designer"}, headers=HX)
+    assert response.status_code == 200
+    assert "path-progress" not in response.get_data(as_text=True)
+
+
+def test_the_note_form_stays_on_a_row_after_marking(make_client):
+    html = make_client("lena").post("/articles/http-protocol/progress", data={"state": "done", "path": "api-designer"},
+                                    headers=HX).get_data(as_text=True)
+    assert 'id="note-http-protocol"' in html

@@ -365,13 +365,16 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
     ):
         views[user_id].last_activity_at = last
 
+    # Pace: each article finished in the window counts once, however often it was toggled.
+    finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
+                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done.value,
+                       ProgressEvent.created_at >= now - PACE_WINDOW)
+                .distinct().subquery())
     minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
     for user_id, done_minutes in session.exec(
-        select(ProgressEvent.user_id, func.sum(minutes))
-        .join(Article, Article.id == ProgressEvent.article_id)
-        .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done.value,
-               ProgressEvent.created_at >= now - PACE_WINDOW)
-        .group_by(ProgressEvent.user_id)
+        select(finished.c.user_id, func.sum(minutes))
+        .join(Article, Article.id == finished.c.article_id)
+        .group_by(finished.c.user_id)
     ):
         views[user_id].pace = weekly_pace(int(done_minutes or 0))
 
@@ -384,7 +387,7 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
             times = [changed[assignment.learner_id].get(e.card.article.id) for e in path_entries if not e.item.optional]
             completed_at = max((x for x in times if x), default=None)
         forecast_on = forecast_finish(minutes_left=t.minutes_left, pace=view.pace, today=today)
-        since = view.last_activity_at or assignment.created_at
+        since = max(t for t in (view.last_activity_at, assignment.created_at) if t is not None)
         view.assignments.append(AssignmentView(
             assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
             t=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,

@@ -364,7 +364,8 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
     minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
     query = select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0))
     if statuses is not None:
-        query = query.where(LearningPath.status.in_(list(statuses)) | LearningPath.id.in_(list(also_ids)))
+        query = query.where(LearningPath.status.in_(list(statuses))
+                            | (LearningPath.id.in_(list(also_ids)) & (LearningPath.status != PathStatus.draft.value)))
     rows = session.exec(
         query
         .outerjoin(PathSection, PathSection.path_id == LearningPath.id)

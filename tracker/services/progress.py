@@ -226,7 +226,9 @@ def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
     if session.get(PathFollow, (user.id, path.id)) is None:
         if path.status != PathStatus.published.value:
             raise ProgressError(f"“{path.title}” is {path.status} and cannot be followed.")
-        session.add(PathFollow(user_id=user.id, path_id=path.id))
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.exec(insert(PathFollow).values(user_id=user.id, path_id=path.id, created_at=utcnow())
+                     .on_conflict_do_nothing(index_elements=["user_id", "path_id"]))  # a double click is one follow
         session.commit()
 
 
@@ -248,7 +250,8 @@ def my_paths(*, session: Session, user: User) -> list[PathProgress]:
     """The paths the user follows, with progress, in the curriculum's order."""
     slugs = session.exec(
         select(LearningPath.slug).join(PathFollow, PathFollow.path_id == LearningPath.id)
-        .where(PathFollow.user_id == user.id).order_by(LearningPath.position, LearningPath.slug)
+        .where(PathFollow.user_id == user.id, LearningPath.status != PathStatus.draft.value)
+        .order_by(LearningPath.position, LearningPath.slug)
     ).all()
     return [p for slug in slugs if (p := path_progress(session=session, user=user, slug=slug))]
 

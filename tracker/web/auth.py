@@ -19,6 +19,9 @@ bp = Blueprint("auth", __name__)
 def safe_next(default: str) -> str:
     """The `next` target if it stays on this site, else `default` (no open redirects)."""
     target = request.values.get("next", "")
+    # Browsers read a backslash as a slash, so "/" + backslash + "evil.example" would leave the site.
+    if any(c == "\\" or ord(c) < 32 for c in target):
+        return default
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
         return target

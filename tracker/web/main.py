@@ -8,7 +8,7 @@ from jinja2_fragments.flask import render_block
 
 from tracker.db import get_session
 from tracker.models import Role, utcnow
-from tracker.services import activity, catalog, mentoring, notes, paths, progress
+from tracker.services import activity, catalog, mentoring, notes, notifications, paths, progress
 from tracker.services.catalog import get_article
 from tracker.web.access import current_account
 from tracker.web.auth import safe_next
@@ -28,6 +28,7 @@ def index():
         return render_template("main/index.html", paths=paths.list_paths(session=session, statuses=paths.PUBLIC),
                                sources=catalog.list_sources(session=session))
     now = utcnow()
+    notifications.remind_due_dates(session=session, user=user, today=now.date())
     assigned = mentoring.learner_assignments(session=session, learner=user, now=now)
     assigned_ids = {row.path.id for row in assigned}
     return render_template(
@@ -134,6 +135,9 @@ def mark(slug: str):
         abort(400, description=f"Cannot mark the article: {exc}.")
     path_slug = request.form.get("path") or None
     before = progress.path_progress(session=session, user=user, slug=path_slug) if path_slug else None
+    if before is not None and (article.id not in before.article_ids()
+                               or not paths.visible_to(before.path, is_admin=is_admin())):
+        before, path_slug = None, None  # not on that path (any more): answer as the catalog would
     progress.mark_article(session=session, user=user, article=article, state=state)
 
     if not is_htmx():
@@ -150,8 +154,10 @@ def mark(slug: str):
         old_next, new_next = before.overall.next_entry, after.overall.next_entry
         moved = [entry for entry in (old_next, new_next)
                  if entry is not None and entry.card.article.id != article.id]
+    my_notes = notes.notes_for(session=session, user=user,
+                               article_ids=[article.id] + [entry.card.article.id for entry in moved])
     return render_template("partials/_progress_update.html", card=card, state=state, view=after,
-                           moved=moved), 200, {"Vary": "HX-Request"}
+                           moved=moved, notes=my_notes), 200, {"Vary": "HX-Request"}
 
 
 def _article_or_404(slug: str):

@@ -127,12 +127,13 @@ def mentee(username: str):
     session = get_session()
     learner = _mentee_or_404(username)
     now = utcnow()
+    assignments = mentoring.assignment_views(session=session, learners=[learner], now=now)[learner.id]
+    assigned = {row.path.id for row in assignments.assignments}
     return render_template(
-        "mentor/mentee.html", learner=learner,
-        assignments=mentoring.assignment_views(session=session, learners=[learner], now=now)[learner.id],
+        "mentor/mentee.html", learner=learner, assignments=assignments,
         series=mentoring.progress_series(session=session, learner=learner, now=now),
         shared=notes.shared_notes(session=session, learner=learner),
-        followed=progress.my_paths(session=session, user=learner),
+        followed=[v for v in progress.my_paths(session=session, user=learner) if v.path.id not in assigned],
     )
 
 
@@ -142,7 +143,7 @@ def mentee_path(username: str, slug: str):
     session = get_session()
     learner = _mentee_or_404(username)
     view = progress.path_progress(session=session, user=learner, slug=slug)
-    if view is None:
+    if view is None or not paths_service.visible_to(view.path, is_admin=current_account().has_role(Role.admin)):
         abort(404, description=f"There is no path called '{slug}'.")
     changed = progress.changed_at(session=session, user=learner,
                                   article_ids=[e.card.article.id for s in view.detail.sections for e in s.entries])

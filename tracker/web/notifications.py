@@ -27,10 +27,9 @@ def index():
 @bp.get("/badge")
 @login_required
 def badge():
-    """The header's unread count; polled by HTMX, so due-date reminders appear without a page load."""
+    """The header's unread count, polled by HTMX; it only reads (reminders are added by page loads)."""
     session = get_session()
     user = current_account()
-    notifications.remind_due_dates(session=session, user=user, today=utcnow().date())
     return render_template("partials/_notification_badge.html",
                            unread=notifications.unread_count(session=session, user=user))
 
