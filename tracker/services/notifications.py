@@ -42,24 +42,36 @@ def mark_read(*, session: Session, user: User, notification_id: int | None = Non
     return count
 
 
-def remind_due_dates(*, session: Session, user: User, today: date) -> None:
-    """Add 'due in 3 days' and 'overdue' reminders for the user's unfinished assignments. Commits.
+def remind_due_dates(*, session: Session, user: User, today: date, assignments=None) -> int:
+    """Add 'due in 3 days' and 'overdue' reminders for the user's unfinished assignments; returns how many.
 
     Idempotent: each reminder's key names the assignment and its due date, so moving the date
-    brings a fresh reminder and asking again adds nothing.
+    brings a fresh reminder and asking again writes nothing (existing keys are read first).
+    Pass the learner's assignment views when they are already computed.
     """
     from tracker.services.mentoring import Status, learner_assignments
 
-    now = utcnow()
-    for view in learner_assignments(session=session, learner=user, now=now):
+    if assignments is None:
+        assignments = learner_assignments(session=session, learner=user, now=utcnow())
+    wanted: dict[str, tuple[str, str, str]] = {}
+    for view in assignments:
         due = view.assignment.due_on
         if due is None or view.t.complete:
             continue
         when = due.strftime("%b %-d")
+        link = f"/paths/{view.path.slug}"
         if view.status is Status.overdue:
-            notify(session=session, user=user, kind="overdue", key=f"overdue:{view.assignment.id}:{due}",
-                   message=f"“{view.path.title}” was due {when}.", link=f"/paths/{view.path.slug}")
+            wanted[f"overdue:{view.assignment.id}:{due}"] = ("overdue", f"“{view.path.title}” was due {when}.", link)
         elif due - today <= DUE_SOON:
-            notify(session=session, user=user, kind="due_soon", key=f"due_soon:{view.assignment.id}:{due}",
-                   message=f"“{view.path.title}” is due {when}.", link=f"/paths/{view.path.slug}")
-    session.commit()
+            wanted[f"due_soon:{view.assignment.id}:{due}"] = ("due_soon", f"“{view.path.title}” is due {when}.", link)
+    if not wanted:
+        return 0
+    existing = set(session.exec(select(Notification.key).where(Notification.user_id == user.id,
+                                                               Notification.key.in_(list(wanted)))))
+    missing = [key for key in wanted if key not in existing]
+    for key in missing:
+        kind, message, link = wanted[key]
+        notify(session=session, user=user, kind=kind, key=key, message=message, link=link)
+    if missing:
+        session.commit()
+    return len(missing)

@@ -28,8 +28,8 @@ def index():
         return render_template("main/index.html", paths=paths.list_paths(session=session, statuses=paths.PUBLIC),
                                sources=catalog.list_sources(session=session))
     now = utcnow()
-    notifications.remind_due_dates(session=session, user=user, today=now.date())
     assigned = mentoring.learner_assignments(session=session, learner=user, now=now)
+    notifications.remind_due_dates(session=session, user=user, today=now.date(), assignments=assigned)
     assigned_ids = {row.path.id for row in assigned}
     return render_template(
         "main/dashboard.html",
