@@ -1,15 +1,20 @@
 """Flask extensions, created unbound and attached in the factory."""
 
 from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Only sign-in is limited; counters live in the server process (one waitress process serves the app).
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[], headers_enabled=True)
 
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."

@@ -152,3 +152,13 @@ def test_a_backslash_next_target_cannot_leave_the_site(client):
 def test_oversized_requests_are_refused_before_reading_them(client):
     response = client.post("/signin", data={"username": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_repeated_failed_sign_ins_are_slowed_down(client):
+    for _ in range(10):
+        assert client.post("/signin", data={"username": "lena", "password": "wrong guess here"}).status_code == 400
+    blocked = client.post("/signin", data={"username": "lena", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins" in blocked.get_data(as_text=True)
+    # another account from the same address is not locked out by lena's attacker
+    assert client.post("/signin", data={"username": "leo", "password": PASSWORD}).status_code == 302

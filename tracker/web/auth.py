@@ -7,7 +7,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
+from flask_limiter.util import get_remote_address
+
 from tracker.db import get_session
+from tracker.extensions import limiter
 from tracker.models import Role
 from tracker.services import accounts, tokens
 from tracker.web.access import LoginUser, current_account, mark_users_exist
@@ -67,7 +70,17 @@ def sign_up():
     return render_template("auth/signup.html", form=form), 400 if request.method == "POST" else 200
 
 
+def _sign_in_key() -> str:
+    """Failed sign-ins are counted per address and username, so one attacker cannot lock out everyone."""
+    return f"{get_remote_address()}|{request.form.get('username', '').strip().lower()[:64]}"
+
+
 @bp.route("/signin", methods=["GET", "POST"])
+@limiter.limit("10 per 5 minutes", key_func=_sign_in_key, methods=["POST"],
+               deduct_when=lambda response: response.status_code == 400,
+               error_message="Too many failed sign-ins. Wait a few minutes and try again.")
+@limiter.limit("60 per 5 minutes", methods=["POST"], deduct_when=lambda response: response.status_code == 400,
+               error_message="Too many failed sign-ins from your address. Wait a few minutes and try again.")
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
