@@ -237,11 +237,10 @@ def mentors_group() -> None:
 
 
 def _two_users(session, mentor_name: str, learner_name: str):
-    mentor = accounts.get_user(session=session, username=mentor_name)
-    learner = accounts.get_user(session=session, username=learner_name)
-    if mentor is None or learner is None:
-        raise click.ClickException(f"No user '{mentor_name if mentor is None else learner_name}'.")
-    return mentor, learner
+    try:
+        return mentoring.resolve_pair(session=session, mentor_name=mentor_name, learner_name=learner_name)
+    except mentoring.UnknownUser as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @mentors_group.command("link")

@@ -88,4 +88,4 @@ def test_mentors_link_command(runner, make_client):
     assert result.exit_code == 0 and "mona now mentors leo." in result.output
     assert make_client("mona").get("/api/v1/mentees/leo/progress").status_code == 200
     bad = runner.invoke(args=["mentors", "link", "mona", "ghost"])
-    assert bad.exit_code == 1 and "No user 'ghost'." in bad.output
+    assert bad.exit_code == 1 and "There is no user called 'ghost'." in bad.output

@@ -1,6 +1,5 @@
 """Administration: every admin route guarded, the path editor with versions and conflicts, catalog and users."""
 
-import re
 
 import pytest
 import yaml

@@ -55,7 +55,7 @@ def test_mentor_actions_are_refused_to_learners_and_anonymous(make_client, mento
 
 
 def test_changing_and_withdrawing_assignments_is_limited_to_the_learners_mentors(make_client, session, mentored):
-    other = "/mentor/assignments/{}/withdraw".format(mentored.id)
+    other = f"/mentor/assignments/{mentored.id}/withdraw"
     factories.mentor_of(session, "ada", "leo")
     factories.add_learners(session, "m", 1)
     session.commit()

@@ -63,12 +63,10 @@ class MentorshipBody(BaseModel):
 
 
 def _pair(body: MentorshipBody):
-    session = get_session()
-    mentor = accounts.get_user(session=session, username=body.mentor)
-    learner = accounts.get_user(session=session, username=body.learner)
-    if mentor is None or learner is None:
-        abort(404, description=f"no user '{body.mentor if mentor is None else body.learner}'")
-    return mentor, learner
+    try:
+        return mentoring.resolve_pair(session=get_session(), mentor_name=body.mentor, learner_name=body.learner)
+    except mentoring.UnknownUser as exc:
+        abort(404, description=str(exc))
 
 
 @bp.post("/mentorships")

@@ -56,6 +56,21 @@ def _mentorship(session: Session, mentor: User, learner: User) -> Mentorship | N
                                                  Mentorship.learner_id == learner.id)).one_or_none()
 
 
+class UnknownUser(MentoringError):
+    """A username that names nobody."""
+
+
+def resolve_pair(*, session: Session, mentor_name: str, learner_name: str) -> tuple[User, User]:
+    """The mentor and learner named by two usernames, or UnknownUser naming the missing one."""
+    users = {}
+    for name in (mentor_name, learner_name):
+        user = session.exec(select(User).where(User.username == name.strip().lower())).one_or_none()
+        if user is None:
+            raise UnknownUser(f"There is no user called '{name.strip()}'.")
+        users[name] = user
+    return users[mentor_name], users[learner_name]
+
+
 def link(*, session: Session, mentor: User, learner: User) -> Mentorship:
     """Make `mentor` a mentor of `learner` at once (what an admin does). Commits."""
     if mentor.id == learner.id:

@@ -335,14 +335,8 @@ def mentorships():
 
 
 def _pair():
-    session = get_session()
-    mentor_name, learner_name = request.form.get("mentor", ""), request.form.get("learner", "")
-    mentor = accounts.get_user(session=session, username=mentor_name)
-    learner = accounts.get_user(session=session, username=learner_name)
-    if mentor is None or learner is None:
-        missing = mentor_name if mentor is None else learner_name
-        raise mentoring.MentoringError(f"There is no user called '{missing.strip()}'.")
-    return mentor, learner
+    return mentoring.resolve_pair(session=get_session(), mentor_name=request.form.get("mentor", ""),
+                                  learner_name=request.form.get("learner", ""))
 
 
 @bp.post("/mentorships")
