@@ -192,3 +192,18 @@ def test_the_note_form_stays_on_a_row_after_marking(make_client):
     html = make_client("lena").post("/articles/http-protocol/progress", data={"state": "done", "path": "api-designer"},
                                     headers=HX).get_data(as_text=True)
     assert 'id="note-http-protocol"' in html
+
+
+def test_recent_activity_shows_the_latest_change_of_each_article(make_client):
+    lena = make_client("lena")
+    for state in ("in_progress", "done"):
+        lena.post("/articles/http-protocol/progress", data={"state": state}, headers=HX)
+    recent = lena.get("/").get_data(as_text=True).split('id="recent-heading"')[1]
+    assert recent.count("HTTP Protocol") == 1 and "badge-done" in recent
+
+
+def test_path_cards_say_how_many_articles_are_optional(client):
+    detail = client.get("/api/v1/paths/production-services").get_json()
+    optional = sum(item["optional"] for section in detail["sections"] for item in section["items"])
+    assert detail["optional_count"] == optional > 0
+    assert f"{detail['article_count']} articles ({optional} optional)" in client.get("/paths/").get_data(as_text=True)

@@ -36,6 +36,7 @@ def path_summary_json(summary: PathSummary) -> dict:
         "weeks_min": path.weeks_min,
         "weeks_max": path.weeks_max,
         "article_count": summary.article_count,
+        "optional_count": summary.optional_count,
         "estimated_minutes": summary.estimated_minutes,
         "status": path.status,
         "version": path.version,

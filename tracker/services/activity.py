@@ -22,12 +22,17 @@ class RecentEvent:
 
 
 def recent_activity(*, session: Session, user: User, limit: int = 8) -> list[RecentEvent]:
+    """The latest change of each recently touched article ("Reading" then "Done" shows once, as Done)."""
     rows = session.exec(
         select(ProgressEvent, Article).join(Article, Article.id == ProgressEvent.article_id)
         .where(ProgressEvent.user_id == user.id)
-        .order_by(ProgressEvent.created_at.desc(), ProgressEvent.id.desc()).limit(limit)
+        .order_by(ProgressEvent.created_at.desc(), ProgressEvent.id.desc()).limit(limit * 4)
     )
-    return [RecentEvent(article=a, state=ProgressState(e.state), at=e.created_at) for e, a in rows]
+    latest: dict[int, RecentEvent] = {}
+    for event, article in rows:
+        if article.id not in latest:
+            latest[article.id] = RecentEvent(article=article, state=ProgressState(event.state), at=event.created_at)
+    return list(latest.values())[:limit]
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import delete, func
+from sqlalchemy import case, delete, func
 from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, PathVersion, User, utcnow
@@ -335,6 +335,7 @@ class PathSummary:
     path: LearningPath
     article_count: int
     estimated_minutes: int
+    optional_count: int = 0
 
 
 PUBLIC = (PathStatus.published.value,)
@@ -362,7 +363,8 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
     archived paths a learner still follows).
     """
     minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
-    query = select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0))
+    optional = func.coalesce(func.sum(case((PathItem.optional.is_(True), 1), else_=0)), 0)
+    query = select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0), optional)
     if statuses is not None:
         query = query.where(LearningPath.status.in_(list(statuses))
                             | (LearningPath.id.in_(list(also_ids)) & (LearningPath.status != PathStatus.draft.value)))
@@ -374,7 +376,8 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
         .group_by(LearningPath.id)
         .order_by(LearningPath.position, LearningPath.slug)
     ).all()
-    return [PathSummary(path=p, article_count=n, estimated_minutes=int(m)) for p, n, m in rows]
+    return [PathSummary(path=p, article_count=n, estimated_minutes=int(m), optional_count=int(o))
+            for p, n, m, o in rows]
 
 
 @dataclass
@@ -420,8 +423,9 @@ def get_path(*, session: Session, slug: str) -> PathDetail | None:
     for section, item, article in rows:
         sections.setdefault(section.id, SectionView(section=section, entries=[])).entries.append(
             PathEntry(item=item, card=cards[article.id]))
-    minutes = sum(entry.card.minutes for view in sections.values() for entry in view.entries)
-    count = sum(len(view.entries) for view in sections.values())
-    return PathDetail(summary=PathSummary(path=path, article_count=count, estimated_minutes=minutes),
+    entries = [entry for view in sections.values() for entry in view.entries]
+    return PathDetail(summary=PathSummary(path=path, article_count=len(entries),
+                                          estimated_minutes=sum(e.card.minutes for e in entries),
+                                          optional_count=sum(1 for e in entries if e.item.optional)),
                       sections=list(sections.values()))
 
