@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import abort, request
 
-from tracker.api import bp
-from pydantic import BaseModel, ValidationError
+from tracker.api import bp, json_body
+from pydantic import BaseModel
 
 from tracker.api.schemas import article_json, iso, path_detail_json, path_summary_json
 from tracker.db import get_session
@@ -85,14 +85,7 @@ def update_path(slug: str):
     path = paths.get_learning_path(session=session, slug=slug)
     if path is None:
         abort(404, description=f"no path '{slug}'")
-    raw = request.get_json(silent=True)
-    if not isinstance(raw, dict):
-        abort(400, description="send the path as a JSON object, with the version it is based on")
-    try:
-        body = PathBody.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        abort(400, description=f"{'.'.join(str(p) for p in error['loc']) or 'body'}: {error['msg']}")
+    body = json_body(PathBody, hint="send the path as a JSON object, with the version it is based on")
     data = {
         "slug": slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
         "weeks": {"min": body.weeks_min, "max": body.weeks_max}, "status": body.status,

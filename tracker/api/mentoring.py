@@ -4,28 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from flask import abort
+from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api import bp
+from tracker.api import bp, json_body
 from tracker.api.schemas import assignment_json, iso, progress_json
 from tracker.db import get_session
 from tracker.models import Role, utcnow
 from tracker.services import accounts, mentoring, progress
 from tracker.services import paths as paths_service
 from tracker.web.access import current_account, role_required
-
-
-def _body(model: type[BaseModel]) -> BaseModel:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, description="send a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "body"
-        abort(400, description=f"{where}: {error['msg']}")
 
 
 @bp.get("/mentees")
@@ -72,7 +60,7 @@ def _pair(body: MentorshipBody):
 @bp.post("/mentorships")
 @role_required(Role.admin)
 def create_mentorship():
-    mentor, learner = _pair(_body(MentorshipBody))
+    mentor, learner = _pair(json_body(MentorshipBody))
     try:
         mentorship = mentoring.link(session=get_session(), mentor=mentor, learner=learner)
     except mentoring.MentoringError as exc:
@@ -83,7 +71,7 @@ def create_mentorship():
 @bp.delete("/mentorships")
 @role_required(Role.admin)
 def delete_mentorship():
-    mentor, learner = _pair(_body(MentorshipBody))
+    mentor, learner = _pair(json_body(MentorshipBody))
     if not mentoring.unlink(session=get_session(), mentor=mentor, learner=learner):
         abort(404, description=f"'{mentor.username}' does not mentor '{learner.username}'")
     return "", 204
@@ -100,7 +88,7 @@ class AssignmentBody(BaseModel):
 @bp.post("/assignments")
 @role_required(Role.mentor)
 def create_assignments():
-    body = _body(AssignmentBody)
+    body = json_body(AssignmentBody)
     session = get_session()
     path = paths_service.get_learning_path(session=session, slug=body.path)
     if path is None:
@@ -127,7 +115,7 @@ class DueBody(BaseModel):
 @bp.patch("/assignments/<int:assignment_id>")
 @role_required(Role.mentor)
 def update_assignment(assignment_id: int):
-    body = _body(DueBody)
+    body = json_body(DueBody)
     try:
         assignment = mentoring.change_due_date(session=get_session(), mentor=current_account(),
                                                assignment_id=assignment_id, due_on=body.due_on,
