@@ -15,12 +15,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_settings(config))
     app.json.sort_keys = False
 
-    from tracker import db, extensions
+    from tracker import db, extensions, http
     from tracker.api import init_app as init_api
     from tracker.web import init_app as init_web
 
     db.init_app(app)
     extensions.init_app(app)
+    http.init_app(app)
     init_web(app)
     init_api(app)
     return app

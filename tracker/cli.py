@@ -13,6 +13,7 @@ from tracker import create_app, db
 from tracker.config import ConfigError
 from tracker.models import Role
 from tracker.services import accounts, catalog, content, listings, mentoring, paths, tokens
+from tracker.services.errors import NotFound
 
 
 class ConfigProblem(NoAppException):
@@ -266,6 +267,8 @@ def mentors_unlink(mentor: str, learner: str) -> None:
     """End the mentorship of MENTOR over LEARNER."""
     session = _prepared_session()
     mentor_user, learner_user = _two_users(session, mentor, learner)
-    if not mentoring.unlink(session=session, mentor=mentor_user, learner=learner_user):
-        raise click.ClickException(f"{mentor_user.username} does not mentor {learner_user.username}.")
+    try:
+        mentoring.unlink(session=session, mentor=mentor_user, learner=learner_user)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{mentor_user.username} no longer mentors {learner_user.username}.")

@@ -78,7 +78,7 @@ def test_path_detail_has_sections_with_articles(client):
 def test_unknown_path_is_a_json_404(client):
     response = client.get("/api/v1/paths/nope")
     assert response.status_code == 404
-    assert response.get_json() == {"error": {"status": 404, "message": "no path 'nope'"}}
+    assert response.get_json() == {"error": {"status": 404, "message": "There is no path called 'nope'."}}
 
 
 def test_topics_and_sources_are_listed_with_counts(client):

@@ -48,9 +48,9 @@ def test_session_requests_need_the_csrf_header(make_client, session):
 
 @pytest.mark.parametrize(("slug", "body", "status", "fragment"), [
     ("http-protocol", {"state": "finished"}, 400, "unknown state"),
-    ("http-protocol", {"status": "done"}, 400, "send a JSON object"),
+    ("http-protocol", {"status": "done"}, 400, "state: this field is required"),
     ("http-protocol", ["done"], 400, "send a JSON object"),
-    ("nope", {"state": "done"}, 404, "no article 'nope'"),
+    ("nope", {"state": "done"}, 404, "There is no article called 'nope'."),
 ])
 def test_bad_progress_requests_are_refused_with_a_message(client, token, session, slug, body, status, fragment):
     response = client.put(f"/api/v1/me/progress/{slug}", json=body, headers=token)

@@ -5,6 +5,7 @@ import pytest
 import yaml
 from markupsafe import escape
 from sqlmodel import select
+from werkzeug.routing import IntegerConverter
 
 from tests import factories
 from tracker.models import LearningPath, PathVersion, ProgressState, Role
@@ -20,7 +21,7 @@ def admin_rules(app):
 
 
 def build(rule) -> str:
-    values = {name: (1 if type(conv).__name__ == "IntegerConverter" else "api-designer")
+    values = {name: (1 if isinstance(conv, IntegerConverter) else "api-designer")
               for name, conv in rule._converters.items()}
     return rule.build(values, append_unknown=False)[1]
 

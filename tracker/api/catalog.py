@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
+from pydantic import BaseModel, Field
 
-from tracker.api import bp, json_body
-from pydantic import BaseModel
-
+from tracker.api import bp
 from tracker.api.schemas import article_json, iso, path_detail_json, path_summary_json
 from tracker.db import get_session
+from tracker.http.auth import current_account, role_required
+from tracker.http.inputs import DB_INT_MAX, json_body
 from tracker.models import PathStatus, Role
-from tracker.services import catalog, path_editing, paths
-from tracker.web.access import current_account, role_required
+from tracker.services import access, catalog, path_editing, paths
 
 
 @bp.get("/articles")
 def articles():
-    try:
-        query = catalog.ArticleQuery.from_args(request.args)
-        page = catalog.search_articles(session=get_session(), query=query)
-    except catalog.QueryError as exc:
-        abort(400, description=str(exc))
+    query = catalog.ArticleQuery.from_args(request.args)
+    page = catalog.search_articles(session=get_session(), query=query)
     return {"items": [article_json(card) for card in page.items], "total": page.total,
             "page": page.page, "per_page": page.per_page}
 
 
 @bp.get("/paths")
 def path_list():
-    summaries = paths.list_paths(session=get_session(), statuses=paths.PUBLIC)
+    summaries = paths.list_paths(session=get_session(), statuses=access.listed_statuses(current_account()))
     return {"items": [path_summary_json(summary) for summary in summaries]}
 
 
 @bp.get("/paths/<slug>")
 def path_detail(slug: str):
-    detail = paths.get_path(session=get_session(), slug=slug)
-    user = current_account()
-    if detail is None or not paths.visible_to(detail.path, is_admin=bool(user and user.has_role(Role.admin))):
-        abort(404, description=f"no path '{slug}'")
-    return path_detail_json(detail)
+    return path_detail_json(paths.visible_path(session=get_session(), viewer=current_account(), slug=slug))
 
 
 @bp.get("/topics")
@@ -53,28 +46,32 @@ def sources():
                       for row in catalog.list_sources(session=get_session())]}
 
 
+class ArticleRef(BaseModel):
+    slug: str = Field(default="", max_length=120)
+
+
 class ItemBody(BaseModel):
-    article: dict
+    article: ArticleRef
     optional: bool = False
 
 
 class SectionBody(BaseModel):
-    title: str
-    items: list[ItemBody]
+    title: str = Field(max_length=200)
+    items: list[ItemBody] = Field(max_length=500)
 
 
 class PathBody(BaseModel):
     """The shape GET /paths/<slug> answers, plus the version the change is based on."""
 
-    version: int
-    title: str
-    summary: str
-    outcome: str
-    weeks_min: int
-    weeks_max: int | None = None
-    status: str = PathStatus.published.value
-    order: int | None = None
-    sections: list[SectionBody]
+    version: int = Field(ge=1, le=DB_INT_MAX)
+    title: str = Field(max_length=200)
+    summary: str = Field(max_length=2000)
+    outcome: str = Field(max_length=1000)
+    weeks_min: int = Field(ge=1, le=520)
+    weeks_max: int | None = Field(default=None, ge=1, le=520)
+    status: str = Field(default=PathStatus.published.value, max_length=16)
+    order: int | None = Field(default=None, ge=-paths.ORDER_MAX, le=paths.ORDER_MAX)
+    sections: list[SectionBody] = Field(max_length=100)
 
 
 @bp.put("/paths/<slug>")
@@ -82,26 +79,18 @@ class PathBody(BaseModel):
 def update_path(slug: str):
     """Save a new version of a path; a stale `version` answers 409 with the current one."""
     session = get_session()
-    path = paths.get_learning_path(session=session, slug=slug)
-    if path is None:
-        abort(404, description=f"no path '{slug}'")
+    path = paths.require_learning_path(session=session, slug=slug)
     body = json_body(PathBody, hint="send the path as a JSON object, with the version it is based on")
     data = {
         "slug": slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
         "weeks": {"min": body.weeks_min, "max": body.weeks_max}, "status": body.status,
         "order": body.order if body.order is not None else path.position,
-        "sections": [{"title": s.title, "items": [{"slug": str(i.article.get("slug", "")), "optional": i.optional}
+        "sections": [{"title": s.title, "items": [{"slug": i.article.slug, "optional": i.optional}
                                                   for i in s.items]} for s in body.sections],
     }
-    try:
-        definition = path_editing.validate_definition(session=session, data=data, source=slug)
-        path_editing.save_path(session=session, definition=definition, base_version=body.version,
-                               author=current_account())
-    except paths.PathDefinitionError as exc:
-        abort(400, description=str(exc))
-    except path_editing.VersionConflict as conflict:
-        return {"error": {"status": 409, "message": str(conflict), "current_version": conflict.current_version,
-                          "changes": conflict.changes}}, 409
+    definition = path_editing.validate_definition(session=session, data=data, source=slug)
+    path_editing.save_path(session=session, definition=definition, base_version=body.version,
+                           author=current_account())  # a stale version: 409 with current_version and changes
     return path_detail_json(paths.get_path(session=session, slug=slug))
 
 
@@ -109,9 +98,7 @@ def update_path(slug: str):
 @role_required(Role.admin)
 def path_history(slug: str):
     session = get_session()
-    path = paths.get_learning_path(session=session, slug=slug)
-    if path is None:
-        abort(404, description=f"no path '{slug}'")
+    path = paths.require_learning_path(session=session, slug=slug)
     return {"slug": slug, "version": path.version, "items": [{
         "version": entry.version.version, "author": entry.author.username if entry.author else None,
         "created_at": iso(entry.version.created_at), "status": entry.version.status,

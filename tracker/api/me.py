@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, request
 from flask_login import login_required
+from pydantic import BaseModel, field_validator
 
 from tracker.api import bp
 from tracker.api.schemas import assignment_json, my_path_json, progress_json
 from tracker.db import get_session
-from tracker.models import utcnow
-from tracker.services import mentoring, progress
-from tracker.services.catalog import get_article
-from tracker.web.access import current_account
+from tracker.http.auth import current_account
+from tracker.http.inputs import json_body
+from tracker.models import ProgressState, utcnow
+from tracker.services import catalog, mentoring, progress
 
 
 @bp.get("/me/progress")
@@ -21,21 +21,22 @@ def my_progress():
     return {"items": [progress_json(record, slug) for record, slug in rows]}
 
 
+class StateBody(BaseModel):
+    state: ProgressState
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _known(cls, value):
+        return progress.parse_state(value)
+
+
 @bp.put("/me/progress/<slug>")
 @login_required
 def put_progress(slug: str):
     session = get_session()
-    article = get_article(session=session, slug=slug)
-    if article is None:
-        abort(404, description=f"no article '{slug}'")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or "state" not in body:
-        abort(400, description='send a JSON object like {"state": "done"}')
-    try:
-        state = progress.parse_state(body["state"])
-    except progress.ProgressError as exc:
-        abort(400, description=str(exc))
-    record = progress.mark_article(session=session, user=current_account(), article=article, state=state)
+    article = catalog.require_article(session=session, slug=slug)
+    body = json_body(StateBody, hint='send a JSON object like {"state": "done"}')
+    record = progress.mark_article(session=session, user=current_account(), article=article, state=body.state)
     return progress_json(record, article.slug)
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api import bp, json_body
+from tracker.api import bp
 from tracker.api.schemas import assignment_json, iso, progress_json
 from tracker.db import get_session
+from tracker.http.auth import current_account, role_required
+from tracker.http.inputs import json_body
 from tracker.models import Role, utcnow
 from tracker.services import accounts, mentoring, progress
 from tracker.services import paths as paths_service
-from tracker.web.access import current_account, role_required
 
 
 @bp.get("/mentees")
@@ -33,10 +33,7 @@ def mentees():
 @role_required(Role.mentor)
 def mentee_progress(username: str):
     session = get_session()
-    try:
-        learner = mentoring.get_mentee(session=session, viewer=current_account(), username=username)
-    except mentoring.NotYourMentee:
-        abort(404, description=f"no mentee '{username}'")
+    learner = mentoring.get_mentee(session=session, viewer=current_account(), username=username)
     rows = progress.list_progress(session=session, user=learner)
     return {"username": learner.username,
             "items": [progress_json(record, slug) for record, slug in rows],
@@ -51,20 +48,14 @@ class MentorshipBody(BaseModel):
 
 
 def _pair(body: MentorshipBody):
-    try:
-        return mentoring.resolve_pair(session=get_session(), mentor_name=body.mentor, learner_name=body.learner)
-    except mentoring.UnknownUser as exc:
-        abort(404, description=str(exc))
+    return mentoring.resolve_pair(session=get_session(), mentor_name=body.mentor, learner_name=body.learner)
 
 
 @bp.post("/mentorships")
 @role_required(Role.admin)
 def create_mentorship():
     mentor, learner = _pair(json_body(MentorshipBody))
-    try:
-        mentorship = mentoring.link(session=get_session(), mentor=mentor, learner=learner)
-    except mentoring.MentoringError as exc:
-        abort(400, description=str(exc))
+    mentorship = mentoring.link(session=get_session(), mentor=mentor, learner=learner)
     return {"mentor": mentor.username, "learner": learner.username, "status": mentorship.status}, 201
 
 
@@ -72,8 +63,7 @@ def create_mentorship():
 @role_required(Role.admin)
 def delete_mentorship():
     mentor, learner = _pair(json_body(MentorshipBody))
-    if not mentoring.unlink(session=get_session(), mentor=mentor, learner=learner):
-        abort(404, description=f"'{mentor.username}' does not mentor '{learner.username}'")
+    mentoring.unlink(session=get_session(), mentor=mentor, learner=learner)
     return "", 204
 
 
@@ -90,16 +80,9 @@ class AssignmentBody(BaseModel):
 def create_assignments():
     body = json_body(AssignmentBody)
     session = get_session()
-    path = paths_service.get_learning_path(session=session, slug=body.path)
-    if path is None:
-        abort(404, description=f"no path '{body.path}'")
-    try:
-        created = mentoring.assign_path(session=session, mentor=current_account(), usernames=body.learners,
-                                        path=path, due_on=body.due_on, note=body.note, today=utcnow().date())
-    except mentoring.NotAMentee as exc:
-        abort(404, description=str(exc))
-    except mentoring.MentoringError as exc:
-        abort(400, description=str(exc))
+    path = paths_service.require_learning_path(session=session, slug=body.path)
+    created = mentoring.assign_path(session=session, mentor=current_account(), usernames=body.learners,
+                                    path=path, due_on=body.due_on, note=body.note, today=utcnow().date())
     ids = {a.id for a in created}
     learners = [accounts.get_user_by_id(session=session, user_id=a.learner_id) for a in created]
     views = mentoring.assignment_views(session=session, learners=learners, now=utcnow())
@@ -112,26 +95,17 @@ class DueBody(BaseModel):
     due_on: date | None
 
 
-@bp.patch("/assignments/<int:assignment_id>")
+@bp.patch("/assignments/<id:assignment_id>")
 @role_required(Role.mentor)
 def update_assignment(assignment_id: int):
     body = json_body(DueBody)
-    try:
-        assignment = mentoring.change_due_date(session=get_session(), mentor=current_account(),
-                                               assignment_id=assignment_id, due_on=body.due_on,
-                                               today=utcnow().date())
-    except mentoring.NotYourMentee:
-        abort(404, description="no such assignment")
-    except mentoring.MentoringError as exc:
-        abort(400, description=str(exc))
+    assignment = mentoring.change_due_date(session=get_session(), mentor=current_account(),
+                                           assignment_id=assignment_id, due_on=body.due_on, today=utcnow().date())
     return {"id": assignment.id, "due_on": assignment.due_on.isoformat() if assignment.due_on else None}
 
 
-@bp.delete("/assignments/<int:assignment_id>")
+@bp.delete("/assignments/<id:assignment_id>")
 @role_required(Role.mentor)
 def delete_assignment(assignment_id: int):
-    try:
-        mentoring.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
-    except mentoring.NotYourMentee:
-        abort(404, description="no such assignment")
+    mentoring.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
     return "", 204

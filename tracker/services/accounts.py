@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from zxcvbn import zxcvbn
 
 from tracker.models import Role, User
+from tracker.services.errors import Invalid, NotFound
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
@@ -22,7 +23,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-class AccountError(ValueError):
+class AccountError(Invalid):
     """A request about an account was refused; the message is fit to show the user."""
 
 
@@ -116,6 +117,20 @@ def set_password(*, session: Session, user: User, password: str) -> None:
 
 def get_user(*, session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username.strip().lower())).one_or_none()
+
+
+def require_user(*, session: Session, username: str) -> User:
+    """The user with this username, or NotFound."""
+    user = get_user(session=session, username=username)
+    if user is None:
+        raise NotFound(f"There is no user called '{username.strip()}'.")
+    return user
+
+
+def require_no_users(*, session: Session) -> None:
+    """First-run setup exists only while there is no account at all; NotFound afterwards."""
+    if user_count(session=session) > 0:
+        raise NotFound("Setup is done: an administrator already exists.")
 
 
 def get_user_by_id(*, session: Session, user_id: int) -> User | None:

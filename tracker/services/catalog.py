@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
 from tracker.models import Article, ArticleTopic, Source, Topic, utcnow
-from tracker.services.listings import ParsedListing, topic_display_name, topic_slug
+from tracker.services.listings import READING_MINUTES_MAX, ParsedListing, topic_display_name, topic_slug
+from tracker.services.errors import Invalid, NotFound
 
 CATALOG_FILENAME = "catalog.yaml"
 # Most listings give no reading time; estimates use this figure for those articles.
@@ -23,7 +24,7 @@ DEFAULT_READING_MINUTES = 10
 ARTICLE_SLUG_MAX = 80
 
 
-class CatalogError(ValueError):
+class CatalogError(Invalid):
     """The catalog file is unreadable or inconsistent."""
 
 
@@ -51,8 +52,8 @@ class ArticleEntry(BaseModel):
     source: str
     topics: list[str] = []
     series: str | None = None
-    series_number: int | None = None
-    reading_minutes: int | None = Field(default=None, ge=1)
+    series_number: int | None = Field(default=None, ge=0, le=999)
+    reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX)
     published_on: date | None = None
     url: str | None = None
 
@@ -259,7 +260,7 @@ class ArticleQuery(BaseModel):
             raise QueryError(f"{error['loc'][0]}: {error['msg']}") from None
 
 
-class QueryError(ValueError):
+class QueryError(Invalid):
     """A search parameter is malformed."""
 
 
@@ -317,6 +318,14 @@ def get_article(*, session: Session, slug: str) -> Article | None:
     return session.exec(select(Article).where(Article.slug == slug)).one_or_none()
 
 
+def require_article(*, session: Session, slug: str) -> Article:
+    """The article with this slug, or NotFound."""
+    article = get_article(session=session, slug=slug)
+    if article is None:
+        raise NotFound(f"There is no article called '{slug}'.")
+    return article
+
+
 @dataclass
 class TopicCount:
     topic: Topic
@@ -358,7 +367,7 @@ class ArticleForm(BaseModel):
     summary: str = Field(default="", max_length=5000)
     topics: list[str] = Field(default=[], max_length=12)
     source: str = Field(min_length=1, max_length=80)
-    reading_minutes: int | None = Field(default=None, ge=1, le=600)
+    reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX)
 
     @classmethod
     def from_form(cls, form) -> ArticleForm:
@@ -391,9 +400,7 @@ def save_article(*, session: Session, slug: str | None, form: ArticleForm) -> Ar
         article = Article(slug=_free_slug(form.title, source.slug, taken), title=form.title, source_id=source.id)
         session.add(article)
     else:
-        article = get_article(session=session, slug=slug)
-        if article is None:
-            raise CatalogError(f"There is no article called '{slug}'.")
+        article = require_article(session=session, slug=slug)
     article.title, article.url, article.summary = form.title, form.url, form.summary
     article.source_id, article.reading_minutes = source.id, form.reading_minutes
     article.summary_truncated = False if slug is None else article.summary_truncated

@@ -13,9 +13,21 @@ from datetime import date, datetime
 
 from slugify import slugify
 
+from tracker.services.errors import Invalid
 
-class ListingError(ValueError):
+
+class ListingError(Invalid):
     """The text is not a listing we can read; the message says why."""
+
+
+READING_MINUTES_MAX = 600  # longer than any article; a bigger figure is a typo or garbage
+
+
+def _reading_minutes(text: str, line: str) -> int:
+    minutes = int(text[:6]) if len(text) <= 6 else READING_MINUTES_MAX + 1
+    if not 1 <= minutes <= READING_MINUTES_MAX:
+        raise ListingError(f"reading time out of range (1–{READING_MINUTES_MAX} minutes) in {line[:80]!r}")
+    return minutes
 
 
 @dataclass
@@ -159,7 +171,7 @@ def _parse_tag_archive(text: str) -> list[ParsedArticle]:
             title=block[1],
             summary=block[2],
             topics=split_glued_tags(block[3]),
-            reading_minutes=int(head.group("minutes")),
+            reading_minutes=_reading_minutes(head.group("minutes"), block[0]),
             published_on=_listing_date(head.group("date")),
         ))
     return articles
@@ -197,7 +209,7 @@ def _parse_card_grid(text: str) -> list[ParsedArticle]:
         if len(card) != 5 or card[4] != "Read more":
             raise ListingError(f"card near {line!r} should be category, minutes, title, summary, 'Read more'")
         articles.append(ParsedArticle(
-            title=card[2], summary=card[3], topics=[card[0]], reading_minutes=int(minutes.group("minutes")),
+            title=card[2], summary=card[3], topics=[card[0]], reading_minutes=_reading_minutes(minutes.group("minutes"), line),
         ))
     return articles
 

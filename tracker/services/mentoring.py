@@ -18,7 +18,6 @@ from tracker.models import (
     LearningPath,
     Mentorship,
     MentorshipStatus,
-    PathStatus,
     PathItem,
     PathSection,
     Progress,
@@ -28,7 +27,8 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services import notifications
+from tracker.services import access, notifications
+from tracker.services.errors import Invalid, NotFound
 from tracker.services.catalog import DEFAULT_READING_MINUTES
 from tracker.services.progress import Tally, tally
 
@@ -37,15 +37,17 @@ STALE_AFTER = timedelta(days=14)
 PACE_WINDOW = timedelta(days=28)
 
 
-class MentoringError(ValueError):
+class MentoringError(Invalid):
     """A mentoring request was refused; the message is fit to show."""
 
 
 class NotAMentee(MentoringError):
     """A bulk request names someone who is not the mentor's mentee (the API answers 404)."""
 
+    status = 404
 
-class NotYourMentee(LookupError):
+
+class NotYourMentee(NotFound):
     """The learner is not this mentor's mentee (answered as 'not found': no leaking who exists)."""
 
 
@@ -58,6 +60,8 @@ def _mentorship(session: Session, mentor: User, learner: User) -> Mentorship | N
 
 class UnknownUser(MentoringError):
     """A username that names nobody."""
+
+    status = 404
 
 
 def resolve_pair(*, session: Session, mentor_name: str, learner_name: str) -> tuple[User, User]:
@@ -85,14 +89,13 @@ def link(*, session: Session, mentor: User, learner: User) -> Mentorship:
     return mentorship
 
 
-def unlink(*, session: Session, mentor: User, learner: User) -> bool:
-    """End a mentorship; assignments stay with the learner. Commits."""
+def unlink(*, session: Session, mentor: User, learner: User) -> None:
+    """End a mentorship; assignments stay with the learner. NotFound if there is none. Commits."""
     mentorship = _mentorship(session, mentor, learner)
     if mentorship is None:
-        return False
+        raise NotFound(f"'{mentor.username}' does not mentor '{learner.username}'.")
     session.delete(mentorship)
     session.commit()
-    return True
 
 
 def invite(*, session: Session, mentor: User, learner: User | None, username: str) -> Mentorship:
@@ -153,19 +156,15 @@ def mentors_of(*, session: Session, learner: User) -> list[User]:
     ))
 
 
-def is_mentor_of(*, session: Session, mentor: User, learner: User) -> bool:
-    mentorship = _mentorship(session, mentor, learner)
-    return mentorship is not None and mentorship.status == MentorshipStatus.active.value
+is_mentor_of = access.is_mentor_of
 
 
 def get_mentee(*, session: Session, viewer: User, username: str) -> User:
-    """The learner `viewer` may look after: their own mentee, or anyone for an admin."""
+    """The learner `viewer` may look after (`access.can_look_after`), or NotYourMentee."""
     learner = session.exec(select(User).where(User.username == username.strip().lower())).one_or_none()
-    if learner is None:
-        raise NotYourMentee(username)
-    if viewer.has_role(Role.admin) or is_mentor_of(session=session, mentor=viewer, learner=learner):
-        return learner
-    raise NotYourMentee(username)
+    if not access.can_look_after(session=session, viewer=viewer, learner=learner):
+        raise NotYourMentee(f"'{username.strip()}' is not one of your mentees.")
+    return learner
 
 
 # ---------------------------------------------------------------- assignments
@@ -178,7 +177,7 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
         raise MentoringError("Choose at least one mentee.")
     if path is None:
         raise MentoringError("Choose a path to assign.")
-    if path.status != PathStatus.published.value:
+    if not access.can_be_assigned(path):
         raise MentoringError(f"“{path.title}” is {path.status}; only published paths can be assigned.")
     if due_on is not None and due_on < today:
         raise MentoringError("The due date is in the past.")
@@ -227,8 +226,7 @@ def _managed_assignment(session: Session, mentor: User, assignment_id: int) -> A
     assignment = session.get(Assignment, assignment_id)
     if assignment is None or assignment.withdrawn_at is not None:
         raise NotYourMentee("No such assignment.")
-    learner = session.get(User, assignment.learner_id)
-    if not (mentor.has_role(Role.admin) or is_mentor_of(session=session, mentor=mentor, learner=learner)):
+    if not access.can_look_after(session=session, viewer=mentor, learner=session.get(User, assignment.learner_id)):
         raise NotYourMentee("No such assignment.")
     return assignment
 

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from tracker.models import Article, Note, NoteReply, Role, User, utcnow
-from tracker.services import notifications
-from tracker.services.mentoring import NotYourMentee, is_mentor_of
+from tracker.models import Article, Note, NoteReply, User, utcnow
+from tracker.services import access, notifications
+from tracker.services.errors import Invalid
+from tracker.services.mentoring import NotYourMentee
 
 NOTE_MAX = 2000
 
 
-class NoteError(ValueError):
+class NoteError(Invalid):
     """A note was refused; the message is fit to show."""
 
 
@@ -83,8 +84,7 @@ def reply(*, session: Session, mentor: User, note_id: int, body: str) -> NoteRep
     """A mentor answers a shared note of one of their mentees; the learner is notified. Commits."""
     note = session.get(Note, note_id)
     learner = session.get(User, note.user_id) if note else None
-    allowed = mentor.has_role(Role.admin) or is_mentor_of(session=session, mentor=mentor, learner=learner)
-    if note is None or not note.shared or not allowed:
+    if note is None or not note.shared or not access.can_look_after(session=session, viewer=mentor, learner=learner):
         raise NotYourMentee("No such note.")
     body = _checked(body)
     if not body:

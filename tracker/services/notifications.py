@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from tracker.models import Notification, User, utcnow
+from tracker.services.errors import NotFound
 
 DUE_SOON = timedelta(days=3)
 
@@ -33,12 +34,14 @@ def recent(*, session: Session, user: User, limit: int = 50) -> list[Notificatio
 
 
 def mark_read(*, session: Session, user: User, notification_id: int | None = None) -> int:
-    """Mark one (or every) unread notification of the user as read. Commits."""
+    """Mark one (or every) unread notification of the user as read; NotFound for an unknown one. Commits."""
     statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
     count = session.exec(statement.values(read_at=utcnow())).rowcount
     session.commit()
+    if notification_id is not None and not count:
+        raise NotFound("No such unread notification.")
     return count
 
 

@@ -18,13 +18,15 @@ from tracker.services.paths import (
     parse_path_definition,
     path_definition,
 )
+from tracker.services.errors import Conflict, Invalid, NotFound
 
 
-class VersionConflict(Exception):
+class VersionConflict(Conflict):
     """The path changed since the editor loaded it; nothing was saved."""
 
     def __init__(self, current_version: int, changes: list[str], authors: list[str]):
-        super().__init__(f"This path was changed (now version {current_version}) since you started editing.")
+        super().__init__(f"This path was changed (now version {current_version}) since you started editing.",
+                         current_version=current_version, changes=changes)
         self.current_version = current_version
         self.changes = changes
         self.authors = authors
@@ -144,7 +146,7 @@ def restore_version(*, session: Session, path: LearningPath, version: int, base_
     """Make an earlier version current again, as a new version."""
     definition = version_definition(session=session, path=path, version=version)
     if definition is None:
-        raise PathDefinitionError(f"There is no version {version} of this path.")
+        raise NotFound(f"There is no version {version} of this path.")
     return save_path(session=session, definition=definition, base_version=base_version, author=author,
                      summary_prefix=[f"Restored version {version}."])
 
@@ -155,7 +157,7 @@ def export_yaml(*, session: Session, path: LearningPath) -> str:
 
 # ---------------------------------------------------------------- the editor's unsaved draft
 
-class DraftError(ValueError):
+class DraftError(Invalid):
     """An editor action that cannot apply (for example, an index out of range)."""
 
 

@@ -13,11 +13,14 @@ from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, PathVersion, User, utcnow
 from tracker.services.catalog import DEFAULT_READING_MINUTES, ArticleCard, article_cards
+from tracker.services import access
+from tracker.services.errors import Invalid, NotFound
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+ORDER_MAX = 100_000  # a path's place in the list; plenty of room between neighbours
 
 
-class PathDefinitionError(ValueError):
+class PathDefinitionError(Invalid):
     """A path definition was refused; the message names the file, the section and the problem."""
 
 
@@ -68,7 +71,7 @@ class PathDefinition(BaseModel):
     summary: str = Field(min_length=1, max_length=2000)
     outcome: str = Field(min_length=1, max_length=1000)
     weeks: Weeks
-    order: int = 100
+    order: int = Field(default=100, ge=-ORDER_MAX, le=ORDER_MAX)
     status: PathStatus = PathStatus.published
     sections: list[SectionDefinition] = Field(min_length=1)
 
@@ -338,14 +341,6 @@ class PathSummary:
     optional_count: int = 0
 
 
-PUBLIC = (PathStatus.published.value,)
-
-
-def visible_to(path: LearningPath, *, is_admin: bool) -> bool:
-    """Drafts are for admins only; published and archived paths can be opened by anyone."""
-    return is_admin or path.status != PathStatus.draft.value
-
-
 def weeks_label(path: LearningPath) -> str:
     """'8–12 weeks' or '12+ weeks'."""
     if path.weeks_max is None:
@@ -404,6 +399,22 @@ class PathDetail:
 
 def get_learning_path(*, session: Session, slug: str) -> LearningPath | None:
     return session.exec(select(LearningPath).where(LearningPath.slug == slug)).one_or_none()
+
+
+def require_learning_path(*, session: Session, slug: str) -> LearningPath:
+    """The path with this slug, whatever its status (for admins and mentors' forms), or NotFound."""
+    path = get_learning_path(session=session, slug=slug)
+    if path is None:
+        raise NotFound(f"There is no path called '{slug}'.")
+    return path
+
+
+def visible_path(*, session: Session, viewer: User | None, slug: str) -> PathDetail:
+    """The path with its articles if `viewer` may see it (`access.can_see_path`), else NotFound."""
+    detail = get_path(session=session, slug=slug)
+    if detail is None or not access.can_see_path(viewer, detail.path):
+        raise NotFound(f"There is no path called '{slug}'.")
+    return detail
 
 
 def get_path(*, session: Session, slug: str) -> PathDetail | None:

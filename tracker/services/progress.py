@@ -27,9 +27,11 @@ from tracker.models import (
 )
 from tracker.services.catalog import DEFAULT_READING_MINUTES
 from tracker.services.paths import PathDetail, PathEntry, SectionView, get_path
+from tracker.services import access
+from tracker.services.errors import Invalid, NotFound
 
 
-class ProgressError(ValueError):
+class ProgressError(Invalid):
     """A progress request was refused; the message is fit to show."""
 
 
@@ -199,6 +201,15 @@ def path_progress(*, session: Session, user: User | None, slug: str) -> PathProg
     )
 
 
+def visible_path_progress(*, session: Session, viewer: User | None, slug: str,
+                          learner: User | None = None) -> PathProgress:
+    """`learner`'s (default: the viewer's) progress on a path the viewer may see; NotFound otherwise."""
+    view = path_progress(session=session, user=learner or viewer, slug=slug)
+    if view is None or not access.can_see_path(viewer, view.path):
+        raise NotFound(f"There is no path called '{slug}'.")
+    return view
+
+
 def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressState],
                        changed: dict[int, datetime]) -> int:
     """Required articles added after the learner had finished the path as it then stood (0 if they had not).
@@ -224,7 +235,7 @@ def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressS
 def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
     """Follow a published path (following twice is the same as once). Commits."""
     if session.get(PathFollow, (user.id, path.id)) is None:
-        if path.status != PathStatus.published.value:
+        if not access.can_follow_path(path):
             raise ProgressError(f"“{path.title}” is {path.status} and cannot be followed.")
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.exec(insert(PathFollow).values(user_id=user.id, path_id=path.id, created_at=utcnow())

@@ -9,12 +9,13 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from tracker.models import ApiToken, User, utcnow
+from tracker.services.errors import Invalid, NotFound
 
 TOKEN_PREFIX = "trk_"
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-class TokenError(ValueError):
+class TokenError(Invalid):
     """A token request was refused; the message is fit to show."""
 
 
@@ -58,11 +59,11 @@ def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
                              .order_by(ApiToken.created_at.desc())))
 
 
-def revoke_token(*, session: Session, user: User, token_id: int) -> bool:
-    """Revoke one of the user's own tokens; False if there is no such token. Commits."""
+def revoke_token(*, session: Session, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens; NotFound for anyone else's or an unknown one. Commits."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
-        return False
+        raise NotFound("No such token.")
     token.revoked_at = utcnow()
     session.commit()
-    return True
+    return token

@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask import Flask
 
 from tracker.models import ProgressState, Role
+from tracker.services import access
 from tracker.services.catalog import DEFAULT_READING_MINUTES
 from tracker.services.paths import weeks_label
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import access, admin, auth, errors, main, mentor, notifications
+    from tracker.web import admin, auth, main, mentor, notifications
 
-    errors.init_app(app)
-    access.init_app(app)
     for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.after_request(security_headers)
@@ -22,6 +21,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["DEFAULT_READING_MINUTES"] = DEFAULT_READING_MINUTES
     app.jinja_env.globals["ProgressState"] = ProgressState
     app.jinja_env.globals["Role"] = Role
+    # Templates ask the access rules; they never compare statuses themselves.
+    app.jinja_env.globals["can_see_path"] = access.can_see_path
+    app.jinja_env.globals["can_follow_path"] = access.can_follow_path
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from jinja2_fragments.flask import render_block
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
 from tracker.db import get_session
+from tracker.http.auth import current_account, role_required
+from tracker.http.inputs import form_int
+from tracker.http.render import page_or_fragment, see_other
 from tracker.models import Article, PathStatus, Role, Source
 from tracker.services import accounts, catalog, listings, mentoring, path_editing
 from tracker.services import paths as paths_service
-from tracker.services.paths import PathDefinitionError
-from tracker.web.access import current_account, role_required
+from tracker.services.errors import DomainError, Invalid
+from tracker.services.paths import ORDER_MAX, PathDefinitionError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 UPLOAD_LIMIT = 256 * 1024
@@ -33,11 +35,8 @@ def path_list():
     return render_template("admin/paths.html", paths=paths_service.list_paths(session=get_session()))
 
 
-def _path_or_404(slug: str):
-    path = paths_service.get_learning_path(session=get_session(), slug=slug)
-    if path is None:
-        abort(404, description=f"There is no path called '{slug}'.")
-    return path
+def _path(slug: str):
+    return paths_service.require_learning_path(session=get_session(), slug=slug)
 
 
 _SECTION_FIELD = re.compile(r"^sections-(\d+)-title$")
@@ -46,11 +45,13 @@ _ITEM_FIELD = re.compile(r"^sections-(\d+)-items-(\d+)-slug$")
 
 def draft_from_form(form) -> dict:
     """Rebuild the editor's draft from its fields (sections and items ordered by their indexes)."""
-    def number(value, default=None):
-        try:
-            return int(value) if value not in (None, "") else default
-        except ValueError:
-            raise path_editing.DraftError(f"'{value}' is not a whole number of weeks.") from None
+    def number(field, label, default=None, bound=520):
+        value = (form.get(field) or "").strip()
+        if value == "":
+            return default
+        if len(value) > 7 or not value.lstrip("-").isdigit() or not -bound <= int(value) <= bound:
+            raise path_editing.DraftError(f"{label}: '{value[:20]}' is not a whole number from {-bound} to {bound}.")
+        return int(value)
 
     sections: dict[int, dict] = {}
     for key in form:
@@ -64,8 +65,8 @@ def draft_from_form(form) -> dict:
     return {
         "slug": form.get("slug", "").strip(), "title": form.get("title", "").strip(),
         "summary": form.get("summary", "").strip(), "outcome": form.get("outcome", "").strip(),
-        "weeks": {"min": number(form.get("weeks_min"), 0), "max": number(form.get("weeks_max"))},
-        "order": number(form.get("order"), 100), "status": form.get("status", PathStatus.draft.value),
+        "weeks": {"min": number("weeks_min", "Weeks, at least", 0), "max": number("weeks_max", "Weeks, at most")},
+        "order": number("order", "Order", 100, ORDER_MAX), "status": form.get("status", PathStatus.draft.value),
         "sections": [{"title": sections[s].get("title", "").strip(),
                       "items": [sections[s]["items"][i] for i in sorted(sections[s]["items"])]}
                      for s in sorted(sections)],
@@ -79,9 +80,7 @@ def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 2
     titles = dict(session.exec(select(Article.slug, Article.title).where(Article.slug.in_(slugs))).all())
     context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles, "error": error,
                "conflict": conflict, "saved": saved, "dirty": dirty, "statuses": list(PathStatus)}
-    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "editor":
-        return render_block("admin/path_edit.html", "editor", **context), status
-    return render_template("admin/path_edit.html", **context), status
+    return page_or_fragment("admin/path_edit.html", block="editor", target="editor", status=status, **context)
 
 
 @bp.get("/paths/new")
@@ -94,7 +93,7 @@ def new_path():
 @role_required(Role.admin)
 def edit_path(slug: str):
     session = get_session()
-    path = _path_or_404(slug)
+    path = _path(slug)
     definition = paths_service.path_definition(session=session, path=path)
     return _editor(path_editing.draft_of(definition), path=path, base_version=path.version)
 
@@ -105,17 +104,14 @@ def edit_path(slug: str):
 def save_path(slug: str | None = None):
     """Every editor button posts here: 'save' saves; any other action reshapes the unsaved draft."""
     session = get_session()
-    path = _path_or_404(slug) if slug else None
-    base_version = int(request.form["base_version"]) if request.form.get("base_version", "").isdigit() else None
+    path = _path(slug) if slug else None
+    base_version = form_int("base_version", label="Version", minimum=1)
     action = request.form.get("action", "save")
-    try:
-        draft = draft_from_form(request.form)
-    except path_editing.DraftError as exc:
-        abort(400, description=str(exc))
+    draft = draft_from_form(request.form)
     if action != "save":
-        add_to = request.form.get("add_to")
+        add_to = form_int("add_to", label="Add to section", maximum=1000)
         try:
-            path_editing.apply_action(draft, action, add_to=int(add_to) if add_to and add_to.isdigit() else None)
+            path_editing.apply_action(draft, action, add_to=add_to)
         except path_editing.DraftError as exc:
             return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
         return _editor(draft, path=path, base_version=base_version, dirty=True)
@@ -130,44 +126,37 @@ def save_path(slug: str | None = None):
     except path_editing.VersionConflict as conflict:
         return _editor(draft, path=path, base_version=base_version, status=409, conflict=conflict, dirty=True)
     flash(f"Saved version {result.path.version} of “{result.path.title}”: " + " ".join(result.changes), "success")
-    target = url_for("admin.edit_path", slug=result.path.slug)
-    if request.headers.get("HX-Request") == "true":
-        return "", 200, {"HX-Redirect": target}  # a whole new page: the flash and the new version number
-    return redirect(target, code=303)
+    # A whole new page: the flash and the new version number.
+    return see_other(url_for("admin.edit_path", slug=result.path.slug))
 
 
 @bp.get("/paths/search")
 @role_required(Role.admin)
 def search_articles():
     """Live catalog search inside the editor: each hit comes with an 'Add' button."""
-    try:
-        query = catalog.ArticleQuery.from_args({**request.args.to_dict(), "per_page": "8"})
-        page = catalog.search_articles(session=get_session(), query=query)
-    except catalog.QueryError as exc:
-        abort(400, description=str(exc))
+    query = catalog.ArticleQuery.from_args({**request.args.to_dict(), "per_page": "8"})
+    page = catalog.search_articles(session=get_session(), query=query)
     return render_template("admin/_search_results.html", page=page, q=query.q)
 
 
 @bp.get("/paths/<slug>/history")
 @role_required(Role.admin)
 def history(slug: str):
-    path = _path_or_404(slug)
+    path = _path(slug)
     return render_template("admin/history.html", path=path,
                            entries=path_editing.history(session=get_session(), path=path))
 
 
-@bp.post("/paths/<slug>/restore/<int:version>")
+@bp.post("/paths/<slug>/restore/<id:version>")
 @role_required(Role.admin)
 def restore(slug: str, version: int):
     session = get_session()
-    path = _path_or_404(slug)
-    base = request.form.get("base_version", "")
+    path = _path(slug)
     try:
         result = path_editing.restore_version(session=session, path=path, version=version,
-                                              base_version=int(base) if base.isdigit() else -1,
+                                              base_version=form_int("base_version", label="Version", minimum=1,
+                                                                    default=-1),
                                               author=current_account())
-    except PathDefinitionError as exc:
-        abort(400, description=str(exc))
     except path_editing.VersionConflict as conflict:
         flash(f"{conflict} Nothing was restored; look at the latest history and try again.", "error")
         return redirect(url_for("admin.history", slug=slug), code=303)
@@ -178,7 +167,7 @@ def restore(slug: str, version: int):
 @bp.get("/paths/<slug>.yaml")
 @role_required(Role.admin)
 def export_path(slug: str):
-    path = _path_or_404(slug)
+    path = _path(slug)
     return Response(path_editing.export_yaml(session=get_session(), path=path), mimetype="application/yaml",
                     headers={"Content-Disposition": f'attachment; filename="{path.slug}.yaml"'})
 
@@ -217,11 +206,8 @@ def import_path():
 @bp.get("/articles")
 @role_required(Role.admin)
 def article_list():
-    try:
-        query = catalog.ArticleQuery.from_args({**request.args.to_dict(), "per_page": "50"})
-        page = catalog.search_articles(session=get_session(), query=query)
-    except catalog.QueryError as exc:
-        abort(400, description=str(exc))
+    query = catalog.ArticleQuery.from_args({**request.args.to_dict(), "per_page": "50"})
+    page = catalog.search_articles(session=get_session(), query=query)
     return render_template("admin/articles.html", page=page, filters=query)
 
 
@@ -236,9 +222,7 @@ def edit_article(slug: str | None = None):
     session = get_session()
     card = None
     if slug is not None:
-        article = catalog.get_article(session=session, slug=slug)
-        if article is None:
-            abort(404, description=f"There is no article called '{slug}'.")
+        article = catalog.require_article(session=session, slug=slug)
         card = catalog.article_cards(session=session, articles=[article])[0]
     if request.method == "GET":
         return render_template("admin/article_edit.html", card=card, values=None, error=None, sources=_sources())
@@ -290,25 +274,18 @@ def users():
                            roles=list(Role))
 
 
-def _user_or_404(username: str):
-    user = accounts.get_user(session=get_session(), username=username)
-    if user is None:
-        abort(404, description=f"There is no user called '{username}'.")
-    return user
-
-
 @bp.post("/users/<username>")
 @role_required(Role.admin)
 def update_user(username: str):
     session = get_session()
-    user = _user_or_404(username)
+    user = accounts.require_user(session=session, username=username)
     action = request.form.get("action")
     try:
         if action == "role":
             try:
                 role = Role(request.form.get("role", ""))
             except ValueError:
-                abort(400, description="Choose learner, mentor or admin.")
+                raise Invalid("Choose learner, mentor or admin.") from None
             accounts.set_role(session=session, admin=current_account(), user=user, role=role)
             flash(f"{user.username} is now {role.value}.", "success")
         elif action in {"deactivate", "reactivate"}:
@@ -319,7 +296,7 @@ def update_user(username: str):
             accounts.set_temporary_password(session=session, user=user, password=request.form.get("password", ""))
             flash(f"Temporary password set; {user.username} must change it at the next sign-in.", "success")
         else:
-            abort(400, description="Unknown user action.")
+            raise Invalid("Unknown user action.")
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     return redirect(url_for("admin.users", q=request.args.get("q", "")), code=303)
@@ -360,8 +337,10 @@ def unlink():
     except mentoring.MentoringError as exc:
         flash(str(exc), "error")
     else:
-        if mentoring.unlink(session=get_session(), mentor=mentor, learner=learner):
-            flash(f"{mentor.username} no longer mentors {learner.username}.", "success")
+        try:
+            mentoring.unlink(session=get_session(), mentor=mentor, learner=learner)
+        except DomainError as exc:
+            flash(str(exc), "error")
         else:
-            flash(f"{mentor.username} does not mentor {learner.username}.", "error")
+            flash(f"{mentor.username} no longer mentors {learner.username}.", "success")
     return redirect(url_for("admin.mentorships"), code=303)

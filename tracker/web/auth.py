@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
-
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
+from flask_login import login_required, login_user, logout_user
 
 from tracker.db import get_session
 from tracker.extensions import limiter
+from tracker.http.auth import LoginUser, current_account, mark_users_exist
 from tracker.models import Role
 from tracker.services import accounts, tokens
-from tracker.web.access import LoginUser, current_account, mark_users_exist
+from tracker.services.errors import NotAllowed
 from tracker.web.forms import ChangePasswordForm, SignInForm, SignUpForm, TokenForm
 
 bp = Blueprint("auth", __name__)
@@ -35,8 +35,7 @@ def safe_next(default: str) -> str:
 def setup():
     """Create the administrator on a fresh install; gone once any account exists."""
     session = get_session()
-    if accounts.user_count(session=session) > 0:
-        abort(404, description="Setup is done: an administrator already exists.")
+    accounts.require_no_users(session=session)
     form = SignUpForm()
     if form.validate_on_submit():
         try:
@@ -55,7 +54,7 @@ def setup():
 @bp.route("/signup", methods=["GET", "POST"])
 def sign_up():
     if not current_app.config["OPEN_SIGNUP"]:
-        abort(403, description="Sign-up is closed on this tracker. Ask an administrator for an account.")
+        raise NotAllowed("Sign-up is closed on this tracker. Ask an administrator for an account.")
     form = SignUpForm()
     if form.validate_on_submit():
         try:
@@ -147,10 +146,9 @@ def create_token():
     return _account_page(token_form=form, status=400)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    if not tokens.revoke_token(session=get_session(), user=current_account(), token_id=token_id):
-        abort(404, description="No such token.")
+    tokens.revoke_token(session=get_session(), user=current_account(), token_id=token_id)
     flash("The token is revoked; requests using it are now refused.", "success")
     return redirect(url_for("auth.account"), code=303)

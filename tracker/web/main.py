@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 
 from tracker.db import get_session
-from tracker.models import Role, utcnow
-from tracker.services import activity, catalog, mentoring, notes, notifications, paths, progress
-from tracker.services.catalog import get_article
-from tracker.web.access import current_account
+from tracker.http.auth import current_account
+from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment
+from tracker.models import utcnow
+from tracker.services import access, activity, catalog, mentoring, notes, notifications, paths, progress
 from tracker.web.auth import safe_next
 
 bp = Blueprint("main", __name__)
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @bp.get("/")
@@ -25,7 +20,8 @@ def index():
     session = get_session()
     user = current_account()
     if user is None:
-        return render_template("main/index.html", paths=paths.list_paths(session=session, statuses=paths.PUBLIC),
+        return render_template("main/index.html", paths=paths.list_paths(session=session,
+                                                                         statuses=access.listed_statuses(None)),
                                sources=catalog.list_sources(session=session))
     now = utcnow()
     assigned = mentoring.learner_assignments(session=session, learner=user, now=now)
@@ -41,18 +37,13 @@ def index():
     )
 
 
-def is_admin() -> bool:
-    user = current_account()
-    return user is not None and user.has_role(Role.admin)
-
-
 @bp.get("/paths/")
 def path_list():
     session = get_session()
     user = current_account()
     mine = progress.followed_path_ids(session=session, user=user) | mentoring.assigned_path_ids(
         session=session, learner=user)
-    summaries = paths.list_paths(session=session, statuses=None if is_admin() else paths.PUBLIC, also_ids=mine)
+    summaries = paths.list_paths(session=session, statuses=access.listed_statuses(user), also_ids=mine)
     return render_template(
         "paths/list.html", paths=summaries,
         tallies=progress.path_tallies(session=session, user=user, paths=[s.path for s in summaries]),
@@ -60,16 +51,13 @@ def path_list():
     )
 
 
-def _path_or_404(slug: str) -> progress.PathProgress:
-    view = progress.path_progress(session=get_session(), user=current_account(), slug=slug)
-    if view is None or not paths.visible_to(view.path, is_admin=is_admin()):
-        abort(404, description=f"There is no path called '{slug}'.")
-    return view
+def _visible_path(slug: str) -> progress.PathProgress:
+    return progress.visible_path_progress(session=get_session(), viewer=current_account(), slug=slug)
 
 
 @bp.get("/paths/<slug>")
 def path_page(slug: str):
-    view = _path_or_404(slug)
+    view = _visible_path(slug)
     session = get_session()
     user = current_account()
     following = view.path.id in progress.followed_path_ids(session=session, user=user)
@@ -80,11 +68,8 @@ def path_page(slug: str):
 @bp.post("/paths/<slug>/follow")
 @login_required
 def follow(slug: str):
-    view = _path_or_404(slug)
-    try:
-        progress.follow_path(session=get_session(), user=current_account(), path=view.path)
-    except progress.ProgressError as exc:
-        abort(400, description=str(exc))
+    view = _visible_path(slug)
+    progress.follow_path(session=get_session(), user=current_account(), path=view.path)
     flash(f"You follow “{view.path.title}”. It is on your dashboard.", "success")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
 
@@ -92,7 +77,7 @@ def follow(slug: str):
 @bp.post("/paths/<slug>/unfollow")
 @login_required
 def unfollow(slug: str):
-    view = _path_or_404(slug)
+    view = _visible_path(slug)
     progress.unfollow_path(session=get_session(), user=current_account(), path=view.path)
     flash(f"You no longer follow “{view.path.title}”. Your progress on its articles is kept.", "info")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
@@ -101,23 +86,18 @@ def unfollow(slug: str):
 @bp.get("/catalog")
 def catalog_page():
     session = get_session()
-    try:
-        filters = catalog.ArticleQuery.from_args(request.args)
-        page = catalog.search_articles(session=session, query=filters)
-    except catalog.QueryError as exc:
-        abort(400, description=f"Cannot search the catalog: {exc}.")
+    filters = catalog.ArticleQuery.from_args(request.args)
+    page = catalog.search_articles(session=session, query=filters)
     user = current_account()
     article_ids = [card.article.id for card in page.items]
     states = progress.states_for(session=session, user=user, article_ids=article_ids)
     my_notes = notes.notes_for(session=session, user=user, article_ids=article_ids) if user else {}
     context = {"page": page, "filters": filters, "states": states, "notes": my_notes,
                "topics": catalog.list_topics(session=session), "sources": catalog.list_sources(session=session)}
-    if is_htmx() and request.headers.get("HX-Target") == "catalog-results":
-        # Keep the address bar shareable: the canonical URL, without empty filters.
-        canonical = url_for("main.catalog_page", **filters.model_dump(exclude_defaults=True))
-        body = render_block("catalog/index.html", "results", **context)
-        return body, 200, {"Vary": "HX-Request", "HX-Push-Url": canonical}
-    return render_template("catalog/index.html", **context), 200, {"Vary": "HX-Request"}
+    # Keep the address bar shareable: the canonical URL, without empty filters.
+    return page_or_fragment("catalog/index.html", block="results", target="catalog-results",
+                            push_url=url_for("main.catalog_page", **filters.model_dump(exclude_defaults=True)),
+                            **context)
 
 
 @bp.post("/articles/<slug>/progress")
@@ -126,17 +106,11 @@ def mark(slug: str):
     """Set the state of an article. HTMX gets the row and the bars to swap; a plain form gets a redirect."""
     session = get_session()
     user = current_account()
-    article = get_article(session=session, slug=slug)
-    if article is None:
-        abort(404, description=f"There is no article called '{slug}'.")
-    try:
-        state = progress.parse_state(request.form.get("state"))
-    except progress.ProgressError as exc:
-        abort(400, description=f"Cannot mark the article: {exc}.")
+    article = catalog.require_article(session=session, slug=slug)
+    state = progress.parse_state(request.form.get("state"))
     path_slug = request.form.get("path") or None
     before = progress.path_progress(session=session, user=user, slug=path_slug) if path_slug else None
-    if before is not None and (article.id not in before.article_ids()
-                               or not paths.visible_to(before.path, is_admin=is_admin())):
+    if before is not None and (article.id not in before.article_ids() or not access.can_see_path(user, before.path)):
         before, path_slug = None, None  # not on that path (any more): answer as the catalog would
     progress.mark_article(session=session, user=user, article=article, state=state)
 
@@ -160,19 +134,12 @@ def mark(slug: str):
                            moved=moved, notes=my_notes), 200, {"Vary": "HX-Request"}
 
 
-def _article_or_404(slug: str):
-    article = get_article(session=get_session(), slug=slug)
-    if article is None:
-        abort(404, description=f"There is no article called '{slug}'.")
-    return article
-
-
 @bp.get("/articles/<slug>/note")
 @login_required
 def note_page(slug: str):
     """The learner's note on an article, with mentors' replies."""
     session = get_session()
-    article = _article_or_404(slug)
+    article = catalog.require_article(session=session, slug=slug)
     note = notes.note_for(session=session, user=current_account(), article=article)
     replies = notes.replies_to(session=session, note=note) if note else []
     return render_template("main/note.html", article=article, note=note, replies=replies)
@@ -182,17 +149,20 @@ def note_page(slug: str):
 @login_required
 def save_note(slug: str):
     session = get_session()
-    article = _article_or_404(slug)
+    article = catalog.require_article(session=session, slug=slug)
+    body = request.form.get("body", "")
     try:
-        note = notes.save_note(session=session, user=current_account(), article=article,
-                               body=request.form.get("body", ""), shared=request.form.get("shared") == "on")
+        note = notes.save_note(session=session, user=current_account(), article=article, body=body,
+                               shared=request.form.get("shared") == "on")
     except notes.NoteError as exc:
-        if is_htmx():
-            return render_template("partials/_note.html", article=article, note=None,
-                                   draft=request.form.get("body", ""), error=str(exc), open=True), 400
-        abort(400, description=str(exc))
+        # The form again, with its draft and the reason, where the person is typing (page or fragment).
+        existing = notes.note_for(session=session, user=current_account(), article=article)
+        return fragment_or_page("partials/_note.html", "main/note.html", status=400, article=article,
+                                note=existing, replies=notes.replies_to(session=session, note=existing) if existing else [],
+                                draft=body, error=str(exc), open=True)
     if is_htmx():
-        return render_template("partials/_note.html", article=article, note=note, saved=True, open=True)
+        return render_template("partials/_note.html", article=article, note=note, saved=True, open=True), 200, {
+            "Vary": "HX-Request"}
     flash("Note saved." if note else "Note deleted.", "success")
     return redirect(safe_next(url_for("main.note_page", slug=slug)), code=303)
 

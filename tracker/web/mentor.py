@@ -6,15 +6,16 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from jinja2_fragments.flask import render_block
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from tracker.db import get_session
+from tracker.http.auth import current_account, role_required
+from tracker.http.render import page_or_fragment
 from tracker.models import Role, utcnow
-from tracker.services import accounts, mentoring, notes, progress
+from tracker.services import access, accounts, mentoring, notes, progress
 from tracker.services import paths as paths_service
-from tracker.services.mentoring import MentoringError, NotYourMentee, Status
-from tracker.web.access import current_account, role_required
+from tracker.services.errors import Invalid
+from tracker.services.mentoring import MentoringError, Status
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 
@@ -28,11 +29,8 @@ def parse_due_date(value: str | None) -> date | None:
         raise MentoringError(f"'{value}' is not a date; use the form 2026-12-31.") from None
 
 
-def _mentee_or_404(username: str):
-    try:
-        return mentoring.get_mentee(session=get_session(), viewer=current_account(), username=username)
-    except NotYourMentee:
-        abort(404, description=f"'{username}' is not one of your mentees.")
+def _mentee(username: str):
+    return mentoring.get_mentee(session=get_session(), viewer=current_account(), username=username)
 
 
 def _overview_context():
@@ -41,10 +39,11 @@ def _overview_context():
     status = request.args.get("status") or None
     path = request.args.get("path") or None
     if sort not in mentoring.SORTS or (status and status not in {s.value for s in Status} | {"stale"}):
-        abort(400, description="Unknown sort or status filter.")
+        raise Invalid("Unknown sort or status filter.")
     data = mentoring.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
                               status=status, path=path)
-    paths = [summary.path for summary in paths_service.list_paths(session=session, statuses=paths_service.PUBLIC)]
+    paths = [summary.path for summary in paths_service.list_paths(session=session)
+             if access.can_be_assigned(summary.path)]
     return {"data": data, "sort": sort, "status": status, "path_filter": path, "statuses": list(Status),
             "paths": paths}
 
@@ -53,12 +52,10 @@ def _overview_context():
 @role_required(Role.mentor)
 def overview():
     context = _overview_context()
-    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "overview-table":
-        args = {k: v for k, v in (("sort", context["sort"]), ("status", context["status"]),
-                                  ("path", context["path_filter"])) if v and not (k == "sort" and v == "name")}
-        return render_block("mentor/overview.html", "table", **context), 200, {
-            "Vary": "HX-Request", "HX-Push-Url": url_for("mentor.overview", **args)}
-    return render_template("mentor/overview.html", **context), 200, {"Vary": "HX-Request"}
+    args = {k: v for k, v in (("sort", context["sort"]), ("status", context["status"]),
+                              ("path", context["path_filter"])) if v and not (k == "sort" and v == "name")}
+    return page_or_fragment("mentor/overview.html", block="table", target="overview-table",
+                            push_url=url_for("mentor.overview", **args), **context)
 
 
 # Spreadsheets run cells starting with these as formulas; such cells get a leading apostrophe.
@@ -109,7 +106,7 @@ def invite():
 def assign():
     session = get_session()
     path = paths_service.get_learning_path(session=session, slug=request.form.get("path", ""))
-    try:
+    try:  # a refused assignment is shown on the overview, where the form is
         created = mentoring.assign_path(
             session=session, mentor=current_account(), usernames=request.form.getlist("learners"), path=path,
             due_on=parse_due_date(request.form.get("due_on")), note=request.form.get("note", ""),
@@ -125,7 +122,7 @@ def assign():
 @role_required(Role.mentor)
 def mentee(username: str):
     session = get_session()
-    learner = _mentee_or_404(username)
+    learner = _mentee(username)
     now = utcnow()
     assignments = mentoring.assignment_views(session=session, learners=[learner], now=now)[learner.id]
     assigned = {row.path.id for row in assignments.assignments}
@@ -141,16 +138,14 @@ def mentee(username: str):
 @role_required(Role.mentor)
 def mentee_path(username: str, slug: str):
     session = get_session()
-    learner = _mentee_or_404(username)
-    view = progress.path_progress(session=session, user=learner, slug=slug)
-    if view is None or not paths_service.visible_to(view.path, is_admin=current_account().has_role(Role.admin)):
-        abort(404, description=f"There is no path called '{slug}'.")
+    learner = _mentee(username)
+    view = progress.visible_path_progress(session=session, viewer=current_account(), learner=learner, slug=slug)
     changed = progress.changed_at(session=session, user=learner,
                                   article_ids=[e.card.article.id for s in view.detail.sections for e in s.entries])
     return render_template("mentor/mentee_path.html", learner=learner, view=view, changed=changed)
 
 
-@bp.post("/assignments/<int:assignment_id>/due")
+@bp.post("/assignments/<id:assignment_id>/due")
 @role_required(Role.mentor)
 def change_due(assignment_id: int):
     try:
@@ -158,8 +153,6 @@ def change_due(assignment_id: int):
                                                assignment_id=assignment_id,
                                                due_on=parse_due_date(request.form.get("due_on")),
                                                today=utcnow().date())
-    except NotYourMentee:
-        abort(404, description="No such assignment.")
     except MentoringError as exc:
         flash(str(exc), "error")
         return redirect(request.referrer or url_for("mentor.overview"), code=303)
@@ -168,28 +161,20 @@ def change_due(assignment_id: int):
     return redirect(url_for("mentor.mentee", username=learner.username), code=303)
 
 
-@bp.post("/assignments/<int:assignment_id>/withdraw")
+@bp.post("/assignments/<id:assignment_id>/withdraw")
 @role_required(Role.mentor)
 def withdraw(assignment_id: int):
-    try:
-        assignment = mentoring.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
-    except NotYourMentee:
-        abort(404, description="No such assignment.")
+    assignment = mentoring.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
     flash("The assignment is withdrawn. The learner keeps their progress.", "success")
     learner = accounts.get_user_by_id(session=get_session(), user_id=assignment.learner_id)
     return redirect(url_for("mentor.mentee", username=learner.username), code=303)
 
 
-@bp.post("/notes/<int:note_id>/replies")
+@bp.post("/notes/<id:note_id>/replies")
 @role_required(Role.mentor)
 def reply(note_id: int):
-    try:
-        answer = notes.reply(session=get_session(), mentor=current_account(), note_id=note_id,
-                             body=request.form.get("body", ""))
-    except NotYourMentee:
-        abort(404, description="No such note.")
-    except notes.NoteError as exc:
-        abort(400, description=str(exc))
+    answer = notes.reply(session=get_session(), mentor=current_account(), note_id=note_id,
+                         body=request.form.get("body", ""))
     learner = notes.author_of(session=get_session(), note_id=answer.note_id)
     flash("Your reply is sent.", "success")
     return redirect(url_for("mentor.mentee", username=learner.username) + f"#note-{note_id}", code=303)

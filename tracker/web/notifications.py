@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
+from tracker.http.auth import current_account
 from tracker.models import utcnow
 from tracker.services import mentoring, notifications
-from tracker.web.access import current_account
+from tracker.services.errors import Invalid
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -41,25 +42,21 @@ def mark_all_read():
     return redirect(url_for("notifications.index"), code=303)
 
 
-@bp.post("/<int:notification_id>/read")
+@bp.post("/<id:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
-    if not notifications.mark_read(session=get_session(), user=current_account(), notification_id=notification_id):
-        abort(404, description="No such unread notification.")
+    notifications.mark_read(session=get_session(), user=current_account(), notification_id=notification_id)
     return redirect(url_for("notifications.index"), code=303)
 
 
-@bp.post("/invitations/<int:mentorship_id>")
+@bp.post("/invitations/<id:mentorship_id>")
 @login_required
 def respond(mentorship_id: int):
     decision = request.form.get("decision")
     if decision not in {"accept", "decline"}:
-        abort(400, description="Answer the invitation with accept or decline.")
-    try:
-        mentoring.respond(session=get_session(), learner=current_account(), mentorship_id=mentorship_id,
-                          accept=decision == "accept")
-    except mentoring.NotYourMentee:
-        abort(404, description="No such invitation.")
+        raise Invalid("Answer the invitation with accept or decline.")
+    mentoring.respond(session=get_session(), learner=current_account(), mentorship_id=mentorship_id,
+                      accept=decision == "accept")
     flash("Invitation accepted: your new mentor can now follow your progress." if decision == "accept"
           else "Invitation declined.", "success" if decision == "accept" else "info")
     return redirect(url_for("notifications.index"), code=303)

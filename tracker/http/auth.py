@@ -1,20 +1,27 @@
-"""Who is asking: session or API-token sign-in, CSRF policy, role checks and the first-run redirect."""
+"""Who is asking: session or API-token sign-in, CSRF policy, role guards and the first-run redirect.
+
+Both `tracker.web` and `tracker.api` guard their views with what is here.
+"""
 
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, jsonify, redirect, request, url_for
+from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import Forbidden
 
 from tracker.db import get_session
 from tracker.extensions import csrf, login_manager
 from tracker.models import Role, User
 from tracker.services import accounts, tokens
-from tracker.web.errors import wants_json
+from tracker.services.errors import NotAllowed
+from tracker.http.errors import error_response, wants_json
+from tracker.http.render import is_htmx
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# What a user with a temporary password may still reach (the badge only reads a count).
+PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.sign_out", "notifications.badge", "static"}
 
 
 class LoginUser:
@@ -63,16 +70,24 @@ def _load_user_from_request(req) -> LoginUser | None:
     return LoginUser(user) if user else None
 
 
+def page_to_return_to() -> str | None:
+    """Where to come back to after signing in: the page itself, or for HTMX the page the request came from."""
+    if is_htmx():
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.netloc and current.netloc != request.host:
+            return None
+        return (current.path + (f"?{current.query}" if current.query else "")) or None
+    return request.full_path.rstrip("?") if request.method == "GET" else None
+
+
 def _unauthorized():
     if wants_json():
-        response = jsonify(error={"status": 401, "message": "Sign in, or send a personal API token as "
-                                                             "'Authorization: Bearer <token>'."})
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
-        return response
-    target = url_for("auth.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None)
-    if request.headers.get("HX-Request"):
-        return "", 401, {"HX-Redirect": target}
+        return error_response(401, "Sign in, or send a personal API token as 'Authorization: Bearer <token>'.",
+                              headers={"WWW-Authenticate": 'Bearer realm="tracker"'})
+    target = url_for("auth.sign_in", next=page_to_return_to())
+    if is_htmx():
+        # A whole-page visit to sign-in: never the sign-in page swapped into a fragment's place.
+        return "", 401, {"HX-Redirect": target, "Vary": "HX-Request"}
     return redirect(target)
 
 
@@ -84,7 +99,7 @@ def role_required(role: Role):
             if not current_user.is_authenticated:
                 return _unauthorized()
             if not current_user.has_role(role):
-                raise Forbidden(f"This needs the {role.value} role.")
+                raise NotAllowed(f"This needs the {role.value} role.")
             return view(*args, **kwargs)
         wrapped.required_role = role  # lets tests walk the URL map and check every guarded route
         return wrapped
@@ -113,13 +128,13 @@ def init_app(app: Flask) -> None:
     def require_new_password():
         # A temporary password set by an admin must be replaced before anything else.
         user = current_account()
-        if user is None or not user.must_change_password:
-            return None
-        if request.endpoint in {"auth.account", "auth.change_password", "auth.sign_out", "static"}:
+        if user is None or not user.must_change_password or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
             return None
         if wants_json():
-            return jsonify(error={"status": 403, "message": "Change your temporary password first."}), 403
+            raise NotAllowed("Change your temporary password first.")
         flash("Please choose a new password: the one you signed in with was temporary.", "info")
+        if is_htmx():  # a whole-page visit, never the account page inside a fragment
+            return "", 403, {"HX-Redirect": url_for("auth.account"), "Vary": "HX-Request"}
         return redirect(url_for("auth.account"))
 
     @app.before_request

@@ -1,0 +1,19 @@
+"""The HTTP boundary shared by the pages (`tracker.web`) and the API (`tracker.api`).
+
+- `inputs`: route converters and checks that bound what a client can send
+- `auth`: who is asking, and the role guards
+- `errors`: domain errors and HTTP errors mapped once to a page, a fragment or JSON
+- `render`: the page-or-fragment choice
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from tracker.http import auth, errors, inputs
+
+    inputs.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)

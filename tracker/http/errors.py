@@ -1,0 +1,85 @@
+"""Every refusal and failure, answered once: a page for people, a fragment for HTMX, a JSON body for the API.
+
+Services raise `DomainError`s; Werkzeug raises `HTTPException`s; anything else is a bug, logged
+with its traceback (never shown). Each becomes the same answer shape for its kind of client:
+
+- JSON (the API, or `Accept: application/json`): `{"error": {"status", "message", ...details}}`
+- HTMX: the `partials/_alert.html` fragment, retargeted into the page's alert area, so the person
+  sees it wherever they were looking; views with an error place of their own (the editor's conflict
+  panel, a form's error line) render that instead and never reach this module
+- a page: `errors/error.html`, with the status in its title
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, got_request_exception, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from tracker.http.render import is_htmx
+from tracker.services.errors import DomainError
+
+TITLES = {400: "Bad request", 401: "Sign-in needed", 403: "Not allowed", 404: "Not found",
+          405: "Method not allowed", 409: "Conflict", 413: "Too large", 415: "Unsupported type",
+          422: "Cannot process", 429: "Slow down", 500: "Something went wrong", 503: "Unavailable"}
+ALERT_TARGET = "#alerts"
+
+
+def wants_json() -> bool:
+    """API paths, and clients that prefer JSON over HTML, get JSON errors."""
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    )
+
+
+def error_response(status: int, message: str, *, title: str | None = None, headers: dict | None = None,
+                   **details: Any):
+    """The answer for a refusal or failure, shaped for whoever asked."""
+    headers = dict(headers or {})
+    if wants_json():
+        return {"error": {"status": status, "message": message, **details}}, status, headers
+    title = title or TITLES.get(status, "Error")
+    headers["Vary"] = "HX-Request"
+    if is_htmx():
+        # Into the page's alert area, whatever the request's own target was: the person sees it.
+        headers |= {"HX-Retarget": ALERT_TARGET, "HX-Reswap": "innerHTML"}
+        return render_template("partials/_alert.html", status=status, title=title, message=message), status, headers
+    return render_template("errors/error.html", status=status, title=title, message=message), status, headers
+
+
+def domain_error(error: DomainError):
+    return error_response(error.status, error.message or TITLES.get(error.status, "Error"), **error.details)
+
+
+def csrf_error(error: CSRFError):
+    return error_response(400, "The request was refused because its security token was missing or expired. "
+                               "Reload the page and try again.")
+
+
+def http_error(error: HTTPException):
+    if error.code is None or error.code >= 500:
+        return unexpected_error(error)
+    headers = {"Allow": ", ".join(error.valid_methods)} if error.code == 405 and error.valid_methods else None
+    return error_response(error.code, error.description or TITLES.get(error.code, "Error"), headers=headers)
+
+
+def unexpected_error(error: Exception):
+    if not isinstance(error, InternalServerError):
+        current_app.logger.exception("Unhandled error on %s %s", request.method, loggable(request.path))
+        got_request_exception.send(current_app._get_current_object(), exception=error)
+    return error_response(500, "Something went wrong on our side. The error was logged; please try again.")
+
+
+def loggable(text: str, limit: int = 300) -> str:
+    """Text safe for one log line: control characters escaped (no forged lines), length capped."""
+    escaped = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text[:limit])
+    return escaped + ("…" if len(text) > limit else "")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)

@@ -1,0 +1,52 @@
+"""Who may see and do what: one function per access rule, used by pages, the API and templates alike."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from tracker.models import LearningPath, Mentorship, MentorshipStatus, PathStatus, Role, User
+
+
+def is_admin(user: User | None) -> bool:
+    return user is not None and user.has_role(Role.admin)
+
+
+# ---------------------------------------------------------------- paths
+
+def can_see_path(user: User | None, path: LearningPath) -> bool:
+    """Drafts are for admins only; published and archived paths can be opened by anyone with the link."""
+    return is_admin(user) or path.status != PathStatus.draft.value
+
+
+def listed_statuses(user: User | None) -> tuple[str, ...] | None:
+    """Which paths the path list offers this user (None: every path). Archived ones a user follows or was
+    assigned are added to the list by the caller."""
+    return None if is_admin(user) else (PathStatus.published.value,)
+
+
+def can_follow_path(path: LearningPath) -> bool:
+    """Only published paths take new followers; anyone may stop following any path."""
+    return path.status == PathStatus.published.value
+
+
+def can_be_assigned(path: LearningPath) -> bool:
+    """Mentors assign published paths only."""
+    return path.status == PathStatus.published.value
+
+
+# ---------------------------------------------------------------- learners
+
+def is_mentor_of(*, session: Session, mentor: User, learner: User) -> bool:
+    """True when `mentor` has an active mentorship of `learner`."""
+    status = session.exec(select(Mentorship.status).where(Mentorship.mentor_id == mentor.id,
+                                                          Mentorship.learner_id == learner.id)).first()
+    return status == MentorshipStatus.active.value
+
+
+def can_look_after(*, session: Session, viewer: User | None, learner: User | None) -> bool:
+    """Who may see a learner's progress and shared notes, assign them paths and reply: an admin, or the
+    learner's active mentor. Unknown learners are nobody's."""
+    if viewer is None or learner is None:
+        return False
+    return is_admin(viewer) or (viewer.has_role(Role.mentor)
+                                and is_mentor_of(session=session, mentor=viewer, learner=learner))

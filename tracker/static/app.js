@@ -1,0 +1,99 @@
+// Every page: errors that reach the screen, and keyboard focus that survives in-place updates.
+// The server answers 4xx with what to show (htmx swaps it, see the htmx-config meta tag); this file
+// covers what the server cannot: 5xx answers (possibly from a proxy), lost connections and timeouts.
+(function () {
+  "use strict";
+
+  function alertArea() { return document.getElementById("alerts"); }
+
+  function showAlert(title, message) {
+    var area = alertArea();
+    if (!area) { return; }
+    var box = document.createElement("div");
+    box.className = "alert alert-error";
+    box.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    var strong = document.createElement("strong");
+    strong.textContent = title + ".";
+    text.appendChild(strong);
+    text.appendChild(document.createTextNode(" " + message));
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "alert-dismiss button-quiet small-button";
+    dismiss.setAttribute("data-dismiss-alert", "");
+    dismiss.setAttribute("aria-label", "Dismiss this message");
+    dismiss.textContent = "Dismiss";
+    box.appendChild(text);
+    box.appendChild(dismiss);
+    area.replaceChildren(box);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-dismiss-alert]");
+    if (button) { button.closest(".alert").remove(); }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    // A new request from a control clears an old error: the person is trying again.
+    var area = alertArea();
+    if (area && event.detail.elt && !event.detail.elt.closest("#notification-badge") &&
+        event.detail.elt.id !== "notification-badge") {
+      area.replaceChildren();
+    }
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status >= 500) {
+      showAlert("Something went wrong", "The server could not do that (error " + status + "). " +
+                "Nothing you see was changed by it; please try again in a moment.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showAlert("No connection", "The server could not be reached. Check your connection and try again.");
+  });
+  document.addEventListener("htmx:timeout", function () {
+    showAlert("No answer", "The server took too long to answer. Please try again.");
+  });
+
+  // Focus: when a swap replaces the control the person pressed, put focus back on the control in the same
+  // place of the new content (the same button of the same article row), or on the new content itself.
+  var pending = null;
+
+  function focusables(root) {
+    return Array.prototype.slice.call(root.querySelectorAll(
+      "button:not([disabled]), a[href], input:not([type=hidden]):not([disabled]), select, textarea"));
+  }
+
+  function sameKind(root, element) {
+    var name = element.getAttribute("name");
+    return focusables(root).filter(function (candidate) {
+      return candidate.tagName === element.tagName && candidate.getAttribute("name") === name;
+    });
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    pending = null;
+    if (!active || active === document.body) { return; }
+    var anchor = active.closest("[id]");
+    if (!anchor) { return; }
+    pending = { id: anchor.id, tag: active.tagName, name: active.getAttribute("name"),
+                index: sameKind(anchor, active).indexOf(active) };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!pending) { return; }
+    var target = pending;
+    pending = null;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) { return; }  // focus survived
+    var anchor = document.getElementById(target.id);
+    if (!anchor) { return; }
+    var matches = focusables(anchor).filter(function (candidate) {
+      return candidate.tagName === target.tag && candidate.getAttribute("name") === target.name;
+    });
+    var control = matches[target.index] || matches[0] || focusables(anchor)[0];
+    if (control) { control.focus(); } else { anchor.setAttribute("tabindex", "-1"); anchor.focus(); }
+  });
+})();
