@@ -13,13 +13,13 @@ from werkzeug.routing import IntegerConverter
 
 from tracker.services.errors import Invalid, NotFound
 
-DB_INT_MAX = 2**63 - 1       # the largest id either database stores
+DB_INT_MAX = 2**31 - 1       # ids and versions are INTEGER columns: the range both databases store
 JSON_DEPTH_MAX = 32          # deeper than any body this API accepts
 Body = TypeVar("Body", bound=BaseModel)
 
 
 class IdConverter(IntegerConverter):
-    """`<id:name>`: a positive database id. Anything else (0, 2^63, 'abc') matches no route: 404."""
+    """`<id:name>`: a positive id that fits an INTEGER column. Anything else (0, 2^31, 'abc') matches no route: 404."""
 
     def __init__(self, map, **kwargs):
         super().__init__(map, min=1, max=DB_INT_MAX, **kwargs)
