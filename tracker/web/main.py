@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from tracker.db import get_session
 from tracker.http.auth import current_account
-from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment
+from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import utcnow
 from tracker.services import access, activity, catalog, mentoring, notes, notifications, paths, progress
 from tracker.web.auth import safe_next
@@ -117,9 +117,7 @@ def mark(slug: str):
     if not is_htmx():
         anchor = f"#article-{article.slug}"
         default = url_for("main.path_page", slug=path_slug) if before else url_for("main.catalog_page")
-        response = redirect(safe_next(default) + anchor, code=303)
-        response.vary.add("HX-Request")
-        return response
+        return see_other(safe_next(default) + anchor)
 
     card = catalog.article_cards(session=session, articles=[article])[0]
     after = progress.path_progress(session=session, user=user, slug=path_slug) if before else None
@@ -164,7 +162,7 @@ def save_note(slug: str):
         return render_template("partials/_note.html", article=article, note=note, saved=True, open=True), 200, {
             "Vary": "HX-Request"}
     flash("Note saved." if note else "Note deleted.", "success")
-    return redirect(safe_next(url_for("main.note_page", slug=slug)), code=303)
+    return see_other(safe_next(url_for("main.note_page", slug=slug)))
 
 
 @bp.app_context_processor
