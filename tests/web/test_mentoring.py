@@ -217,6 +217,16 @@ def test_an_over_long_note_gets_a_clear_message_and_is_not_saved(make_client, se
                           article=factories.article(session, "http-protocol")) is None
 
 
+def test_without_javascript_an_over_long_note_comes_back_with_its_text_and_the_reason(make_client):
+    lena = make_client("lena")
+    lena.post("/articles/http-protocol/note", data={"body": "My first thoughts", "shared": "on"})
+    response = lena.post("/articles/http-protocol/note", data={"body": "y" * 2001})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "<html" in page
+    assert "the limit is 2000. Nothing was saved." in page and "y" * 2001 in page
+    assert "My first thoughts" in lena.get("/articles/http-protocol/note").get_data(as_text=True)
+
+
 def test_notifications_for_assignment_due_soon_and_overdue(make_client, session, mentored):
     lena = make_client("lena")
     assert "assigned you “API Designer”" in lena.get("/notifications/").get_data(as_text=True)
