@@ -34,6 +34,8 @@ PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 PG_SKIP_REASON = ("PostgreSQL runs need TRACKER_TEST_DATABASE_URL, "
                   "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-key-" + "x" * 32
+# Tests sign in hundreds of times: the cheapest Argon2id parameters keep that fast (production uses the defaults).
+CHEAP_HASHING = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 8, "PASSWORD_HASH_PARALLELISM": 1}
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
@@ -95,7 +97,7 @@ USERS = {"lena": Role.learner, "leo": Role.learner, "mona": Role.mentor, "ada": 
 
 
 def _build_template(url: str, data_dir: Path) -> None:
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": data_dir, "TESTING": True})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": data_dir, "TESTING": True} | CHEAP_HASHING)
     with app.app_context():
         db.upgrade(db.get_engine())
         session = db.get_session()
@@ -157,7 +159,7 @@ def empty_database_url(backend, tmp_path, request) -> str:
 
 def make_app(database_url: str, tmp_path: Path, **overrides):
     config = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "DATA_DIR": tmp_path / "data",
-              "TESTING": True} | overrides
+              "TESTING": True} | CHEAP_HASHING | overrides
     return create_app(config)
 
 

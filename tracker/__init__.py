@@ -17,9 +17,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from tracker import db, extensions, http
     from tracker.api import init_app as init_api
+    from tracker.services import accounts
     from tracker.web import init_app as init_web
 
     db.init_app(app)
+    accounts.configure_hashing(**app.config["PASSWORD_HASHING"])
     extensions.init_app(app)
     http.init_app(app)
     init_web(app)

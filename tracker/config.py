@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     open_signup: bool = True
     secure_cookies: bool = False
     paths_dir: Path | None = None
+    # Argon2id cost of a password hash (argon2-cffi's defaults: about 50 ms and 64 MiB per sign-in).
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=64)
 
     @field_validator("database_url")
     @classmethod
@@ -93,6 +97,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": secret_key,
         "OPEN_SIGNUP": settings.open_signup,
         "PATHS_DIR": paths_dir,
+        "PASSWORD_HASHING": {"time_cost": settings.password_hash_time_cost,
+                             "memory_kib": max(settings.password_hash_memory_kib, 8 * settings.password_hash_parallelism),
+                             "parallelism": settings.password_hash_parallelism},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": settings.secure_cookies,
         "REMEMBER_COOKIE_SECURE": settings.secure_cookies,

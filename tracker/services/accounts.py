@@ -18,9 +18,21 @@ from tracker.services.errors import Invalid, NotFound
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,30}[a-z0-9]$")
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so both answers take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class _Hashing:
+    """The Argon2id parameters in use, and a hash to verify against when a username is unknown (so both
+    answers take the same time). `configure_hashing` replaces them; the defaults are argon2-cffi's."""
+
+    hasher = PasswordHasher()
+    dummy_hash = hasher.hash(secrets.token_hex(16))
+
+
+def configure_hashing(*, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Use these Argon2id parameters for new hashes; older hashes are upgraded at the next sign-in."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    if hasher.check_needs_rehash(_Hashing.dummy_hash):
+        _Hashing.hasher, _Hashing.dummy_hash = hasher, hasher.hash(secrets.token_hex(16))
 
 
 class AccountError(Invalid):
@@ -50,7 +62,7 @@ def check_password(password: str, *, username: str = "") -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _Hashing.hasher.hash(password)
 
 
 def create_user(*, session: Session, username: str, password: str, role: Role = Role.learner,
@@ -75,11 +87,11 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     """The active user with these credentials, or None. Upgrades outdated hashes on the way."""
     user = session.exec(select(User).where(User.username == username.strip().lower())).one_or_none()
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_Hashing.dummy_hash, password)
         return None
     if not _verify(user.password_hash, password) or not user.is_active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _Hashing.hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.commit()
     return user
@@ -87,7 +99,7 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _Hashing.hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
