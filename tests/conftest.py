@@ -194,8 +194,11 @@ class CSRFClient(FlaskClient):
         return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        page = super().open("/signin", method="GET", follow_redirects=True).get_data(as_text=True)
-        return CSRF_RE.search(page).group(1)
+        """The token a page of this browser carries (it lives in the session, so one page load is enough)."""
+        if getattr(self, "_csrf_token", None) is None:
+            page = super().open("/signin", method="GET", follow_redirects=True).get_data(as_text=True)
+            self._csrf_token = CSRF_RE.search(page).group(1)
+        return self._csrf_token
 
     def sign_in(self, username: str, password: str = PASSWORD, remember: bool = False):
         data = {"username": username, "password": password}

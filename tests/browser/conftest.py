@@ -58,7 +58,7 @@ def live_server(database_url, tmp_path):
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, live_server):  # closed before the server stops, so no connection holds it up
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
