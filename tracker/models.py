@@ -6,13 +6,22 @@ import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy import Column, Enum, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def choice_column(enum: type[StrEnum], *, check: str, length: int = 16, default: StrEnum | None = None,
+                  server_default: str | None = None) -> Column:
+    """A VARCHAR holding one of `enum`'s values: read back as the enum, refused by a CHECK named `check`
+    (and by SQLAlchemy before it is sent) when it is anything else."""
+    return Column(Enum(enum, native_enum=False, create_constraint=True, length=length, name=check,
+                       values_callable=lambda members: [member.value for member in members]),
+                  nullable=False, default=default, server_default=server_default)
 
 
 class Source(SQLModel, table=True):
@@ -73,8 +82,10 @@ class LearningPath(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True, index=True)
-    status: str = Field(default=PathStatus.published.value, max_length=16,
-                        sa_column_kwargs={"server_default": PathStatus.published.value})
+    status: PathStatus = Field(default=PathStatus.published,
+                               sa_column=choice_column(PathStatus, check="ck_learning_path_status",
+                                                       default=PathStatus.published,
+                                                       server_default=PathStatus.published.value))
     title: str = Field(max_length=200)
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -88,24 +99,25 @@ class LearningPath(SQLModel, table=True):
 
 class PathSection(SQLModel, table=True):
     __tablename__ = "path_section"
-    __table_args__ = (UniqueConstraint("path_id", "position"),)
+    __table_args__ = (UniqueConstraint("path_id", "position"),)  # also the index for path_id
 
     id: int | None = Field(default=None, primary_key=True)
-    path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
+    path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
     position: int
     title: str = Field(max_length=200)
 
 
 class PathItem(SQLModel, table=True):
     __tablename__ = "path_item"
-    __table_args__ = (UniqueConstraint("section_id", "position"),)
+    __table_args__ = (UniqueConstraint("section_id", "position"),)  # also the index for section_id
 
     id: int | None = Field(default=None, primary_key=True)
-    section_id: int = Field(foreign_key="path_section.id", index=True, ondelete="CASCADE")
+    section_id: int = Field(foreign_key="path_section.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True)
     position: int
     optional: bool = False
-    added_at: datetime = Field(default_factory=utcnow, description="when the article joined the path")
+    added_at: datetime = Field(default_factory=utcnow, description="when the article joined the path",
+                               sa_column_kwargs={"server_default": text("CURRENT_TIMESTAMP")})
 
 
 class Role(StrEnum):
@@ -125,7 +137,7 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=32, unique=True, index=True, description="stored lower-case")
     display_name: str = Field(default="", max_length=80)
     password_hash: str = Field(max_length=255)
-    role: Role = Field(default=Role.learner, sa_column=Column(String(16), nullable=False, default="learner"))
+    role: Role = Field(default=Role.learner, sa_column=choice_column(Role, check="ck_user_role", default=Role.learner))
     is_active: bool = True
     must_change_password: bool = False
     # Rotated when the password changes or the account is deactivated, ending every other session.
@@ -164,12 +176,12 @@ class PathFollow(SQLModel, table=True):
 class Progress(SQLModel, table=True):
     """A learner's state on one article; shared by every path the article is in."""
 
-    __table_args__ = (UniqueConstraint("user_id", "article_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "article_id"),)  # also the index for user_id
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
-    state: str = Field(max_length=16)
+    state: ProgressState = Field(sa_column=choice_column(ProgressState, check="ck_progress_state"))
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -177,12 +189,14 @@ class ProgressEvent(SQLModel, table=True):
     """Every change of state, appended in order: history, activity and streaks read it."""
 
     __tablename__ = "progress_event"
+    # Every reader asks for one learner's events in time order (activity, heatmap, pace, last activity).
+    __table_args__ = (Index("ix_progress_event_user_id_created_at", "user_id", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
-    state: str = Field(max_length=16)
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    state: ProgressState = Field(sa_column=choice_column(ProgressState, check="ck_progress_event_state"))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ApiToken(SQLModel, table=True):
@@ -209,12 +223,14 @@ class MentorshipStatus(StrEnum):
 class Mentorship(SQLModel, table=True):
     """A mentor guiding a learner: linked by an admin, or invited by the mentor and accepted."""
 
-    __table_args__ = (UniqueConstraint("mentor_id", "learner_id"),)
+    __table_args__ = (UniqueConstraint("mentor_id", "learner_id"),)  # also the index for mentor_id
 
     id: int | None = Field(default=None, primary_key=True)
-    mentor_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    mentor_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     learner_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
-    status: str = Field(default=MentorshipStatus.active.value, max_length=16)
+    status: MentorshipStatus = Field(default=MentorshipStatus.active,
+                                     sa_column=choice_column(MentorshipStatus, check="ck_mentorship_status",
+                                                             default=MentorshipStatus.active))
     created_at: datetime = Field(default_factory=utcnow)
     responded_at: datetime | None = None
 
@@ -225,12 +241,13 @@ class Assignment(SQLModel, table=True):
     One row per (learner, path): withdrawing keeps the row, assigning again revives it.
     """
 
-    __table_args__ = (UniqueConstraint("learner_id", "path_id"),)
+    __table_args__ = (UniqueConstraint("learner_id", "path_id"),)  # also the index for learner_id
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    learner_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
-    mentor_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    # Who assigned it; a deleted mentor leaves the learner's assignment (and its history) in place.
+    mentor_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="SET NULL")
     due_on: date | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
@@ -240,10 +257,10 @@ class Assignment(SQLModel, table=True):
 class Note(SQLModel, table=True):
     """A learner's note on an article: private, or shared with their mentors."""
 
-    __table_args__ = (UniqueConstraint("user_id", "article_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "article_id"),)  # also the index for user_id
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     body: str = Field(sa_column=Column(Text, nullable=False))
     shared: bool = False
@@ -261,18 +278,27 @@ class NoteReply(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class NotificationKind(StrEnum):
+    invitation = "invitation"    # a mentor invites the user
+    assigned = "assigned"        # a mentor assigned a path
+    reply = "reply"              # a mentor replied to a note
+    due_soon = "due_soon"        # an assignment is due within three days
+    overdue = "overdue"          # an assignment's due date has passed
+
+
 class Notification(SQLModel, table=True):
     """An in-app message. `key` makes reminders idempotent (one 'due soon' per assignment)."""
 
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    __table_args__ = (UniqueConstraint("user_id", "key"),  # also the index for user_id
+                      Index("ix_notification_user_id_created_at", "user_id", "created_at"))
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=32)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    kind: NotificationKind = Field(sa_column=choice_column(NotificationKind, check="ck_notification_kind", length=32))
     key: str = Field(max_length=120)
     message: str = Field(max_length=500)
     link: str = Field(default="", max_length=300)
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
 
 
@@ -280,13 +306,15 @@ class PathVersion(SQLModel, table=True):
     """One saved state of a path: who, when, what changed, and the whole definition to restore."""
 
     __tablename__ = "path_version"
-    __table_args__ = (UniqueConstraint("path_id", "version"),)
+    __table_args__ = (UniqueConstraint("path_id", "version"),)  # also the index for path_id
 
     id: int | None = Field(default=None, primary_key=True)
-    path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
+    path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
     version: int
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
     summary: str = Field(sa_column=Column(Text, nullable=False))
     definition: str = Field(sa_column=Column(Text, nullable=False), description="the path as YAML")
-    status: str = Field(default=PathStatus.published.value, max_length=16)
+    status: PathStatus = Field(default=PathStatus.published,
+                               sa_column=choice_column(PathStatus, check="ck_path_version_status",
+                                                       default=PathStatus.published))
