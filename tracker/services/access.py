@@ -15,23 +15,23 @@ def is_admin(user: User | None) -> bool:
 
 def can_see_path(user: User | None, path: LearningPath) -> bool:
     """Drafts are for admins only; published and archived paths can be opened by anyone with the link."""
-    return is_admin(user) or path.status != PathStatus.draft.value
+    return is_admin(user) or path.status != PathStatus.draft
 
 
 def listed_statuses(user: User | None) -> tuple[str, ...] | None:
     """Which paths the path list offers this user (None: every path). Archived ones a user follows or was
     assigned are added to the list by the caller."""
-    return None if is_admin(user) else (PathStatus.published.value,)
+    return None if is_admin(user) else (PathStatus.published,)
 
 
 def can_follow_path(path: LearningPath) -> bool:
     """Only published paths take new followers; anyone may stop following any path."""
-    return path.status == PathStatus.published.value
+    return path.status == PathStatus.published
 
 
 def can_be_assigned(path: LearningPath) -> bool:
     """Mentors assign published paths only."""
-    return path.status == PathStatus.published.value
+    return path.status == PathStatus.published
 
 
 # ---------------------------------------------------------------- learners
@@ -40,7 +40,7 @@ def is_mentor_of(*, session: Session, mentor: User, learner: User) -> bool:
     """True when `mentor` has an active mentorship of `learner`."""
     status = session.exec(select(Mentorship.status).where(Mentorship.mentor_id == mentor.id,
                                                           Mentorship.learner_id == learner.id)).first()
-    return status == MentorshipStatus.active.value
+    return status == MentorshipStatus.active
 
 
 def can_look_after(*, session: Session, viewer: User | None, learner: User | None) -> bool:

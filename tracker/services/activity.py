@@ -56,7 +56,7 @@ def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
     rows = session.exec(
         select(ProgressEvent.created_at).where(
             ProgressEvent.user_id == user.id, ProgressEvent.created_at >= start,
-            ProgressEvent.state != ProgressState.not_started.value)
+            ProgressEvent.state != ProgressState.not_started)
     )
     return Counter(at.date() for at in rows)
 

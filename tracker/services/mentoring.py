@@ -18,6 +18,7 @@ from tracker.models import (
     LearningPath,
     Mentorship,
     MentorshipStatus,
+    NotificationKind,
     PathItem,
     PathSection,
     Progress,
@@ -82,7 +83,7 @@ def link(*, session: Session, mentor: User, learner: User) -> Mentorship:
     if not mentor.has_role(Role.mentor):
         raise MentoringError(f"'{mentor.username}' is not a mentor.")
     mentorship = _mentorship(session, mentor, learner) or Mentorship(mentor_id=mentor.id, learner_id=learner.id)
-    mentorship.status = MentorshipStatus.active.value
+    mentorship.status = MentorshipStatus.active
     mentorship.responded_at = utcnow()
     session.add(mentorship)
     session.commit()
@@ -105,15 +106,15 @@ def invite(*, session: Session, mentor: User, learner: User | None, username: st
     if learner.id == mentor.id:
         raise MentoringError("You cannot invite yourself.")
     mentorship = _mentorship(session, mentor, learner)
-    if mentorship is not None and mentorship.status == MentorshipStatus.active.value:
+    if mentorship is not None and mentorship.status == MentorshipStatus.active:
         raise MentoringError(f"'{learner.username}' is already your mentee.")
     if mentorship is None:
         mentorship = Mentorship(mentor_id=mentor.id, learner_id=learner.id)
-    mentorship.status = MentorshipStatus.invited.value
+    mentorship.status = MentorshipStatus.invited
     mentorship.created_at = utcnow()
     session.add(mentorship)
     session.flush()
-    notifications.notify(session=session, user=learner, kind="invitation", key=f"invitation:{mentorship.id}:{mentorship.created_at.isoformat()}",
+    notifications.notify(session=session, user=learner, kind=NotificationKind.invitation, key=f"invitation:{mentorship.id}:{mentorship.created_at.isoformat()}",
                          message=f"{mentor.name} invites you to be their mentee.", link="/notifications")
     session.commit()
     return mentorship
@@ -122,7 +123,7 @@ def invite(*, session: Session, mentor: User, learner: User | None, username: st
 def pending_invitations(*, session: Session, learner: User) -> list[tuple[Mentorship, User]]:
     return list(session.exec(
         select(Mentorship, User).join(User, User.id == Mentorship.mentor_id)
-        .where(Mentorship.learner_id == learner.id, Mentorship.status == MentorshipStatus.invited.value)
+        .where(Mentorship.learner_id == learner.id, Mentorship.status == MentorshipStatus.invited)
         .order_by(Mentorship.created_at)
     ))
 
@@ -130,9 +131,9 @@ def pending_invitations(*, session: Session, learner: User) -> list[tuple[Mentor
 def respond(*, session: Session, learner: User, mentorship_id: int, accept: bool) -> Mentorship:
     """Accept or decline an invitation addressed to `learner`. Commits."""
     mentorship = session.get(Mentorship, mentorship_id)
-    if mentorship is None or mentorship.learner_id != learner.id or mentorship.status != MentorshipStatus.invited.value:
+    if mentorship is None or mentorship.learner_id != learner.id or mentorship.status != MentorshipStatus.invited:
         raise NotYourMentee("No such invitation.")
-    mentorship.status = (MentorshipStatus.active if accept else MentorshipStatus.declined).value
+    mentorship.status = MentorshipStatus.active if accept else MentorshipStatus.declined
     mentorship.responded_at = utcnow()
     session.commit()
     return mentorship
@@ -142,7 +143,7 @@ def mentees(*, session: Session, mentor: User) -> list[User]:
     """The mentor's active mentees, by username."""
     return list(session.exec(
         select(User).join(Mentorship, Mentorship.learner_id == User.id)
-        .where(Mentorship.mentor_id == mentor.id, Mentorship.status == MentorshipStatus.active.value,
+        .where(Mentorship.mentor_id == mentor.id, Mentorship.status == MentorshipStatus.active,
                User.is_active.is_(True))
         .order_by(User.username)
     ))
@@ -151,7 +152,7 @@ def mentees(*, session: Session, mentor: User) -> list[User]:
 def mentors_of(*, session: Session, learner: User) -> list[User]:
     return list(session.exec(
         select(User).join(Mentorship, Mentorship.mentor_id == User.id)
-        .where(Mentorship.learner_id == learner.id, Mentorship.status == MentorshipStatus.active.value)
+        .where(Mentorship.learner_id == learner.id, Mentorship.status == MentorshipStatus.active)
         .order_by(User.username)
     ))
 
@@ -204,7 +205,7 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
             session.flush()
             due = f", due {due_on.strftime('%b %-d, %Y')}" if due_on else ""
             notifications.notify(
-                session=session, user=learner, kind="assigned",
+                session=session, user=learner, kind=NotificationKind.assigned,
                 key=f"assigned:{assignment.id}:{assignment.created_at.isoformat()}",
                 message=f"{mentor.name} assigned you “{path.title}”{due}.", link=f"/paths/{path.slug}")
             assignments.append(assignment)
@@ -380,7 +381,7 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
 
     # Pace: each article finished in the window counts once, however often it was toggled.
     finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
-                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done.value,
+                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
                        ProgressEvent.created_at >= now - PACE_WINDOW)
                 .distinct().subquery())
     minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
@@ -462,7 +463,7 @@ def progress_series(*, session: Session, learner: User, now: datetime, weeks: in
             article_id, value, _ = events[index]
             state[article_id] = value
             index += 1
-        series.append((end.date(), sum(1 for v in state.values() if v == ProgressState.done.value)))
+        series.append((end.date(), sum(1 for v in state.values() if v == ProgressState.done)))
     return series
 
 

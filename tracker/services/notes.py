@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from tracker.models import Article, Note, NoteReply, User, utcnow
+from tracker.models import Article, Note, NoteReply, NotificationKind, User, utcnow
 from tracker.services import access, notifications
 from tracker.services.errors import Invalid
 from tracker.services.mentoring import NotYourMentee
@@ -93,7 +93,7 @@ def reply(*, session: Session, mentor: User, note_id: int, body: str) -> NoteRep
     session.add(answer)
     session.flush()
     article = session.get(Article, note.article_id)
-    notifications.notify(session=session, user=learner, kind="reply", key=f"reply:{answer.id}",
+    notifications.notify(session=session, user=learner, kind=NotificationKind.reply, key=f"reply:{answer.id}",
                          message=f"{mentor.name} replied to your note on “{article.title}”.",
                          link=f"/articles/{article.slug}/note")
     session.commit()

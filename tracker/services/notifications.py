@@ -9,13 +9,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from tracker.models import Notification, User, utcnow
+from tracker.models import Notification, NotificationKind, User, utcnow
 from tracker.services.errors import NotFound
 
 DUE_SOON = timedelta(days=3)
 
 
-def notify(*, session: Session, user: User, kind: str, key: str, message: str, link: str = "") -> None:
+def notify(*, session: Session, user: User, kind: NotificationKind, key: str, message: str, link: str = "") -> None:
     """Add a notification unless one with the same key exists. The caller commits."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.exec(insert(Notification).values(
@@ -56,7 +56,7 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
 
     if assignments is None:
         assignments = learner_assignments(session=session, learner=user, now=utcnow())
-    wanted: dict[str, tuple[str, str, str]] = {}
+    wanted: dict[str, tuple[NotificationKind, str, str]] = {}
     for view in assignments:
         due = view.assignment.due_on
         if due is None or view.t.complete:
@@ -64,9 +64,9 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
         when = due.strftime("%b %-d")
         link = f"/paths/{view.path.slug}"
         if view.status is Status.overdue:
-            wanted[f"overdue:{view.assignment.id}:{due}"] = ("overdue", f"“{view.path.title}” was due {when}.", link)
+            wanted[f"overdue:{view.assignment.id}:{due}"] = (NotificationKind.overdue, f"“{view.path.title}” was due {when}.", link)
         elif due - today <= DUE_SOON:
-            wanted[f"due_soon:{view.assignment.id}:{due}"] = ("due_soon", f"“{view.path.title}” is due {when}.", link)
+            wanted[f"due_soon:{view.assignment.id}:{due}"] = (NotificationKind.due_soon, f"“{view.path.title}” is due {when}.", link)
     if not wanted:
         return 0
     existing = set(session.exec(select(Notification.key).where(Notification.user_id == user.id,

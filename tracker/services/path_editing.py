@@ -79,7 +79,7 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
             path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
                                 outcome=definition.outcome, weeks_min=definition.weeks.min,
                                 weeks_max=definition.weeks.max, position=definition.order,
-                                status=definition.status.value)
+                                status=definition.status)
             session.add(path)
             session.flush()
             _apply(session, path, definition, article_ids)
@@ -163,7 +163,7 @@ class DraftError(Invalid):
 
 def empty_draft() -> dict:
     return {"slug": "", "title": "", "summary": "", "outcome": "", "weeks": {"min": 4, "max": None}, "order": 100,
-            "status": PathStatus.draft.value, "sections": [{"title": "", "items": []}]}
+            "status": PathStatus.draft, "sections": [{"title": "", "items": []}]}
 
 
 def draft_of(definition: PathDefinition) -> dict:

@@ -156,7 +156,7 @@ def dump_path_definition(definition: PathDefinition) -> str:
     data = definition.model_dump(mode="json")
     if data["weeks"]["max"] is None:
         del data["weeks"]["max"]
-    if data["status"] == PathStatus.published.value:
+    if data["status"] == PathStatus.published:
         del data["status"]
     for section in data["sections"]:
         section["items"] = [item["slug"] if not item["optional"] else item for item in section["items"]]
@@ -213,7 +213,7 @@ def describe_changes(old: PathDefinition, new: PathDefinition) -> list[str]:
 
 
 def _plain(value) -> str:
-    return value.value if isinstance(value, PathStatus) else str(value)
+    return str(value)
 
 
 def _count(slugs: list[str]) -> str:
@@ -245,7 +245,7 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
             path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
                                 outcome=definition.outcome, weeks_min=definition.weeks.min,
                                 weeks_max=definition.weeks.max, position=definition.order,
-                                status=definition.status.value)
+                                status=definition.status)
             session.add(path)
             session.flush()
             _write_sections(session, path, definition, article_ids)
@@ -266,7 +266,7 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
 def _apply(session: Session, path: LearningPath, definition: PathDefinition, article_ids: dict[str, int]) -> None:
     path.title, path.summary, path.outcome = definition.title, definition.summary, definition.outcome
     path.weeks_min, path.weeks_max, path.position = definition.weeks.min, definition.weeks.max, definition.order
-    path.status = definition.status.value
+    path.status = definition.status
     path.updated_at = utcnow()
     _write_sections(session, path, definition, article_ids)
 
@@ -294,7 +294,7 @@ def _record_version(session: Session, path: LearningPath, definition: PathDefini
                     summary: list[str]) -> PathVersion:
     version = PathVersion(path_id=path.id, version=path.version, author_id=author.id if author else None,
                           summary="\n".join(summary) or "No changes.", definition=dump_path_definition(definition),
-                          status=definition.status.value)
+                          status=definition.status)
     session.add(version)
     return version
 
@@ -323,7 +323,7 @@ def export_paths(*, session: Session, directory: Path) -> list[Path]:
     """Write every published path as `<slug>.yaml` into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in session.exec(select(LearningPath).where(LearningPath.status == PathStatus.published.value)
+    for path in session.exec(select(LearningPath).where(LearningPath.status == PathStatus.published)
                              .order_by(LearningPath.position, LearningPath.slug)):
         target = directory / f"{path.slug}.yaml"
         target.write_text(dump_path_definition(path_definition(session=session, path=path)), encoding="utf-8")
@@ -362,7 +362,7 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
     query = select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0), optional)
     if statuses is not None:
         query = query.where(LearningPath.status.in_(list(statuses))
-                            | (LearningPath.id.in_(list(also_ids)) & (LearningPath.status != PathStatus.draft.value)))
+                            | (LearningPath.id.in_(list(also_ids)) & (LearningPath.status != PathStatus.draft)))
     rows = session.exec(
         query
         .outerjoin(PathSection, PathSection.path_id == LearningPath.id)

@@ -55,7 +55,7 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
     """
     now = at or utcnow()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Progress).values(user_id=user.id, article_id=article.id, state=state.value, updated_at=now)
+    statement = insert(Progress).values(user_id=user.id, article_id=article.id, state=state, updated_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=["user_id", "article_id"],
         set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at},
@@ -63,7 +63,7 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
     ).returning(Progress.id)
     changed = session.exec(statement).first() is not None
     if changed:
-        session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state.value, created_at=now))
+        session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state, created_at=now))
     session.commit()
     return session.exec(select(Progress).where(Progress.user_id == user.id,
                                                Progress.article_id == article.id)).one()
@@ -89,7 +89,7 @@ def list_progress(*, session: Session, user: User) -> list[tuple[Progress, str]]
     """Every progress record of the user with its article slug, most recent first."""
     return list(session.exec(
         select(Progress, Article.slug).join(Article, Article.id == Progress.article_id)
-        .where(Progress.user_id == user.id, Progress.state != ProgressState.not_started.value)
+        .where(Progress.user_id == user.id, Progress.state != ProgressState.not_started)
         .order_by(Progress.updated_at.desc(), Progress.id.desc())
     ))
 
@@ -261,7 +261,7 @@ def my_paths(*, session: Session, user: User) -> list[PathProgress]:
     """The paths the user follows, with progress, in the curriculum's order."""
     slugs = session.exec(
         select(LearningPath.slug).join(PathFollow, PathFollow.path_id == LearningPath.id)
-        .where(PathFollow.user_id == user.id, LearningPath.status != PathStatus.draft.value)
+        .where(PathFollow.user_id == user.id, LearningPath.status != PathStatus.draft)
         .order_by(LearningPath.position, LearningPath.slug)
     ).all()
     return [p for slug in slugs if (p := path_progress(session=session, user=user, slug=slug))]
