@@ -26,7 +26,7 @@ from tracker.cli import cli as tracker_cli
 from tracker.config import resource_dir
 from tracker.models import Role
 from tracker.services import accounts
-from tracker.services.content import load_content
+from tracker.services.curriculum import load_curriculum
 
 SEEDS = Path(__file__).parent / "seeds"
 PATHS_DIR = resource_dir("paths")
@@ -101,7 +101,7 @@ def _build_template(url: str, data_dir: Path) -> None:
     with app.app_context():
         db.upgrade(db.get_engine())
         session = db.get_session()
-        load_content(session=session, paths_dir=PATHS_DIR)
+        load_curriculum(session=session, paths_dir=PATHS_DIR)
         for username, role in USERS.items():
             accounts.create_user(session=session, username=username, password=PASSWORD, role=role)
     app.extensions["tracker.engine"].dispose()

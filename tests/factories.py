@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, Role, User
-from tracker.services import accounts, mentoring
+from tracker.services import accounts, mentorships
 
 
 def user(session: Session, username: str) -> User:
@@ -31,4 +31,4 @@ def add_learners(session: Session, prefix: str, count: int) -> list[User]:
 
 def mentor_of(session: Session, mentor: str, *learners: str) -> None:
     for name in learners:
-        mentoring.link(session=session, mentor=user(session, mentor), learner=user(session, name))
+        mentorships.link(session=session, mentor=user(session, mentor), learner=user(session, name))

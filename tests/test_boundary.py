@@ -134,7 +134,8 @@ def test_huge_numbers_in_the_editor_are_refused_naming_the_field(make_client, se
 def test_a_yaml_import_with_a_huge_order_is_refused(make_client, session):
     from io import BytesIO
 
-    from tracker.services.paths import dump_path_definition, path_definition
+    from tracker.services.path_format import dump_path_definition
+    from tracker.services.path_queries import path_definition
 
     text = dump_path_definition(path_definition(session=session, path=factories.path(session, "api-designer")))
     text = text.replace("order: ", "order: 1000000000000000000000000000000 #", 1)

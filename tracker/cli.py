@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command,
 from tracker import create_app, db
 from tracker.config import ConfigError
 from tracker.models import Role
-from tracker.services import accounts, catalog, content, listings, mentoring, paths, tokens
+from tracker.services import accounts, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
 from tracker.services.errors import NotFound
 
 
@@ -60,8 +60,8 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
 
     session = _prepared_session()
     try:
-        report = content.load_content(session=session, paths_dir=current_app.config["PATHS_DIR"])
-    except (catalog.CatalogError, paths.PathDefinitionError) as exc:
+        report = curriculum.load_curriculum(session=session, paths_dir=current_app.config["PATHS_DIR"])
+    except (catalog_file.CatalogError, path_format.PathDefinitionError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
     if demo:
@@ -120,28 +120,28 @@ def catalog_import(files: tuple[Path, ...], source_name: str | None, output: Pat
     """Parse listing FILES into the catalog data file (and the database)."""
     if source_name and len(files) > 1:
         raise click.UsageError("--source-name applies to a single FILE")
-    output = output or current_app.config["PATHS_DIR"] / catalog.CATALOG_FILENAME
+    output = output or current_app.config["PATHS_DIR"] / catalog_file.CATALOG_FILENAME
     try:
-        document = catalog.read_catalog_file(output)
+        document = catalog_file.read_catalog_file(output)
         for file in files:
             try:
                 text = file.read_text(encoding="utf-8")
                 listing = listings.parse_listing(text, provenance=file.name, source_name=source_name)
             except (UnicodeDecodeError, listings.ListingError) as exc:
                 raise click.ClickException(f"{file}: {exc}") from None
-            document = catalog.merge_listing(document, listing)
+            document = catalog_file.merge_listing(document, listing)
             click.echo(f"{file.name}: {len(listing.articles)} articles from {listing.source_name}")
-    except catalog.CatalogError as exc:
+    except catalog_file.CatalogError as exc:
         raise click.ClickException(str(exc)) from None
     if load:  # the database first: if it refuses, the data file is left as it was
         session = _prepared_session()
         try:
-            report = catalog.load_catalog(session=session, document=document, update_existing=True)
+            report = catalog_store.load_catalog(session=session, document=document, update_existing=True)
             session.commit()
         except BaseException:
             session.rollback()
             raise
-    catalog.write_catalog_file(output, document)
+    catalog_file.write_catalog_file(output, document)
     click.echo(f"Wrote {len(document.articles)} articles, {len(document.topics)} topics to {output}")
     if load:
         click.echo(f"Database: {report.created} added, {report.updated} updated, {report.unchanged} unchanged.")
@@ -161,8 +161,8 @@ def paths_load(directory: Path | None) -> None:
     """Load the catalog and every path definition from DIRECTORY (default: the paths folder)."""
     directory = directory or current_app.config["PATHS_DIR"]
     try:
-        report = content.load_content(session=_prepared_session(), paths_dir=directory, update_existing=True)
-    except (catalog.CatalogError, paths.PathDefinitionError) as exc:
+        report = curriculum.load_curriculum(session=_prepared_session(), paths_dir=directory, update_existing=True)
+    except (catalog_file.CatalogError, path_format.PathDefinitionError) as exc:
         raise click.ClickException(f"{exc} (nothing was loaded)") from None
     click.echo(f"Paths: {report.paths.created} added, {report.paths.updated} updated, "
                f"{report.paths.unchanged} unchanged.")
@@ -174,7 +174,7 @@ def paths_load(directory: Path | None) -> None:
 @with_appcontext
 def paths_export(directory: Path) -> None:
     """Write every path as YAML, in the format `paths load` reads."""
-    written = paths.export_paths(session=_prepared_session(), directory=directory)
+    written = path_store.export_paths(session=_prepared_session(), directory=directory)
     for file in written:
         click.echo(f"Wrote {file}")
 
@@ -239,8 +239,8 @@ def mentors_group() -> None:
 
 def _two_users(session, mentor_name: str, learner_name: str):
     try:
-        return mentoring.resolve_pair(session=session, mentor_name=mentor_name, learner_name=learner_name)
-    except mentoring.UnknownUser as exc:
+        return mentorships.resolve_pair(session=session, mentor_name=mentor_name, learner_name=learner_name)
+    except mentorships.UnknownUser as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -253,8 +253,8 @@ def mentors_link(mentor: str, learner: str) -> None:
     session = _prepared_session()
     mentor_user, learner_user = _two_users(session, mentor, learner)
     try:
-        mentoring.link(session=session, mentor=mentor_user, learner=learner_user)
-    except mentoring.MentoringError as exc:
+        mentorships.link(session=session, mentor=mentor_user, learner=learner_user)
+    except mentorships.MentoringError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{mentor_user.username} now mentors {learner_user.username}.")
 
@@ -268,7 +268,7 @@ def mentors_unlink(mentor: str, learner: str) -> None:
     session = _prepared_session()
     mentor_user, learner_user = _two_users(session, mentor, learner)
     try:
-        mentoring.unlink(session=session, mentor=mentor_user, learner=learner_user)
+        mentorships.unlink(session=session, mentor=mentor_user, learner=learner_user)
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{mentor_user.username} no longer mentors {learner_user.username}.")

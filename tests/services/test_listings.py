@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import PATHS_DIR, seed_file, seed_text
-from tracker.services.catalog import CatalogDocument, merge_listing, read_catalog_file
+from tracker.services.catalog_file import CatalogDocument, merge_listing, read_catalog_file
 from tracker.services.listings import (
     ListingError,
     parse_hub_paths,

@@ -7,8 +7,9 @@ import time_machine
 
 from tests import factories
 from tracker.models import ProgressState
-from tracker.services import mentoring, progress
-from tracker.services.mentoring import MentoringError, Status, assignment_status, forecast_finish
+from tracker.services import assignment_rules, assignments, progress
+from tracker.services.assignment_rules import Status, assignment_status, forecast_finish
+from tracker.services.mentorships import MentoringError
 from tracker.services.progress import Tally
 
 TODAY = date(2026, 3, 10)
@@ -52,12 +53,12 @@ def test_a_path_finished_after_its_due_date_is_completed_late_and_keeps_the_time
     factories.mentor_of(session, "mona", "lena")
     mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
     with time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False):
-        mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=factories.path(session, "api-designer"),
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=factories.path(session, "api-designer"),
                               due_on=date(2026, 3, 5), note="", today=date(2026, 3, 1))
     finished = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
     finish_path(session, lena, "api-designer", finished)
     with time_machine.travel(datetime(2026, 3, 8, 12, tzinfo=UTC), tick=False):
-        (row,) = mentoring.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+        (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
     assert row.status is Status.completed_late
     assert row.completed_at == finished
     assert row.t.percent == 100
@@ -68,7 +69,7 @@ def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
     mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
     start = datetime(2026, 3, 1, 12, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
-        mentoring.assign_path(session=session, mentor=mona, usernames=["lena"],
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena"],
                               path=factories.path(session, "api-designer"), due_on=date(2026, 6, 1), note="",
                               today=start.date())
     # a steady pace: two articles a day over the last four weeks
@@ -77,9 +78,9 @@ def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
     for i, entry in enumerate(entries[:6]):
         progress.mark_article(session=session, user=lena, article=entry.card.article, state=ProgressState.done,
                               at=start - timedelta(days=6 - i))
-    (row,) = mentoring.learner_assignments(session=session, learner=lena, now=start)
+    (row,) = assignments.learner_assignments(session=session, learner=lena, now=start)
     assert row.status is Status.on_track and row.forecast_on < date(2026, 6, 1)
-    (row,) = mentoring.learner_assignments(session=session, learner=lena, now=datetime(2026, 6, 2, tzinfo=UTC))
+    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime(2026, 6, 2, tzinfo=UTC))
     assert row.status is Status.overdue
     assert row.stale  # nothing for 14 days
 
@@ -88,9 +89,9 @@ def test_bulk_assignment_is_all_or_nothing(session):
     factories.mentor_of(session, "mona", "lena")
     mona = factories.user(session, "mona")
     with pytest.raises(MentoringError, match="'leo' is not one of your mentees; nothing was assigned"):
-        mentoring.assign_path(session=session, mentor=mona, usernames=["lena", "leo"],
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena", "leo"],
                               path=factories.path(session, "api-designer"), due_on=None, note="", today=TODAY)
-    assert mentoring.learner_assignments(session=session, learner=factories.user(session, "lena"),
+    assert assignments.learner_assignments(session=session, learner=factories.user(session, "lena"),
                                          now=datetime.now(UTC)) == []
 
 
@@ -104,12 +105,12 @@ def test_a_failure_half_way_rolls_everything_back(session, monkeypatch):
         if len(calls) == 2:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(mentoring.notifications, "notify", explode)
+    monkeypatch.setattr(assignments.notifications, "notify", explode)
     with pytest.raises(RuntimeError):
-        mentoring.assign_path(session=session, mentor=mona, usernames=["lena", "leo"],
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena", "leo"],
                               path=factories.path(session, "api-designer"), due_on=None, note="", today=TODAY)
     for name in ("lena", "leo"):
-        assert mentoring.learner_assignments(session=session, learner=factories.user(session, name),
+        assert assignments.learner_assignments(session=session, learner=factories.user(session, name),
                                              now=datetime.now(UTC)) == []
 
 
@@ -118,10 +119,10 @@ def test_due_dates_in_the_past_and_long_notes_are_refused(session):
     mona = factories.user(session, "mona")
     api = factories.path(session, "api-designer")
     with pytest.raises(MentoringError, match="in the past"):
-        mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=api,
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=api,
                               due_on=TODAY - timedelta(days=1), note="", today=TODAY)
     with pytest.raises(MentoringError, match="the limit is 1000"):
-        mentoring.assign_path(session=session, mentor=mona, usernames=["lena"], path=api, due_on=None,
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=api, due_on=None,
                               note="x" * 1001, today=TODAY)
 
 
@@ -130,9 +131,9 @@ def test_a_fresh_assignment_is_not_stale_even_if_the_learner_was_quiet(session):
     lena = factories.user(session, "lena")
     progress.mark_article(session=session, user=lena, article=factories.article(session, "routing"),
                           state=ProgressState.done, at=datetime.now(UTC) - timedelta(days=40))
-    mentoring.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
+    assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
                           path=factories.path(session, "api-designer"), due_on=None, note="", today=date.today())
-    (row,) = mentoring.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
     assert not row.stale
 
 
@@ -141,5 +142,5 @@ def test_toggling_an_article_does_not_inflate_the_pace(session):
     article = factories.article(session, "routing")  # no reading time listed: counts as 10 minutes
     for state in (ProgressState.done, ProgressState.not_started, ProgressState.done):
         progress.mark_article(session=session, user=lena, article=article, state=state)
-    view = mentoring.assignment_views(session=session, learners=[lena], now=datetime.now(UTC))[lena.id]
-    assert view.pace == mentoring.weekly_pace(10)
+    view = assignments.assignment_views(session=session, learners=[lena], now=datetime.now(UTC))[lena.id]
+    assert view.pace == assignment_rules.weekly_pace(10)

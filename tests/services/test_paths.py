@@ -10,16 +10,11 @@ from sqlmodel import select
 
 from tests.conftest import PATHS_DIR, seed_text
 from tracker.models import Article, LearningPath, PathItem, PathSection
-from tracker.services.catalog import read_catalog_file
-from tracker.services.content import load_content
+from tracker.services.catalog_file import read_catalog_file
+from tracker.services.curriculum import load_curriculum
 from tracker.services.listings import parse_hub_paths
-from tracker.services.paths import (
-    PathDefinitionError,
-    dump_path_definition,
-    export_paths,
-    parse_path_definition,
-    read_path_files,
-)
+from tracker.services.path_format import PathDefinitionError, dump_path_definition, parse_path_definition, read_path_files
+from tracker.services.path_store import export_paths
 
 KNOWN = {a.slug for a in read_catalog_file(PATHS_DIR / "catalog.yaml").articles}
 GOOD = """
@@ -104,7 +99,7 @@ def count(session, model):
 
 def test_loading_twice_changes_nothing(session):
     before = {m: count(session, m) for m in (Article, LearningPath, PathSection, PathItem)}
-    report = load_content(session=session, paths_dir=PATHS_DIR, update_existing=True)
+    report = load_curriculum(session=session, paths_dir=PATHS_DIR, update_existing=True)
     assert (report.articles.created, report.articles.updated) == (0, 0)
     assert (report.paths.created, report.paths.updated, report.paths.unchanged) == (0, 0, 4)
     assert {m: count(session, m) for m in before} == before
@@ -119,7 +114,7 @@ def test_a_bad_file_loads_nothing(session, tmp_path):
     (folder / "production-services.yaml").write_text(
         (folder / "production-services.yaml").read_text().replace("title: Backend Developer", "title: Changed"))
     with pytest.raises(PathDefinitionError, match="api-designer.yaml: section 1 .*unknown article 'http-protocl'"):
-        load_content(session=session, paths_dir=folder, update_existing=True)
+        load_curriculum(session=session, paths_dir=folder, update_existing=True)
     titles = set(session.exec(select(LearningPath.title)))
     assert "Backend Developer — Production Services" in titles
 
@@ -130,7 +125,7 @@ def test_export_writes_files_that_load_back_identically(session, tmp_path):
     for file in written:
         assert file.read_text() == (PATHS_DIR / file.name).read_text()
     shutil.copy(PATHS_DIR / "catalog.yaml", tmp_path / "catalog.yaml")
-    report = load_content(session=session, paths_dir=tmp_path, update_existing=True)
+    report = load_curriculum(session=session, paths_dir=tmp_path, update_existing=True)
     assert report.paths.unchanged == 4
 
 
@@ -138,7 +133,7 @@ def test_an_edited_definition_updates_the_path_and_bumps_its_version(session, tm
     shutil.copytree(PATHS_DIR, tmp_path, dirs_exist_ok=True)
     file = Path(tmp_path / "api-designer.yaml")
     file.write_text(file.read_text().replace("title: API Designer", "title: API Designer (2nd edition)"))
-    report = load_content(session=session, paths_dir=tmp_path, update_existing=True)
+    report = load_curriculum(session=session, paths_dir=tmp_path, update_existing=True)
     assert (report.paths.updated, report.paths.unchanged) == (1, 3)
     path = session.exec(select(LearningPath).where(LearningPath.slug == "api-designer")).one()
     assert (path.title, path.version) == ("API Designer (2nd edition)", 2)

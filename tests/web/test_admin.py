@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 from tests import factories
 from tracker.models import LearningPath, PathVersion, ProgressState, Role
 from tracker.services import progress
-from tracker.services.paths import path_definition
+from tracker.services.path_queries import path_definition
 
 
 def admin_rules(app):

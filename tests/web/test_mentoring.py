@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from tests import factories
 from tracker.models import ProgressState
-from tracker.services import mentoring, notes, progress
+from tracker.services import assignments, mentorships, notes, progress
 
 HX = {"HX-Request": "true"}
 
@@ -19,10 +19,10 @@ HX = {"HX-Request": "true"}
 def mentored(session):
     """mona mentors lena and has assigned her API Designer; leo is nobody's mentee."""
     factories.mentor_of(session, "mona", "lena")
-    mentoring.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
+    assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
                           path=factories.path(session, "api-designer"), due_on=date.today() + timedelta(days=30),
                           note="Start with HTTP.", today=date.today())
-    return mentoring.learner_assignments(session=session, learner=factories.user(session, "lena"),
+    return assignments.learner_assignments(session=session, learner=factories.user(session, "lena"),
                                          now=datetime.now(UTC))[0].assignment
 
 
@@ -147,8 +147,8 @@ def test_the_overview_makes_the_same_number_of_queries_for_5_and_50_mentees(app,
     api = factories.path(session, "api-designer")
     first = factories.add_learners(session, "a", 5)
     for learner in first:
-        mentoring.link(session=session, mentor=mona, learner=learner)
-    mentoring.assign_path(session=session, mentor=mona, usernames=[u.username for u in first], path=api,
+        mentorships.link(session=session, mentor=mona, learner=learner)
+    assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in first], path=api,
                           due_on=None, note="", today=date.today())
     for learner in first:
         progress.mark_article(session=session, user=learner, article=factories.article(session, "http-protocol"),
@@ -158,8 +158,8 @@ def test_the_overview_makes_the_same_number_of_queries_for_5_and_50_mentees(app,
 
     more = factories.add_learners(session, "b", 45)
     for learner in more:
-        mentoring.link(session=session, mentor=mona, learner=learner)
-    mentoring.assign_path(session=session, mentor=mona, usernames=[u.username for u in more], path=api,
+        mentorships.link(session=session, mentor=mona, learner=learner)
+    assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in more], path=api,
                           due_on=None, note="", today=date.today())
     for learner in more[:20]:
         progress.mark_article(session=session, user=learner, article=factories.article(session, "http-protocol"),
@@ -175,7 +175,7 @@ def test_invitation_accept_makes_a_mentee(make_client, session):
     leo = make_client("leo")
     page = leo.get("/notifications/").get_data(as_text=True)
     assert "invites you to be their mentee" in page
-    mentorship_id = mentoring.pending_invitations(session=session, learner=factories.user(session, "leo"))[0][0].id
+    mentorship_id = mentorships.pending_invitations(session=session, learner=factories.user(session, "leo"))[0][0].id
     assert make_client("lena").post(f"/notifications/invitations/{mentorship_id}", data={"decision": "accept"}).status_code == 404
     assert leo.post(f"/notifications/invitations/{mentorship_id}", data={"decision": "accept"}).status_code == 303
     assert mona.get("/mentor/mentees/leo").status_code == 200
@@ -183,7 +183,7 @@ def test_invitation_accept_makes_a_mentee(make_client, session):
 
 def test_declined_invitation_gives_no_access(make_client, session):
     make_client("mona").post("/mentor/invite", data={"username": "leo"})
-    mentorship_id = mentoring.pending_invitations(session=session, learner=factories.user(session, "leo"))[0][0].id
+    mentorship_id = mentorships.pending_invitations(session=session, learner=factories.user(session, "leo"))[0][0].id
     make_client("leo").post(f"/notifications/invitations/{mentorship_id}", data={"decision": "decline"})
     assert make_client("mona").get("/mentor/mentees/leo").status_code == 404
 

@@ -11,7 +11,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import DB_INT_MAX, json_body
 from tracker.models import PathStatus, Role
-from tracker.services import access, catalog, path_editing, paths
+from tracker.services import access, catalog, path_format, path_queries, path_store
 
 
 @bp.get("/articles")
@@ -24,13 +24,13 @@ def articles():
 
 @bp.get("/paths")
 def path_list():
-    summaries = paths.list_paths(session=get_session(), statuses=access.listed_statuses(current_account()))
+    summaries = path_queries.list_paths(session=get_session(), statuses=access.listed_statuses(current_account()))
     return {"items": [path_summary_json(summary) for summary in summaries]}
 
 
 @bp.get("/paths/<slug>")
 def path_detail(slug: str):
-    return path_detail_json(paths.visible_path(session=get_session(), viewer=current_account(), slug=slug))
+    return path_detail_json(path_queries.visible_path(session=get_session(), viewer=current_account(), slug=slug))
 
 
 @bp.get("/topics")
@@ -70,7 +70,7 @@ class PathBody(BaseModel):
     weeks_min: int = Field(ge=1, le=520)
     weeks_max: int | None = Field(default=None, ge=1, le=520)
     status: str = Field(default=PathStatus.published.value, max_length=16)
-    order: int | None = Field(default=None, ge=-paths.ORDER_MAX, le=paths.ORDER_MAX)
+    order: int | None = Field(default=None, ge=-path_format.ORDER_MAX, le=path_format.ORDER_MAX)
     sections: list[SectionBody] = Field(max_length=100)
 
 
@@ -79,7 +79,7 @@ class PathBody(BaseModel):
 def update_path(slug: str):
     """Save a new version of a path; a stale `version` answers 409 with the current one."""
     session = get_session()
-    path = paths.require_learning_path(session=session, slug=slug)
+    path = path_queries.require_learning_path(session=session, slug=slug)
     body = json_body(PathBody, hint="send the path as a JSON object, with the version it is based on")
     data = {
         "slug": slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
@@ -88,19 +88,19 @@ def update_path(slug: str):
         "sections": [{"title": s.title, "items": [{"slug": i.article.slug, "optional": i.optional}
                                                   for i in s.items]} for s in body.sections],
     }
-    definition = path_editing.validate_definition(session=session, data=data, source=slug)
-    path_editing.save_path(session=session, definition=definition, base_version=body.version,
+    definition = path_store.validate_definition(session=session, data=data, source=slug)
+    path_store.save_path(session=session, definition=definition, base_version=body.version,
                            author=current_account())  # a stale version: 409 with current_version and changes
-    return path_detail_json(paths.get_path(session=session, slug=slug))
+    return path_detail_json(path_queries.get_path(session=session, slug=slug))
 
 
 @bp.get("/paths/<slug>/history")
 @role_required(Role.admin)
 def path_history(slug: str):
     session = get_session()
-    path = paths.require_learning_path(session=session, slug=slug)
+    path = path_queries.require_learning_path(session=session, slug=slug)
     return {"slug": slug, "version": path.version, "items": [{
         "version": entry.version.version, "author": entry.author.username if entry.author else None,
         "created_at": iso(entry.version.created_at), "status": entry.version.status,
         "changes": entry.version.summary.splitlines(),
-    } for entry in path_editing.history(session=session, path=path)]}
+    } for entry in path_store.history(session=session, path=path)]}

@@ -11,7 +11,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
 from tracker.models import ProgressState, utcnow
-from tracker.services import catalog, mentoring, progress
+from tracker.services import assignments, catalog, progress
 
 
 @bp.get("/me/progress")
@@ -46,7 +46,7 @@ def my_paths():
     """Assigned paths (with who assigned them, due date and status), then the others followed."""
     session = get_session()
     user = current_account()
-    assigned = mentoring.learner_assignments(session=session, learner=user, now=utcnow())
+    assigned = assignments.learner_assignments(session=session, learner=user, now=utcnow())
     assigned_ids = {row.path.id for row in assigned}
     followed = progress.followed_path_ids(session=session, user=user)
     items = [my_path_json(row.path, row.t, following=row.path.id in followed) | {"assignment": assignment_json(row)}

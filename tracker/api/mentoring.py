@@ -12,16 +12,16 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import json_body
 from tracker.models import Role, utcnow
-from tracker.services import accounts, mentoring, progress
-from tracker.services import paths as paths_service
+from tracker.services import accounts, assignments, mentorships, progress
+from tracker.services import path_queries
 
 
 @bp.get("/mentees")
 @role_required(Role.mentor)
 def mentees():
     session = get_session()
-    learners = mentoring.mentees(session=session, mentor=current_account())
-    views = mentoring.assignment_views(session=session, learners=learners, now=utcnow())
+    learners = mentorships.mentees(session=session, mentor=current_account())
+    views = assignments.assignment_views(session=session, learners=learners, now=utcnow())
     return {"items": [{
         "username": view.learner.username, "name": view.learner.name,
         "last_activity_at": iso(view.last_activity_at),
@@ -33,11 +33,11 @@ def mentees():
 @role_required(Role.mentor)
 def mentee_progress(username: str):
     session = get_session()
-    learner = mentoring.get_mentee(session=session, viewer=current_account(), username=username)
+    learner = mentorships.get_mentee(session=session, viewer=current_account(), username=username)
     rows = progress.list_progress(session=session, user=learner)
     return {"username": learner.username,
             "items": [progress_json(record, slug) for record, slug in rows],
-            "assignments": [assignment_json(r) for r in mentoring.learner_assignments(
+            "assignments": [assignment_json(r) for r in assignments.learner_assignments(
                 session=session, learner=learner, now=utcnow())]}
 
 
@@ -48,14 +48,14 @@ class MentorshipBody(BaseModel):
 
 
 def _pair(body: MentorshipBody):
-    return mentoring.resolve_pair(session=get_session(), mentor_name=body.mentor, learner_name=body.learner)
+    return mentorships.resolve_pair(session=get_session(), mentor_name=body.mentor, learner_name=body.learner)
 
 
 @bp.post("/mentorships")
 @role_required(Role.admin)
 def create_mentorship():
     mentor, learner = _pair(json_body(MentorshipBody))
-    mentorship = mentoring.link(session=get_session(), mentor=mentor, learner=learner)
+    mentorship = mentorships.link(session=get_session(), mentor=mentor, learner=learner)
     return {"mentor": mentor.username, "learner": learner.username, "status": mentorship.status}, 201
 
 
@@ -63,7 +63,7 @@ def create_mentorship():
 @role_required(Role.admin)
 def delete_mentorship():
     mentor, learner = _pair(json_body(MentorshipBody))
-    mentoring.unlink(session=get_session(), mentor=mentor, learner=learner)
+    mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
     return "", 204
 
 
@@ -72,7 +72,7 @@ class AssignmentBody(BaseModel):
     learners: list[str] = Field(min_length=1, max_length=500)
     path: str = Field(min_length=1, max_length=80)
     due_on: date | None = None
-    note: str = Field(default="", max_length=mentoring.NOTE_MAX)
+    note: str = Field(default="", max_length=assignments.NOTE_MAX)
 
 
 @bp.post("/assignments")
@@ -80,12 +80,12 @@ class AssignmentBody(BaseModel):
 def create_assignments():
     body = json_body(AssignmentBody)
     session = get_session()
-    path = paths_service.require_learning_path(session=session, slug=body.path)
-    created = mentoring.assign_path(session=session, mentor=current_account(), usernames=body.learners,
+    path = path_queries.require_learning_path(session=session, slug=body.path)
+    created = assignments.assign_path(session=session, mentor=current_account(), usernames=body.learners,
                                     path=path, due_on=body.due_on, note=body.note, today=utcnow().date())
     ids = {a.id for a in created}
     learners = [accounts.get_user_by_id(session=session, user_id=a.learner_id) for a in created]
-    views = mentoring.assignment_views(session=session, learners=learners, now=utcnow())
+    views = assignments.assignment_views(session=session, learners=learners, now=utcnow())
     return {"items": [assignment_json(row) for view in views.values() for row in view.assignments
                       if row.assignment.id in ids]}, 201
 
@@ -99,7 +99,7 @@ class DueBody(BaseModel):
 @role_required(Role.mentor)
 def update_assignment(assignment_id: int):
     body = json_body(DueBody)
-    assignment = mentoring.change_due_date(session=get_session(), mentor=current_account(),
+    assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
                                            assignment_id=assignment_id, due_on=body.due_on, today=utcnow().date())
     return {"id": assignment.id, "due_on": assignment.due_on.isoformat() if assignment.due_on else None}
 
@@ -107,5 +107,5 @@ def update_assignment(assignment_id: int):
 @bp.delete("/assignments/<id:assignment_id>")
 @role_required(Role.mentor)
 def delete_assignment(assignment_id: int):
-    mentoring.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
+    assignments.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
     return "", 204

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tracker.models import LearningPath, Progress
 from tracker.services.catalog import ArticleCard
-from tracker.services.mentoring import AssignmentView
-from tracker.services.paths import PathDetail, PathSummary
+from tracker.services.assignments import AssignmentView
+from tracker.services.path_queries import PathDetail, PathSummary
 from tracker.services.progress import Tally
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, ProgressState, Role, User
-from tracker.services import accounts, mentoring, progress
+from tracker.services import accounts, assignments, mentorships, progress
 
 DEMO_USERS = (("demo-learner", Role.learner, "Dana Learner"), ("demo-mentor", Role.mentor, "Milo Mentor"),
               ("demo-admin", Role.admin, "Ada Admin"))
@@ -48,10 +48,10 @@ def create_demo(*, session: Session, now: datetime) -> list[DemoAccount]:
 def _mentoring(*, session: Session, learner: User, now: datetime) -> None:
     """The demo mentor guides the demo learner and has assigned a path with a due date."""
     mentor = accounts.get_user(session=session, username="demo-mentor")
-    mentoring.link(session=session, mentor=mentor, learner=learner)
+    mentorships.link(session=session, mentor=mentor, learner=learner)
     path = session.exec(select(LearningPath).where(LearningPath.slug == "api-designer")).one_or_none()
     if path is not None:
-        mentoring.assign_path(session=session, mentor=mentor, usernames=[learner.username], path=path,
+        assignments.assign_path(session=session, mentor=mentor, usernames=[learner.username], path=path,
                               due_on=(now + timedelta(days=21)).date(),
                               note="Read the REST section first; we will review your API design next week.",
                               today=now.date())

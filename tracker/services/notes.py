@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from tracker.models import Article, Note, NoteReply, NotificationKind, User, utcnow
 from tracker.services import access, notifications
 from tracker.services.errors import Invalid
-from tracker.services.mentoring import NotYourMentee
+from tracker.services.mentorships import NotYourMentee
 
 NOTE_MAX = 2000
 

@@ -52,7 +52,8 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
     brings a fresh reminder and asking again writes nothing (existing keys are read first).
     Pass the learner's assignment views when they are already computed.
     """
-    from tracker.services.mentoring import Status, learner_assignments
+    from tracker.services.assignment_rules import Status
+    from tracker.services.assignments import learner_assignments
 
     if assignments is None:
         assignments = learner_assignments(session=session, learner=user, now=utcnow())

@@ -26,7 +26,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services.catalog import DEFAULT_READING_MINUTES
-from tracker.services.paths import PathDetail, PathEntry, SectionView, get_path
+from tracker.services.path_queries import PathDetail, PathEntry, SectionView, get_path
 from tracker.services import access
 from tracker.services.errors import Invalid, NotFound
 

@@ -7,7 +7,7 @@ from flask import Flask
 from tracker.models import ProgressState, Role
 from tracker.services import access
 from tracker.services.catalog import DEFAULT_READING_MINUTES
-from tracker.services.paths import weeks_label
+from tracker.services.path_queries import weeks_label
 
 
 def init_app(app: Flask) -> None:

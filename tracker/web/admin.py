@@ -12,10 +12,9 @@ from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import form_int
 from tracker.http.render import page_or_fragment, see_other
 from tracker.models import Article, PathStatus, Role, Source
-from tracker.services import accounts, catalog, listings, mentoring, path_editing
-from tracker.services import paths as paths_service
+from tracker.services import accounts, catalog, catalog_file, catalog_store, listings, mentorships, path_drafts, path_format, path_queries, path_store
 from tracker.services.errors import DomainError, Invalid
-from tracker.services.paths import ORDER_MAX, PathDefinitionError
+from tracker.services.path_format import ORDER_MAX, PathDefinitionError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 UPLOAD_LIMIT = 256 * 1024
@@ -32,11 +31,11 @@ def index():
 @bp.get("/paths")
 @role_required(Role.admin)
 def path_list():
-    return render_template("admin/paths.html", paths=paths_service.list_paths(session=get_session()))
+    return render_template("admin/paths.html", paths=path_queries.list_paths(session=get_session()))
 
 
 def _path(slug: str):
-    return paths_service.require_learning_path(session=get_session(), slug=slug)
+    return path_queries.require_learning_path(session=get_session(), slug=slug)
 
 
 _SECTION_FIELD = re.compile(r"^sections-(\d+)-title$")
@@ -50,7 +49,7 @@ def draft_from_form(form) -> dict:
         if value == "":
             return default
         if len(value) > 7 or not value.lstrip("-").isdigit() or not -bound <= int(value) <= bound:
-            raise path_editing.DraftError(f"{label}: '{value[:20]}' is not a whole number from {-bound} to {bound}.")
+            raise path_drafts.DraftError(f"{label}: '{value[:20]}' is not a whole number from {-bound} to {bound}.")
         return int(value)
 
     sections: dict[int, dict] = {}
@@ -86,7 +85,7 @@ def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 2
 @bp.get("/paths/new")
 @role_required(Role.admin)
 def new_path():
-    return _editor(path_editing.empty_draft(), base_version=None)
+    return _editor(path_drafts.empty_draft(), base_version=None)
 
 
 @bp.get("/paths/<slug>/edit")
@@ -94,8 +93,8 @@ def new_path():
 def edit_path(slug: str):
     session = get_session()
     path = _path(slug)
-    definition = paths_service.path_definition(session=session, path=path)
-    return _editor(path_editing.draft_of(definition), path=path, base_version=path.version)
+    definition = path_queries.path_definition(session=session, path=path)
+    return _editor(path_drafts.draft_of(definition), path=path, base_version=path.version)
 
 
 @bp.post("/paths/new")
@@ -111,19 +110,19 @@ def save_path(slug: str | None = None):
     if action != "save":
         add_to = form_int("add_to", label="Add to section", maximum=1000)
         try:
-            path_editing.apply_action(draft, action, add_to=add_to)
-        except path_editing.DraftError as exc:
+            path_drafts.apply_action(draft, action, add_to=add_to)
+        except path_drafts.DraftError as exc:
             return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
         return _editor(draft, path=path, base_version=base_version, dirty=True)
     if path is not None:
         draft["slug"] = path.slug  # the slug names the path; it is not edited in place
     try:
-        definition = path_editing.validate_definition(session=session, data=draft, source="The path")
-        result = path_editing.save_path(session=session, definition=definition, base_version=base_version,
+        definition = path_store.validate_definition(session=session, data=draft, source="The path")
+        result = path_store.save_path(session=session, definition=definition, base_version=base_version,
                                         author=current_account())
     except PathDefinitionError as exc:
         return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
-    except path_editing.VersionConflict as conflict:
+    except path_store.VersionConflict as conflict:
         return _editor(draft, path=path, base_version=base_version, status=409, conflict=conflict, dirty=True)
     flash(f"Saved version {result.path.version} of “{result.path.title}”: " + " ".join(result.changes), "success")
     # A whole new page: the flash and the new version number.
@@ -144,7 +143,7 @@ def search_articles():
 def history(slug: str):
     path = _path(slug)
     return render_template("admin/history.html", path=path,
-                           entries=path_editing.history(session=get_session(), path=path))
+                           entries=path_store.history(session=get_session(), path=path))
 
 
 @bp.post("/paths/<slug>/restore/<id:version>")
@@ -153,11 +152,11 @@ def restore(slug: str, version: int):
     session = get_session()
     path = _path(slug)
     try:
-        result = path_editing.restore_version(session=session, path=path, version=version,
+        result = path_store.restore_version(session=session, path=path, version=version,
                                               base_version=form_int("base_version", label="Version", minimum=1,
                                                                     default=-1),
                                               author=current_account())
-    except path_editing.VersionConflict as conflict:
+    except path_store.VersionConflict as conflict:
         flash(f"{conflict} Nothing was restored; look at the latest history and try again.", "error")
         return redirect(url_for("admin.history", slug=slug), code=303)
     flash(f"Version {version} restored as version {result.path.version}.", "success")
@@ -168,7 +167,7 @@ def restore(slug: str, version: int):
 @role_required(Role.admin)
 def export_path(slug: str):
     path = _path(slug)
-    return Response(path_editing.export_yaml(session=get_session(), path=path), mimetype="application/yaml",
+    return Response(path_store.export_yaml(session=get_session(), path=path), mimetype="application/yaml",
                     headers={"Content-Disposition": f'attachment; filename="{path.slug}.yaml"'})
 
 
@@ -187,15 +186,15 @@ def import_path():
     session = get_session()
     try:
         text = data.decode("utf-8")
-        definition = paths_service.parse_path_definition(text, filename=upload.filename,
-                                                         known_slugs=path_editing.known_slugs(session=session))
-        existing = paths_service.get_learning_path(session=session, slug=definition.slug)
-        result = path_editing.save_path(session=session, definition=definition,
+        definition = path_format.parse_path_definition(text, filename=upload.filename,
+                                                         known_slugs=path_store.known_slugs(session=session))
+        existing = path_queries.get_learning_path(session=session, slug=definition.slug)
+        result = path_store.save_path(session=session, definition=definition,
                                         base_version=existing.version if existing else None,
                                         author=current_account(), summary_prefix=[f"Imported {upload.filename}."])
     except UnicodeDecodeError:
         return render_template("admin/path_import.html", error=f"{upload.filename}: not UTF-8 text."), 400
-    except (PathDefinitionError, path_editing.VersionConflict) as exc:
+    except (PathDefinitionError, path_store.VersionConflict) as exc:
         return render_template("admin/path_import.html", error=str(exc)), 400
     flash(f"Imported “{result.path.title}” as version {result.path.version}.", "success")
     return redirect(url_for("admin.edit_path", slug=result.path.slug), code=303)
@@ -227,9 +226,9 @@ def edit_article(slug: str | None = None):
     if request.method == "GET":
         return render_template("admin/article_edit.html", card=card, values=None, error=None, sources=_sources())
     try:
-        form = catalog.ArticleForm.from_form(request.form)
-        article = catalog.save_article(session=session, slug=slug, form=form)
-    except catalog.CatalogError as exc:
+        form = catalog_store.ArticleForm.from_form(request.form)
+        article = catalog_store.save_article(session=session, slug=slug, form=form)
+    except catalog_file.CatalogError as exc:
         session.rollback()
         return render_template("admin/article_edit.html", card=card, values=request.form, error=str(exc),
                                sources=_sources()), 400
@@ -251,14 +250,14 @@ def import_listing():
     session = get_session()
     try:
         listing = listings.parse_listing(text, provenance="pasted in the admin", source_name=source_name)
-        plan = catalog.plan_listing_import(session=session, listing=listing)
-    except (listings.ListingError, catalog.CatalogError, ValueError) as exc:
+        plan = catalog_store.plan_listing_import(session=session, listing=listing)
+    except (listings.ListingError, catalog_file.CatalogError, ValueError) as exc:
         return render_template("admin/catalog_import.html", plan=None, text=text, source_name=source_name or "",
                                error=str(exc)), 400
     if request.form.get("confirm") != "yes":
         return render_template("admin/catalog_import.html", plan=plan, text=text, source_name=source_name or "",
                                error=None)
-    report = catalog.import_listing(session=session, plan=plan)
+    report = catalog_store.import_listing(session=session, plan=plan)
     flash(f"Imported {listing.source_name}: {report.created} new, {report.updated} updated, "
           f"{report.unchanged} unchanged.", "success")
     return redirect(url_for("admin.article_list", source=listing.source_slug), code=303)
@@ -306,13 +305,13 @@ def update_user(username: str):
 
 @bp.get("/mentorships")
 @role_required(Role.admin)
-def mentorships():
+def mentorship_list():
     session = get_session()
-    return render_template("admin/mentorships.html", rows=mentoring.all_mentorships(session=session))
+    return render_template("admin/mentorships.html", rows=mentorships.all_mentorships(session=session))
 
 
 def _pair():
-    return mentoring.resolve_pair(session=get_session(), mentor_name=request.form.get("mentor", ""),
+    return mentorships.resolve_pair(session=get_session(), mentor_name=request.form.get("mentor", ""),
                                   learner_name=request.form.get("learner", ""))
 
 
@@ -321,12 +320,12 @@ def _pair():
 def link():
     try:
         mentor, learner = _pair()
-        mentoring.link(session=get_session(), mentor=mentor, learner=learner)
-    except mentoring.MentoringError as exc:
+        mentorships.link(session=get_session(), mentor=mentor, learner=learner)
+    except mentorships.MentoringError as exc:
         flash(str(exc), "error")
     else:
         flash(f"{mentor.username} now mentors {learner.username}.", "success")
-    return redirect(url_for("admin.mentorships"), code=303)
+    return redirect(url_for("admin.mentorship_list"), code=303)
 
 
 @bp.post("/mentorships/remove")
@@ -334,13 +333,13 @@ def link():
 def unlink():
     try:
         mentor, learner = _pair()
-    except mentoring.MentoringError as exc:
+    except mentorships.MentoringError as exc:
         flash(str(exc), "error")
     else:
         try:
-            mentoring.unlink(session=get_session(), mentor=mentor, learner=learner)
+            mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
         except DomainError as exc:
             flash(str(exc), "error")
         else:
             flash(f"{mentor.username} no longer mentors {learner.username}.", "success")
-    return redirect(url_for("admin.mentorships"), code=303)
+    return redirect(url_for("admin.mentorship_list"), code=303)

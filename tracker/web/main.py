@@ -9,7 +9,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import utcnow
-from tracker.services import access, activity, catalog, mentoring, notes, notifications, paths, progress
+from tracker.services import access, activity, catalog, assignments, mentorships, notes, notifications, path_queries, progress
 from tracker.web.auth import safe_next
 
 bp = Blueprint("main", __name__)
@@ -20,18 +20,18 @@ def index():
     session = get_session()
     user = current_account()
     if user is None:
-        return render_template("main/index.html", paths=paths.list_paths(session=session,
+        return render_template("main/index.html", paths=path_queries.list_paths(session=session,
                                                                          statuses=access.listed_statuses(None)),
                                sources=catalog.list_sources(session=session))
     now = utcnow()
-    assigned = mentoring.learner_assignments(session=session, learner=user, now=now)
+    assigned = assignments.learner_assignments(session=session, learner=user, now=now)
     notifications.remind_due_dates(session=session, user=user, today=now.date(), assignments=assigned)
     assigned_ids = {row.path.id for row in assigned}
     return render_template(
         "main/dashboard.html",
         assigned=assigned,
         my_paths=[view for view in progress.my_paths(session=session, user=user) if view.path.id not in assigned_ids],
-        invitations=mentoring.pending_invitations(session=session, learner=user),
+        invitations=mentorships.pending_invitations(session=session, learner=user),
         recent=activity.recent_activity(session=session, user=user),
         heatmap=activity.activity_heatmap(session=session, user=user, today=now.date()),
     )
@@ -41,9 +41,9 @@ def index():
 def path_list():
     session = get_session()
     user = current_account()
-    mine = progress.followed_path_ids(session=session, user=user) | mentoring.assigned_path_ids(
+    mine = progress.followed_path_ids(session=session, user=user) | assignments.assigned_path_ids(
         session=session, learner=user)
-    summaries = paths.list_paths(session=session, statuses=access.listed_statuses(user), also_ids=mine)
+    summaries = path_queries.list_paths(session=session, statuses=access.listed_statuses(user), also_ids=mine)
     return render_template(
         "paths/list.html", paths=summaries,
         tallies=progress.path_tallies(session=session, user=user, paths=[s.path for s in summaries]),

@@ -12,10 +12,11 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.render import page_or_fragment
 from tracker.models import Role, utcnow
-from tracker.services import access, accounts, mentoring, notes, progress
-from tracker.services import paths as paths_service
+from tracker.services import access, accounts, assignments, mentor_overview, mentorships, notes, progress
+from tracker.services import path_queries
 from tracker.services.errors import Invalid
-from tracker.services.mentoring import MentoringError, Status
+from tracker.services.assignment_rules import Status
+from tracker.services.mentorships import MentoringError
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 
@@ -30,7 +31,7 @@ def parse_due_date(value: str | None) -> date | None:
 
 
 def _mentee(username: str):
-    return mentoring.get_mentee(session=get_session(), viewer=current_account(), username=username)
+    return mentorships.get_mentee(session=get_session(), viewer=current_account(), username=username)
 
 
 def _overview_context():
@@ -38,11 +39,11 @@ def _overview_context():
     sort = request.args.get("sort", "name")
     status = request.args.get("status") or None
     path = request.args.get("path") or None
-    if sort not in mentoring.SORTS or (status and status not in {s.value for s in Status} | {"stale"}):
+    if sort not in mentor_overview.SORTS or (status and status not in {s.value for s in Status} | {"stale"}):
         raise Invalid("Unknown sort or status filter.")
-    data = mentoring.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
+    data = mentor_overview.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
                               status=status, path=path)
-    paths = [summary.path for summary in paths_service.list_paths(session=session)
+    paths = [summary.path for summary in path_queries.list_paths(session=session)
              if access.can_be_assigned(summary.path)]
     return {"data": data, "sort": sort, "status": status, "path_filter": path, "statuses": list(Status),
             "paths": paths}
@@ -92,7 +93,7 @@ def invite():
     session = get_session()
     username = request.form.get("username", "")
     try:
-        mentoring.invite(session=session, mentor=current_account(), username=username,
+        mentorships.invite(session=session, mentor=current_account(), username=username,
                          learner=accounts.get_user(session=session, username=username))
     except MentoringError as exc:
         flash(str(exc), "error")
@@ -105,9 +106,9 @@ def invite():
 @role_required(Role.mentor)
 def assign():
     session = get_session()
-    path = paths_service.get_learning_path(session=session, slug=request.form.get("path", ""))
+    path = path_queries.get_learning_path(session=session, slug=request.form.get("path", ""))
     try:  # a refused assignment is shown on the overview, where the form is
-        created = mentoring.assign_path(
+        created = assignments.assign_path(
             session=session, mentor=current_account(), usernames=request.form.getlist("learners"), path=path,
             due_on=parse_due_date(request.form.get("due_on")), note=request.form.get("note", ""),
             today=utcnow().date())
@@ -124,11 +125,11 @@ def mentee(username: str):
     session = get_session()
     learner = _mentee(username)
     now = utcnow()
-    assignments = mentoring.assignment_views(session=session, learners=[learner], now=now)[learner.id]
-    assigned = {row.path.id for row in assignments.assignments}
+    view = assignments.assignment_views(session=session, learners=[learner], now=now)[learner.id]
+    assigned = {row.path.id for row in view.assignments}
     return render_template(
-        "mentor/mentee.html", learner=learner, assignments=assignments,
-        series=mentoring.progress_series(session=session, learner=learner, now=now),
+        "mentor/mentee.html", learner=learner, assignments=view,
+        series=mentor_overview.progress_series(session=session, learner=learner, now=now),
         shared=notes.shared_notes(session=session, learner=learner),
         followed=[v for v in progress.my_paths(session=session, user=learner) if v.path.id not in assigned],
     )
@@ -149,7 +150,7 @@ def mentee_path(username: str, slug: str):
 @role_required(Role.mentor)
 def change_due(assignment_id: int):
     try:
-        assignment = mentoring.change_due_date(session=get_session(), mentor=current_account(),
+        assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
                                                assignment_id=assignment_id,
                                                due_on=parse_due_date(request.form.get("due_on")),
                                                today=utcnow().date())
@@ -164,7 +165,7 @@ def change_due(assignment_id: int):
 @bp.post("/assignments/<id:assignment_id>/withdraw")
 @role_required(Role.mentor)
 def withdraw(assignment_id: int):
-    assignment = mentoring.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
+    assignment = assignments.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
     flash("The assignment is withdrawn. The learner keeps their progress.", "success")
     learner = accounts.get_user_by_id(session=get_session(), user_id=assignment.learner_id)
     return redirect(url_for("mentor.mentee", username=learner.username), code=303)

@@ -8,7 +8,7 @@ from flask_login import login_required
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.models import utcnow
-from tracker.services import mentoring, notifications
+from tracker.services import mentorships, notifications
 from tracker.services.errors import Invalid
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -22,7 +22,7 @@ def index():
     notifications.remind_due_dates(session=session, user=user, today=utcnow().date())
     return render_template("notifications/index.html",
                            items=notifications.recent(session=session, user=user),
-                           invitations=mentoring.pending_invitations(session=session, learner=user))
+                           invitations=mentorships.pending_invitations(session=session, learner=user))
 
 
 @bp.get("/badge")
@@ -55,7 +55,7 @@ def respond(mentorship_id: int):
     decision = request.form.get("decision")
     if decision not in {"accept", "decline"}:
         raise Invalid("Answer the invitation with accept or decline.")
-    mentoring.respond(session=get_session(), learner=current_account(), mentorship_id=mentorship_id,
+    mentorships.respond(session=get_session(), learner=current_account(), mentorship_id=mentorship_id,
                       accept=decision == "accept")
     flash("Invitation accepted: your new mentor can now follow your progress." if decision == "accept"
           else "Invitation declined.", "success" if decision == "accept" else "info")

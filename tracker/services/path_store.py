@@ -1,24 +1,116 @@
-"""Editing paths in the app: saving with optimistic locking, readable change summaries, history, restore."""
+"""Storing paths: loading definitions, saving new versions with optimistic locking, history and restore.
+
+Every write of a path goes through here: `tracker paths load`, the editor, YAML uploads and the API.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from tracker.models import Article, LearningPath, PathStatus, PathVersion, User, utcnow
-from tracker.services.paths import (
+from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, PathVersion, User, utcnow
+from tracker.services.errors import Conflict, NotFound
+from tracker.services.path_format import (
     PathDefinition,
     PathDefinitionError,
     describe_changes,
-    _apply,
-    _record_version,
     dump_path_definition,
     parse_path_definition,
-    path_definition,
+    validate_path,
 )
-from tracker.services.errors import Conflict, Invalid, NotFound
+from tracker.services.path_queries import get_learning_path, path_definition
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def load_paths(*, session: Session, definitions: Iterable[PathDefinition], update_existing: bool) -> LoadReport:
+    """Create missing paths; with update_existing, make known ones match their definition (a new version).
+
+    Idempotent: a path that already matches its definition is left alone. The caller commits.
+    """
+    report = LoadReport()
+    definitions = list(definitions)
+    article_ids = dict(session.exec(select(Article.slug, Article.id).where(
+        Article.slug.in_({s for d in definitions for s in d.article_slugs()}))).all())
+    for definition in definitions:
+        path = session.exec(select(LearningPath).where(LearningPath.slug == definition.slug)).one_or_none()
+        if path is None:
+            path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
+                                outcome=definition.outcome, weeks_min=definition.weeks.min,
+                                weeks_max=definition.weeks.max, position=definition.order,
+                                status=definition.status)
+            session.add(path)
+            session.flush()
+            _write_sections(session, path, definition, article_ids)
+            _record_version(session, path, definition, author=None, summary=["Loaded from the path files."])
+            report.created += 1
+        elif update_existing and (previous := path_definition(session=session, path=path)) != definition:
+            _apply(session, path, definition, article_ids)
+            path.version += 1
+            _record_version(session, path, definition, author=None,
+                            summary=["Loaded from the path files."] + describe_changes(previous, definition))
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    session.flush()
+    return report
+
+
+def _apply(session: Session, path: LearningPath, definition: PathDefinition, article_ids: dict[str, int]) -> None:
+    path.title, path.summary, path.outcome = definition.title, definition.summary, definition.outcome
+    path.weeks_min, path.weeks_max, path.position = definition.weeks.min, definition.weeks.max, definition.order
+    path.status = definition.status
+    path.updated_at = utcnow()
+    _write_sections(session, path, definition, article_ids)
+
+
+def _write_sections(session: Session, path: LearningPath, definition: PathDefinition,
+                    article_ids: dict[str, int]) -> None:
+    """Replace the sections and items; an article that stays keeps the date it joined the path."""
+    section_ids = select(PathSection.id).where(PathSection.path_id == path.id)
+    joined = dict(session.exec(select(PathItem.article_id, PathItem.added_at).where(
+        PathItem.section_id.in_(section_ids))).all())
+    session.exec(delete(PathItem).where(PathItem.section_id.in_(section_ids)))
+    session.exec(delete(PathSection).where(PathSection.path_id == path.id))
+    session.flush()
+    now = utcnow()
+    for position, section_def in enumerate(definition.sections):
+        section = PathSection(path_id=path.id, position=position, title=section_def.title)
+        session.add(section)
+        session.flush()
+        session.add_all(PathItem(section_id=section.id, article_id=article_ids[item.slug], position=i,
+                                 optional=item.optional, added_at=joined.get(article_ids[item.slug], now))
+                        for i, item in enumerate(section_def.items))
+
+
+def _record_version(session: Session, path: LearningPath, definition: PathDefinition, *, author: User | None,
+                    summary: list[str]) -> PathVersion:
+    version = PathVersion(path_id=path.id, version=path.version, author_id=author.id if author else None,
+                          summary="\n".join(summary) or "No changes.", definition=dump_path_definition(definition),
+                          status=definition.status)
+    session.add(version)
+    return version
+
+
+def export_paths(*, session: Session, directory: Path) -> list[Path]:
+    """Write every published path as `<slug>.yaml` into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in session.exec(select(LearningPath).where(LearningPath.status == PathStatus.published)
+                             .order_by(LearningPath.position, LearningPath.slug)):
+        target = directory / f"{path.slug}.yaml"
+        target.write_text(dump_path_definition(path_definition(session=session, path=path)), encoding="utf-8")
+        written.append(target)
+    return written
+
 
 
 class VersionConflict(Conflict):
@@ -38,10 +130,7 @@ def known_slugs(*, session: Session) -> set[str]:
 
 def validate_definition(*, session: Session, data: dict, source: str = "the path") -> PathDefinition:
     """Check a definition (from the editor, an upload or the API) exactly as `tracker paths load` does."""
-    import yaml
-
-    return parse_path_definition(yaml.safe_dump(data, allow_unicode=True), filename=source,
-                                 known_slugs=known_slugs(session=session))
+    return validate_path(data, source=source, known_slugs=known_slugs(session=session))
 
 
 @dataclass
@@ -67,8 +156,6 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
     The version check and bump is one UPDATE … WHERE version = base, so two admins saving at
     once cannot both win: the second gets a VersionConflict and nothing of theirs is written.
     """
-    from tracker.services.paths import get_learning_path
-
     article_ids = dict(session.exec(select(Article.slug, Article.id).where(
         Article.slug.in_(definition.article_slugs()))).all())
     path = get_learning_path(session=session, slug=definition.slug)
@@ -153,68 +240,3 @@ def restore_version(*, session: Session, path: LearningPath, version: int, base_
 
 def export_yaml(*, session: Session, path: LearningPath) -> str:
     return dump_path_definition(path_definition(session=session, path=path))
-
-
-# ---------------------------------------------------------------- the editor's unsaved draft
-
-class DraftError(Invalid):
-    """An editor action that cannot apply (for example, an index out of range)."""
-
-
-def empty_draft() -> dict:
-    return {"slug": "", "title": "", "summary": "", "outcome": "", "weeks": {"min": 4, "max": None}, "order": 100,
-            "status": PathStatus.draft, "sections": [{"title": "", "items": []}]}
-
-
-def draft_of(definition: PathDefinition) -> dict:
-    return definition.model_dump(mode="json")
-
-
-def apply_action(draft: dict, action: str, *, add_to: int | None = None) -> dict:
-    """Apply one editor action to an unsaved draft: add, move, remove items or sections, toggle nothing else.
-
-    Actions: add-section, remove-section:S, section-up:S, section-down:S, up:S:I, down:S:I,
-    remove:S:I, add:SLUG (into section `add_to`, or the last one).
-    """
-    sections = draft["sections"]
-    kind, _, rest = action.partition(":")
-    try:
-        numbers = [int(x) for x in rest.split(":")] if rest and kind != "add" else []
-        if kind == "refresh":
-            pass
-        elif kind == "add-section":
-            sections.append({"title": "", "items": []})
-        elif kind == "remove-section":
-            sections.pop(numbers[0])
-        elif kind in {"section-up", "section-down"}:
-            s = numbers[0]
-            t = s - 1 if kind == "section-up" else s + 1
-            if 0 <= t < len(sections):
-                sections[s], sections[t] = sections[t], sections[s]
-        elif kind in {"up", "down"}:
-            s, i = numbers
-            items = sections[s]["items"]
-            t = i - 1 if kind == "up" else i + 1
-            if 0 <= t < len(items):
-                items[i], items[t] = items[t], items[i]
-            elif kind == "up" and s > 0:          # past the top: into the end of the previous section
-                sections[s - 1]["items"].append(items.pop(i))
-            elif kind == "down" and s + 1 < len(sections):  # past the bottom: to the start of the next one
-                sections[s + 1]["items"].insert(0, items.pop(i))
-        elif kind == "remove":
-            s, i = numbers
-            sections[s]["items"].pop(i)
-        elif kind == "add":
-            if any(item["slug"] == rest for section in sections for item in section["items"]):
-                raise DraftError(f"'{rest}' is already in this path.")
-            if not sections:
-                sections.append({"title": "", "items": []})
-            target = add_to if add_to is not None and 0 <= add_to < len(sections) else len(sections) - 1
-            sections[target]["items"].append({"slug": rest, "optional": False})
-        else:
-            raise DraftError(f"Unknown editor action '{action}'.")
-    except (IndexError, ValueError) as exc:
-        if isinstance(exc, DraftError):
-            raise
-        raise DraftError(f"The editor action '{action}' does not fit this path.") from None
-    return draft

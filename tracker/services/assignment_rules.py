@@ -1,0 +1,56 @@
+"""The rules of an assignment's status, forecast and staleness. Pure functions over tallies and dates."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from tracker.services.progress import Tally
+
+
+STALE_AFTER = timedelta(days=14)
+
+
+PACE_WINDOW = timedelta(days=28)
+
+
+class Status(StrEnum):
+    on_track = "on_track"
+    at_risk = "at_risk"
+    overdue = "overdue"
+    completed = "completed"
+    completed_late = "completed_late"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def weekly_pace(done_minutes: int) -> float:
+    """Reading minutes completed per week over the pace window."""
+    return done_minutes / (PACE_WINDOW.days / 7)
+
+
+def forecast_finish(*, minutes_left: int, pace: float, today: date) -> date | None:
+    """When the rest would be read at this pace; None when there is no recent pace to go on."""
+    if minutes_left <= 0:
+        return today
+    if pace <= 0:
+        return None
+    return today + timedelta(days=math.ceil(7 * minutes_left / pace))
+
+
+def assignment_status(*, t: Tally, due_on: date | None, completed_at: datetime | None,
+                      forecast_on: date | None, today: date) -> Status:
+    """The one rule for an assignment's status. A due date never freezes anything."""
+    if t.complete:
+        late = due_on is not None and completed_at is not None and completed_at.date() > due_on
+        return Status.completed_late if late else Status.completed
+    if due_on is None:
+        return Status.on_track
+    if due_on < today:
+        return Status.overdue
+    if forecast_on is None or forecast_on > due_on:
+        return Status.at_risk
+    return Status.on_track

@@ -1,0 +1,249 @@
+"""Path assignments: a mentor asks learners to follow a path by a due date; each assignment's live numbers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from tracker.models import (
+    Article,
+    Assignment,
+    LearningPath,
+    NotificationKind,
+    PathItem,
+    PathSection,
+    Progress,
+    ProgressEvent,
+    ProgressState,
+    User,
+    utcnow,
+)
+from tracker.services import access, notifications
+from tracker.services.assignment_rules import (
+    PACE_WINDOW,
+    STALE_AFTER,
+    Status,
+    assignment_status,
+    forecast_finish,
+    weekly_pace,
+)
+from tracker.services.catalog import DEFAULT_READING_MINUTES
+from tracker.services.mentorships import MentoringError, NotYourMentee, get_mentee
+from tracker.services.progress import Tally, tally
+
+
+NOTE_MAX = 1000
+
+
+class NotAMentee(MentoringError):
+    """A bulk request names someone who is not the mentor's mentee (the API answers 404)."""
+
+    status = 404
+
+
+def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], path: LearningPath | None,
+                due_on: date | None, note: str, today: date) -> list[Assignment]:
+    """Assign a path to several mentees at once. All or nothing: any problem writes nothing. Commits."""
+    usernames = list(dict.fromkeys(u.strip().lower() for u in usernames if u.strip()))
+    if not usernames:
+        raise MentoringError("Choose at least one mentee.")
+    if path is None:
+        raise MentoringError("Choose a path to assign.")
+    if not access.can_be_assigned(path):
+        raise MentoringError(f"“{path.title}” is {path.status}; only published paths can be assigned.")
+    if due_on is not None and due_on < today:
+        raise MentoringError("The due date is in the past.")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise MentoringError(f"The note is {len(note)} characters; the limit is {NOTE_MAX}.")
+    learners = []
+    for username in usernames:
+        try:
+            learners.append(get_mentee(session=session, viewer=mentor, username=username))
+        except NotYourMentee:
+            raise NotAMentee(f"'{username}' is not one of your mentees; nothing was assigned.") from None
+    assignments = []
+    try:
+        for learner in learners:
+            assignment = session.exec(select(Assignment).where(Assignment.learner_id == learner.id,
+                                                               Assignment.path_id == path.id)).one_or_none()
+            if assignment is None:
+                assignment = Assignment(learner_id=learner.id, path_id=path.id, mentor_id=mentor.id)
+            assignment.mentor_id, assignment.due_on, assignment.note = mentor.id, due_on, note
+            assignment.withdrawn_at = None
+            assignment.created_at = utcnow()
+            session.add(assignment)
+            session.flush()
+            due = f", due {due_on.strftime('%b %-d, %Y')}" if due_on else ""
+            notifications.notify(
+                session=session, user=learner, kind=NotificationKind.assigned,
+                key=f"assigned:{assignment.id}:{assignment.created_at.isoformat()}",
+                message=f"{mentor.name} assigned you “{path.title}”{due}.", link=f"/paths/{path.slug}")
+            assignments.append(assignment)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return assignments
+
+
+def assigned_path_ids(*, session: Session, learner: User | None) -> set[int]:
+    if learner is None:
+        return set()
+    return set(session.exec(select(Assignment.path_id).where(Assignment.learner_id == learner.id,
+                                                             Assignment.withdrawn_at.is_(None))))
+
+
+def _managed_assignment(session: Session, mentor: User, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None or assignment.withdrawn_at is not None:
+        raise NotYourMentee("No such assignment.")
+    if not access.can_look_after(session=session, viewer=mentor, learner=session.get(User, assignment.learner_id)):
+        raise NotYourMentee("No such assignment.")
+    return assignment
+
+
+def withdraw(*, session: Session, mentor: User, assignment_id: int) -> Assignment:
+    """Withdraw an assignment; the learner keeps their progress. Commits."""
+    assignment = _managed_assignment(session, mentor, assignment_id)
+    assignment.withdrawn_at = utcnow()
+    session.commit()
+    return assignment
+
+
+def change_due_date(*, session: Session, mentor: User, assignment_id: int, due_on: date | None,
+                    today: date) -> Assignment:
+    """Move (or clear) the due date. Commits."""
+    assignment = _managed_assignment(session, mentor, assignment_id)
+    if due_on is not None and due_on < today:
+        raise MentoringError("The due date is in the past.")
+    assignment.due_on = due_on
+    session.commit()
+    return assignment
+
+
+@dataclass
+class AssignmentView:
+    assignment: Assignment
+    path: LearningPath
+    learner: User
+    mentor: User
+    t: Tally
+    status: Status
+    forecast_on: date | None
+    completed_at: datetime | None
+    last_activity_at: datetime | None
+    stale: bool
+    today: date
+
+    @property
+    def days_left(self) -> int | None:
+        return None if self.assignment.due_on is None else (self.assignment.due_on - self.today).days
+
+
+@dataclass
+class MenteeView:
+    learner: User
+    last_activity_at: datetime | None
+    pace: float
+    assignments: list[AssignmentView] = field(default_factory=list)
+
+
+@dataclass
+class _Entry:
+    """A path item for tallying without the catalog card around it."""
+
+    item: PathItem
+    card: _Card
+
+
+@dataclass
+class _Card:
+    article: Article
+
+
+def assignment_views(*, session: Session, learners: list[User], now: datetime,
+                     include_withdrawn: bool = False) -> dict[int, MenteeView]:
+    """Every learner's active assignments with tallies and statuses, in a fixed number of queries."""
+    today = now.date()
+    views = {u.id: MenteeView(learner=u, last_activity_at=None, pace=0.0) for u in learners}
+    if not learners:
+        return views
+    ids = list(views)
+
+    query = select(Assignment, LearningPath).join(LearningPath, LearningPath.id == Assignment.path_id).where(
+        Assignment.learner_id.in_(ids))
+    if not include_withdrawn:
+        query = query.where(Assignment.withdrawn_at.is_(None))
+    rows = session.exec(query.order_by(LearningPath.position, Assignment.id)).all()
+
+    mentor_ids = {a.mentor_id for a, _ in rows}
+    mentors = {u.id: u for u in session.exec(select(User).where(User.id.in_(mentor_ids or {0})))}
+
+    path_ids = {p.id for _, p in rows}
+    entries: dict[int, list[_Entry]] = defaultdict(list)
+    if path_ids:
+        for path_id, item, article in session.exec(
+            select(PathSection.path_id, PathItem, Article)
+            .join(PathItem, PathItem.section_id == PathSection.id)
+            .join(Article, Article.id == PathItem.article_id)
+            .where(PathSection.path_id.in_(path_ids))
+            .order_by(PathSection.path_id, PathSection.position, PathItem.position)
+        ):
+            entries[path_id].append(_Entry(item=item, card=_Card(article)))
+
+    states: dict[int, dict[int, ProgressState]] = defaultdict(dict)
+    changed: dict[int, dict[int, datetime]] = defaultdict(dict)
+    for user_id, article_id, state, updated_at in session.exec(
+        select(Progress.user_id, Progress.article_id, Progress.state, Progress.updated_at)
+        .where(Progress.user_id.in_(ids))
+    ):
+        states[user_id][article_id] = ProgressState(state)
+        changed[user_id][article_id] = updated_at
+
+    for user_id, last in session.exec(
+        select(ProgressEvent.user_id, func.max(ProgressEvent.created_at))
+        .where(ProgressEvent.user_id.in_(ids)).group_by(ProgressEvent.user_id)
+    ):
+        views[user_id].last_activity_at = last
+
+    # Pace: each article finished in the window counts once, however often it was toggled.
+    finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
+                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
+                       ProgressEvent.created_at >= now - PACE_WINDOW)
+                .distinct().subquery())
+    minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
+    for user_id, done_minutes in session.exec(
+        select(finished.c.user_id, func.sum(minutes))
+        .join(Article, Article.id == finished.c.article_id)
+        .group_by(finished.c.user_id)
+    ):
+        views[user_id].pace = weekly_pace(int(done_minutes or 0))
+
+    for assignment, path in rows:
+        view = views[assignment.learner_id]
+        path_entries = entries[path.id]
+        t = tally(path_entries, states[assignment.learner_id])
+        completed_at = None
+        if t.complete:
+            times = [changed[assignment.learner_id].get(e.card.article.id) for e in path_entries if not e.item.optional]
+            completed_at = max((x for x in times if x), default=None)
+        forecast_on = forecast_finish(minutes_left=t.minutes_left, pace=view.pace, today=today)
+        since = max(t for t in (view.last_activity_at, assignment.created_at) if t is not None)
+        view.assignments.append(AssignmentView(
+            assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
+            t=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
+            status=assignment_status(t=t, due_on=assignment.due_on, completed_at=completed_at,
+                                     forecast_on=forecast_on, today=today),
+            stale=not t.complete and now - since > STALE_AFTER, today=today,
+        ))
+    return views
+
+
+def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:
+    return assignment_views(session=session, learners=[learner], now=now)[learner.id].assignments

@@ -1,0 +1,203 @@
+"""Changing the stored catalog: loading a catalog document, editing an article, importing a pasted listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from tracker.models import Article, ArticleTopic, Source, Topic, utcnow
+from tracker.services.catalog import article_cards, require_article
+from tracker.services.catalog_file import (
+    ArticleEntry,
+    CatalogDocument,
+    CatalogError,
+    SourceEntry,
+    TopicEntry,
+    free_slug,
+    merge_listing,
+)
+from tracker.services.listings import READING_MINUTES_MAX, ParsedListing, topic_display_name, topic_slug
+
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def load_catalog(*, session: Session, document: CatalogDocument, update_existing: bool) -> LoadReport:
+    """Insert the document's sources, topics and articles; with update_existing, refresh known ones too.
+
+    Idempotent: rows are matched by slug, so loading twice changes nothing the second time.
+    The caller commits.
+    """
+    report = LoadReport()
+    sources = {s.slug: s for s in session.exec(select(Source))}
+    for entry in document.sources:
+        row = sources.get(entry.slug)
+        if row is None:
+            row = sources[entry.slug] = Source(slug=entry.slug, name=entry.name, provenance=entry.provenance)
+            session.add(row)
+        elif update_existing:
+            row.name, row.provenance = entry.name, entry.provenance
+
+    topics = {t.slug: t for t in session.exec(select(Topic))}
+    names = {t.slug: t.name for t in document.topics}
+    for article in document.articles:
+        for name in article.topics:
+            slug = topic_slug(name)
+            if slug not in topics:
+                topics[slug] = Topic(slug=slug, name=names.get(slug) or topic_display_name([name]))
+                session.add(topics[slug])
+            elif update_existing and slug in names:
+                topics[slug].name = names[slug]
+    session.flush()
+
+    existing = {a.slug: a for a in session.exec(select(Article))}
+    for entry in document.articles:
+        fields = {
+            "title": entry.title, "summary": entry.summary, "summary_truncated": entry.summary_truncated,
+            "source_id": sources[entry.source].id, "series": entry.series,
+            "series_number": entry.series_number, "reading_minutes": entry.reading_minutes,
+            "published_on": entry.published_on, "url": entry.url,
+        }
+        row = existing.get(entry.slug)
+        if row is None:
+            row = Article(slug=entry.slug, **fields)
+            session.add(row)
+            session.flush()
+            report.created += 1
+        elif update_existing and any(getattr(row, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            report.updated += 1
+        else:
+            report.unchanged += 1
+            if not update_existing:
+                continue
+        topic_ids = list(dict.fromkeys(topics[topic_slug(n)].id for n in entry.topics))
+        session.exec(delete(ArticleTopic).where(ArticleTopic.article_id == row.id))
+        session.add_all(ArticleTopic(article_id=row.id, topic_id=tid, position=i) for i, tid in enumerate(topic_ids))
+    session.flush()
+    return report
+
+
+class ArticleForm(BaseModel):
+    """An article as an admin edits it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+    title: str = Field(min_length=1, max_length=300)
+    url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s]+$")
+    summary: str = Field(default="", max_length=5000)
+    topics: list[str] = Field(default=[], max_length=12)
+    source: str = Field(min_length=1, max_length=80)
+    reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX)
+
+    @classmethod
+    def from_form(cls, form) -> ArticleForm:
+        """Parse an HTML form; raises CatalogError naming the field."""
+        data = {
+            "title": form.get("title", ""), "url": form.get("url") or None, "summary": form.get("summary", ""),
+            "topics": [t.strip() for t in form.get("topics", "").split(",") if t.strip()],
+            "source": form.get("source", ""), "reading_minutes": form.get("reading_minutes") or None,
+        }
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = str(error["loc"][0]) if error["loc"] else "article"
+            message = error["msg"]
+            if field == "url":
+                message = "must start with http:// or https:// and hold no spaces" if "pattern" in message else message
+            raise CatalogError(f"{field.replace('_', ' ').capitalize()}: {message}.") from None
+
+
+def save_article(*, session: Session, slug: str | None, form: ArticleForm) -> Article:
+    """Create (slug None) or update an article, with its topics. Commits."""
+    source = session.exec(select(Source).where(Source.slug == form.source)).one_or_none()
+    if source is None:
+        raise CatalogError(f"Source: unknown source '{form.source}'.")
+    if any(len(t) > 80 for t in form.topics):
+        raise CatalogError("Topics: each topic is at most 80 characters.")
+    if slug is None:
+        taken = set(session.exec(select(Article.slug)))
+        article = Article(slug=free_slug(form.title, source.slug, taken), title=form.title, source_id=source.id)
+        session.add(article)
+    else:
+        article = require_article(session=session, slug=slug)
+    article.title, article.url, article.summary = form.title, form.url, form.summary
+    article.source_id, article.reading_minutes = source.id, form.reading_minutes
+    article.summary_truncated = False if slug is None else article.summary_truncated
+    article.updated_at = utcnow()
+    session.flush()
+    topics = {t.slug: t for t in session.exec(select(Topic))}
+    ids = []
+    for name in form.topics:
+        key = topic_slug(name)
+        if not key:
+            continue
+        if key not in topics:
+            topics[key] = Topic(slug=key, name=name)
+            session.add(topics[key])
+            session.flush()
+        if topics[key].id not in ids:
+            ids.append(topics[key].id)
+    session.exec(delete(ArticleTopic).where(ArticleTopic.article_id == article.id))
+    session.add_all(ArticleTopic(article_id=article.id, topic_id=tid, position=i) for i, tid in enumerate(ids))
+    session.commit()
+    return article
+
+
+def document_from_database(*, session: Session) -> CatalogDocument:
+    """The catalog as stored, in the data-file form (so a pasted listing can be merged into it)."""
+    cards = article_cards(session=session, articles=list(session.exec(select(Article).order_by(Article.id))))
+    return CatalogDocument(
+        sources=[SourceEntry(slug=s.slug, name=s.name, provenance=s.provenance)
+                 for s in session.exec(select(Source).order_by(Source.id))],
+        topics=[TopicEntry(slug=t.slug, name=t.name) for t in session.exec(select(Topic))],
+        articles=[ArticleEntry(slug=c.article.slug, title=c.article.title, summary=c.article.summary,
+                               summary_truncated=c.article.summary_truncated, source=c.source.slug,
+                               topics=[t.name for t in c.topics], series=c.article.series,
+                               series_number=c.article.series_number, reading_minutes=c.article.reading_minutes,
+                               published_on=c.article.published_on, url=c.article.url) for c in cards],
+    )
+
+
+@dataclass
+class ListingImport:
+    listing: ParsedListing
+    document: CatalogDocument
+    new_slugs: list[str]
+    updated_slugs: list[str]
+
+
+def plan_listing_import(*, session: Session, listing: ParsedListing) -> ListingImport:
+    """What importing a parsed listing would add and change, without saving anything."""
+    current = document_from_database(session=session)
+    merged = merge_listing(current, listing)
+    before = {a.slug: a for a in current.articles}
+    fresh = [a for a in merged.articles if a.source == listing.source_slug]
+    return ListingImport(listing=listing, document=merged,
+                         new_slugs=[a.slug for a in fresh if a.slug not in before],
+                         updated_slugs=[a.slug for a in fresh if a.slug in before and before[a.slug] != a])
+
+
+def import_listing(*, session: Session, plan: ListingImport) -> LoadReport:
+    """Save a planned listing import: new articles added, that source's known ones refreshed. Commits."""
+    subset = CatalogDocument(
+        sources=[s for s in plan.document.sources if s.slug == plan.listing.source_slug],
+        topics=plan.document.topics,
+        articles=[a for a in plan.document.articles if a.source == plan.listing.source_slug],
+    )
+    try:
+        report = load_catalog(session=session, document=subset, update_existing=True)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return report

@@ -1,0 +1,35 @@
+"""Loading the curriculum files (catalog and paths) into the database in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from tracker.models import Article
+from tracker.services import catalog_file, catalog_store, path_format, path_store
+
+
+@dataclass
+class CurriculumReport:
+    articles: catalog_store.LoadReport
+    paths: path_store.LoadReport
+
+
+def load_curriculum(*, session: Session, paths_dir: Path, update_existing: bool = False) -> CurriculumReport:
+    """Load `catalog.yaml` and every path definition from `paths_dir`; all or nothing.
+
+    Without update_existing only missing rows are added, so edits made in the app survive a restart.
+    """
+    document = catalog_file.read_catalog_file(paths_dir / catalog_file.CATALOG_FILENAME)
+    try:
+        article_report = catalog_store.load_catalog(session=session, document=document, update_existing=update_existing)
+        known = set(session.exec(select(Article.slug)).all())
+        definitions = path_format.read_path_files(paths_dir, known_slugs=known)
+        path_report = path_store.load_paths(session=session, definitions=definitions, update_existing=update_existing)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return CurriculumReport(articles=article_report, paths=path_report)

@@ -1,0 +1,223 @@
+"""The path definition format (the YAML files under `paths/`): its model, validation, dump, and change descriptions.
+
+Pure: no database. The editor, the API, uploads and `tracker paths load` all validate through `validate_path`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tracker.models import PathStatus
+from tracker.services.errors import Invalid
+
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+ORDER_MAX = 100_000  # a path's place in the list; plenty of room between neighbours
+
+
+class PathDefinitionError(Invalid):
+    """A path definition was refused; the message names the file, the section and the problem."""
+
+
+class ItemDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: str = Field(min_length=1, max_length=120)
+    optional: bool = False
+
+
+class SectionDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    items: list[ItemDefinition] = Field(min_length=1)
+
+    @field_validator("title")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _slug_shorthand(cls, value):
+        if isinstance(value, list):
+            return [{"slug": item} if isinstance(item, str) else item for item in value]
+        return value
+
+
+class Weeks(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min: int = Field(ge=1, le=520)
+    max: int | None = Field(default=None, ge=1, le=520)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Weeks:
+        if self.max is not None and self.max < self.min:
+            raise ValueError("max must not be less than min")
+        return self
+
+
+class PathDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: str = Field(pattern=SLUG_PATTERN, max_length=80)
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1, max_length=2000)
+    outcome: str = Field(min_length=1, max_length=1000)
+    weeks: Weeks
+    order: int = Field(default=100, ge=-ORDER_MAX, le=ORDER_MAX)
+    status: PathStatus = PathStatus.published
+    sections: list[SectionDefinition] = Field(min_length=1)
+
+    def article_slugs(self) -> list[str]:
+        return [item.slug for section in self.sections for item in section.items]
+
+
+def parse_path_definition(text: str, *, filename: str, known_slugs: set[str]) -> PathDefinition:
+    """Validate one YAML definition against the format and the catalog; refuse it whole on any problem."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise PathDefinitionError(f"{filename}: not valid YAML{where}") from None
+    return validate_path(raw, source=filename, known_slugs=known_slugs)
+
+
+def validate_path(raw: object, *, source: str, known_slugs: set[str]) -> PathDefinition:
+    """Check a definition given as plain data against the format and the catalog; PathDefinitionError naming
+    the source, the section and the problem otherwise."""
+    filename = source
+    if not isinstance(raw, dict):
+        raise PathDefinitionError(f"{filename}: expected a mapping with slug, title, summary, outcome, weeks, sections")
+    try:
+        definition = PathDefinition.model_validate(raw)
+    except ValidationError as exc:
+        raise PathDefinitionError(f"{filename}: {_describe(exc.errors()[0], raw)}") from None
+
+    first_seen: dict[str, int] = {}
+    titles: dict[str, int] = {}
+    for number, section in enumerate(definition.sections, start=1):
+        where = f"{filename}: section {number} '{section.title}'"
+        if section.title.lower() in titles:
+            raise PathDefinitionError(f"{where}: duplicate section title (also section {titles[section.title.lower()]})")
+        titles[section.title.lower()] = number
+        for item in section.items:
+            if item.slug not in known_slugs:
+                raise PathDefinitionError(f"{where}: unknown article '{item.slug}'")
+            if item.slug in first_seen:
+                earlier = first_seen[item.slug]
+                also = "earlier in this section" if earlier == number else f"also in section {earlier}"
+                raise PathDefinitionError(f"{where}: duplicate article '{item.slug}' ({also})")
+            first_seen[item.slug] = number
+    return definition
+
+
+def _describe(error: dict, raw: dict) -> str:
+    """Turn a pydantic error into 'section 2 'Title': items: field required'."""
+    loc = list(error["loc"])
+    prefix = ""
+    if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int):
+        sections = raw.get("sections") or []
+        title = sections[loc[1]].get("title") if isinstance(sections[loc[1]], dict) else None
+        prefix = f"section {loc[1] + 1}" + (f" '{title}'" if isinstance(title, str) and title.strip() else "") + ": "
+        loc = loc[2:]
+        if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+            prefix += f"item {loc[1] + 1}: "
+            loc = loc[2:]
+    field = ".".join(str(part) for part in loc)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        return f"{prefix}missing field '{field}'"
+    if error["type"] == "extra_forbidden":
+        return f"{prefix}unknown field '{field}'"
+    if error["type"] == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
+        return f"{prefix}{field}: must not be empty"
+    return f"{prefix}{field}: {message}" if field else f"{prefix}{message}"
+
+
+def read_path_files(directory: Path, *, known_slugs: set[str]) -> list[PathDefinition]:
+    """Validate every *.yaml definition in a folder (except the catalog); any error refuses them all."""
+    definitions: list[PathDefinition] = []
+    origin: dict[str, str] = {}
+    for file in sorted(directory.glob("*.yaml")):
+        if file.name == "catalog.yaml":
+            continue
+        definition = parse_path_definition(file.read_text(encoding="utf-8"), filename=file.name,
+                                           known_slugs=known_slugs)
+        if definition.slug in origin:
+            raise PathDefinitionError(f"{file.name}: path slug '{definition.slug}' is also defined in {origin[definition.slug]}")
+        origin[definition.slug] = file.name
+        definitions.append(definition)
+    return sorted(definitions, key=lambda d: (d.order, d.slug))
+
+
+def dump_path_definition(definition: PathDefinition) -> str:
+    """YAML in the same shape `read_path_files` accepts."""
+    data = definition.model_dump(mode="json")
+    if data["weeks"]["max"] is None:
+        del data["weeks"]["max"]
+    if data["status"] == PathStatus.published:
+        del data["status"]
+    for section in data["sections"]:
+        section["items"] = [item["slug"] if not item["optional"] else item for item in section["items"]]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def describe_changes(old: PathDefinition, new: PathDefinition) -> list[str]:
+    """What changed between two definitions, in words: fields, sections renamed, items added, removed, moved."""
+    changes: list[str] = []
+    for field, label in (("title", "Title"), ("summary", "Summary"), ("outcome", "Outcome"), ("weeks", "Weeks"),
+                         ("status", "Status"), ("order", "Order")):
+        before, after = getattr(old, field), getattr(new, field)
+        if before != after:
+            if field in {"title", "status"}:
+                changes.append(f"{label} changed from “{_plain(before)}” to “{_plain(after)}”.")
+            else:
+                changes.append(f"{label} changed.")
+    old_titles = [s.title for s in old.sections]
+    new_titles = [s.title for s in new.sections]
+    renames: dict[str, str] = {}
+    for index in range(min(len(old_titles), len(new_titles))):
+        before, after = old_titles[index], new_titles[index]
+        if before != after and before not in new_titles and after not in old_titles:
+            renames[before] = after
+            changes.append(f"Section {index + 1} renamed from “{before}” to “{after}”.")
+    changes += [f"Section “{t}” added." for t in new_titles if t not in old_titles and t not in renames.values()]
+    changes += [f"Section “{t}” removed." for t in old_titles if t not in new_titles and t not in renames]
+
+    def places(definition: PathDefinition) -> dict[str, tuple[int, int, bool]]:
+        return {item.slug: (s_index, i_index, item.optional)
+                for s_index, section in enumerate(definition.sections) for i_index, item in enumerate(section.items)}
+
+    before, after = places(old), places(new)
+    added = [slug for slug in after if slug not in before]
+    removed = [slug for slug in before if slug not in after]
+    moved_section = [slug for slug in after if slug in before and after[slug][0] != before[slug][0]]
+    if added:
+        changes.append(f"Added {_count(added)}: {', '.join(added)}.")
+    if removed:
+        changes.append(f"Removed {_count(removed)}: {', '.join(removed)}.")
+    for slug in moved_section:
+        changes.append(f"Moved {slug} from section {before[slug][0] + 1} to section {after[slug][0] + 1}.")
+    reordered = [index + 1 for index, section in enumerate(new.sections) if index < len(old.sections)
+                 and [i.slug for i in section.items if i.slug in before and before[i.slug][0] == index]
+                 != [i.slug for i in old.sections[index].items if i.slug in after and after[i.slug][0] == index]]
+    if reordered:
+        changes.append(f"Reordered articles in section {', '.join(map(str, reordered))}.")
+    for slug in after:
+        if slug in before and after[slug][2] != before[slug][2]:
+            changes.append(f"{slug} is now {'optional' if after[slug][2] else 'required'}.")
+    return changes
+
+
+def _plain(value) -> str:
+    return str(value)
+
+
+def _count(slugs: list[str]) -> str:
+    return f"{len(slugs)} article{'s' if len(slugs) != 1 else ''}"

@@ -1,0 +1,143 @@
+"""Reading paths: the list with counts and reading time, one path with its sections and article cards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, User
+from tracker.services import access
+from tracker.services.catalog import DEFAULT_READING_MINUTES, ArticleCard, article_cards
+from tracker.services.errors import NotFound
+from tracker.services.path_format import ItemDefinition, PathDefinition, SectionDefinition, Weeks
+
+
+@dataclass
+class PathSummary:
+    path: LearningPath
+    article_count: int
+    estimated_minutes: int
+    optional_count: int = 0
+
+
+def weeks_label(path: LearningPath) -> str:
+    """'8–12 weeks' or '12+ weeks'."""
+    if path.weeks_max is None:
+        return f"{path.weeks_min}+ weeks"
+    if path.weeks_max == path.weeks_min:
+        return f"{path.weeks_min} weeks"
+    return f"{path.weeks_min}–{path.weeks_max} weeks"
+
+
+def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
+               also_ids: Iterable[int] = ()) -> list[PathSummary]:
+    """Paths with their article count and estimated reading time, in one query.
+
+    `statuses` limits the list (None: every path); `also_ids` adds paths outside it (for example
+    archived paths a learner still follows).
+    """
+    minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
+    optional = func.coalesce(func.sum(case((PathItem.optional.is_(True), 1), else_=0)), 0)
+    query = select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0), optional)
+    if statuses is not None:
+        query = query.where(LearningPath.status.in_(list(statuses))
+                            | (LearningPath.id.in_(list(also_ids)) & (LearningPath.status != PathStatus.draft)))
+    rows = session.exec(
+        query
+        .outerjoin(PathSection, PathSection.path_id == LearningPath.id)
+        .outerjoin(PathItem, PathItem.section_id == PathSection.id)
+        .outerjoin(Article, Article.id == PathItem.article_id)
+        .group_by(LearningPath.id)
+        .order_by(LearningPath.position, LearningPath.slug)
+    ).all()
+    return [PathSummary(path=p, article_count=n, estimated_minutes=int(m), optional_count=int(o))
+            for p, n, m, o in rows]
+
+
+@dataclass
+class PathEntry:
+    item: PathItem
+    card: ArticleCard
+
+
+@dataclass
+class SectionView:
+    section: PathSection
+    entries: list[PathEntry]
+
+
+@dataclass
+class PathDetail:
+    summary: PathSummary
+    sections: list[SectionView]
+
+    @property
+    def path(self) -> LearningPath:
+        return self.summary.path
+
+
+def get_learning_path(*, session: Session, slug: str) -> LearningPath | None:
+    return session.exec(select(LearningPath).where(LearningPath.slug == slug)).one_or_none()
+
+
+def require_learning_path(*, session: Session, slug: str) -> LearningPath:
+    """The path with this slug, whatever its status (for admins and mentors' forms), or NotFound."""
+    path = get_learning_path(session=session, slug=slug)
+    if path is None:
+        raise NotFound(f"There is no path called '{slug}'.")
+    return path
+
+
+def visible_path(*, session: Session, viewer: User | None, slug: str) -> PathDetail:
+    """The path with its articles if `viewer` may see it (`access.can_see_path`), else NotFound."""
+    detail = get_path(session=session, slug=slug)
+    if detail is None or not access.can_see_path(viewer, detail.path):
+        raise NotFound(f"There is no path called '{slug}'.")
+    return detail
+
+
+def get_path(*, session: Session, slug: str) -> PathDetail | None:
+    """A path with its sections and articles, or None."""
+    path = session.exec(select(LearningPath).where(LearningPath.slug == slug)).one_or_none()
+    if path is None:
+        return None
+    rows = session.exec(
+        select(PathSection, PathItem, Article)
+        .join(PathItem, PathItem.section_id == PathSection.id)
+        .join(Article, Article.id == PathItem.article_id)
+        .where(PathSection.path_id == path.id)
+        .order_by(PathSection.position, PathItem.position)
+    ).all()
+    cards = {c.article.id: c for c in article_cards(session=session, articles=list({a.id: a for _, _, a in rows}.values()))}
+    sections: dict[int, SectionView] = {}
+    for section, item, article in rows:
+        sections.setdefault(section.id, SectionView(section=section, entries=[])).entries.append(
+            PathEntry(item=item, card=cards[article.id]))
+    entries = [entry for view in sections.values() for entry in view.entries]
+    return PathDetail(summary=PathSummary(path=path, article_count=len(entries),
+                                          estimated_minutes=sum(e.card.minutes for e in entries),
+                                          optional_count=sum(1 for e in entries if e.item.optional)),
+                      sections=list(sections.values()))
+
+
+def path_definition(*, session: Session, path: LearningPath) -> PathDefinition:
+    """The stored path in the definition format (what `tracker paths export` writes)."""
+    rows = session.exec(
+        select(PathSection, PathItem, Article.slug)
+        .join(PathItem, PathItem.section_id == PathSection.id)
+        .join(Article, Article.id == PathItem.article_id)
+        .where(PathSection.path_id == path.id)
+        .order_by(PathSection.position, PathItem.position)
+    ).all()
+    sections: dict[int, SectionDefinition] = {}
+    for section, item, slug in rows:
+        entry = sections.setdefault(section.id, SectionDefinition.model_construct(title=section.title, items=[]))
+        entry.items.append(ItemDefinition(slug=slug, optional=item.optional))
+    return PathDefinition(
+        slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
+        weeks=Weeks(min=path.weeks_min, max=path.weeks_max), order=path.position,
+        status=PathStatus(path.status), sections=list(sections.values()),
+    )
