@@ -8,7 +8,7 @@ import time_machine
 from tests import factories
 from tracker.models import ProgressState
 from tracker.services import assignment_rules, assignments, progress
-from tracker.services.assignment_rules import Status, assignment_status, forecast_finish
+from tracker.services.assignment_rules import AssignmentStatus, assignment_status, forecast_finish
 from tracker.services.mentorships import MentoringError
 from tracker.services.progress import Tally
 
@@ -20,15 +20,15 @@ def t(done=0, skipped=0, total=4):
 
 
 @pytest.mark.parametrize(("tally", "due", "completed", "forecast", "status"), [
-    (t(4), date(2026, 3, 12), datetime(2026, 3, 11, 9, tzinfo=UTC), None, Status.completed),
-    (t(4), date(2026, 3, 9), datetime(2026, 3, 10, 9, tzinfo=UTC), None, Status.completed_late),
-    (t(2, 2), date(2026, 3, 12), datetime(2026, 3, 11, tzinfo=UTC), None, Status.completed),
-    (t(1), date(2026, 3, 9), None, date(2026, 3, 11), Status.overdue),
-    (t(1), date(2026, 3, 20), None, date(2026, 3, 25), Status.at_risk),
-    (t(1), date(2026, 3, 20), None, None, Status.at_risk),
-    (t(1), date(2026, 3, 20), None, date(2026, 3, 15), Status.on_track),
-    (t(1), None, None, None, Status.on_track),
-    (t(1), TODAY, None, TODAY, Status.on_track),
+    (t(4), date(2026, 3, 12), datetime(2026, 3, 11, 9, tzinfo=UTC), None, AssignmentStatus.completed),
+    (t(4), date(2026, 3, 9), datetime(2026, 3, 10, 9, tzinfo=UTC), None, AssignmentStatus.completed_late),
+    (t(2, 2), date(2026, 3, 12), datetime(2026, 3, 11, tzinfo=UTC), None, AssignmentStatus.completed),
+    (t(1), date(2026, 3, 9), None, date(2026, 3, 11), AssignmentStatus.overdue),
+    (t(1), date(2026, 3, 20), None, date(2026, 3, 25), AssignmentStatus.at_risk),
+    (t(1), date(2026, 3, 20), None, None, AssignmentStatus.at_risk),
+    (t(1), date(2026, 3, 20), None, date(2026, 3, 15), AssignmentStatus.on_track),
+    (t(1), None, None, None, AssignmentStatus.on_track),
+    (t(1), TODAY, None, TODAY, AssignmentStatus.on_track),
 ])
 def test_status_rules(tally, due, completed, forecast, status):
     assert assignment_status(t=tally, due_on=due, completed_at=completed, forecast_on=forecast, today=TODAY) == status
@@ -59,9 +59,9 @@ def test_a_path_finished_after_its_due_date_is_completed_late_and_keeps_the_time
     finish_path(session, lena, "api-designer", finished)
     with time_machine.travel(datetime(2026, 3, 8, 12, tzinfo=UTC), tick=False):
         (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
-    assert row.status is Status.completed_late
+    assert row.status is AssignmentStatus.completed_late
     assert row.completed_at == finished
-    assert row.t.percent == 100
+    assert row.tally.percent == 100
 
 
 def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
@@ -79,9 +79,9 @@ def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
         progress.mark_article(session=session, user=lena, article=entry.card.article, state=ProgressState.done,
                               at=start - timedelta(days=6 - i))
     (row,) = assignments.learner_assignments(session=session, learner=lena, now=start)
-    assert row.status is Status.on_track and row.forecast_on < date(2026, 6, 1)
+    assert row.status is AssignmentStatus.on_track and row.forecast_on < date(2026, 6, 1)
     (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime(2026, 6, 2, tzinfo=UTC))
-    assert row.status is Status.overdue
+    assert row.status is AssignmentStatus.overdue
     assert row.stale  # nothing for 14 days
 
 

@@ -49,7 +49,7 @@ def my_paths():
     assigned = assignments.learner_assignments(session=session, learner=user, now=utcnow())
     assigned_ids = {row.path.id for row in assigned}
     followed = progress.followed_path_ids(session=session, user=user)
-    items = [my_path_json(row.path, row.t, following=row.path.id in followed) | {"assignment": assignment_json(row)}
+    items = [my_path_json(row.path, row.tally, following=row.path.id in followed) | {"assignment": assignment_json(row)}
              for row in assigned]
     items += [my_path_json(view.path, view.overall, following=True)
               for view in progress.my_paths(session=session, user=user) if view.path.id not in assigned_ids]

@@ -6,7 +6,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.models import Article, ProgressEvent, ProgressState, User
@@ -92,7 +91,3 @@ def current_streak(counts: Counter[date] | dict[date, int], today: date) -> int:
         streak += 1
         day -= timedelta(days=1)
     return streak
-
-
-def last_activity_at(*, session: Session, user: User) -> datetime | None:
-    return session.exec(select(func.max(ProgressEvent.created_at)).where(ProgressEvent.user_id == user.id)).one()

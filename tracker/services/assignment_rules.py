@@ -15,7 +15,7 @@ STALE_AFTER = timedelta(days=14)
 PACE_WINDOW = timedelta(days=28)
 
 
-class Status(StrEnum):
+class AssignmentStatus(StrEnum):
     on_track = "on_track"
     at_risk = "at_risk"
     overdue = "overdue"
@@ -41,16 +41,23 @@ def forecast_finish(*, minutes_left: int, pace: float, today: date) -> date | No
     return today + timedelta(days=math.ceil(7 * minutes_left / pace))
 
 
+def is_stale(*, t: Tally, last_activity_at: datetime | None, assigned_at: datetime, now: datetime) -> bool:
+    """Unfinished, and nothing happened for STALE_AFTER: no progress since the later of the last activity and
+    the assignment itself."""
+    since = max(moment for moment in (last_activity_at, assigned_at) if moment is not None)
+    return not t.complete and now - since > STALE_AFTER
+
+
 def assignment_status(*, t: Tally, due_on: date | None, completed_at: datetime | None,
-                      forecast_on: date | None, today: date) -> Status:
+                      forecast_on: date | None, today: date) -> AssignmentStatus:
     """The one rule for an assignment's status. A due date never freezes anything."""
     if t.complete:
         late = due_on is not None and completed_at is not None and completed_at.date() > due_on
-        return Status.completed_late if late else Status.completed
+        return AssignmentStatus.completed_late if late else AssignmentStatus.completed
     if due_on is None:
-        return Status.on_track
+        return AssignmentStatus.on_track
     if due_on < today:
-        return Status.overdue
+        return AssignmentStatus.overdue
     if forecast_on is None or forecast_on > due_on:
-        return Status.at_risk
-    return Status.on_track
+        return AssignmentStatus.at_risk
+    return AssignmentStatus.on_track

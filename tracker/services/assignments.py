@@ -15,8 +15,6 @@ from tracker.models import (
     Assignment,
     LearningPath,
     NotificationKind,
-    PathItem,
-    PathSection,
     Progress,
     ProgressEvent,
     ProgressState,
@@ -26,15 +24,16 @@ from tracker.models import (
 from tracker.services import access, notifications
 from tracker.services.assignment_rules import (
     PACE_WINDOW,
-    STALE_AFTER,
-    Status,
+    AssignmentStatus,
     assignment_status,
     forecast_finish,
+    is_stale,
     weekly_pace,
 )
 from tracker.services.catalog import DEFAULT_READING_MINUTES
 from tracker.services.mentorships import MentoringError, NotYourMentee, get_mentee
-from tracker.services.progress import Tally, tally
+from tracker.services.path_queries import path_entries
+from tracker.services.progress import Tally, last_settled_at, tally
 
 
 NOTE_MAX = 1000
@@ -133,8 +132,8 @@ class AssignmentView:
     path: LearningPath
     learner: User
     mentor: User
-    t: Tally
-    status: Status
+    tally: Tally
+    status: AssignmentStatus
     forecast_on: date | None
     completed_at: datetime | None
     last_activity_at: datetime | None
@@ -152,19 +151,6 @@ class MenteeView:
     last_activity_at: datetime | None
     pace: float
     assignments: list[AssignmentView] = field(default_factory=list)
-
-
-@dataclass
-class _Entry:
-    """A path item for tallying without the catalog card around it."""
-
-    item: PathItem
-    card: _Card
-
-
-@dataclass
-class _Card:
-    article: Article
 
 
 def assignment_views(*, session: Session, learners: list[User], now: datetime,
@@ -185,17 +171,7 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
     mentor_ids = {a.mentor_id for a, _ in rows}
     mentors = {u.id: u for u in session.exec(select(User).where(User.id.in_(mentor_ids or {0})))}
 
-    path_ids = {p.id for _, p in rows}
-    entries: dict[int, list[_Entry]] = defaultdict(list)
-    if path_ids:
-        for path_id, item, article in session.exec(
-            select(PathSection.path_id, PathItem, Article)
-            .join(PathItem, PathItem.section_id == PathSection.id)
-            .join(Article, Article.id == PathItem.article_id)
-            .where(PathSection.path_id.in_(path_ids))
-            .order_by(PathSection.path_id, PathSection.position, PathItem.position)
-        ):
-            entries[path_id].append(_Entry(item=item, card=_Card(article)))
+    entries = path_entries(session=session, path_ids={p.id for _, p in rows})
 
     states: dict[int, dict[int, ProgressState]] = defaultdict(dict)
     changed: dict[int, dict[int, datetime]] = defaultdict(dict)
@@ -227,20 +203,19 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
 
     for assignment, path in rows:
         view = views[assignment.learner_id]
-        path_entries = entries[path.id]
-        t = tally(path_entries, states[assignment.learner_id])
-        completed_at = None
-        if t.complete:
-            times = [changed[assignment.learner_id].get(e.card.article.id) for e in path_entries if not e.item.optional]
-            completed_at = max((x for x in times if x), default=None)
+        path_items = entries[path.id]
+        learner_states = states[assignment.learner_id]
+        t = tally(path_items, learner_states)
+        completed_at = last_settled_at(path_items, learner_states, changed[assignment.learner_id]) \
+            if t.complete else None
         forecast_on = forecast_finish(minutes_left=t.minutes_left, pace=view.pace, today=today)
-        since = max(t for t in (view.last_activity_at, assignment.created_at) if t is not None)
         view.assignments.append(AssignmentView(
             assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
-            t=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
+            tally=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
             status=assignment_status(t=t, due_on=assignment.due_on, completed_at=completed_at,
                                      forecast_on=forecast_on, today=today),
-            stale=not t.complete and now - since > STALE_AFTER, today=today,
+            stale=is_stale(t=t, last_activity_at=view.last_activity_at, assigned_at=assignment.created_at, now=now),
+            today=today,
         ))
     return views
 

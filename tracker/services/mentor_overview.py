@@ -8,16 +8,16 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from tracker.models import ProgressEvent, ProgressState, User
-from tracker.services.assignment_rules import Status
+from tracker.services.assignment_rules import AssignmentStatus
 from tracker.services.assignments import AssignmentView, MenteeView, assignment_views
 from tracker.services.mentorships import mentees
 
 
 SORTS = {
     "name": lambda row: (row.learner.username, row.path.position),
-    "percent": lambda row: (row.t.percent, row.learner.username),
+    "percent": lambda row: (row.tally.percent, row.learner.username),
     "due": lambda row: (row.assignment.due_on or date.max, row.learner.username),
-    "status": lambda row: (list(Status).index(row.status), row.learner.username),
+    "status": lambda row: (list(AssignmentStatus).index(row.status), row.learner.username),
     "activity": lambda row: (row.last_activity_at or datetime.min.replace(tzinfo=row.assignment.created_at.tzinfo),
                              row.learner.username),
 }

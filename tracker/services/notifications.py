@@ -52,7 +52,7 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
     brings a fresh reminder and asking again writes nothing (existing keys are read first).
     Pass the learner's assignment views when they are already computed.
     """
-    from tracker.services.assignment_rules import Status
+    from tracker.services.assignment_rules import AssignmentStatus
     from tracker.services.assignments import learner_assignments
 
     if assignments is None:
@@ -60,11 +60,11 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
     wanted: dict[str, tuple[NotificationKind, str, str]] = {}
     for view in assignments:
         due = view.assignment.due_on
-        if due is None or view.t.complete:
+        if due is None or view.tally.complete:
             continue
         when = due.strftime("%b %-d")
         link = f"/paths/{view.path.slug}"
-        if view.status is Status.overdue:
+        if view.status is AssignmentStatus.overdue:
             wanted[f"overdue:{view.assignment.id}:{due}"] = (NotificationKind.overdue, f"“{view.path.title}” was due {when}.", link)
         elif due - today <= DUE_SOON:
             wanted[f"due_soon:{view.assignment.id}:{due}"] = (NotificationKind.due_soon, f"“{view.path.title}” is due {when}.", link)

@@ -99,19 +99,43 @@ def visible_path(*, session: Session, viewer: User | None, slug: str) -> PathDet
     return detail
 
 
-def get_path(*, session: Session, slug: str) -> PathDetail | None:
-    """A path with its sections and articles, or None."""
-    path = session.exec(select(LearningPath).where(LearningPath.slug == slug)).one_or_none()
-    if path is None:
-        return None
-    rows = session.exec(
+def entry_rows(*, session: Session, path_ids: Iterable[int]) -> list[tuple[PathSection, PathItem, Article]]:
+    """Every item of these paths with its section and article, in path, section and item order (one query)."""
+    path_ids = list(path_ids)
+    if not path_ids:
+        return []
+    return list(session.exec(
         select(PathSection, PathItem, Article)
         .join(PathItem, PathItem.section_id == PathSection.id)
         .join(Article, Article.id == PathItem.article_id)
-        .where(PathSection.path_id == path.id)
-        .order_by(PathSection.position, PathItem.position)
-    ).all()
-    cards = {c.article.id: c for c in article_cards(session=session, articles=list({a.id: a for _, _, a in rows}.values()))}
+        .where(PathSection.path_id.in_(path_ids))
+        .order_by(PathSection.path_id, PathSection.position, PathItem.position)
+    ).all())
+
+
+def path_entries(*, session: Session, path_ids: Iterable[int]) -> dict[int, list[PathEntry]]:
+    """Each path's entries with their article cards, in order (three queries, however many paths)."""
+    path_ids = list(path_ids)
+    rows = entry_rows(session=session, path_ids=path_ids)
+    cards = _cards(session, rows)
+    entries: dict[int, list[PathEntry]] = {path_id: [] for path_id in path_ids}
+    for section, item, article in rows:
+        entries[section.path_id].append(PathEntry(item=item, card=cards[article.id]))
+    return entries
+
+
+def _cards(session: Session, rows) -> dict[int, ArticleCard]:
+    articles = list({article.id: article for _, _, article in rows}.values())
+    return {card.article.id: card for card in article_cards(session=session, articles=articles)}
+
+
+def get_path(*, session: Session, slug: str) -> PathDetail | None:
+    """A path with its sections and articles, or None."""
+    path = get_learning_path(session=session, slug=slug)
+    if path is None:
+        return None
+    rows = entry_rows(session=session, path_ids=[path.id])
+    cards = _cards(session, rows)
     sections: dict[int, SectionView] = {}
     for section, item, article in rows:
         sections.setdefault(section.id, SectionView(section=section, entries=[])).entries.append(
@@ -125,17 +149,10 @@ def get_path(*, session: Session, slug: str) -> PathDetail | None:
 
 def path_definition(*, session: Session, path: LearningPath) -> PathDefinition:
     """The stored path in the definition format (what `tracker paths export` writes)."""
-    rows = session.exec(
-        select(PathSection, PathItem, Article.slug)
-        .join(PathItem, PathItem.section_id == PathSection.id)
-        .join(Article, Article.id == PathItem.article_id)
-        .where(PathSection.path_id == path.id)
-        .order_by(PathSection.position, PathItem.position)
-    ).all()
     sections: dict[int, SectionDefinition] = {}
-    for section, item, slug in rows:
+    for section, item, article in entry_rows(session=session, path_ids=[path.id]):
         entry = sections.setdefault(section.id, SectionDefinition.model_construct(title=section.title, items=[]))
-        entry.items.append(ItemDefinition(slug=slug, optional=item.optional))
+        entry.items.append(ItemDefinition(slug=article.slug, optional=item.optional))
     return PathDefinition(
         slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
         weeks=Weeks(min=path.weeks_min, max=path.weeks_max), order=path.position,

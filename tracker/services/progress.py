@@ -7,7 +7,7 @@ from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -16,8 +16,6 @@ from tracker.models import (
     Article,
     LearningPath,
     PathFollow,
-    PathItem,
-    PathSection,
     PathStatus,
     Progress,
     ProgressEvent,
@@ -26,7 +24,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services.catalog import DEFAULT_READING_MINUTES
-from tracker.services.path_queries import PathDetail, PathEntry, SectionView, get_path
+from tracker.services.path_queries import PathDetail, PathEntry, SectionView, get_path, path_entries
 from tracker.services import access
 from tracker.services.errors import Invalid, NotFound
 
@@ -210,6 +208,21 @@ def visible_path_progress(*, session: Session, viewer: User | None, slug: str,
     return view
 
 
+SETTLED = (ProgressState.done, ProgressState.skipped)
+
+
+def last_settled_at(entries: Sequence[PathEntry], states: dict[int, ProgressState],
+                    changed: dict[int, datetime]) -> datetime | None:
+    """When the learner settled (did or skipped) the last of the path's required articles they have settled.
+
+    For a complete path this is when it was finished: the one definition used by assignments ("completed
+    late") and by the path page ("new articles since you finished").
+    """
+    times = [changed[e.card.article.id] for e in entries
+             if not e.item.optional and states.get(e.card.article.id) in SETTLED and e.card.article.id in changed]
+    return max(times, default=None)
+
+
 def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressState],
                        changed: dict[int, datetime]) -> int:
     """Required articles added after the learner had finished the path as it then stood (0 if they had not).
@@ -217,14 +230,10 @@ def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressS
     The learner had finished if every required article that was on the path when they settled their
     last one is settled; the unsettled ones that joined later are the news.
     """
-    settled = (ProgressState.done, ProgressState.skipped)
-    required = [e for e in entries if not e.item.optional]
-    times = [changed[e.card.article.id] for e in required
-             if states.get(e.card.article.id) in settled and e.card.article.id in changed]
-    if not times:
+    finished_at = last_settled_at(entries, states, changed)
+    if finished_at is None:
         return 0
-    finished_at = max(times)
-    open_items = [e for e in required if states.get(e.card.article.id) not in settled]
+    open_items = [e for e in entries if not e.item.optional and states.get(e.card.article.id) not in SETTLED]
     if all(e.item.added_at > finished_at for e in open_items):
         return len(open_items)
     return 0
@@ -268,37 +277,14 @@ def my_paths(*, session: Session, user: User) -> list[PathProgress]:
 
 
 def path_tallies(*, session: Session, user: User | None, paths: Iterable[LearningPath]) -> dict[int, Tally]:
-    """Tallies for many paths at once (the paths page), in two queries."""
+    """Tallies for many paths at once (the paths page), in a fixed number of queries."""
     path_ids = [p.id for p in paths]
     if not path_ids or user is None:
         return {}
-    rows = session.exec(
-        select(PathSection.path_id, PathItem, Article)
-        .join(PathItem, PathItem.section_id == PathSection.id)
-        .join(Article, Article.id == PathItem.article_id)
-        .where(PathSection.path_id.in_(path_ids))
-        .order_by(PathSection.path_id, PathSection.position, PathItem.position)
-    ).all()
-    states = states_for(session=session, user=user, article_ids={a.id for _, _, a in rows})
-    grouped: dict[int, list[PathEntry]] = {pid: [] for pid in path_ids}
-    for path_id, item, article in rows:
-        grouped[path_id].append(PathEntry(item=item, card=_BareCard(article)))
-    return {pid: tally(entries, states) for pid, entries in grouped.items()}
-
-
-@dataclass
-class _BareCard:
-    """Just enough of an ArticleCard for tallying."""
-
-    article: Article
-
-
-def paths_containing(*, session: Session, article: Article) -> list[LearningPath]:
-    return list(session.exec(
-        select(LearningPath).join(PathSection, PathSection.path_id == LearningPath.id)
-        .join(PathItem, and_(PathItem.section_id == PathSection.id, PathItem.article_id == article.id))
-        .order_by(LearningPath.position)
-    ).unique())
+    entries = path_entries(session=session, path_ids=path_ids)
+    states = states_for(session=session, user=user,
+                        article_ids={e.card.article.id for group in entries.values() for e in group})
+    return {path_id: tally(group, states) for path_id, group in entries.items()}
 
 
 def progress_count(*, session: Session, user: User) -> int:

@@ -15,7 +15,7 @@ from tracker.models import Role, utcnow
 from tracker.services import access, accounts, assignments, mentor_overview, mentorships, notes, progress
 from tracker.services import path_queries
 from tracker.services.errors import Invalid
-from tracker.services.assignment_rules import Status
+from tracker.services.assignment_rules import AssignmentStatus
 from tracker.services.mentorships import MentoringError
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
@@ -39,13 +39,13 @@ def _overview_context():
     sort = request.args.get("sort", "name")
     status = request.args.get("status") or None
     path = request.args.get("path") or None
-    if sort not in mentor_overview.SORTS or (status and status not in {s.value for s in Status} | {"stale"}):
+    if sort not in mentor_overview.SORTS or (status and status not in {s.value for s in AssignmentStatus} | {"stale"}):
         raise Invalid("Unknown sort or status filter.")
     data = mentor_overview.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
                               status=status, path=path)
     paths = [summary.path for summary in path_queries.list_paths(session=session)
              if access.can_be_assigned(summary.path)]
-    return {"data": data, "sort": sort, "status": status, "path_filter": path, "statuses": list(Status),
+    return {"data": data, "sort": sort, "status": status, "path_filter": path, "statuses": list(AssignmentStatus),
             "paths": paths}
 
 
@@ -78,8 +78,8 @@ def overview_csv():
                      "stale", "last_activity_at", "completed_at"])
     for row in data.rows:
         writer.writerow([spreadsheet_safe(v) for v in (
-            row.learner.username, row.learner.display_name, row.path.title, row.t.percent, row.t.done,
-            row.t.skipped, row.t.total, row.assignment.due_on.isoformat() if row.assignment.due_on else "",
+            row.learner.username, row.learner.display_name, row.path.title, row.tally.percent, row.tally.done,
+            row.tally.skipped, row.tally.total, row.assignment.due_on.isoformat() if row.assignment.due_on else "",
             row.status.value, "yes" if row.stale else "no",
             row.last_activity_at.isoformat() if row.last_activity_at else "",
             row.completed_at.isoformat() if row.completed_at else "")])
