@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from tracker.models import ProgressState
+from tracker.services.catalog import reading_time
 from tracker.services.progress import tally
 
 
@@ -16,6 +17,10 @@ class A:
 @dataclass
 class Card:
     article: A
+
+    @property
+    def minutes(self) -> int:
+        return reading_time(self.article).minutes
 
 
 @dataclass

@@ -46,11 +46,10 @@ def my_paths():
     """Assigned paths (with who assigned them, due date and status), then the others followed."""
     session = get_session()
     user = current_account()
-    assigned = assignments.learner_assignments(session=session, learner=user, now=utcnow())
-    assigned_ids = {row.path.id for row in assigned}
+    mine = assignments.learner_paths(session=session, learner=user, now=utcnow())
     followed = progress.followed_path_ids(session=session, user=user)
     items = [my_path_json(row.path, row.tally, following=row.path.id in followed) | {"assignment": assignment_json(row)}
-             for row in assigned]
+             for row in mine.assigned]
     items += [my_path_json(view.path, view.overall, following=True)
-              for view in progress.my_paths(session=session, user=user) if view.path.id not in assigned_ids]
+              for view in mine.followed]
     return {"items": items}

@@ -30,10 +30,10 @@ from tracker.services.assignment_rules import (
     is_stale,
     weekly_pace,
 )
-from tracker.services.catalog import DEFAULT_READING_MINUTES
+from tracker.services.catalog import reading_minutes_sql
 from tracker.services.mentorships import MentoringError, NotYourMentee, get_mentee
 from tracker.services.path_queries import path_entries
-from tracker.services.progress import Tally, last_settled_at, tally
+from tracker.services.progress import PathProgress, Tally, last_settled_at, my_paths, tally
 
 
 NOTE_MAX = 1000
@@ -193,7 +193,7 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
                 .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
                        ProgressEvent.created_at >= now - PACE_WINDOW)
                 .distinct().subquery())
-    minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
+    minutes = reading_minutes_sql()
     for user_id, done_minutes in session.exec(
         select(finished.c.user_id, func.sum(minutes))
         .join(Article, Article.id == finished.c.article_id)
@@ -222,3 +222,23 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
 
 def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:
     return assignment_views(session=session, learners=[learner], now=now)[learner.id].assignments
+
+
+@dataclass
+class LearnerPaths:
+    """A learner's paths as their dashboard lists them: assigned ones first, then the others they follow."""
+
+    mentee: MenteeView
+    followed: list[PathProgress]
+
+    @property
+    def assigned(self) -> list[AssignmentView]:
+        return self.mentee.assignments
+
+
+def learner_paths(*, session: Session, learner: User, now: datetime) -> LearnerPaths:
+    """The learner's assigned paths (with pace and last activity), then the paths they follow that nobody assigned."""
+    mentee = assignment_views(session=session, learners=[learner], now=now)[learner.id]
+    assigned_ids = {row.path.id for row in mentee.assignments}
+    return LearnerPaths(mentee=mentee, followed=[view for view in my_paths(session=session, user=learner)
+                                                 if view.path.id not in assigned_ids])

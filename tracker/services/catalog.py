@@ -18,6 +18,26 @@ from tracker.services.errors import Invalid, NotFound
 DEFAULT_READING_MINUTES = 10
 
 
+@dataclass(frozen=True)
+class ReadingTime:
+    """An article's reading time: from its listing, or estimated when the listing gave none."""
+
+    minutes: int
+    estimated: bool
+
+
+def reading_time(article: Article) -> ReadingTime:
+    """The one rule for an article's reading time, used by every total, forecast and row."""
+    if article.reading_minutes:
+        return ReadingTime(minutes=article.reading_minutes, estimated=False)
+    return ReadingTime(minutes=DEFAULT_READING_MINUTES, estimated=True)
+
+
+def reading_minutes_sql():
+    """`reading_time(article).minutes` as an SQL expression, for totals computed in the database."""
+    return func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
+
+
 @dataclass
 class ArticleCard:
     """An article with what every listing shows beside it."""
@@ -27,8 +47,12 @@ class ArticleCard:
     topics: list[Topic]
 
     @property
+    def reading_time(self) -> ReadingTime:
+        return reading_time(self.article)
+
+    @property
     def minutes(self) -> int:
-        return self.article.reading_minutes or DEFAULT_READING_MINUTES
+        return self.reading_time.minutes
 
 
 @dataclass

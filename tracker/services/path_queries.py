@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, User
 from tracker.services import access
-from tracker.services.catalog import DEFAULT_READING_MINUTES, ArticleCard, article_cards
+from tracker.services.catalog import ArticleCard, article_cards, reading_minutes_sql
 from tracker.services.errors import NotFound
 from tracker.services.path_format import ItemDefinition, PathDefinition, SectionDefinition, Weeks
 
@@ -39,7 +39,7 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
     `statuses` limits the list (None: every path); `also_ids` adds paths outside it (for example
     archived paths a learner still follows).
     """
-    minutes = func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
+    minutes = reading_minutes_sql()
     optional = func.coalesce(func.sum(case((PathItem.optional.is_(True), 1), else_=0)), 0)
     query = select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0), optional)
     if statuses is not None:

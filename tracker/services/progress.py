@@ -23,7 +23,6 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services.catalog import DEFAULT_READING_MINUTES
 from tracker.services.path_queries import PathDetail, PathEntry, SectionView, get_path, path_entries
 from tracker.services import access
 from tracker.services.errors import Invalid, NotFound
@@ -138,7 +137,7 @@ def tally(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> Tal
             skipped += 1
         else:
             in_progress += state is ProgressState.in_progress
-            minutes_left += entry.card.article.reading_minutes or DEFAULT_READING_MINUTES
+            minutes_left += entry.card.minutes
             if next_entry is None:
                 next_entry = entry
     if next_entry is None:  # every required item is settled: suggest an unread optional one

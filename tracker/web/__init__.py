@@ -6,7 +6,6 @@ from flask import Flask
 
 from tracker.models import ProgressState, Role
 from tracker.services import access
-from tracker.services.catalog import DEFAULT_READING_MINUTES
 from tracker.services.path_queries import weeks_label
 
 
@@ -18,7 +17,6 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
     app.jinja_env.filters["weeks"] = weeks_label
     app.jinja_env.filters["minutes"] = format_minutes
-    app.jinja_env.globals["DEFAULT_READING_MINUTES"] = DEFAULT_READING_MINUTES
     app.jinja_env.globals["ProgressState"] = ProgressState
     app.jinja_env.globals["Role"] = Role
     # Templates ask the access rules; they never compare statuses themselves.

@@ -24,13 +24,12 @@ def index():
                                                                          statuses=access.listed_statuses(None)),
                                sources=catalog.list_sources(session=session))
     now = utcnow()
-    assigned = assignments.learner_assignments(session=session, learner=user, now=now)
-    notifications.remind_due_dates(session=session, user=user, today=now.date(), assignments=assigned)
-    assigned_ids = {row.path.id for row in assigned}
+    mine = assignments.learner_paths(session=session, learner=user, now=now)
+    notifications.remind_due_dates(session=session, user=user, today=now.date(), assignments=mine.assigned)
     return render_template(
         "main/dashboard.html",
-        assigned=assigned,
-        my_paths=[view for view in progress.my_paths(session=session, user=user) if view.path.id not in assigned_ids],
+        assigned=mine.assigned,
+        my_paths=mine.followed,
         invitations=mentorships.pending_invitations(session=session, learner=user),
         recent=activity.recent_activity(session=session, user=user),
         heatmap=activity.activity_heatmap(session=session, user=user, today=now.date()),

@@ -125,13 +125,12 @@ def mentee(username: str):
     session = get_session()
     learner = _mentee(username)
     now = utcnow()
-    view = assignments.assignment_views(session=session, learners=[learner], now=now)[learner.id]
-    assigned = {row.path.id for row in view.assignments}
+    paths = assignments.learner_paths(session=session, learner=learner, now=now)
     return render_template(
-        "mentor/mentee.html", learner=learner, assignments=view,
+        "mentor/mentee.html", learner=learner, assignments=paths.mentee,
         series=mentor_overview.progress_series(session=session, learner=learner, now=now),
         shared=notes.shared_notes(session=session, learner=learner),
-        followed=[v for v in progress.my_paths(session=session, user=learner) if v.path.id not in assigned],
+        followed=paths.followed,
     )
 
 
