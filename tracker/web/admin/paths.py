@@ -1,32 +1,21 @@
-"""Administration: the path editor with history, the catalog, users and mentorships."""
+"""Admin: the path list, the editor with its unsaved draft, history and restore, YAML export and import."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
 from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import form_int
 from tracker.http.render import page_or_fragment, see_other
-from tracker.models import Article, PathStatus, Role, Source
-from tracker.services import accounts, catalog, catalog_file, catalog_store, listings, mentorships, path_drafts, path_format, path_queries, path_store
-from tracker.services.errors import DomainError, Invalid
+from tracker.models import Article, PathStatus, Role
+from tracker.services import catalog, path_drafts, path_format, path_queries, path_store
 from tracker.services.path_format import ORDER_MAX, PathDefinitionError
+from tracker.web.admin import UPLOAD_LIMIT, bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-UPLOAD_LIMIT = 256 * 1024
-
-
-@bp.get("/")
-@role_required(Role.admin)
-def index():
-    return redirect(url_for("admin.path_list"))
-
-
-# ---------------------------------------------------------------- paths
 
 @bp.get("/paths")
 @role_required(Role.admin)
@@ -198,148 +187,3 @@ def import_path():
         return render_template("admin/path_import.html", error=str(exc)), 400
     flash(f"Imported “{result.path.title}” as version {result.path.version}.", "success")
     return redirect(url_for("admin.edit_path", slug=result.path.slug), code=303)
-
-
-# ---------------------------------------------------------------- catalog
-
-@bp.get("/articles")
-@role_required(Role.admin)
-def article_list():
-    query = catalog.ArticleQuery.from_args({**request.args.to_dict(), "per_page": "50"})
-    page = catalog.search_articles(session=get_session(), query=query)
-    return render_template("admin/articles.html", page=page, filters=query)
-
-
-def _sources():
-    return list(get_session().exec(select(Source).order_by(Source.name)))
-
-
-@bp.route("/articles/new", methods=["GET", "POST"])
-@bp.route("/articles/<slug>/edit", methods=["GET", "POST"])
-@role_required(Role.admin)
-def edit_article(slug: str | None = None):
-    session = get_session()
-    card = None
-    if slug is not None:
-        article = catalog.require_article(session=session, slug=slug)
-        card = catalog.article_cards(session=session, articles=[article])[0]
-    if request.method == "GET":
-        return render_template("admin/article_edit.html", card=card, values=None, error=None, sources=_sources())
-    try:
-        form = catalog_store.ArticleForm.from_form(request.form)
-        article = catalog_store.save_article(session=session, slug=slug, form=form)
-    except catalog_file.CatalogError as exc:
-        session.rollback()
-        return render_template("admin/article_edit.html", card=card, values=request.form, error=str(exc),
-                               sources=_sources()), 400
-    flash(f"Saved “{article.title}”.", "success")
-    return redirect(url_for("admin.edit_article", slug=article.slug), code=303)
-
-
-@bp.route("/articles/import", methods=["GET", "POST"])
-@role_required(Role.admin)
-def import_listing():
-    """Paste a listing page: see what the importer makes of it, then save."""
-    if request.method == "GET":
-        return render_template("admin/catalog_import.html", plan=None, text="", source_name="", error=None)
-    text = request.form.get("text", "")
-    source_name = request.form.get("source_name", "").strip() or None
-    if len(text) > UPLOAD_LIMIT:
-        return render_template("admin/catalog_import.html", plan=None, text="", source_name=source_name or "",
-                               error="The listing is larger than 256 KiB."), 400
-    session = get_session()
-    try:
-        listing = listings.parse_listing(text, provenance="pasted in the admin", source_name=source_name)
-        plan = catalog_store.plan_listing_import(session=session, listing=listing)
-    except (listings.ListingError, catalog_file.CatalogError, ValueError) as exc:
-        return render_template("admin/catalog_import.html", plan=None, text=text, source_name=source_name or "",
-                               error=str(exc)), 400
-    if request.form.get("confirm") != "yes":
-        return render_template("admin/catalog_import.html", plan=plan, text=text, source_name=source_name or "",
-                               error=None)
-    report = catalog_store.import_listing(session=session, plan=plan)
-    flash(f"Imported {listing.source_name}: {report.created} new, {report.updated} updated, "
-          f"{report.unchanged} unchanged.", "success")
-    return redirect(url_for("admin.article_list", source=listing.source_slug), code=303)
-
-
-# ---------------------------------------------------------------- users
-
-@bp.get("/users")
-@role_required(Role.admin)
-def users():
-    q = request.args.get("q", "")[:64]
-    return render_template("admin/users.html", users=accounts.list_users(session=get_session(), q=q), q=q,
-                           roles=list(Role))
-
-
-@bp.post("/users/<username>")
-@role_required(Role.admin)
-def update_user(username: str):
-    session = get_session()
-    user = accounts.require_user(session=session, username=username)
-    action = request.form.get("action")
-    try:
-        if action == "role":
-            try:
-                role = Role(request.form.get("role", ""))
-            except ValueError:
-                raise Invalid("Choose learner, mentor or admin.") from None
-            accounts.set_role(session=session, admin=current_account(), user=user, role=role)
-            flash(f"{user.username} is now {role.value}.", "success")
-        elif action in {"deactivate", "reactivate"}:
-            accounts.set_active(session=session, admin=current_account(), user=user, active=action == "reactivate")
-            flash(f"{user.username} is {'reactivated' if action == 'reactivate' else 'deactivated; their sessions ended'}.",
-                  "success")
-        elif action == "password":
-            accounts.set_temporary_password(session=session, user=user, password=request.form.get("password", ""))
-            flash(f"Temporary password set; {user.username} must change it at the next sign-in.", "success")
-        else:
-            raise Invalid("Unknown user action.")
-    except accounts.AccountError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("admin.users", q=request.args.get("q", "")), code=303)
-
-
-# ---------------------------------------------------------------- mentorships
-
-@bp.get("/mentorships")
-@role_required(Role.admin)
-def mentorship_list():
-    session = get_session()
-    return render_template("admin/mentorships.html", rows=mentorships.all_mentorships(session=session))
-
-
-def _pair():
-    return mentorships.resolve_pair(session=get_session(), mentor_name=request.form.get("mentor", ""),
-                                  learner_name=request.form.get("learner", ""))
-
-
-@bp.post("/mentorships")
-@role_required(Role.admin)
-def link():
-    try:
-        mentor, learner = _pair()
-        mentorships.link(session=get_session(), mentor=mentor, learner=learner)
-    except mentorships.MentoringError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"{mentor.username} now mentors {learner.username}.", "success")
-    return redirect(url_for("admin.mentorship_list"), code=303)
-
-
-@bp.post("/mentorships/remove")
-@role_required(Role.admin)
-def unlink():
-    try:
-        mentor, learner = _pair()
-    except mentorships.MentoringError as exc:
-        flash(str(exc), "error")
-    else:
-        try:
-            mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"{mentor.username} no longer mentors {learner.username}.", "success")
-    return redirect(url_for("admin.mentorship_list"), code=303)

@@ -1,0 +1,73 @@
+"""Admin: the article list, editing an article, and importing a pasted listing page."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlmodel import select
+
+from tracker.db import get_session
+from tracker.http.auth import role_required
+from tracker.models import Role, Source
+from tracker.services import catalog, catalog_file, catalog_store, listings
+from tracker.web.admin import UPLOAD_LIMIT, bp
+
+
+@bp.get("/articles")
+@role_required(Role.admin)
+def article_list():
+    query = catalog.ArticleQuery.from_args({**request.args.to_dict(), "per_page": "50"})
+    page = catalog.search_articles(session=get_session(), query=query)
+    return render_template("admin/articles.html", page=page, filters=query)
+
+
+def _sources():
+    return list(get_session().exec(select(Source).order_by(Source.name)))
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@bp.route("/articles/<slug>/edit", methods=["GET", "POST"])
+@role_required(Role.admin)
+def edit_article(slug: str | None = None):
+    session = get_session()
+    card = None
+    if slug is not None:
+        article = catalog.require_article(session=session, slug=slug)
+        card = catalog.article_cards(session=session, articles=[article])[0]
+    if request.method == "GET":
+        return render_template("admin/article_edit.html", card=card, values=None, error=None, sources=_sources())
+    try:
+        form = catalog_store.ArticleForm.from_form(request.form)
+        article = catalog_store.save_article(session=session, slug=slug, form=form)
+    except catalog_file.CatalogError as exc:
+        session.rollback()
+        return render_template("admin/article_edit.html", card=card, values=request.form, error=str(exc),
+                               sources=_sources()), 400
+    flash(f"Saved “{article.title}”.", "success")
+    return redirect(url_for("admin.edit_article", slug=article.slug), code=303)
+
+
+@bp.route("/articles/import", methods=["GET", "POST"])
+@role_required(Role.admin)
+def import_listing():
+    """Paste a listing page: see what the importer makes of it, then save."""
+    if request.method == "GET":
+        return render_template("admin/catalog_import.html", plan=None, text="", source_name="", error=None)
+    text = request.form.get("text", "")
+    source_name = request.form.get("source_name", "").strip() or None
+    if len(text) > UPLOAD_LIMIT:
+        return render_template("admin/catalog_import.html", plan=None, text="", source_name=source_name or "",
+                               error="The listing is larger than 256 KiB."), 400
+    session = get_session()
+    try:
+        listing = listings.parse_listing(text, provenance="pasted in the admin", source_name=source_name)
+        plan = catalog_store.plan_listing_import(session=session, listing=listing)
+    except (listings.ListingError, catalog_file.CatalogError, ValueError) as exc:
+        return render_template("admin/catalog_import.html", plan=None, text=text, source_name=source_name or "",
+                               error=str(exc)), 400
+    if request.form.get("confirm") != "yes":
+        return render_template("admin/catalog_import.html", plan=plan, text=text, source_name=source_name or "",
+                               error=None)
+    report = catalog_store.import_listing(session=session, plan=plan)
+    flash(f"Imported {listing.source_name}: {report.created} new, {report.updated} updated, "
+          f"{report.unchanged} unchanged.", "success")
+    return redirect(url_for("admin.article_list", source=listing.source_slug), code=303)

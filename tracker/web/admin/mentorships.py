@@ -1,0 +1,54 @@
+"""Admin: linking and unlinking mentors and learners."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from tracker.db import get_session
+from tracker.http.auth import role_required
+from tracker.models import Role
+from tracker.services import mentorships
+from tracker.services.errors import DomainError
+from tracker.web.admin import bp
+
+
+@bp.get("/mentorships")
+@role_required(Role.admin)
+def mentorship_list():
+    session = get_session()
+    return render_template("admin/mentorships.html", rows=mentorships.all_mentorships(session=session))
+
+
+def _pair():
+    return mentorships.resolve_pair(session=get_session(), mentor_name=request.form.get("mentor", ""),
+                                  learner_name=request.form.get("learner", ""))
+
+
+@bp.post("/mentorships")
+@role_required(Role.admin)
+def link():
+    try:
+        mentor, learner = _pair()
+        mentorships.link(session=get_session(), mentor=mentor, learner=learner)
+    except mentorships.MentoringError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{mentor.username} now mentors {learner.username}.", "success")
+    return redirect(url_for("admin.mentorship_list"), code=303)
+
+
+@bp.post("/mentorships/remove")
+@role_required(Role.admin)
+def unlink():
+    try:
+        mentor, learner = _pair()
+    except mentorships.MentoringError as exc:
+        flash(str(exc), "error")
+    else:
+        try:
+            mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{mentor.username} no longer mentors {learner.username}.", "success")
+    return redirect(url_for("admin.mentorship_list"), code=303)
