@@ -96,7 +96,7 @@ def respond(*, session: Session, learner: User, mentorship_id: int, accept: bool
     """Accept or decline an invitation addressed to `learner`. Commits."""
     mentorship = session.get(Mentorship, mentorship_id)
     if mentorship is None or mentorship.learner_id != learner.id or mentorship.status != MentorshipStatus.invited:
-        raise NotYourMentee("No such invitation.")
+        raise NotFound("No such invitation.")
     mentorship.status = MentorshipStatus.active if accept else MentorshipStatus.declined
     mentorship.responded_at = utcnow()
     session.commit()

@@ -41,11 +41,11 @@ def _overview_context():
     path = request.args.get("path") or None
     if sort not in mentor_overview.SORTS or (status and status not in {s.value for s in AssignmentStatus} | {"stale"}):
         raise Invalid("Unknown sort or status filter.")
-    data = mentor_overview.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
+    matrix = mentor_overview.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
                               status=status, path=path)
     paths = [summary.path for summary in path_queries.list_paths(session=session)
              if access.can_be_assigned(summary.path)]
-    return {"data": data, "sort": sort, "status": status, "path_filter": path, "statuses": list(AssignmentStatus),
+    return {"overview": matrix, "sort": sort, "status": status, "path_filter": path, "statuses": list(AssignmentStatus),
             "paths": paths}
 
 
@@ -71,12 +71,12 @@ def spreadsheet_safe(value) -> str:
 @bp.get("/overview.csv")
 @role_required(Role.mentor)
 def overview_csv():
-    data = _overview_context()["data"]
+    matrix = _overview_context()["overview"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["mentee", "name", "path", "percent_done", "done", "skipped", "total", "due_on", "status",
                      "stale", "last_activity_at", "completed_at"])
-    for row in data.rows:
+    for row in matrix.rows:
         writer.writerow([spreadsheet_safe(v) for v in (
             row.learner.username, row.learner.display_name, row.path.title, row.tally.percent, row.tally.done,
             row.tally.skipped, row.tally.total, row.assignment.due_on.isoformat() if row.assignment.due_on else "",
