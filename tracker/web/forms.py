@@ -1,15 +1,60 @@
-"""HTML forms (Flask-WTF: every form carries a CSRF token)."""
+"""Every HTML form the app accepts, as WTForms classes: one way to parse and check what a page posts.
+
+CSRF is checked once for every unsafe request, before any view runs (`tracker.http.auth`), so these
+forms only parse and validate; each template still renders the token in a hidden field.
+"""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import Form as PlainForm
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from tracker.models import PathStatus, ProgressState, Role
 from tracker.services.accounts import PASSWORD_MAX
+from tracker.services.errors import Invalid
+from tracker.services.path_format import ORDER_MAX
+
+NOTE_MAX = 2000  # the limit notes.save_note enforces; the form lets longer text through to say so
 
 
-class SignInForm(FlaskForm):
+class Form(FlaskForm):
+    """The app's form base: no per-form CSRF field (checked globally), and `checked()` for views whose only
+    answer to bad input is a refusal."""
+
+    class Meta:
+        csrf = False
+
+    def first_error(self) -> str:
+        for field in self:
+            if field.errors:
+                errors = field.errors if isinstance(field.errors, list) else [str(field.errors)]
+                return f"{field.label.text}: {errors[0]}"
+        return "The form is not complete."
+
+    def checked(self):
+        """The form, validated; Invalid (400) naming the first field in error otherwise."""
+        if not self.validate():
+            raise Invalid(self.first_error())
+        return self
+
+
+# ---------------------------------------------------------------- accounts
+
+class SignInForm(Form):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)],
@@ -17,7 +62,7 @@ class SignInForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"},
                            description="3–32 characters: letters, digits, '.', '_' or '-'.")
@@ -31,7 +76,7 @@ class SignUpForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField("Current password", validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
     password = PasswordField("New password", validators=[DataRequired()],
@@ -42,6 +87,143 @@ class ChangePasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
                        description="What will use it, e.g. “reading-list script”.")
+
+
+# ---------------------------------------------------------------- learners
+
+class MarkForm(Form):
+    state = SelectField("State", choices=[SelectChoice(s.value, s.label) for s in ProgressState],
+                        validators=[InputRequired(message="choose done, reading, skipped or not started")])
+    path = StringField("Path", validators=[Optional(), Length(max=80)])
+
+
+class NoteForm(Form):
+    # Longer text is let through so that the service can say how long it was and keep the draft on screen.
+    body = TextAreaField("Note", validators=[Length(max=4 * NOTE_MAX)])
+    shared = BooleanField("Share with my mentors")
+
+
+class InvitationAnswerForm(Form):
+    decision = SelectField("Answer", choices=[SelectChoice("accept", "Accept"), SelectChoice("decline", "Decline")],
+                           validators=[InputRequired(message="answer the invitation with accept or decline")])
+
+
+# ---------------------------------------------------------------- mentors
+
+class InviteForm(Form):
+    username = StringField("Username", validators=[DataRequired(message="name the learner to invite"),
+                                                   Length(max=64)])
+
+
+class AssignForm(Form):
+    learners = FieldList(StringField("Mentee", validators=[Length(max=64)]), label="Mentees", max_entries=500)
+    path = StringField("Path", validators=[Length(max=80)])
+    due_on = DateField("Due date", validators=[Optional()],
+                       render_kw={"placeholder": "2026-12-31"})
+    note = TextAreaField("Note", validators=[Length(max=1000)])
+
+    def process(self, formdata=None, *args, **kwargs):
+        # The overview posts mentees as repeated `learners` checkboxes, not `learners-0`, `learners-1`...
+        formdata = self.meta.wrap_formdata(self, formdata)
+        if formdata is not None and "learners" in formdata:
+            formdata = formdata.copy()
+            for index, value in enumerate(formdata.poplist("learners")):
+                formdata.add(f"learners-{index}", value)
+        super().process(formdata, *args, **kwargs)
+
+
+class DueDateForm(Form):
+    due_on = DateField("Due date", validators=[Optional()])
+
+
+class ReplyForm(Form):
+    body = TextAreaField("Reply", validators=[Length(max=4 * NOTE_MAX)])
+
+
+# ---------------------------------------------------------------- administration
+
+class ItemForm(PlainForm):
+    slug = HiddenField("Article", validators=[Length(max=120)])
+    optional = BooleanField("optional")
+
+
+class SectionForm(PlainForm):
+    title = StringField("Section title", validators=[Length(max=200)])
+    items = FieldList(FormField(ItemForm), max_entries=500)
+
+
+class PathEditorForm(Form):
+    """Every field of the path editor; the names (`sections-0-items-1-slug`) are FieldList's own."""
+
+    base_version = IntegerField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    action = StringField("Action", default="save", validators=[Length(max=200)])
+    add_to = IntegerField("Add to section", validators=[Optional(), NumberRange(min=0, max=1000)])
+    slug = StringField("Slug", validators=[Length(max=80)])
+    title = StringField("Title", validators=[Length(max=200)])
+    summary = TextAreaField("Summary", validators=[Length(max=2000)])
+    outcome = StringField("Outcome", validators=[Length(max=1000)])
+    weeks_min = IntegerField("Weeks, at least", validators=[Optional(), NumberRange(min=-520, max=520)])
+    weeks_max = IntegerField("Weeks, at most", validators=[Optional(), NumberRange(min=-520, max=520)])
+    order = IntegerField("Order", validators=[Optional(), NumberRange(min=-ORDER_MAX, max=ORDER_MAX)])
+    status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in PathStatus], default=PathStatus.draft.value)
+    sections = FieldList(FormField(SectionForm), max_entries=100)
+
+    def draft(self) -> dict:
+        """The unsaved draft as the editor's service functions take it."""
+        return {
+            "slug": (self.slug.data or "").strip(), "title": (self.title.data or "").strip(),
+            "summary": (self.summary.data or "").strip(), "outcome": (self.outcome.data or "").strip(),
+            "weeks": {"min": self.weeks_min.data if self.weeks_min.data is not None else 0,
+                      "max": self.weeks_max.data},
+            "order": self.order.data if self.order.data is not None else 100,
+            "status": self.status.data,
+            "sections": [{"title": (section["title"] or "").strip(),
+                          "items": [{"slug": item["slug"] or "", "optional": bool(item["optional"])}
+                                    for item in section["items"]]}
+                         for section in self.sections.data],
+        }
+
+
+class RestoreForm(Form):
+    base_version = IntegerField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+
+
+class ArticleEditForm(Form):
+    title = StringField("Title", validators=[Length(max=300)])
+    url = StringField("Link", validators=[Length(max=500)])
+    summary = TextAreaField("Summary", validators=[Length(max=5000)])
+    topics = StringField("Topics", validators=[Length(max=1000)])
+    source = StringField("Source", validators=[Length(max=80)])
+    reading_minutes = StringField("Reading time in minutes", validators=[Length(max=12)])
+
+    def article_data(self) -> dict:
+        """The fields as `catalog_store.ArticleForm` validates them (it names the field in its messages)."""
+        return {"title": self.title.data or "", "url": self.url.data or None, "summary": self.summary.data or "",
+                "topics": [t.strip() for t in (self.topics.data or "").split(",") if t.strip()],
+                "source": self.source.data or "", "reading_minutes": self.reading_minutes.data or None}
+
+
+class ListingImportForm(Form):
+    text = TextAreaField("Listing page", validators=[Length(max=256 * 1024, message="larger than 256 KiB")])
+    source_name = StringField("Source name", validators=[Length(max=120)])
+    confirm = StringField("Confirm", validators=[Length(max=8)])
+
+
+class UserActionForm(Form):
+    action = SelectField("Action", choices=[SelectChoice(a) for a in ("role", "deactivate", "reactivate", "password")],
+                         validators=[InputRequired(message="unknown user action")])
+    role = SelectField("Role", choices=[SelectChoice(r.value) for r in Role], validate_choice=False)
+    password = PasswordField("Temporary password", validators=[Length(max=PASSWORD_MAX)])
+
+    def validate_role(self, field):
+        if self.action.data == "role" and field.data not in {r.value for r in Role}:
+            raise ValidationError("choose learner, mentor or admin")
+
+
+class MentorshipForm(Form):
+    mentor = StringField("Mentor", validators=[DataRequired(), Length(max=64)])
+    learner = StringField("Learner", validators=[DataRequired(), Length(max=64)])
+

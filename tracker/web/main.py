@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
-from tracker.models import utcnow
+from tracker.models import ProgressState, utcnow
 from tracker.services import access, activity, catalog, assignments, mentorships, notes, notifications, path_queries, progress
 from tracker.web.auth import safe_next
+from tracker.web.forms import MarkForm, NoteForm
 
 bp = Blueprint("main", __name__)
 
@@ -106,8 +107,9 @@ def mark(slug: str):
     session = get_session()
     user = current_account()
     article = catalog.require_article(session=session, slug=slug)
-    state = progress.parse_state(request.form.get("state"))
-    path_slug = request.form.get("path") or None
+    form = MarkForm().checked()
+    state = ProgressState(form.state.data)
+    path_slug = form.path.data or None
     before = progress.path_progress(session=session, user=user, slug=path_slug) if path_slug else None
     if before is not None and (article.id not in before.article_ids() or not access.can_see_path(user, before.path)):
         before, path_slug = None, None  # not on that path (any more): answer as the catalog would
@@ -147,10 +149,11 @@ def note_page(slug: str):
 def save_note(slug: str):
     session = get_session()
     article = catalog.require_article(session=session, slug=slug)
-    body = request.form.get("body", "")
+    form = NoteForm().checked()
+    body = form.body.data or ""
     try:
         note = notes.save_note(session=session, user=current_account(), article=article, body=body,
-                               shared=request.form.get("shared") == "on")
+                               shared=form.shared.data)
     except notes.NoteError as exc:
         # The form again, with its draft and the reason, where the person is typing (page or fragment).
         existing = notes.note_for(session=session, user=current_account(), article=article)

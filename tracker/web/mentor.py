@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
@@ -12,22 +11,12 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.render import page_or_fragment
 from tracker.models import Role, utcnow
-from tracker.services import access, accounts, assignments, mentor_overview, mentorships, notes, progress
-from tracker.services import path_queries
-from tracker.services.errors import Invalid
+from tracker.services import access, accounts, assignments, mentor_overview, mentorships, notes, path_queries, progress
 from tracker.services.assignment_rules import AssignmentStatus
-from tracker.services.mentorships import MentoringError
+from tracker.services.errors import Invalid
+from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
-
-
-def parse_due_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise MentoringError(f"'{value}' is not a date; use the form 2026-12-31.") from None
 
 
 def _mentee(username: str):
@@ -91,11 +80,13 @@ def overview_csv():
 @role_required(Role.mentor)
 def invite():
     session = get_session()
-    username = request.form.get("username", "")
+    form = InviteForm()
+    username = form.username.data or ""
     try:
+        form.checked()
         mentorships.invite(session=session, mentor=current_account(), username=username,
-                         learner=accounts.get_user(session=session, username=username))
-    except MentoringError as exc:
+                           learner=accounts.get_user(session=session, username=username))
+    except Invalid as exc:  # shown on the overview, where the form is
         flash(str(exc), "error")
         return redirect(url_for("mentor.overview"), code=303)
     flash(f"Invitation sent to '{username.strip().lower()}'. They can accept it from their notifications.", "success")
@@ -106,13 +97,14 @@ def invite():
 @role_required(Role.mentor)
 def assign():
     session = get_session()
-    path = path_queries.get_learning_path(session=session, slug=request.form.get("path", ""))
+    form = AssignForm()
     try:  # a refused assignment is shown on the overview, where the form is
+        form.checked()
+        path = path_queries.get_learning_path(session=session, slug=form.path.data or "")
         created = assignments.assign_path(
-            session=session, mentor=current_account(), usernames=request.form.getlist("learners"), path=path,
-            due_on=parse_due_date(request.form.get("due_on")), note=request.form.get("note", ""),
-            today=utcnow().date())
-    except MentoringError as exc:
+            session=session, mentor=current_account(), usernames=form.learners.data, path=path,
+            due_on=form.due_on.data, note=form.note.data or "", today=utcnow().date())
+    except Invalid as exc:
         flash(str(exc), "error")
         return redirect(url_for("mentor.overview"), code=303)
     flash(f"Assigned “{path.title}” to {len(created)} mentee{'s' if len(created) != 1 else ''}.", "success")
@@ -148,12 +140,13 @@ def mentee_path(username: str, slug: str):
 @bp.post("/assignments/<id:assignment_id>/due")
 @role_required(Role.mentor)
 def change_due(assignment_id: int):
+    form = DueDateForm()
     try:
+        form.checked()
         assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
-                                               assignment_id=assignment_id,
-                                               due_on=parse_due_date(request.form.get("due_on")),
-                                               today=utcnow().date())
-    except MentoringError as exc:
+                                                 assignment_id=assignment_id, due_on=form.due_on.data,
+                                                 today=utcnow().date())
+    except Invalid as exc:
         flash(str(exc), "error")
         return redirect(request.referrer or url_for("mentor.overview"), code=303)
     flash("The due date is changed.", "success")
@@ -173,8 +166,8 @@ def withdraw(assignment_id: int):
 @bp.post("/notes/<id:note_id>/replies")
 @role_required(Role.mentor)
 def reply(note_id: int):
-    answer = notes.reply(session=get_session(), mentor=current_account(), note_id=note_id,
-                         body=request.form.get("body", ""))
+    form = ReplyForm().checked()
+    answer = notes.reply(session=get_session(), mentor=current_account(), note_id=note_id, body=form.body.data or "")
     learner = notes.author_of(session=get_session(), note_id=answer.note_id)
     flash("Your reply is sent.", "success")
     return redirect(url_for("mentor.mentee", username=learner.username) + f"#note-{note_id}", code=303)

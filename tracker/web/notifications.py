@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.models import utcnow
 from tracker.services import mentorships, notifications
-from tracker.services.errors import Invalid
+from tracker.web.forms import InvitationAnswerForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -52,9 +52,7 @@ def mark_read(notification_id: int):
 @bp.post("/invitations/<id:mentorship_id>")
 @login_required
 def respond(mentorship_id: int):
-    decision = request.form.get("decision")
-    if decision not in {"accept", "decline"}:
-        raise Invalid("Answer the invitation with accept or decline.")
+    decision = InvitationAnswerForm().checked().decision.data
     mentorships.respond(session=get_session(), learner=current_account(), mentorship_id=mentorship_id,
                       accept=decision == "accept")
     flash("Invitation accepted: your new mentor can now follow your progress." if decision == "accept"
