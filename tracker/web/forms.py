@@ -28,7 +28,22 @@ from tracker.services.accounts import PASSWORD_MAX
 from tracker.services.errors import Invalid
 from tracker.services.path_format import ORDER_MAX
 
+TEXT_GUARD = 20_000  # far above any field's own limit: only stops absurd input before the domain says why
 NOTE_MAX = 2000  # the limit notes.save_note enforces; the form lets longer text through to say so
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose error says what was typed: "'1,5' is not a whole number"."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            raw = valuelist[0].strip()
+            if len(raw) > 40 or not raw.lstrip("-").isdigit():
+                self.data = None
+                raise ValueError(f"'{raw[:20]}' is not a whole number")
+            self.data = int(raw)
+        else:
+            self.data = None
 
 
 class Form(FlaskForm):
@@ -146,28 +161,29 @@ class ReplyForm(Form):
 # ---------------------------------------------------------------- administration
 
 class ItemForm(PlainForm):
-    slug = HiddenField("Article", validators=[Length(max=120)])
+    slug = HiddenField("Article", validators=[Length(max=TEXT_GUARD)])
     optional = BooleanField("optional")
 
 
 class SectionForm(PlainForm):
-    title = StringField("Section title", validators=[Length(max=200)])
+    title = StringField("Section title", validators=[Length(max=TEXT_GUARD)])
     items = FieldList(FormField(ItemForm), max_entries=500)
 
 
 class PathEditorForm(Form):
     """Every field of the path editor; the names (`sections-0-items-1-slug`) are FieldList's own."""
 
-    base_version = IntegerField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    base_version = WholeNumberField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     action = StringField("Action", default="save", validators=[Length(max=200)])
-    add_to = IntegerField("Add to section", validators=[Optional(), NumberRange(min=0, max=1000)])
-    slug = StringField("Slug", validators=[Length(max=80)])
-    title = StringField("Title", validators=[Length(max=200)])
-    summary = TextAreaField("Summary", validators=[Length(max=2000)])
-    outcome = StringField("Outcome", validators=[Length(max=1000)])
-    weeks_min = IntegerField("Weeks, at least", validators=[Optional(), NumberRange(min=-520, max=520)])
-    weeks_max = IntegerField("Weeks, at most", validators=[Optional(), NumberRange(min=-520, max=520)])
-    order = IntegerField("Order", validators=[Optional(), NumberRange(min=-ORDER_MAX, max=ORDER_MAX)])
+    add_to = WholeNumberField("Add to section", validators=[Optional(), NumberRange(min=0, max=1000)])
+    # Text is only guarded here; the path format's own limits give the messages (path_format.validate_path).
+    slug = StringField("Slug", validators=[Length(max=TEXT_GUARD)])
+    title = StringField("Title", validators=[Length(max=TEXT_GUARD)])
+    summary = TextAreaField("Summary", validators=[Length(max=TEXT_GUARD)])
+    outcome = StringField("Outcome", validators=[Length(max=TEXT_GUARD)])
+    weeks_min = WholeNumberField("Weeks, at least", validators=[Optional(), NumberRange(min=-520, max=520)])
+    weeks_max = WholeNumberField("Weeks, at most", validators=[Optional(), NumberRange(min=-520, max=520)])
+    order = WholeNumberField("Order", validators=[Optional(), NumberRange(min=-ORDER_MAX, max=ORDER_MAX)])
     status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in PathStatus], default=PathStatus.draft.value)
     sections = FieldList(FormField(SectionForm), max_entries=100)
 
@@ -188,7 +204,7 @@ class PathEditorForm(Form):
 
 
 class RestoreForm(Form):
-    base_version = IntegerField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    base_version = WholeNumberField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class ArticleEditForm(Form):

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
 from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
-from tracker.http.inputs import form_int
 from tracker.http.render import page_or_fragment, see_other
 from tracker.models import Article, PathStatus, Role
 from tracker.services import catalog, path_drafts, path_format, path_queries, path_store
-from tracker.services.path_format import ORDER_MAX, PathDefinitionError
+from tracker.services.path_format import PathDefinitionError
 from tracker.web.admin import UPLOAD_LIMIT, bp
+from tracker.web.forms import PathEditorForm, RestoreForm
 
 
 @bp.get("/paths")
@@ -25,40 +24,6 @@ def path_list():
 
 def _path(slug: str):
     return path_queries.require_learning_path(session=get_session(), slug=slug)
-
-
-_SECTION_FIELD = re.compile(r"^sections-(\d+)-title$")
-_ITEM_FIELD = re.compile(r"^sections-(\d+)-items-(\d+)-slug$")
-
-
-def draft_from_form(form) -> dict:
-    """Rebuild the editor's draft from its fields (sections and items ordered by their indexes)."""
-    def number(field, label, default=None, bound=520):
-        value = (form.get(field) or "").strip()
-        if value == "":
-            return default
-        if len(value) > 7 or not value.lstrip("-").isdigit() or not -bound <= int(value) <= bound:
-            raise path_drafts.DraftError(f"{label}: '{value[:20]}' is not a whole number from {-bound} to {bound}.")
-        return int(value)
-
-    sections: dict[int, dict] = {}
-    for key in form:
-        if match := _SECTION_FIELD.match(key):
-            sections.setdefault(int(match.group(1)), {"items": {}})["title"] = form[key]
-    for key in form:
-        if match := _ITEM_FIELD.match(key):
-            s, i = int(match.group(1)), int(match.group(2))
-            section = sections.setdefault(s, {"title": "", "items": {}})
-            section["items"][i] = {"slug": form[key], "optional": form.get(f"sections-{s}-items-{i}-optional") == "on"}
-    return {
-        "slug": form.get("slug", "").strip(), "title": form.get("title", "").strip(),
-        "summary": form.get("summary", "").strip(), "outcome": form.get("outcome", "").strip(),
-        "weeks": {"min": number("weeks_min", "Weeks, at least", 0), "max": number("weeks_max", "Weeks, at most")},
-        "order": number("order", "Order", 100, ORDER_MAX), "status": form.get("status", PathStatus.draft.value),
-        "sections": [{"title": sections[s].get("title", "").strip(),
-                      "items": [sections[s]["items"][i] for i in sorted(sections[s]["items"])]}
-                     for s in sorted(sections)],
-    }
 
 
 def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 200, error: str | None = None,
@@ -93,13 +58,14 @@ def save_path(slug: str | None = None):
     """Every editor button posts here: 'save' saves; any other action reshapes the unsaved draft."""
     session = get_session()
     path = _path(slug) if slug else None
-    base_version = form_int("base_version", label="Version", minimum=1)
-    action = request.form.get("action", "save")
-    draft = draft_from_form(request.form)
+    form = PathEditorForm()
+    valid = form.validate()
+    draft, base_version, action = form.draft(), form.base_version.data, form.action.data or "save"
+    if not valid:  # a number out of range: the editor again, with the draft and the reason
+        return _editor(draft, path=path, base_version=base_version, status=400, error=form.first_error(), dirty=True)
     if action != "save":
-        add_to = form_int("add_to", label="Add to section", maximum=1000)
         try:
-            path_drafts.apply_action(draft, action, add_to=add_to)
+            path_drafts.apply_action(draft, action, add_to=form.add_to.data)
         except path_drafts.DraftError as exc:
             return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
         return _editor(draft, path=path, base_version=base_version, dirty=True)
@@ -140,11 +106,11 @@ def history(slug: str):
 def restore(slug: str, version: int):
     session = get_session()
     path = _path(slug)
+    base_version = RestoreForm().checked().base_version.data
     try:
         result = path_store.restore_version(session=session, path=path, version=version,
-                                              base_version=form_int("base_version", label="Version", minimum=1,
-                                                                    default=-1),
-                                              author=current_account())
+                                            base_version=base_version if base_version is not None else -1,
+                                            author=current_account())
     except path_store.VersionConflict as conflict:
         flash(f"{conflict} Nothing was restored; look at the latest history and try again.", "error")
         return redirect(url_for("admin.history", slug=slug), code=303)
