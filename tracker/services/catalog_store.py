@@ -99,13 +99,8 @@ class ArticleForm(BaseModel):
     reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX)
 
     @classmethod
-    def from_form(cls, form) -> ArticleForm:
-        """Parse an HTML form; raises CatalogError naming the field."""
-        data = {
-            "title": form.get("title", ""), "url": form.get("url") or None, "summary": form.get("summary", ""),
-            "topics": [t.strip() for t in form.get("topics", "").split(",") if t.strip()],
-            "source": form.get("source", ""), "reading_minutes": form.get("reading_minutes") or None,
-        }
+    def from_data(cls, data: dict) -> ArticleForm:
+        """Check an article's fields as plain data; CatalogError naming the field otherwise."""
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

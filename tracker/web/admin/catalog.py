@@ -9,7 +9,9 @@ from tracker.db import get_session
 from tracker.http.auth import role_required
 from tracker.models import Role, Source
 from tracker.services import catalog, catalog_file, catalog_store, listings
+from tracker.services.errors import Invalid
 from tracker.web.admin import UPLOAD_LIMIT, bp
+from tracker.web.forms import ArticleEditForm, ListingImportForm
 
 
 @bp.get("/articles")
@@ -36,9 +38,9 @@ def edit_article(slug: str | None = None):
     if request.method == "GET":
         return render_template("admin/article_edit.html", card=card, values=None, error=None, sources=_sources())
     try:
-        form = catalog_store.ArticleForm.from_form(request.form)
-        article = catalog_store.save_article(session=session, slug=slug, form=form)
-    except catalog_file.CatalogError as exc:
+        fields = catalog_store.ArticleForm.from_data(ArticleEditForm().checked().article_data())
+        article = catalog_store.save_article(session=session, slug=slug, form=fields)
+    except Invalid as exc:
         session.rollback()
         return render_template("admin/article_edit.html", card=card, values=request.form, error=str(exc),
                                sources=_sources()), 400
@@ -52,9 +54,10 @@ def import_listing():
     """Paste a listing page: see what the importer makes of it, then save."""
     if request.method == "GET":
         return render_template("admin/catalog_import.html", plan=None, text="", source_name="", error=None)
-    text = request.form.get("text", "")
-    source_name = request.form.get("source_name", "").strip() or None
-    if len(text) > UPLOAD_LIMIT:
+    form = ListingImportForm()
+    text = form.text.data or ""
+    source_name = (form.source_name.data or "").strip() or None
+    if not form.validate() or len(text) > UPLOAD_LIMIT:
         return render_template("admin/catalog_import.html", plan=None, text="", source_name=source_name or "",
                                error="The listing is larger than 256 KiB."), 400
     session = get_session()
@@ -64,7 +67,7 @@ def import_listing():
     except (listings.ListingError, catalog_file.CatalogError, ValueError) as exc:
         return render_template("admin/catalog_import.html", plan=None, text=text, source_name=source_name or "",
                                error=str(exc)), 400
-    if request.form.get("confirm") != "yes":
+    if form.confirm.data != "yes":
         return render_template("admin/catalog_import.html", plan=plan, text=text, source_name=source_name or "",
                                error=None)
     report = catalog_store.import_listing(session=session, plan=plan)

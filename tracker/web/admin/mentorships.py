@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 
 from tracker.db import get_session
 from tracker.http.auth import role_required
 from tracker.models import Role
 from tracker.services import mentorships
-from tracker.services.errors import DomainError
+from tracker.services.errors import DomainError, Invalid
+from tracker.web.forms import MentorshipForm
 from tracker.web.admin import bp
 
 
@@ -20,8 +21,8 @@ def mentorship_list():
 
 
 def _pair():
-    return mentorships.resolve_pair(session=get_session(), mentor_name=request.form.get("mentor", ""),
-                                  learner_name=request.form.get("learner", ""))
+    form = MentorshipForm().checked()
+    return mentorships.resolve_pair(session=get_session(), mentor_name=form.mentor.data, learner_name=form.learner.data)
 
 
 @bp.post("/mentorships")
@@ -30,7 +31,7 @@ def link():
     try:
         mentor, learner = _pair()
         mentorships.link(session=get_session(), mentor=mentor, learner=learner)
-    except mentorships.MentoringError as exc:
+    except Invalid as exc:
         flash(str(exc), "error")
     else:
         flash(f"{mentor.username} now mentors {learner.username}.", "success")
@@ -42,13 +43,9 @@ def link():
 def unlink():
     try:
         mentor, learner = _pair()
-    except mentorships.MentoringError as exc:
+        mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
+    except DomainError as exc:
         flash(str(exc), "error")
     else:
-        try:
-            mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"{mentor.username} no longer mentors {learner.username}.", "success")
+        flash(f"{mentor.username} no longer mentors {learner.username}.", "success")
     return redirect(url_for("admin.mentorship_list"), code=303)

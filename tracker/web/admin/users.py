@@ -8,7 +8,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.models import Role
 from tracker.services import accounts
-from tracker.services.errors import Invalid
+from tracker.web.forms import UserActionForm
 from tracker.web.admin import bp
 
 
@@ -25,13 +25,11 @@ def users():
 def update_user(username: str):
     session = get_session()
     user = accounts.require_user(session=session, username=username)
-    action = request.form.get("action")
+    form = UserActionForm().checked()
+    action = form.action.data
     try:
         if action == "role":
-            try:
-                role = Role(request.form.get("role", ""))
-            except ValueError:
-                raise Invalid("Choose learner, mentor or admin.") from None
+            role = Role(form.role.data)
             accounts.set_role(session=session, admin=current_account(), user=user, role=role)
             flash(f"{user.username} is now {role.value}.", "success")
         elif action in {"deactivate", "reactivate"}:
@@ -39,10 +37,8 @@ def update_user(username: str):
             flash(f"{user.username} is {'reactivated' if action == 'reactivate' else 'deactivated; their sessions ended'}.",
                   "success")
         elif action == "password":
-            accounts.set_temporary_password(session=session, user=user, password=request.form.get("password", ""))
+            accounts.set_temporary_password(session=session, user=user, password=form.password.data or "")
             flash(f"Temporary password set; {user.username} must change it at the next sign-in.", "success")
-        else:
-            raise Invalid("Unknown user action.")
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     return redirect(url_for("admin.users", q=request.args.get("q", "")), code=303)
