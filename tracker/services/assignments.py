@@ -167,47 +167,18 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
     if not include_withdrawn:
         query = query.where(Assignment.withdrawn_at.is_(None))
     rows = session.exec(query.order_by(LearningPath.position, Assignment.id)).all()
-
     mentor_ids = {a.mentor_id for a, _ in rows}
     mentors = {u.id: u for u in session.exec(select(User).where(User.id.in_(mentor_ids or {0})))}
-
     entries = path_entries(session=session, path_ids={p.id for _, p in rows})
-
-    states: dict[int, dict[int, ProgressState]] = defaultdict(dict)
-    changed: dict[int, dict[int, datetime]] = defaultdict(dict)
-    for user_id, article_id, state, updated_at in session.exec(
-        select(Progress.user_id, Progress.article_id, Progress.state, Progress.updated_at)
-        .where(Progress.user_id.in_(ids))
-    ):
-        states[user_id][article_id] = ProgressState(state)
-        changed[user_id][article_id] = updated_at
-
-    for user_id, last in session.exec(
-        select(ProgressEvent.user_id, func.max(ProgressEvent.created_at))
-        .where(ProgressEvent.user_id.in_(ids)).group_by(ProgressEvent.user_id)
-    ):
-        views[user_id].last_activity_at = last
-
-    # Pace: each article finished in the window counts once, however often it was toggled.
-    finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
-                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
-                       ProgressEvent.created_at >= now - PACE_WINDOW)
-                .distinct().subquery())
-    minutes = reading_minutes_sql()
-    for user_id, done_minutes in session.exec(
-        select(finished.c.user_id, func.sum(minutes))
-        .join(Article, Article.id == finished.c.article_id)
-        .group_by(finished.c.user_id)
-    ):
-        views[user_id].pace = weekly_pace(int(done_minutes or 0))
+    states, changed = _progress_of(session, ids)
+    for user_id, (last_activity_at, pace) in _activity_of(session, ids, now).items():
+        views[user_id].last_activity_at, views[user_id].pace = last_activity_at, pace
 
     for assignment, path in rows:
         view = views[assignment.learner_id]
-        path_items = entries[path.id]
-        learner_states = states[assignment.learner_id]
-        t = tally(path_items, learner_states)
-        completed_at = last_settled_at(path_items, learner_states, changed[assignment.learner_id]) \
-            if t.complete else None
+        items, learner_states = entries[path.id], states[assignment.learner_id]
+        t = tally(items, learner_states)
+        completed_at = last_settled_at(items, learner_states, changed[assignment.learner_id]) if t.complete else None
         forecast_on = forecast_finish(minutes_left=t.minutes_left, pace=view.pace, today=today)
         view.assignments.append(AssignmentView(
             assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
@@ -218,6 +189,41 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
             today=today,
         ))
     return views
+
+
+def _progress_of(session: Session, ids: list[int]):
+    """Each learner's state and last change per article (one query)."""
+    states: dict[int, dict[int, ProgressState]] = defaultdict(dict)
+    changed: dict[int, dict[int, datetime]] = defaultdict(dict)
+    for user_id, article_id, state, updated_at in session.exec(
+        select(Progress.user_id, Progress.article_id, Progress.state, Progress.updated_at)
+        .where(Progress.user_id.in_(ids))
+    ):
+        states[user_id][article_id] = ProgressState(state)
+        changed[user_id][article_id] = updated_at
+    return states, changed
+
+
+def _activity_of(session: Session, ids: list[int], now: datetime) -> dict[int, tuple[datetime | None, float]]:
+    """Each learner's last activity and weekly pace in reading minutes (two queries)."""
+    activity: dict[int, list] = {user_id: [None, 0.0] for user_id in ids}
+    for user_id, last in session.exec(
+        select(ProgressEvent.user_id, func.max(ProgressEvent.created_at))
+        .where(ProgressEvent.user_id.in_(ids)).group_by(ProgressEvent.user_id)
+    ):
+        activity[user_id][0] = last
+    # Pace: each article finished in the window counts once, however often it was toggled.
+    finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
+                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
+                       ProgressEvent.created_at >= now - PACE_WINDOW)
+                .distinct().subquery())
+    for user_id, done_minutes in session.exec(
+        select(finished.c.user_id, func.sum(reading_minutes_sql()))
+        .join(Article, Article.id == finished.c.article_id)
+        .group_by(finished.c.user_id)
+    ):
+        activity[user_id][1] = weekly_pace(int(done_minutes or 0))
+    return {user_id: (last, pace) for user_id, (last, pace) in activity.items()}
 
 
 def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:
