@@ -1,0 +1,22 @@
+"""What every table module shares: the clock and enum columns with CHECK constraints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Enum
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def choice_column(enum: type[StrEnum], *, check: str, length: int = 16, default: StrEnum | None = None,
+                  server_default: str | None = None) -> Column:
+    """A VARCHAR holding one of `enum`'s values: read back as the enum, refused by a CHECK named `check`
+    (and by SQLAlchemy before it is sent) when it is anything else."""
+    return Column(Enum(enum, native_enum=False, create_constraint=True, length=length, name=check,
+                       values_callable=lambda members: [member.value for member in members]),
+                  nullable=False, default=default, server_default=server_default)

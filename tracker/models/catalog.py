@@ -1,0 +1,53 @@
+"""The catalog's tables: sources, topics, articles."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import utcnow
+
+
+class Source(SQLModel, table=True):
+    """A site whose listing page the catalog was imported from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    name: str = Field(max_length=120)
+    provenance: str = Field(default="", max_length=200, description="the listing file it was imported from")
+
+
+class Topic(SQLModel, table=True):
+    """A normalised topic: 'distributed-systems' and 'Distributed Systems' are one row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    name: str = Field(max_length=80)
+
+
+class Article(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True, index=True)
+    title: str = Field(max_length=300)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary_truncated: bool = False
+    source_id: int = Field(foreign_key="source.id", index=True)
+    series: str | None = Field(default=None, max_length=80)
+    series_number: int | None = None
+    reading_minutes: int | None = None
+    published_on: date | None = None
+    url: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleTopic(SQLModel, table=True):
+    """Topics of an article, in the order the listing gave them."""
+
+    __tablename__ = "article_topic"
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topic.id", primary_key=True, index=True, ondelete="CASCADE")
+    position: int = 0

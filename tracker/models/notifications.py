@@ -1,0 +1,35 @@
+"""In-app notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import choice_column, utcnow
+
+
+class NotificationKind(StrEnum):
+    invitation = "invitation"    # a mentor invites the user
+    assigned = "assigned"        # a mentor assigned a path
+    reply = "reply"              # a mentor replied to a note
+    due_soon = "due_soon"        # an assignment is due within three days
+    overdue = "overdue"          # an assignment's due date has passed
+
+
+class Notification(SQLModel, table=True):
+    """An in-app message. `key` makes reminders idempotent (one 'due soon' per assignment)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),  # also the index for user_id
+                      Index("ix_notification_user_id_created_at", "user_id", "created_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    kind: NotificationKind = Field(sa_column=choice_column(NotificationKind, check="ck_notification_kind", length=32))
+    key: str = Field(max_length=120)
+    message: str = Field(max_length=500)
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None

@@ -1,0 +1,82 @@
+"""The curriculum's tables: paths, their sections and items, and every saved version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import choice_column, utcnow
+
+
+class PathStatus(StrEnum):
+    draft = "draft"            # only admins see it
+    published = "published"
+    archived = "archived"      # kept and visible to those who follow it or were assigned it; hidden from others
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class LearningPath(SQLModel, table=True):
+    __tablename__ = "learning_path"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    status: PathStatus = Field(default=PathStatus.published,
+                               sa_column=choice_column(PathStatus, check="ck_learning_path_status",
+                                                       default=PathStatus.published,
+                                                       server_default=PathStatus.published.value))
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    weeks_min: int
+    weeks_max: int | None = None
+    position: int = 0
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PathSection(SQLModel, table=True):
+    __tablename__ = "path_section"
+    __table_args__ = (UniqueConstraint("path_id", "position"),)  # also the index for path_id
+
+    id: int | None = Field(default=None, primary_key=True)
+    path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
+    position: int
+    title: str = Field(max_length=200)
+
+
+class PathItem(SQLModel, table=True):
+    __tablename__ = "path_item"
+    __table_args__ = (UniqueConstraint("section_id", "position"),)  # also the index for section_id
+
+    id: int | None = Field(default=None, primary_key=True)
+    section_id: int = Field(foreign_key="path_section.id", ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True)
+    position: int
+    optional: bool = False
+    added_at: datetime = Field(default_factory=utcnow, description="when the article joined the path",
+                               sa_column_kwargs={"server_default": text("CURRENT_TIMESTAMP")})
+
+
+class PathVersion(SQLModel, table=True):
+    """One saved state of a path: who, when, what changed, and the whole definition to restore."""
+
+    __tablename__ = "path_version"
+    __table_args__ = (UniqueConstraint("path_id", "version"),)  # also the index for path_id
+
+    id: int | None = Field(default=None, primary_key=True)
+    path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
+    version: int
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    definition: str = Field(sa_column=Column(Text, nullable=False), description="the path as YAML")
+    status: PathStatus = Field(default=PathStatus.published,
+                               sa_column=choice_column(PathStatus, check="ck_path_version_status",
+                                                       default=PathStatus.published))

@@ -1,0 +1,82 @@
+"""A learner's own records: followed paths, states per article, the event log, notes and replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import choice_column, utcnow
+
+
+class ProgressState(StrEnum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    done = "done"
+    skipped = "skipped"
+
+    @property
+    def label(self) -> str:
+        return {"not_started": "Not started", "in_progress": "Reading", "done": "Done", "skipped": "Skipped"}[self]
+
+
+class PathFollow(SQLModel, table=True):
+    """A learner following a path."""
+
+    __tablename__ = "path_follow"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    path_id: int = Field(foreign_key="learning_path.id", primary_key=True, index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Progress(SQLModel, table=True):
+    """A learner's state on one article; shared by every path the article is in."""
+
+    __table_args__ = (UniqueConstraint("user_id", "article_id"),)  # also the index for user_id
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    state: ProgressState = Field(sa_column=choice_column(ProgressState, check="ck_progress_state"))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProgressEvent(SQLModel, table=True):
+    """Every change of state, appended in order: history, activity and streaks read it."""
+
+    __tablename__ = "progress_event"
+    # Every reader asks for one learner's events in time order (activity, heatmap, pace, last activity).
+    __table_args__ = (Index("ix_progress_event_user_id_created_at", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    state: ProgressState = Field(sa_column=choice_column(ProgressState, check="ck_progress_event_state"))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Note(SQLModel, table=True):
+    """A learner's note on an article: private, or shared with their mentors."""
+
+    __table_args__ = (UniqueConstraint("user_id", "article_id"),)  # also the index for user_id
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    shared: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class NoteReply(SQLModel, table=True):
+    __tablename__ = "note_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", index=True, ondelete="CASCADE")
+    author_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
