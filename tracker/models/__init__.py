@@ -6,14 +6,14 @@ Everything is importable from `tracker.models`; importing this package registers
 
 from tracker.models.accounts import ApiToken, Role, User
 from tracker.models.base import choice_column, utcnow
-from tracker.models.catalog import Article, ArticleTopic, Source, Topic
+from tracker.models.catalog import ARTICLE_FIELDS, READING_MINUTES_MAX, Article, ArticleBase, ArticleTopic, Source, Topic
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
 from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus, PathVersion
 from tracker.models.progress import Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 
 __all__ = [
-    "ApiToken", "Article", "ArticleTopic", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
+    "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "ArticleBase", "ArticleTopic", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
     "NoteReply", "Notification", "NotificationKind", "PathFollow", "PathItem", "PathSection", "PathStatus",
     "PathVersion", "Progress", "ProgressEvent", "ProgressState", "Role", "Source", "Topic", "User", "choice_column",
     "utcnow",

@@ -27,18 +27,31 @@ class Topic(SQLModel, table=True):
     name: str = Field(max_length=80)
 
 
-class Article(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(max_length=120, unique=True, index=True)
-    title: str = Field(max_length=300)
-    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+READING_MINUTES_MAX = 600  # longer than any article; a bigger figure is a typo or garbage
+
+
+class ArticleBase(SQLModel):
+    """An article's own fields, shared by the table, the catalog file's entry (`catalog_file.ArticleEntry`)
+    and the API's answer (`api.schemas.ArticlePublic`): a new field is added here once."""
+
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = ""
     summary_truncated: bool = False
-    source_id: int = Field(foreign_key="source.id", index=True)
     series: str | None = Field(default=None, max_length=80)
-    series_number: int | None = None
-    reading_minutes: int | None = None
+    series_number: int | None = Field(default=None, ge=0, le=999)
+    reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX)
     published_on: date | None = None
     url: str | None = Field(default=None, max_length=500)
+
+
+ARTICLE_FIELDS = frozenset(ArticleBase.model_fields)
+
+
+class Article(ArticleBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True, index=True)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source_id: int = Field(foreign_key="source.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -6,15 +6,16 @@ Pure: no database. `catalog_store` loads a document into the database.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from dataclasses import asdict
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_serializer
 from slugify import slugify
 
 from tracker.services.errors import Invalid
-from tracker.services.listings import READING_MINUTES_MAX, ParsedListing, topic_display_name, topic_slug
+from tracker.models import ArticleBase
+from tracker.services.listings import ParsedListing, topic_display_name, topic_slug
 
 
 CATALOG_FILENAME = "catalog.yaml"
@@ -40,19 +41,21 @@ class TopicEntry(BaseModel):
     name: str = Field(min_length=1, max_length=80)
 
 
-class ArticleEntry(BaseModel):
+class ArticleEntry(ArticleBase):
+    """An article in the catalog file: its own fields, plus its slug, its source's slug and its topics."""
+
     model_config = ConfigDict(extra="forbid")
     slug: str = Field(min_length=1, max_length=120)
-    title: str = Field(min_length=1, max_length=300)
-    summary: str = ""
-    summary_truncated: bool = False
     source: str
     topics: list[str] = []
-    series: str | None = None
-    series_number: int | None = Field(default=None, ge=0, le=999)
-    reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX)
-    published_on: date | None = None
-    url: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _file_order(self, handler):
+        # The file reads slug, title, summary, then where it comes from, then the rest (new fields last).
+        data = handler(self)
+        own = list(ArticleBase.model_fields)
+        order = ["slug", *own[:3], "source", "topics", *own[3:]]
+        return {key: data[key] for key in order if key in data}
 
 
 class CatalogDocument(BaseModel):
@@ -100,12 +103,7 @@ def merge_listing(document: CatalogDocument, listing: ParsedListing) -> CatalogD
     for parsed in listing.articles:
         slug = previous.get(slugify(parsed.title)) or free_slug(parsed.title, listing.source_slug, taken)
         taken.add(slug)
-        fresh.append(ArticleEntry(
-            slug=slug, title=parsed.title, summary=parsed.summary,
-            summary_truncated=parsed.summary_truncated, source=listing.source_slug,
-            topics=parsed.topics, series=parsed.series, series_number=parsed.series_number,
-            reading_minutes=parsed.reading_minutes, published_on=parsed.published_on, url=parsed.url,
-        ))
+        fresh.append(ArticleEntry(slug=slug, source=listing.source_slug, **asdict(parsed)))
 
     sources = [s for s in document.sources if s.slug != listing.source_slug]
     entry = SourceEntry(slug=listing.source_slug, name=listing.source_name, provenance=listing.provenance)

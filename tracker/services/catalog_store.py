@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from tracker.models import Article, ArticleTopic, Source, Topic, utcnow
+from tracker.models import ARTICLE_FIELDS, READING_MINUTES_MAX, Article, ArticleTopic, Source, Topic, utcnow
 from tracker.services.catalog import article_cards, require_article
 from tracker.services.catalog_file import (
     ArticleEntry,
@@ -19,7 +19,7 @@ from tracker.services.catalog_file import (
     free_slug,
     merge_listing,
 )
-from tracker.services.listings import READING_MINUTES_MAX, ParsedListing, topic_display_name, topic_slug
+from tracker.services.listings import ParsedListing, topic_display_name, topic_slug
 
 
 @dataclass
@@ -36,35 +36,10 @@ def load_catalog(*, session: Session, document: CatalogDocument, update_existing
     The caller commits.
     """
     report = LoadReport()
-    sources = {s.slug: s for s in session.exec(select(Source))}
-    for entry in document.sources:
-        row = sources.get(entry.slug)
-        if row is None:
-            row = sources[entry.slug] = Source(slug=entry.slug, name=entry.name, provenance=entry.provenance)
-            session.add(row)
-        elif update_existing:
-            row.name, row.provenance = entry.name, entry.provenance
-
-    topics = {t.slug: t for t in session.exec(select(Topic))}
-    names = {t.slug: t.name for t in document.topics}
-    for article in document.articles:
-        for name in article.topics:
-            slug = topic_slug(name)
-            if slug not in topics:
-                topics[slug] = Topic(slug=slug, name=names.get(slug) or topic_display_name([name]))
-                session.add(topics[slug])
-            elif update_existing and slug in names:
-                topics[slug].name = names[slug]
-    session.flush()
-
+    sources, topics = _sources_and_topics(session, document, update_existing=update_existing)
     existing = {a.slug: a for a in session.exec(select(Article))}
     for entry in document.articles:
-        fields = {
-            "title": entry.title, "summary": entry.summary, "summary_truncated": entry.summary_truncated,
-            "source_id": sources[entry.source].id, "series": entry.series,
-            "series_number": entry.series_number, "reading_minutes": entry.reading_minutes,
-            "published_on": entry.published_on, "url": entry.url,
-        }
+        fields = entry.model_dump(include=ARTICLE_FIELDS) | {"source_id": sources[entry.source].id}
         row = existing.get(entry.slug)
         if row is None:
             row = Article(slug=entry.slug, **fields)
@@ -148,6 +123,30 @@ def save_article(*, session: Session, slug: str | None, form: ArticleForm) -> Ar
     return article
 
 
+def _sources_and_topics(session: Session, document: CatalogDocument, *, update_existing: bool):
+    """The document's sources and topics as rows, by slug: missing ones added, known ones refreshed if asked."""
+    sources = {s.slug: s for s in session.exec(select(Source))}
+    for entry in document.sources:
+        row = sources.get(entry.slug)
+        if row is None:
+            row = sources[entry.slug] = Source(slug=entry.slug, name=entry.name, provenance=entry.provenance)
+            session.add(row)
+        elif update_existing:
+            row.name, row.provenance = entry.name, entry.provenance
+    topics = {t.slug: t for t in session.exec(select(Topic))}
+    names = {t.slug: t.name for t in document.topics}
+    for article in document.articles:
+        for name in article.topics:
+            slug = topic_slug(name)
+            if slug not in topics:
+                topics[slug] = Topic(slug=slug, name=names.get(slug) or topic_display_name([name]))
+                session.add(topics[slug])
+            elif update_existing and slug in names:
+                topics[slug].name = names[slug]
+    session.flush()
+    return sources, topics
+
+
 def document_from_database(*, session: Session) -> CatalogDocument:
     """The catalog as stored, in the data-file form (so a pasted listing can be merged into it)."""
     cards = article_cards(session=session, articles=list(session.exec(select(Article).order_by(Article.id))))
@@ -155,11 +154,8 @@ def document_from_database(*, session: Session) -> CatalogDocument:
         sources=[SourceEntry(slug=s.slug, name=s.name, provenance=s.provenance)
                  for s in session.exec(select(Source).order_by(Source.id))],
         topics=[TopicEntry(slug=t.slug, name=t.name) for t in session.exec(select(Topic))],
-        articles=[ArticleEntry(slug=c.article.slug, title=c.article.title, summary=c.article.summary,
-                               summary_truncated=c.article.summary_truncated, source=c.source.slug,
-                               topics=[t.name for t in c.topics], series=c.article.series,
-                               series_number=c.article.series_number, reading_minutes=c.article.reading_minutes,
-                               published_on=c.article.published_on, url=c.article.url) for c in cards],
+        articles=[ArticleEntry(slug=c.article.slug, source=c.source.slug, topics=[t.name for t in c.topics],
+                               **c.article.model_dump(include=ARTICLE_FIELDS)) for c in cards],
     )
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from slugify import slugify
 
+from tracker.models import READING_MINUTES_MAX
 from tracker.services.errors import Invalid
 
 
@@ -20,7 +21,6 @@ class ListingError(Invalid):
     """The text is not a listing we can read; the message says why."""
 
 
-READING_MINUTES_MAX = 600  # longer than any article; a bigger figure is a typo or garbage
 
 
 def _reading_minutes(text: str, line: str) -> int:
