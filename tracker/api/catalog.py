@@ -6,7 +6,18 @@ from flask import request
 from pydantic import BaseModel, Field
 
 from tracker.api import bp
-from tracker.api.schemas import article_json, iso, path_detail_json, path_summary_json
+from tracker.api.schemas import (
+    ArticlePage,
+    ArticlePublic,
+    Items,
+    PathDetailPublic,
+    PathHistory,
+    PathSummaryPublic,
+    SourcePublic,
+    TopicPublic,
+    VersionPublic,
+    respond,
+)
 from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import DB_INT_MAX, json_body
@@ -18,32 +29,31 @@ from tracker.services import access, catalog, path_format, path_queries, path_st
 def articles():
     query = catalog.ArticleQuery.from_args(request.args)
     page = catalog.search_articles(session=get_session(), query=query)
-    return {"items": [article_json(card) for card in page.items], "total": page.total,
-            "page": page.page, "per_page": page.per_page}
+    return respond(ArticlePage(items=[ArticlePublic.of(card) for card in page.items], total=page.total,
+                               page=page.page, per_page=page.per_page))
 
 
 @bp.get("/paths")
 def path_list():
     summaries = path_queries.list_paths(session=get_session(), statuses=access.listed_statuses(current_account()))
-    return {"items": [path_summary_json(summary) for summary in summaries]}
+    return respond(Items[PathSummaryPublic](items=[PathSummaryPublic.of(summary) for summary in summaries]))
 
 
 @bp.get("/paths/<slug>")
 def path_detail(slug: str):
-    return path_detail_json(path_queries.visible_path(session=get_session(), viewer=current_account(), slug=slug))
+    return respond(PathDetailPublic.of(path_queries.visible_path(session=get_session(), viewer=current_account(),
+                                                                 slug=slug)))
 
 
 @bp.get("/topics")
 def topics():
-    return {"items": [{"slug": row.topic.slug, "name": row.topic.name, "article_count": row.article_count}
-                      for row in catalog.list_topics(session=get_session())]}
+    return respond(Items[TopicPublic](items=[TopicPublic.of(row) for row in catalog.list_topics(session=get_session())]))
 
 
 @bp.get("/sources")
 def sources():
-    return {"items": [{"slug": row.source.slug, "name": row.source.name, "provenance": row.source.provenance,
-                       "article_count": row.article_count}
-                      for row in catalog.list_sources(session=get_session())]}
+    return respond(Items[SourcePublic](items=[SourcePublic.of(row)
+                                              for row in catalog.list_sources(session=get_session())]))
 
 
 class ArticleRef(BaseModel):
@@ -91,7 +101,7 @@ def update_path(slug: str):
     definition = path_store.validate_definition(session=session, data=data, source=slug)
     path_store.save_path(session=session, definition=definition, base_version=body.version,
                            author=current_account())  # a stale version: 409 with current_version and changes
-    return path_detail_json(path_queries.get_path(session=session, slug=slug))
+    return respond(PathDetailPublic.of(path_queries.get_path(session=session, slug=slug)))
 
 
 @bp.get("/paths/<slug>/history")
@@ -99,8 +109,5 @@ def update_path(slug: str):
 def path_history(slug: str):
     session = get_session()
     path = path_queries.require_learning_path(session=session, slug=slug)
-    return {"slug": slug, "version": path.version, "items": [{
-        "version": entry.version.version, "author": entry.author.username if entry.author else None,
-        "created_at": iso(entry.version.created_at), "status": entry.version.status,
-        "changes": entry.version.summary.splitlines(),
-    } for entry in path_store.history(session=session, path=path)]}
+    return respond(PathHistory(slug=slug, version=path.version, items=[
+        VersionPublic.of(entry) for entry in path_store.history(session=session, path=path)]))

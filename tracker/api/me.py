@@ -6,7 +6,7 @@ from flask_login import login_required
 from pydantic import BaseModel, field_validator
 
 from tracker.api import bp
-from tracker.api.schemas import assignment_json, my_path_json, progress_json
+from tracker.api.schemas import Items, MyPathPublic, ProgressPublic, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
@@ -18,7 +18,11 @@ from tracker.services import assignments, catalog, progress
 @login_required
 def my_progress():
     rows = progress.list_progress(session=get_session(), user=current_account())
-    return {"items": [progress_json(record, slug) for record, slug in rows]}
+    return respond(Items[ProgressPublic](items=[_progress(record, slug) for record, slug in rows]))
+
+
+def _progress(record, slug: str) -> ProgressPublic:
+    return ProgressPublic(article_slug=slug, state=record.state, updated_at=record.updated_at)
 
 
 class StateBody(BaseModel):
@@ -37,7 +41,7 @@ def put_progress(slug: str):
     article = catalog.require_article(session=session, slug=slug)
     body = json_body(StateBody, hint='send a JSON object like {"state": "done"}')
     record = progress.mark_article(session=session, user=current_account(), article=article, state=body.state)
-    return progress_json(record, article.slug)
+    return respond(_progress(record, article.slug))
 
 
 @bp.get("/me/paths")
@@ -48,8 +52,7 @@ def my_paths():
     user = current_account()
     mine = assignments.learner_paths(session=session, learner=user, now=utcnow())
     followed = progress.followed_path_ids(session=session, user=user)
-    items = [my_path_json(row.path, row.tally, following=row.path.id in followed) | {"assignment": assignment_json(row)}
+    items = [MyPathPublic.of(row.path, row.tally, following=row.path.id in followed, assignment=row)
              for row in mine.assigned]
-    items += [my_path_json(view.path, view.overall, following=True)
-              for view in mine.followed]
-    return {"items": items}
+    items += [MyPathPublic.of(view.path, view.overall, following=True) for view in mine.followed]
+    return respond(Items[MyPathPublic](items=items))

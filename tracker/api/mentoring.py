@@ -7,7 +7,16 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.api import bp
-from tracker.api.schemas import assignment_json, iso, progress_json
+from tracker.api.schemas import (
+    AssignmentPublic,
+    DueDatePublic,
+    Items,
+    MenteeProgress,
+    MenteePublic,
+    MentorshipPublic,
+    ProgressPublic,
+    respond,
+)
 from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import json_body
@@ -22,11 +31,9 @@ def mentees():
     session = get_session()
     learners = mentorships.mentees(session=session, mentor=current_account())
     views = assignments.assignment_views(session=session, learners=learners, now=utcnow())
-    return {"items": [{
-        "username": view.learner.username, "name": view.learner.name,
-        "last_activity_at": iso(view.last_activity_at),
-        "assignments": [assignment_json(row) for row in view.assignments],
-    } for view in views.values()]}
+    return respond(Items[MenteePublic](items=[MenteePublic(
+        username=view.learner.username, name=view.learner.name, last_activity_at=view.last_activity_at,
+        assignments=[AssignmentPublic.of(row) for row in view.assignments]) for view in views.values()]))
 
 
 @bp.get("/mentees/<username>/progress")
@@ -35,10 +42,12 @@ def mentee_progress(username: str):
     session = get_session()
     learner = mentorships.get_mentee(session=session, viewer=current_account(), username=username)
     rows = progress.list_progress(session=session, user=learner)
-    return {"username": learner.username,
-            "items": [progress_json(record, slug) for record, slug in rows],
-            "assignments": [assignment_json(r) for r in assignments.learner_assignments(
-                session=session, learner=learner, now=utcnow())]}
+    return respond(MenteeProgress(
+        username=learner.username,
+        items=[ProgressPublic(article_slug=slug, state=record.state, updated_at=record.updated_at)
+               for record, slug in rows],
+        assignments=[AssignmentPublic.of(r) for r in assignments.learner_assignments(
+            session=session, learner=learner, now=utcnow())]))
 
 
 class MentorshipBody(BaseModel):
@@ -56,7 +65,7 @@ def _pair(body: MentorshipBody):
 def create_mentorship():
     mentor, learner = _pair(json_body(MentorshipBody))
     mentorship = mentorships.link(session=get_session(), mentor=mentor, learner=learner)
-    return {"mentor": mentor.username, "learner": learner.username, "status": mentorship.status}, 201
+    return respond(MentorshipPublic(mentor=mentor.username, learner=learner.username, status=mentorship.status), 201)
 
 
 @bp.delete("/mentorships")
@@ -86,8 +95,8 @@ def create_assignments():
     ids = {a.id for a in created}
     learners = [accounts.get_user_by_id(session=session, user_id=a.learner_id) for a in created]
     views = assignments.assignment_views(session=session, learners=learners, now=utcnow())
-    return {"items": [assignment_json(row) for view in views.values() for row in view.assignments
-                      if row.assignment.id in ids]}, 201
+    return respond(Items[AssignmentPublic](items=[AssignmentPublic.of(row) for view in views.values()
+                                                  for row in view.assignments if row.assignment.id in ids]), 201)
 
 
 class DueBody(BaseModel):
@@ -101,7 +110,7 @@ def update_assignment(assignment_id: int):
     body = json_body(DueBody)
     assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
                                            assignment_id=assignment_id, due_on=body.due_on, today=utcnow().date())
-    return {"id": assignment.id, "due_on": assignment.due_on.isoformat() if assignment.due_on else None}
+    return respond(DueDatePublic(id=assignment.id, due_on=assignment.due_on))
 
 
 @bp.delete("/assignments/<id:assignment_id>")

@@ -1,98 +1,233 @@
-"""How domain objects look in JSON."""
+"""What the API answers, as pydantic models: every JSON body is one of these, dumped in one place (`respond`).
+
+Articles share their fields with the table through `ArticleBase`, so a new column is one edit.
+"""
 
 from __future__ import annotations
 
-from tracker.models import LearningPath, Progress
-from tracker.services.catalog import ArticleCard
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, field_serializer
+
+from tracker.models import ARTICLE_FIELDS, ArticleBase, PathStatus, ProgressState
 from tracker.services.assignments import AssignmentView
+from tracker.services.catalog import ArticleCard, SourceCount, TopicCount
 from tracker.services.path_queries import PathDetail, PathSummary
+from tracker.services.path_store import HistoryEntry
 from tracker.services.progress import Tally
 
-
-def article_json(card: ArticleCard) -> dict:
-    article = card.article
-    return {
-        "slug": article.slug,
-        "title": article.title,
-        "summary": article.summary,
-        "summary_truncated": article.summary_truncated,
-        "source": {"slug": card.source.slug, "name": card.source.name},
-        "topics": [topic.name for topic in card.topics],
-        "series": article.series,
-        "series_number": article.series_number,
-        "reading_minutes": article.reading_minutes,
-        "published_on": article.published_on.isoformat() if article.published_on else None,
-        "url": article.url,
-    }
+Item = TypeVar("Item", bound=BaseModel)
 
 
-def path_summary_json(summary: PathSummary) -> dict:
-    path = summary.path
-    return {
-        "slug": path.slug,
-        "title": path.title,
-        "summary": path.summary,
-        "outcome": path.outcome,
-        "weeks_min": path.weeks_min,
-        "weeks_max": path.weeks_max,
-        "article_count": summary.article_count,
-        "optional_count": summary.optional_count,
-        "estimated_minutes": summary.estimated_minutes,
-        "status": path.status,
-        "version": path.version,
-    }
+class Public(BaseModel):
+    """Base of every answer: times in UTC with a 'Z', nothing read from attributes by accident."""
+
+    model_config = ConfigDict(from_attributes=False)
+
+    @field_serializer("*", when_used="json")
+    def _utc(self, value):
+        if isinstance(value, datetime):
+            return value.isoformat().replace("+00:00", "Z")
+        return value
 
 
-def path_detail_json(detail: PathDetail) -> dict:
-    return path_summary_json(detail.summary) | {
-        "sections": [
-            {
-                "title": view.section.title,
-                "items": [{"article": article_json(entry.card), "optional": entry.item.optional}
-                          for entry in view.entries],
-            }
-            for view in detail.sections
-        ],
-    }
+def respond(body: BaseModel, status: int = 200):
+    """A response model as Flask's JSON answer."""
+    return body.model_dump(mode="json"), status
 
 
-def iso(moment) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+class Items(Public, Generic[Item]):
+    items: list[Item]
 
 
-def progress_json(record: Progress, article_slug: str) -> dict:
-    return {"article_slug": article_slug, "state": record.state, "updated_at": iso(record.updated_at)}
+# ---------------------------------------------------------------- catalog
+
+class SourceRef(Public):
+    slug: str
+    name: str
 
 
-def my_path_json(path: LearningPath, t: Tally, *, following: bool) -> dict:
-    return {
-        "slug": path.slug,
-        "title": path.title,
-        "following": following,
-        "done": t.done,
-        "skipped": t.skipped,
-        "total": t.total,
-        "percent": t.percent,
-        "minutes_left": t.minutes_left,
-        "next_article_slug": t.next_entry.card.article.slug if t.next_entry and not t.complete else None,
-    }
+class ArticlePublic(ArticleBase, Public):
+    slug: str
+    source: SourceRef
+    topics: list[str]
+
+    @classmethod
+    def of(cls, card: ArticleCard) -> ArticlePublic:
+        return cls(slug=card.article.slug, source=SourceRef(slug=card.source.slug, name=card.source.name),
+                   topics=[topic.name for topic in card.topics], **card.article.model_dump(include=ARTICLE_FIELDS))
 
 
-def assignment_json(row: AssignmentView) -> dict:
-    return {
-        "id": row.assignment.id,
-        "learner": row.learner.username,
-        "path": row.path.slug,
-        "assigned_by": row.mentor.username if row.mentor else None,
-        "note": row.assignment.note,
-        "percent": row.tally.percent,
-        "done": row.tally.done,
-        "skipped": row.tally.skipped,
-        "total": row.tally.total,
-        "due_on": row.assignment.due_on.isoformat() if row.assignment.due_on else None,
-        "status": row.status.value,
-        "stale": row.stale,
-        "forecast_on": row.forecast_on.isoformat() if row.forecast_on else None,
-        "completed_at": iso(row.completed_at),
-        "last_activity_at": iso(row.last_activity_at),
-    }
+class ArticlePage(Public):
+    items: list[ArticlePublic]
+    total: int
+    page: int
+    per_page: int
+
+
+class TopicPublic(Public):
+    slug: str
+    name: str
+    article_count: int
+
+    @classmethod
+    def of(cls, row: TopicCount) -> TopicPublic:
+        return cls(slug=row.topic.slug, name=row.topic.name, article_count=row.article_count)
+
+
+class SourcePublic(Public):
+    slug: str
+    name: str
+    provenance: str
+    article_count: int
+
+    @classmethod
+    def of(cls, row: SourceCount) -> SourcePublic:
+        return cls(slug=row.source.slug, name=row.source.name, provenance=row.source.provenance,
+                   article_count=row.article_count)
+
+
+# ---------------------------------------------------------------- paths
+
+class PathSummaryPublic(Public):
+    slug: str
+    title: str
+    summary: str
+    outcome: str
+    weeks_min: int
+    weeks_max: int | None
+    article_count: int
+    optional_count: int
+    estimated_minutes: int
+    status: PathStatus
+    version: int
+
+    @classmethod
+    def of(cls, summary: PathSummary) -> PathSummaryPublic:
+        path = summary.path
+        return cls(slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
+                   weeks_min=path.weeks_min, weeks_max=path.weeks_max, article_count=summary.article_count,
+                   optional_count=summary.optional_count, estimated_minutes=summary.estimated_minutes,
+                   status=path.status, version=path.version)
+
+
+class PathItemPublic(Public):
+    article: ArticlePublic
+    optional: bool
+
+
+class SectionPublic(Public):
+    title: str
+    items: list[PathItemPublic]
+
+
+class PathDetailPublic(PathSummaryPublic):
+    sections: list[SectionPublic]
+
+    @classmethod
+    def of(cls, detail: PathDetail) -> PathDetailPublic:
+        sections = [SectionPublic(title=view.section.title,
+                                  items=[PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.item.optional)
+                                         for entry in view.entries])
+                    for view in detail.sections]
+        return cls(**PathSummaryPublic.of(detail.summary).model_dump(), sections=sections)
+
+
+class VersionPublic(Public):
+    version: int
+    author: str | None
+    created_at: datetime
+    status: PathStatus
+    changes: list[str]
+
+    @classmethod
+    def of(cls, entry: HistoryEntry) -> VersionPublic:
+        return cls(version=entry.version.version, author=entry.author.username if entry.author else None,
+                   created_at=entry.version.created_at, status=entry.version.status,
+                   changes=entry.version.summary.splitlines())
+
+
+class PathHistory(Public):
+    slug: str
+    version: int
+    items: list[VersionPublic]
+
+
+# ---------------------------------------------------------------- progress and mentoring
+
+class ProgressPublic(Public):
+    article_slug: str
+    state: ProgressState
+    updated_at: datetime
+
+
+class AssignmentPublic(Public):
+    id: int
+    learner: str
+    path: str
+    assigned_by: str | None
+    note: str
+    percent: int
+    done: int
+    skipped: int
+    total: int
+    due_on: date | None
+    status: str
+    stale: bool
+    forecast_on: date | None
+    completed_at: datetime | None
+    last_activity_at: datetime | None
+
+    @classmethod
+    def of(cls, row: AssignmentView) -> AssignmentPublic:
+        t = row.tally
+        return cls(id=row.assignment.id, learner=row.learner.username, path=row.path.slug,
+                   assigned_by=row.mentor.username if row.mentor else None, note=row.assignment.note,
+                   percent=t.percent, done=t.done, skipped=t.skipped, total=t.total, due_on=row.assignment.due_on,
+                   status=row.status.value, stale=row.stale, forecast_on=row.forecast_on,
+                   completed_at=row.completed_at, last_activity_at=row.last_activity_at)
+
+
+class MyPathPublic(Public):
+    slug: str
+    title: str
+    following: bool
+    done: int
+    skipped: int
+    total: int
+    percent: int
+    minutes_left: int
+    next_article_slug: str | None
+    assignment: AssignmentPublic | None = None
+
+    @classmethod
+    def of(cls, path, t: Tally, *, following: bool, assignment: AssignmentView | None = None) -> MyPathPublic:
+        upcoming = t.next_entry.card.article.slug if t.next_entry and not t.complete else None
+        return cls(slug=path.slug, title=path.title, following=following, done=t.done, skipped=t.skipped,
+                   total=t.total, percent=t.percent, minutes_left=t.minutes_left, next_article_slug=upcoming,
+                   assignment=AssignmentPublic.of(assignment) if assignment else None)
+
+
+class MenteePublic(Public):
+    username: str
+    name: str
+    last_activity_at: datetime | None
+    assignments: list[AssignmentPublic]
+
+
+class MenteeProgress(Public):
+    username: str
+    items: list[ProgressPublic]
+    assignments: list[AssignmentPublic]
+
+
+class MentorshipPublic(Public):
+    mentor: str
+    learner: str
+    status: str
+
+
+class DueDatePublic(Public):
+    id: int
+    due_on: date | None
