@@ -6,9 +6,9 @@ import pytest
 
 from tests.conftest import PATHS_DIR, seed_file, seed_text
 from tracker.services.catalog_file import CatalogDocument, merge_listing, read_catalog_file
+from tracker.services.listing_layouts import parse_hub_paths
 from tracker.services.listings import (
     ListingError,
-    parse_hub_paths,
     parse_listing,
     split_glued_tags,
     topic_display_name,
