@@ -175,7 +175,13 @@ def plan_listing_import(*, session: Session, listing: ParsedListing) -> ListingI
     fresh = [a for a in merged.articles if a.source == listing.source_slug]
     return ListingImport(listing=listing, document=merged,
                          new_slugs=[a.slug for a in fresh if a.slug not in before],
-                         updated_slugs=[a.slug for a in fresh if a.slug in before and before[a.slug] != a])
+                         updated_slugs=[a.slug for a in fresh if a.slug in before and _differs(before[a.slug], a)])
+
+
+def _differs(stored: ArticleEntry, parsed: ArticleEntry) -> bool:
+    """A real change: topics are one topic whatever their spelling ('system design' is 'System Design')."""
+    return (stored.model_dump(exclude={"topics"}) != parsed.model_dump(exclude={"topics"})
+            or [topic_slug(t) for t in stored.topics] != [topic_slug(t) for t in parsed.topics])
 
 
 def import_listing(*, session: Session, plan: ListingImport) -> LoadReport:

@@ -1,0 +1,39 @@
+"""Activity from the event log: recent changes, the heatmap and the streak."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from tests import factories
+from tracker.models import ProgressState
+from tracker.services import activity, progress
+
+
+def test_the_streak_counts_consecutive_days_ending_today_or_yesterday():
+    today = date(2026, 11, 25)
+    assert activity.current_streak({today: 1, today - timedelta(days=1): 2}, today) == 2
+    assert activity.current_streak({today - timedelta(days=1): 1, today - timedelta(days=2): 1}, today) == 2
+    assert activity.current_streak({today - timedelta(days=2): 1}, today) == 0
+    assert activity.current_streak({}, today) == 0
+
+
+def test_recent_activity_shows_each_article_once_with_its_latest_state(session):
+    lena = factories.user(session, "lena")
+    article = factories.article(session, "http-protocol")
+    start = datetime.now(UTC) - timedelta(hours=2)
+    progress.mark_article(session=session, user=lena, article=article, state=ProgressState.in_progress, at=start)
+    progress.mark_article(session=session, user=lena, article=article, state=ProgressState.done,
+                          at=start + timedelta(hours=1))
+    recent = activity.recent_activity(session=session, user=lena)
+    assert [(e.article.slug, e.state) for e in recent] == [("http-protocol", ProgressState.done)]
+
+
+def test_the_heatmap_counts_changes_per_day_but_not_resets(session):
+    lena = factories.user(session, "lena")
+    today = datetime.now(UTC).date()
+    noon = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    for slug in ("http-protocol", "restful-api-design"):
+        progress.mark_article(session=session, user=lena, article=factories.article(session, slug),
+                              state=ProgressState.done, at=noon - timedelta(days=1))
+    progress.mark_article(session=session, user=lena, article=factories.article(session, "http-protocol"),
+                          state=ProgressState.not_started, at=noon)
+    heatmap = activity.activity_heatmap(session=session, user=lena, today=today)
+    assert heatmap.total == 2 and heatmap.active_days == 1 and heatmap.streak == 1
