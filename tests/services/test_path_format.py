@@ -1,0 +1,43 @@
+"""The path definition format: validation from plain data, and changes described in words."""
+
+import pytest
+
+from tracker.services.path_format import PathDefinition, PathDefinitionError, describe_changes, validate_path
+
+KNOWN = {"a", "b", "c", "d"}
+
+
+def data(**changes):
+    value = {"slug": "p", "title": "P", "summary": "S", "outcome": "O", "weeks": {"min": 2},
+             "sections": [{"title": "One", "items": ["a", "b"]}, {"title": "Two", "items": ["c"]}]}
+    return value | changes
+
+
+def test_plain_data_validates_without_any_file():
+    definition = validate_path(data(), source="the editor", known_slugs=KNOWN)
+    assert definition.article_slugs() == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"order": 10**30}, "the editor: order: Input should be less than or equal to 100000"),
+    ({"sections": [{"title": "One", "items": ["zzz"]}]}, "section 1 'One': unknown article 'zzz'"),
+    ({"sections": [{"title": "One", "items": ["a"]}, {"title": "one", "items": ["b"]}]}, "duplicate section title"),
+    ({"sections": [{"title": "One", "items": ["a", "a"]}]}, "duplicate article 'a' (earlier in this section)"),
+    ({"weeks": {"min": 3, "max": 2}}, "max must not be less than min"),
+])
+def test_bad_definitions_name_the_problem(changes, message):
+    with pytest.raises(PathDefinitionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        validate_path(data(**changes), source="the editor", known_slugs=KNOWN)
+
+
+def test_changes_are_described_in_words():
+    old = PathDefinition.model_validate(data())
+    new = PathDefinition.model_validate(data(title="Q", sections=[
+        {"title": "Uno", "items": ["b", "a", "d"]}, {"title": "Two", "items": [{"slug": "c", "optional": True}]}]))
+    changes = describe_changes(old, new)
+    assert "Title changed from “P” to “Q”." in changes
+    assert "Section 1 renamed from “One” to “Uno”." in changes
+    assert "Added 1 article: d." in changes
+    assert "Reordered articles in section 1." in changes
+    assert "c is now optional." in changes
+    assert describe_changes(old, old) == []
