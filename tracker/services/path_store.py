@@ -41,16 +41,9 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
     article_ids = dict(session.exec(select(Article.slug, Article.id).where(
         Article.slug.in_({s for d in definitions for s in d.article_slugs()}))).all())
     for definition in definitions:
-        path = session.exec(select(LearningPath).where(LearningPath.slug == definition.slug)).one_or_none()
+        path = get_learning_path(session=session, slug=definition.slug)
         if path is None:
-            path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
-                                outcome=definition.outcome, weeks_min=definition.weeks.min,
-                                weeks_max=definition.weeks.max, position=definition.order,
-                                status=definition.status)
-            session.add(path)
-            session.flush()
-            _write_sections(session, path, definition, article_ids)
-            _record_version(session, path, definition, author=None, summary=["Loaded from the path files."])
+            _create(session, definition, article_ids, author=None, summary=["Loaded from the path files."])
             report.created += 1
         elif update_existing and (previous := path_definition(session=session, path=path)) != definition:
             _apply(session, path, definition, article_ids)
@@ -62,6 +55,19 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
             report.unchanged += 1
     session.flush()
     return report
+
+
+def _create(session: Session, definition: PathDefinition, article_ids: dict[str, int], *, author: User | None,
+            summary: list[str]) -> LearningPath:
+    """A new path from its definition, with its first version recorded. The caller commits."""
+    path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
+                        outcome=definition.outcome, weeks_min=definition.weeks.min, weeks_max=definition.weeks.max,
+                        position=definition.order, status=definition.status)
+    session.add(path)
+    session.flush()
+    _write_sections(session, path, definition, article_ids)
+    _record_version(session, path, definition, author=author, summary=summary)
+    return path
 
 
 def _apply(session: Session, path: LearningPath, definition: PathDefinition, article_ids: dict[str, int]) -> None:
@@ -163,15 +169,8 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
         if base_version is None:
             if path is not None:
                 raise PathDefinitionError(f"A path with the slug '{definition.slug}' already exists.")
-            path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
-                                outcome=definition.outcome, weeks_min=definition.weeks.min,
-                                weeks_max=definition.weeks.max, position=definition.order,
-                                status=definition.status)
-            session.add(path)
-            session.flush()
-            _apply(session, path, definition, article_ids)
             changes = (summary_prefix or []) + ["Path created."]
-            _record_version(session, path, definition, author=author, summary=changes)
+            path = _create(session, definition, article_ids, author=author, summary=changes)
             session.commit()
             return SaveResult(path=path, changes=changes)
         if path is None:
