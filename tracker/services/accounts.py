@@ -70,7 +70,7 @@ def create_user(*, session: Session, username: str, password: str, role: Role = 
     """Create an account after checking the username and the password policy. Commits."""
     username = normalise_username(username)
     check_password(password, username=username)
-    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+    if get_user(session=session, username=username) is not None:
         raise AccountError(f"The username '{username}' is taken.")
     user = User(username=username, password_hash=hash_password(password), role=Role(role),
                 display_name=display_name.strip()[:80])
@@ -85,7 +85,7 @@ def create_user(*, session: Session, username: str, password: str, role: Role = 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None. Upgrades outdated hashes on the way."""
-    user = session.exec(select(User).where(User.username == username.strip().lower())).one_or_none()
+    user = get_user(session=session, username=username)
     if user is None:
         _verify(_Hashing.dummy_hash, password)
         return None
