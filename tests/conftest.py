@@ -184,6 +184,9 @@ CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 class CSRFClient(FlaskClient):
     """A test client that sends the CSRF header a page would, unless told `csrf=False`."""
 
+    # Signing in (or out) starts a new session, and with it a new CSRF secret.
+    SESSION_CHANGES = {"/signin", "/signout", "/signup", "/setup", "/account/password", "/account/sessions/end-all"}
+
     def open(self, *args, csrf: bool = True, **kwargs):
         method = kwargs.get("method", "GET").upper()
         if csrf and method in {"POST", "PUT", "PATCH", "DELETE"}:
@@ -191,7 +194,10 @@ class CSRFClient(FlaskClient):
             if "X-CSRFToken" not in headers and "Authorization" not in headers:
                 headers["X-CSRFToken"] = self.csrf_token()
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        if method != "GET" and args and isinstance(args[0], str) and args[0].split("?")[0] in self.SESSION_CHANGES:
+            self._csrf_token = None
+        return response
 
     def csrf_token(self) -> str:
         """The token a page of this browser carries (it lives in the session, so one page load is enough)."""

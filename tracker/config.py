@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,23 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)
     password_hash_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
     password_hash_parallelism: int = Field(default=4, ge=1, le=64)
+    # Signed-in devices: idle timeout (without remember-me), absolute lifetime, and remember-me's duration.
+    session_idle_minutes: int = Field(default=120, ge=5, le=60 * 24 * 30)
+    session_max_days: int = Field(default=7, ge=1, le=90)
+    remember_days: int = Field(default=30, ge=1, le=365)
+    # Shared storage for rate limits (several processes or machines); in-process memory without it.
+    redis_url: str | None = None
+    # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores that header.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected redis://HOST:PORT/DB")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -81,7 +99,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
     data_dir = settings.data_dir.expanduser().resolve()
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database and the secret key: owner only
     except OSError as exc:
         raise ConfigError(f"TRACKER_DATA_DIR is invalid: cannot create {data_dir} ({exc.strerror})") from None
 
@@ -100,13 +118,30 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PASSWORD_HASHING": {"time_cost": settings.password_hash_time_cost,
                              "memory_kib": max(settings.password_hash_memory_kib, 8 * settings.password_hash_parallelism),
                              "parallelism": settings.password_hash_parallelism},
+        "SESSION_IDLE": timedelta(minutes=settings.session_idle_minutes),
+        "SESSION_MAX_AGE": timedelta(days=settings.session_max_days),
+        "REMEMBER_AGE": timedelta(days=settings.remember_days),
+        # Cookies: every value explicit. Over HTTPS, the __Host- prefix pins them to this host and path.
+        "SESSION_COOKIE_NAME": ("__Host-" if settings.secure_cookies else "") + "tracker_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": settings.secure_cookies,
-        "REMEMBER_COOKIE_SECURE": settings.secure_cookies,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=settings.session_max_days),
+        "REMEMBER_COOKIE_NAME": ("__Host-" if settings.secure_cookies else "") + "tracker_remember",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=settings.remember_days),
+        "REMEMBER_COOKIE_SECURE": settings.secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_PATH": "/",
+        "REMEMBER_COOKIE_DOMAIN": None,
+        "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+        "SECURE_COOKIES": settings.secure_cookies,
         "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
+        "TRUSTED_PROXIES": settings.trusted_proxies,
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

@@ -22,7 +22,9 @@ def make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Created readable by the owner only; SQLite gives its -wal and -shm files the same mode.
+            Path(url.database).touch(mode=0o600, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

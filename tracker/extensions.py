@@ -8,8 +8,9 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-# Only sign-in is limited; counters live in the server process (one waitress process serves the app).
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[], headers_enabled=True)
+# Sign-in and sign-up are limited. Counters live where RATELIMIT_STORAGE_URI says: Redis when
+# TRACKER_REDIS_URL is set (shared by every process and machine), else this process's memory.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
 def init_app(app: Flask) -> None:

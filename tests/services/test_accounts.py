@@ -4,7 +4,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import PASSWORD
-from tracker.services import accounts
+from tracker.services import accounts, sessions
 from tracker.services.errors import NotFound
 
 
@@ -28,16 +28,20 @@ def test_sign_in_is_refused_for_wrong_passwords_unknown_and_deactivated_users(se
     lena = factories.user(session, "lena")
     lena.is_active = False
     session.commit()
-    assert accounts.authenticate(session=session, username="lena", password=PASSWORD) is None
+    with pytest.raises(accounts.AccountDeactivated, match="deactivated"):
+        accounts.authenticate(session=session, username="lena", password=PASSWORD)
+    assert accounts.authenticate(session=session, username="lena", password="wrong password") is None
 
 
-def test_changing_the_password_ends_other_sessions(session):
+def test_changing_the_password_ends_every_session(session):
     lena = factories.user(session, "lena")
-    before = lena.session_token
+    policy = sessions.SessionPolicy()
+    token, _ = sessions.start_session(session=session, user=lena, remember=True, policy=policy)
     with pytest.raises(accounts.AccountError):
         accounts.change_password(session=session, user=lena, current="wrong", new="a brand new passphrase")
+    assert sessions.resume_session(session=session, token=token, policy=policy) is not None
     accounts.change_password(session=session, user=lena, current=PASSWORD, new="a brand new passphrase")
-    assert lena.session_token != before
+    assert sessions.resume_session(session=session, token=token, policy=policy) is None
     assert accounts.authenticate(session=session, username="lena", password="a brand new passphrase")
 
 

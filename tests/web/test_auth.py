@@ -63,7 +63,7 @@ def test_sign_in_follows_only_local_next_targets(client):
 
 def test_remember_me_sets_a_lasting_cookie(client):
     client.sign_in("lena", remember=True)
-    assert client.get_cookie("remember_token") is not None
+    assert client.get_cookie("tracker_remember") is not None
 
 
 def test_sign_out_ends_the_session(make_client):

@@ -8,13 +8,15 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, request, url_for
-from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_user
 
 from tracker.db import get_session
 from tracker.extensions import csrf, login_manager
-from tracker.models import Role, User
-from tracker.services import accounts, tokens
+from tracker.models import ApiToken, DeviceSession, Role, TokenScope, User
+from tracker.services import accounts, sessions, tokens
 from tracker.services.errors import NotAllowed
 from tracker.http.errors import error_response, wants_json
 from tracker.http.render import is_htmx
@@ -25,10 +27,14 @@ PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.sign_
 
 
 class LoginUser:
-    """Flask-Login's view of a User. The id carries the session token, so rotating it ends sessions."""
+    """Flask-Login's view of a User signed in on one device (`device`), or by an API token (`api_token`).
 
-    def __init__(self, user: User):
-        self.user = user
+    Its id is the device's random session token: what the session and remember-me cookies carry.
+    """
+
+    def __init__(self, user: User, *, session_token: str = "", device: DeviceSession | None = None,
+                 api_token: ApiToken | None = None):
+        self.user, self.session_token, self.device, self.api_token = user, session_token, device, api_token
 
     def __getattr__(self, name):
         return getattr(self.user, name)
@@ -41,7 +47,29 @@ class LoginUser:
         return self.user.is_active
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_token}"
+        return self.session_token
+
+
+def session_policy() -> sessions.SessionPolicy:
+    config = current_app.config
+    return sessions.SessionPolicy(idle=config["SESSION_IDLE"], max_age=config["SESSION_MAX_AGE"],
+                                  remember=config["REMEMBER_AGE"])
+
+
+def client_address() -> str:
+    """The client's address: the peer, or what trusted proxies (TRACKER_TRUSTED_PROXIES) say it is."""
+    return (request.remote_addr or "")[:64]
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a new signed-in device for `user` in this browser: a fresh Flask session (so a new CSRF
+    secret, and nothing an attacker planted survives), a session record, and the cookies."""
+    session.clear()
+    token, record = sessions.start_session(session=get_session(), user=user, remember=remember,
+                                           policy=session_policy(), address=client_address(),
+                                           user_agent=request.headers.get("User-Agent", ""))
+    login_user(LoginUser(user, session_token=token, device=record), remember=remember,
+               duration=current_app.config["REMEMBER_AGE"])
 
 
 def bearer_token() -> str | None:
@@ -50,24 +78,29 @@ def bearer_token() -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def _load_user(user_id: str) -> LoginUser | None:
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _load_user(token: str) -> LoginUser | None:
     if bearer_token() is not None:  # a token request is judged by its token alone
         return None
-    raw_id, _, session_token = user_id.partition(":")
-    if not raw_id.isdigit():
+    found = sessions.resume_session(session=get_session(), token=token, policy=session_policy())
+    if found is None:
         return None
-    user = get_session().get(User, int(raw_id))
-    if user is None or not user.is_active or user.session_token != session_token:
-        return None
-    return LoginUser(user)
+    user, record = found
+    return LoginUser(user, session_token=token, device=record)
 
 
 def _load_user_from_request(req) -> LoginUser | None:
     raw = bearer_token()
-    if raw is None:
+    if raw is None or not is_api_request():  # API tokens open the JSON API, never the pages
         return None
-    user = tokens.user_for_token(session=get_session(), raw=raw)
-    return LoginUser(user) if user else None
+    found = tokens.token_owner(session=get_session(), raw=raw)
+    if found is None:
+        return None
+    token, user = found
+    return LoginUser(user, api_token=token)
 
 
 def page_to_return_to() -> str | None:
@@ -116,13 +149,27 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     login_manager.request_loader(_load_user_from_request)
     login_manager.unauthorized_handler(_unauthorized)
+    app.after_request(private_answers)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N proxies, the client's address is the one they report; without this, X-Forwarded-For is ignored.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.before_request
     def check_csrf():
-        # A request carrying a bearer token cannot come from a cross-site form; everything else must
-        # prove it came from our pages.
-        if request.method in UNSAFE_METHODS and bearer_token() is None:
-            csrf.protect()
+        if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+            return None  # reads need no token; an unknown route or method answers 404 or 405 first
+        if is_api_request():
+            if not current_user.is_authenticated:
+                return _unauthorized()  # who is asking comes first: 401, whatever the method
+            if current_user.api_token is not None:
+                # A bearer token cannot come from a cross-site form; a read-only one cannot write.
+                if current_user.api_token.scope is not TokenScope.write:
+                    raise NotAllowed("This API token is read-only; create a read-write token to make changes.")
+                return None
+        # Everything else must prove it came from our pages.
+        csrf.protect()
+        return None
 
     @app.before_request
     def require_new_password():
@@ -147,6 +194,16 @@ def init_app(app: Flask) -> None:
             return redirect(url_for("auth.setup"))
         app.extensions["tracker.has_users"] = True
         return None
+
+
+def private_answers(response):
+    """Nothing personal is kept by browsers or proxies once it is sent; HTTPS is pinned when configured."""
+    if request.endpoint != "static" and (current_user.is_authenticated or bearer_token() is not None):
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    if current_app.config["SECURE_COOKIES"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
 
 
 def mark_users_exist() -> None:

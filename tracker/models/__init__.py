@@ -4,7 +4,16 @@ Everything is importable from `tracker.models`; importing this package registers
 `SQLModel.metadata` (Alembic's env.py relies on it).
 """
 
-from tracker.models.accounts import ApiToken, Role, User
+from tracker.models.accounts import (
+    ApiToken,
+    DeviceSession,
+    Installation,
+    Role,
+    SecurityEvent,
+    SecurityEventKind,
+    TokenScope,
+    User,
+)
 from tracker.models.base import choice_column, utcnow
 from tracker.models.catalog import ARTICLE_FIELDS, READING_MINUTES_MAX, Article, ArticleBase, ArticleTopic, Source, Topic
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
@@ -13,7 +22,8 @@ from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus
 from tracker.models.progress import Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 
 __all__ = [
-    "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "ArticleBase", "ArticleTopic", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
+    "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "ArticleBase", "DeviceSession", "Installation",
+    "SecurityEvent", "SecurityEventKind", "TokenScope", "ArticleTopic", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
     "NoteReply", "Notification", "NotificationKind", "PathFollow", "PathItem", "PathSection", "PathStatus",
     "PathVersion", "Progress", "ProgressEvent", "ProgressState", "Role", "Source", "Topic", "User", "choice_column",
     "utcnow",

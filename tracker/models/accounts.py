@@ -1,11 +1,12 @@
-"""People: accounts with their role, and personal API tokens."""
+"""People: accounts with their role, the devices they are signed in on, personal API tokens, and the
+record of security events."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import choice_column, utcnow
@@ -31,8 +32,6 @@ class User(SQLModel, table=True):
     role: Role = Field(default=Role.learner, sa_column=choice_column(Role, check="ck_user_role", default=Role.learner))
     is_active: bool = True
     must_change_password: bool = False
-    # Rotated when the password changes or the account is deactivated, ending every other session.
-    session_token: str = Field(default_factory=lambda: secrets.token_urlsafe(16), max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -41,6 +40,11 @@ class User(SQLModel, table=True):
 
     def has_role(self, role: Role) -> bool:
         return Role(self.role).rank >= role.rank
+
+
+class TokenScope(StrEnum):
+    read = "read"      # GET and HEAD only
+    write = "write"    # everything the owner may do through the API
 
 
 class ApiToken(SQLModel, table=True):
@@ -56,3 +60,75 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, description="none: until revoked")
+    scope: TokenScope = Field(default=TokenScope.write,
+                              sa_column=choice_column(TokenScope, check="ck_api_token_scope", default=TokenScope.write,
+                                                      server_default=TokenScope.write.value))
+
+
+class DeviceSession(SQLModel, table=True):
+    """One signed-in browser. Its cookie carries a random token; only the token's hash is stored, and
+    ending the record (sign-out, password change, ...) makes every copy of that cookie anonymous."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    remember: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(description="the absolute end, whatever the activity")
+    ended_at: datetime | None = None
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=200)
+
+
+class SecurityEventKind(StrEnum):
+    signed_up = "signed_up"
+    setup = "setup"
+    sign_in = "sign_in"
+    sign_in_failed = "sign_in_failed"
+    sign_in_refused_inactive = "sign_in_refused_inactive"
+    throttled = "throttled"
+    sign_out = "sign_out"
+    session_ended = "session_ended"
+    signed_out_everywhere = "signed_out_everywhere"
+    password_changed = "password_changed"
+    temporary_password_set = "temporary_password_set"
+    role_changed = "role_changed"
+    deactivated = "deactivated"
+    reactivated = "reactivated"
+    token_created = "token_created"
+    token_revoked = "token_revoked"
+    access_refused = "access_refused"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class SecurityEvent(SQLModel, table=True):
+    """Something security-relevant that happened: who (if known), from where, and what."""
+
+    __tablename__ = "security_event"
+    __table_args__ = (Index("ix_security_event_user_id_created_at", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    kind: SecurityEventKind = Field(sa_column=choice_column(SecurityEventKind, check="ck_security_event_kind",
+                                                            length=32))
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    username: str = Field(default="", max_length=64, description="as given, for failures of unknown names")
+    address: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=300)
+
+
+class Installation(SQLModel, table=True):
+    """At most one row: written with the first administrator, so two concurrent setups cannot both win."""
+
+    __table_args__ = (CheckConstraint("id = 1", name="ck_installation_single_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    admin_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)

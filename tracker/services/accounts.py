@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from zxcvbn import zxcvbn
 
-from tracker.models import Role, User
-from tracker.services.errors import Invalid, NotFound
+from tracker.models import Installation, Role, User
+from tracker.services.errors import Invalid, NotAllowed, NotFound
+from tracker.services.sessions import end_all_sessions
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
@@ -83,14 +84,40 @@ def create_user(*, session: Session, username: str, password: str, role: Role = 
     return user
 
 
+class AccountDeactivated(NotAllowed):
+    """The password is right but an administrator deactivated the account."""
+
+
+def create_first_admin(*, session: Session, username: str, password: str, display_name: str = "") -> User:
+    """The administrator of a fresh install: exactly one, however many requests race (the single
+    `installation` row is written in the same transaction). NotFound once setup is done. Commits."""
+    require_no_users(session=session)
+    username = normalise_username(username)
+    check_password(password, username=username)
+    user = User(username=username, password_hash=hash_password(password), role=Role.admin,
+                display_name=display_name.strip()[:80])
+    session.add(user)
+    try:
+        session.flush()
+        session.add(Installation(id=1, admin_id=user.id))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise NotFound("Setup is done: an administrator already exists.") from None
+    return user
+
+
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Upgrades outdated hashes on the way."""
+    """The active user with these credentials, or None; AccountDeactivated when the password is right for
+    a deactivated account (only its owner can know that). Upgrades outdated hashes on the way."""
     user = get_user(session=session, username=username)
     if user is None:
         _verify(_Hashing.dummy_hash, password)
         return None
-    if not _verify(user.password_hash, password) or not user.is_active:
+    if not _verify(user.password_hash, password):
         return None
+    if not user.is_active:
+        raise AccountDeactivated("This account is deactivated. Ask an administrator to reactivate it.")
     if _Hashing.hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.commit()
@@ -109,21 +136,23 @@ def user_count(*, session: Session) -> int:
 
 
 def change_password(*, session: Session, user: User, current: str, new: str) -> None:
-    """Replace the password after checking the current one; ends the user's other sessions. Commits."""
+    """Replace the password after checking the current one; ends every session of the user (the caller
+    signs the current device in again). Commits."""
     if not _verify(user.password_hash, current):
         raise AccountError("The current password is not right.")
     check_password(new, username=user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    user.session_token = secrets.token_urlsafe(16)
+    end_all_sessions(session=session, user=user)
     session.commit()
 
 
 def set_password(*, session: Session, user: User, password: str) -> None:
-    """Set a password without asking for the old one (demo accounts, administrators). Commits."""
+    """Set a password without asking for the old one (demo accounts, administrators); ends the user's
+    sessions. Commits."""
     check_password(password, username=user.username)
     user.password_hash = hash_password(password)
-    user.session_token = secrets.token_urlsafe(16)
+    end_all_sessions(session=session, user=user)
     session.commit()
 
 
@@ -165,7 +194,9 @@ def set_role(*, session: Session, admin: User, user: User, role: Role) -> None:
     """Change a user's role. An admin cannot demote themselves (someone must stay admin). Commits."""
     if user.id == admin.id and role is not Role.admin:
         raise AccountError("You cannot take the admin role from yourself; ask another admin.")
-    user.role = role
+    if user.role != role:
+        user.role = role
+        end_all_sessions(session=session, user=user)  # signed-in pages were built for the old role
     session.commit()
 
 
@@ -174,7 +205,7 @@ def set_active(*, session: Session, admin: User, user: User, active: bool) -> No
     if user.id == admin.id and not active:
         raise AccountError("You cannot deactivate your own account.")
     user.is_active = active
-    user.session_token = secrets.token_urlsafe(16)
+    end_all_sessions(session=session, user=user)
     session.commit()
 
 
@@ -183,5 +214,5 @@ def set_temporary_password(*, session: Session, user: User, password: str) -> No
     check_password(password, username=user.username)
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    user.session_token = secrets.token_urlsafe(16)
+    end_all_sessions(session=session, user=user)
     session.commit()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlmodel import Session, select
 
-from tracker.models import ApiToken, User, utcnow
+from tracker.models import ApiToken, TokenScope, User, utcnow
 from tracker.services.errors import Invalid, NotFound
 
 TOKEN_PREFIX = "trk_"
@@ -24,39 +24,64 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def create_token(*, session: Session, user: User, name: str) -> tuple[str, ApiToken]:
+TOKEN_LIFETIMES = (30, 90, 365)  # days offered when creating a token; None means until revoked
+
+
+def create_token(*, session: Session, user: User, name: str, scope: TokenScope = TokenScope.write,
+                 expires_in_days: int | None = None) -> tuple[str, ApiToken]:
     """A new token for `user`; returns the secret (shown once) and the stored record. Commits."""
     name = name.strip()
     if not name or len(name) > 80:
         raise TokenError("Give the token a name of 1–80 characters, such as the script that will use it.")
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        raise TokenError("A token lasts 1 to 3650 days, or until it is revoked.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=_digest(raw), hint=raw[:8])
+    now = utcnow()
+    token = ApiToken(user_id=user.id, name=name, token_hash=_digest(raw), hint=raw[:8], scope=TokenScope(scope),
+                     created_at=now, expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None)
     session.add(token)
     session.commit()
     return raw, token
 
 
-def user_for_token(*, session: Session, raw: str) -> User | None:
-    """The active owner of a valid, unrevoked token, or None. Records when it was last used."""
+def token_owner(*, session: Session, raw: str) -> tuple[ApiToken, User] | None:
+    """A valid token (unrevoked, unexpired, its owner active) with its owner, or None. Records its use."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     row = session.exec(
         select(ApiToken, User).join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == _digest(raw), ApiToken.revoked_at.is_(None))
     ).one_or_none()
-    if row is None or not row[1].is_active:
+    now = utcnow()
+    if row is None or not row[1].is_active or _expired(row[0], now):
         return None
     token, user = row
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+    if token.last_used_at is None or now - _aware(token.last_used_at) > LAST_USED_PRECISION:
         token.last_used_at = now  # at most one write a minute per token, not one per request
         session.commit()
-    return user
+    return token, user
+
+
+def user_for_token(*, session: Session, raw: str) -> User | None:
+    """The owner of a valid token, or None."""
+    found = token_owner(session=session, raw=raw)
+    return found[1] if found else None
+
+
+def _expired(token: ApiToken, now) -> bool:
+    return token.expires_at is not None and now >= _aware(token.expires_at)
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
-    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                             .order_by(ApiToken.created_at.desc())))
+    """The user's tokens that still work, newest first."""
+    now = utcnow()
+    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                        .order_by(ApiToken.created_at.desc()))
+    return [token for token in rows if not _expired(token, now)]
 
 
 def revoke_token(*, session: Session, user: User, token_id: int) -> ApiToken:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 
 from tracker.db import get_session
 from tracker.extensions import limiter
-from tracker.http.auth import LoginUser, current_account, mark_users_exist
-from tracker.models import Role
-from tracker.services import accounts, tokens
+from tracker.http.auth import client_address, current_account, mark_users_exist, session_policy
+from tracker.http.auth import sign_in as sign_in_here
+from tracker.models import SecurityEventKind, TokenScope
+from tracker.services import accounts, security_log, sessions, tokens
 from tracker.services.errors import NotAllowed
 from tracker.web.forms import ChangePasswordForm, SignInForm, SignUpForm, TokenForm
 
 bp = Blueprint("auth", __name__)
+# Failed sign-ins: per account from every address, and per address; both windows pass (no lockout).
+SIGN_IN_ACCOUNT_LIMIT = "10 per 5 minutes"
+SIGN_IN_ADDRESS_LIMIT = "60 per 5 minutes"
+SIGN_UP_LIMIT = "10 per hour"
 
 
 def safe_next(default: str) -> str:
@@ -31,6 +35,11 @@ def safe_next(default: str) -> str:
     return default
 
 
+def _event(kind: SecurityEventKind, *, user=None, username: str = "", detail: str = "") -> None:
+    security_log.record(session=get_session(), kind=kind, user=user, username=username, address=client_address(),
+                        detail=detail)
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     """Create the administrator on a fresh install; gone once any account exists."""
@@ -39,19 +48,39 @@ def setup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(session=session, username=form.username.data, password=form.password.data,
-                                        role=Role.admin, display_name=form.display_name.data or "")
+            user = accounts.create_first_admin(session=session, username=form.username.data,
+                                               password=form.password.data, display_name=form.display_name.data or "")
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
             mark_users_exist()
-            login_user(LoginUser(user))
+            _event(SecurityEventKind.setup, user=user)
+            sign_in_here(user)
             flash("Welcome! You are the administrator. Follow a path to start tracking your reading.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/setup.html", form=form), 400 if request.method == "POST" else 200
 
 
+def _throttled(kind: str):
+    def record_breach(request_limit) -> None:
+        _event(SecurityEventKind.throttled, username=_typed_username(), detail=f"{kind}: {request_limit.limit}")
+    return record_breach
+
+
+def _typed_username() -> str:
+    return request.form.get("username", "").strip().lower()[:64]
+
+
+def _account_key() -> str:
+    """Failed sign-ins per account, from every address together: spreading guesses over many addresses
+    does not buy more of them."""
+    return f"account|{_typed_username()}"
+
+
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(SIGN_UP_LIMIT, methods=["POST"], on_breach=_throttled("sign-up"),
+               deduct_when=lambda response: response.status_code == 302,
+               error_message="Too many accounts created from your address. Try again in an hour.")
 def sign_up():
     if not current_app.config["OPEN_SIGNUP"]:
         raise NotAllowed("Sign-up is closed on this tracker. Ask an administrator for an account.")
@@ -63,41 +92,54 @@ def sign_up():
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
-            login_user(LoginUser(user))
+            _event(SecurityEventKind.signed_up, user=user)
+            sign_in_here(user)
             flash(f"Welcome, {user.name}! Pick a path to follow.", "success")
             return redirect(url_for("main.path_list"))
     return render_template("auth/signup.html", form=form), 400 if request.method == "POST" else 200
 
 
-def _sign_in_key() -> str:
-    """Failed sign-ins are counted per address and username, so one attacker cannot lock out everyone."""
-    return f"{get_remote_address()}|{request.form.get('username', '').strip().lower()[:64]}"
-
-
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit("10 per 5 minutes", key_func=_sign_in_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code == 400,
-               error_message="Too many failed sign-ins. Wait a few minutes and try again.")
-@limiter.limit("60 per 5 minutes", methods=["POST"], deduct_when=lambda response: response.status_code == 400,
-               error_message="Too many failed sign-ins from your address. Wait a few minutes and try again.")
+@limiter.limit(SIGN_IN_ACCOUNT_LIMIT, key_func=_account_key, methods=["POST"],
+               deduct_when=lambda response: response.status_code == 400, on_breach=_throttled("sign-in, account"),
+               error_message="Too many failed sign-ins for this account. Try again in 5 minutes.")
+@limiter.limit(SIGN_IN_ADDRESS_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code == 400,
+               on_breach=_throttled("sign-in, address"),
+               error_message="Too many failed sign-ins from your address. Try again in 5 minutes.")
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(session=get_session(), username=form.username.data, password=form.password.data)
-        if user is None:
-            form.form_errors.append("Wrong username or password.")
+        try:
+            user = accounts.authenticate(session=get_session(), username=form.username.data,
+                                         password=form.password.data)
+        except accounts.AccountDeactivated as exc:
+            _event(SecurityEventKind.sign_in_refused_inactive, username=_typed_username())
+            form.form_errors.append(str(exc))
         else:
-            login_user(LoginUser(user), remember=form.remember.data)
-            return redirect(safe_next(url_for("main.index")))
+            if user is None:
+                _event(SecurityEventKind.sign_in_failed, username=_typed_username())
+                form.form_errors.append("Wrong username or password.")
+            else:
+                _event(SecurityEventKind.sign_in, user=user, detail="remembered" if form.remember.data else "")
+                sign_in_here(user, remember=form.remember.data)
+                return redirect(safe_next(url_for("main.index")))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/signin.html", form=form, open_signup=current_app.config["OPEN_SIGNUP"]), status
 
 
 @bp.post("/signout")
 def sign_out():
+    device = current_user.device if current_user.is_authenticated else None
+    if device is not None:
+        sessions.end_session(session=get_session(), user=current_account(), session_id=device.id)
+        _event(SecurityEventKind.sign_out, user=current_account())
     logout_user()
+    session.clear()
     flash("You are signed out.", "info")
-    return redirect(url_for("main.index"))
+    response = redirect(url_for("main.index"))
+    # Pages and htmx's copies of them leave this browser's caches and storage with the session.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.get("/account")
@@ -108,10 +150,13 @@ def account():
 
 def _account_page(*, password_form=None, token_form=None, new_token: str | None = None, status: int = 200):
     user = current_account()
+    db = get_session()
     return render_template(
         "auth/account.html", password_form=password_form or ChangePasswordForm(),
         token_form=token_form or TokenForm(), new_token=new_token,
-        tokens=tokens.list_tokens(session=get_session(), user=user),
+        tokens=tokens.list_tokens(session=db, user=user),
+        devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
+        this_device=current_user.device, history=security_log.sign_in_history(session=db, user=user),
     ), status
 
 
@@ -126,10 +171,35 @@ def change_password():
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
-            login_user(LoginUser(user))  # the session token changed: renew this session, end the others
+            _event(SecurityEventKind.password_changed, user=user)
+            sign_in_here(user)  # every session ended with the old password: this device signs in anew
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=400)
+
+
+@bp.post("/account/sessions/<id:session_id>/end")
+@login_required
+def end_device_session(session_id: int):
+    sessions.end_session(session=get_session(), user=current_account(), session_id=session_id)
+    _event(SecurityEventKind.session_ended, user=current_account())
+    flash("That device is signed out.", "success")
+    return redirect(url_for("auth.account"), code=303)
+
+
+@bp.post("/account/sessions/end-all")
+@login_required
+def sign_out_everywhere():
+    user = current_account()
+    count = sessions.end_all_sessions(session=get_session(), user=user)
+    get_session().commit()
+    _event(SecurityEventKind.signed_out_everywhere, user=user, detail=f"{count} devices")
+    logout_user()
+    session.clear()
+    flash(f"Signed out on every device ({count}).", "info")
+    response = redirect(url_for("auth.sign_in"), code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.post("/account/tokens")
@@ -138,10 +208,14 @@ def create_token():
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            raw, _ = tokens.create_token(session=get_session(), user=current_account(), name=form.name.data)
+            raw, token = tokens.create_token(session=get_session(), user=current_account(), name=form.name.data,
+                                             scope=TokenScope(form.scope.data),
+                                             expires_in_days=int(form.lifetime.data) if form.lifetime.data else None)
         except tokens.TokenError as exc:
             form.form_errors.append(str(exc))
         else:
+            _event(SecurityEventKind.token_created, user=current_account(),
+                   detail=f"{token.name} ({token.scope.value}, {token.hint}…)")
             return _account_page(new_token=raw)
     return _account_page(token_form=form, status=400)
 
@@ -149,6 +223,7 @@ def create_token():
 @bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    tokens.revoke_token(session=get_session(), user=current_account(), token_id=token_id)
+    token = tokens.revoke_token(session=get_session(), user=current_account(), token_id=token_id)
+    _event(SecurityEventKind.token_revoked, user=current_account(), detail=f"{token.name} ({token.hint}…)")
     flash("The token is revoked; requests using it are now refused.", "success")
     return redirect(url_for("auth.account"), code=303)

@@ -23,10 +23,11 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.models import PathStatus, ProgressState, Role
+from tracker.models import PathStatus, ProgressState, Role, TokenScope
 from tracker.services.accounts import PASSWORD_MAX
 from tracker.services.errors import Invalid
 from tracker.services.path_format import ORDER_MAX
+from tracker.services.tokens import TOKEN_LIFETIMES
 
 TEXT_GUARD = 20_000  # far above any field's own limit: only stops absurd input before the domain says why
 NOTE_MAX = 2000  # the limit notes.save_note enforces; the form lets longer text through to say so
@@ -105,6 +106,12 @@ class ChangePasswordForm(Form):
 class TokenForm(Form):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
                        description="What will use it, e.g. “reading-list script”.")
+    scope = SelectField("Access", choices=[SelectChoice(TokenScope.read.value, "Read only"),
+                                           SelectChoice(TokenScope.write.value, "Read and write")],
+                        default=TokenScope.read.value)
+    lifetime = SelectField("Expires", choices=[*(SelectChoice(str(days), f"in {days} days") for days in TOKEN_LIFETIMES),
+                                               SelectChoice("", "never (until revoked)")],
+                           default=str(TOKEN_LIFETIMES[1]), validate_choice=True)
 
 
 # ---------------------------------------------------------------- learners

@@ -1,0 +1,47 @@
+"""The record of security events: a table admins can search, and one JSON log line per event."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from tracker.models import SecurityEvent, SecurityEventKind, User, utcnow
+
+log = logging.getLogger("tracker.security")
+SIGN_IN_KINDS = (SecurityEventKind.sign_in, SecurityEventKind.sign_in_failed,
+                 SecurityEventKind.sign_in_refused_inactive, SecurityEventKind.throttled)
+
+
+def record(*, session: Session, kind: SecurityEventKind, user: User | None = None, username: str = "",
+           address: str = "", detail: str = "", at: datetime | None = None) -> SecurityEvent:
+    """Store an event and write it as one JSON line (json escapes control characters; no secrets are
+    passed in). Commits, so a refusal that rolls back its own work still leaves its record."""
+    event = SecurityEvent(kind=kind, user_id=user.id if user else None,
+                          username=(user.username if user else username)[:64], address=address[:64],
+                          detail=detail[:300], created_at=at or utcnow())
+    session.add(event)
+    session.commit()
+    log.info(json.dumps({"event": kind.value, "user": event.username, "address": event.address,
+                         "detail": event.detail}, ensure_ascii=True))
+    return event
+
+
+def search(*, session: Session, kind: SecurityEventKind | None = None, username: str = "",
+           limit: int = 200) -> list[SecurityEvent]:
+    """The latest events, newest first, optionally of one kind or about one username."""
+    query = select(SecurityEvent)
+    if kind is not None:
+        query = query.where(SecurityEvent.kind == kind)
+    if username.strip():
+        query = query.where(SecurityEvent.username == username.strip().lower())
+    return list(session.exec(query.order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc()).limit(limit)))
+
+
+def sign_in_history(*, session: Session, user: User, limit: int = 20) -> list[SecurityEvent]:
+    """The user's recent sign-ins and failed attempts on their account, newest first."""
+    return list(session.exec(
+        select(SecurityEvent).where(SecurityEvent.username == user.username, SecurityEvent.kind.in_(SIGN_IN_KINDS))
+        .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc()).limit(limit)))
