@@ -15,10 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, got_request_exception, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from tracker.db import get_session
 from tracker.http.render import is_htmx
+from tracker.models import SecurityEventKind
+from tracker.services import security_log
 from tracker.services.errors import DomainError
 
 TITLES = {400: "Bad request", 401: "Sign-in needed", 403: "Not allowed", 404: "Not found",
@@ -50,7 +54,18 @@ def error_response(status: int, message: str, *, title: str | None = None, heade
 
 
 def domain_error(error: DomainError):
+    if error.status == 403:
+        _record_refusal(error.message)
     return error_response(error.status, error.message or TITLES.get(error.status, "Error"), **error.details)
+
+
+def _record_refusal(reason: str) -> None:
+    """A refused action (a role or token scope that does not allow it) goes to the security log."""
+    user = current_user.user if current_user.is_authenticated else None
+    session = get_session()
+    session.rollback()
+    security_log.record(session=session, kind=SecurityEventKind.access_refused, user=user,
+                        address=(request.remote_addr or ""), detail=f"{request.method} {loggable(request.path, 120)}: {reason}"[:300])
 
 
 def csrf_error(error: CSRFError):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from tracker.db import get_session
-from tracker.http.auth import current_account, role_required
-from tracker.models import Role
-from tracker.services import accounts
+from tracker.http.auth import client_address, current_account, role_required
+from tracker.models import Role, SecurityEventKind
+from tracker.services import accounts, security_log
 from tracker.web.forms import UserActionForm
 from tracker.web.admin import bp
 
@@ -20,24 +20,33 @@ def users():
                            roles=list(Role))
 
 
+def _event(kind: SecurityEventKind, user, detail: str) -> None:
+    security_log.record(session=get_session(), kind=kind, user=user, address=client_address(), detail=detail)
+
+
 @bp.post("/users/<username>")
 @role_required(Role.admin)
 def update_user(username: str):
     session = get_session()
     user = accounts.require_user(session=session, username=username)
     form = UserActionForm().checked()
-    action = form.action.data
+    action, admin = form.action.data, current_account()
     try:
         if action == "role":
             role = Role(form.role.data)
-            accounts.set_role(session=session, admin=current_account(), user=user, role=role)
+            accounts.set_role(session=session, admin=admin, user=user, role=role)
+            _event(SecurityEventKind.role_changed, user, f"{role.value}, by {admin.username}")
             flash(f"{user.username} is now {role.value}.", "success")
         elif action in {"deactivate", "reactivate"}:
-            accounts.set_active(session=session, admin=current_account(), user=user, active=action == "reactivate")
-            flash(f"{user.username} is {'reactivated' if action == 'reactivate' else 'deactivated; their sessions ended'}.",
+            active = action == "reactivate"
+            accounts.set_active(session=session, admin=admin, user=user, active=active)
+            _event(SecurityEventKind.reactivated if active else SecurityEventKind.deactivated, user,
+                   f"by {admin.username}")
+            flash(f"{user.username} is {'reactivated' if active else 'deactivated; their sessions ended'}.",
                   "success")
         elif action == "password":
             accounts.set_temporary_password(session=session, user=user, password=form.password.data or "")
+            _event(SecurityEventKind.temporary_password_set, user, f"by {admin.username}")
             flash(f"Temporary password set; {user.username} must change it at the next sign-in.", "success")
     except accounts.AccountError as exc:
         flash(str(exc), "error")
