@@ -68,3 +68,16 @@ def test_db_upgrade_reports_the_revision(runner):
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0
     assert "Database at revision" in result.output
+
+
+def test_tokens_are_created_with_a_scope_and_an_expiry(runner, session):
+    from tracker.models import ApiToken, TokenScope
+
+    result = runner.invoke(args=["tokens", "create", "lena", "--name", "backup", "--scope", "read",
+                                 "--expires-in-days", "30"])
+    assert result.exit_code == 0, result.output
+    token = session.exec(select(ApiToken).where(ApiToken.name == "backup")).one()
+    assert token.scope is TokenScope.read and token.expires_at is not None
+    assert result.output.strip().splitlines()[-1].startswith("trk_")
+    bad = runner.invoke(args=["tokens", "create", "lena", "--expires-in-days", "0"])
+    assert bad.exit_code == 2 and "expires-in-days" in bad.output

@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command,
 
 from tracker import create_app, db
 from tracker.config import ConfigError
-from tracker.models import Role
+from tracker.models import Role, TokenScope
 from tracker.services import accounts, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
 from tracker.services.errors import NotFound
 
@@ -215,15 +215,20 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.argument("username")
 @click.option("--name", default="command line", show_default=True, help="What the token is for.")
+@click.option("--scope", type=click.Choice([s.value for s in TokenScope]), default=TokenScope.read.value,
+              show_default=True, help="read: GET only; write: everything the user may do through the API.")
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None,
+              help="Days until the token stops working (default: until revoked).")
 @with_appcontext
-def tokens_create(username: str, name: str) -> None:
+def tokens_create(username: str, name: str, scope: str, expires_in_days: int | None) -> None:
     """Create a token for USERNAME and print it (it is shown only this once)."""
     session = _prepared_session()
     user = accounts.get_user(session=session, username=username)
     if user is None:
         raise click.ClickException(f"No user '{username}'.")
     try:
-        raw, _ = tokens.create_token(session=session, user=user, name=name)
+        raw, _ = tokens.create_token(session=session, user=user, name=name, scope=TokenScope(scope),
+                                     expires_in_days=expires_in_days)
     except tokens.TokenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Token '{name}' for {user.username} (shown once; store it safely):", err=True)

@@ -1,0 +1,91 @@
+"""Rate limits shared through Redis hold across server processes: the eleventh failure is refused
+whichever process takes it. Uses the machine's Redis on database 13, emptied before and after."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.conftest import CHEAP_HASHING, SECRET
+
+REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def redis_client():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    return client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # two processes share one SQLite file; the limits are what is under test
+
+
+@pytest.fixture
+def two_servers(database_url, tmp_path):
+    store = redis_client()
+    store.flushdb()
+    env = os.environ | {"TRACKER_DATABASE_URL": database_url, "TRACKER_SECRET_KEY": SECRET,
+                        "TRACKER_REDIS_URL": REDIS_URL, "TRACKER_DATA_DIR": str(tmp_path / "data")}
+    env |= {f"TRACKER_{key}": str(value) for key, value in CHEAP_HASHING.items()}
+    ports = [free_port(), free_port()]
+    processes = [subprocess.Popen([sys.executable, "-m", "tracker", "run", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for port in ports]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for base in bases:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(base + "/signin", timeout=2)
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.2)
+            else:
+                pytest.fail(f"{base} did not start")
+        yield bases
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+        store.flushdb()
+
+
+def test_the_eleventh_failed_sign_in_is_refused_by_either_process(two_servers):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(two_servers[0] + "/signin").read().decode()
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # both processes share the secret key
+
+    def attempt(base: str, password: str) -> int:
+        data = urllib.parse.urlencode({"username": "lena", "password": password}).encode()
+        request = urllib.request.Request(base + "/signin", data=data, headers={"X-CSRFToken": token})
+        try:
+            return opener.open(request).status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    statuses = [attempt(two_servers[i % 2], f"wrong guess {i}") for i in range(10)]
+    assert statuses == [400] * 10
+    assert attempt(two_servers[0], "wrong again") == 429
+    assert attempt(two_servers[1], "wrong again") == 429
