@@ -6,6 +6,7 @@ from flask import request
 from pydantic import BaseModel, Field
 
 from tracker.api import bp
+from tracker.api.openapi import documented
 from tracker.api.schemas import (
     ArticlePage,
     ArticlePublic,
@@ -26,6 +27,7 @@ from tracker.services import access, catalog, path_format, path_queries, path_st
 
 
 @bp.get("/articles")
+@documented(summary="Search the catalog", query=catalog.ArticleQuery, response=ArticlePage, signed_in=False)
 def articles():
     query = catalog.ArticleQuery.from_args(request.args)
     page = catalog.search_articles(session=get_session(), query=query)
@@ -34,23 +36,27 @@ def articles():
 
 
 @bp.get("/paths")
+@documented(summary="The curated paths", response=Items[PathSummaryPublic], signed_in=False)
 def path_list():
     summaries = path_queries.list_paths(session=get_session(), statuses=access.listed_statuses(current_account()))
     return respond(Items[PathSummaryPublic](items=[PathSummaryPublic.of(summary) for summary in summaries]))
 
 
 @bp.get("/paths/<slug>")
+@documented(summary="One path with its sections and articles", response=PathDetailPublic, signed_in=False, errors=(404,))
 def path_detail(slug: str):
     return respond(PathDetailPublic.of(path_queries.visible_path(session=get_session(), viewer=current_account(),
                                                                  slug=slug)))
 
 
 @bp.get("/topics")
+@documented(summary="Topics with their article counts", response=Items[TopicPublic], signed_in=False)
 def topics():
     return respond(Items[TopicPublic](items=[TopicPublic.of(row) for row in catalog.list_topics(session=get_session())]))
 
 
 @bp.get("/sources")
+@documented(summary="Sources with their article counts", response=Items[SourcePublic], signed_in=False)
 def sources():
     return respond(Items[SourcePublic](items=[SourcePublic.of(row)
                                               for row in catalog.list_sources(session=get_session())]))
@@ -86,6 +92,7 @@ class PathBody(BaseModel):
 
 @bp.put("/paths/<slug>")
 @role_required(Role.admin)
+@documented(summary="Save a new version of a path (admins)", body=PathBody, response=PathDetailPublic, errors=(404, 409))
 def update_path(slug: str):
     """Save a new version of a path; a stale `version` answers 409 with the current one."""
     session = get_session()
@@ -106,6 +113,7 @@ def update_path(slug: str):
 
 @bp.get("/paths/<slug>/history")
 @role_required(Role.admin)
+@documented(summary="Every saved version of a path (admins)", response=PathHistory, errors=(404,))
 def path_history(slug: str):
     session = get_session()
     path = path_queries.require_learning_path(session=session, slug=slug)

@@ -6,6 +6,7 @@ from flask_login import login_required
 from pydantic import BaseModel, field_validator
 
 from tracker.api import bp
+from tracker.api.openapi import documented
 from tracker.api.schemas import Items, MyPathPublic, ProgressPublic, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account
@@ -16,6 +17,7 @@ from tracker.services import assignments, catalog, progress
 
 @bp.get("/me/progress")
 @login_required
+@documented(summary="Your state on every article you have touched", response=Items[ProgressPublic])
 def my_progress():
     rows = progress.list_progress(session=get_session(), user=current_account())
     return respond(Items[ProgressPublic](items=[_progress(record, slug) for record, slug in rows]))
@@ -36,6 +38,7 @@ class StateBody(BaseModel):
 
 @bp.put("/me/progress/<slug>")
 @login_required
+@documented(summary="Set your state on an article", body=StateBody, response=ProgressPublic, errors=(404,))
 def put_progress(slug: str):
     session = get_session()
     article = catalog.require_article(session=session, slug=slug)
@@ -46,6 +49,7 @@ def put_progress(slug: str):
 
 @bp.get("/me/paths")
 @login_required
+@documented(summary="Your paths: assigned ones first, then the others you follow", response=Items[MyPathPublic])
 def my_paths():
     """Assigned paths (with who assigned them, due date and status), then the others followed."""
     session = get_session()

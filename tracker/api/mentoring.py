@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.api import bp
+from tracker.api.openapi import documented
 from tracker.api.schemas import (
     AssignmentPublic,
     DueDatePublic,
@@ -27,6 +28,7 @@ from tracker.services import path_queries
 
 @bp.get("/mentees")
 @role_required(Role.mentor)
+@documented(summary="Your mentees with their assignments (mentors)", response=Items[MenteePublic])
 def mentees():
     session = get_session()
     learners = mentorships.mentees(session=session, mentor=current_account())
@@ -38,6 +40,7 @@ def mentees():
 
 @bp.get("/mentees/<username>/progress")
 @role_required(Role.mentor)
+@documented(summary="A mentee's progress and assignments (their mentor, or admins)", response=MenteeProgress, errors=(404,))
 def mentee_progress(username: str):
     session = get_session()
     learner = mentorships.get_mentee(session=session, viewer=current_account(), username=username)
@@ -62,6 +65,7 @@ def _pair(body: MentorshipBody):
 
 @bp.post("/mentorships")
 @role_required(Role.admin)
+@documented(summary="Make a mentor mentor a learner (admins)", body=MentorshipBody, response=MentorshipPublic, status=201, errors=(404,))
 def create_mentorship():
     mentor, learner = _pair(json_body(MentorshipBody))
     mentorship = mentorships.link(session=get_session(), mentor=mentor, learner=learner)
@@ -70,6 +74,7 @@ def create_mentorship():
 
 @bp.delete("/mentorships")
 @role_required(Role.admin)
+@documented(summary="End a mentorship (admins)", body=MentorshipBody, status=204, errors=(404,))
 def delete_mentorship():
     mentor, learner = _pair(json_body(MentorshipBody))
     mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
@@ -86,6 +91,7 @@ class AssignmentBody(BaseModel):
 
 @bp.post("/assignments")
 @role_required(Role.mentor)
+@documented(summary="Assign a path to mentees, all or nothing (mentors)", body=AssignmentBody, response=Items[AssignmentPublic], status=201, errors=(404,))
 def create_assignments():
     body = json_body(AssignmentBody)
     session = get_session()
@@ -106,6 +112,7 @@ class DueBody(BaseModel):
 
 @bp.patch("/assignments/<id:assignment_id>")
 @role_required(Role.mentor)
+@documented(summary="Move or clear an assignment's due date (mentors)", body=DueBody, response=DueDatePublic, errors=(404,))
 def update_assignment(assignment_id: int):
     body = json_body(DueBody)
     assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
@@ -115,6 +122,7 @@ def update_assignment(assignment_id: int):
 
 @bp.delete("/assignments/<id:assignment_id>")
 @role_required(Role.mentor)
+@documented(summary="Withdraw an assignment; the learner keeps their progress (mentors)", status=204, errors=(404,))
 def delete_assignment(assignment_id: int):
     assignments.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
     return "", 204

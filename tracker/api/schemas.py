@@ -37,6 +37,19 @@ def respond(body: BaseModel, status: int = 200):
     return body.model_dump(mode="json"), status
 
 
+class ErrorDetail(Public):
+    status: int
+    message: str
+    current_version: int | None = None
+    changes: list[str] | None = None
+
+
+class ErrorBody(Public):
+    """Every refusal: `{"error": {"status", "message"}}`; a 409 adds the current version and what changed."""
+
+    error: ErrorDetail
+
+
 class Items(Public, Generic[Item]):
     items: list[Item]
 

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.db import get_session
+from tracker.api.openapi import openapi_document
 from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState, utcnow
@@ -165,6 +166,12 @@ def save_note(slug: str):
             "Vary": "HX-Request"}
     flash("Note saved." if note else "Note deleted.", "success")
     return see_other(safe_next(url_for("main.note_page", slug=slug)))
+
+
+@bp.get("/api")
+def api_reference():
+    """The JSON API's reference, rendered from its OpenAPI document (no scripts)."""
+    return render_template("main/api.html", doc=openapi_document())
 
 
 @bp.app_context_processor
