@@ -47,3 +47,20 @@ def test_the_command_line_reports_bad_configuration_in_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "Error: TRACKER_DATABASE_URL is invalid: unsupported database 'mysql' (use sqlite or postgresql)"]
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def _start_and_read_key(data_dir: str) -> str:
+    from tracker.config import load_settings
+
+    return load_settings({"DATA_DIR": data_dir})["SECRET_KEY"]
+
+
+def test_processes_starting_together_on_a_fresh_data_dir_agree_on_one_secret_key(tmp_path):
+    import multiprocessing
+
+    for trial in range(3):
+        data_dir = str(tmp_path / f"fresh{trial}")
+        with multiprocessing.get_context("fork").Pool(8) as pool:
+            keys = pool.map(_start_and_read_key, [data_dir] * 8)
+        assert len(set(keys)) == 1 and len(keys[0]) == 64
+        assert sorted(p.name for p in (tmp_path / f"fresh{trial}").iterdir()) == ["secret_key"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -151,14 +152,31 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def _persisted_secret_key(data_dir: Path) -> str:
-    """Read the secret key kept in the data dir, creating it (readable by the owner only) on first run."""
+    """The secret key kept in the data dir, created on first run readable by the owner only.
+
+    Several processes may start at once on a fresh data dir: the file is written under a temporary
+    name and linked into place with an exclusive create, so exactly one key wins and every process
+    reads that one.
+    """
     key_file = data_dir / "secret_key"
-    if key_file.exists():
-        key = key_file.read_text(encoding="utf-8").strip()
+    for _ in range(50):
+        try:
+            key = key_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            key = ""
         if len(key) >= 32:
             return key
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
-    return key
+        if not key_file.exists():
+            candidate = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+            try:
+                os.link(candidate, key_file)  # atomic, and fails if another process won
+            except FileExistsError:
+                pass
+            finally:
+                candidate.unlink()
+        else:
+            time.sleep(0.02)  # a key file too short to be a key: another process is still writing it
+    raise ConfigError(f"TRACKER_SECRET_KEY is invalid: {key_file} holds no usable key; delete it to make a new one")
