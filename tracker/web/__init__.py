@@ -10,9 +10,9 @@ from tracker.services.path_queries import weeks_label
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, auth, main, mentor, notifications
+    from tracker.web import admin, auth, health, main, mentor, notifications
 
-    for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp):
+    for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp):
         app.register_blueprint(blueprint)
     app.after_request(security_headers)
     app.jinja_env.filters["weeks"] = weeks_label

@@ -1,0 +1,32 @@
+"""Probes for load balancers and orchestrators: is the process up, and can it serve."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from sqlalchemy import text
+
+from tracker import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process answers (nothing else is checked)."""
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready to serve: the database answers and its schema is at the latest migration."""
+    headers = {"Cache-Control": "no-store"}
+    try:
+        with db.get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        revision, head = db.current_revision(db.get_engine()), db.head_revision()
+    except Exception:  # noqa: BLE001 - any failure to reach the database means "not ready"
+        return {"status": "unavailable", "reason": "the database does not answer"}, 503, headers | {"Retry-After": "5"}
+    if revision != head:
+        return ({"status": "unavailable", "reason": f"the database is at migration {revision}, not {head}; "
+                 "run `tracker db upgrade`"}, 503, headers | {"Retry-After": "30"})
+    return {"status": "ready", "migration": revision}, 200, headers
