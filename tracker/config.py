@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from tracker.db import Timeouts
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -48,6 +50,10 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=120, ge=5, le=60 * 24 * 30)
     session_max_days: int = Field(default=7, ge=1, le=90)
     remember_days: int = Field(default=30, ge=1, le=365)
+    # How long a request waits on the database before it answers 503 (milliseconds).
+    db_busy_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
+    db_statement_timeout_ms: int = Field(default=10_000, ge=100, le=3_600_000)
+    db_lock_timeout_ms: int = Field(default=5000, ge=100, le=3_600_000)
     # Shared storage for rate limits (several processes or machines); in-process memory without it.
     redis_url: str | None = None
     # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores that header.
@@ -143,6 +149,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
         "TRUSTED_PROXIES": settings.trusted_proxies,
+        "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
+                                lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

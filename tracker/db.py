@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from alembic import command
@@ -14,8 +16,19 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(database_url: str) -> Engine:
-    """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout.
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a request waits on the database before it gives up (and answers 503): one stuck lock
+    must not stall unrelated requests. Milliseconds; 0 means no limit (migrations, the command line)."""
+
+    busy_ms: int = 5000          # SQLite: waiting for another writer
+    statement_ms: int = 0        # PostgreSQL: any one statement
+    lock_ms: int = 0             # PostgreSQL: waiting for a row or table lock
+
+
+def make_engine(database_url: str, timeouts: Timeouts = Timeouts()) -> Engine:
+    """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout; PostgreSQL ones
+    the statement and lock timeouts.
 
     Statement parameters (passwords' hashes, notes, tokens' digests) never appear in error messages or logs.
     """
@@ -25,24 +38,27 @@ def make_engine(database_url: str) -> Engine:
             Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Created readable by the owner only; SQLite gives its -wal and -shm files the same mode.
             Path(url.database).touch(mode=0o600, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeouts.busy_ms / 1000},
+                               hide_parameters=True)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=timeouts.busy_ms))
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    options = f"-c statement_timeout={timeouts.statement_ms} -c lock_timeout={timeouts.lock_ms}"
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                         connect_args={"options": options, "connect_timeout": 5})
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def init_app(app: Flask) -> None:
     """Attach the engine to the app and close the request's session on teardown."""
-    app.extensions["tracker.engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["tracker.engine"] = make_engine(app.config["DATABASE_URL"], app.config["DB_TIMEOUTS"])
     app.teardown_appcontext(_close_session)
 
 

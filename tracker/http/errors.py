@@ -12,11 +12,13 @@ with its traceback (never shown). Each becomes the same answer shape for its kin
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, current_app, got_request_exception, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracker.db import get_session
@@ -80,6 +82,34 @@ def http_error(error: HTTPException):
     return error_response(error.code, error.description or TITLES.get(error.code, "Error"), headers=headers)
 
 
+class DatabaseOutage:
+    """Whether the database is failing right now, so an outage is logged once, not once per request."""
+
+    since: float | None = None
+
+
+def database_unavailable(error: Exception):
+    """The database is down, locked past the timeout, out of space or too slow: 503, and try again soon."""
+    try:
+        get_session().rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the session is discarded at teardown
+        pass
+    if DatabaseOutage.since is None:
+        DatabaseOutage.since = time.monotonic()
+        current_app.logger.error("The database is not answering (%s on %s %s); answering 503 until it is back",
+                                 type(getattr(error, "orig", error)).__name__, request.method,
+                                 loggable(request.path))
+    return error_response(503, "The database is busy or unavailable. Nothing was changed; please try again in a "
+                               "moment.", headers={"Retry-After": "5"})
+
+
+def database_recovered(response):
+    if DatabaseOutage.since is not None and response.status_code < 500:
+        current_app.logger.warning("The database answers again after %.1f s", time.monotonic() - DatabaseOutage.since)
+        DatabaseOutage.since = None
+    return response
+
+
 def unexpected_error(error: Exception):
     if not isinstance(error, InternalServerError):
         current_app.logger.exception("Unhandled error on %s %s", request.method, loggable(request.path))
@@ -95,6 +125,9 @@ def loggable(text: str, limit: int = 300) -> str:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)
+    app.after_request(database_recovered)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)

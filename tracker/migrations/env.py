@@ -36,6 +36,9 @@ def run_migrations() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if not sqlite:  # a migration may rewrite big tables: no request timeouts apply to it
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
             context.run_migrations()
         connection.commit()
         if sqlite:
