@@ -69,3 +69,36 @@ def test_next_article_is_the_first_unsettled_one_and_time_left_counts_the_rest()
 def test_an_empty_path_is_zero_percent_not_an_error():
     t = tally([], {})
     assert (t.percent, t.complete, t.next_entry) == (0, False, None)
+
+
+def test_concurrent_marks_log_events_in_commit_order_and_answer_their_own_write(app, session):
+    """Ten browsers of one learner mark the same article at once: the log's times follow its order,
+    its last event is the stored state, and each answer reports the state that request wrote."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import Session, select
+
+    from tests import factories
+    from tracker.models import Progress, ProgressEvent
+    from tracker.services import progress
+
+    lena_id, article_id = factories.user(session, "lena").id, factories.article(session, "http-protocol").id
+    states = [ProgressState.done, ProgressState.skipped, ProgressState.in_progress, ProgressState.not_started] * 5
+
+    def mark(state: ProgressState):
+        with Session(app.extensions["tracker.engine"]) as own:
+            from tracker.models import Article, User
+
+            record = progress.mark_article(session=own, user=own.get(User, lena_id),
+                                           article=own.get(Article, article_id), state=state)
+            return state, record.state
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(mark, states))
+    assert all(asked == answered for asked, answered in answers)
+    events = session.exec(select(ProgressEvent).where(ProgressEvent.user_id == lena_id)
+                          .order_by(ProgressEvent.id)).all()
+    times = [event.created_at for event in events]
+    assert times == sorted(times)
+    stored = session.exec(select(Progress).where(Progress.user_id == lena_id)).one()
+    assert events[-1].state == stored.state

@@ -7,7 +7,7 @@ from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -49,21 +49,28 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
 
     Repeating the same state (a double click, a retried request) changes nothing and logs nothing,
     even when the requests race: the upsert only updates, and only returns, a row whose state differs.
+    The time is taken once the upsert holds the row (and SQLite's write lock), so the event log orders
+    as the commits do; the answer is this write's own row, never another request's.
     """
-    now = at or utcnow()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Progress).values(user_id=user.id, article_id=article.id, state=state, updated_at=now)
+    statement = insert(Progress).values(user_id=user.id, article_id=article.id, state=state,
+                                        updated_at=at or utcnow())
     statement = statement.on_conflict_do_update(
         index_elements=["user_id", "article_id"],
         set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at},
         where=Progress.state != statement.excluded.state,
     ).returning(Progress.id)
-    changed = session.exec(statement).first() is not None
-    if changed:
-        session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state, created_at=now))
+    changed = session.exec(statement).first()
+    if changed is None:  # already in this state: nothing to log
+        record = session.exec(select(Progress).where(Progress.user_id == user.id,
+                                                     Progress.article_id == article.id)).one()
+        session.commit()
+        return record
+    moment = at or utcnow()  # after the lock: no write that commits later can carry an earlier time
+    session.exec(update(Progress).where(Progress.id == changed[0]).values(updated_at=moment))
+    session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state, created_at=moment))
     session.commit()
-    return session.exec(select(Progress).where(Progress.user_id == user.id,
-                                               Progress.article_id == article.id)).one()
+    return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)
 
 
 def states_for(*, session: Session, user: User | None, article_ids: Iterable[int] | None = None) -> dict[int, ProgressState]:
