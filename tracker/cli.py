@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command,
 from tracker import create_app, db
 from tracker.config import ConfigError
 from tracker.models import Role, TokenScope
-from tracker.services import accounts, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
+from tracker.services import accounts, backup, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
 from tracker.services.errors import NotFound
 
 
@@ -100,6 +100,58 @@ def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION ('base' removes every table)."""
     db.downgrade(db.get_engine(), revision)
     click.echo(f"Database at revision {db.current_revision(db.get_engine()) or 'base'}.")
+
+
+@db_group.command("copy")
+@click.option("--to", "target_url", required=True, help="The new database, e.g. postgresql+psycopg://user@host/db.")
+@with_appcontext
+def db_copy(target_url: str) -> None:
+    """Copy every row into another (empty) database, e.g. from SQLite to PostgreSQL."""
+    from tracker.config import Settings
+
+    try:
+        target_url = Settings(database_url=target_url).database_url
+    except Exception as exc:  # noqa: BLE001 - a bad URL is reported in one line
+        raise click.ClickException(f"--to is not a database URL: {exc}") from None
+    source = db.get_engine()
+    target = db.make_engine(target_url)
+    try:
+        db.upgrade(source)
+        db.upgrade(target)
+        document = backup.dump(engine=source, revision=db.current_revision(source))
+        counts = backup.restore(engine=target, revision=db.current_revision(target), document=document)
+    except (backup.BackupError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        target.dispose()
+    click.echo(f"Copied {sum(counts.values())} rows in {len(counts)} tables. Point TRACKER_DATABASE_URL at the "
+               "new database and restart.")
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Write every row to FILE (gzip JSON), consistently, while the server keeps running."""
+    engine = db.get_engine()
+    counts = backup.write_backup(engine=engine, revision=db.current_revision(engine), path=file)
+    click.echo(f"Backed up {sum(counts.values())} rows ({counts.get('progress_event', 0)} events) to {file}.")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file: Path) -> None:
+    """Load FILE into this (empty) database; refuses a database that has rows."""
+    engine = db.get_engine()
+    try:
+        document = backup.read_backup(file)
+        if db.current_revision(engine) is None:  # a fresh database: build the backup's schema
+            db.upgrade(engine, document["revision"])
+        counts = backup.restore(engine=engine, revision=db.current_revision(engine), document=document)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {sum(counts.values())} rows from {file}.")
 
 
 # ---------------------------------------------------------------- catalog

@@ -1,0 +1,106 @@
+"""Backups: a consistent snapshot while writes go on, restored row for row on either database."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlmodel import Session, SQLModel, select
+
+from tests import factories
+from tests.conftest import CSRFClient, make_app
+from tracker import db
+from tracker.cli import cli
+from tracker.models import Article, ProgressEvent, ProgressState, User
+from tracker.services import backup, progress, tokens
+
+
+def every_row(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {table.name: sorted(tuple(str(v) for v in row) for row in connection.execute(table.select()))
+                for table in SQLModel.metadata.sorted_tables}
+
+
+def populate(app, make_client, session):
+    factories.mentor_of(session, "mona", "lena")
+    lena = make_client("lena")
+    lena.post("/paths/api-designer/follow")
+    lena.post("/articles/http-protocol/progress", data={"state": "done"})
+    lena.post("/articles/http-protocol/note", data={"body": "Kept", "shared": "on"})
+    make_client("mona").post("/mentor/assignments", data={"learners": "lena", "path": "api-designer"})
+    tokens.create_token(session=session, user=factories.user(session, "lena"), name="script")
+
+
+def test_a_restore_gives_back_every_row_of_every_table(app, make_client, session, runner, empty_database_url,
+                                                       tmp_path):
+    populate(app, make_client, session)
+    file = tmp_path / "tracker.backup.json.gz"
+    result = runner.invoke(args=["backup", str(file)])
+    assert result.exit_code == 0, result.output
+    target = make_app(empty_database_url, tmp_path / "restored")
+    restored = target.test_cli_runner().invoke(cli, ["restore", str(file)])
+    assert restored.exit_code == 0, restored.output
+    assert every_row(target.extensions["tracker.engine"]) == every_row(app.extensions["tracker.engine"])
+    # the restored installation works: the same sign-in, and new rows get fresh ids
+    target.test_client_class = CSRFClient
+    lena = target.test_client().sign_in("lena")
+    assert lena.post("/articles/restful-api-design/progress", data={"state": "done"}).status_code == 303
+    target.extensions["tracker.engine"].dispose()
+
+
+def test_restore_refuses_a_database_that_has_rows(runner, tmp_path):
+    file = tmp_path / "b.json.gz"
+    assert runner.invoke(args=["backup", str(file)]).exit_code == 0
+    refused = runner.invoke(args=["restore", str(file)])
+    assert refused.exit_code == 1 and "not empty" in refused.output
+    assert runner.invoke(args=["restore", str(tmp_path / "missing.gz")]).output.strip().endswith("no such file")
+
+
+def test_a_backup_taken_during_writes_holds_every_write_acknowledged_before_it(app, session):
+    engine = app.extensions["tracker.engine"]
+    lena_id = factories.user(session, "lena").id
+    article_ids = list(session.exec(select(Article.id).order_by(Article.id)).all())
+    acknowledged: list[int] = []
+    stop = threading.Event()
+
+    def writer():
+        with Session(engine) as own:
+            user = own.get(User, lena_id)
+            for i, article_id in enumerate(article_ids * 3):
+                if stop.is_set():
+                    return
+                state = [ProgressState.done, ProgressState.skipped][i % 2]
+                progress.mark_article(session=own, user=user, article=own.get(Article, article_id), state=state)
+                acknowledged.append(i)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    while len(acknowledged) < 20:
+        pass
+    before = len(acknowledged)
+    with Session(engine) as own:
+        events_before = own.exec(select(ProgressEvent.id).order_by(ProgressEvent.id.desc())).first()
+    document = backup.dump(engine=engine, revision=db.current_revision(engine))
+    stop.set()
+    thread.join()
+    ids = {row[0] for row in document["tables"]["progress_event"]["rows"]}
+    assert before >= 20 and events_before in ids
+    assert set(range(1, events_before + 1)) - ids == set()
+
+
+def test_copy_moves_an_installation_from_sqlite_to_postgresql(app, make_client, session, runner, backend, request,
+                                                             tmp_path):
+    if backend != "sqlite":
+        pytest.skip("copies from SQLite")
+    postgres = request.getfixturevalue("postgres")
+    target_url = postgres.url(postgres.create("copy_target"))
+    populate(app, make_client, session)
+    result = runner.invoke(args=["db", "copy", "--to", target_url])
+    assert result.exit_code == 0, result.output
+    moved = make_app(target_url, tmp_path / "pg")
+    assert every_row(moved.extensions["tracker.engine"]) == every_row(app.extensions["tracker.engine"])
+    moved.test_client_class = CSRFClient
+    lena = moved.test_client().sign_in("lena")
+    page = lena.get("/paths/api-designer").get_data(as_text=True)
+    assert "Done: mark “HTTP Protocol” as not done" in page
+    moved.extensions["tracker.engine"].dispose()
