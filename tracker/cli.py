@@ -72,9 +72,46 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
         for account in create_demo(session=session, now=utcnow()):
             click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
+    _start_reminder_timer(current_app._get_current_object())
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
     waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads,
                    ident="tracker", _quiet=True)
+
+
+def _start_reminder_timer(app) -> None:
+    """The embedded server adds due-date reminders on its own every TRACKER_REMINDER_MINUTES (0: leave it
+    to `tracker reminders` from cron)."""
+    import threading
+
+    minutes = app.config["REMINDER_MINUTES"]
+    if not minutes:
+        return
+
+    def loop() -> None:
+        from tracker.models import utcnow
+        from tracker.services.notifications import remind_everyone
+
+        while True:
+            with app.app_context():
+                try:
+                    remind_everyone(session=db.get_session(), now=utcnow())
+                except Exception:  # noqa: BLE001 - a failed round is logged and tried again next time
+                    app.logger.exception("Due-date reminders failed; trying again in %s minutes", minutes)
+            stop.wait(minutes * 60)
+
+    stop = threading.Event()
+    threading.Thread(target=loop, name="reminders", daemon=True).start()
+
+
+@cli.command("reminders")
+@with_appcontext
+def reminders_command() -> None:
+    """Add due-date reminders for every learner (idempotent; safe from cron on several machines)."""
+    from tracker.models import utcnow
+    from tracker.services.notifications import remind_everyone
+
+    added = remind_everyone(session=_prepared_session(), now=utcnow())
+    click.echo(f"{added} reminder{'s' if added != 1 else ''} added.")
 
 
 # ---------------------------------------------------------------- db

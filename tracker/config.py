@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     db_busy_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     db_statement_timeout_ms: int = Field(default=10_000, ge=100, le=3_600_000)
     db_lock_timeout_ms: int = Field(default=5000, ge=100, le=3_600_000)
+    # Minutes between the embedded server's due-date reminder rounds; 0 leaves them to `tracker reminders`.
+    reminder_minutes: int = Field(default=15, ge=0, le=24 * 60)
     # Shared storage for rate limits (several processes or machines); in-process memory without it.
     redis_url: str | None = None
     # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores that header.
@@ -149,6 +151,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
         "TRUSTED_PROXIES": settings.trusted_proxies,
+        "REMINDER_MINUTES": settings.reminder_minutes,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

@@ -1,6 +1,5 @@
 """The OpenAPI document is generated, covers every API route, and the live API keeps to it."""
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance

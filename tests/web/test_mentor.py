@@ -227,16 +227,20 @@ def test_without_javascript_an_over_long_note_comes_back_with_its_text_and_the_r
     assert "My first thoughts" in lena.get("/articles/http-protocol/note").get_data(as_text=True)
 
 
-def test_notifications_for_assignment_due_soon_and_overdue(make_client, session, mentored):
+def test_notifications_for_assignment_due_soon_and_overdue(make_client, session, mentored, runner):
     lena = make_client("lena")
     assert "assigned you “API Designer”" in lena.get("/notifications/").get_data(as_text=True)
     with time_machine.travel(datetime.now(UTC) + timedelta(days=28)):
         later = make_client("lena")  # sessions do not outlive a month, so sign in again
-        later.get("/")  # the dashboard adds due-date reminders; the badge only counts
+        later.get("/")
+        assert ">1<" in later.get("/notifications/badge").get_data(as_text=True)  # pages write no reminders
+        assert runner.invoke(args=["reminders"]).output.strip() == "1 reminder added."
+        assert runner.invoke(args=["reminders"]).output.strip() == "0 reminders added."  # idempotent
         assert ">2<" in later.get("/notifications/badge").get_data(as_text=True)  # assignment + due soon
         assert "is due" in later.get("/notifications/").get_data(as_text=True)
     with time_machine.travel(datetime.now(UTC) + timedelta(days=31)):
         later = make_client("lena")
+        runner.invoke(args=["reminders"])
         assert "was due" in later.get("/notifications/").get_data(as_text=True)
         later.post("/notifications/read")
         assert "is-zero" in later.get("/notifications/badge").get_data(as_text=True)

@@ -79,3 +79,20 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
     if missing:
         session.commit()
     return len(missing)
+
+
+def remind_everyone(*, session: Session, now) -> int:
+    """Due-date reminders for every learner with a dated, unfinished assignment; returns how many were added.
+
+    Idempotent and safe to run from several places at once (each reminder's key is unique per user):
+    `tracker reminders` from cron, or the embedded server's own timer. Pages never write reminders.
+    """
+    from tracker.models import Assignment
+    from tracker.services.assignments import assignment_views
+
+    learner_ids = set(session.exec(select(Assignment.learner_id).where(Assignment.withdrawn_at.is_(None),
+                                                                       Assignment.due_on.is_not(None))))
+    learners = list(session.exec(select(User).where(User.id.in_(learner_ids or {0}), User.is_active.is_(True))))
+    views = assignment_views(session=session, learners=learners, now=now)
+    return sum(remind_due_dates(session=session, user=learner, today=now.date(),
+                                assignments=views[learner.id].assignments) for learner in learners)

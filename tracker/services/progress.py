@@ -61,11 +61,13 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
         where=Progress.state != statement.excluded.state,
     ).returning(Progress.id)
     changed = session.exec(statement).first()
-    if changed is None:  # already in this state: nothing to log
+    if changed is None:  # already in this state: nothing to log, and the answer is that state
         record = session.exec(select(Progress).where(Progress.user_id == user.id,
                                                      Progress.article_id == article.id)).one()
         session.commit()
-        return record
+        # Another request may have changed the row since; this request's answer is what it found.
+        return Progress(id=record.id, user_id=user.id, article_id=article.id, state=state,
+                        updated_at=record.updated_at)
     moment = at or utcnow()  # after the lock: no write that commits later can carry an earlier time
     session.exec(update(Progress).where(Progress.id == changed[0]).values(updated_at=moment))
     session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state, created_at=moment))

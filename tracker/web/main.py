@@ -10,7 +10,7 @@ from tracker.api.openapi import openapi_document
 from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState, utcnow
-from tracker.services import access, activity, catalog, assignments, mentorships, notes, notifications, path_queries, progress
+from tracker.services import access, activity, catalog, assignments, mentorships, notes, path_queries, progress
 from tracker.web.auth import safe_next
 from tracker.web.forms import MarkForm, NoteForm
 
@@ -27,7 +27,6 @@ def index():
                                sources=catalog.list_sources(session=session))
     now = utcnow()
     mine = assignments.learner_paths(session=session, learner=user, now=now)
-    notifications.remind_due_dates(session=session, user=user, today=now.date(), assignments=mine.assigned)
     return render_template(
         "main/dashboard.html",
         assigned=mine.assigned,

@@ -7,7 +7,6 @@ from flask_login import login_required
 
 from tracker.db import get_session
 from tracker.http.auth import current_account
-from tracker.models import utcnow
 from tracker.services import mentorships, notifications
 from tracker.web.forms import InvitationAnswerForm
 
@@ -19,7 +18,6 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def index():
     session = get_session()
     user = current_account()
-    notifications.remind_due_dates(session=session, user=user, today=utcnow().date())
     return render_template("notifications/index.html",
                            items=notifications.recent(session=session, user=user),
                            invitations=mentorships.pending_invitations(session=session, learner=user))
