@@ -37,6 +37,7 @@ def test_a_restore_gives_back_every_row_of_every_table(app, make_client, session
     file = tmp_path / "tracker.backup.json.gz"
     result = runner.invoke(args=["backup", str(file)])
     assert result.exit_code == 0, result.output
+    assert file.stat().st_mode & 0o777 == 0o600  # password hashes and notes: the owner only
     target = make_app(empty_database_url, tmp_path / "restored")
     restored = target.test_cli_runner().invoke(cli, ["restore", str(file)])
     assert restored.exit_code == 0, restored.output

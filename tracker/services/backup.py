@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,9 @@ def write_backup(*, engine: Engine, revision: str, path: Path) -> dict[str, int]
     replaces a good one); returns the row count per table."""
     document = dump(engine=engine, revision=revision)
     tmp = path.with_name(path.name + ".partial")
-    with gzip.open(tmp, "wt", encoding="utf-8") as handle:
+    # Readable by the owner only: a backup holds password hashes and everyone's notes.
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw, \
+            gzip.open(raw, "wt", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False, separators=(",", ":"))
     tmp.replace(path)
     return {name: len(table["rows"]) for name, table in document["tables"].items()}
