@@ -81,3 +81,22 @@ def test_tokens_are_created_with_a_scope_and_an_expiry(runner, session):
     assert result.output.strip().splitlines()[-1].startswith("trk_")
     bad = runner.invoke(args=["tokens", "create", "lena", "--expires-in-days", "0"])
     assert bad.exit_code == 2 and "expires-in-days" in bad.output
+
+
+def test_bad_curriculum_files_stop_the_start_with_one_line(runner, tmp_path, empty_database_url):
+    from tests.conftest import make_app
+    from tracker.cli import cli
+
+    folder = tmp_path / "paths"
+    folder.mkdir()
+    app = make_app(empty_database_url, tmp_path, PATHS_DIR=folder)
+    start = app.test_cli_runner()
+    empty = start.invoke(cli, ["paths", "load", str(folder)])
+    assert empty.exit_code == 1 and "no catalog to start from" in empty.output
+    (folder / "catalog.yaml").write_text("sources:\n  - slug: a\n    name: [unclosed", encoding="utf-8")
+    cut = start.invoke(cli, ["paths", "load", str(folder)])
+    assert cut.exit_code == 1 and cut.output.strip().count("\n") == 0 and "not valid YAML at line" in cut.output
+    (folder / "catalog.yaml").write_bytes("sources: []\narticles:\n  - slug: caf\xe9\n".encode("latin-1"))
+    latin = start.invoke(cli, ["paths", "load", str(folder)])
+    assert latin.exit_code == 1 and "catalog.yaml: not UTF-8 text" in latin.output
+    app.extensions["tracker.engine"].dispose()

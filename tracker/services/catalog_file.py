@@ -71,9 +71,18 @@ def read_catalog_file(path: Path) -> CatalogDocument:
         return CatalogDocument()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise CatalogError(f"{path.name}: not valid YAML{where} (is the file cut short?)") from None
+    try:
         document = CatalogDocument.model_validate(raw)
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise CatalogError(f"{path.name}: {exc}") from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "the file"
+        raise CatalogError(f"{path.name}: {where}: {error['msg']}") from None
     known = {s.slug for s in document.sources}
     for entry in document.articles:
         if entry.source not in known:

@@ -22,7 +22,11 @@ def load_curriculum(*, session: Session, paths_dir: Path, update_existing: bool 
 
     Without update_existing only missing rows are added, so edits made in the app survive a restart.
     """
-    document = catalog_file.read_catalog_file(paths_dir / catalog_file.CATALOG_FILENAME)
+    catalog_path = paths_dir / catalog_file.CATALOG_FILENAME
+    document = catalog_file.read_catalog_file(catalog_path)
+    if not document.articles and not session.exec(select(Article.id)).first():
+        raise catalog_file.CatalogError(f"{catalog_path}: no catalog to start from (the file is missing or empty); "
+                                        "set TRACKER_PATHS_DIR to a folder with catalog.yaml and the path files")
     try:
         article_report = catalog_store.load_catalog(session=session, document=document, update_existing=update_existing)
         known = set(session.exec(select(Article.slug)).all())

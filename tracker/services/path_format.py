@@ -147,8 +147,11 @@ def read_path_files(directory: Path, *, known_slugs: set[str]) -> list[PathDefin
     for file in sorted(directory.glob("*.yaml")):
         if file.name == "catalog.yaml":
             continue
-        definition = parse_path_definition(file.read_text(encoding="utf-8"), filename=file.name,
-                                           known_slugs=known_slugs)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise PathDefinitionError(f"{file.name}: not UTF-8 text (byte {exc.start})") from None
+        definition = parse_path_definition(text, filename=file.name, known_slugs=known_slugs)
         if definition.slug in origin:
             raise PathDefinitionError(f"{file.name}: path slug '{definition.slug}' is also defined in {origin[definition.slug]}")
         origin[definition.slug] = file.name
