@@ -14,7 +14,7 @@ from tracker.models.accounts import (
     TokenScope,
     User,
 )
-from tracker.models.base import choice_column, utcnow
+from tracker.models.base import as_utc, choice_column, utcnow
 from tracker.models.catalog import ARTICLE_FIELDS, READING_MINUTES_MAX, Article, ArticleBase, ArticleTopic, Source, Topic
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
@@ -25,6 +25,6 @@ __all__ = [
     "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "ArticleBase", "DeviceSession", "Installation",
     "SecurityEvent", "SecurityEventKind", "TokenScope", "ArticleTopic", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
     "NoteReply", "Notification", "NotificationKind", "PathFollow", "PathItem", "PathSection", "PathStatus",
-    "PathVersion", "Progress", "ProgressEvent", "ProgressState", "Role", "Source", "Topic", "User", "choice_column",
+    "PathVersion", "Progress", "ProgressEvent", "ProgressState", "Role", "Source", "Topic", "User", "as_utc", "choice_column",
     "utcnow",
 ]

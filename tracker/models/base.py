@@ -13,6 +13,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time (SQLite hands times back without their zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def choice_column(enum: type[StrEnum], *, check: str, length: int = 16, default: StrEnum | None = None,
                   server_default: str | None = None) -> Column:
     """A VARCHAR holding one of `enum`'s values: read back as the enum, refused by a CHECK named `check`

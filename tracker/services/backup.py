@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Date, DateTime, Engine, func, select, text
 from sqlmodel import SQLModel
 
 from tracker import models  # noqa: F401  (every table on the metadata)
@@ -85,13 +85,9 @@ def _value(column, raw: Any) -> Any:
     if raw is None:
         return None
     column_type = getattr(column.type, "impl", column.type)  # a TypeDecorator (UTC times) stores its impl
-    try:
-        kind = column_type.python_type
-    except NotImplementedError:
-        return raw
-    if kind is datetime:
+    if isinstance(column_type, DateTime):
         return datetime.fromisoformat(raw)
-    if kind is date:
+    if isinstance(column_type, Date):
         return date.fromisoformat(raw)
     return raw
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from tracker.models import DeviceSession, User, utcnow
+from tracker.models import DeviceSession, User, as_utc, utcnow
 from tracker.services.errors import NotFound
 
 LAST_SEEN_PRECISION = timedelta(minutes=1)  # at most one write a minute per device, not one per request
@@ -49,9 +49,9 @@ def start_session(*, session: Session, user: User, remember: bool, policy: Sessi
 
 def is_live(record: DeviceSession, *, policy: SessionPolicy, now: datetime) -> bool:
     """Not ended, not past its absolute end, and (unless remembered) not idle for too long."""
-    if record.ended_at is not None or now >= _aware(record.expires_at):
+    if record.ended_at is not None or now >= as_utc(record.expires_at):
         return False
-    return record.remember or now - _aware(record.last_seen_at) < policy.idle
+    return record.remember or now - as_utc(record.last_seen_at) < policy.idle
 
 
 def resume_session(*, session: Session, token: str, policy: SessionPolicy,
@@ -67,7 +67,7 @@ def resume_session(*, session: Session, token: str, policy: SessionPolicy,
     record, user = row
     if not user.is_active or not is_live(record, policy=policy, now=now):
         return None
-    if now - _aware(record.last_seen_at) > LAST_SEEN_PRECISION:
+    if now - as_utc(record.last_seen_at) > LAST_SEEN_PRECISION:
         record.last_seen_at = now
         session.commit()
     return user, record
@@ -98,9 +98,3 @@ def live_sessions(*, session: Session, user: User, policy: SessionPolicy) -> lis
                                                     DeviceSession.ended_at.is_(None))
                         .order_by(DeviceSession.last_seen_at.desc()))
     return [record for record in rows if is_live(record, policy=policy, now=now)]
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

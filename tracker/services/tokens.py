@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from tracker.models import ApiToken, TokenScope, User, utcnow
+from tracker.models import ApiToken, TokenScope, User, as_utc, utcnow
 from tracker.services.errors import Invalid, NotFound
 
 TOKEN_PREFIX = "trk_"
@@ -56,7 +56,7 @@ def token_owner(*, session: Session, raw: str) -> tuple[ApiToken, User] | None:
     if row is None or not row[1].is_active or _expired(row[0], now):
         return None
     token, user = row
-    if token.last_used_at is None or now - _aware(token.last_used_at) > LAST_USED_PRECISION:
+    if token.last_used_at is None or now - as_utc(token.last_used_at) > LAST_USED_PRECISION:
         token.last_used_at = now  # at most one write a minute per token, not one per request
         session.commit()
     return token, user
@@ -69,11 +69,8 @@ def user_for_token(*, session: Session, raw: str) -> User | None:
 
 
 def _expired(token: ApiToken, now) -> bool:
-    return token.expires_at is not None and now >= _aware(token.expires_at)
+    return token.expires_at is not None and now >= as_utc(token.expires_at)
 
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
