@@ -100,8 +100,8 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Learning-path tracker API", "version": "1",
-                 "description": "Catalog, paths, your own progress, and mentoring. Errors always have the shape "
-                                "`{\"error\": {\"status\", \"message\"}}`."},
+                 "description": "Catalog, paths, your own progress, and mentoring. Every error answers with an "
+                                "error object holding its status and a message fit to show."},
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": definitions.get("$defs", {}), "securitySchemes": {
