@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from tracker.models import Article, LearningPath, Role, User
-from tracker.services import accounts, mentorships
+from tracker.models import Article, Installation, LearningPath, Note, Role, User
+from tracker.services import accounts, mentorships, tokens
 
 
 def user(session: Session, username: str) -> User:
@@ -32,3 +32,20 @@ def add_learners(session: Session, prefix: str, count: int) -> list[User]:
 def mentor_of(session: Session, mentor: str, *learners: str) -> None:
     for name in learners:
         mentorships.link(session=session, mentor=user(session, mentor), learner=user(session, name))
+
+
+def lived_in(session: Session, make_client) -> None:
+    """A row in every table, made the way users make them: follows, marks, notes, replies, assignments."""
+    mentor_of(session, "mona", "lena")
+    lena, mona = make_client("lena"), make_client("mona")
+    lena.post("/paths/api-designer/follow")
+    for slug, state in (("http-protocol", "done"), ("restful-api-design", "reading")):
+        lena.post(f"/articles/{slug}/progress", data={"state": state})
+    lena.post("/articles/http-protocol/note", data={"body": "Kept", "shared": "on"})
+    mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer", "due_on": "2030-01-31"})
+    note = session.exec(select(Note)).one()
+    mona.post(f"/mentor/notes/{note.id}/replies", data={"body": "Good summary"})
+    tokens.create_token(session=session, user=user(session, "lena"), name="script")
+    if session.get(Installation, 1) is None:  # the test database's users were not made through /setup
+        session.add(Installation(id=1, admin_id=user(session, "ada").id))
+        session.commit()

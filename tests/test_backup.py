@@ -12,7 +12,7 @@ from tests.conftest import CSRFClient, make_app
 from tracker import db
 from tracker.cli import cli
 from tracker.models import Article, ProgressEvent, ProgressState, User
-from tracker.services import backup, progress, tokens
+from tracker.services import backup, progress
 
 
 def every_row(engine) -> dict[str, list[tuple]]:
@@ -21,19 +21,9 @@ def every_row(engine) -> dict[str, list[tuple]]:
                 for table in SQLModel.metadata.sorted_tables}
 
 
-def populate(app, make_client, session):
-    factories.mentor_of(session, "mona", "lena")
-    lena = make_client("lena")
-    lena.post("/paths/api-designer/follow")
-    lena.post("/articles/http-protocol/progress", data={"state": "done"})
-    lena.post("/articles/http-protocol/note", data={"body": "Kept", "shared": "on"})
-    make_client("mona").post("/mentor/assignments", data={"learners": "lena", "path": "api-designer"})
-    tokens.create_token(session=session, user=factories.user(session, "lena"), name="script")
-
-
 def test_a_restore_gives_back_every_row_of_every_table(app, make_client, session, runner, empty_database_url,
                                                        tmp_path):
-    populate(app, make_client, session)
+    factories.lived_in(session, make_client)
     file = tmp_path / "tracker.backup.json.gz"
     result = runner.invoke(args=["backup", str(file)])
     assert result.exit_code == 0, result.output
@@ -95,7 +85,7 @@ def test_copy_moves_an_installation_from_sqlite_to_postgresql(app, make_client, 
         pytest.skip("copies from SQLite")
     postgres = request.getfixturevalue("postgres")
     target_url = postgres.url(postgres.create("copy_target"))
-    populate(app, make_client, session)
+    factories.lived_in(session, make_client)
     result = runner.invoke(args=["db", "copy", "--to", target_url])
     assert result.exit_code == 0, result.output
     moved = make_app(target_url, tmp_path / "pg")
