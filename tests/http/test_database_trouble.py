@@ -4,14 +4,21 @@ JSON), logs the outage once, and recovers by itself; one stuck lock does not sta
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import socket
 import sqlite3
+import subprocess
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from tests import factories
-from tests.conftest import CSRFClient, make_app
+from tests.conftest import CSRFClient, _build_template, make_app
 from tracker.models import ProgressState
 from tracker.services import progress
 
@@ -71,4 +78,93 @@ def test_a_held_row_lock_times_out_the_write_but_not_unrelated_reads(postgres, t
     assert blocked.status_code == 503
     assert unrelated.status_code == 200
     assert lena.post("/articles/http-protocol/progress", data={"state": "done"}).status_code == 303
+    app.extensions["tracker.engine"].dispose()
+
+
+# ---------------------------------------------------------------- a PostgreSQL that goes away and comes back
+
+class OwnPostgres:
+    """A PostgreSQL cluster of this test's own (initdb into a temporary folder, its own port, run as the
+    postgres user), so it can be stopped and started without touching the machine's server."""
+
+    def __init__(self, bindir: Path, folder: Path, port: int):
+        self.bindir, self.data, self.port = bindir, folder / "data", port
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", str(self.bindir / args[0]), *args[1:]],
+                       check=True, capture_output=True, timeout=60)
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-w", "-l", str(self.data.parent / "log"), "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def own_postgres():
+    bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not bindirs or shutil.which("runuser") is None or os.geteuid() != 0:
+        pytest.skip("needs PostgreSQL's server programs and root, to run a cluster as the postgres user")
+    folder = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
+    shutil.chown(folder, "postgres")
+    cluster = OwnPostgres(bindirs[-1].parent, folder, _free_port())
+    cluster.init()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        try:
+            cluster.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.postgresql
+def test_postgresql_going_away_answers_503_and_the_app_recovers_when_it_is_back(own_postgres, tmp_path, caplog):
+    _build_template(own_postgres.url, tmp_path / "build")
+    app = make_app(own_postgres.url, tmp_path)
+    lena = signed_in(app, "lena")
+    assert lena.post("/articles/http-protocol/progress", data={"state": "done"}).status_code == 303
+
+    own_postgres.stop()
+    with caplog.at_level(logging.WARNING):
+        page = lena.get("/")
+        fragment = lena.post("/articles/rest-api-design/progress", data={"state": "done"}, headers=HX)
+        api = lena.get("/api/v1/me/paths")
+        more = [lena.get("/catalog").status_code for _ in range(5)]
+    assert page.status_code == 503 and "busy or unavailable" in page.get_data(as_text=True)
+    assert page.headers["Retry-After"] == "5"
+    assert fragment.status_code == 503 and fragment.headers["HX-Retarget"] == "#alerts"
+    assert api.status_code == 503 and api.get_json()["error"]["status"] == 503
+    assert more == [503] * 5
+    outage = [r for r in caplog.records if "not answering" in r.getMessage()]
+    assert len(outage) == 1 and outage[0].exc_info is None  # eight failed requests, one log line
+
+    own_postgres.start()
+    back = time.monotonic()
+    while (answer := lena.get("/")).status_code != 200 and time.monotonic() - back < 30:
+        time.sleep(0.05)
+    recovery = time.monotonic() - back
+    print(f"recovered {recovery * 1000:.0f} ms after PostgreSQL accepted connections again")
+    assert answer.status_code == 200 and recovery < 30
+    # the same session goes on, and the write made before the outage is there
+    assert "HTTP" in answer.get_data(as_text=True)
+    with Session(app.extensions["tracker.engine"]) as session:
+        lena_row = factories.user(session, "lena")
+        article = factories.article(session, "http-protocol")
+        assert progress.states_for(session=session, user=lena_row, article_ids=[article.id]) == {
+            article.id: ProgressState.done}
     app.extensions["tracker.engine"].dispose()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, current_app, got_request_exception, render_template, request
+from flask import Flask, current_app, g, got_request_exception, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -94,6 +94,9 @@ def database_unavailable(error: Exception):
         get_session().rollback()
     except Exception:  # noqa: BLE001 - the connection may be gone; the session is discarded at teardown
         pass
+    if "_login_user" not in g:
+        # Loading the signed-in user is what failed: the error page must not ask the database again.
+        g._login_user = current_app.login_manager.anonymous_user()
     if DatabaseOutage.since is None:
         DatabaseOutage.since = time.monotonic()
         current_app.logger.error("The database is not answering (%s on %s %s); answering 503 until it is back",
