@@ -100,3 +100,63 @@ def test_bad_curriculum_files_stop_the_start_with_one_line(runner, tmp_path, emp
     latin = start.invoke(cli, ["paths", "load", str(folder)])
     assert latin.exit_code == 1 and "catalog.yaml: not UTF-8 text" in latin.output
     app.extensions["tracker.engine"].dispose()
+
+
+def _free_port() -> str:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
+def _start_lines(args: list[str], env: dict, until: str) -> tuple[list[str], int | None]:
+    """Start `tracker ARGS`, read its output until a line containing `until` (or its exit), then stop it."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "tracker", *args], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if until in line:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    return lines, process.returncode
+
+
+def test_the_start_says_when_path_files_differ_from_the_database(database_url, tmp_path):
+    import os
+    import shutil
+
+    from tests.conftest import CHEAP_HASHING, PATHS_DIR, SECRET
+
+    folder = tmp_path / "paths"
+    shutil.copytree(PATHS_DIR, folder)
+    edited = folder / "api-designer.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("title: API Designer", "title: API Craft"),
+                      encoding="utf-8")
+    env = os.environ | {"TRACKER_DATABASE_URL": database_url, "TRACKER_SECRET_KEY": SECRET,
+                        "TRACKER_DATA_DIR": str(tmp_path / "data"), "TRACKER_PATHS_DIR": str(folder)}
+    env |= {f"TRACKER_{key}": str(value) for key, value in CHEAP_HASHING.items()}
+    lines, _ = _start_lines(["run", "--port", _free_port()], env, until="Serving on")
+    drift = [line for line in lines if "differ" in line]
+    assert drift and "api-designer" in drift[0] and "tracker paths load" in drift[0], lines
+    assert "production-services" not in drift[0]
+
+
+def test_serve_with_several_workers_needs_shared_limits(database_url, tmp_path):
+    import os
+
+    from tests.conftest import SECRET
+
+    env = os.environ | {"TRACKER_DATABASE_URL": database_url, "TRACKER_SECRET_KEY": SECRET,
+                        "TRACKER_DATA_DIR": str(tmp_path / "data")}
+    env.pop("TRACKER_REDIS_URL", None)
+    lines, code = _start_lines(["serve", "--workers", "2", "--port", _free_port()], env, until="Serving on")
+    assert code == 2 and any("set TRACKER_REDIS_URL" in line for line in lines), lines
+    assert not any("Serving on" in line for line in lines)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, routes_command, shell_command, with_appcontext
 
-from tracker import create_app, db
-from tracker.config import ConfigError
+from tracker import create_app, db, serving
+from tracker.config import ConfigError, load_settings
 from tracker.models import Role, TokenScope
 from tracker.services import accounts, backup, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
 from tracker.services.errors import NotFound
@@ -46,7 +47,22 @@ def _prepared_session():
     return db.get_session()
 
 
-# ---------------------------------------------------------------- run
+# ---------------------------------------------------------------- run and serve
+
+def _prepare_to_serve():
+    """Before serving: migrations applied, the catalog and paths loaded; bad files stop here in one line."""
+    session = _prepared_session()
+    try:
+        report = curriculum.load_curriculum(session=session, paths_dir=current_app.config["PATHS_DIR"])
+    except (catalog_file.CatalogError, path_format.PathDefinitionError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
+    if report.paths.differing:
+        click.echo(f"Path files differ from the database for {', '.join(sorted(report.paths.differing))}: the "
+                   "database's versions are served (edits made in the app are kept). `tracker paths load` applies "
+                   "the files as new versions.")
+    return session
+
 
 @cli.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -55,15 +71,8 @@ def _prepared_session():
 @click.option("--demo", is_flag=True, help="Create demo accounts (passwords printed) with some progress.")
 @with_appcontext
 def run_command(host: str, port: int, threads: int, demo: bool) -> None:
-    """Apply migrations, load the catalog and paths, and serve the app."""
-    import waitress
-
-    session = _prepared_session()
-    try:
-        report = curriculum.load_curriculum(session=session, paths_dir=current_app.config["PATHS_DIR"])
-    except (catalog_file.CatalogError, path_format.PathDefinitionError) as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
+    """Apply migrations, load the catalog and paths, and serve the app (one process, several threads)."""
+    session = _prepare_to_serve()
     if demo:
         from tracker.models import utcnow
         from tracker.services.demo import create_demo
@@ -72,35 +81,43 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
         for account in create_demo(session=session, now=utcnow()):
             click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
-    _start_reminder_timer(current_app._get_current_object())
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
-    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=threads,
-                   ident="tracker", _quiet=True)
+    serving.configure_logging()
+    serving.serve_embedded(current_app._get_current_object(), host=host, port=port, threads=threads)
 
 
-def _start_reminder_timer(app) -> None:
-    """The embedded server adds due-date reminders on its own every TRACKER_REMINDER_MINUTES (0: leave it
-    to `tracker reminders` from cron)."""
-    import threading
+@cli.command("serve", with_appcontext=False)  # the app is built in the body, after the metrics setup
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=serving.default_workers, show_default="2 per core",
+              help="Worker processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve with gunicorn and several worker processes (production; needs TRACKER_REDIS_URL for more than
+    one worker). Applies migrations and loads the curriculum first, as `run` does."""
+    settings = _settings_or_exit()
+    if workers > 1 and not settings["RATELIMIT_STORAGE_URI"].startswith(("redis", "unix")):
+        raise click.UsageError("several workers must share their sign-in limits: set TRACKER_REDIS_URL, "
+                               "or use --workers 1")
+    if settings["METRICS"] and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # before any metric exists in this process, so the workers count into files /metrics adds up
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(serving.metrics_directory(settings["DATA_DIR"]))
+    app = ctx.find_object(ScriptInfo).load_app()
+    with app.app_context():
+        _prepare_to_serve()
+        db.get_session().close()
+    app.extensions["tracker.engine"].dispose()  # no connection may cross into the workers
+    click.echo(f"Serving on http://{host}:{port} with {workers} workers of {threads} threads (Ctrl+C stops)")
+    serving.configure_logging()
+    serving.serve_workers(host=host, port=port, workers=workers, threads=threads, data_dir=settings["DATA_DIR"])
 
-    minutes = app.config["REMINDER_MINUTES"]
-    if not minutes:
-        return
 
-    def loop() -> None:
-        from tracker.models import utcnow
-        from tracker.services.notifications import remind_everyone
-
-        while True:
-            with app.app_context():
-                try:
-                    remind_everyone(session=db.get_session(), now=utcnow())
-                except Exception:  # noqa: BLE001 - a failed round is logged and tried again next time
-                    app.logger.exception("Due-date reminders failed; trying again in %s minutes", minutes)
-            stop.wait(minutes * 60)
-
-    stop = threading.Event()
-    threading.Thread(target=loop, name="reminders", daemon=True).start()
+def _settings_or_exit() -> dict:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
 
 
 @cli.command("reminders")

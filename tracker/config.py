@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores that header.
     trusted_proxies: int = Field(default=0, ge=0, le=5)
+    # Prometheus metrics at /metrics (request latency per route, database errors, security events).
+    metrics: bool = False
 
     @field_validator("redis_url")
     @classmethod
@@ -152,6 +154,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
         "TRUSTED_PROXIES": settings.trusted_proxies,
         "REMINDER_MINUTES": settings.reminder_minutes,
+        "METRICS": settings.metrics,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
@@ -35,9 +36,16 @@ def signed_in(app, username: str) -> CSRFClient:
     return app.test_client().sign_in(username)
 
 
+def database_errors(client) -> float:
+    text_format = client.get("/metrics").get_data(as_text=True)
+    return sum(sample.value for family in text_string_to_metric_families(text_format) for sample in family.samples
+               if sample.name == "tracker_database_errors_total")
+
+
 def test_a_write_blocked_by_a_sqlite_lock_answers_503_and_recovers(database_url, tmp_path, caplog):
-    app = make_app(database_url, tmp_path, DB_BUSY_TIMEOUT_MS=200)
+    app = make_app(database_url, tmp_path, DB_BUSY_TIMEOUT_MS=200, METRICS=True)
     lena = signed_in(app, "lena")
+    errors_before = database_errors(lena)
     blocker = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
     with caplog.at_level(logging.WARNING):
@@ -55,6 +63,7 @@ def test_a_write_blocked_by_a_sqlite_lock_answers_503_and_recovers(database_url,
     outage = [r for r in caplog.records if "not answering" in r.getMessage()]
     assert len(outage) == 1 and outage[0].exc_info is None  # once per outage, no traceback
     assert any("answers again" in r.getMessage() for r in caplog.records)
+    assert database_errors(lena) - errors_before == 3  # the operator's dashboard sees the outage too
     app.extensions["tracker.engine"].dispose()
 
 

@@ -159,6 +159,6 @@ def test_repeated_failed_sign_ins_are_slowed_down(client):
         assert client.post("/signin", data={"username": "lena", "password": "wrong guess here"}).status_code == 400
     blocked = client.post("/signin", data={"username": "lena", "password": PASSWORD})
     assert blocked.status_code == 429
-    assert "Too many failed sign-ins" in blocked.get_data(as_text=True)
+    assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
     # another account from the same address is not locked out by lena's attacker
     assert client.post("/signin", data={"username": "leo", "password": PASSWORD}).status_code == 302

@@ -4,6 +4,7 @@
 - `auth`: who is asking, and the role guards
 - `errors`: domain errors and HTTP errors mapped once to a page, a fragment or JSON
 - `render`: the page-or-fragment choice
+- `observability`: request ids, the access log and request metrics
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from tracker.http import auth, errors, inputs
+    from tracker.http import auth, errors, inputs, observability
 
+    observability.init_app(app)
     inputs.init_app(app)
     errors.init_app(app)
     auth.init_app(app)

@@ -188,7 +188,8 @@ def init_app(app: Flask) -> None:
     def first_run_setup():
         if app.extensions.get("tracker.has_users") or request.method != "GET":
             return None
-        if request.endpoint in {"auth.setup", "static", "health.healthz", "health.readyz"} or is_api_request():
+        if request.endpoint in {"auth.setup", "static", "health.healthz", "health.readyz",
+                                "metrics.prometheus_metrics"} or is_api_request():
             return None
         if accounts.user_count(session=get_session()) == 0:
             return redirect(url_for("auth.setup"))

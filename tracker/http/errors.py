@@ -21,6 +21,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from tracker import metrics
 from tracker.db import get_session
 from tracker.http.render import is_htmx
 from tracker.models import SecurityEventKind
@@ -97,6 +98,7 @@ def database_unavailable(error: Exception):
     if "_login_user" not in g:
         # Loading the signed-in user is what failed: the error page must not ask the database again.
         g._login_user = current_app.login_manager.anonymous_user()
+    metrics.database_error(type(getattr(error, "orig", error)).__name__)
     if DatabaseOutage.since is None:
         DatabaseOutage.since = time.monotonic()
         current_app.logger.error("The database is not answering (%s on %s %s); answering 503 until it is back",

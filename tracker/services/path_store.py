@@ -6,7 +6,7 @@ Every write of a path goes through here: `tracker paths load`, the editor, YAML 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import delete, update
@@ -29,6 +29,8 @@ class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Without update_existing: paths whose file says something other than the database (kept as they are).
+    differing: list[str] = field(default_factory=list)
 
 
 def load_paths(*, session: Session, definitions: Iterable[PathDefinition], update_existing: bool) -> LoadReport:
@@ -53,6 +55,8 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
             report.updated += 1
         else:
             report.unchanged += 1
+            if not update_existing and path_definition(session=session, path=path) != definition:
+                report.differing.append(definition.slug)
     session.flush()
     return report
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from tracker import metrics
 from tracker.models import SecurityEvent, SecurityEventKind, User, utcnow
 
 log = logging.getLogger("tracker.security")
@@ -24,6 +25,7 @@ def record(*, session: Session, kind: SecurityEventKind, user: User | None = Non
                           detail=detail[:300], created_at=at or utcnow())
     session.add(event)
     session.commit()
+    metrics.security_event(kind.value)
     log.info(json.dumps({"event": kind.value, "user": event.username, "address": event.address,
                          "detail": event.detail}, ensure_ascii=True))
     return event

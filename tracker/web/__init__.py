@@ -14,6 +14,8 @@ def init_app(app: Flask) -> None:
 
     for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp):
         app.register_blueprint(blueprint)
+    if app.config["METRICS"]:
+        app.register_blueprint(health.metrics_bp)
     app.after_request(security_headers)
     app.jinja_env.filters["weeks"] = weeks_label
     app.jinja_env.filters["minutes"] = format_minutes

@@ -100,9 +100,10 @@ def sign_up():
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_ACCOUNT_LIMIT, key_func=_account_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code == 400, on_breach=_throttled("sign-in, account"),
-               error_message="Too many failed sign-ins for this account. Try again in 5 minutes.")
+# Per account, every attempt counts, taken before the password is checked: the count and the check are one
+# atomic step in the limiter's store, so parallel guesses cannot slip past it. Per address, only failures count.
+@limiter.limit(SIGN_IN_ACCOUNT_LIMIT, key_func=_account_key, methods=["POST"], on_breach=_throttled("sign-in, account"),
+               error_message="Too many sign-in attempts for this account. Try again in 5 minutes.")
 @limiter.limit(SIGN_IN_ADDRESS_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code == 400,
                on_breach=_throttled("sign-in, address"),
                error_message="Too many failed sign-ins from your address. Try again in 5 minutes.")

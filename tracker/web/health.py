@@ -1,13 +1,15 @@
-"""Probes for load balancers and orchestrators: is the process up, and can it serve."""
+"""For load balancers, orchestrators and monitoring: is the process up, can it serve, and its metrics."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 from sqlalchemy import text
 
-from tracker import db
+from tracker import db, metrics
 
 bp = Blueprint("health", __name__)
+# Registered only when TRACKER_METRICS=1; otherwise /metrics does not exist.
+metrics_bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/healthz")
@@ -30,3 +32,10 @@ def readyz():
         return ({"status": "unavailable", "reason": f"the database is at migration {revision}, not {head}; "
                  "run `tracker db upgrade`"}, 503, headers | {"Retry-After": "30"})
     return {"status": "ready", "migration": revision}, 200, headers
+
+
+@metrics_bp.get("/metrics")
+def prometheus_metrics():
+    """Prometheus' text format. Keep it to the monitoring network (see docs/operations.md)."""
+    body, content_type = metrics.exposition()
+    return body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}

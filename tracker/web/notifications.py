@@ -26,7 +26,7 @@ def index():
 @bp.get("/badge")
 @login_required
 def badge():
-    """The header's unread count, polled by HTMX; it only reads (reminders are added by page loads)."""
+    """The header's unread count, polled by HTMX; it only reads."""
     session = get_session()
     user = current_account()
     return render_template("partials/_notification_badge.html",

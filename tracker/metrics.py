@@ -1,0 +1,78 @@
+"""Prometheus metrics (with TRACKER_METRICS=1): request latency per route, database errors, security events.
+
+The counters are made the first time metrics are switched on, so nothing is imported or counted
+otherwise. Under `tracker serve` several worker processes count into files in
+PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode) and `/metrics` adds them up.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class _Metrics:
+    requests: Any
+    latency: Any
+    database_errors: Any
+    security_events: Any
+
+
+_metrics: _Metrics | None = None
+
+
+def enable() -> None:
+    """Create the metrics once per process."""
+    global _metrics
+    if _metrics is not None:
+        return
+    from prometheus_client import Counter, Histogram
+
+    _metrics = _Metrics(
+        requests=Counter("tracker_http_requests_total", "Requests answered, by route and status",
+                         ["method", "route", "status"]),
+        latency=Histogram("tracker_http_request_duration_seconds", "Time to answer a request, by route",
+                          ["method", "route"],
+                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)),
+        database_errors=Counter("tracker_database_errors_total",
+                                "Requests answered 503 because the database failed, by error", ["error"]),
+        security_events=Counter("tracker_security_events_total",
+                                "Security events (sign-in failures, throttling, refusals...), by kind", ["kind"]),
+    )
+
+
+def request_answered(*, method: str, route: str, status: int, seconds: float) -> None:
+    if _metrics is not None:
+        _metrics.requests.labels(method, route, str(status)).inc()
+        _metrics.latency.labels(method, route).observe(seconds)
+
+
+def database_error(error: str) -> None:
+    if _metrics is not None:
+        _metrics.database_errors.labels(error).inc()
+
+
+def security_event(kind: str) -> None:
+    if _metrics is not None:
+        _metrics.security_events.labels(kind).inc()
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics in Prometheus' text format: this process's, or every worker's in multiprocess mode."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def worker_exited(pid: int) -> None:
+    """Multiprocess mode: drop a dead worker's live gauges (its counters stay in the totals)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
