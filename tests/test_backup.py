@@ -71,12 +71,33 @@ def test_a_backup_taken_during_writes_holds_every_write_acknowledged_before_it(a
     before = len(acknowledged)
     with Session(engine) as own:
         events_before = own.exec(select(ProgressEvent.id).order_by(ProgressEvent.id.desc())).first()
-    document = backup.dump(engine=engine, revision=db.current_revision(engine))
+    with backup.Snapshot(engine=engine, revision=db.current_revision(engine)) as snapshot:
+        ids = {row[0] for name, _columns, rows in snapshot.batches() if name == "progress_event" for row in rows}
     stop.set()
     thread.join()
-    ids = {row[0] for row in document["tables"]["progress_event"]["rows"]}
     assert before >= 20 and events_before in ids
     assert set(range(1, events_before + 1)) - ids == set()
+
+
+def test_a_damaged_or_cut_short_backup_restores_nothing(app, make_client, session, runner, empty_database_url,
+                                                        tmp_path):
+    import gzip
+
+    factories.lived_in(session, make_client)
+    file = tmp_path / "whole.json.gz"
+    assert runner.invoke(args=["backup", str(file)]).exit_code == 0
+    lines = gzip.decompress(file.read_bytes()).decode().splitlines()
+    cut = tmp_path / "cut.json.gz"
+    cut.write_bytes(gzip.compress("\n".join(lines[:-1]).encode()))  # every row, but no closing line
+    torn = tmp_path / "torn.json.gz"
+    torn.write_bytes(file.read_bytes()[: file.stat().st_size // 2])  # the gzip stream itself ends early
+    target = make_app(empty_database_url, tmp_path / "restored")
+    for broken, message in ((cut, "cut short"), (torn, "damaged or cut short")):
+        result = target.test_cli_runner().invoke(cli, ["restore", str(broken)])
+        assert result.exit_code == 1 and message in result.output and "nothing was restored" in result.output
+        assert all(not rows for rows in every_row(target.extensions["tracker.engine"]).values())
+    assert target.test_cli_runner().invoke(cli, ["restore", str(file)]).exit_code == 0
+    target.extensions["tracker.engine"].dispose()
 
 
 def test_copy_moves_an_installation_from_sqlite_to_postgresql(app, make_client, session, runner, backend, request,

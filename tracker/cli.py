@@ -172,8 +172,8 @@ def db_copy(target_url: str) -> None:
     try:
         db.upgrade(source)
         db.upgrade(target)
-        document = backup.dump(engine=source, revision=db.current_revision(source))
-        counts = backup.restore(engine=target, revision=db.current_revision(target), document=document)
+        with backup.Snapshot(engine=source, revision=db.current_revision(source)) as snapshot:
+            counts = backup.restore(engine=target, revision=db.current_revision(target), source=snapshot)
     except (backup.BackupError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -186,7 +186,7 @@ def db_copy(target_url: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(file: Path) -> None:
-    """Write every row to FILE (gzip JSON), consistently, while the server keeps running."""
+    """Write every row to FILE (gzip JSON lines), consistently, while the server keeps running."""
     engine = db.get_engine()
     counts = backup.write_backup(engine=engine, revision=db.current_revision(engine), path=file)
     click.echo(f"Backed up {sum(counts.values())} rows ({counts.get('progress_event', 0)} events) to {file}.")
@@ -199,10 +199,10 @@ def restore_command(file: Path) -> None:
     """Load FILE into this (empty) database; refuses a database that has rows."""
     engine = db.get_engine()
     try:
-        document = backup.read_backup(file)
-        if db.current_revision(engine) is None:  # a fresh database: build the backup's schema
-            db.upgrade(engine, document["revision"])
-        counts = backup.restore(engine=engine, revision=db.current_revision(engine), document=document)
+        with backup.BackupFile(file) as source:
+            if db.current_revision(engine) is None:  # a fresh database: build the backup's schema
+                db.upgrade(engine, source.revision)
+            counts = backup.restore(engine=engine, revision=db.current_revision(engine), source=source)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Restored {sum(counts.values())} rows from {file}.")

@@ -1,8 +1,13 @@
-"""Backups: every row of every table, read in one consistent transaction, written as portable JSON.
+"""Backups: every row of every table, read in one consistent transaction, streamed as portable JSON lines.
+
+The file is gzip-compressed JSON, one value per line: a header (format, version, migration), then for
+each table a line naming it and its columns followed by one line per row, and a closing line with the
+row counts (a file cut short has none, and is refused). Reading and writing stream in batches, so memory
+stays flat however long the history.
 
 The same file restores into SQLite or PostgreSQL (so it also moves an installation from one to the
-other). A restore goes into an empty database at the same migration as the backup, table by table in
-dependency order, in one transaction, and sets PostgreSQL's id sequences after.
+other). A restore goes into an empty database at the same migration as the backup, in one transaction
+(a failure leaves the database as empty as it was), and sets PostgreSQL's id sequences after.
 """
 
 from __future__ import annotations
@@ -10,22 +15,35 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Date, DateTime, Engine, func, select, text
+from sqlalchemy import Connection, Date, DateTime, Engine, func, select, text
 from sqlmodel import SQLModel
 
 from tracker import models  # noqa: F401  (every table on the metadata)
 from tracker.services.errors import Invalid
 
 FORMAT = "learning-path-tracker backup"
-VERSION = 1
+VERSION = 2
+BATCH = 2000  # rows read, written or inserted at a time
+
+Batch = tuple[str, list[str], list[list[Any]]]  # table, its columns, some of its rows
 
 
 class BackupError(Invalid):
     """A backup cannot be read or restored here; the message says why."""
+
+
+class Source(Protocol):
+    """Something to restore from: a backup file, or a live database (`tracker db copy`)."""
+
+    revision: str
+
+    def batches(self) -> Iterator[Batch]:
+        """Every table in dependency order, in batches of rows; a table without rows comes as one empty batch."""
 
 
 def _tables():
@@ -36,83 +54,168 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime | date) else value
 
 
-def dump(*, engine: Engine, revision: str) -> dict[str, Any]:
-    """Every row of every table as plain data, read in one transaction (a consistent snapshot)."""
-    tables: dict[str, Any] = {}
-    with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+class Snapshot:
+    """Every row of a live database, read in one transaction (a consistent snapshot) while it keeps serving."""
+
+    def __init__(self, *, engine: Engine, revision: str):
+        self.engine, self.revision = engine, revision
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Snapshot:
+        self._connection = self.engine.connect()
+        if self._connection.dialect.name == "postgresql":
+            self._connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         else:
-            connection.exec_driver_sql("BEGIN")  # SQLite: one read snapshot for every table (WAL)
+            self._connection.exec_driver_sql("BEGIN")  # SQLite: one read snapshot for every table (WAL)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._connection.rollback()
+        self._connection.close()
+
+    def batches(self) -> Iterator[Batch]:
         for table in _tables():
             columns = [column.name for column in table.columns]
             order = list(table.primary_key.columns) or list(table.columns)
-            rows = connection.execute(select(*table.columns).order_by(*order)).all()
-            tables[table.name] = {"columns": columns, "rows": [[_plain(v) for v in row] for row in rows]}
-        connection.rollback()
-    return {"format": FORMAT, "version": VERSION, "revision": revision, "tables": tables}
+            result = self._connection.execute(select(*table.columns).order_by(*order),
+                                              execution_options={"stream_results": True, "yield_per": BATCH})
+            empty = True
+            for rows in result.partitions():
+                empty = False
+                yield table.name, columns, [[_plain(value) for value in row] for row in rows]
+            if empty:
+                yield table.name, columns, []
 
 
 def write_backup(*, engine: Engine, revision: str, path: Path) -> dict[str, int]:
-    """Write a gzip-compressed backup to `path` (via a temporary file, so a half-written one never
-    replaces a good one); returns the row count per table."""
-    document = dump(engine=engine, revision=revision)
+    """Write a backup to `path` (via a temporary file, so a half-written one never replaces a good one);
+    returns the row count per table."""
+    counts: dict[str, int] = {}
     tmp = path.with_name(path.name + ".partial")
     # Readable by the owner only: a backup holds password hashes and everyone's notes.
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw, \
-            gzip.open(raw, "wt", encoding="utf-8") as handle:
-        json.dump(document, handle, ensure_ascii=False, separators=(",", ":"))
+            gzip.open(raw, "wt", encoding="utf-8", compresslevel=6) as handle, \
+            Snapshot(engine=engine, revision=revision) as snapshot:
+        def line(value: Any) -> None:
+            handle.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+            handle.write("\n")
+
+        line({"format": FORMAT, "version": VERSION, "revision": revision})
+        for name, columns, rows in snapshot.batches():
+            if name not in counts:
+                counts[name] = 0
+                line({"table": name, "columns": columns})
+            for row in rows:
+                line(row)
+            counts[name] += len(rows)
+        line({"end": True, "counts": counts})
     tmp.replace(path)
-    return {name: len(table["rows"]) for name, table in document["tables"].items()}
+    return counts
 
 
-def read_backup(path: Path) -> dict[str, Any]:
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            document = json.load(handle)
-    except FileNotFoundError:
-        raise BackupError(f"{path}: no such file") from None
-    except (OSError, EOFError, ValueError) as exc:
-        raise BackupError(f"{path}: not a readable backup ({type(exc).__name__})") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BackupError(f"{path}: not a backup of this app")
-    if document.get("version") != VERSION:
-        raise BackupError(f"{path}: backup format {document.get('version')} is not supported (expected {VERSION})")
-    return document
+class BackupFile:
+    """A backup file opened for restoring: the header is checked on opening, rows are read as they are used."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self._handle = gzip.open(path, "rt", encoding="utf-8")
+            header = json.loads(self._handle.readline() or "null")
+        except FileNotFoundError:
+            raise BackupError(f"{path}: no such file") from None
+        except (OSError, EOFError, ValueError) as exc:
+            raise BackupError(f"{path}: not a readable backup ({type(exc).__name__})") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            self.close()
+            raise BackupError(f"{path}: not a backup of this app")
+        if header.get("version") != VERSION:
+            self.close()
+            raise BackupError(f"{path}: backup format {header.get('version')} is not supported (expected {VERSION})")
+        self.revision: str = header.get("revision", "")
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> BackupFile:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def batches(self) -> Iterator[Batch]:
+        name, columns, rows, ended = None, [], [], False
+        try:
+            for number, text_line in enumerate(self._handle, start=2):
+                value = json.loads(text_line)
+                if isinstance(value, list):
+                    if name is None or len(value) != len(columns):
+                        raise BackupError(f"{self.path}: line {number} is not a row of its table")
+                    rows.append(value)
+                    if len(rows) >= BATCH:
+                        yield name, columns, rows
+                        rows = []
+                    continue
+                if name is not None:
+                    yield name, columns, rows
+                    rows = []
+                if isinstance(value, dict) and "table" in value:
+                    name, columns = str(value["table"]), list(value.get("columns") or [])
+                elif isinstance(value, dict) and value.get("end") is True:
+                    ended, name = True, None
+                    break
+                else:
+                    raise BackupError(f"{self.path}: line {number} is not part of a backup")
+        except (OSError, EOFError, ValueError) as exc:
+            raise BackupError(f"{self.path}: the backup is damaged or cut short ({type(exc).__name__}); "
+                              "nothing was restored") from None
+        if not ended:
+            raise BackupError(f"{self.path}: the backup is cut short (no closing line); nothing was restored")
 
 
-def _value(column, raw: Any) -> Any:
-    if raw is None:
-        return None
+def _reader(column) -> Any:
+    """How a column's value comes back from its JSON form (times and dates were written as ISO text)."""
     column_type = getattr(column.type, "impl", column.type)  # a TypeDecorator (UTC times) stores its impl
     if isinstance(column_type, DateTime):
-        return datetime.fromisoformat(raw)
+        return datetime.fromisoformat
     if isinstance(column_type, Date):
-        return date.fromisoformat(raw)
-    return raw
+        return date.fromisoformat
+    return None
 
 
-def restore(*, engine: Engine, revision: str, document: dict[str, Any]) -> dict[str, int]:
-    """Load a backup into an empty database at the same migration; all or nothing."""
-    if document["revision"] != revision:
-        raise BackupError(f"the backup is at migration {document['revision']} and this database at {revision}; "
-                          f"run `tracker db upgrade` or `tracker db downgrade {document['revision']}` first")
+def _rows(columns: list, rows: list[list[Any]]) -> list[dict[str, Any]]:
+    names = [column.name for column in columns]
+    readers = [(index, reader) for index, column in enumerate(columns) if (reader := _reader(column)) is not None]
+    converted = []
+    for row in rows:
+        for index, reader in readers:
+            if row[index] is not None:
+                row[index] = reader(row[index])
+        converted.append(dict(zip(names, row, strict=True)))
+    return converted
+
+
+def restore(*, engine: Engine, revision: str, source: Source) -> dict[str, int]:
+    """Load a backup (or another database) into an empty database at the same migration; all or nothing."""
+    if source.revision != revision:
+        raise BackupError(f"the backup is at migration {source.revision} and this database at {revision}; "
+                          f"run `tracker db upgrade` or `tracker db downgrade {source.revision}` first")
+    tables = {table.name: table for table in _tables()}
     counts: dict[str, int] = {}
     with engine.begin() as connection:
-        for table in _tables():
+        for table in tables.values():
             if connection.execute(select(func.count()).select_from(table)).scalar_one():
                 raise BackupError(f"the database is not empty (table '{table.name}' has rows); restore needs an "
                                   "empty, migrated database")
-        for table in _tables():
-            data = document["tables"].get(table.name, {"columns": [], "rows": []})
-            columns = [table.columns[name] for name in data["columns"]]
-            rows = [{column.name: _value(column, raw) for column, raw in zip(columns, row, strict=True)}
-                    for row in data["rows"]]
+        for name, column_names, rows in source.batches():
+            table = tables.get(name)
+            if table is None or any(column not in table.columns for column in column_names):
+                raise BackupError(f"the backup's table '{name}' does not match this database's; nothing was restored")
+            columns = [table.columns[column] for column in column_names]
             if rows:
-                connection.execute(table.insert(), rows)
-            counts[table.name] = len(rows)
+                connection.execute(table.insert(), _rows(columns, rows))
+            counts[name] = counts.get(name, 0) + len(rows)
         if connection.dialect.name == "postgresql":
-            for table in _tables():
+            for table in tables.values():
                 if "id" in table.columns and table.columns["id"].autoincrement in (True, "auto"):
                     connection.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
