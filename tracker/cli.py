@@ -215,6 +215,23 @@ def catalog_group() -> None:
     """The article catalog."""
 
 
+@catalog_group.command("links")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def catalog_links(file: Path) -> None:
+    """Give articles their links from FILE: CSV `slug,url` lines or a YAML mapping (all or nothing)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file}: not UTF-8 text") from None
+    try:
+        links = catalog_store.parse_links(text)
+        changed = catalog_store.set_links(session=_prepared_session(), links=links)
+    except catalog_file.CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Links: {changed} article{'s' if changed != 1 else ''} changed, {len(links) - changed} already so.")
+
+
 @catalog_group.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source-name", help="Name the source (only with one FILE); the layout's default otherwise.")

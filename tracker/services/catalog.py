@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, or_
@@ -53,6 +54,11 @@ class ArticleCard:
     @property
     def minutes(self) -> int:
         return self.reading_time.minutes
+
+    @property
+    def web_search_url(self) -> str:
+        """Until an article has its own link: a web search for its exact title at its source."""
+        return "https://duckduckgo.com/?" + urlencode({"q": f'"{self.article.title}" {self.source.name}'})
 
 
 @dataclass

@@ -1,8 +1,14 @@
-"""Changing the stored catalog: loading a catalog document, editing an article, importing a pasted listing."""
+"""Changing the stored catalog: loading a catalog document, editing an article, importing a pasted listing,
+and giving articles their links in bulk."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from dataclasses import dataclass
+
+import yaml
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete
@@ -67,7 +73,7 @@ class ArticleForm(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
     title: str = Field(min_length=1, max_length=300)
-    url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s]+$")
+    url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s]+$")  # as URL_PATTERN
     summary: str = Field(default="", max_length=5000)
     topics: list[str] = Field(default=[], max_length=12)
     source: str = Field(min_length=1, max_length=80)
@@ -198,3 +204,57 @@ def import_listing(*, session: Session, plan: ListingImport) -> LoadReport:
         session.rollback()
         raise
     return report
+
+
+URL_PATTERN = re.compile(r"^https?://[^\s]+$")
+LINKS_MAX = 5000  # far more than the catalog holds
+
+
+def parse_links(text: str) -> dict[str, str]:
+    """Articles' links given in bulk: CSV lines `slug,url` (an optional `slug,url` header), or a YAML
+    mapping `slug: url`. CatalogError naming the line otherwise."""
+    stripped = text.strip()
+    if not stripped:
+        raise CatalogError("Links: nothing given (one `slug,url` per line, or a YAML mapping slug: url).")
+    links: dict[str, str] = {}
+    if "," in stripped.splitlines()[0]:
+        for number, row in enumerate(csv.reader(io.StringIO(stripped)), start=1):
+            if not row or not "".join(row).strip() or (number == 1 and [c.strip().lower() for c in row] == ["slug", "url"]):
+                continue
+            if len(row) != 2:
+                raise CatalogError(f"Links: line {number} should be `slug,url`.")
+            links[row[0].strip()] = row[1].strip()
+    else:
+        try:
+            data = yaml.safe_load(stripped)
+        except yaml.YAMLError:
+            raise CatalogError("Links: not CSV (`slug,url` per line) nor a YAML mapping (slug: url).") from None
+        if not isinstance(data, dict):
+            raise CatalogError("Links: not CSV (`slug,url` per line) nor a YAML mapping (slug: url).")
+        links = {str(slug).strip(): str(url).strip() if url is not None else "" for slug, url in data.items()}
+    if len(links) > LINKS_MAX:
+        raise CatalogError(f"Links: {len(links)} lines; at most {LINKS_MAX} at once.")
+    return links
+
+
+def set_links(*, session: Session, links: dict[str, str]) -> int:
+    """Give articles their links (an empty URL removes one); all or nothing, CatalogError naming every
+    unknown slug or bad URL. Returns how many articles changed. Commits."""
+    bad = [f"{slug}: {url!r}" for slug, url in links.items() if url and (len(url) > 500 or not URL_PATTERN.match(url))]
+    if bad:
+        raise CatalogError("Links must start with http:// or https:// and hold no spaces: " + "; ".join(bad[:5])
+                           + (f" and {len(bad) - 5} more" if len(bad) > 5 else "") + ".")
+    articles = {a.slug: a for a in session.exec(select(Article).where(Article.slug.in_(list(links))))}
+    unknown = [slug for slug in links if slug not in articles]
+    if unknown:
+        raise CatalogError("Links name no such article: " + ", ".join(unknown[:10])
+                           + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "") + ". Nothing was changed.")
+    changed = 0
+    for slug, url in links.items():
+        article = articles[slug]
+        if (article.url or "") != url:
+            article.url = url or None
+            article.updated_at = utcnow()
+            changed += 1
+    session.commit()
+    return changed

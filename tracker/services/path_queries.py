@@ -99,6 +99,28 @@ def visible_path(*, session: Session, viewer: User | None, slug: str) -> PathDet
     return detail
 
 
+@dataclass
+class Membership:
+    """Where an article sits in a path: which section, and whether it is optional there."""
+
+    path: LearningPath
+    section: PathSection
+    item: PathItem
+
+
+def paths_with_article(*, session: Session, viewer: User | None, article: Article) -> list[Membership]:
+    """The paths `viewer` may see that hold this article, in the order paths are listed (one query)."""
+    rows = session.exec(
+        select(LearningPath, PathSection, PathItem)
+        .join(PathSection, PathSection.path_id == LearningPath.id)
+        .join(PathItem, PathItem.section_id == PathSection.id)
+        .where(PathItem.article_id == article.id)
+        .order_by(LearningPath.position, LearningPath.id)
+    ).all()
+    return [Membership(path=path, section=section, item=item) for path, section, item in rows
+            if access.can_see_path(viewer, path)]
+
+
 def entry_rows(*, session: Session, path_ids: Iterable[int]) -> list[tuple[PathSection, PathItem, Article]]:
     """Every item of these paths with its section and article, in path, section and item order (one query)."""
     path_ids = list(path_ids)

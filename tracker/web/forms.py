@@ -7,6 +7,7 @@ forms only parse and validate; each template still renders the token in a hidden
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -120,6 +121,9 @@ class MarkForm(Form):
     state = SelectField("State", choices=[SelectChoice(s.value, s.label) for s in ProgressState],
                         validators=[InputRequired(message="choose done, reading, skipped or not started")])
     path = StringField("Path", validators=[Optional(), Length(max=80)])
+    # Where the controls sit: a list row (the default) or the article page's state block.
+    place = SelectField("Place", choices=[SelectChoice("row"), SelectChoice("article")], default="row",
+                        validators=[Optional()])
 
 
 class NoteForm(Form):
@@ -233,6 +237,11 @@ class ListingImportForm(Form):
     text = TextAreaField("Listing page", validators=[Length(max=256 * 1024, message="larger than 256 KiB")])
     source_name = StringField("Source name", validators=[Length(max=120)])
     confirm = StringField("Confirm", validators=[Length(max=8)])
+
+
+class LinksForm(Form):
+    text = TextAreaField("Links", validators=[Length(max=256 * 1024, message="larger than 256 KiB")])
+    file = FileField("Or a file")
 
 
 class UserActionForm(Form):

@@ -116,11 +116,14 @@ def mark(slug: str):
     progress.mark_article(session=session, user=user, article=article, state=state)
 
     if not is_htmx():
-        anchor = f"#article-{article.slug}"
+        anchor = "" if form.place.data == "article" else f"#article-{article.slug}"
         default = url_for("main.path_page", slug=path_slug) if before else url_for("main.catalog_page")
         return see_other(safe_next(default) + anchor)
 
     card = catalog.article_cards(session=session, articles=[article])[0]
+    if form.place.data == "article":
+        return render_template("partials/_article_state.html", card=card, state=state, announce=True), 200, {
+            "Vary": "HX-Request"}
     after = progress.path_progress(session=session, user=user, slug=path_slug) if before else None
     moved = []
     if after is not None:
@@ -131,6 +134,22 @@ def mark(slug: str):
                                article_ids=[article.id] + [entry.card.article.id for entry in moved])
     return render_template("partials/_progress_update.html", card=card, state=state, view=after,
                            moved=moved, notes=my_notes), 200, {"Vary": "HX-Request"}
+
+
+@bp.get("/articles/<slug>")
+def article_page(slug: str):
+    """One article: what it is, where to read it, my state and note, and the paths it belongs to."""
+    session = get_session()
+    user = current_account()
+    article = catalog.require_article(session=session, slug=slug)
+    card = catalog.article_cards(session=session, articles=[article])[0]
+    note = notes.note_for(session=session, user=user, article=article) if user else None
+    return render_template(
+        "catalog/article.html", card=card, note=note,
+        state=progress.states_for(session=session, user=user, article_ids=[article.id]).get(
+            article.id, ProgressState.not_started) if user else None,
+        replies=notes.replies_to(session=session, note=note) if note else [],
+        memberships=path_queries.paths_with_article(session=session, viewer=user, article=article))
 
 
 @bp.get("/articles/<slug>/note")

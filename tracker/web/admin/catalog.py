@@ -11,7 +11,7 @@ from tracker.models import Role, Source
 from tracker.services import catalog, catalog_file, catalog_store, listings
 from tracker.services.errors import Invalid
 from tracker.web.admin import UPLOAD_LIMIT, bp
-from tracker.web.forms import ArticleEditForm, ListingImportForm
+from tracker.web.forms import ArticleEditForm, LinksForm, ListingImportForm
 
 
 @bp.get("/articles")
@@ -46,6 +46,33 @@ def edit_article(slug: str | None = None):
                                sources=_sources()), 400
     flash(f"Saved “{article.title}”.", "success")
     return redirect(url_for("admin.edit_article", slug=article.slug), code=303)
+
+
+@bp.route("/articles/links", methods=["GET", "POST"])
+@role_required(Role.admin)
+def article_links():
+    """Paste or upload links for many articles at once (CSV `slug,url` or YAML)."""
+    if request.method == "GET":
+        return render_template("admin/article_links.html", text="", error=None)
+    form = LinksForm()
+    text = form.text.data or ""
+    if form.file.data:
+        try:
+            text = form.file.data.read(UPLOAD_LIMIT + 1).decode("utf-8")
+        except UnicodeDecodeError:
+            return render_template("admin/article_links.html", text="", error="The file is not UTF-8 text."), 400
+    try:
+        form.checked()
+        if len(text) > UPLOAD_LIMIT:
+            raise Invalid(f"At most {UPLOAD_LIMIT // 1024} KiB of links at once.")
+        links = catalog_store.parse_links(text)
+        changed = catalog_store.set_links(session=get_session(), links=links)
+    except Invalid as exc:
+        get_session().rollback()
+        return render_template("admin/article_links.html", text=text, error=str(exc)), 400
+    flash(f"Links saved: {changed} article{'s' if changed != 1 else ''} changed, {len(links) - changed} already so.",
+          "success")
+    return redirect(url_for("admin.article_list"), code=303)
 
 
 @bp.route("/articles/import", methods=["GET", "POST"])
