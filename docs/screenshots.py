@@ -41,6 +41,8 @@ def main(base: str, username: str, password: str, mentor: str | None = None, men
         page.screenshot(path=OUT / "path.png")
         page.goto(f"{base}/catalog?q=kafka")
         page.screenshot(path=OUT / "catalog.png")
+        page.goto(f"{base}/articles/restful-api-design")
+        page.screenshot(path=OUT / "article.png", full_page=True)
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
         phone.context.add_cookies(page.context.cookies())
         phone.goto(f"{base}/paths/api-designer")

@@ -40,7 +40,11 @@ def test_bulk_assignments_through_the_api(make_client, linked, session):
     assert response.status_code == 201
     items = response.get_json()["items"]
     assert {(i["learner"], i["path"], i["due_on"], i["status"]) for i in items} == {
-        ("lena", "api-designer", due, "at_risk"), ("leo", "api-designer", due, "at_risk")}
+        ("lena", "api-designer", due, "not_started"), ("leo", "api-designer", due, "not_started")}
+    # assigned again, leaving the note and due date out: both are kept for everyone
+    again = mona.post("/api/v1/assignments", json={"learners": ["lena", "leo"], "path": "api-designer"})
+    assert again.status_code == 201 and {i["due_on"] for i in again.get_json()["items"]} == {due}
+    assert make_client("lena").get("/api/v1/me/paths").get_json()["items"][0]["assignment"]["note"] == "go"
     lena_paths = make_client("lena").get("/api/v1/me/paths").get_json()["items"]
     assert lena_paths[0]["assignment"]["assigned_by"] == "mona"
 

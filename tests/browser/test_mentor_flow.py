@@ -30,7 +30,7 @@ def test_mentor_assigns_a_path_and_the_learner_sees_it(browser, live_server, ses
     mentor.get_by_label("Due date (optional)").fill(due.isoformat())
     mentor.get_by_label("Note for the learner (optional)").fill("Kafka first, please.")
     mentor.get_by_role("button", name="Assign").click()
-    expect(mentor.get_by_text("Assigned “Real-Time & Streaming Engineer” to 2 mentees.")).to_be_visible()
+    expect(mentor.get_by_text("Assigned “Real-Time & Streaming Engineer” to lena, leo.")).to_be_visible()
     table = mentor.locator("#overview-table")
     expect(table.get_by_role("row")).to_have_count(3)
     mentor.get_by_label("Sort by").select_option("status")

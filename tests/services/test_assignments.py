@@ -7,7 +7,7 @@ import time_machine
 
 from tests import factories
 from tracker.models import ProgressState
-from tracker.services import assignment_rules, assignments, progress
+from tracker.services import assignment_rules, assignments, notifications, progress
 from tracker.services.assignment_rules import AssignmentStatus, assignment_status, forecast_finish
 from tracker.services.mentorships import MentoringError
 from tracker.services.progress import Tally
@@ -68,11 +68,11 @@ def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
     factories.mentor_of(session, "mona", "lena")
     mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
     start = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    with time_machine.travel(start, tick=False):
+    with time_machine.travel(start - timedelta(days=8), tick=False):
         assignments.assign_path(session=session, mentor=mona, usernames=["lena"],
                               path=factories.path(session, "api-designer"), due_on=date(2026, 6, 1), note="",
                               today=start.date())
-    # a steady pace: two articles a day over the last four weeks
+    # a steady pace since it was assigned: one article a day
     view = progress.path_progress(session=session, user=lena, slug="api-designer")
     entries = [e for s in view.detail.sections for e in s.entries if not e.item.optional]
     for i, entry in enumerate(entries[:6]):
@@ -83,6 +83,53 @@ def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
     (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime(2026, 6, 2, tzinfo=UTC))
     assert row.status is AssignmentStatus.overdue
     assert row.stale  # nothing for 14 days
+
+
+def test_a_new_assignment_is_not_started_until_the_learner_does_something_on_it(session):
+    factories.mentor_of(session, "mona", "lena")
+    mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    path = factories.path(session, "api-designer")
+    http = factories.article(session, "http-protocol")
+    progress.mark_article(session=session, user=lena, article=http, state=ProgressState.done,
+                          at=start - timedelta(days=3))  # read before it was assigned: no evidence of pace on it
+    with time_machine.travel(start, tick=False):
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=path,
+                                due_on=date(2026, 3, 31), today=start.date())
+    (row,) = assignments.learner_assignments(session=session, learner=lena, now=start + timedelta(days=1))
+    assert row.status is AssignmentStatus.not_started  # 30 days left and no pace yet: not "at risk"
+    progress.mark_article(session=session, user=lena, article=factories.article(session, "restful-api-design"),
+                          state=ProgressState.in_progress, at=start + timedelta(days=2))
+    (row,) = assignments.learner_assignments(session=session, learner=lena, now=start + timedelta(days=2))
+    assert row.status is not AssignmentStatus.not_started
+    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime(2026, 4, 2, tzinfo=UTC))
+    assert row.status is AssignmentStatus.overdue
+
+
+def test_assigning_again_keeps_what_is_left_out_and_says_what_changed(session):
+    factories.mentor_of(session, "mona", "lena", "leo")
+    mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
+    path = factories.path(session, "api-designer")
+    assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=path, due_on=date(2030, 1, 31),
+                            note="Start with REST.", today=TODAY)
+    first = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))[0].assignment
+    assigned_at = first.created_at
+    outcomes = assignments.assign_path(session=session, mentor=mona, usernames=["lena", "leo"], path=path,
+                                       today=TODAY)  # no due date, no note: lena keeps hers
+    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+    assert (row.assignment.due_on, row.assignment.note) == (date(2030, 1, 31), "Start with REST.")
+    assert row.assignment.created_at == assigned_at
+    assert assignments.describe_outcomes(path, outcomes) == (
+        "Assigned “API Designer” to leo. lena already has it as given; nothing changed.")
+    assert [n.message for n in notifications.recent(session=session, user=lena)].count(
+        "mona assigned you “API Designer”, due Jan 31, 2030.") == 1  # no second "assigned"
+    outcomes = assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=path,
+                                       due_on=date(2030, 2, 14), today=TODAY)
+    assert outcomes[0].changes == ["due date Jan 31, 2030 → Feb 14, 2030"]
+    messages = [n.message for n in notifications.recent(session=session, user=lena)]
+    assert "mona changed “API Designer”: due date Jan 31, 2030 → Feb 14, 2030." in messages
+    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+    assert row.assignment.note == "Start with REST."
 
 
 def test_bulk_assignment_is_all_or_nothing(session):

@@ -85,8 +85,10 @@ class AssignmentBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     learners: list[str] = Field(min_length=1, max_length=500)
     path: str = Field(min_length=1, max_length=80)
-    due_on: date | None = None
-    note: str = Field(default="", max_length=assignments.NOTE_MAX)
+    due_on: date | None = Field(default=None, description="left out: a mentee who already has the path keeps "
+                                                       "their due date; null: no due date")
+    note: str = Field(default="", max_length=assignments.NOTE_MAX,
+                      description="left out: a mentee who already has the path keeps their note")
 
 
 @bp.post("/assignments")
@@ -96,8 +98,12 @@ def create_assignments():
     body = json_body(AssignmentBody)
     session = get_session()
     path = path_queries.require_learning_path(session=session, slug=body.path)
-    created = assignments.assign_path(session=session, mentor=current_account(), usernames=body.learners,
-                                    path=path, due_on=body.due_on, note=body.note, today=utcnow().date())
+    given = body.model_fields_set  # a field left out keeps a mentee's existing value (null clears a due date)
+    outcomes = assignments.assign_path(
+        session=session, mentor=current_account(), usernames=body.learners, path=path,
+        due_on=body.due_on if "due_on" in given else assignments.KEEP,
+        note=body.note if "note" in given else assignments.KEEP, today=utcnow().date())
+    created = [outcome.assignment for outcome in outcomes]
     ids = {a.id for a in created}
     learners = [accounts.get_user_by_id(session=session, user_id=a.learner_id) for a in created]
     views = assignments.assignment_views(session=session, learners=learners, now=utcnow())

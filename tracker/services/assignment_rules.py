@@ -16,6 +16,7 @@ PACE_WINDOW = timedelta(days=28)
 
 
 class AssignmentStatus(StrEnum):
+    not_started = "not_started"
     on_track = "on_track"
     at_risk = "at_risk"
     overdue = "overdue"
@@ -48,16 +49,24 @@ def is_stale(*, t: Tally, last_activity_at: datetime | None, assigned_at: dateti
     return not t.complete and now - since > STALE_AFTER
 
 
+def started_since(*, changed_at: list[datetime], assigned_at: datetime) -> bool:
+    """Whether the learner did anything on the path's articles since it was assigned."""
+    return any(moment >= assigned_at for moment in changed_at)
+
+
 def assignment_status(*, t: Tally, due_on: date | None, completed_at: datetime | None,
-                      forecast_on: date | None, today: date) -> AssignmentStatus:
-    """The one rule for an assignment's status. A due date never freezes anything."""
+                      forecast_on: date | None, today: date, started: bool = True) -> AssignmentStatus:
+    """The one rule for an assignment's status. A due date never freezes anything. Until the learner's first
+    activity on the path after it was assigned there is no evidence of pace: "not started", not "at risk"."""
     if t.complete:
         late = due_on is not None and completed_at is not None and completed_at.date() > due_on
         return AssignmentStatus.completed_late if late else AssignmentStatus.completed
+    if due_on is not None and due_on < today:
+        return AssignmentStatus.overdue
+    if not started:
+        return AssignmentStatus.not_started
     if due_on is None:
         return AssignmentStatus.on_track
-    if due_on < today:
-        return AssignmentStatus.overdue
     if forecast_on is None or forecast_on > due_on:
         return AssignmentStatus.at_risk
     return AssignmentStatus.on_track

@@ -28,6 +28,7 @@ from tracker.services.assignment_rules import (
     assignment_status,
     forecast_finish,
     is_stale,
+    started_since,
     weekly_pace,
 )
 from tracker.services.catalog import reading_minutes_sql
@@ -45,9 +46,38 @@ class NotAMentee(MentoringError):
     status = 404
 
 
+class _Keep:
+    """For a path assigned again: leave this field as the earlier assignment has it."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+@dataclass
+class AssignOutcome:
+    """What assigning did for one learner: a new (or revived) assignment, changes to an active one, or nothing."""
+
+    assignment: Assignment
+    learner: User
+    created: bool
+    changes: list[str]
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%b %-d, %Y") if value else "none"
+
+
 def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], path: LearningPath | None,
-                due_on: date | None, note: str, today: date) -> list[Assignment]:
-    """Assign a path to several mentees at once. All or nothing: any problem writes nothing. Commits."""
+                due_on: date | None | _Keep = KEEP, note: str | None | _Keep = KEEP,
+                today: date) -> list[AssignOutcome]:
+    """Assign a path to several mentees at once. All or nothing: any problem writes nothing. Commits.
+
+    A mentee who already has the path keeps what this request leaves out (KEEP): only a due date or note
+    given here replaces theirs, and they get one notification saying what changed (none if nothing did).
+    """
     usernames = list(dict.fromkeys(u.strip().lower() for u in usernames if u.strip()))
     if not usernames:
         raise MentoringError("Choose at least one mentee.")
@@ -55,40 +85,82 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
         raise MentoringError("Choose a path to assign.")
     if not access.can_be_assigned(path):
         raise MentoringError(f"“{path.title}” is {path.status}; only published paths can be assigned.")
-    if due_on is not None and due_on < today:
+    if isinstance(due_on, date) and due_on < today:
         raise MentoringError("The due date is in the past.")
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise MentoringError(f"The note is {len(note)} characters; the limit is {NOTE_MAX}.")
+    if isinstance(note, str):
+        note = note.strip()
+        if len(note) > NOTE_MAX:
+            raise MentoringError(f"The note is {len(note)} characters; the limit is {NOTE_MAX}.")
     learners = []
     for username in usernames:
         try:
             learners.append(get_mentee(session=session, viewer=mentor, username=username))
         except NotYourMentee:
             raise NotAMentee(f"'{username}' is not one of your mentees; nothing was assigned.") from None
-    assignments = []
+    outcomes = []
     try:
         for learner in learners:
             assignment = session.exec(select(Assignment).where(Assignment.learner_id == learner.id,
                                                                Assignment.path_id == path.id)).one_or_none()
-            if assignment is None:
-                assignment = Assignment(learner_id=learner.id, path_id=path.id, mentor_id=mentor.id)
-            assignment.mentor_id, assignment.due_on, assignment.note = mentor.id, due_on, note
-            assignment.withdrawn_at = None
-            assignment.created_at = utcnow()
-            session.add(assignment)
-            session.flush()
-            due = f", due {due_on.strftime('%b %-d, %Y')}" if due_on else ""
-            notifications.notify(
-                session=session, user=learner, kind=NotificationKind.assigned,
-                key=f"assigned:{assignment.id}:{assignment.created_at.isoformat()}",
-                message=f"{mentor.name} assigned you “{path.title}”{due}.", link=f"/paths/{path.slug}")
-            assignments.append(assignment)
+            if assignment is None or assignment.withdrawn_at is not None:
+                outcomes.append(_start(session, mentor, learner, path, assignment, due_on, note))
+            else:
+                outcomes.append(_update(session, mentor, learner, path, assignment, due_on, note))
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return assignments
+    return outcomes
+
+
+def _start(session, mentor, learner, path, assignment, due_on, note) -> AssignOutcome:
+    """A new assignment, or a withdrawn one made live again: it starts now."""
+    if assignment is None:
+        assignment = Assignment(learner_id=learner.id, path_id=path.id, mentor_id=mentor.id)
+    assignment.mentor_id, assignment.withdrawn_at, assignment.created_at = mentor.id, None, utcnow()
+    assignment.due_on = None if isinstance(due_on, _Keep) else due_on
+    assignment.note = "" if isinstance(note, _Keep) else (note or "")
+    session.add(assignment)
+    session.flush()
+    due = f", due {_day(assignment.due_on)}" if assignment.due_on else ""
+    notifications.notify(session=session, user=learner, kind=NotificationKind.assigned,
+                         key=f"assigned:{assignment.id}:{assignment.created_at.isoformat()}",
+                         message=f"{mentor.name} assigned you “{path.title}”{due}.", link=f"/paths/{path.slug}")
+    return AssignOutcome(assignment=assignment, learner=learner, created=True, changes=[])
+
+
+def _update(session, mentor, learner, path, assignment, due_on, note) -> AssignOutcome:
+    """An active assignment: only what was given changes, and the learner hears what changed."""
+    changes = []
+    if not isinstance(due_on, _Keep) and due_on != assignment.due_on:
+        changes.append(f"due date {_day(assignment.due_on)} → {_day(due_on)}")
+        assignment.due_on = due_on
+    if not isinstance(note, _Keep) and (note or "") != assignment.note:
+        changes.append("a new note" if note else "note removed")
+        assignment.note = note or ""
+    if changes:
+        session.add(assignment)
+        session.flush()
+        notifications.notify(session=session, user=learner, kind=NotificationKind.assigned,
+                             key=f"assignment-changed:{assignment.id}:{utcnow().isoformat()}",
+                             message=f"{mentor.name} changed “{path.title}”: {'; '.join(changes)}.",
+                             link=f"/paths/{path.slug}")
+    return AssignOutcome(assignment=assignment, learner=learner, created=False, changes=changes)
+
+
+def describe_outcomes(path: LearningPath, outcomes: list[AssignOutcome]) -> str:
+    """One sentence per kind of outcome, for the mentor who assigned."""
+    created = [o.learner.name for o in outcomes if o.created]
+    changed = [f"{o.learner.name} ({'; '.join(o.changes)})" for o in outcomes if not o.created and o.changes]
+    same = [o.learner.name for o in outcomes if not o.created and not o.changes]
+    parts = []
+    if created:
+        parts.append(f"Assigned “{path.title}” to {', '.join(created)}.")
+    if changed:
+        parts.append(f"Updated for {', '.join(changed)}.")
+    if same:
+        parts.append(f"{', '.join(same)} already {'has' if len(same) == 1 else 'have'} it as given; nothing changed.")
+    return " ".join(parts)
 
 
 def assigned_path_ids(*, session: Session, learner: User | None) -> set[int]:
@@ -183,8 +255,12 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
         view.assignments.append(AssignmentView(
             assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
             tally=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
-            status=assignment_status(t=t, due_on=assignment.due_on, completed_at=completed_at,
-                                     forecast_on=forecast_on, today=today),
+            status=assignment_status(
+                t=t, due_on=assignment.due_on, completed_at=completed_at, forecast_on=forecast_on, today=today,
+                started=started_since(changed_at=[changed[assignment.learner_id][entry.card.article.id]
+                                                  for entry in items
+                                                  if entry.card.article.id in changed[assignment.learner_id]],
+                                      assigned_at=assignment.created_at)),
             stale=is_stale(t=t, last_activity_at=view.last_activity_at, assigned_at=assignment.created_at, now=now),
             today=today,
         ))

@@ -101,13 +101,15 @@ def assign():
     try:  # a refused assignment is shown on the overview, where the form is
         form.checked()
         path = path_queries.get_learning_path(session=session, slug=form.path.data or "")
-        created = assignments.assign_path(
+        # Left empty, the due date and note of mentees who already have the path stay as they are.
+        outcomes = assignments.assign_path(
             session=session, mentor=current_account(), usernames=form.learners.data, path=path,
-            due_on=form.due_on.data, note=form.note.data or "", today=utcnow().date())
+            due_on=form.due_on.data or assignments.KEEP, note=(form.note.data or "").strip() or assignments.KEEP,
+            today=utcnow().date())
     except Invalid as exc:
         flash(str(exc), "error")
         return redirect(url_for("mentor.overview"), code=303)
-    flash(f"Assigned “{path.title}” to {len(created)} mentee{'s' if len(created) != 1 else ''}.", "success")
+    flash(assignments.describe_outcomes(path, outcomes), "success")
     return redirect(url_for("mentor.overview"), code=303)
 
 
