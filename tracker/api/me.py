@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_login import login_required
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tracker.api import bp
 from tracker.api.openapi import documented
@@ -12,7 +12,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
 from tracker.models import ProgressState, utcnow
-from tracker.services import assignments, catalog, progress
+from tracker.services import assignments, catalog, path_queries, progress, restart
 
 
 @bp.get("/me/progress")
@@ -60,3 +60,29 @@ def my_paths():
              for row in mine.assigned]
     items += [MyPathPublic.of(view.path, view.overall, following=True) for view in mine.followed]
     return respond(Items[MyPathPublic](items=items))
+
+
+class RestartBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    include_shared: bool = Field(default=False, description="also reset articles your other paths share")
+
+
+class RestartPublic(BaseModel):
+    path: str
+    reset: int = Field(description="articles set back to not started")
+    shared_kept: int = Field(description="articles left as they were because another of your paths holds them")
+
+
+@bp.post("/me/paths/<slug>/restart")
+@login_required
+@documented(summary="Start a path over: its articles back to not started (history kept)", body=RestartBody,
+            response=RestartPublic, errors=(404,))
+def restart_my_path(slug: str):
+    session = get_session()
+    user = current_account()
+    path = path_queries.visible_path(session=session, viewer=user, slug=slug).path
+    body = json_body(RestartBody)
+    plan = restart.plan_restart(session=session, user=user, path=path)
+    count = restart.restart_path(session=session, user=user, path=path, include_shared=body.include_shared)
+    return respond(RestartPublic(path=path.slug, reset=count,
+                                 shared_kept=0 if body.include_shared else len(plan.shared)))

@@ -126,6 +126,10 @@ class MarkForm(Form):
                         validators=[Optional()])
 
 
+class RestartForm(Form):
+    include_shared = BooleanField("Also reset the articles my other paths share")
+
+
 class NoteForm(Form):
     # Longer text is let through so that the service can say how long it was and keep the draft on screen.
     body = TextAreaField("Note", validators=[Length(max=4 * NOTE_MAX)])

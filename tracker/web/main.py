@@ -10,9 +10,9 @@ from tracker.api.openapi import openapi_document
 from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState, utcnow
-from tracker.services import access, activity, catalog, assignments, mentorships, notes, path_queries, progress
+from tracker.services import access, activity, catalog, assignments, mentorships, notes, path_queries, progress, restart
 from tracker.web.auth import safe_next
-from tracker.web.forms import MarkForm, NoteForm
+from tracker.web.forms import MarkForm, NoteForm, RestartForm
 
 bp = Blueprint("main", __name__)
 
@@ -81,6 +81,27 @@ def unfollow(slug: str):
     progress.unfollow_path(session=get_session(), user=current_account(), path=view.path)
     flash(f"You no longer follow “{view.path.title}”. Your progress on its articles is kept.", "info")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
+
+
+@bp.get("/paths/<slug>/restart")
+@login_required
+def restart_confirm(slug: str):
+    """Ask before starting a path over: how many articles go back to "not started", and which are shared."""
+    view = _visible_path(slug)
+    plan = restart.plan_restart(session=get_session(), user=current_account(), path=view.path)
+    return render_template("paths/restart.html", view=view, plan=plan)
+
+
+@bp.post("/paths/<slug>/restart")
+@login_required
+def restart_path(slug: str):
+    view = _visible_path(slug)
+    form = RestartForm().checked()
+    count = restart.restart_path(session=get_session(), user=current_account(), path=view.path,
+                                 include_shared=form.include_shared.data)
+    flash(f"“{view.path.title}” starts over: {count} article{'' if count == 1 else 's'} back to not started. "
+          "Your history is kept.", "success")
+    return see_other(url_for("main.path_page", slug=slug))
 
 
 @bp.get("/catalog")
