@@ -77,12 +77,17 @@ def _snapshot(engine) -> dict[str, tuple[list[str], list[dict]]]:
                 for name, table in metadata.tables.items() if name != "alembic_version"}
 
 
-def _common(one: dict, other: dict) -> tuple[dict, dict]:
+# Columns whose newer values a downgrade folds into the older revision's (documented in the migration):
+# the rows stay, these values cannot. Keyed by the revision that is undone.
+FOLDED_BY_DOWNGRADE = {"0007": {("notification", "kind")}}
+
+
+def _common(one: dict, other: dict, folded: set = frozenset()) -> tuple[dict, dict]:
     """Both snapshots cut to the tables and columns they share, rows in a comparable order."""
     def cut(snapshot, name, shared):
         return sorted(tuple(row[c] for c in shared) for row in snapshot[name][1])
 
-    shared = {name: [c for c in columns if c in other[name][0]]
+    shared = {name: [c for c in columns if c in other[name][0] and (name, c) not in folded]
               for name, (columns, _rows) in one.items() if name in other}
     return ({name: cut(one, name, columns) for name, columns in shared.items()},
             {name: cut(other, name, columns) for name, columns in shared.items()})
@@ -106,12 +111,13 @@ def test_every_revision_steps_down_and_up_again_keeping_every_row(app, session, 
         db.downgrade(engine, older)
         below = _snapshot(engine)
         # nothing is lost going down: every table and column that stays keeps its rows
-        kept, had = _common(below, before)
+        folded = FOLDED_BY_DOWNGRADE.get(newer, set())
+        kept, had = _common(below, before, folded)
         assert kept == had, f"{newer} -> {older}"
         db.upgrade(engine, newer)
         again = _snapshot(engine)
         # and nothing is lost coming back up: what both revisions have is as it was before the step down
-        assert _common(below, again)[1] == _common(below, before)[1], f"{older} -> {newer}"
+        assert _common(below, again, folded)[1] == _common(below, before, folded)[1], f"{older} -> {newer}"
         db.downgrade(engine, older)
     db.upgrade(engine)
 

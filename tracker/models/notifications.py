@@ -17,6 +17,11 @@ class NotificationKind(StrEnum):
     reply = "reply"              # a mentor replied to a note
     due_soon = "due_soon"        # an assignment is due within three days
     overdue = "overdue"          # an assignment's due date has passed
+    assignment_changed = "assignment_changed"  # a mentor moved a due date, changed the note or withdrew a path
+    shared_note = "shared_note"            # to mentors: a mentee shared a note
+    mentee_finished = "mentee_finished"    # to mentors: a mentee finished an assigned path
+    mentee_behind = "mentee_behind"        # to mentors: a mentee is at risk of missing a due date
+    mentee_overdue = "mentee_overdue"      # to mentors: a mentee's assignment is overdue
 
 
 class Notification(SQLModel, table=True):

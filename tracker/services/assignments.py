@@ -141,7 +141,7 @@ def _update(session, mentor, learner, path, assignment, due_on, note) -> AssignO
     if changes:
         session.add(assignment)
         session.flush()
-        notifications.notify(session=session, user=learner, kind=NotificationKind.assigned,
+        notifications.notify(session=session, user=learner, kind=NotificationKind.assignment_changed,
                              key=f"assignment-changed:{assignment.id}:{utcnow().isoformat()}",
                              message=f"{mentor.name} changed “{path.title}”: {'; '.join(changes)}.",
                              link=f"/paths/{path.slug}")
@@ -183,6 +183,12 @@ def withdraw(*, session: Session, mentor: User, assignment_id: int) -> Assignmen
     """Withdraw an assignment; the learner keeps their progress. Commits."""
     assignment = _managed_assignment(session, mentor, assignment_id)
     assignment.withdrawn_at = utcnow()
+    path = session.get(LearningPath, assignment.path_id)
+    notifications.notify(session=session, user=session.get(User, assignment.learner_id),
+                         kind=NotificationKind.assignment_changed,
+                         key=f"withdrawn:{assignment.id}:{assignment.withdrawn_at.isoformat()}",
+                         message=f"{mentor.name} withdrew “{path.title}”. Your progress on it is kept.",
+                         link=f"/paths/{path.slug}")
     session.commit()
     return assignment
 
@@ -193,6 +199,13 @@ def change_due_date(*, session: Session, mentor: User, assignment_id: int, due_o
     assignment = _managed_assignment(session, mentor, assignment_id)
     if due_on is not None and due_on < today:
         raise MentoringError("The due date is in the past.")
+    if due_on != assignment.due_on:
+        path = session.get(LearningPath, assignment.path_id)
+        notifications.notify(session=session, user=session.get(User, assignment.learner_id),
+                             kind=NotificationKind.assignment_changed,
+                             key=f"assignment-changed:{assignment.id}:{utcnow().isoformat()}",
+                             message=f"{mentor.name} changed “{path.title}”: due date {_day(assignment.due_on)} → "
+                                     f"{_day(due_on)}.", link=f"/paths/{path.slug}")
     assignment.due_on = due_on
     session.commit()
     return assignment

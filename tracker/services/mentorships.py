@@ -113,6 +113,13 @@ def mentees(*, session: Session, mentor: User) -> list[User]:
     ))
 
 
+def mentors_of(*, session: Session, learner: User) -> list[User]:
+    """The learner's active mentors."""
+    return list(session.exec(select(User).join(Mentorship, Mentorship.mentor_id == User.id).where(
+        Mentorship.learner_id == learner.id, Mentorship.status == MentorshipStatus.active,
+        User.is_active.is_(True)).order_by(User.username)))
+
+
 def get_mentee(*, session: Session, viewer: User, username: str) -> User:
     """The learner `viewer` may look after (`access.can_look_after`), or NotYourMentee."""
     learner = accounts.get_user(session=session, username=username)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from tracker.models import Article, Note, NoteReply, NotificationKind, User, utcnow
 from tracker.services import access, notifications
 from tracker.services.errors import Invalid
-from tracker.services.mentorships import NotYourMentee
+from tracker.services.mentorships import NotYourMentee, mentors_of
 
 NOTE_MAX = 2000
 
@@ -35,6 +35,7 @@ def save_note(*, session: Session, user: User, article: Article, body: str, shar
             session.delete(note)
             session.commit()
         return None
+    news = shared and (note is None or not note.shared or note.body != body)  # mentors have something to read
     if note is None:
         note = Note(user_id=user.id, article_id=article.id, body=body, shared=shared)
     else:
@@ -47,7 +48,19 @@ def save_note(*, session: Session, user: User, article: Article, body: str, shar
         note = session.exec(select(Note).where(Note.user_id == user.id, Note.article_id == article.id)).one()
         note.body, note.shared, note.updated_at = body, shared, utcnow()
         session.commit()
+    if news:
+        _tell_mentors(session, user, article, note)
     return note
+
+
+def _tell_mentors(session: Session, learner: User, article: Article, note: Note) -> None:
+    """A shared note (new, newly shared, or rewritten) reaches the learner's mentors. Commits."""
+    for mentor in mentors_of(session=session, learner=learner):
+        notifications.notify(session=session, user=mentor, kind=NotificationKind.shared_note,
+                             key=f"shared_note:{note.id}:{note.updated_at.isoformat()}",
+                             message=f"{learner.name} shared a note on “{article.title}”.",
+                             link=f"/mentor/mentees/{learner.username}#note-{note.id}")
+    session.commit()
 
 
 def note_for(*, session: Session, user: User, article: Article) -> Note | None:
