@@ -26,7 +26,7 @@ def test_recent_activity_shows_each_article_once_with_its_latest_state(session):
     assert [(e.article.slug, e.state) for e in recent] == [("http-protocol", ProgressState.done)]
 
 
-def test_the_heatmap_counts_changes_per_day_but_not_resets(session):
+def test_the_heatmap_counts_changes_per_day_but_not_resets(app, session):
     lena = factories.user(session, "lena")
     today = datetime.now(UTC).date()
     noon = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
@@ -37,3 +37,19 @@ def test_the_heatmap_counts_changes_per_day_but_not_resets(session):
                           state=ProgressState.not_started, at=noon)
     heatmap = activity.activity_heatmap(session=session, user=lena, today=today)
     assert heatmap.total == 2 and heatmap.active_days == 1 and heatmap.streak == 1
+    assert "1 active day in 26 weeks" in _render(app, heatmap)
+
+
+def _render(app, heatmap) -> str:
+    from flask import render_template_string
+
+    with app.test_request_context():
+        return render_template_string('{% include "partials/_heatmap.html" %}', heatmap=heatmap)
+
+
+def test_the_heatmap_labels_each_month_once_above_its_first_week(session):
+    lena = factories.user(session, "lena")
+    heatmap = activity.activity_heatmap(session=session, user=lena, today=date(2026, 11, 25))
+    months = [name for _, name in heatmap.months]
+    assert months == ["Jun", "Jul", "Aug", "Sep", "Oct", "Nov"]
+    assert all(b - a >= 3 for (a, _), (b, _) in zip(heatmap.months, heatmap.months[1:]))

@@ -83,14 +83,14 @@ def test_an_article_done_in_one_path_is_done_everywhere(make_client, session):
         assert f'<li class="article-row state-done" id="article-{slug}"' in page, url
     lena.post("/paths/production-services/follow")
     dashboard = lena.get("/").get_data(as_text=True)
-    assert f"1 of {required(lena, 'production-services')} done" in dashboard
+    assert f"1 of {required(lena, 'production-services')} required done" in dashboard
 
 
 def test_skipping_shows_apart_from_done(make_client):
     lena = make_client("lena")
     lena.post("/articles/http-protocol/progress", data={"state": "skipped", "path": "api-designer"}, headers=HX)
     page = lena.get("/paths/api-designer").get_data(as_text=True)
-    assert "0% done" in page and f"0 of {required(lena, 'api-designer')} done, 1 skipped" in page
+    assert "0% done" in page and f"0 of {required(lena, 'api-designer')} required done, 1 skipped" in page
     assert 'class="bar-skip"' in page
 
 
@@ -206,4 +206,4 @@ def test_path_cards_say_how_many_articles_are_optional(client):
     detail = client.get("/api/v1/paths/production-services").get_json()
     optional = sum(item["optional"] for section in detail["sections"] for item in section["items"])
     assert detail["optional_count"] == optional > 0
-    assert f"{detail['article_count']} articles ({optional} optional)" in client.get("/paths/").get_data(as_text=True)
+    assert f"{detail['article_count']} articles, {optional} optional" in client.get("/paths/").get_data(as_text=True)

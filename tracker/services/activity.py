@@ -48,6 +48,18 @@ class Heatmap:
     active_days: int
     streak: int
 
+    @property
+    def months(self) -> list[tuple[int, str]]:
+        """(week column, month name) where a month begins, for the labels above the grid."""
+        labels = []
+        for index, column in enumerate(self.weeks):
+            first = column[0]
+            if first is not None and (index == 0 or first.day.day <= 7):
+                labels.append((index, first.day.strftime("%b")))
+        if len(labels) > 1 and labels[1][0] - labels[0][0] < 3:  # a partial first month would overlap the next
+            labels.pop(0)
+        return labels
+
 
 def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
     """Progress changes per UTC day (resetting to 'not started' is not activity)."""

@@ -51,10 +51,13 @@ def _mentoring(*, session: Session, learner: User, now: datetime) -> None:
     mentorships.link(session=session, mentor=mentor, learner=learner)
     path = session.exec(select(LearningPath).where(LearningPath.slug == "api-designer")).one_or_none()
     if path is not None:
-        assignments.assign_path(session=session, mentor=mentor, usernames=[learner.username], path=path,
-                              due_on=(now + timedelta(days=21)).date(),
-                              note="Read the REST section first; we will review your API design next week.",
-                              today=now.date())
+        (outcome,) = assignments.assign_path(
+            session=session, mentor=mentor, usernames=[learner.username], path=path,
+            due_on=(now + timedelta(days=21)).date(),
+            note="Read the REST section first; we will review your API design next week.", today=now.date())
+        outcome.assignment.created_at = now - timedelta(days=61)  # assigned before the demo history began
+        session.add(outcome.assignment)
+        session.commit()
 
 
 def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> None:

@@ -127,7 +127,7 @@ class Tally:
         return self.total > 0 and self.done + self.skipped >= self.total
 
     def describe(self) -> str:
-        text = f"{self.done} of {self.total} done"
+        text = f"{self.done} of {self.total} required done"
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
