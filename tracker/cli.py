@@ -51,6 +51,7 @@ def _prepared_session():
 
 def _prepare_to_serve():
     """Before serving: migrations applied, the catalog and paths loaded; bad files stop here in one line."""
+    click.echo("Applying migrations and loading the catalog and paths…")
     session = _prepared_session()
     try:
         report = curriculum.load_curriculum(session=session, paths_dir=current_app.config["PATHS_DIR"])
@@ -77,8 +78,10 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
         from tracker.models import utcnow
         from tracker.services.demo import create_demo
 
+        click.echo("Creating the demo accounts and their history…")
+        accounts_made = create_demo(session=session, now=utcnow())
         click.echo("Demo accounts (passwords are new at every start):")
-        for account in create_demo(session=session, now=utcnow()):
+        for account in accounts_made:
             click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")

@@ -24,13 +24,13 @@ def test_sign_up_follow_mark_done_and_see_it_everywhere(page, live_server):
     row = page.locator("#article-http-protocol")
     section_bar = row.locator("xpath=ancestor::section").locator(".section-progress")
     expect(path_bar).to_contain_text("0% done")
-    expect(section_bar).to_contain_text("0 of 7 done")
+    expect(section_bar).to_contain_text("0 of 7 required done")
 
     page.evaluate("window.__noReload = true")  # survives only if the page is not reloaded
     row.get_by_role("button", name="Mark “HTTP Protocol” as done").click()
     expect(row.get_by_role("button", name=re.compile("Done: mark"))).to_be_visible()
     expect(path_bar).to_contain_text("4% done")
-    expect(section_bar).to_contain_text("1 of 7 done")
+    expect(section_bar).to_contain_text("1 of 7 required done")
     expect(page.locator("#live-status")).to_contain_text("“HTTP Protocol”: done.")
     assert page.evaluate("window.__noReload") is True
     expect(page.locator("#article-restful-api-design")).to_have_class(re.compile("is-next"))

@@ -162,3 +162,12 @@ def test_repeated_failed_sign_ins_are_slowed_down(client):
     assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
     # another account from the same address is not locked out by lena's attacker
     assert client.post("/signin", data={"username": "leo", "password": PASSWORD}).status_code == 302
+
+
+def test_account_forms_tie_hints_and_errors_to_their_fields_without_empty_attributes(client):
+    page = client.get("/signup").get_data(as_text=True)
+    assert '"None"' not in page and 'aria-describedby="password-hint"' in page
+    refused = client.post("/signup", data={"username": "x", "password": "short", "confirm": "other"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and '"None"' not in text
+    assert 'aria-describedby="confirm-error" aria-invalid="true"' in text and 'id="confirm-error"' in text
