@@ -78,3 +78,20 @@ def test_marking_works_without_javascript(browser, live_server):
     expect(page).to_have_url(re.compile(r"/paths/systems-performance#article-concurrency-async$"))
     expect(page.locator("#article-concurrency-async")).to_have_class(re.compile("state-done"))
     context.close()
+
+
+def test_a_title_on_a_path_opens_its_article_page_and_marking_there_updates_in_place(page, live_server):
+    from tests.browser.test_mentor_flow import sign_in
+
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}/paths/api-designer")
+    page.locator("#article-http-protocol").get_by_role("link", name="HTTP Protocol", exact=True).click()
+    expect(page).to_have_url(f"{live_server}/articles/http-protocol")
+    expect(page.get_by_role("heading", level=1)).to_have_text("HTTP Protocol")
+    expect(page.get_by_role("link", name=re.compile("Search the web for it"))).to_have_attribute(
+        "href", re.compile(r"^https://duckduckgo\.com/\?q=%22HTTP\+Protocol%22"))
+    page.evaluate("window.__noReload = true")
+    page.get_by_role("button", name="Mark “HTTP Protocol” as done").click()
+    expect(page.locator("#article-state .badge-done")).to_have_text("Done")
+    assert page.evaluate("window.__noReload") is True  # swapped in place, not reloaded
+    expect(page.locator("main").get_by_role("link", name="API Designer")).to_be_visible()
