@@ -383,11 +383,15 @@ def mentors_link(mentor: str, learner: str) -> None:
     """Make MENTOR a mentor of LEARNER."""
     session = _prepared_session()
     mentor_user, learner_user = _two_users(session, mentor, learner)
+    already = mentorships.mentors(session=session, mentor=mentor_user, learner=learner_user)
     try:
         mentorships.link(session=session, mentor=mentor_user, learner=learner_user)
     except mentorships.MentoringError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{mentor_user.username} now mentors {learner_user.username}.")
+    if already:
+        click.echo(f"{mentor_user.username} already mentors {learner_user.username}; nothing changed.")
+    else:
+        click.echo(f"{mentor_user.username} now mentors {learner_user.username}.")
 
 
 @mentors_group.command("unlink")

@@ -251,6 +251,10 @@ def test_admin_links_and_unlinks_mentors(make_client):
     assert make_client("mona").get("/admin/mentorships").status_code == 403
     ada.post("/admin/mentorships", data={"mentor": "mona", "learner": "leo"})
     assert make_client("mona").get("/mentor/mentees/leo").status_code == 200
+    again = ada.post("/admin/mentorships", data={"mentor": "mona", "learner": "leo"}, follow_redirects=True)
+    assert "mona already mentors leo; nothing changed." in again.get_data(as_text=True)
+    api = ada.post("/api/v1/mentorships", json={"mentor": "mona", "learner": "leo"})
+    assert api.status_code == 201 and api.get_json()["already"] is True
     ada.post("/admin/mentorships/remove", data={"mentor": "mona", "learner": "leo"})
     assert make_client("mona").get("/mentor/mentees/leo").status_code == 404
     page = ada.post("/admin/mentorships", data={"mentor": "lena", "learner": "leo"}, follow_redirects=True)

@@ -67,9 +67,12 @@ def _pair(body: MentorshipBody):
 @role_required(Role.admin)
 @documented(summary="Make a mentor mentor a learner (admins)", body=MentorshipBody, response=MentorshipPublic, status=201, errors=(404,))
 def create_mentorship():
+    """Idempotent: linking a pair that exists changes nothing and says so (`"already": true`)."""
     mentor, learner = _pair(json_body(MentorshipBody))
+    already = mentorships.mentors(session=get_session(), mentor=mentor, learner=learner)
     mentorship = mentorships.link(session=get_session(), mentor=mentor, learner=learner)
-    return respond(MentorshipPublic(mentor=mentor.username, learner=learner.username, status=mentorship.status), 201)
+    return respond(MentorshipPublic(mentor=mentor.username, learner=learner.username, status=mentorship.status,
+                                    already=already), 201)
 
 
 @bp.delete("/mentorships")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from tracker.models import ARTICLE_FIELDS, ArticleBase, PathStatus, ProgressState
 from tracker.services.assignments import AssignmentView
@@ -239,6 +239,7 @@ class MentorshipPublic(Public):
     mentor: str
     learner: str
     status: str
+    already: bool = Field(default=False, description="the mentor already mentored the learner: nothing changed")
 
 
 class DueDatePublic(Public):

@@ -40,6 +40,12 @@ def resolve_pair(*, session: Session, mentor_name: str, learner_name: str) -> tu
     return users[mentor_name], users[learner_name]
 
 
+def mentors(*, session: Session, mentor: User, learner: User) -> bool:
+    """Whether `mentor` already actively mentors `learner`."""
+    found = _mentorship(session, mentor, learner)
+    return found is not None and found.status == MentorshipStatus.active
+
+
 def link(*, session: Session, mentor: User, learner: User) -> Mentorship:
     """Make `mentor` a mentor of `learner` at once (what an admin does). Commits."""
     if mentor.id == learner.id:

@@ -30,11 +30,15 @@ def _pair():
 def link():
     try:
         mentor, learner = _pair()
+        already = mentorships.mentors(session=get_session(), mentor=mentor, learner=learner)
         mentorships.link(session=get_session(), mentor=mentor, learner=learner)
     except Invalid as exc:
         flash(str(exc), "error")
     else:
-        flash(f"{mentor.username} now mentors {learner.username}.", "success")
+        if already:
+            flash(f"{mentor.username} already mentors {learner.username}; nothing changed.", "info")
+        else:
+            flash(f"{mentor.username} now mentors {learner.username}.", "success")
     return redirect(url_for("admin.mentorship_list"), code=303)
 
 
