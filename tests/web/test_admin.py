@@ -205,6 +205,13 @@ def test_export_and_import_yaml_through_the_browser(make_client, session):
     assert ada.post("/admin/paths/import", data=upload, content_type="multipart/form-data").status_code == 303
     session.expire_all()
     assert factories.path(session, "api-designer").title == "API Designer (imported)"
+    version = factories.path(session, "api-designer").version
+    # the same file again makes no empty version, and says so
+    upload = {"file": (__import__("io").BytesIO(yaml.safe_dump(data).encode()), "api-designer.yaml")}
+    again = ada.post("/admin/paths/import", data=upload, content_type="multipart/form-data", follow_redirects=True)
+    assert "no new version was made" in again.get_data(as_text=True)
+    session.expire_all()
+    assert factories.path(session, "api-designer").version == version
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -147,6 +147,7 @@ def validate_definition(*, session: Session, data: dict, source: str = "the path
 class SaveResult:
     path: LearningPath
     changes: list[str]
+    unchanged: bool = False  # the definition matched the current version: no new version was made
 
 
 def ensure_baseline(*, session: Session, path: LearningPath) -> None:
@@ -181,6 +182,9 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
             raise PathDefinitionError(f"There is no path called '{definition.slug}'.")
         ensure_baseline(session=session, path=path)
         previous = path_definition(session=session, path=path)
+        if previous == definition and path.version == base_version:
+            session.commit()  # the baseline, if it was just recorded
+            return SaveResult(path=path, changes=[], unchanged=True)
         bumped = session.exec(update(LearningPath).where(LearningPath.id == path.id,
                                                          LearningPath.version == base_version)
                               .values(version=LearningPath.version + 1, updated_at=utcnow())).rowcount
@@ -188,7 +192,7 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
             session.rollback()
             raise _conflict(session, path.id, base_version)
         session.refresh(path)
-        changes = (summary_prefix or []) + (describe_changes(previous, definition) or ["No changes."])
+        changes = (summary_prefix or []) + (describe_changes(previous, definition) or ["No visible changes."])
         _apply(session, path, definition, article_ids)
         _record_version(session, path, definition, author=author, summary=changes)
         session.commit()

@@ -79,7 +79,10 @@ def save_path(slug: str | None = None):
         return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
     except path_store.VersionConflict as conflict:
         return _editor(draft, path=path, base_version=base_version, status=409, conflict=conflict, dirty=True)
-    flash(f"Saved version {result.path.version} of “{result.path.title}”: " + " ".join(result.changes), "success")
+    if result.unchanged:
+        flash(f"Nothing changed: “{result.path.title}” stays at version {result.path.version}.", "info")
+    else:
+        flash(f"Saved version {result.path.version} of “{result.path.title}”: " + " ".join(result.changes), "success")
     # A whole new page: the flash and the new version number.
     return see_other(url_for("admin.edit_path", slug=result.path.slug))
 
@@ -151,5 +154,9 @@ def import_path():
         return render_template("admin/path_import.html", error=f"{upload.filename}: not UTF-8 text."), 400
     except (PathDefinitionError, path_store.VersionConflict) as exc:
         return render_template("admin/path_import.html", error=str(exc)), 400
-    flash(f"Imported “{result.path.title}” as version {result.path.version}.", "success")
+    if result.unchanged:
+        flash(f"{upload.filename} matches “{result.path.title}” as it is (version {result.path.version}); "
+              "no new version was made.", "info")
+    else:
+        flash(f"Imported “{result.path.title}” as version {result.path.version}.", "success")
     return redirect(url_for("admin.edit_path", slug=result.path.slug), code=303)
