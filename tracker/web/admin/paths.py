@@ -27,12 +27,13 @@ def _path(slug: str):
 
 
 def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 200, error: str | None = None,
-            conflict=None, saved: list[str] | None = None, dirty: bool = False):
+            conflict=None, saved: list[str] | None = None, dirty: bool = False, search=None, q: str = ""):
     session = get_session()
     slugs = [item["slug"] for section in draft["sections"] for item in section["items"]]
     titles = dict(session.exec(select(Article.slug, Article.title).where(Article.slug.in_(slugs))).all())
     context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles, "error": error,
-               "conflict": conflict, "saved": saved, "dirty": dirty, "statuses": list(PathStatus)}
+               "conflict": conflict, "saved": saved, "dirty": dirty, "statuses": list(PathStatus),
+               "search": search, "q": q}
     return page_or_fragment("admin/path_edit.html", block="editor", target="editor", status=status, **context)
 
 
@@ -63,6 +64,10 @@ def save_path(slug: str | None = None):
     draft, base_version, action = form.draft(), form.base_version.data, form.action.data or "save"
     if not valid:  # a number out of range: the editor again, with the draft and the reason
         return _editor(draft, path=path, base_version=base_version, status=400, error=form.first_error(), dirty=True)
+    if action == "search":  # the catalog search without JavaScript: the editor again, with the hits
+        query = catalog.ArticleQuery.from_args({"q": request.form.get("q", ""), "per_page": "8"})
+        return _editor(draft, path=path, base_version=base_version, dirty=True, q=query.q,
+                       search=catalog.search_articles(session=session, query=query))
     if action != "save":
         try:
             path_drafts.apply_action(draft, action, add_to=form.add_to.data)
