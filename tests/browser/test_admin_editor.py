@@ -42,7 +42,7 @@ def test_edit_a_path_with_buttons_drag_and_drop_and_search(browser, live_server)
     expect(page.locator("[data-section]").nth(2)).to_contain_text("Consistent Hashing Explained")
     expect(page.locator("[data-section]").first.locator("[data-item]").nth(1)).to_contain_text("HTTP Protocol")
     page.goto(f"{live_server}/admin/paths/api-designer/history")
-    expect(page.locator(".history li").first).to_contain_text("Added 1 article: consistent-hashing")
+    expect(page.locator(".history li").first).to_contain_text("Added 1 article: “Consistent Hashing Explained")
     page.context.close()
 
 

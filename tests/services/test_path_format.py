@@ -41,3 +41,5 @@ def test_changes_are_described_in_words():
     assert "Reordered articles in section 1." in changes
     assert "c is now optional." in changes
     assert describe_changes(old, old) == []
+    named = describe_changes(old, new, {"d": "Delta Article", "c": "Charlie"})
+    assert "Added 1 article: “Delta Article”." in named and "“Charlie” is now optional." in named

@@ -101,8 +101,8 @@ def test_saving_bumps_the_version_and_records_a_readable_summary(make_client, se
     assert path.version == 2
     latest = session.exec(select(PathVersion).where(PathVersion.path_id == path.id, PathVersion.version == 2)).one()
     assert "Section 1 renamed from “Design stable REST APIs and OpenAPI specs” to “REST first”." in latest.summary
-    assert "Added 1 article: caching." in latest.summary
-    assert "Removed 1 article: restful-api-design-backend-development-hub." in latest.summary
+    assert "Added 1 article: “Caching”." in latest.summary  # titles, not slugs
+    assert "Removed 1 article: “RESTful API Design”." in latest.summary
     history = ada.get("/admin/paths/api-designer/history").get_data(as_text=True)
     assert "Version 2" in history and "Ada" not in history or "ada" in history
 
@@ -311,7 +311,7 @@ def test_the_path_api_saves_versions_and_answers_409_when_stale(make_client, ses
     assert stale.status_code == 409 and stale.get_json()["error"]["current_version"] == 2
     history = ada.get("/api/v1/paths/api-designer/history").get_json()
     assert [h["version"] for h in history["items"]] == [2, 1]
-    assert any("Removed 1 article: http-protocol." in c for c in history["items"][0]["changes"])
+    assert any("Removed 1 article: “HTTP Protocol”." in c for c in history["items"][0]["changes"])
     document["version"] = 2
     document["sections"][0]["items"].append({"article": {"slug": "nope"}, "optional": False})
     bad = ada.put("/api/v1/paths/api-designer", json=document)

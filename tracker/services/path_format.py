@@ -171,8 +171,14 @@ def dump_path_definition(definition: PathDefinition) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def describe_changes(old: PathDefinition, new: PathDefinition) -> list[str]:
-    """What changed between two definitions, in words: fields, sections renamed, items added, removed, moved."""
+def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str, str] | None = None) -> list[str]:
+    """What changed between two definitions, in words: fields, sections renamed, items added, removed, moved.
+    Articles are named by their titles when `titles` (slug -> title) knows them, else by slug."""
+    titles = titles or {}
+
+    def name(slug: str) -> str:
+        return f"“{titles[slug]}”" if slug in titles else slug
+
     changes: list[str] = []
     for field, label in (("title", "Title"), ("summary", "Summary"), ("outcome", "Outcome"), ("weeks", "Weeks"),
                          ("status", "Status"), ("order", "Order")):
@@ -202,11 +208,11 @@ def describe_changes(old: PathDefinition, new: PathDefinition) -> list[str]:
     removed = [slug for slug in before if slug not in after]
     moved_section = [slug for slug in after if slug in before and after[slug][0] != before[slug][0]]
     if added:
-        changes.append(f"Added {_count(added)}: {', '.join(added)}.")
+        changes.append(f"Added {_count(added)}: {', '.join(map(name, added))}.")
     if removed:
-        changes.append(f"Removed {_count(removed)}: {', '.join(removed)}.")
+        changes.append(f"Removed {_count(removed)}: {', '.join(map(name, removed))}.")
     for slug in moved_section:
-        changes.append(f"Moved {slug} from section {before[slug][0] + 1} to section {after[slug][0] + 1}.")
+        changes.append(f"Moved {name(slug)} from section {before[slug][0] + 1} to section {after[slug][0] + 1}.")
     reordered = [index + 1 for index, section in enumerate(new.sections) if index < len(old.sections)
                  and [i.slug for i in section.items if i.slug in before and before[i.slug][0] == index]
                  != [i.slug for i in old.sections[index].items if i.slug in after and after[i.slug][0] == index]]
@@ -214,7 +220,7 @@ def describe_changes(old: PathDefinition, new: PathDefinition) -> list[str]:
         changes.append(f"Reordered articles in section {', '.join(map(str, reordered))}.")
     for slug in after:
         if slug in before and after[slug][2] != before[slug][2]:
-            changes.append(f"{slug} is now {'optional' if after[slug][2] else 'required'}.")
+            changes.append(f"{name(slug)} is now {'optional' if after[slug][2] else 'required'}.")
     return changes
 
 

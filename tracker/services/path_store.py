@@ -51,7 +51,8 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
             _apply(session, path, definition, article_ids)
             path.version += 1
             _record_version(session, path, definition, author=None,
-                            summary=["Loaded from the path files."] + describe_changes(previous, definition))
+                            summary=["Loaded from the path files."]
+                            + describe_changes(previous, definition, _titles(session, previous, definition)))
             report.updated += 1
         else:
             report.unchanged += 1
@@ -59,6 +60,12 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
                 report.differing.append(definition.slug)
     session.flush()
     return report
+
+
+def _titles(session: Session, *definitions: PathDefinition) -> dict[str, str]:
+    """Article titles by slug, for describing changes in words a reader knows."""
+    slugs = {slug for definition in definitions for slug in definition.article_slugs()}
+    return dict(session.exec(select(Article.slug, Article.title).where(Article.slug.in_(slugs))).all())
 
 
 def _create(session: Session, definition: PathDefinition, article_ids: dict[str, int], *, author: User | None,
@@ -192,7 +199,9 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
             session.rollback()
             raise _conflict(session, path.id, base_version)
         session.refresh(path)
-        changes = (summary_prefix or []) + (describe_changes(previous, definition) or ["No visible changes."])
+        changes = (summary_prefix or []) + (describe_changes(previous, definition,
+                                                             _titles(session, previous, definition))
+                                            or ["No visible changes."])
         _apply(session, path, definition, article_ids)
         _record_version(session, path, definition, author=author, summary=changes)
         session.commit()
