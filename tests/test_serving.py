@@ -18,6 +18,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import CHEAP_HASHING, PASSWORD
+from tests.http.test_shared_limits import redis_client
 
 REDIS_URL = os.environ.get("TRACKER_TEST_SERVE_REDIS_URL", "redis://127.0.0.1:6379/12")
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -31,14 +32,7 @@ def free_port() -> int:
 
 
 def redis_store():
-    import redis
-
-    store = redis.Redis.from_url(REDIS_URL)
-    try:
-        store.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return store
+    return redis_client(REDIS_URL)
 
 
 class Served:

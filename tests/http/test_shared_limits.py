@@ -21,13 +21,14 @@ from tests.conftest import CHEAP_HASHING, SECRET
 REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
-def redis_client():
+def redis_client(url: str = REDIS_URL):
+    """The machine's Redis on this database number, or a skip saying it is not there."""
     redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(url)
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
+        pytest.skip(f"no Redis at {url}")
     return client
 
 
