@@ -82,7 +82,5 @@ def restart_my_path(slug: str):
     user = current_account()
     path = path_queries.visible_path(session=session, viewer=user, slug=slug).path
     body = json_body(RestartBody)
-    plan = restart.plan_restart(session=session, user=user, path=path)
-    count = restart.restart_path(session=session, user=user, path=path, include_shared=body.include_shared)
-    return respond(RestartPublic(path=path.slug, reset=count,
-                                 shared_kept=0 if body.include_shared else len(plan.shared)))
+    outcome = restart.restart_path(session=session, user=user, path=path, include_shared=body.include_shared)
+    return respond(RestartPublic(path=path.slug, reset=outcome.reset, shared_kept=outcome.shared_kept))

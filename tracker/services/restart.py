@@ -50,13 +50,19 @@ def plan_restart(*, session: Session, user: User, path: LearningPath) -> Restart
     return plan
 
 
-def restart_path(*, session: Session, user: User, path: LearningPath, include_shared: bool) -> int:
-    """Set the planned articles back to "not started" in one transaction, logging each change. Commits.
-    Returns how many articles were reset."""
+@dataclass
+class RestartOutcome:
+    reset: int        # articles set back to "not started"
+    shared_kept: int  # articles left as they were because another of the learner's paths holds them
+
+
+def restart_path(*, session: Session, user: User, path: LearningPath, include_shared: bool) -> RestartOutcome:
+    """Set the planned articles back to "not started" in one transaction, logging each change. Commits."""
     plan = plan_restart(session=session, user=user, path=path)
     article_ids = plan.own + (plan.shared if include_shared else [])
+    kept = 0 if include_shared else len(plan.shared)
     if not article_ids:
-        return 0
+        return RestartOutcome(reset=0, shared_kept=kept)
     moment = utcnow()
     rows = session.exec(select(Progress).where(Progress.user_id == user.id, Progress.article_id.in_(article_ids),
                                                Progress.state != ProgressState.not_started)
@@ -67,4 +73,4 @@ def restart_path(*, session: Session, user: User, path: LearningPath, include_sh
         session.add(ProgressEvent(user_id=user.id, article_id=row.article_id, state=ProgressState.not_started,
                                   created_at=moment))
     session.commit()
-    return len(rows)
+    return RestartOutcome(reset=len(rows), shared_kept=kept)

@@ -98,7 +98,7 @@ def restart_path(slug: str):
     view = _visible_path(slug)
     form = RestartForm().checked()
     count = restart.restart_path(session=get_session(), user=current_account(), path=view.path,
-                                 include_shared=form.include_shared.data)
+                                 include_shared=form.include_shared.data).reset
     flash(f"“{view.path.title}” starts over: {count} article{'' if count == 1 else 's'} back to not started. "
           "Your history is kept.", "success")
     return see_other(url_for("main.path_page", slug=slug))
