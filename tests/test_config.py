@@ -26,6 +26,8 @@ def test_defaults_put_sqlite_and_a_generated_secret_in_the_data_dir(tmp_path, mo
     ("TRACKER_DATABASE_URL", "not a url", "not a database URL"),
     ("TRACKER_OPEN_SIGNUP", "maybe", "bool"),
     ("TRACKER_SECRET_KEY", "short", "at least 16"),
+    ("TRACKER_SMTP_URL", "mail.example:25", "expected smtp://"),
+    ("TRACKER_PUBLIC_URL", "learn.example", "expected http://HOST"),
 ])
 def test_invalid_settings_name_the_variable(tmp_path, monkeypatch, variable, value, fragment):
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))

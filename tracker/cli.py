@@ -126,12 +126,19 @@ def _settings_or_exit() -> dict:
 @cli.command("reminders")
 @with_appcontext
 def reminders_command() -> None:
-    """Add due-date reminders for every learner (idempotent; safe from cron on several machines)."""
-    from tracker.models import utcnow
-    from tracker.services.notifications import remind_everyone
+    """Add due-date reminders for every learner, then send the notification emails that are due
+    (idempotent; safe from cron on several machines)."""
+    from flask import current_app
 
-    added = remind_everyone(session=_prepared_session(), now=utcnow())
-    click.echo(f"{added} reminder{'s' if added != 1 else ''} added.")
+    from tracker.models import utcnow
+    from tracker.services.notifications import scheduled_round
+
+    result = scheduled_round(session=_prepared_session(), now=utcnow(), config=current_app.config)
+    click.echo(f"{result.reminders} reminder{'s' if result.reminders != 1 else ''} added.")
+    if result.mail is not None:
+        click.echo(f"{result.mail.sent} email{'s' if result.mail.sent != 1 else ''} sent.")
+        if result.mail.failed:
+            raise click.ClickException(f"email stopped: {result.mail.failed}; the rest is sent next time")
 
 
 # ---------------------------------------------------------------- db

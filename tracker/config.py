@@ -62,6 +62,29 @@ class Settings(BaseSettings):
     trusted_proxies: int = Field(default=0, ge=0, le=5)
     # Prometheus metrics at /metrics (request latency per route, database errors, security events).
     metrics: bool = False
+    # Email for notifications: smtp://[USER:PASSWORD@]HOST[:PORT] (STARTTLS when the server offers it),
+    # smtps://... for TLS from the start; none: notifications stay in the app.
+    smtp_url: str | None = None
+    mail_from: str = "tracker@localhost"
+    # The address people open the tracker at (https://tracker.example.com), for links in emails.
+    public_url: str = "http://localhost:5000"
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from tracker.services.mail import parse_smtp_url
+
+        parse_smtp_url(value)
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected http://HOST or https://HOST")
+        return value.rstrip("/")
 
     @field_validator("redis_url")
     @classmethod
@@ -155,6 +178,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TRUSTED_PROXIES": settings.trusted_proxies,
         "REMINDER_MINUTES": settings.reminder_minutes,
         "METRICS": settings.metrics,
+        "SMTP_URL": settings.smtp_url,
+        "MAIL_FROM": settings.mail_from,
+        "PUBLIC_URL": settings.public_url,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

@@ -32,8 +32,9 @@ def configure_logging() -> None:
 
 
 def start_reminder_timer(app: Flask) -> threading.Event | None:
-    """Add due-date reminders every TRACKER_REMINDER_MINUTES in a background thread (0: leave them to
-    `tracker reminders` from cron). Reminders are idempotent, so several processes may each run one."""
+    """Every TRACKER_REMINDER_MINUTES in a background thread, the scheduled round: due-date reminders, then
+    notification emails (0: leave both to `tracker reminders` from cron). Both are safe to run from several
+    processes at once."""
     minutes = app.config["REMINDER_MINUTES"]
     if not minutes:
         return None
@@ -42,14 +43,14 @@ def start_reminder_timer(app: Flask) -> threading.Event | None:
     def loop() -> None:
         from tracker import db
         from tracker.models import utcnow
-        from tracker.services.notifications import remind_everyone
+        from tracker.services.notifications import scheduled_round
 
         while not stop.is_set():
             with app.app_context():
                 try:
-                    remind_everyone(session=db.get_session(), now=utcnow())
+                    scheduled_round(session=db.get_session(), now=utcnow(), config=app.config)
                 except Exception:  # noqa: BLE001 - a failed round is logged and tried again next time
-                    app.logger.exception("Due-date reminders failed; trying again in %s minutes", minutes)
+                    app.logger.exception("The scheduled round failed; trying again in %s minutes", minutes)
             stop.wait(minutes * 60)
 
     threading.Thread(target=loop, name="reminders", daemon=True).start()

@@ -20,9 +20,9 @@ def t(done=0, skipped=0, total=4):
 
 
 @pytest.mark.parametrize(("tally", "due", "completed", "forecast", "status"), [
-    (t(4), date(2026, 3, 12), datetime(2026, 3, 11, 9, tzinfo=UTC), None, AssignmentStatus.completed),
-    (t(4), date(2026, 3, 9), datetime(2026, 3, 10, 9, tzinfo=UTC), None, AssignmentStatus.completed_late),
-    (t(2, 2), date(2026, 3, 12), datetime(2026, 3, 11, tzinfo=UTC), None, AssignmentStatus.completed),
+    (t(4), date(2026, 3, 12), date(2026, 3, 11), None, AssignmentStatus.completed),
+    (t(4), date(2026, 3, 9), date(2026, 3, 10), None, AssignmentStatus.completed_late),
+    (t(2, 2), date(2026, 3, 12), date(2026, 3, 11), None, AssignmentStatus.completed),
     (t(1), date(2026, 3, 9), None, date(2026, 3, 11), AssignmentStatus.overdue),
     (t(1), date(2026, 3, 20), None, date(2026, 3, 25), AssignmentStatus.at_risk),
     (t(1), date(2026, 3, 20), None, None, AssignmentStatus.at_risk),
@@ -31,7 +31,7 @@ def t(done=0, skipped=0, total=4):
     (t(1), TODAY, None, TODAY, AssignmentStatus.on_track),
 ])
 def test_status_rules(tally, due, completed, forecast, status):
-    assert assignment_status(t=tally, due_on=due, completed_at=completed, forecast_on=forecast, today=TODAY) == status
+    assert assignment_status(t=tally, due_on=due, completed_on=completed, forecast_on=forecast, today=TODAY) == status
 
 
 def test_forecast_projects_minutes_left_at_the_weekly_pace():

@@ -23,7 +23,7 @@ from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import json_body
 from tracker.models import Role, utcnow
 from tracker.services import accounts, assignments, mentorships, progress
-from tracker.services import path_queries
+from tracker.services import path_queries, time_zones
 
 
 @bp.get("/mentees")
@@ -105,7 +105,7 @@ def create_assignments():
     outcomes = assignments.assign_path(
         session=session, mentor=current_account(), usernames=body.learners, path=path,
         due_on=body.due_on if "due_on" in given else assignments.KEEP,
-        note=body.note if "note" in given else assignments.KEEP, today=utcnow().date())
+        note=body.note if "note" in given else assignments.KEEP, today=time_zones.today_for(current_account(), utcnow()))
     created = [outcome.assignment for outcome in outcomes]
     ids = {a.id for a in created}
     learners = [accounts.get_user_by_id(session=session, user_id=a.learner_id) for a in created]
@@ -125,7 +125,7 @@ class DueBody(BaseModel):
 def update_assignment(assignment_id: int):
     body = json_body(DueBody)
     assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
-                                           assignment_id=assignment_id, due_on=body.due_on, today=utcnow().date())
+                                           assignment_id=assignment_id, due_on=body.due_on, today=time_zones.today_for(current_account(), utcnow()))
     return respond(DueDatePublic(id=assignment.id, due_on=assignment.due_on))
 
 

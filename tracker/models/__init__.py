@@ -7,6 +7,7 @@ Everything is importable from `tracker.models`; importing this package registers
 from tracker.models.accounts import (
     ApiToken,
     DeviceSession,
+    EmailFrequency,
     Installation,
     Role,
     SecurityEvent,
@@ -22,7 +23,7 @@ from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus
 from tracker.models.progress import Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 
 __all__ = [
-    "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "ArticleBase", "DeviceSession", "Installation",
+    "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "ArticleBase", "DeviceSession", "EmailFrequency", "Installation",
     "SecurityEvent", "SecurityEventKind", "TokenScope", "ArticleTopic", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
     "NoteReply", "Notification", "NotificationKind", "PathFollow", "PathItem", "PathSection", "PathStatus",
     "PathVersion", "Progress", "ProgressEvent", "ProgressState", "Role", "Source", "Topic", "User", "as_utc", "choice_column",

@@ -3,7 +3,7 @@ record of security events."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index
@@ -24,6 +24,18 @@ class Role(StrEnum):
         return list(Role).index(self)
 
 
+class EmailFrequency(StrEnum):
+    """Whether and when a user's notifications are also sent by email."""
+
+    off = "off"
+    immediate = "immediate"  # at the next round of the scheduled job, one email per notification
+    daily = "daily"          # one digest a day, in the morning of the user's time zone
+
+    @property
+    def label(self) -> str:
+        return {"off": "No email", "immediate": "Each one as it comes", "daily": "A daily digest"}[self.value]
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=32, unique=True, index=True, description="stored lower-case")
@@ -33,6 +45,14 @@ class User(SQLModel, table=True):
     is_active: bool = True
     must_change_password: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"},
+                           description="an IANA zone name: the user's days, due dates and streak follow it")
+    email: str = Field(default="", max_length=254, sa_column_kwargs={"server_default": ""})
+    email_notifications: EmailFrequency = Field(
+        default=EmailFrequency.off, sa_column=choice_column(EmailFrequency, check="ck_user_email_notifications",
+                                                            default=EmailFrequency.off,
+                                                            server_default=EmailFrequency.off.value))
+    digest_sent_on: date | None = Field(default=None, description="the user's local day of the last digest")
 
     @property
     def name(self) -> str:

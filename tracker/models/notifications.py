@@ -38,3 +38,4 @@ class Notification(SQLModel, table=True):
     link: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
+    emailed_at: datetime | None = Field(default=None, description="sent by email, or passed over for email")

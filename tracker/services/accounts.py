@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from zxcvbn import zxcvbn
 
-from tracker.models import Installation, Role, User
+from tracker.models import EmailFrequency, Installation, Role, User, utcnow
 from tracker.services.errors import Invalid, NotAllowed, NotFound
+from tracker.services.mail import check_address, pass_over_pending
 from tracker.services.sessions import end_all_sessions
+from tracker.services.time_zones import check_zone, detected_zone
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
@@ -67,14 +69,15 @@ def hash_password(password: str) -> str:
 
 
 def create_user(*, session: Session, username: str, password: str, role: Role = Role.learner,
-                display_name: str = "") -> User:
-    """Create an account after checking the username and the password policy. Commits."""
+                display_name: str = "", time_zone: str | None = None) -> User:
+    """Create an account after checking the username and the password policy. `time_zone` is what the
+    browser reported (UTC when it is missing or unknown). Commits."""
     username = normalise_username(username)
     check_password(password, username=username)
     if get_user(session=session, username=username) is not None:
         raise AccountError(f"The username '{username}' is taken.")
     user = User(username=username, password_hash=hash_password(password), role=Role(role),
-                display_name=display_name.strip()[:80])
+                display_name=display_name.strip()[:80], time_zone=detected_zone(time_zone))
     session.add(user)
     try:
         session.commit()
@@ -88,14 +91,15 @@ class AccountDeactivated(NotAllowed):
     """The password is right but an administrator deactivated the account."""
 
 
-def create_first_admin(*, session: Session, username: str, password: str, display_name: str = "") -> User:
+def create_first_admin(*, session: Session, username: str, password: str, display_name: str = "",
+                       time_zone: str | None = None) -> User:
     """The administrator of a fresh install: exactly one, however many requests race (the single
     `installation` row is written in the same transaction). NotFound once setup is done. Commits."""
     require_no_users(session=session)
     username = normalise_username(username)
     check_password(password, username=username)
     user = User(username=username, password_hash=hash_password(password), role=Role.admin,
-                display_name=display_name.strip()[:80])
+                display_name=display_name.strip()[:80], time_zone=detected_zone(time_zone))
     session.add(user)
     try:
         session.flush()
@@ -216,3 +220,26 @@ def set_temporary_password(*, session: Session, user: User, password: str) -> No
     user.must_change_password = True
     end_all_sessions(session=session, user=user)
     session.commit()
+
+
+def set_time_zone(*, session: Session, user: User, time_zone: str) -> User:
+    """Count the user's days in this IANA zone from now on; Invalid for an unknown name. Commits."""
+    user.time_zone = check_zone(time_zone)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def set_email_notifications(*, session: Session, user: User, email: str, frequency: EmailFrequency) -> User:
+    """Where and how often the user's notifications are also emailed. Email needs an address. Turning it on
+    does not send what arrived before: those stay in the app. Commits."""
+    address = check_address(email)
+    frequency = EmailFrequency(frequency)
+    if frequency is not EmailFrequency.off and not address:
+        raise Invalid("Give an email address to receive notifications by email.")
+    if user.email_notifications == EmailFrequency.off and frequency is not EmailFrequency.off:
+        pass_over_pending(session=session, user=user, now=utcnow())
+    user.email, user.email_notifications = address, frequency
+    session.add(user)
+    session.commit()
+    return user

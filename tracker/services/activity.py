@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from tracker.models import Article, ProgressEvent, ProgressState, User
+from tracker.services.time_zones import day_start, local_day, zone_of
 
 HEATMAP_WEEKS = 26
 
@@ -47,6 +48,7 @@ class Heatmap:
     total: int
     active_days: int
     streak: int
+    zone: str = "UTC"  # the time zone whose days the squares and the streak count
 
     @property
     def months(self) -> list[tuple[int, str]]:
@@ -62,18 +64,19 @@ class Heatmap:
 
 
 def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
-    """Progress changes per UTC day (resetting to 'not started' is not activity)."""
-    start = datetime.combine(since, time.min, tzinfo=UTC)
+    """Progress changes per day of the user's time zone (resetting to 'not started' is not activity)."""
+    zone = zone_of(user)
     rows = session.exec(
         select(ProgressEvent.created_at).where(
-            ProgressEvent.user_id == user.id, ProgressEvent.created_at >= start,
+            ProgressEvent.user_id == user.id, ProgressEvent.created_at >= day_start(since, zone),
             ProgressEvent.state != ProgressState.not_started)
     )
-    return Counter(at.date() for at in rows)
+    return Counter(local_day(at, zone) for at in rows)
 
 
 def activity_heatmap(*, session: Session, user: User, today: date) -> Heatmap:
-    """The last 26 weeks, Monday-first columns ending with the current week, and the current streak."""
+    """The last 26 weeks, Monday-first columns ending with the current week, and the current streak; `today`
+    and every square are days of the user's time zone."""
     first = today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
     counts = daily_counts(session=session, user=user, since=first)
     peak = max(counts.values(), default=0)
@@ -86,7 +89,7 @@ def activity_heatmap(*, session: Session, user: User, today: date) -> Heatmap:
             column.append(None if day > today else HeatmapDay(day=day, count=count, level=_level(count, peak)))
         weeks.append(column)
     return Heatmap(weeks=weeks, total=sum(counts.values()), active_days=len(counts),
-                   streak=current_streak(counts, today))
+                   streak=current_streak(counts, today), zone=user.time_zone or "UTC")
 
 
 def _level(count: int, peak: int) -> int:

@@ -54,12 +54,13 @@ def started_since(*, changed_at: list[datetime], assigned_at: datetime) -> bool:
     return any(moment >= assigned_at for moment in changed_at)
 
 
-def assignment_status(*, t: Tally, due_on: date | None, completed_at: datetime | None,
+def assignment_status(*, t: Tally, due_on: date | None, completed_on: date | None,
                       forecast_on: date | None, today: date, started: bool = True) -> AssignmentStatus:
     """The one rule for an assignment's status. A due date never freezes anything. Until the learner's first
-    activity on the path after it was assigned there is no evidence of pace: "not started", not "at risk"."""
+    activity on the path after it was assigned there is no evidence of pace: "not started", not "at risk".
+    Every date is a day of the learner's time zone: a path due on the 3rd is on time all of their 3rd."""
     if t.complete:
-        late = due_on is not None and completed_at is not None and completed_at.date() > due_on
+        late = due_on is not None and completed_on is not None and completed_on > due_on
         return AssignmentStatus.completed_late if late else AssignmentStatus.completed
     if due_on is not None and due_on < today:
         return AssignmentStatus.overdue

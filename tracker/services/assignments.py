@@ -35,6 +35,7 @@ from tracker.services.catalog import reading_minutes_sql
 from tracker.services.mentorships import MentoringError, NotYourMentee, get_mentee
 from tracker.services.path_queries import path_entries
 from tracker.services.progress import PathProgress, Tally, last_settled_at, my_paths, tally
+from tracker.services.time_zones import local_day, zone_of
 
 
 NOTE_MAX = 1000
@@ -240,8 +241,8 @@ class MenteeView:
 
 def assignment_views(*, session: Session, learners: list[User], now: datetime,
                      include_withdrawn: bool = False) -> dict[int, MenteeView]:
-    """Every learner's active assignments with tallies and statuses, in a fixed number of queries."""
-    today = now.date()
+    """Every learner's active assignments with tallies and statuses, in a fixed number of queries. Days
+    (today, days left, lateness) are each learner's own, in their time zone."""
     views = {u.id: MenteeView(learner=u, last_activity_at=None, pace=0.0) for u in learners}
     if not learners:
         return views
@@ -261,6 +262,8 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
 
     for assignment, path in rows:
         view = views[assignment.learner_id]
+        zone = zone_of(view.learner)
+        today = local_day(now, zone)
         items, learner_states = entries[path.id], states[assignment.learner_id]
         t = tally(items, learner_states)
         completed_at = last_settled_at(items, learner_states, changed[assignment.learner_id]) if t.complete else None
@@ -269,7 +272,8 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
             assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
             tally=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
             status=assignment_status(
-                t=t, due_on=assignment.due_on, completed_at=completed_at, forecast_on=forecast_on, today=today,
+                t=t, due_on=assignment.due_on, completed_on=completed_at and local_day(completed_at, zone),
+                forecast_on=forecast_on, today=today,
                 started=started_since(changed_at=[changed[assignment.learner_id][entry.card.article.id]
                                                   for entry in items
                                                   if entry.card.article.id in changed[assignment.learner_id]],

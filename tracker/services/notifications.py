@@ -3,6 +3,7 @@ notes, mentees who finish, fall behind or go overdue)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, update
@@ -12,6 +13,8 @@ from sqlmodel import Session, select
 
 from tracker.models import Notification, NotificationKind, User, utcnow
 from tracker.services.errors import NotFound
+from tracker.services import mail
+from tracker.services.time_zones import today_for
 
 DUE_SOON = timedelta(days=3)
 
@@ -114,5 +117,19 @@ def remind_everyone(*, session: Session, now) -> int:
     learner_ids = set(session.exec(select(Assignment.learner_id).where(Assignment.withdrawn_at.is_(None))))
     learners = list(session.exec(select(User).where(User.id.in_(learner_ids or {0}), User.is_active.is_(True))))
     views = assignment_views(session=session, learners=learners, now=now)
-    return sum(remind_due_dates(session=session, user=learner, today=now.date(),
+    return sum(remind_due_dates(session=session, user=learner, today=today_for(learner, now),
                                 assignments=views[learner.id].assignments) for learner in learners)
+
+
+@dataclass
+class RoundResult:
+    reminders: int
+    mail: mail.MailRound | None  # None when the tracker sends no email
+
+
+def scheduled_round(*, session: Session, now, config) -> RoundResult:
+    """What the scheduled job does each time: add due reminders, then email what is due (when configured)."""
+    reminders = remind_everyone(session=session, now=now)
+    outbox = mail.outbox_from_config(config)
+    return RoundResult(reminders=reminders,
+                       mail=None if outbox is None else mail.send_due_mail(session=session, outbox=outbox, now=now))

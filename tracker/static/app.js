@@ -28,6 +28,27 @@
     area.replaceChildren(box);
   }
 
+  // Time zone: sign-up sends the browser's zone; the account page says which zone the browser is in.
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (error) { return ""; }
+  }
+  function showTimeZone() {
+    var zone = browserZone();
+    if (!zone) { return; }
+    document.querySelectorAll("input[data-detect-time-zone]").forEach(function (input) {
+      if (!input.value) { input.value = zone; }
+    });
+    document.querySelectorAll("[data-browser-zone]").forEach(function (hint) {
+      hint.querySelector("strong").textContent = zone.replace(/_/g, " ");
+      hint.hidden = false;
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showTimeZone);
+  } else {
+    showTimeZone();
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-dismiss-alert]");
     if (button) { button.closest(".alert").remove(); }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from tracker.models import ProgressState, Role
-from tracker.services import access
+from tracker.services import access, time_zones
 from tracker.services.path_queries import weeks_label
 
 
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
     app.jinja_env.filters["weeks"] = weeks_label
     app.jinja_env.filters["minutes"] = format_minutes
+    app.jinja_env.filters["when"] = local_when
     app.jinja_env.globals["ProgressState"] = ProgressState
     app.jinja_env.globals["Role"] = Role
     # Templates ask the access rules; they never compare statuses themselves.
@@ -45,3 +46,10 @@ def format_minutes(minutes: int) -> str:
     if not hours:
         return f"{rest} min"
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def local_when(moment, pattern: str = "%b %-d, %Y %H:%M") -> str:
+    """A stored time as the signed-in user's clock shows it (UTC for visitors)."""
+    from tracker.http.auth import current_account
+
+    return time_zones.local_time(moment, time_zones.zone_of(current_account())).strftime(pattern)

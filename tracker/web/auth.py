@@ -13,8 +13,8 @@ from tracker.http.auth import client_address, current_account, mark_users_exist,
 from tracker.http.auth import sign_in as sign_in_here
 from tracker.models import SecurityEventKind, TokenScope
 from tracker.services import accounts, security_log, sessions, tokens
-from tracker.services.errors import NotAllowed
-from tracker.web.forms import ChangePasswordForm, SignInForm, SignUpForm, TokenForm
+from tracker.services.errors import Invalid, NotAllowed
+from tracker.web.forms import ChangePasswordForm, EmailSettingsForm, SignInForm, SignUpForm, TimeZoneForm, TokenForm
 
 bp = Blueprint("auth", __name__)
 # Failed sign-ins: per account from every address, and per address; both windows pass (no lockout).
@@ -49,7 +49,8 @@ def setup():
     if form.validate_on_submit():
         try:
             user = accounts.create_first_admin(session=session, username=form.username.data,
-                                               password=form.password.data, display_name=form.display_name.data or "")
+                                               password=form.password.data, display_name=form.display_name.data or "",
+                                               time_zone=form.time_zone.data)
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -88,7 +89,8 @@ def sign_up():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(session=get_session(), username=form.username.data,
-                                        password=form.password.data, display_name=form.display_name.data or "")
+                                        password=form.password.data, display_name=form.display_name.data or "",
+                                        time_zone=form.time_zone.data)
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -149,12 +151,16 @@ def account():
     return _account_page()
 
 
-def _account_page(*, password_form=None, token_form=None, new_token: str | None = None, status: int = 200):
+def _account_page(*, password_form=None, token_form=None, zone_form=None, email_form=None,
+                  new_token: str | None = None, status: int = 200):
     user = current_account()
     db = get_session()
     return render_template(
         "auth/account.html", password_form=password_form or ChangePasswordForm(),
         token_form=token_form or TokenForm(), new_token=new_token,
+        zone_form=zone_form or TimeZoneForm(time_zone=user.time_zone),
+        email_form=email_form or EmailSettingsForm(email=user.email, frequency=user.email_notifications.value),
+        email_offered=current_app.config.get("SMTP_URL") is not None,
         tokens=tokens.list_tokens(session=db, user=user),
         devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
         this_device=current_user.device, history=security_log.sign_in_history(session=db, user=user),
@@ -177,6 +183,35 @@ def change_password():
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=400)
+
+
+@bp.post("/account/time-zone")
+@login_required
+def change_time_zone():
+    form = TimeZoneForm()
+    if form.validate_on_submit():
+        user = accounts.set_time_zone(session=get_session(), user=current_account(), time_zone=form.time_zone.data)
+        flash(f"Your time zone is {user.time_zone.replace('_', ' ')}.", "success")
+        return redirect(url_for("auth.account"), code=303)
+    return _account_page(zone_form=form, status=400)
+
+
+@bp.post("/account/email")
+@login_required
+def change_email_settings():
+    form = EmailSettingsForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.set_email_notifications(session=get_session(), user=current_account(),
+                                                    email=form.email.data, frequency=form.frequency.data)
+        except Invalid as exc:
+            form.email.errors = [str(exc)]
+        else:
+            flash("Notifications stay in the app only." if user.email_notifications.value == "off"
+                  else f"Notifications will also go to {user.email}: {user.email_notifications.label.lower()}.",
+                  "success")
+            return redirect(url_for("auth.account"), code=303)
+    return _account_page(email_form=form, status=400)
 
 
 @bp.post("/account/sessions/<id:session_id>/end")

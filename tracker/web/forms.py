@@ -24,10 +24,11 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.models import PathStatus, ProgressState, Role, TokenScope
+from tracker.models import EmailFrequency, PathStatus, ProgressState, Role, TokenScope
 from tracker.services.accounts import PASSWORD_MAX
 from tracker.services.errors import Invalid
 from tracker.services.path_format import ORDER_MAX
+from tracker.services.time_zones import zone_names
 from tracker.services.tokens import TOKEN_LIFETIMES
 
 TEXT_GUARD = 20_000  # far above any field's own limit: only stops absurd input before the domain says why
@@ -91,6 +92,26 @@ class SignUpForm(Form):
     confirm = PasswordField("Repeat the password",
                             validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
                             render_kw={"autocomplete": "new-password"})
+    # Filled in by the browser (app.js) with its IANA zone; UTC when it is missing or unknown.
+    time_zone = HiddenField("Time zone", validators=[Length(max=64)], render_kw={"data-detect-time-zone": ""})
+
+
+class TimeZoneForm(Form):
+    time_zone = SelectField("Time zone", validators=[InputRequired()],
+                            description="Your days, due dates, the heatmap and your streak follow this zone.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [SelectChoice(name, name.replace("_", " ")) for name in zone_names()]
+
+
+class EmailSettingsForm(Form):
+    email = StringField("Email address", validators=[Length(max=254)],
+                        render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"})
+    frequency = SelectField("Send my notifications by email",
+                            choices=[SelectChoice(f.value, f.label) for f in EmailFrequency],
+                            default=EmailFrequency.off.value,
+                            description="A daily digest goes out in the morning of your time zone.")
 
 
 class ChangePasswordForm(Form):

@@ -11,6 +11,7 @@ from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState, utcnow
 from tracker.services import access, activity, catalog, assignments, mentorships, notes, path_queries, progress, restart
+from tracker.services import time_zones
 from tracker.web.auth import safe_next
 from tracker.web.forms import MarkForm, NoteForm, RestartForm
 
@@ -33,7 +34,7 @@ def index():
         my_paths=mine.followed,
         invitations=mentorships.pending_invitations(session=session, learner=user),
         recent=activity.recent_activity(session=session, user=user),
-        heatmap=activity.activity_heatmap(session=session, user=user, today=now.date()),
+        heatmap=activity.activity_heatmap(session=session, user=user, today=time_zones.today_for(user, now)),
     )
 
 

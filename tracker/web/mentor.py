@@ -12,6 +12,7 @@ from tracker.http.auth import current_account, role_required
 from tracker.http.render import page_or_fragment
 from tracker.models import Role, utcnow
 from tracker.services import access, accounts, assignments, mentor_overview, mentorships, notes, path_queries, progress
+from tracker.services import time_zones
 from tracker.services.assignment_rules import AssignmentStatus
 from tracker.services.errors import Invalid
 from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm
@@ -105,7 +106,7 @@ def assign():
         outcomes = assignments.assign_path(
             session=session, mentor=current_account(), usernames=form.learners.data, path=path,
             due_on=form.due_on.data or assignments.KEEP, note=(form.note.data or "").strip() or assignments.KEEP,
-            today=utcnow().date())
+            today=time_zones.today_for(current_account(), utcnow()))
     except Invalid as exc:
         flash(str(exc), "error")
         return redirect(url_for("mentor.overview"), code=303)
@@ -147,7 +148,7 @@ def change_due(assignment_id: int):
         form.checked()
         assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
                                                  assignment_id=assignment_id, due_on=form.due_on.data,
-                                                 today=utcnow().date())
+                                                 today=time_zones.today_for(current_account(), utcnow()))
     except Invalid as exc:
         flash(str(exc), "error")
         return redirect(request.referrer or url_for("mentor.overview"), code=303)
