@@ -78,3 +78,27 @@ def test_my_paths_report_counts_percent_and_next(make_client, token, client):
     assert (path["done"], path["skipped"], path["total"]) == (1, 1, required)
     assert path["percent"] == 100 // required
     assert path["next_article_slug"] == "rest-api-design-best-practices-that-actually-matter"
+
+
+def test_my_settings_can_be_read_and_changed_all_or_nothing(app, make_client, session):
+    from tests import factories
+
+    lena = make_client("lena")
+    me = lena.get("/api/v1/me").get_json()
+    assert (me["username"], me["time_zone"], me["email_notifications"], me["email_offered"]) == (
+        "lena", "UTC", "off", False)
+    changed = lena.patch("/api/v1/me", json={"time_zone": "America/Sao_Paulo"})
+    assert changed.status_code == 200 and changed.get_json()["time_zone"] == "America/Sao_Paulo"
+    refused = lena.patch("/api/v1/me", json={"time_zone": "Europe/Paris", "email": "lena@example.com",
+                                             "email_notifications": "daily"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["message"] == "This tracker does not send email: notifications stay in the app."
+    bad_zone = lena.patch("/api/v1/me", json={"time_zone": "Atlantis/Capital"})
+    assert bad_zone.status_code == 400 and "not a known time zone" in bad_zone.get_json()["error"]["message"]
+    session.expire_all()
+    assert factories.user(session, "lena").time_zone == "America/Sao_Paulo"  # nothing of the refused ones
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:2525"
+    ok = lena.patch("/api/v1/me", json={"email": "lena@example.com", "email_notifications": "immediate"})
+    assert ok.get_json()["email_notifications"] == "immediate" and ok.get_json()["email_offered"] is True
+    assert lena.patch("/api/v1/me", json={"role": "admin"}).status_code == 400
+    assert make_client().patch("/api/v1/me", json={"time_zone": "UTC"}, csrf=False).status_code == 401

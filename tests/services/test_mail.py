@@ -18,8 +18,7 @@ def _round(app, session, now):
 def _email(session, name, frequency, zone="UTC"):
     user = factories.user(session, name)
     accounts.set_time_zone(session=session, user=user, time_zone=zone)
-    return accounts.set_email_notifications(session=session, user=user, email=f"{name}@example.com",
-                                            frequency=frequency)
+    return accounts.update_settings(session=session, user=user, email=f"{name}@example.com", frequency=frequency)
 
 
 def _notify(session, user, key, message, link="/notifications"):

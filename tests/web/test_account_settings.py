@@ -71,3 +71,8 @@ def test_turning_email_on_does_not_send_what_arrived_before(app, make_client, se
     assert (lena_user.email, lena_user.email_notifications) == ("Lena@example.com", EmailFrequency.daily)
     old = session.exec(select(Notification).where(Notification.key == "old")).one()
     assert old.emailed_at is not None  # passed over: it stays in the app
+
+
+def test_email_cannot_be_switched_on_where_the_tracker_sends_none(make_client, session):
+    response = make_client("lena").post("/account/email", data={"email": "lena@example.com", "frequency": "daily"})
+    assert response.status_code == 400 and "This tracker does not send email" in response.get_data(as_text=True)

@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_login import login_required
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tracker.api import bp
 from tracker.api.openapi import documented
-from tracker.api.schemas import Items, MyPathPublic, ProgressPublic, respond
+from tracker.api.schemas import Items, MePublic, MyPathPublic, ProgressPublic, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
-from tracker.models import ProgressState, utcnow
-from tracker.services import assignments, catalog, path_queries, progress, restart
+from tracker.models import EmailFrequency, ProgressState, utcnow
+from tracker.services import accounts, assignments, catalog, path_queries, progress, restart
+
+
+def _me() -> MePublic:
+    user = current_account()
+    return MePublic(username=user.username, name=user.name, role=user.role.value, time_zone=user.time_zone,
+                    email=user.email, email_notifications=user.email_notifications,
+                    email_offered=current_app.config.get("SMTP_URL") is not None)
+
+
+@bp.get("/me")
+@login_required
+@documented(summary="Your account and settings", response=MePublic)
+def me():
+    return respond(_me())
+
+
+class SettingsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    time_zone: str | None = Field(default=None, max_length=64, description="an IANA zone such as Europe/Paris")
+    email: str | None = Field(default=None, max_length=254, description='"" removes the address')
+    email_notifications: EmailFrequency | None = None
+
+
+@bp.patch("/me")
+@login_required
+@documented(summary="Change your settings (the fields you send; all or nothing)", body=SettingsBody,
+            response=MePublic)
+def update_me():
+    body = json_body(SettingsBody, hint='send a JSON object like {"time_zone": "Europe/Paris"}')
+    accounts.update_settings(session=get_session(), user=current_account(), time_zone=body.time_zone,
+                             email=body.email, frequency=body.email_notifications,
+                             email_offered=current_app.config.get("SMTP_URL") is not None)
+    return respond(_me())
 
 
 @bp.get("/me/progress")

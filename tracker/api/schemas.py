@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from tracker.models import ARTICLE_FIELDS, ArticleBase, PathStatus, ProgressState
+from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStatus, ProgressState
 from tracker.services.assignments import AssignmentView
 from tracker.services.catalog import ArticleCard, SourceCount, TopicCount
 from tracker.services.path_queries import PathDetail, PathSummary
@@ -52,6 +52,18 @@ class ErrorBody(Public):
 
 class Items(Public, Generic[Item]):
     items: list[Item]
+
+
+# ---------------------------------------------------------------- accounts
+
+class MePublic(Public):
+    username: str
+    name: str
+    role: str
+    time_zone: str = Field(description="the IANA zone your days, due dates and streak are counted in")
+    email: str
+    email_notifications: EmailFrequency
+    email_offered: bool = Field(description="whether this tracker sends email at all")
 
 
 # ---------------------------------------------------------------- catalog

@@ -222,24 +222,28 @@ def set_temporary_password(*, session: Session, user: User, password: str) -> No
     session.commit()
 
 
-def set_time_zone(*, session: Session, user: User, time_zone: str) -> User:
-    """Count the user's days in this IANA zone from now on; Invalid for an unknown name. Commits."""
-    user.time_zone = check_zone(time_zone)
-    session.add(user)
-    session.commit()
-    return user
 
-
-def set_email_notifications(*, session: Session, user: User, email: str, frequency: EmailFrequency) -> User:
-    """Where and how often the user's notifications are also emailed. Email needs an address. Turning it on
-    does not send what arrived before: those stay in the app. Commits."""
-    address = check_address(email)
-    frequency = EmailFrequency(frequency)
-    if frequency is not EmailFrequency.off and not address:
-        raise Invalid("Give an email address to receive notifications by email.")
-    if user.email_notifications == EmailFrequency.off and frequency is not EmailFrequency.off:
+def update_settings(*, session: Session, user: User, time_zone: str | None = None, email: str | None = None,
+                    frequency: EmailFrequency | str | None = None, email_offered: bool = True) -> User:
+    """Change the user's settings; None keeps a setting as it is. Everything is checked before anything is
+    written (one refusal, nothing changed). Days, due dates and the streak follow the time zone from now on.
+    Email needs an address and a tracker that sends mail; turning it on does not send what arrived before
+    (those stay in the app). Commits."""
+    zone = check_zone(time_zone) if time_zone is not None else user.time_zone
+    address = check_address(email) if email is not None else user.email
+    chosen = EmailFrequency(frequency) if frequency is not None else user.email_notifications
+    if chosen is not EmailFrequency.off:
+        if not email_offered:
+            raise Invalid("This tracker does not send email: notifications stay in the app.")
+        if not address:
+            raise Invalid("Give an email address to receive notifications by email.")
+    if user.email_notifications == EmailFrequency.off and chosen is not EmailFrequency.off:
         pass_over_pending(session=session, user=user, now=utcnow())
-    user.email, user.email_notifications = address, frequency
+    user.time_zone, user.email, user.email_notifications = zone, address, chosen
     session.add(user)
     session.commit()
     return user
+
+
+def set_time_zone(*, session: Session, user: User, time_zone: str) -> User:
+    return update_settings(session=session, user=user, time_zone=time_zone)

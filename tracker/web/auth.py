@@ -190,7 +190,8 @@ def change_password():
 def change_time_zone():
     form = TimeZoneForm()
     if form.validate_on_submit():
-        user = accounts.set_time_zone(session=get_session(), user=current_account(), time_zone=form.time_zone.data)
+        user = accounts.update_settings(session=get_session(), user=current_account(),
+                                        time_zone=form.time_zone.data)
         flash(f"Your time zone is {user.time_zone.replace('_', ' ')}.", "success")
         return redirect(url_for("auth.account"), code=303)
     return _account_page(zone_form=form, status=400)
@@ -202,8 +203,9 @@ def change_email_settings():
     form = EmailSettingsForm()
     if form.validate_on_submit():
         try:
-            user = accounts.set_email_notifications(session=get_session(), user=current_account(),
-                                                    email=form.email.data, frequency=form.frequency.data)
+            user = accounts.update_settings(session=get_session(), user=current_account(), email=form.email.data,
+                                            frequency=form.frequency.data,
+                                            email_offered=current_app.config.get("SMTP_URL") is not None)
         except Invalid as exc:
             form.email.errors = [str(exc)]
         else:
