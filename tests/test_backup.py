@@ -114,5 +114,5 @@ def test_copy_moves_an_installation_from_sqlite_to_postgresql(app, make_client, 
     moved.test_client_class = CSRFClient
     lena = moved.test_client().sign_in("lena")
     page = lena.get("/paths/api-designer").get_data(as_text=True)
-    assert "Done: mark “HTTP Protocol” as not done" in page
+    assert "Done: “HTTP Protocol” (press to mark as not done)" in page
     moved.extensions["tracker.engine"].dispose()

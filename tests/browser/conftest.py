@@ -43,18 +43,24 @@ def backend() -> str:
 
 
 @pytest.fixture
-def live_server(database_url, tmp_path):
+def live_app(database_url, tmp_path):
+    """The app the live server serves (tests may change its config before the first request)."""
+    app = make_app(database_url, tmp_path)
+    yield app
+    app.extensions["tracker.engine"].dispose()
+
+
+@pytest.fixture
+def live_server(live_app):
     """The app served by waitress in a thread, on a free port."""
     from waitress.server import create_server
 
-    app = make_app(database_url, tmp_path)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = create_server(live_app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=5)
-    app.extensions["tracker.engine"].dispose()
 
 
 @pytest.fixture

@@ -73,9 +73,9 @@ def test_marking_with_the_keyboard_keeps_focus_on_that_article(page, live_server
     sign_in(page, live_server, "lena")
     page.goto(f"{live_server}/paths/api-designer")
     row = page.locator("#article-http-protocol")
-    row.get_by_role("button", name="Mark “HTTP Protocol” as done").focus()
+    row.get_by_role("button", name="Mark done: “HTTP Protocol”").focus()
     page.keyboard.press("Enter")
-    done = row.get_by_role("button", name=re.compile("Done: mark “HTTP Protocol”"))
+    done = row.get_by_role("button", name=re.compile("Done: “HTTP Protocol”"))
     expect(done).to_be_visible()
     expect(done).to_be_focused()
     page.keyboard.press("Tab")
@@ -91,10 +91,10 @@ def test_a_refused_request_shows_the_server_s_message(page, live_server):
     page.evaluate("""document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRFToken': 'expired'}));
                      document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'expired')""")
     row = page.locator("#article-http-protocol")
-    row.get_by_role("button", name="Mark “HTTP Protocol” as done").click()
+    row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
     alert = page.locator("#alerts").get_by_role("alert")
     expect(alert).to_contain_text("security token was missing or expired")
-    expect(row.get_by_role("button", name="Mark “HTTP Protocol” as done")).to_be_visible()  # the row is intact
+    expect(row.get_by_role("button", name="Mark done: “HTTP Protocol”")).to_be_visible()  # the row is intact
     alert.get_by_role("button", name="Dismiss this message").click()
     expect(page.locator("#alerts [role=alert]")).to_have_count(0)
 
@@ -105,12 +105,12 @@ def test_server_failures_and_lost_connections_show_a_banner(page, live_server):
     row = page.locator("#article-http-protocol")
 
     page.route("**/articles/http-protocol/progress", lambda route: route.fulfill(status=502, body="Bad gateway"))
-    row.get_by_role("button", name="Mark “HTTP Protocol” as done").click()
+    row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
     expect(page.locator("#alerts")).to_contain_text("Something went wrong")
     expect(page.locator("#alerts")).to_contain_text("error 502")
     expect(row).not_to_contain_text("Bad gateway")
 
     page.unroute("**/articles/http-protocol/progress")
     page.route("**/articles/http-protocol/progress", lambda route: route.abort())
-    row.get_by_role("button", name="Mark “HTTP Protocol” as done").click()
+    row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
     expect(page.locator("#alerts")).to_contain_text("The server could not be reached")

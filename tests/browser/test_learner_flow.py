@@ -14,7 +14,7 @@ def test_sign_up_follow_mark_done_and_see_it_everywhere(page, live_server):
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(f"{base}/paths/")
 
-    page.get_by_role("button", name="Follow API Designer").click()
+    page.get_by_role("button", name="Follow this path: API Designer").click()
     expect(page.get_by_text("You follow “API Designer”")).to_be_visible()
     expect(page.get_by_role("button", name="Unfollow API Designer")).to_be_visible()
     page.get_by_role("link", name="API Designer").click()
@@ -27,8 +27,8 @@ def test_sign_up_follow_mark_done_and_see_it_everywhere(page, live_server):
     expect(section_bar).to_contain_text("0 of 7 required done")
 
     page.evaluate("window.__noReload = true")  # survives only if the page is not reloaded
-    row.get_by_role("button", name="Mark “HTTP Protocol” as done").click()
-    expect(row.get_by_role("button", name=re.compile("Done: mark"))).to_be_visible()
+    row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
+    expect(row.get_by_role("button", name=re.compile("Done: “"))).to_be_visible()
     expect(path_bar).to_contain_text("4% done")
     expect(section_bar).to_contain_text("1 of 7 required done")
     expect(page.locator("#live-status")).to_contain_text("“HTTP Protocol”: done.")
@@ -74,7 +74,7 @@ def test_marking_works_without_javascript(browser, live_server):
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{live_server}/paths/systems-performance")
-    page.get_by_role("button", name="Mark “Concurrency & Async” as done").click()
+    page.get_by_role("button", name="Mark done: “Concurrency & Async”").click()
     expect(page).to_have_url(re.compile(r"/paths/systems-performance#article-concurrency-async$"))
     expect(page.locator("#article-concurrency-async")).to_have_class(re.compile("state-done"))
     context.close()
@@ -91,7 +91,7 @@ def test_a_title_on_a_path_opens_its_article_page_and_marking_there_updates_in_p
     expect(page.get_by_role("link", name=re.compile("Search the web for it"))).to_have_attribute(
         "href", re.compile(r"^https://duckduckgo\.com/\?q=%22HTTP\+Protocol%22"))
     page.evaluate("window.__noReload = true")
-    page.get_by_role("button", name="Mark “HTTP Protocol” as done").click()
+    page.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
     expect(page.locator("#article-state .badge-done")).to_have_text("Done")
     assert page.evaluate("window.__noReload") is True  # swapped in place, not reloaded
     expect(page.locator("main").get_by_role("link", name="API Designer")).to_be_visible()

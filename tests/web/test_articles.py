@@ -20,7 +20,7 @@ def test_an_article_page_shows_the_article_where_to_read_it_and_its_paths(make_c
     search = re.search(r'href="(https://duckduckgo\.com/\?q=[^"]+)"[^>]*>Search the web for it', page)
     assert search and "%22RESTful+API+Design%22" in search.group(1)
     assert "No link yet" in page
-    assert "Your progress" in page and "Mark “RESTful API Design” as done" in page
+    assert "Your progress" in page and "Mark done: “RESTful API Design”" in page
 
 
 def test_marking_from_the_article_page_answers_its_state_block_or_comes_back_to_it(make_client, session):
@@ -41,7 +41,7 @@ def test_marking_from_the_article_page_answers_its_state_block_or_comes_back_to_
 
 def test_an_article_page_for_visitors_and_unknown_articles(client):
     page = client.get("/articles/http-protocol").get_data(as_text=True)
-    assert "Sign in</a> to track this article" in page and "Mark “HTTP Protocol” as done" not in page
+    assert "Sign in</a> to track this article" in page and "Mark done: “HTTP Protocol”" not in page
     missing = client.get("/articles/no-such-article")
     assert missing.status_code == 404 and "no article called" in missing.get_data(as_text=True)
 
