@@ -93,3 +93,28 @@ def test_mentors_link_command(runner, make_client):
     assert make_client("mona").get("/api/v1/mentees/leo/progress").status_code == 200
     bad = runner.invoke(args=["mentors", "link", "mona", "ghost"])
     assert bad.exit_code == 1 and "There is no user called 'ghost'." in bad.output
+
+
+def test_an_assignment_preview_says_what_would_change_and_writes_nothing(make_client, linked, session):
+    from sqlmodel import func, select
+
+    from tracker.models import Assignment, Notification
+
+    factories.mentor_of(session, "mona", "leo")
+    mona = make_client("mona")
+    due = (date.today() + timedelta(days=10)).isoformat()
+    mona.post("/api/v1/assignments", json={"learners": ["lena"], "path": "api-designer", "due_on": due})
+    counts = (session.exec(select(func.count(Assignment.id))).one(), session.exec(select(func.count(Notification.id))).one())
+    later = (date.today() + timedelta(days=20)).isoformat()
+    plan = mona.post("/api/v1/assignments/preview", json={"learners": ["lena", "leo"], "path": "api-designer",
+                                                           "due_on": later})
+    assert plan.status_code == 200
+    by_learner = {item["learner"]: item for item in plan.get_json()["items"]}
+    assert by_learner["leo"]["new"] is True and by_learner["leo"]["due_on"] == later
+    assert by_learner["lena"]["new"] is False and by_learner["lena"]["changes"][0].startswith("due date ")
+    kept = mona.post("/api/v1/assignments/preview", json={"learners": ["lena"], "path": "api-designer"})
+    assert kept.get_json()["items"] == [{"learner": "lena", "new": False, "changes": [], "due_on": due}]
+    assert (session.exec(select(func.count(Assignment.id))).one(),
+            session.exec(select(func.count(Notification.id))).one()) == counts
+    assert make_client("lena").post("/api/v1/assignments/preview",
+                                    json={"learners": ["leo"], "path": "api-designer"}).status_code == 403

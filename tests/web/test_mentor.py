@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from tests import factories
 from tracker.models import ProgressState
-from tracker.services import assignments, mentorships, notes, progress
+from tracker.services import assignments, mentorships, notes, notifications, progress
 
 HX = {"HX-Request": "true"}
 
@@ -261,16 +261,31 @@ def test_admin_links_and_unlinks_mentors(make_client):
     assert "&#39;lena&#39; is not a mentor." in page.get_data(as_text=True)
 
 
-def test_assigning_a_path_again_from_the_overview_keeps_the_due_date_and_note(make_client, mentored):
+def test_assigning_a_path_again_from_the_overview_keeps_the_due_date_and_note(make_client, mentored, session):
     mona = make_client("mona")
-    answer = mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer"},
+    preview = mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer"})
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Assign “API Designer”?" in text
+    assert "already has it as given: nothing changes (due " in text and "nobody is notified" in text
+    answer = mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer", "confirmed": "y"},
                        follow_redirects=True)
     assert "lena already has it as given; nothing changed." in answer.get_data(as_text=True)
     page = make_client("lena").get("/").get_data(as_text=True)
     assert "“Start with HTTP.”" in page and "30 days left" in page
     moved = (date.today() + timedelta(days=40)).isoformat()
-    answer = mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer", "due_on": moved},
-                       follow_redirects=True)
+    notified = len(notifications.recent(session=session, user=factories.user(session, "lena")))
+    preview = mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer", "due_on": moved})
+    assert "lena</strong>: due date " in preview.get_data(as_text=True)
+    assert "40 days left" not in make_client("lena").get("/").get_data(as_text=True)  # the preview wrote nothing
+    assert len(notifications.recent(session=session, user=factories.user(session, "lena"))) == notified
+    answer = mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer", "due_on": moved,
+                                                    "confirmed": "y"}, follow_redirects=True)
     assert "Updated for lena (due date" in answer.get_data(as_text=True)
     page = make_client("lena").get("/").get_data(as_text=True)
     assert "“Start with HTTP.”" in page and "40 days left" in page
+
+
+def test_a_first_assignment_needs_no_confirmation(make_client, mentored, session):
+    factories.mentor_of(session, "mona", "leo")
+    answer = make_client("mona").post("/mentor/assignments", data={"learners": "leo", "path": "api-designer"})
+    assert answer.status_code == 303

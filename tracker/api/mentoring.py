@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracker.api import bp
 from tracker.api.openapi import documented
 from tracker.api.schemas import (
+    AssignPlanPublic,
     AssignmentPublic,
     DueDatePublic,
     Items,
@@ -94,18 +95,34 @@ class AssignmentBody(BaseModel):
                       description="left out: a mentee who already has the path keeps their note")
 
 
+def _assign(body: AssignmentBody, *, preview: bool) -> list[assignments.AssignOutcome]:
+    session = get_session()
+    path = path_queries.require_learning_path(session=session, slug=body.path)
+    given = body.model_fields_set  # a field left out keeps a mentee's existing value (null clears a due date)
+    return assignments.assign_path(
+        session=session, mentor=current_account(), usernames=body.learners, path=path,
+        due_on=body.due_on if "due_on" in given else assignments.KEEP,
+        note=body.note if "note" in given else assignments.KEEP, today=time_zones.today_for(current_account(), utcnow()),
+        preview=preview)
+
+
+@bp.post("/assignments/preview")
+@role_required(Role.mentor)
+@documented(summary="What assigning would change for each mentee, writing nothing (mentors)", body=AssignmentBody,
+            response=Items[AssignPlanPublic], errors=(404,))
+def preview_assignments():
+    outcomes = _assign(json_body(AssignmentBody), preview=True)
+    return respond(Items[AssignPlanPublic](items=[
+        AssignPlanPublic(learner=o.learner.username, new=o.created, changes=o.changes, due_on=o.assignment.due_on)
+        for o in outcomes]))
+
+
 @bp.post("/assignments")
 @role_required(Role.mentor)
 @documented(summary="Assign a path to mentees, all or nothing (mentors)", body=AssignmentBody, response=Items[AssignmentPublic], status=201, errors=(404,))
 def create_assignments():
-    body = json_body(AssignmentBody)
+    outcomes = _assign(json_body(AssignmentBody), preview=False)
     session = get_session()
-    path = path_queries.require_learning_path(session=session, slug=body.path)
-    given = body.model_fields_set  # a field left out keeps a mentee's existing value (null clears a due date)
-    outcomes = assignments.assign_path(
-        session=session, mentor=current_account(), usernames=body.learners, path=path,
-        due_on=body.due_on if "due_on" in given else assignments.KEEP,
-        note=body.note if "note" in given else assignments.KEEP, today=time_zones.today_for(current_account(), utcnow()))
     created = [outcome.assignment for outcome in outcomes]
     ids = {a.id for a in created}
     learners = [accounts.get_user_by_id(session=session, user_id=a.learner_id) for a in created]

@@ -187,6 +187,15 @@ class ProgressPublic(Public):
     updated_at: datetime
 
 
+class AssignPlanPublic(Public):
+    """What assigning would do for one mentee (nothing is written)."""
+
+    learner: str
+    new: bool = Field(description="the mentee does not have the path yet: it is assigned and they are notified")
+    changes: list[str] = Field(description="for a mentee who has it: what changes (empty: nothing, no notification)")
+    due_on: date | None = Field(description="the due date the mentee would have")
+
+
 class AssignmentPublic(Public):
     id: int
     learner: str

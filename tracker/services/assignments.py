@@ -73,11 +73,12 @@ def _day(value: date | None) -> str:
 
 def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], path: LearningPath | None,
                 due_on: date | None | _Keep = KEEP, note: str | None | _Keep = KEEP,
-                today: date) -> list[AssignOutcome]:
+                today: date, preview: bool = False) -> list[AssignOutcome]:
     """Assign a path to several mentees at once. All or nothing: any problem writes nothing. Commits.
 
     A mentee who already has the path keeps what this request leaves out (KEEP): only a due date or note
     given here replaces theirs, and they get one notification saying what changed (none if nothing did).
+    With `preview`, nothing is written: the outcomes say what assigning would do.
     """
     usernames = list(dict.fromkeys(u.strip().lower() for u in usernames if u.strip()))
     if not usernames:
@@ -107,7 +108,10 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
                 outcomes.append(_start(session, mentor, learner, path, assignment, due_on, note))
             else:
                 outcomes.append(_update(session, mentor, learner, path, assignment, due_on, note))
-        session.commit()
+        if preview:
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise
@@ -162,6 +166,11 @@ def describe_outcomes(path: LearningPath, outcomes: list[AssignOutcome]) -> str:
     if same:
         parts.append(f"{', '.join(same)} already {'has' if len(same) == 1 else 'have'} it as given; nothing changed.")
     return " ".join(parts)
+
+
+def needs_confirmation(outcomes: list[AssignOutcome]) -> bool:
+    """Whether assigning touches a mentee who already has the path: the mentor sees what changes first."""
+    return any(not outcome.created for outcome in outcomes)
 
 
 def assigned_path_ids(*, session: Session, learner: User | None) -> set[int]:

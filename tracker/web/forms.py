@@ -175,6 +175,7 @@ class AssignForm(Form):
     due_on = DateField("Due date", validators=[Optional()],
                        render_kw={"placeholder": "2026-12-31"})
     note = TextAreaField("Note", validators=[Length(max=1000)])
+    confirmed = BooleanField("Confirmed", description="the mentor saw what it changes for mentees who have the path")
 
     def process(self, formdata=None, *args, **kwargs):
         # The overview posts mentees as repeated `learners` checkboxes, not `learners-0`, `learners-1`...

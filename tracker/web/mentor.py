@@ -103,10 +103,15 @@ def assign():
         form.checked()
         path = path_queries.get_learning_path(session=session, slug=form.path.data or "")
         # Left empty, the due date and note of mentees who already have the path stay as they are.
-        outcomes = assignments.assign_path(
-            session=session, mentor=current_account(), usernames=form.learners.data, path=path,
-            due_on=form.due_on.data or assignments.KEEP, note=(form.note.data or "").strip() or assignments.KEEP,
-            today=time_zones.today_for(current_account(), utcnow()))
+        request_ = dict(session=session, mentor=current_account(), usernames=form.learners.data, path=path,
+                        due_on=form.due_on.data or assignments.KEEP,
+                        note=(form.note.data or "").strip() or assignments.KEEP,
+                        today=time_zones.today_for(current_account(), utcnow()))
+        if not form.confirmed.data:
+            planned = assignments.assign_path(**request_, preview=True)
+            if assignments.needs_confirmation(planned):
+                return render_template("mentor/assign_confirm.html", form=form, path=path, outcomes=planned)
+        outcomes = assignments.assign_path(**request_)
     except Invalid as exc:
         flash(str(exc), "error")
         return redirect(url_for("mentor.overview"), code=303)
