@@ -42,6 +42,10 @@ def test_mentor_assigns_a_path_and_the_learner_sees_it(browser, live_server, ses
     mentor.get_by_role("checkbox", name="lena").check()
     mentor.get_by_label("Path", exact=True).select_option("real-time-streaming")
     mentor.get_by_role("button", name="Assign").click()
+    expect(mentor.get_by_role("heading", name="Assign “Real-Time & Streaming Engineer”?")).to_be_visible()
+    expect(mentor.locator(".outcome-list")).to_contain_text(
+        f"lena: already has it as given: nothing changes (due {due.strftime('%b %-d, %Y')} stays)")
+    mentor.get_by_role("button", name="Confirm").click()
     expect(mentor.get_by_text("lena already has it as given; nothing changed.")).to_be_visible()
 
     learner = browser.new_context().new_page()
