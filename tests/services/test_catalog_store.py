@@ -1,8 +1,10 @@
 """Changing the stored catalog: editing an article, and importing a pasted listing with a preview."""
 
 import pytest
+from sqlmodel import select
 
 from tests.conftest import seed_text
+from tracker.models import Article
 from tracker.services import catalog, catalog_store, listings
 from tracker.services.catalog_file import CatalogError
 
@@ -35,3 +37,44 @@ def test_importing_a_listing_again_is_previewed_as_unchanged(session):
     assert plan.new_slugs == [] and plan.updated_slugs == []
     report = catalog_store.import_listing(session=session, plan=plan)
     assert report.created == 0 and report.unchanged == len(listing.articles)
+
+
+def article_form(title: str, source: str = "architecture-notes") -> catalog_store.ArticleForm:
+    return catalog_store.ArticleForm.from_data({"title": title, "source": source, "summary": "Mine."})
+
+
+def test_articles_with_the_same_title_are_found_ignoring_case_and_spacing(session):
+    found = catalog_store.articles_titled(session=session, title="  restful   API design ")
+    assert [(c.article.slug, c.source.slug) for c in found] == [
+        ("restful-api-design", "backend-devops-series"),
+        ("restful-api-design-backend-development-hub", "backend-development-hub")]
+    one = catalog.require_article(session=session, slug="restful-api-design")
+    assert [c.article.slug for c in catalog_store.articles_titled(session=session, title="RESTful API Design",
+                                                                  excluding=one)] == [
+        "restful-api-design-backend-development-hub"]
+    assert catalog_store.articles_titled(session=session, title="RESTful API") == []
+
+
+def test_a_new_article_with_a_known_title_is_refused_until_confirmed(session):
+    before = len(session.exec(select(Article)).all())
+    with pytest.raises(catalog_store.DuplicateTitle) as refused:
+        catalog_store.save_article(session=session, slug=None, form=article_form(" caching "))
+    assert [c.article.slug for c in refused.value.matches] == ["caching"]
+    assert "“Caching” from Backend & DevOps Series (caching)" in str(refused.value)
+    with pytest.raises(catalog_store.DuplicateTitle):  # a confirmation given for another title does not count
+        catalog_store.save_article(session=session, slug=None, form=article_form("Caching"), confirmed_title="Routing")
+    assert len(session.exec(select(Article)).all()) == before
+    article = catalog_store.save_article(session=session, slug=None, form=article_form("Caching"),
+                                         confirmed_title="caching")
+    assert article.slug != "caching" and article.title == "Caching"
+    assert len(session.exec(select(Article)).all()) == before + 1
+
+
+def test_renaming_an_article_to_a_known_title_is_refused_but_keeping_a_shared_title_is_not(session):
+    with pytest.raises(catalog_store.DuplicateTitle):
+        catalog_store.save_article(session=session, slug="http-protocol", form=article_form("CACHING"))
+    assert catalog.require_article(session=session, slug="http-protocol").title == "HTTP Protocol"
+    # Already sharing its title with another source's article: editing its other fields asks nothing.
+    kept = catalog_store.save_article(session=session, slug="restful-api-design",
+                                      form=article_form("RESTful API Design", "backend-devops-series"))
+    assert kept.summary == "Mine."

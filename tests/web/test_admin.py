@@ -8,7 +8,7 @@ from sqlmodel import select
 from werkzeug.routing import IntegerConverter
 
 from tests import factories
-from tracker.models import LearningPath, PathVersion, ProgressState, Role
+from tracker.models import Article, LearningPath, PathVersion, ProgressState, Role
 from tracker.services import progress
 from tracker.services.path_queries import path_definition
 
@@ -317,3 +317,143 @@ def test_the_path_api_saves_versions_and_answers_409_when_stale(make_client, ses
     bad = ada.put("/api/v1/paths/api-designer", json=document)
     assert bad.status_code == 400 and "unknown article 'nope'" in bad.get_json()["error"]["message"]
     assert make_client("mona").put("/api/v1/paths/api-designer", json=document).status_code == 403
+
+
+def test_history_shows_text_changes_before_and_after_and_links_each_version(make_client, session):
+    ada = make_client("ada")
+    form = editor_form(session)
+    form["outcome"] = "Ship APIs <that> others can trust."
+    form["sections-0-title"] = "REST first"
+    saved = ada.post("/admin/paths/api-designer/edit", data=form | {"action": "save"}, follow_redirects=True)
+    outcome = ("Outcome changed from “Design robust APIs suitable for public or internal use.” "
+               "to “Ship APIs <that> others can trust.”.")
+    assert str(escape(outcome)) in saved.get_data(as_text=True)  # the save message
+    history = ada.get("/admin/paths/api-designer/history").get_data(as_text=True)
+    assert str(escape(outcome)) in history and "<that>" not in history
+    assert "Section 1 renamed from “Design stable REST APIs and OpenAPI specs” to “REST first”." in history
+    assert '<a href="/admin/paths/api-designer/history/1">View version 1</a>' in history
+    assert '<a href="/admin/paths/api-designer/history/2">View version 2</a>' in history
+    changes = ada.get("/api/v1/paths/api-designer/history").get_json()["items"][0]["changes"]
+    assert outcome in changes
+
+
+def test_an_old_version_is_shown_whole_before_restoring_it(make_client, session):
+    ada = make_client("ada")
+    form = editor_form(session)
+    form["sections-0-title"] = "REST first"
+    del form["sections-0-items-0-slug"]  # HTTP Protocol leaves the path
+    ada.post("/admin/paths/api-designer/edit", data=form | {"action": "save"})
+    page = ada.get("/admin/paths/api-designer/history/1")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Version 1 of “API Designer”" in html
+    assert "Section 1: Design stable REST APIs and OpenAPI specs" in html and "Section 1: REST first" not in html
+    assert '<a href="/articles/http-protocol">HTTP Protocol</a>' in html
+    assert ('<a href="/articles/http-2-vs-http-3-what-changes-for-backend-engineers">HTTP/2 vs HTTP/3: What Changes '
+            'for Backend Engineers</a> <span class="badge">optional</span>') in html
+    assert "Design robust APIs suitable for public or internal use." in html and "6–10 weeks · Published" in html
+    assert ('<form method="post" action="/admin/paths/api-designer/restore/1" class="inline-form">' in html
+            and 'name="csrf_token" value="' in html and '<input type="hidden" name="base_version" value="2">' in html
+            and "Restore this version" in html)
+    assert '<a href="/admin/paths/api-designer/history">Back to the history</a>' in html
+    current = ada.get("/admin/paths/api-designer/history/2").get_data(as_text=True)
+    assert "Section 1: REST first" in current and "This is the current version." in current
+    assert "Restore this version" not in current
+    restored = ada.post("/admin/paths/api-designer/restore/1", data={"base_version": "2"}, follow_redirects=True)
+    assert "Version 1 restored as version 3." in restored.get_data(as_text=True)
+
+
+def test_a_shortened_text_change_is_whole_on_the_version_page(make_client, session):
+    ada = make_client("ada")
+    form = editor_form(session)
+    old_summary = form["summary"]
+    form["summary"] = old_summary.replace("external customers", "partners & <b>friends</b>")
+    ada.post("/admin/paths/api-designer/edit", data=form | {"action": "save"})
+    history = ada.get("/admin/paths/api-designer/history").get_data(as_text=True)
+    assert str(escape("Summary changed from “…APIs used by other teams or by external customers.” "
+                      "to “…APIs used by other teams or by partners & <b>friends</b>.”.")) in history
+    assert old_summary not in history
+    page = ada.get("/admin/paths/api-designer/history/2").get_data(as_text=True)
+    assert str(escape(form["summary"])) in page and "<b>friends</b>" not in page  # the whole new text, escaped
+    assert "Before (version 1):" in page and str(escape(old_summary)) in page  # and the whole old one
+
+
+def test_an_unknown_version_is_not_found(make_client):
+    ada = make_client("ada")
+    missing = ada.get("/admin/paths/api-designer/history/99")
+    assert missing.status_code == 404 and "There is no version 99 of this path." in missing.get_data(as_text=True)
+    assert ada.get("/admin/paths/no-such-path/history/1").status_code == 404
+    assert ada.get("/admin/paths/api-designer/history/0").status_code == 404
+
+
+def test_only_admins_see_an_old_version(make_client):
+    assert make_client("lena").get("/admin/paths/api-designer/history/1").status_code == 403
+    assert make_client("mona").get("/admin/paths/api-designer/history/1").status_code == 403
+    anonymous = make_client().get("/admin/paths/api-designer/history/1")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/signin")
+
+
+NEW_ARTICLE = {"title": "  restful api DESIGN ", "url": "https://example.org/rest", "summary": "Another take <on> REST.",
+               "topics": "API, REST", "source": "architecture-notes", "reading_minutes": "9"}
+
+
+def article_count(session) -> int:
+    return len(session.exec(select(Article)).all())
+
+
+def test_a_new_article_with_a_known_title_is_refused_naming_the_existing_ones(make_client, session):
+    before = article_count(session)
+    response = make_client("ada").post("/admin/articles/new", data=NEW_ARTICLE)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "2 articles titled “restful api DESIGN” already exist:" in page
+    assert ('<a href="/articles/restful-api-design" target="_blank" rel="noopener">RESTful API Design'
+            '<span class="visually-hidden"> (opens in a new tab)</span></a> from Backend &amp; DevOps Series') in page
+    assert '<a href="/articles/restful-api-design-backend-development-hub"' in page and "from Backend Development Hub" in page
+    # Everything typed is still in the form, and the confirmation is offered.
+    assert 'value="  restful api DESIGN "' in page and 'value="https://example.org/rest"' in page
+    assert "Another take &lt;on&gt; REST.</textarea>" in page and 'value="API, REST"' in page and 'value="9"' in page
+    assert '<option value="architecture-notes" selected>' in page
+    assert ('<input type="checkbox" name="same_title" value="restful api DESIGN"> Add it anyway: it is a '
+            'different article') in page
+    session.expire_all()
+    assert article_count(session) == before
+
+
+def test_a_confirmed_article_with_a_known_title_is_added(make_client, session):
+    before = article_count(session)
+    saved = make_client("ada").post("/admin/articles/new", data=NEW_ARTICLE | {"same_title": "  restful api DESIGN "})
+    assert saved.status_code == 303
+    session.expire_all()
+    assert article_count(session) == before + 1
+    new = session.exec(select(Article).where(Article.summary == "Another take <on> REST.")).one()
+    assert new.title == "restful api DESIGN" and new.slug not in {"restful-api-design",
+                                                                   "restful-api-design-backend-development-hub"}
+    assert saved.headers["Location"] == f"/admin/articles/{new.slug}/edit"
+
+
+def test_a_confirmation_for_one_title_does_not_add_another(make_client, session):
+    before = article_count(session)
+    response = make_client("ada").post("/admin/articles/new",
+                                       data=NEW_ARTICLE | {"title": "Caching", "same_title": "restful api design"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and '<a href="/articles/caching"' in page
+    assert '<input type="checkbox" name="same_title" value="Caching">' in page  # asked again, for this title
+    session.expire_all()
+    assert article_count(session) == before
+
+
+def test_renaming_an_article_to_a_known_title_warns_the_same_way(make_client, session):
+    ada = make_client("ada")
+    edit = NEW_ARTICLE | {"title": "caching", "source": "backend-devops-series"}
+    response = ada.post("/admin/articles/http-protocol/edit", data=edit)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "An article titled “caching” already exists:" in page
+    assert '<a href="/articles/caching"' in page and "Save it anyway: it is a different article" in page
+    session.expire_all()
+    assert factories.article(session, "http-protocol").title == "HTTP Protocol"
+    assert ada.post("/admin/articles/http-protocol/edit", data=edit | {"same_title": "caching"}).status_code == 303
+    session.expire_all()
+    assert factories.article(session, "http-protocol").title == "caching"
+    # An article that already shares its title saves its other fields without being asked.
+    same = {"title": "RESTful API Design", "summary": "Updated.", "source": "backend-devops-series"}
+    assert ada.post("/admin/articles/restful-api-design/edit", data=same).status_code == 303

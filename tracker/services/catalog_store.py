@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from tracker.models import ARTICLE_FIELDS, READING_MINUTES_MAX, Article, ArticleTopic, Source, Topic, utcnow
-from tracker.services.catalog import article_cards, require_article
+from tracker.services.catalog import ArticleCard, article_cards, require_article
 from tracker.services.catalog_file import (
     ArticleEntry,
     CatalogDocument,
@@ -93,19 +93,56 @@ class ArticleForm(BaseModel):
             raise CatalogError(f"{field.replace('_', ' ').capitalize()}: {message}.") from None
 
 
-def save_article(*, session: Session, slug: str | None, form: ArticleForm) -> Article:
-    """Create (slug None) or update an article, with its topics. Commits."""
+def title_key(title: str) -> str:
+    """A title as duplicates are matched: case and spacing do not count."""
+    return " ".join(title.split()).casefold()
+
+
+def articles_titled(*, session: Session, title: str, excluding: Article | None = None) -> list[ArticleCard]:
+    """The articles whose title is `title` (ignoring case and spacing), with their sources, but `excluding`."""
+    # Compared in Python: SQLite's lower() folds ASCII only, and the titles are a small column to read.
+    key = title_key(title)
+    ids = [id_ for id_, stored in session.exec(select(Article.id, Article.title))
+           if title_key(stored) == key and (excluding is None or id_ != excluding.id)]
+    if not ids:
+        return []
+    return article_cards(session=session, articles=list(session.exec(
+        select(Article).where(Article.id.in_(ids)).order_by(Article.title, Article.id))))
+
+
+class DuplicateTitle(CatalogError):
+    """Another article has this title; saved only once the admin confirms theirs is a different article."""
+
+    def __init__(self, title: str, matches: list[ArticleCard]):
+        named = "; ".join(f"“{c.article.title}” from {c.source.name} ({c.article.slug})" for c in matches)
+        super().__init__(f"Title: “{title}” is already the title of {named}. Nothing was saved: if yours is a "
+                         "different article, confirm it and save again.", existing=[c.article.slug for c in matches])
+        self.title = title
+        self.matches = matches
+
+
+def save_article(*, session: Session, slug: str | None, form: ArticleForm,
+                 confirmed_title: str | None = None) -> Article:
+    """Create (slug None) or update an article, with its topics. Commits.
+
+    A title that another article already has (a new article, or an edit that changes the title) is refused
+    with DuplicateTitle naming them, unless `confirmed_title` is that same title: the admin said it is a
+    different article (two sources may publish the same title).
+    """
     source = session.exec(select(Source).where(Source.slug == form.source)).one_or_none()
     if source is None:
         raise CatalogError(f"Source: unknown source '{form.source}'.")
     if any(len(t) > 80 for t in form.topics):
         raise CatalogError("Topics: each topic is at most 80 characters.")
-    if slug is None:
+    article = require_article(session=session, slug=slug) if slug is not None else None
+    if (article is None or title_key(article.title) != title_key(form.title)) \
+            and title_key(confirmed_title or "") != title_key(form.title):
+        if matches := articles_titled(session=session, title=form.title, excluding=article):
+            raise DuplicateTitle(form.title, matches)
+    if article is None:
         taken = set(session.exec(select(Article.slug)))
         article = Article(slug=free_slug(form.title, source.slug, taken), title=form.title, source_id=source.id)
         session.add(article)
-    else:
-        article = require_article(session=session, slug=slug)
     article.title, article.url, article.summary = form.title, form.url, form.summary
     article.source_id, article.reading_minutes = source.id, form.reading_minutes
     article.summary_truncated = False if slug is None else article.summary_truncated

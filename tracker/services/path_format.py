@@ -5,6 +5,7 @@ Pure: no database. The editor, the API, uploads and `tracker paths load` all val
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -60,6 +61,10 @@ class Weeks(BaseModel):
         if self.max is not None and self.max < self.min:
             raise ValueError("max must not be less than min")
         return self
+
+    @property
+    def label(self) -> str:
+        return weeks_text(self.min, self.max)
 
 
 class PathDefinition(BaseModel):
@@ -172,22 +177,25 @@ def dump_path_definition(definition: PathDefinition) -> str:
 
 
 def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str, str] | None = None) -> list[str]:
-    """What changed between two definitions, in words: fields, sections renamed, items added, removed, moved.
-    Articles are named by their titles when `titles` (slug -> title) knows them, else by slug."""
+    """What changed between two definitions, in words: fields (texts with their before and after), sections
+    renamed, items added, removed, moved. Each change is one line: these lines are a version's summary, the
+    save message, the history page and the API's `changes`. Articles are named by their titles when `titles`
+    (slug -> title) knows them, else by slug."""
     titles = titles or {}
 
     def name(slug: str) -> str:
         return f"“{titles[slug]}”" if slug in titles else slug
 
     changes: list[str] = []
-    for field, label in (("title", "Title"), ("summary", "Summary"), ("outcome", "Outcome"), ("weeks", "Weeks"),
-                         ("status", "Status"), ("order", "Order")):
-        before, after = getattr(old, field), getattr(new, field)
-        if before != after:
-            if field in {"title", "status"}:
-                changes.append(f"{label} changed from “{_plain(before)}” to “{_plain(after)}”.")
-            else:
-                changes.append(f"{label} changed.")
+    for field, label in (("title", "Title"), ("summary", "Summary"), ("outcome", "Outcome")):
+        if getattr(old, field) != getattr(new, field):
+            changes.append(_text_change(label, getattr(old, field), getattr(new, field)))
+    if old.weeks != new.weeks:
+        changes.append(f"Weeks changed from {old.weeks.label} to {new.weeks.label}.")
+    if old.status != new.status:
+        changes.append(f"Status changed from “{_plain(old.status)}” to “{_plain(new.status)}”.")
+    if old.order != new.order:
+        changes.append(f"Order changed from {old.order} to {new.order}.")
     old_titles = [s.title for s in old.sections]
     new_titles = [s.title for s in new.sections]
     renames: dict[str, str] = {}
@@ -195,9 +203,9 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
         before, after = old_titles[index], new_titles[index]
         if before != after and before not in new_titles and after not in old_titles:
             renames[before] = after
-            changes.append(f"Section {index + 1} renamed from “{before}” to “{after}”.")
-    changes += [f"Section “{t}” added." for t in new_titles if t not in old_titles and t not in renames.values()]
-    changes += [f"Section “{t}” removed." for t in old_titles if t not in new_titles and t not in renames]
+            changes.append(_text_change(f"Section {index + 1}", before, after, verb="renamed"))
+    changes += [f"Section {_quoted(t)} added." for t in new_titles if t not in old_titles and t not in renames.values()]
+    changes += [f"Section {_quoted(t)} removed." for t in old_titles if t not in new_titles and t not in renames]
 
     def places(definition: PathDefinition) -> dict[str, tuple[int, int, bool]]:
         return {item.slug: (s_index, i_index, item.optional)
@@ -222,6 +230,51 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
         if slug in before and after[slug][2] != before[slug][2]:
             changes.append(f"{name(slug)} is now {'optional' if after[slug][2] else 'required'}.")
     return changes
+
+
+EXCERPT_MAX = 120  # characters of each side of a text change that a change line quotes
+EXCERPT_LEAD = 30  # characters kept before the first difference when a long text is shortened
+
+
+def _text_change(label: str, before: str, after: str, *, verb: str = "changed") -> str:
+    """'Summary changed from “old” to “new”.': each side on one line, shortened with an ellipsis past
+    EXCERPT_MAX. Both excerpts of a long text start just before the first difference, so the line shows
+    what changed; the whole texts are on the version's page."""
+    old, new = _one_line(before), _one_line(after)
+    if old == new:
+        return f"{label} {verb}: only its spacing or line breaks."
+    start = 0
+    if max(len(old), len(new)) > EXCERPT_MAX:
+        common = len(os.path.commonprefix([old, new]))
+        start = max(0, common - EXCERPT_LEAD)
+        start = old.rfind(" ", 0, start) + 1 if start else 0  # from the start of a word
+    return f"{label} {verb} from {_quoted(old, start)} to {_quoted(new, start)}."
+
+
+def _quoted(text: str, start: int = 0) -> str:
+    """“text” on one line (a change line is one line of a version's summary), at most EXCERPT_MAX characters
+    from `start`, with an ellipsis where it was cut."""
+    text = _one_line(text)
+    piece = text[start:start + EXCERPT_MAX]
+    cut_end = start + EXCERPT_MAX < len(text)
+    if cut_end:
+        space = piece.rfind(" ")
+        piece = piece[:space] if space > EXCERPT_MAX - 20 else piece  # at the end of a word, when one is near
+        piece = piece.rstrip(" ,;:")
+    return f"“{'…' if start else ''}{piece}{'…' if cut_end else ''}”"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def weeks_text(minimum: int, maximum: int | None) -> str:
+    """'8–12 weeks', '12 weeks' or '12+ weeks'."""
+    if maximum is None:
+        return f"{minimum}+ weeks"
+    if maximum == minimum:
+        return f"{minimum} weeks"
+    return f"{minimum}–{maximum} weeks"
 
 
 def _plain(value) -> str:

@@ -12,7 +12,7 @@ from tracker.models import Article, LearningPath, PathItem, PathSection, PathSta
 from tracker.services import access
 from tracker.services.catalog import ArticleCard, article_cards, reading_minutes_sql
 from tracker.services.errors import NotFound
-from tracker.services.path_format import ItemDefinition, PathDefinition, SectionDefinition, Weeks
+from tracker.services.path_format import ItemDefinition, PathDefinition, SectionDefinition, Weeks, weeks_text
 
 
 @dataclass
@@ -25,11 +25,7 @@ class PathSummary:
 
 def weeks_label(path: LearningPath) -> str:
     """'8–12 weeks' or '12+ weeks'."""
-    if path.weeks_max is None:
-        return f"{path.weeks_min}+ weeks"
-    if path.weeks_max == path.weeks_min:
-        return f"{path.weeks_min} weeks"
-    return f"{path.weeks_min}–{path.weeks_max} weeks"
+    return weeks_text(path.weeks_min, path.weeks_max)
 
 
 def list_paths(*, session: Session, statuses: Iterable[str] | None = None,

@@ -241,7 +241,39 @@ def version_definition(*, session: Session, path: LearningPath, version: int) ->
                                                  PathVersion.version == version)).one_or_none()
     if row is None:
         return None
-    return parse_path_definition(row.definition, filename=f"version {version}", known_slugs=known_slugs(session=session))
+    return _definition_of(row, known_slugs(session=session))
+
+
+def _definition_of(row: PathVersion, known: set[str]) -> PathDefinition:
+    return parse_path_definition(row.definition, filename=f"version {row.version}", known_slugs=known)
+
+
+@dataclass
+class SavedVersion:
+    """One saved version, whole: what an admin reads before restoring it."""
+
+    record: PathVersion
+    author: User | None
+    definition: PathDefinition
+    previous: PathDefinition | None  # the version before it, when recorded: the "before" of its changes
+    titles: dict[str, str]  # its articles' titles, by slug
+
+
+def saved_version(*, session: Session, path: LearningPath, version: int) -> SavedVersion:
+    """One saved version of a path with the one before it, or NotFound. Commits (the baseline, as `history`)."""
+    ensure_baseline(session=session, path=path)
+    session.commit()
+    rows = {record.version: (record, author) for record, author in session.exec(
+        select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
+        .where(PathVersion.path_id == path.id, PathVersion.version.in_([version - 1, version])))}
+    if version not in rows:
+        raise NotFound(f"There is no version {version} of this path.")
+    record, author = rows[version]
+    known = known_slugs(session=session)
+    definition = _definition_of(record, known)
+    previous = _definition_of(rows[version - 1][0], known) if version - 1 in rows else None
+    return SavedVersion(record=record, author=author, definition=definition, previous=previous,
+                        titles=_titles(session, definition))
 
 
 def restore_version(*, session: Session, path: LearningPath, version: int, base_version: int,

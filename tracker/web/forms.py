@@ -251,6 +251,9 @@ class ArticleEditForm(Form):
     topics = StringField("Topics", validators=[Length(max=1000)])
     source = StringField("Source", validators=[Length(max=80)])
     reading_minutes = StringField("Reading time in minutes", validators=[Length(max=12)])
+    # The title the admin confirmed as a different article from those already so titled (a checkbox whose
+    # value is the title it was shown for: a confirmation does not carry over to a title typed afterwards).
+    same_title = StringField("Add it anyway: it is a different article", validators=[Length(max=300)])
 
     def article_data(self) -> dict:
         """The fields as `catalog_store.ArticleForm` validates them (it names the field in its messages)."""

@@ -36,14 +36,21 @@ def edit_article(slug: str | None = None):
         article = catalog.require_article(session=session, slug=slug)
         card = catalog.article_cards(session=session, articles=[article])[0]
     if request.method == "GET":
-        return render_template("admin/article_edit.html", card=card, values=None, error=None, sources=_sources())
+        return render_template("admin/article_edit.html", card=card, values=None, error=None, duplicate=None,
+                               sources=_sources())
     try:
-        fields = catalog_store.ArticleForm.from_data(ArticleEditForm().checked().article_data())
-        article = catalog_store.save_article(session=session, slug=slug, form=fields)
+        form = ArticleEditForm().checked()
+        fields = catalog_store.ArticleForm.from_data(form.article_data())
+        article = catalog_store.save_article(session=session, slug=slug, form=fields,
+                                             confirmed_title=form.same_title.data)
+    except catalog_store.DuplicateTitle as duplicate:  # the form again, as typed, naming the others
+        session.rollback()
+        return render_template("admin/article_edit.html", card=card, values=request.form, error=None,
+                               duplicate=duplicate, sources=_sources()), 400
     except Invalid as exc:
         session.rollback()
         return render_template("admin/article_edit.html", card=card, values=request.form, error=str(exc),
-                               sources=_sources()), 400
+                               duplicate=None, sources=_sources()), 400
     flash(f"Saved “{article.title}”.", "success")
     return redirect(url_for("admin.edit_article", slug=article.slug), code=303)
 

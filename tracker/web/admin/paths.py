@@ -109,6 +109,15 @@ def history(slug: str):
                            entries=path_store.history(session=get_session(), path=path))
 
 
+@bp.get("/paths/<slug>/history/<id:version>")
+@role_required(Role.admin)
+def path_version(slug: str, version: int):
+    """One saved version, read-only and whole, with a button to restore it."""
+    path = _path(slug)
+    return render_template("admin/version.html", path=path,
+                           saved=path_store.saved_version(session=get_session(), path=path, version=version))
+
+
 @bp.post("/paths/<slug>/restore/<id:version>")
 @role_required(Role.admin)
 def restore(slug: str, version: int):
