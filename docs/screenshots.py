@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -43,6 +44,8 @@ def main(base: str, username: str, password: str, mentor: str | None = None, men
         page.screenshot(path=OUT / "catalog.png")
         page.goto(f"{base}/articles/restful-api-design")
         page.screenshot(path=OUT / "article.png", full_page=True)
+        page.goto(f"{base}/account")
+        page.screenshot(path=OUT / "account.png", full_page=True)
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
         phone.context.add_cookies(page.context.cookies())
         phone.goto(f"{base}/paths/api-designer")
@@ -53,10 +56,18 @@ def main(base: str, username: str, password: str, mentor: str | None = None, men
             page.screenshot(path=OUT / "mentor-overview.png", full_page=True)
             page.locator("table.overview a").first.click()
             page.screenshot(path=OUT / "mentee.png", full_page=True)
+            page.goto(f"{base}/mentor/")
+            page.locator("input[name=learners]").first.check()
+            page.locator("#assign-path").select_option("api-designer")
+            page.locator("#due_on").fill((date.today() + timedelta(days=35)).isoformat())
+            page.get_by_role("button", name="Assign", exact=True).click()
+            page.screenshot(path=OUT / "assign-again.png")
         if admin:
             page = sign_in(browser, base, admin, admin_password)
             page.goto(f"{base}/admin/paths/api-designer/edit")
             page.screenshot(path=OUT / "path-editor.png")
+            page.goto(f"{base}/admin/paths/api-designer/history/1")
+            page.screenshot(path=OUT / "path-version.png")
         browser.close()
 
 
