@@ -39,9 +39,14 @@ class ArticleBase(SQLModel):
     summary_truncated: bool = False
     series: str | None = Field(default=None, max_length=80)
     series_number: int | None = Field(default=None, ge=0, le=999)
-    reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX)
+    series_number_inferred: bool = Field(default=False, description="the listing showed no number: it was "
+                                                                    "inferred from the gaps in the series")
+    reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX,
+                                        description="as the listing gave it; None: the listing gave none")
     published_on: date | None = None
     url: str | None = Field(default=None, max_length=500)
+    link_only: bool = Field(default=False, description="a one-line pointer (a title and a few words), not a "
+                                                       "full article: never in a required slot of a path")
 
 
 ARTICLE_FIELDS = frozenset(ArticleBase.model_fields)
@@ -52,6 +57,8 @@ class Article(ArticleBase, table=True):
     slug: str = Field(max_length=120, unique=True, index=True)
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     source_id: int = Field(foreign_key="source.id", index=True)
+    estimated_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX,
+                                          description="the estimate used while reading_minutes is None")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -34,9 +34,11 @@ class ParsedArticle:
     topics: list[str] = field(default_factory=list)
     series: str | None = None
     series_number: int | None = None
+    series_number_inferred: bool = False
     reading_minutes: int | None = None
     published_on: date | None = None
     url: str | None = None
+    link_only: bool = False
 
 
 @dataclass
