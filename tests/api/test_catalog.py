@@ -63,6 +63,7 @@ def test_paths_list_has_counts_and_estimates(client):
                                            "systems-performance"]
     for item in items:
         assert item["article_count"] > 0 and item["estimated_minutes"] >= item["article_count"]
+        assert 0 <= item["estimated_share"] <= 1 and item["optional_minutes"] >= 0
     assert items[3]["weeks_min"] == 12 and items[3]["weeks_max"] is None
 
 

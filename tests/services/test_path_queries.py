@@ -8,8 +8,19 @@ def test_the_list_and_the_page_agree_on_counts_and_minutes(session):
     summaries = {s.path.slug: s for s in path_queries.list_paths(session=session)}
     for slug, summary in summaries.items():
         detail = path_queries.get_path(session=session, slug=slug)
-        assert (detail.summary.article_count, detail.summary.estimated_minutes, detail.summary.optional_count) == \
-               (summary.article_count, summary.estimated_minutes, summary.optional_count)
+        assert (detail.summary.article_count, detail.summary.reading, detail.summary.optional_count,
+                detail.summary.optional_reading) == \
+               (summary.article_count, summary.reading, summary.optional_count, summary.optional_reading)
+
+
+def test_a_path_s_reading_time_counts_required_articles_and_says_how_much_is_estimated(session):
+    detail = path_queries.get_path(session=session, slug="api-designer")
+    required = [e.card.reading_time for view in detail.sections for e in view.entries if not e.item.optional]
+    optional = [e.card.reading_time for view in detail.sections for e in view.entries if e.item.optional]
+    assert detail.summary.reading.minutes == sum(t.minutes for t in required)
+    assert detail.summary.reading.estimated_minutes == sum(t.minutes for t in required if t.estimated)
+    assert detail.summary.optional_reading.minutes == sum(t.minutes for t in optional)
+    assert 0 < detail.summary.reading.estimated_share < 1  # some listings give times, some do not
 
 
 def test_entries_of_several_paths_come_in_section_and_item_order(session):

@@ -12,6 +12,7 @@ class A:
     id: int
     reading_minutes: int | None = 10
     slug: str = ""
+    estimated_minutes: int | None = None
 
 
 @dataclass
@@ -19,8 +20,12 @@ class Card:
     article: A
 
     @property
+    def reading_time(self):
+        return reading_time(self.article)
+
+    @property
     def minutes(self) -> int:
-        return reading_time(self.article).minutes
+        return self.reading_time.minutes
 
 
 @dataclass
@@ -102,3 +107,10 @@ def test_concurrent_marks_log_events_in_commit_order_and_answer_their_own_write(
     assert times == sorted(times)
     stored = session.exec(select(Progress).where(Progress.user_id == lena_id)).one()
     assert events[-1].state == stored.state
+
+
+def test_time_left_says_how_much_of_it_is_estimated():
+    rows = entries(3)
+    rows[1].card.article.reading_minutes, rows[1].card.article.estimated_minutes = None, 7
+    t = tally(rows, {})
+    assert (t.minutes_left, t.estimated_minutes_left) == (27, 7)

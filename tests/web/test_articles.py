@@ -81,3 +81,23 @@ def test_bulk_links_are_all_or_nothing_with_every_problem_named(make_client, run
     file.write_text("- just a list\n", encoding="utf-8")
     result = runner.invoke(args=["catalog", "links", str(file)])
     assert result.exit_code == 1 and result.output.count("\n") == 1 and "YAML mapping" in result.output
+
+
+def test_reading_times_say_how_much_is_estimated_on_pages_and_in_the_api(client, session):
+    from tracker.services import path_queries
+
+    summary = path_queries.get_path(session=session, slug="api-designer").summary
+    page = client.get("/paths/api-designer").get_data(as_text=True)
+    assert f"({summary.reading.estimated_percent}% of it estimated)" in page
+    assert f"{summary.optional_reading.minutes} min more optional" in page
+    listed = client.get("/paths/").get_data(as_text=True)
+    assert f"({summary.reading.estimated_percent}% of it estimated)" in listed
+    api = client.get("/api/v1/paths/api-designer").get_json()
+    assert (api["estimated_minutes"], api["estimated_share"], api["optional_minutes"]) == (
+        summary.reading.minutes, summary.reading.estimated_share, summary.optional_reading.minutes)
+    articles = {a["slug"]: a for a in client.get("/api/v1/articles?q=routing").get_json()["items"]}
+    routing = articles["routing"]
+    assert routing["reading_minutes"] is None and routing["reading_minutes_estimated"] is True
+    assert routing["minutes"] == factories.article(session, "routing").estimated_minutes
+    given = client.get("/api/v1/articles?source=system-design-blog").get_json()["items"][0]
+    assert given["reading_minutes_estimated"] is False and given["minutes"] == given["reading_minutes"]

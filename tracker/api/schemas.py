@@ -77,11 +77,16 @@ class ArticlePublic(ArticleBase, Public):
     slug: str
     source: SourceRef
     topics: list[str]
+    minutes: int = Field(description="the reading time every total uses: `reading_minutes`, or an estimate")
+    reading_minutes_estimated: bool = Field(description="true when the listing gives no reading time and "
+                                                        "`minutes` is the estimate for its source")
 
     @classmethod
     def of(cls, card: ArticleCard) -> ArticlePublic:
+        time = card.reading_time
         return cls(slug=card.article.slug, source=SourceRef(slug=card.source.slug, name=card.source.name),
-                   topics=[topic.name for topic in card.topics], **card.article.model_dump(include=ARTICLE_FIELDS))
+                   topics=[topic.name for topic in card.topics], minutes=time.minutes,
+                   reading_minutes_estimated=time.estimated, **card.article.model_dump(include=ARTICLE_FIELDS))
 
 
 class ArticlePage(Public):
@@ -124,7 +129,10 @@ class PathSummaryPublic(Public):
     weeks_max: int | None
     article_count: int
     optional_count: int
-    estimated_minutes: int
+    estimated_minutes: int = Field(description="reading time of the required articles (what 100% takes)")
+    estimated_share: float = Field(description="the part of estimated_minutes (0 to 1) that is estimated "
+                                               "because listings give no reading time")
+    optional_minutes: int = Field(description="reading time of the optional articles, not in estimated_minutes")
     status: PathStatus
     version: int
 
@@ -133,7 +141,8 @@ class PathSummaryPublic(Public):
         path = summary.path
         return cls(slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
                    weeks_min=path.weeks_min, weeks_max=path.weeks_max, article_count=summary.article_count,
-                   optional_count=summary.optional_count, estimated_minutes=summary.estimated_minutes,
+                   optional_count=summary.optional_count, estimated_minutes=summary.reading.minutes,
+                   estimated_share=summary.reading.estimated_share, optional_minutes=summary.optional_reading.minutes,
                    status=path.status, version=path.version)
 
 
@@ -232,6 +241,7 @@ class MyPathPublic(Public):
     total: int
     percent: int
     minutes_left: int
+    minutes_left_estimated: int = Field(description="the part of minutes_left that is estimated")
     next_article_slug: str | None
     assignment: AssignmentPublic | None = None
 
@@ -239,7 +249,8 @@ class MyPathPublic(Public):
     def of(cls, path, t: Tally, *, following: bool, assignment: AssignmentView | None = None) -> MyPathPublic:
         upcoming = t.next_entry.card.article.slug if t.next_entry and not t.complete else None
         return cls(slug=path.slug, title=path.title, following=following, done=t.done, skipped=t.skipped,
-                   total=t.total, percent=t.percent, minutes_left=t.minutes_left, next_article_slug=upcoming,
+                   total=t.total, percent=t.percent, minutes_left=t.minutes_left,
+                   minutes_left_estimated=t.estimated_minutes_left, next_article_slug=upcoming,
                    assignment=AssignmentPublic.of(assignment) if assignment else None)
 
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from statistics import median
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, or_
+
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from tracker.models import Article, ArticleTopic, Source, Topic
 from tracker.services.errors import Invalid, NotFound
 
 
-# Most listings give no reading time; estimates use this figure for those articles.
+# Used only when no listing in the catalog gives a reading time at all (see `estimate_minutes`).
 DEFAULT_READING_MINUTES = 10
 
 
@@ -31,12 +34,50 @@ def reading_time(article: Article) -> ReadingTime:
     """The one rule for an article's reading time, used by every total, forecast and row."""
     if article.reading_minutes:
         return ReadingTime(minutes=article.reading_minutes, estimated=False)
-    return ReadingTime(minutes=DEFAULT_READING_MINUTES, estimated=True)
+    return ReadingTime(minutes=article.estimated_minutes or DEFAULT_READING_MINUTES, estimated=True)
 
 
 def reading_minutes_sql():
     """`reading_time(article).minutes` as an SQL expression, for totals computed in the database."""
-    return func.coalesce(Article.reading_minutes, DEFAULT_READING_MINUTES)
+    return func.coalesce(Article.reading_minutes, Article.estimated_minutes, DEFAULT_READING_MINUTES)
+
+
+def estimated_minutes_sql():
+    """The estimated part of `reading_minutes_sql()`: the minutes of articles whose listing gave none."""
+    return case((Article.reading_minutes.is_(None), reading_minutes_sql()), else_=0)
+
+
+@dataclass(frozen=True)
+class ReadingTotal:
+    """A sum of reading times, and how much of it is estimated rather than given by the listings."""
+
+    minutes: int = 0
+    estimated_minutes: int = 0
+
+    @classmethod
+    def of(cls, times: Iterable[ReadingTime]) -> ReadingTotal:
+        times = list(times)
+        return cls(minutes=sum(t.minutes for t in times), estimated_minutes=sum(t.minutes for t in times if t.estimated))
+
+    @property
+    def estimated_share(self) -> float:
+        """The estimated fraction of the total, 0 to 1 (two decimals)."""
+        return round(self.estimated_minutes / self.minutes, 2) if self.minutes else 0.0
+
+    @property
+    def estimated_percent(self) -> int:
+        return round(100 * self.estimated_minutes / self.minutes) if self.minutes else 0
+
+
+def estimate_minutes(given_by_source: dict[int, list[int]]) -> dict[int, int]:
+    """The estimate for each source's articles without a reading time: the median of the times the same
+    source's listing gives; for a source that gives none, the median over every listing that gives some;
+    with none anywhere, DEFAULT_READING_MINUTES. Medians, rounded to whole minutes (a few long reads do
+    not pull the estimate up)."""
+    everything = sorted(m for minutes in given_by_source.values() for m in minutes)
+    overall = round(median(everything)) if everything else DEFAULT_READING_MINUTES
+    return {source_id: round(median(minutes)) if minutes else overall
+            for source_id, minutes in given_by_source.items()}
 
 
 @dataclass

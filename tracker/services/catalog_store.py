@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from tracker.models import ARTICLE_FIELDS, READING_MINUTES_MAX, Article, ArticleTopic, Source, Topic, utcnow
-from tracker.services.catalog import ArticleCard, article_cards, require_article
+from tracker.services.catalog import ArticleCard, article_cards, estimate_minutes, require_article
 from tracker.services.catalog_file import (
     ArticleEntry,
     CatalogDocument,
@@ -65,7 +65,27 @@ def load_catalog(*, session: Session, document: CatalogDocument, update_existing
         session.exec(delete(ArticleTopic).where(ArticleTopic.article_id == row.id))
         session.add_all(ArticleTopic(article_id=row.id, topic_id=tid, position=i) for i, tid in enumerate(topic_ids))
     session.flush()
+    refresh_estimates(session=session)
     return report
+
+
+def refresh_estimates(*, session: Session) -> int:
+    """Give every article without a reading time the estimate `catalog.estimate_minutes` makes for its
+    source (and clear it where the listing gives one); returns how many changed. The caller commits."""
+    given: dict[int, list[int]] = {source_id: [] for source_id in session.exec(select(Source.id))}
+    for source_id, minutes in session.exec(select(Article.source_id, Article.reading_minutes)
+                                           .where(Article.reading_minutes.is_not(None))):
+        given[source_id].append(minutes)
+    estimates = estimate_minutes(given)
+    changed = 0
+    for article in session.exec(select(Article)):
+        wanted = None if article.reading_minutes else estimates.get(article.source_id)
+        if article.estimated_minutes != wanted:
+            article.estimated_minutes = wanted
+            session.add(article)
+            changed += 1
+    session.flush()
+    return changed
 
 
 class ArticleForm(BaseModel):
@@ -162,6 +182,8 @@ def save_article(*, session: Session, slug: str | None, form: ArticleForm,
             ids.append(topics[key].id)
     session.exec(delete(ArticleTopic).where(ArticleTopic.article_id == article.id))
     session.add_all(ArticleTopic(article_id=article.id, topic_id=tid, position=i) for i, tid in enumerate(ids))
+    session.flush()
+    refresh_estimates(session=session)
     session.commit()
     return article
 

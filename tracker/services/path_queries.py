@@ -10,17 +10,26 @@ from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, User
 from tracker.services import access
-from tracker.services.catalog import ArticleCard, article_cards, reading_minutes_sql
+from tracker.services.catalog import (
+    ArticleCard,
+    ReadingTotal,
+    article_cards,
+    estimated_minutes_sql,
+    reading_minutes_sql,
+)
 from tracker.services.errors import NotFound
 from tracker.services.path_format import ItemDefinition, PathDefinition, SectionDefinition, Weeks, weeks_text
 
 
 @dataclass
 class PathSummary:
+    """A path's size. Reading time counts the required articles (what 100% takes); optional ones apart."""
+
     path: LearningPath
     article_count: int
-    estimated_minutes: int
+    reading: ReadingTotal = ReadingTotal()
     optional_count: int = 0
+    optional_reading: ReadingTotal = ReadingTotal()
 
 
 def weeks_label(path: LearningPath) -> str:
@@ -35,9 +44,12 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
     `statuses` limits the list (None: every path); `also_ids` adds paths outside it (for example
     archived paths a learner still follows).
     """
-    minutes = reading_minutes_sql()
-    optional = func.coalesce(func.sum(case((PathItem.optional.is_(True), 1), else_=0)), 0)
-    query = select(LearningPath, func.count(PathItem.id), func.coalesce(func.sum(minutes), 0), optional)
+    def total(expression, optional: bool):
+        return func.coalesce(func.sum(case((PathItem.optional.is_(optional), expression), else_=0)), 0)
+
+    minutes, estimated = reading_minutes_sql(), estimated_minutes_sql()
+    query = select(LearningPath, func.count(PathItem.id), total(1, True), total(minutes, False),
+                   total(estimated, False), total(minutes, True), total(estimated, True))
     if statuses is not None:
         query = query.where(LearningPath.status.in_(list(statuses))
                             | (LearningPath.id.in_(list(also_ids)) & (LearningPath.status != PathStatus.draft)))
@@ -49,8 +61,10 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
         .group_by(LearningPath.id)
         .order_by(LearningPath.position, LearningPath.slug)
     ).all()
-    return [PathSummary(path=p, article_count=n, estimated_minutes=int(m), optional_count=int(o))
-            for p, n, m, o in rows]
+    return [PathSummary(path=p, article_count=n, optional_count=int(o),
+                        reading=ReadingTotal(minutes=int(m), estimated_minutes=int(e)),
+                        optional_reading=ReadingTotal(minutes=int(om), estimated_minutes=int(oe)))
+            for p, n, o, m, e, om, oe in rows]
 
 
 @dataclass
@@ -159,9 +173,10 @@ def get_path(*, session: Session, slug: str) -> PathDetail | None:
         sections.setdefault(section.id, SectionView(section=section, entries=[])).entries.append(
             PathEntry(item=item, card=cards[article.id]))
     entries = [entry for view in sections.values() for entry in view.entries]
-    return PathDetail(summary=PathSummary(path=path, article_count=len(entries),
-                                          estimated_minutes=sum(e.card.minutes for e in entries),
-                                          optional_count=sum(1 for e in entries if e.item.optional)),
+    return PathDetail(summary=PathSummary(
+        path=path, article_count=len(entries), optional_count=sum(1 for e in entries if e.item.optional),
+        reading=ReadingTotal.of(e.card.reading_time for e in entries if not e.item.optional),
+        optional_reading=ReadingTotal.of(e.card.reading_time for e in entries if e.item.optional)),
                       sections=list(sections.values()))
 
 

@@ -112,6 +112,7 @@ class Tally:
     in_progress: int
     minutes_left: int
     next_entry: PathEntry | None = None
+    estimated_minutes_left: int = 0  # the part of minutes_left that is estimated, not given by the listings
 
     @property
     def percent(self) -> int:
@@ -133,7 +134,7 @@ class Tally:
 
 def tally(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> Tally:
     """The one function behind every bar, percentage, 'continue' link and time estimate."""
-    total = done = skipped = in_progress = minutes_left = 0
+    total = done = skipped = in_progress = minutes_left = estimated_left = 0
     next_entry = None
     for entry in entries:
         state = states.get(entry.card.article.id, ProgressState.not_started)
@@ -146,14 +147,16 @@ def tally(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> Tal
             skipped += 1
         else:
             in_progress += state is ProgressState.in_progress
-            minutes_left += entry.card.minutes
+            time = entry.card.reading_time
+            minutes_left += time.minutes
+            estimated_left += time.minutes if time.estimated else 0
             if next_entry is None:
                 next_entry = entry
     if next_entry is None:  # every required item is settled: suggest an unread optional one
         next_entry = next((e for e in entries if states.get(e.card.article.id, ProgressState.not_started)
                            in (ProgressState.not_started, ProgressState.in_progress)), None)
     return Tally(total=total, done=done, skipped=skipped, in_progress=in_progress,
-                 minutes_left=minutes_left, next_entry=next_entry)
+                 minutes_left=minutes_left, next_entry=next_entry, estimated_minutes_left=estimated_left)
 
 
 @dataclass
