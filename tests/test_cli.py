@@ -10,11 +10,49 @@ from tracker.models import Role, User
 
 def test_catalog_import_regenerates_the_data_file_and_updates_the_database(runner, tmp_path, session):
     output = tmp_path / "catalog.yaml"
+    shutil.copy(PATHS_DIR / "catalog.yaml", output)
     result = runner.invoke(args=["catalog", "import", *sorted(map(str, SEEDS.glob("*.txt"))), "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert "Wrote 136 articles" in result.output
     assert "0 added, 0 updated, 136 unchanged" in result.output
     assert output.read_text() == (PATHS_DIR / "catalog.yaml").read_text()
+
+
+def test_catalog_import_gives_the_same_file_whatever_the_order_of_the_files(runner, tmp_path):
+    files = sorted(map(str, SEEDS.glob("*.txt")))
+    texts = []
+    for number, order in enumerate([files, files[::-1], files[3:] + files[:3]]):
+        output = tmp_path / f"catalog{number}.yaml"
+        result = runner.invoke(args=["catalog", "import", *order, "--output", str(output), "--no-load"])
+        assert result.exit_code == 0, result.output
+        texts.append(output.read_text())
+    assert texts[0] == texts[1] == texts[2]
+
+
+def test_catalog_import_warns_where_a_listing_s_counts_disagree_and_imports_all_the_same(runner, tmp_path):
+    output = tmp_path / "catalog.yaml"
+    result = runner.invoke(args=["catalog", "import", str(next(SEEDS.glob("000_*.txt"))), "--output", str(output),
+                                 "--no-load"])
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.splitlines()
+    assert warnings[0] == "Warning: 000_f6cd1c9ae54fe2cc.txt: the page says 75 articles, 69 were found"
+    assert len(warnings) == 5 and all(w.startswith("Warning: 000_f6cd1c9ae54fe2cc.txt: the page says ")
+                                      for w in warnings)
+    assert "Wrote 69 articles" in result.stdout
+
+
+def test_catalog_import_applies_the_topic_rules_given(runner, tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("aliases:\n  Getting Started: Start Here\n", encoding="utf-8")
+    output = tmp_path / "catalog.yaml"
+    result = runner.invoke(args=["catalog", "import", str(next(SEEDS.glob("003_*.txt"))), "--output", str(output),
+                                 "--topic-rules", str(rules), "--no-load"])
+    assert result.exit_code == 0, result.output
+    assert "name: Start Here" in output.read_text() and "Getting Started" not in output.read_text()
+    rules.write_text("aliases:\n  A: B\n  B: C\n", encoding="utf-8")
+    bad = runner.invoke(args=["catalog", "import", str(next(SEEDS.glob("003_*.txt"))), "--output", str(output),
+                              "--topic-rules", str(rules), "--no-load"])
+    assert bad.exit_code == 1 and "rules.yaml" in bad.output and "itself aliased" in bad.output
 
 
 def test_catalog_import_refuses_an_unknown_layout_in_one_line(runner, tmp_path):

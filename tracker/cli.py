@@ -247,23 +247,32 @@ def catalog_links(file: Path) -> None:
 @click.option("--source-name", help="Name the source (only with one FILE); the layout's default otherwise.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Catalog data file to regenerate [default: catalog.yaml in the paths folder].")
+@click.option("--topic-rules", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help=f"Topic aliases and keywords [default: {catalog_file.TOPIC_RULES_FILENAME} in the paths folder, "
+                   "else the app's own].")
 @click.option("--load/--no-load", default=True, show_default=True, help="Also update the database.")
 @with_appcontext
-def catalog_import(files: tuple[Path, ...], source_name: str | None, output: Path | None, load: bool) -> None:
-    """Parse listing FILES into the catalog data file (and the database)."""
+def catalog_import(files: tuple[Path, ...], source_name: str | None, output: Path | None, topic_rules: Path | None,
+                   load: bool) -> None:
+    """Parse listing FILES into the catalog data file (and the database); their order does not matter."""
     if source_name and len(files) > 1:
         raise click.UsageError("--source-name applies to a single FILE")
     output = output or current_app.config["PATHS_DIR"] / catalog_file.CATALOG_FILENAME
+    topic_rules = topic_rules or current_app.config["PATHS_DIR"] / catalog_file.TOPIC_RULES_FILENAME
+    parsed = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+            listing = listings.parse_listing(text, provenance=file.name, source_name=source_name)
+        except (UnicodeDecodeError, listings.ListingError) as exc:
+            raise click.ClickException(f"{file}: {exc}") from None
+        click.echo(f"{file.name}: {len(listing.articles)} articles from {listing.source_name}")
+        for warning in listing.warnings:  # the page contradicts itself: say so, import what is there
+            click.echo(f"Warning: {file.name}: {warning}", err=True)
+        parsed.append(listing)
     try:
-        document = catalog_file.read_catalog_file(output)
-        for file in files:
-            try:
-                text = file.read_text(encoding="utf-8")
-                listing = listings.parse_listing(text, provenance=file.name, source_name=source_name)
-            except (UnicodeDecodeError, listings.ListingError) as exc:
-                raise click.ClickException(f"{file}: {exc}") from None
-            document = catalog_file.merge_listing(document, listing)
-            click.echo(f"{file.name}: {len(listing.articles)} articles from {listing.source_name}")
+        rules = catalog_file.read_topic_rules(topic_rules) if topic_rules.exists() else None  # None: the app's own
+        document = catalog_file.merge_listings(catalog_file.read_catalog_file(output), parsed, topic_rules=rules)
     except catalog_file.CatalogError as exc:
         raise click.ClickException(str(exc)) from None
     if load:  # the database first: if it refuses, the data file is left as it was

@@ -47,6 +47,7 @@ class ParsedListing:
     source_name: str
     provenance: str
     articles: list[ParsedArticle]
+    warnings: list[str] = field(default_factory=list)  # where the page contradicts itself; the import goes on
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,20 @@ def parse_listing(text: str, *, provenance: str, source_name: str | None = None)
             if not articles:
                 raise ListingError("the listing holds no articles")
             name = source_name or layout.source_name
+            warnings = list(dict.fromkeys(layout.check_counts(text, articles)))
             return ParsedListing(source_slug=slugify(name), source_name=name,
-                                 provenance=provenance, articles=articles)
+                                 provenance=provenance, articles=articles, warnings=warnings)
     raise ListingError("not a listing layout this importer knows "
                        "(topic series, tag archive, card grid, hub page or category feed)")
+
+
+def count_mismatch(stated: int, found: int, noun: str, *, of: str = "") -> list[str]:
+    """A warning when the page's own count of something ("article", "tag") disagrees with what was parsed."""
+    if stated == found:
+        return []
+    counted = f"{stated} {noun}{'' if stated == 1 else 's'}"
+    subject = f"'{of}' has {counted}" if of else counted
+    return [f"the page says {subject}, {found} {'was' if found == 1 else 'were'} found"]
 
 
 def unique_by_slug(names: list[str]) -> list[str]:
