@@ -49,12 +49,24 @@ def test_the_four_curated_paths_follow_the_hub():
         assert [s.title for s in definition.sections] == bullets
 
 
-def test_every_section_holds_three_to_eight_articles_from_several_sources():
+def test_every_section_holds_three_to_eight_required_articles_from_several_sources():
     catalog = {a.slug: a for a in read_catalog_file(PATHS_DIR / "catalog.yaml").articles}
     for definition in definitions():
         for section in definition.sections:
-            assert 3 <= len(section.items) <= 8, (definition.slug, section.title)
+            required = [item for item in section.items if not item.optional]
+            assert 3 <= len(required) <= 8 and len(section.items) <= 12, (definition.slug, section.title)
+            assert section.why, (definition.slug, section.title)  # each section says why, for reviewers too
         assert len({catalog[s].source for s in definition.article_slugs()}) >= 3, definition.slug
+
+
+def test_no_path_repeats_a_title_or_puts_a_link_only_entry_in_a_required_slot():
+    catalog = {a.slug: a for a in read_catalog_file(PATHS_DIR / "catalog.yaml").articles}
+    assert any(a.link_only for a in catalog.values())
+    for definition in definitions():
+        items = [item for section in definition.sections for item in section.items]
+        titles = [" ".join(catalog[i.slug].title.split()).casefold() for i in items]
+        assert len(titles) == len(set(titles)), definition.slug
+        assert not [i.slug for i in items if catalog[i.slug].link_only and not i.optional], definition.slug
 
 
 def test_a_good_definition_round_trips_through_dump():

@@ -43,3 +43,36 @@ def test_changes_are_described_in_words():
     assert describe_changes(old, old) == []
     named = describe_changes(old, new, {"d": "Delta Article", "c": "Charlie"})
     assert "Added 1 article: “Delta Article”." in named and "“Charlie” is now optional." in named
+
+
+def test_curation_rules_refuse_a_link_only_required_entry_and_a_repeated_title():
+    from tracker.services.path_format import CatalogFacts
+
+    facts = {"a": CatalogFacts(title="RESTful API Design"), "b": CatalogFacts(title="Routing"),
+             "c": CatalogFacts(title="RESTful  API design", link_only=True), "d": CatalogFacts(title="HTTP")}
+    with pytest.raises(PathDefinitionError, match="“RESTful  API design” \\(c\\) is a link-only entry"):
+        validate_path(data(), source="the editor", known_slugs=KNOWN, articles=facts)
+    optional = data(sections=[{"title": "One", "items": ["a", "b"]},
+                              {"title": "Two", "items": ["d", {"slug": "c", "optional": True}]}])
+    with pytest.raises(PathDefinitionError, match="section 2 'Two': “RESTful  API design” is already in this path "
+                                                  "as 'a' \\(section 1\\)"):
+        validate_path(optional, source="the editor", known_slugs=KNOWN, articles=facts)
+    fine = data(sections=[{"title": "One", "items": ["b", "d"]}, {"title": "Two", "items": [
+        {"slug": "c", "optional": True}]}])
+    assert validate_path(fine, source="the editor", known_slugs=KNOWN, articles=facts).article_slugs() == ["b", "d", "c"]
+    # versions saved before a rule existed still read back (no `articles`): history stays viewable
+    assert validate_path(data(), source="version 1", known_slugs=KNOWN).article_slugs() == ["a", "b", "c"]
+
+
+def test_a_section_s_why_is_kept_through_the_file_format():
+    from tracker.services.path_format import dump_path_definition, parse_path_definition
+
+    definition = validate_path(data(sections=[{"title": "One", "why": "Basics first.", "items": ["a"]}]),
+                               source="x", known_slugs=KNOWN)
+    text = dump_path_definition(definition)
+    assert "why: Basics first." in text
+    assert parse_path_definition(text, filename="x.yaml", known_slugs=KNOWN).sections[0].why == "Basics first."
+    before = validate_path(data(), source="x", known_slugs=KNOWN)
+    assert "Section 1's why changed from “” to “Basics first.”." in describe_changes(
+        before, validate_path(data(sections=[{"title": "One", "why": "Basics first.", "items": ["a", "b"]},
+                                             {"title": "Two", "items": ["c"]}]), source="x", known_slugs=KNOWN))

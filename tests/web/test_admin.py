@@ -62,6 +62,7 @@ def editor_form(session, slug="api-designer"):
             "status": definition.status.value}
     for s, section in enumerate(definition.sections):
         form[f"sections-{s}-title"] = section.title
+        form[f"sections-{s}-why"] = section.why
         for i, item in enumerate(section.items):
             form[f"sections-{s}-items-{i}-slug"] = item.slug
             if item.optional:
@@ -82,7 +83,7 @@ def test_editor_actions_reshape_the_draft_without_saving(make_client, session):
                      headers={"HX-Request": "true", "HX-Target": "editor"})
     html = moved.get_data(as_text=True)
     assert moved.status_code == 200 and "<html" not in html and "Unsaved changes" in html
-    assert html.index('value="restful-api-design"') < html.index('value="http-protocol"')
+    assert html.index('value="routing"') < html.index('value="http-protocol"')
     added = ada.post("/admin/paths/api-designer/edit", data=form | {"action": "add:caching", "add_to": "1"})
     assert 'name="sections-1-items-6-slug" data-item-field="sections-{s}-items-{i}-slug" value="caching"' in added.get_data(as_text=True)
     assert factories.path(session, "api-designer").version == 1
@@ -93,7 +94,7 @@ def test_saving_bumps_the_version_and_records_a_readable_summary(make_client, se
     form = editor_form(session)
     form["sections-0-title"] = "REST first"
     form["sections-1-items-6-slug"] = "caching"
-    del form["sections-3-items-0-slug"]  # remove restful-api-design-backend-development-hub
+    del form["sections-3-items-0-slug"]  # remove serialization-deserialization
     response = ada.post("/admin/paths/api-designer/edit", data=form | {"action": "save"})
     assert response.status_code == 303
     session.expire_all()
@@ -102,7 +103,8 @@ def test_saving_bumps_the_version_and_records_a_readable_summary(make_client, se
     latest = session.exec(select(PathVersion).where(PathVersion.path_id == path.id, PathVersion.version == 2)).one()
     assert "Section 1 renamed from “Design stable REST APIs and OpenAPI specs” to “REST first”." in latest.summary
     assert "Added 1 article: “Caching”." in latest.summary  # titles, not slugs
-    assert "Removed 1 article: “RESTful API Design”." in latest.summary
+    assert "Removed 1 article: “Serialization & Deserialization”." in latest.summary
+    assert "why changed" not in latest.summary  # untouched lines stay as they were
     history = ada.get("/admin/paths/api-designer/history").get_data(as_text=True)
     assert "Version 2" in history and "Ada" not in history or "ada" in history
 
@@ -457,3 +459,18 @@ def test_renaming_an_article_to_a_known_title_warns_the_same_way(make_client, se
     # An article that already shares its title saves its other fields without being asked.
     same = {"title": "RESTful API Design", "summary": "Updated.", "source": "backend-devops-series"}
     assert ada.post("/admin/articles/restful-api-design/edit", data=same).status_code == 303
+
+
+def test_the_path_api_keeps_a_section_s_why_when_a_client_leaves_it_out(make_client, session):
+    ada = make_client("ada")
+    document = make_client().get("/api/v1/paths/api-designer").get_json()
+    first_why = document["sections"][0]["why"]
+    assert first_why
+    del document["sections"][0]["why"]
+    document["sections"][1]["why"] = "GraphQL and gRPC, each in depth."
+    saved = ada.put("/api/v1/paths/api-designer", json=document).get_json()
+    assert [s["why"] for s in saved["sections"][:2]] == [first_why, "GraphQL and gRPC, each in depth."]
+    link_only = {"article": {"slug": "restful-api-design-backend-development-hub"}, "optional": False}
+    saved["sections"][3]["items"].append(link_only)
+    refused = ada.put("/api/v1/paths/api-designer", json=saved)
+    assert refused.status_code == 400 and "is a link-only entry" in refused.get_json()["error"]["message"]

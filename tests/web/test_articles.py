@@ -101,3 +101,12 @@ def test_reading_times_say_how_much_is_estimated_on_pages_and_in_the_api(client,
     assert routing["minutes"] == factories.article(session, "routing").estimated_minutes
     given = client.get("/api/v1/articles?source=system-design-blog").get_json()["items"][0]
     assert given["reading_minutes_estimated"] is False and given["minutes"] == given["reading_minutes"]
+
+
+def test_each_section_of_a_path_says_why_it_holds_what_it_holds(client, session):
+    from tracker.services import path_queries
+
+    detail = path_queries.get_path(session=session, slug="systems-performance")
+    page = client.get("/paths/systems-performance").get_data(as_text=True)
+    for view in detail.sections:
+        assert view.section.why and f'<p class="muted section-why">{view.section.why}' in page.replace("&#39;", "'")

@@ -73,6 +73,8 @@ class ItemBody(BaseModel):
 
 class SectionBody(BaseModel):
     title: str = Field(max_length=200)
+    why: str | None = Field(default=None, max_length=300,
+                            description="left out: a section with the same title keeps its line")
     items: list[ItemBody] = Field(max_length=500)
 
 
@@ -98,11 +100,12 @@ def update_path(slug: str):
     session = get_session()
     path = path_queries.require_learning_path(session=session, slug=slug)
     body = json_body(PathBody, hint="send the path as a JSON object, with the version it is based on")
+    current = {view.section.title: view.section.why for view in path_queries.get_path(session=session, slug=slug).sections}
     data = {
         "slug": slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
         "weeks": {"min": body.weeks_min, "max": body.weeks_max}, "status": body.status,
         "order": body.order if body.order is not None else path.position,
-        "sections": [{"title": s.title, "items": [{"slug": i.article.slug, "optional": i.optional}
+        "sections": [{"title": s.title, "why": s.why if s.why is not None else current.get(s.title, ""), "items": [{"slug": i.article.slug, "optional": i.optional}
                                                   for i in s.items]} for s in body.sections],
     }
     definition = path_store.validate_definition(session=session, data=data, source=slug)

@@ -153,6 +153,7 @@ class PathItemPublic(Public):
 
 class SectionPublic(Public):
     title: str
+    why: str = Field(default="", description="one line: why this section holds these articles, in this order")
     items: list[PathItemPublic]
 
 
@@ -161,7 +162,7 @@ class PathDetailPublic(PathSummaryPublic):
 
     @classmethod
     def of(cls, detail: PathDetail) -> PathDetailPublic:
-        sections = [SectionPublic(title=view.section.title,
+        sections = [SectionPublic(title=view.section.title, why=view.section.why,
                                   items=[PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.item.optional)
                                          for entry in view.entries])
                     for view in detail.sections]

@@ -49,6 +49,8 @@ class PathSection(SQLModel, table=True):
     path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
     position: int
     title: str = Field(max_length=200)
+    why: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""},
+                     description="one line: why these articles, in this order")
 
 
 class PathItem(SQLModel, table=True):

@@ -29,8 +29,8 @@ def load_curriculum(*, session: Session, paths_dir: Path, update_existing: bool 
                                         "set TRACKER_PATHS_DIR to a folder with catalog.yaml and the path files")
     try:
         article_report = catalog_store.load_catalog(session=session, document=document, update_existing=update_existing)
-        known = set(session.exec(select(Article.slug)).all())
-        definitions = path_format.read_path_files(paths_dir, known_slugs=known)
+        facts = path_store.catalog_facts(session=session)
+        definitions = path_format.read_path_files(paths_dir, known_slugs=set(facts), articles=facts)
         path_report = path_store.load_paths(session=session, definitions=definitions, update_existing=update_existing)
         session.commit()
     except BaseException:

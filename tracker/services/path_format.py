@@ -5,6 +5,9 @@ Pure: no database. The editor, the API, uploads and `tracker paths load` all val
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import os
 from pathlib import Path
 
@@ -34,6 +37,7 @@ class ItemDefinition(BaseModel):
 class SectionDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=200)
+    why: str = Field(default="", max_length=300, description="one line: why these articles, in this order")
     items: list[ItemDefinition] = Field(min_length=1)
 
     @field_validator("title")
@@ -82,20 +86,35 @@ class PathDefinition(BaseModel):
         return [item.slug for section in self.sections for item in section.items]
 
 
-def parse_path_definition(text: str, *, filename: str, known_slugs: set[str]) -> PathDefinition:
-    """Validate one YAML definition against the format and the catalog; refuse it whole on any problem."""
+@dataclass(frozen=True)
+class CatalogFacts:
+    """What the curation rules need to know of an article."""
+
+    title: str
+    link_only: bool = False
+
+
+def parse_path_definition(text: str, *, filename: str, known_slugs: set[str],
+                          articles: Mapping[str, CatalogFacts] | None = None) -> PathDefinition:
+    """Validate one YAML definition against the format and the catalog; refuse it whole on any problem.
+    With `articles`, the curation rules apply too (see `validate_path`)."""
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise PathDefinitionError(f"{filename}: not valid YAML{where}") from None
-    return validate_path(raw, source=filename, known_slugs=known_slugs)
+    return validate_path(raw, source=filename, known_slugs=known_slugs, articles=articles)
 
 
-def validate_path(raw: object, *, source: str, known_slugs: set[str]) -> PathDefinition:
+def validate_path(raw: object, *, source: str, known_slugs: set[str],
+                  articles: Mapping[str, CatalogFacts] | None = None) -> PathDefinition:
     """Check a definition given as plain data against the format and the catalog; PathDefinitionError naming
-    the source, the section and the problem otherwise."""
+    the source, the section and the problem otherwise.
+
+    With `articles` (every new definition: files, the editor, uploads, the API; not versions already saved),
+    the curation rules apply as well: a link-only entry may only be optional, and no two articles of a path
+    share a title (a learner would see the same title twice)."""
     filename = source
     if not isinstance(raw, dict):
         raise PathDefinitionError(f"{filename}: expected a mapping with slug, title, summary, outcome, weeks, sections")
@@ -119,7 +138,28 @@ def validate_path(raw: object, *, source: str, known_slugs: set[str]) -> PathDef
                 also = "earlier in this section" if earlier == number else f"also in section {earlier}"
                 raise PathDefinitionError(f"{where}: duplicate article '{item.slug}' ({also})")
             first_seen[item.slug] = number
+    if articles is not None:
+        check_curation(definition, articles=articles, source=filename)
     return definition
+
+
+def check_curation(definition: PathDefinition, *, articles: Mapping[str, CatalogFacts], source: str) -> None:
+    same_title: dict[str, tuple[int, str]] = {}
+    for number, section in enumerate(definition.sections, start=1):
+        where = f"{source}: section {number} '{section.title}'"
+        for item in section.items:
+            facts = articles.get(item.slug)
+            if facts is None:
+                continue
+            if facts.link_only and not item.optional:
+                raise PathDefinitionError(f"{where}: “{facts.title}” ({item.slug}) is a link-only entry, not a full "
+                                          "article: make it optional or choose an article that covers it")
+            key = " ".join(facts.title.split()).casefold()
+            if key in same_title:
+                earlier, slug = same_title[key]
+                raise PathDefinitionError(f"{where}: “{facts.title}” is already in this path as '{slug}' (section "
+                                          f"{earlier}); a learner would see the same title twice")
+            same_title[key] = (number, item.slug)
 
 
 def _describe(error: dict, raw: dict) -> str:
@@ -145,7 +185,8 @@ def _describe(error: dict, raw: dict) -> str:
     return f"{prefix}{field}: {message}" if field else f"{prefix}{message}"
 
 
-def read_path_files(directory: Path, *, known_slugs: set[str]) -> list[PathDefinition]:
+def read_path_files(directory: Path, *, known_slugs: set[str],
+                    articles: Mapping[str, CatalogFacts] | None = None) -> list[PathDefinition]:
     """Validate every *.yaml definition in a folder (except the catalog); any error refuses them all."""
     definitions: list[PathDefinition] = []
     origin: dict[str, str] = {}
@@ -156,7 +197,7 @@ def read_path_files(directory: Path, *, known_slugs: set[str]) -> list[PathDefin
             text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             raise PathDefinitionError(f"{file.name}: not UTF-8 text (byte {exc.start})") from None
-        definition = parse_path_definition(text, filename=file.name, known_slugs=known_slugs)
+        definition = parse_path_definition(text, filename=file.name, known_slugs=known_slugs, articles=articles)
         if definition.slug in origin:
             raise PathDefinitionError(f"{file.name}: path slug '{definition.slug}' is also defined in {origin[definition.slug]}")
         origin[definition.slug] = file.name
@@ -172,6 +213,8 @@ def dump_path_definition(definition: PathDefinition) -> str:
     if data["status"] == PathStatus.published:
         del data["status"]
     for section in data["sections"]:
+        if not section["why"]:
+            del section["why"]
         section["items"] = [item["slug"] if not item["optional"] else item for item in section["items"]]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
@@ -204,6 +247,12 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
         if before != after and before not in new_titles and after not in old_titles:
             renames[before] = after
             changes.append(_text_change(f"Section {index + 1}", before, after, verb="renamed"))
+    old_why = {s.title: s.why for s in old.sections}
+    for index, section in enumerate(new.sections):
+        earlier = old_why.get(section.title, old_why.get(next((b for b, a in renames.items() if a == section.title), ""),
+                                                          None))
+        if earlier is not None and earlier != section.why:
+            changes.append(_text_change(f"Section {index + 1}'s why", earlier, section.why))
     changes += [f"Section {_quoted(t)} added." for t in new_titles if t not in old_titles and t not in renames.values()]
     changes += [f"Section {_quoted(t)} removed." for t in old_titles if t not in new_titles and t not in renames]
 

@@ -184,7 +184,7 @@ def path_definition(*, session: Session, path: LearningPath) -> PathDefinition:
     """The stored path in the definition format (what `tracker paths export` writes)."""
     sections: dict[int, SectionDefinition] = {}
     for section, item, article in entry_rows(session=session, path_ids=[path.id]):
-        entry = sections.setdefault(section.id, SectionDefinition.model_construct(title=section.title, items=[]))
+        entry = sections.setdefault(section.id, SectionDefinition.model_construct(title=section.title, why=section.why, items=[]))
         entry.items.append(ItemDefinition(slug=article.slug, optional=item.optional))
     return PathDefinition(
         slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,

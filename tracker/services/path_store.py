@@ -15,8 +15,10 @@ from sqlmodel import Session, select
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, PathVersion, User, utcnow
 from tracker.services.errors import Conflict, NotFound
 from tracker.services.path_format import (
+    CatalogFacts,
     PathDefinition,
     PathDefinitionError,
+    check_curation,
     describe_changes,
     dump_path_definition,
     parse_path_definition,
@@ -100,7 +102,7 @@ def _write_sections(session: Session, path: LearningPath, definition: PathDefini
     session.flush()
     now = utcnow()
     for position, section_def in enumerate(definition.sections):
-        section = PathSection(path_id=path.id, position=position, title=section_def.title)
+        section = PathSection(path_id=path.id, position=position, title=section_def.title, why=section_def.why)
         session.add(section)
         session.flush()
         session.add_all(PathItem(section_id=section.id, article_id=article_ids[item.slug], position=i,
@@ -145,9 +147,16 @@ def known_slugs(*, session: Session) -> set[str]:
     return set(session.exec(select(Article.slug)))
 
 
+def catalog_facts(*, session: Session) -> dict[str, CatalogFacts]:
+    """What the curation rules check, for every article."""
+    return {slug: CatalogFacts(title=title, link_only=link_only)
+            for slug, title, link_only in session.exec(select(Article.slug, Article.title, Article.link_only))}
+
+
 def validate_definition(*, session: Session, data: dict, source: str = "the path") -> PathDefinition:
     """Check a definition (from the editor, an upload or the API) exactly as `tracker paths load` does."""
-    return validate_path(data, source=source, known_slugs=known_slugs(session=session))
+    facts = catalog_facts(session=session)
+    return validate_path(data, source=source, known_slugs=set(facts), articles=facts)
 
 
 @dataclass
@@ -282,6 +291,7 @@ def restore_version(*, session: Session, path: LearningPath, version: int, base_
     definition = version_definition(session=session, path=path, version=version)
     if definition is None:
         raise NotFound(f"There is no version {version} of this path.")
+    check_curation(definition, articles=catalog_facts(session=session), source=f"Version {version}")
     return save_path(session=session, definition=definition, base_version=base_version, author=author,
                      summary_prefix=[f"Restored version {version}."])
 

@@ -204,6 +204,7 @@ class ItemForm(PlainForm):
 
 class SectionForm(PlainForm):
     title = StringField("Section title", validators=[Length(max=TEXT_GUARD)])
+    why = StringField("Why this section", validators=[Length(max=TEXT_GUARD)])
     items = FieldList(FormField(ItemForm), max_entries=500)
 
 
@@ -233,7 +234,7 @@ class PathEditorForm(Form):
                       "max": self.weeks_max.data},
             "order": self.order.data if self.order.data is not None else 100,
             "status": self.status.data,
-            "sections": [{"title": (section["title"] or "").strip(),
+            "sections": [{"title": (section["title"] or "").strip(), "why": (section["why"] or "").strip(),
                           "items": [{"slug": item["slug"] or "", "optional": bool(item["optional"])}
                                     for item in section["items"]]}
                          for section in self.sections.data],

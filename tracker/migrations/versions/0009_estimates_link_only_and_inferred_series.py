@@ -8,8 +8,9 @@ Create Date: 2026-11-25 08:00:00
   the catalog is loaded; until then the flat default applies, as before).
 - article.link_only: a one-line pointer, not a full article (never in a required slot of a path).
 - article.series_number_inferred: the number was inferred from the gaps in its series.
+- path_section.why: one line saying why a section holds these articles in this order.
 
-Downgrading drops the three columns.
+Downgrading drops the four columns (the path files keep each section's line).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -27,9 +28,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('link_only', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('series_number_inferred', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
+    with op.batch_alter_table('path_section') as batch_op:
+        batch_op.add_column(sa.Column('why', sa.String(length=300), server_default='', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('path_section') as batch_op:
+        batch_op.drop_column('why')
     with op.batch_alter_table('article') as batch_op:
         batch_op.drop_column('series_number_inferred')
         batch_op.drop_column('link_only')

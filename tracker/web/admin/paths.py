@@ -158,8 +158,9 @@ def import_path():
     session = get_session()
     try:
         text = data.decode("utf-8")
-        definition = path_format.parse_path_definition(text, filename=upload.filename,
-                                                         known_slugs=path_store.known_slugs(session=session))
+        facts = path_store.catalog_facts(session=session)
+        definition = path_format.parse_path_definition(text, filename=upload.filename, known_slugs=set(facts),
+                                                         articles=facts)
         existing = path_queries.get_learning_path(session=session, slug=definition.slug)
         result = path_store.save_path(session=session, definition=definition,
                                         base_version=existing.version if existing else None,
