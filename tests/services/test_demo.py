@@ -15,3 +15,13 @@ def test_the_demo_learner_has_history_and_an_assignment_under_way(session):
     again = demo.create_demo(session=session, now=utcnow())  # a restart renews passwords, adds no history
     assert [a.password for a in again] != [a.password for a in created]
     assert len(assignments.learner_assignments(session=session, learner=learner, now=utcnow())) == 1
+
+
+def test_the_demo_learner_is_not_told_of_new_articles_on_a_path_they_never_finished(session):
+    from tracker.services import progress
+
+    demo.create_demo(session=session, now=utcnow())
+    learner = accounts.get_user(session=session, username="demo-learner")
+    view = progress.path_progress(session=session, user=learner, slug="production-services")
+    assert view.overall.done > 0 and not view.overall.complete
+    assert view.new_since_finished == 0

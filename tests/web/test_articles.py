@@ -110,3 +110,12 @@ def test_each_section_of_a_path_says_why_it_holds_what_it_holds(client, session)
     page = client.get("/paths/systems-performance").get_data(as_text=True)
     for view in detail.sections:
         assert view.section.why and f'<p class="muted section-why">{view.section.why}' in page.replace("&#39;", "'")
+
+
+def test_an_inferred_series_number_is_said_to_be_inferred(client, session):
+    article = factories.article(session, "what-is-a-backend")
+    assert article.series_number_inferred and article.series_number == 1
+    page = client.get("/articles/what-is-a-backend").get_data(as_text=True)
+    assert "Backend · 01 <span" in page and "(inferred)" in page
+    given = client.get("/articles/http-protocol").get_data(as_text=True)
+    assert "Backend · 02</span>" in given and "(inferred)" not in given

@@ -6,9 +6,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from tracker.models import Article, LearningPath, ProgressState, Role, User
+from tracker.models import Article, LearningPath, PathItem, ProgressState, Role, User
 from tracker.services import accounts, assignments, mentorships, progress
 
 DEMO_USERS = (("demo-learner", Role.learner, "Dana Learner"), ("demo-mentor", Role.mentor, "Milo Mentor"),
@@ -71,6 +72,11 @@ def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> Non
     if view is None:
         return
     entries = [e for section in view.detail.sections for e in section.entries]
+    start = now - timedelta(days=61)
+    # The demo's history begins two months ago: its paths already held these articles then (otherwise the
+    # path page would greet the learner with "new articles since you finished").
+    session.exec(update(PathItem).where(PathItem.added_at > start).values(added_at=start))
+    session.commit()
     day = now - timedelta(days=60)
     for index, entry in enumerate(entries[:16]):
         day += timedelta(days=1 + (index * 7) % 4)
