@@ -3,6 +3,7 @@ record of security events."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -53,6 +54,8 @@ class User(SQLModel, table=True):
                                                             default=EmailFrequency.off,
                                                             server_default=EmailFrequency.off.value))
     digest_sent_on: date | None = Field(default=None, description="the user's local day of the last digest")
+    public_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=32, unique=True,
+                           description="an opaque, stable id for records that leave the app (xAPI, credentials)")
 
     @property
     def name(self) -> str:

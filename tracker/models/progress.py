@@ -56,6 +56,8 @@ class ProgressEvent(SQLModel, table=True):
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     state: ProgressState = Field(sa_column=choice_column(ProgressState, check="ck_progress_event_state"))
     created_at: datetime = Field(default_factory=utcnow)
+    path_id: int | None = Field(default=None, foreign_key="learning_path.id", ondelete="SET NULL",
+                                description="the path the change was made on, when it was made on a path page")
 
 
 class Note(SQLModel, table=True):

@@ -1,0 +1,49 @@
+"""Records that leave the app: xAPI statements waiting for the Learning Record Store, and completion
+credentials (Open Badges 3.0)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import utcnow
+
+
+class XapiOutbox(SQLModel, table=True):
+    """One xAPI statement to deliver. Its id is fixed when it is written, so a retried delivery is idempotent
+    for the LRS; `sent_at` is set only once the LRS accepted it."""
+
+    __tablename__ = "xapi_outbox"
+    __table_args__ = (Index("ix_xapi_outbox_pending", "sent_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    statement_id: str = Field(max_length=36, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    event_id: int | None = Field(default=None, unique=True, description="the progress event it reports")
+    statement: str = Field(sa_column=Column(Text, nullable=False), description="the statement, as JSON")
+    created_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    last_error: str = Field(default="", max_length=300)
+
+
+class Credential(SQLModel, table=True):
+    """A completion credential: the learner finished a path. The signed Open Badges 3.0 credential is kept
+    as issued; its certificate page is private until the learner shares it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=32, unique=True, description="the credential's id in its URL")
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    path_id: int | None = Field(default=None, foreign_key="learning_path.id", index=True, ondelete="SET NULL")
+    path_slug: str = Field(max_length=80)
+    path_title: str = Field(max_length=200)
+    path_version: int
+    articles_read: int
+    issued_at: datetime = Field(default_factory=utcnow)
+    jwt: str = Field(sa_column=Column(Text, nullable=False), description="the VC-JWT as issued")
+    shared: bool = False
+    revoked_at: datetime | None = None
+    revoked_reason: str = Field(default="", max_length=300)
