@@ -302,3 +302,43 @@ def smtp_server():
     server.controller.start()
     yield server
     server.controller.stop()
+
+
+@pytest.fixture(scope="session")
+def ralph_lrs(tmp_path_factory):
+    """A real Learning Record Store: Ralph's LRS server with its file backend, on a free port."""
+    import json
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import bcrypt
+    import requests
+
+    folder = tmp_path_factory.mktemp("lrs")
+    auth = folder / "auth.json"
+    auth.write_text(json.dumps([{"agent": {"mbox": "mailto:tracker@example.com"}, "scopes": ["all"],
+                                 "username": "tracker", "hash": bcrypt.hashpw(b"lrs-secret", bcrypt.gensalt()).decode()}]))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {"RALPH_RUNSERVER_BACKEND": "fs", "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(folder),
+                        "RALPH_AUTH_FILE": str(auth), "RALPH_APP_DIR": str(folder)}
+    process = subprocess.Popen([sys.executable, "-m", "tests.lrs_server", str(port)], env=env,
+                               cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}/xAPI"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(base + "/statements", timeout=1)  # any answer (401 without credentials): it is up
+            break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Ralph LRS did not start: {process.stderr.read().decode()[-500:]}")
+        time.sleep(0.2)
+    yield {"endpoint": base, "username": "tracker", "password": "lrs-secret"}
+    process.terminate()
+    process.wait(timeout=10)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from tracker.models import Article, Installation, LearningPath, Note, Role, User
-from tracker.services import accounts, mentorships, tokens
+from tracker.models import utcnow
+from tracker.services import accounts, mentorships, path_queries, tokens, xapi
 
 
 def user(session: Session, username: str) -> User:
@@ -35,17 +36,24 @@ def mentor_of(session: Session, mentor: str, *learners: str) -> None:
 
 
 def lived_in(session: Session, make_client) -> None:
-    """A row in every table, made the way users make them: follows, marks, notes, replies, assignments."""
+    """A row in every table, made the way users make them: follows, marks, notes, replies, assignments, a
+    path finished (its credential), and the xAPI statements queued for a Learning Record Store."""
     mentor_of(session, "mona", "lena")
     lena, mona = make_client("lena"), make_client("mona")
     lena.post("/paths/api-designer/follow")
     for slug, state in (("http-protocol", "done"), ("restful-api-design", "reading")):
-        lena.post(f"/articles/{slug}/progress", data={"state": state})
+        lena.post(f"/articles/{slug}/progress", data={"state": state, "path": "api-designer"})
     lena.post("/articles/http-protocol/note", data={"body": "Kept", "shared": "on"})
     mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer", "due_on": "2030-01-31"})
     note = session.exec(select(Note)).one()
     mona.post(f"/mentor/notes/{note.id}/replies", data={"body": "Good summary"})
     tokens.create_token(session=session, user=user(session, "lena"), name="script")
+    leo = make_client("leo")
+    leo.post("/paths/real-time-streaming/follow")
+    detail = path_queries.get_path(session=session, slug="real-time-streaming")
+    for slug in [e.card.article.slug for view in detail.sections for e in view.entries if not e.item.optional]:
+        leo.post(f"/articles/{slug}/progress", data={"state": "done", "path": "real-time-streaming"})
+    xapi.enqueue_new(session=session, site="http://tracker.test", now=utcnow())
     if session.get(Installation, 1) is None:  # the test database's users were not made through /setup
         session.add(Installation(id=1, admin_id=user(session, "ada").id))
         session.commit()

@@ -14,7 +14,8 @@ from tracker import create_app, db, serving
 from tracker.config import ConfigError, load_settings
 from tracker.models import Role, TokenScope
 from tracker.services import accounts, backup, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
-from tracker.services.errors import NotFound
+from tracker.services import my_data
+from tracker.services.errors import NotAllowed, NotFound
 
 
 class ConfigProblem(NoAppException):
@@ -137,8 +138,42 @@ def reminders_command() -> None:
     click.echo(f"{result.reminders} reminder{'s' if result.reminders != 1 else ''} added.")
     if result.mail is not None:
         click.echo(f"{result.mail.sent} email{'s' if result.mail.sent != 1 else ''} sent.")
-        if result.mail.failed:
-            raise click.ClickException(f"email stopped: {result.mail.failed}; the rest is sent next time")
+    if result.xapi is not None:
+        click.echo(f"{result.xapi.sent} xAPI statement{'s' if result.xapi.sent != 1 else ''} sent.")
+    problems = []
+    if result.mail is not None and result.mail.failed:
+        problems.append(f"email stopped: {result.mail.failed}")
+    if result.xapi is not None and result.xapi.failed:
+        problems.append(f"xAPI stopped: {result.xapi.failed}")
+    if problems:
+        raise click.ClickException("; ".join(problems) + "; the rest is sent next time")
+
+
+@cli.group("xapi")
+def xapi_group() -> None:
+    """xAPI statements for a Learning Record Store (TRACKER_XAPI_ENDPOINT)."""
+
+
+@xapi_group.command("push")
+@with_appcontext
+def xapi_push() -> None:
+    """Queue new statements and send every one that is due to the LRS now."""
+    from flask import current_app
+
+    from tracker.models import utcnow
+    from tracker.services import xapi
+
+    store = xapi.record_store_from_config(current_app.config)
+    if store is None:
+        raise click.ClickException("no Learning Record Store is set up (set TRACKER_XAPI_ENDPOINT)")
+    session = _prepared_session()
+    now = utcnow()
+    queued = xapi.enqueue_new(session=session, site=current_app.config["PUBLIC_URL"], now=now)
+    result = xapi.push(session=session, store=store, now=now)
+    state = xapi.outbox_state(session=session)
+    click.echo(f"{queued} queued, {result.sent} sent, {state.waiting} waiting.")
+    if result.failed:
+        raise click.ClickException(f"the LRS did not take a batch: {result.failed}; it is retried later")
 
 
 # ---------------------------------------------------------------- db
@@ -345,6 +380,76 @@ def users_create(username: str, role: str, password_stdin: bool) -> None:
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.role} '{user.username}'.")
+
+
+@users_group.command("delete")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def users_delete(username: str, yes: bool) -> None:
+    """Delete USERNAME's account and everything personal in it (as the account page does)."""
+    session = _prepared_session()
+    try:
+        user = accounts.require_user(session=session, username=username)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    if not yes:
+        click.confirm(f"Delete '{user.username}' with their progress, notes, sessions, tokens and credentials, "
+                      "for good?", abort=True)
+    try:
+        my_data.erase_account(session=session, user=user, by="the command line")
+    except NotAllowed as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Deleted '{user.username}'.")
+
+
+# ---------------------------------------------------------------- export
+
+@cli.command("export")
+@click.option("--user", "username", help="The account to export.")
+@click.option("--all", "everyone", is_flag=True, help="Every account, one file each (needs --out DIR).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The file to write (--user; default: standard output), or the folder (--all).")
+@with_appcontext
+def export_command(username: str | None, everyone: bool, out: Path | None) -> None:
+    """Write a person's data export, the JSON document their account page offers."""
+    from tracker.models import utcnow
+
+    if bool(username) == everyone:
+        raise click.UsageError("give either --user NAME or --all")
+    if everyone and out is None:
+        raise click.UsageError("--all writes one file per account: give the folder with --out DIR")
+    session = _prepared_session()
+    now = utcnow()
+    if username:
+        try:
+            user = accounts.require_user(session=session, username=username)
+        except NotFound as exc:
+            raise click.ClickException(str(exc)) from None
+        text = my_data.as_json(my_data.export_account(session=session, user=user, now=now))
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            _write_private(out, text)
+            click.echo(f"Wrote {out}", err=True)
+        return
+    if out.exists() and not out.is_dir():
+        raise click.ClickException(f"{out} is not a folder")
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    count = 0
+    for user, document in my_data.export_everyone(session=session, now=now):
+        _write_private(out / my_data.export_filename(user=user, now=now), my_data.as_json(document))
+        count += 1
+    click.echo(f"Wrote {count} export{'s' if count != 1 else ''} to {out}", err=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Personal data: a file readable by its owner only."""
+    try:
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
 
 
 # ---------------------------------------------------------------- tokens

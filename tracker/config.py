@@ -66,8 +66,23 @@ class Settings(BaseSettings):
     # smtps://... for TLS from the start; none: notifications stay in the app.
     smtp_url: str | None = None
     mail_from: str = "tracker@localhost"
-    # The address people open the tracker at (https://tracker.example.com), for links in emails.
+    # The address people open the tracker at (https://tracker.example.com), for links in emails, and the
+    # base of the ids in xAPI statements and credentials.
     public_url: str = "http://localhost:5000"
+    # A Learning Record Store's xAPI endpoint (https://lrs.example.com/xAPI) and its Basic credentials:
+    # progress then also goes there as xAPI 1.0.3 statements.
+    xapi_endpoint: str | None = None
+    xapi_username: str = ""
+    xapi_password: str = ""
+
+    @field_validator("xapi_endpoint")
+    @classmethod
+    def _check_xapi_endpoint(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected https://HOST/xAPI (the LRS's xAPI base address)")
+        return value.rstrip("/")
 
     @field_validator("smtp_url")
     @classmethod
@@ -181,6 +196,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_URL": settings.smtp_url,
         "MAIL_FROM": settings.mail_from,
         "PUBLIC_URL": settings.public_url,
+        "XAPI_ENDPOINT": settings.xapi_endpoint,
+        "XAPI_USERNAME": settings.xapi_username,
+        "XAPI_PASSWORD": settings.xapi_password,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

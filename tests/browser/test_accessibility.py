@@ -21,9 +21,9 @@ VENDOR = Path(__file__).parent / "vendor"
 AXE = VENDOR / json.loads((VENDOR / "vendor.json").read_text())["axe-core"]["file"]
 
 # GET routes that are not pages a person opens: files, fragments, probes, the JSON API.
-NOT_PAGES = re.compile(r"^/(static/|api/v1/|healthz|readyz|metrics|setup)|\.(csv|yaml)$|^/notifications/badge$"
-                       r"|^/admin/paths/search$")
-SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1"}
+NOT_PAGES = re.compile(r"^/(static/|api/v1/|healthz|readyz|metrics|setup|\.well-known/)|\.(csv|yaml|jwt|json)$"
+                       r"|^/notifications/badge$|^/admin/paths/search$")
+SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1", "public_id": "0" * 32}
 ARTICLE = "http-protocol"
 ROLES = {"visitor": None, "learner": "lena", "mentor": "mona", "admin": "ada"}
 

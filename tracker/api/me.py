@@ -1,19 +1,22 @@
-"""The signed-in learner's own progress: session cookie (with the CSRF header) or a bearer token."""
+"""The signed-in learner's own progress and data: session cookie (with the CSRF header) or a bearer token."""
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_login import login_required
+from flask import Response, current_app
+from flask_login import login_required, logout_user
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tracker.api import bp
+from tracker.api.credentials import issue_earned
 from tracker.api.openapi import documented
-from tracker.api.schemas import Items, MePublic, MyPathPublic, ProgressPublic, respond
+from tracker.api.schemas import DataExport, Items, MePublic, MenteeExport, MyPathPublic, ProgressPublic, respond
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import current_account, limit_account_deletion, role_required
+from tracker.http.downloads import csv_text, download
 from tracker.http.inputs import json_body
-from tracker.models import EmailFrequency, ProgressState, utcnow
-from tracker.services import accounts, assignments, catalog, path_queries, progress, restart
+from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
+from tracker.services import accounts, assignments, catalog, mentorships, my_data, path_queries, progress, restart
+from tracker.services.accounts import PASSWORD_MAX
 
 
 def _me() -> MePublic:
@@ -78,6 +81,7 @@ def put_progress(slug: str):
     article = catalog.require_article(session=session, slug=slug)
     body = json_body(StateBody, hint='send a JSON object like {"state": "done"}')
     record = progress.mark_article(session=session, user=current_account(), article=article, state=body.state)
+    issue_earned(session=session, user=current_account(), article=article)  # a credential if it finishes a path
     return respond(_progress(record, article.slug))
 
 
@@ -118,3 +122,67 @@ def restart_my_path(slug: str):
     body = json_body(RestartBody)
     outcome = restart.restart_path(session=session, user=user, path=path, include_shared=body.include_shared)
     return respond(RestartPublic(path=path.slug, reset=outcome.reset, shared_kept=outcome.shared_kept))
+
+
+# ---------------------------------------------------------------- my data
+
+def _json_download(document: my_data.Record, user: User) -> Response:
+    return download(my_data.as_json(document), filename=my_data.export_filename(user=user, now=utcnow()),
+                    mimetype="application/json")
+
+
+@bp.get("/me/export")
+@login_required
+@documented(summary="Everything the tracker holds about you, as one JSON file", response=DataExport)
+def export_me():
+    """Your account, progress and its history, notes and replies, follows, mentorships, assignments,
+    notifications, signed-in devices, tokens (never their secrets), security events and credentials.
+    Served as a download; `schema_version` says which shape it has."""
+    user = current_account()
+    return _json_download(my_data.export_account(session=get_session(), user=user, now=utcnow()), user)
+
+
+PROGRESS_CSV_HEADER = ["article_slug", "title", "source", "state", "updated_at"]
+
+
+@bp.get("/me/progress.csv")
+@login_required
+@documented(summary="Your state on every article you have touched, as CSV",
+            description="Columns: article_slug, title, source, state, updated_at (most recent first).")
+def my_progress_csv():
+    user = current_account()
+    rows = [(row.article_slug, row.article_title, row.source, row.state, my_data.utc_text(row.updated_at))
+            for row in my_data.progress_records(session=get_session(), user=user)]
+    return download(csv_text(PROGRESS_CSV_HEADER, rows), filename=f"tracker-{user.username}-progress.csv",
+                    mimetype="text/csv")
+
+
+class DeleteAccountBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(max_length=PASSWORD_MAX, description="your current password, to confirm")
+
+
+@bp.delete("/me")
+@login_required
+@limit_account_deletion
+@documented(summary="Delete your account and everything in it (asks for your password)", body=DeleteAccountBody,
+            status=204, errors=(429,))
+def delete_me():
+    """Progress, history, notes, replies, follows, mentorships, assignments, notifications, sessions, tokens
+    and credentials go with the account; 403 for a wrong password or for the last administrator, and then
+    nothing is deleted."""
+    body = json_body(DeleteAccountBody, hint='send a JSON object like {"password": "…"}')
+    my_data.delete_own_account(session=get_session(), user=current_account(), password=body.password)
+    logout_user()
+    return "", 204
+
+
+@bp.get("/mentees/<username>/export")
+@role_required(Role.mentor)
+@documented(summary="A mentee's progress, its history, shared notes and your assignments, as one JSON file "
+                    "(their mentor, or admins)", response=MenteeExport, errors=(404,))
+def export_mentee(username: str):
+    session = get_session()
+    learner = mentorships.get_mentee(session=session, viewer=current_account(), username=username)
+    return _json_download(my_data.export_mentee(session=session, viewer=current_account(), learner=learner,
+                                                now=utcnow()), learner)

@@ -6,13 +6,16 @@ Articles share their fields with the table through `ArticleBase`, so a new colum
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStatus, ProgressState
 from tracker.services.assignments import AssignmentView
 from tracker.services.catalog import ArticleCard, SourceCount, TopicCount
+# A data export is a versioned file whose shape the domain owns (`tracker export` writes the same): the API
+# answers these models as they are.
+from tracker.services.my_data import DataExport, MenteeExport  # noqa: F401
 from tracker.services.path_queries import PathDetail, PathSummary
 from tracker.services.path_store import HistoryEntry
 from tracker.services.progress import Tally
@@ -278,3 +281,27 @@ class MentorshipPublic(Public):
 class DueDatePublic(Public):
     id: int
     due_on: date | None
+
+
+# ---------------------------------------------------------------- completion credentials
+
+class CredentialPublic(Public):
+    """One of your completion credentials (an Open Badges 3.0 OpenBadgeCredential, signed as a VC-JWT)."""
+
+    path: str = Field(description="the slug of the path finished")
+    title: str = Field(description="the path's title when the credential was issued")
+    version: int = Field(description="the version of the path that was finished")
+    issued_at: datetime
+    url: str = Field(description="the certificate page, also the credential's id")
+    jwt: str = Field(description="the credential as issued (media type application/vc+jwt)")
+    shared: bool = Field(description="whether anyone with the link may open the certificate page")
+    revoked: bool
+    revoked_at: datetime | None = None
+    revoked_reason: str = ""
+
+
+class VerificationPublic(Public):
+    valid: bool
+    reason: str = Field(description="why it is (in)valid: malformed, unknown key, bad signature, tampered, "
+                                    "revoked on <date>: <reason>, expired, valid ...")
+    credential: dict[str, Any] | None = Field(description="the signed payload, when the signature holds")

@@ -4,6 +4,7 @@
 - `auth`: who is asking, and the role guards
 - `errors`: domain errors and HTTP errors mapped once to a page, a fragment or JSON
 - `render`: the page-or-fragment choice
+- `downloads`: files to save (no caching, spreadsheet-safe CSV)
 - `observability`: request ids, the access log and request metrics
 """
 

@@ -14,7 +14,7 @@ from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user
 
 from tracker.db import get_session
-from tracker.extensions import csrf, login_manager
+from tracker.extensions import csrf, limiter, login_manager
 from tracker.models import ApiToken, DeviceSession, Role, TokenScope, User
 from tracker.services import accounts, sessions, tokens
 from tracker.services.errors import NotAllowed
@@ -22,6 +22,8 @@ from tracker.http.errors import error_response, wants_json
 from tracker.http.render import is_htmx
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Refused account deletions (a wrong password) per account, on the pages and the API together.
+ACCOUNT_DELETION_LIMIT = "10 per hour"
 # What a user with a temporary password may still reach (the badge only reads a count).
 PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.sign_out", "notifications.badge", "static"}
 
@@ -139,6 +141,18 @@ def role_required(role: Role):
     return decorator
 
 
+def limit_account_deletion(view):
+    """Count refused deletions of the signed-in account (pages and API share the count), so that a stolen API
+    token or session is no way to guess the password."""
+    def per_account() -> str:
+        user = current_account()
+        return f"account-deletion|{user.id if user else client_address()}"
+
+    return limiter.shared_limit(ACCOUNT_DELETION_LIMIT, scope="account-deletion", key_func=per_account,
+                                deduct_when=lambda response: response.status_code in (400, 403),
+                                error_message="Too many attempts to delete this account. Try again in an hour.")(view)
+
+
 def current_account() -> User | None:
     """The signed-in User row (not the Flask-Login wrapper), or None."""
     return current_user.user if current_user.is_authenticated else None
@@ -159,6 +173,8 @@ def init_app(app: Flask) -> None:
     def check_csrf():
         if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
             return None  # reads need no token; an unknown route or method answers 404 or 405 first
+        if getattr(app.view_functions.get(request.endpoint), "changes_nothing", False):
+            return None  # a POST that only computes an answer from its body (verifying a credential)
         if is_api_request():
             if not current_user.is_authenticated:
                 return _unauthorized()  # who is asking comes first: 401, whatever the method
@@ -209,3 +225,10 @@ def private_answers(response):
 
 def mark_users_exist() -> None:
     current_app.extensions["tracker.has_users"] = True
+
+
+def changes_nothing(view):
+    """Mark a POST view that writes nothing and reveals nothing private (it computes an answer from what was
+    sent): anyone may call it, without a session or a CSRF token."""
+    view.changes_nothing = True
+    return view

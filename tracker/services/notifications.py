@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from tracker.models import Notification, NotificationKind, User, utcnow
 from tracker.services.errors import NotFound
-from tracker.services import mail
+from tracker.services import mail, xapi
 from tracker.services.time_zones import today_for
 
 DUE_SOON = timedelta(days=3)
@@ -125,11 +125,18 @@ def remind_everyone(*, session: Session, now) -> int:
 class RoundResult:
     reminders: int
     mail: mail.MailRound | None  # None when the tracker sends no email
+    xapi: xapi.PushResult | None = None  # None when no Learning Record Store is configured
 
 
 def scheduled_round(*, session: Session, now, config) -> RoundResult:
-    """What the scheduled job does each time: add due reminders, then email what is due (when configured)."""
+    """What the scheduled job does each time: add due reminders, email what is due, and send new xAPI
+    statements to the Learning Record Store (each when configured)."""
     reminders = remind_everyone(session=session, now=now)
     outbox = mail.outbox_from_config(config)
-    return RoundResult(reminders=reminders,
-                       mail=None if outbox is None else mail.send_due_mail(session=session, outbox=outbox, now=now))
+    sent = None if outbox is None else mail.send_due_mail(session=session, outbox=outbox, now=now)
+    store = xapi.record_store_from_config(config)
+    pushed = None
+    if store is not None:
+        xapi.enqueue_new(session=session, site=config["PUBLIC_URL"], now=now)
+        pushed = xapi.push(session=session, store=store, now=now)
+    return RoundResult(reminders=reminders, mail=sent, xapi=pushed)

@@ -44,8 +44,9 @@ def parse_state(value: object) -> ProgressState:
 # ---------------------------------------------------------------- marking
 
 def mark_article(*, session: Session, user: User, article: Article, state: ProgressState,
-                 at: datetime | None = None) -> Progress:
-    """Set the user's state on an article (an upsert) and log the change at `at` (default: now). Commits.
+                 at: datetime | None = None, path: LearningPath | None = None) -> Progress:
+    """Set the user's state on an article (an upsert) and log the change at `at` (default: now), with the
+    path it was marked on, if any. Commits.
 
     Repeating the same state (a double click, a retried request) changes nothing and logs nothing,
     even when the requests race: the upsert only updates, and only returns, a row whose state differs.
@@ -70,7 +71,8 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
                         updated_at=record.updated_at)
     moment = at or utcnow()  # after the lock: no write that commits later can carry an earlier time
     session.exec(update(Progress).where(Progress.id == changed[0]).values(updated_at=moment))
-    session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state, created_at=moment))
+    session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state, created_at=moment,
+                              path_id=path.id if path is not None else None))
     session.commit()
     return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)
 

@@ -9,12 +9,20 @@ from flask_login import current_user, login_required, logout_user
 
 from tracker.db import get_session
 from tracker.extensions import limiter
-from tracker.http.auth import client_address, current_account, mark_users_exist, session_policy
+from tracker.http.auth import client_address, current_account, limit_account_deletion, mark_users_exist, session_policy
 from tracker.http.auth import sign_in as sign_in_here
-from tracker.models import SecurityEventKind, TokenScope
-from tracker.services import accounts, security_log, sessions, tokens
+from tracker.models import Role, SecurityEventKind, TokenScope
+from tracker.services import accounts, my_data, security_log, sessions, tokens
 from tracker.services.errors import Invalid, NotAllowed
-from tracker.web.forms import ChangePasswordForm, EmailSettingsForm, SignInForm, SignUpForm, TimeZoneForm, TokenForm
+from tracker.web.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    EmailSettingsForm,
+    SignInForm,
+    SignUpForm,
+    TimeZoneForm,
+    TokenForm,
+)
 
 bp = Blueprint("auth", __name__)
 # Failed sign-ins: per account from every address, and per address; both windows pass (no lockout).
@@ -151,7 +159,7 @@ def account():
     return _account_page()
 
 
-def _account_page(*, password_form=None, token_form=None, zone_form=None, email_form=None,
+def _account_page(*, password_form=None, token_form=None, zone_form=None, email_form=None, delete_form=None,
                   new_token: str | None = None, status: int = 200):
     user = current_account()
     db = get_session()
@@ -160,6 +168,7 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
         token_form=token_form or TokenForm(), new_token=new_token,
         zone_form=zone_form or TimeZoneForm(time_zone=user.time_zone),
         email_form=email_form or EmailSettingsForm(email=user.email, frequency=user.email_notifications.value),
+        delete_form=delete_form or DeleteAccountForm(), is_mentor=user.has_role(Role.mentor),
         email_offered=current_app.config.get("SMTP_URL") is not None,
         tokens=tokens.list_tokens(session=db, user=user),
         devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
@@ -265,3 +274,26 @@ def revoke_token(token_id: int):
     _event(SecurityEventKind.token_revoked, user=current_account(), detail=f"{token.name} ({token.hint}…)")
     flash("The token is revoked; requests using it are now refused.", "success")
     return redirect(url_for("auth.account"), code=303)
+
+
+@bp.post("/account/delete")
+@login_required
+@limit_account_deletion
+def delete_account():
+    """Delete the account after the password is confirmed; the browser is signed out."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            my_data.delete_own_account(session=get_session(), user=current_account(), password=form.password.data)
+        except my_data.WrongPassword as exc:
+            form.password.errors = [str(exc)]
+        except (my_data.LastAdministrator, Invalid) as exc:
+            form.form_errors.append(str(exc))
+        else:
+            logout_user()
+            session.clear()
+            flash("Your account is deleted, with everything in it.", "info")
+            response = redirect(url_for("main.index"), code=303)
+            response.headers["Clear-Site-Data"] = '"cache", "storage"'
+            return response
+    return _account_page(delete_form=form, status=400)

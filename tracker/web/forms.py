@@ -136,6 +136,21 @@ class TokenForm(Form):
                            default=str(TOKEN_LIFETIMES[1]), validate_choice=True)
 
 
+class DeleteAccountForm(Form):
+    password = PasswordField("Your password", validators=[DataRequired(message="type your password to confirm"),
+                                                          Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"})
+    understood = BooleanField("I understand that my account and everything in it are deleted for good",
+                              validators=[DataRequired(message="tick the box to confirm")])
+
+
+class DeleteUserForm(Form):
+    """An administrator deletes an account: they type its username to confirm."""
+
+    confirm = StringField("Type the username to confirm", validators=[DataRequired(), Length(max=64)],
+                          render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+
+
 # ---------------------------------------------------------------- learners
 
 class MarkForm(Form):

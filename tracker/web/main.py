@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.db import get_session
+from tracker.api.credentials import issue_earned
 from tracker.api.openapi import openapi_document
 from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
@@ -135,7 +136,9 @@ def mark(slug: str):
     before = progress.path_progress(session=session, user=user, slug=path_slug) if path_slug else None
     if before is not None and (article.id not in before.article_ids() or not access.can_see_path(user, before.path)):
         before, path_slug = None, None  # not on that path (any more): answer as the catalog would
-    progress.mark_article(session=session, user=user, article=article, state=state)
+    progress.mark_article(session=session, user=user, article=article, state=state,
+                          path=before.path if before is not None else None)
+    issue_earned(session=session, user=user, article=article)  # a completion credential when this finishes a path
 
     if not is_htmx():
         anchor = "" if form.place.data == "article" else f"#article-{article.slug}"

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
+from tracker.http.downloads import spreadsheet_safe
 from tracker.http.render import page_or_fragment
 from tracker.models import Role, utcnow
 from tracker.services import access, accounts, assignments, mentor_overview, mentorships, notes, path_queries, progress
@@ -47,15 +48,6 @@ def overview():
                               ("path", context["path_filter"])) if v and not (k == "sort" and v == "name")}
     return page_or_fragment("mentor/overview.html", block="table", target="overview-table",
                             push_url=url_for("mentor.overview", **args), **context)
-
-
-# Spreadsheets run cells starting with these as formulas; such cells get a leading apostrophe.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 @bp.get("/overview.csv")

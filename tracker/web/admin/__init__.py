@@ -20,4 +20,4 @@ def index():
     return redirect(url_for("admin.path_list"))
 
 
-from tracker.web.admin import catalog, mentorships, paths, security, users  # noqa: E402,F401  (registers the routes)
+from tracker.web.admin import catalog, credentials, mentorships, paths, records, security, users  # noqa: E402,F401  (registers the routes)

@@ -1,4 +1,4 @@
-"""Admin: finding users, changing roles, deactivating, and setting temporary passwords."""
+"""Admin: finding users, changing roles, deactivating, setting temporary passwords, and deleting accounts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from flask import flash, redirect, render_template, request, url_for
 from tracker.db import get_session
 from tracker.http.auth import client_address, current_account, role_required
 from tracker.models import Role, SecurityEventKind
-from tracker.services import accounts, security_log
-from tracker.web.forms import UserActionForm
+from tracker.services import accounts, my_data, security_log
+from tracker.services.errors import NotAllowed
+from tracker.web.forms import DeleteUserForm, UserActionForm
 from tracker.web.admin import bp
 
 
@@ -50,4 +51,23 @@ def update_user(username: str):
             flash(f"Temporary password set; {user.username} must change it at the next sign-in.", "success")
     except accounts.AccountError as exc:
         flash(str(exc), "error")
+    return redirect(url_for("admin.users", q=request.args.get("q", "")), code=303)
+
+
+@bp.post("/users/<username>/delete")
+@role_required(Role.admin)
+def delete_user(username: str):
+    """Delete an account and everything personal in it, once its username is typed to confirm."""
+    session = get_session()
+    user = accounts.require_user(session=session, username=username)
+    form = DeleteUserForm().checked()
+    if form.confirm.data.strip().lower() != user.username:
+        flash(f"Type '{user.username}' to confirm; nothing was deleted.", "error")
+    else:
+        try:
+            my_data.delete_user(session=session, admin=current_account(), user=user)
+        except NotAllowed as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"The account '{user.username}' is deleted, with everything in it.", "success")
     return redirect(url_for("admin.users", q=request.args.get("q", "")), code=303)

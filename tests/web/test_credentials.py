@@ -1,0 +1,265 @@
+"""Completion credentials through the browser and the API: earned by marking, verified by anyone with the
+published keys alone, shared or private, revoked by an admin."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import stat
+
+import pytest
+from joserfc import jws
+from joserfc.errors import BadSignatureError
+from joserfc.jwk import KeySet
+from sqlmodel import select
+
+from tests import factories
+from tracker.models import Credential, ProgressState, TokenScope
+from tracker.services import progress, tokens
+
+pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")  # EdDSA is what VC verifiers expect
+
+
+def required_articles(session, slug="api-designer"):
+    view = progress.path_progress(session=session, user=None, slug=slug)
+    return [e.card.article for section in view.detail.sections for e in section.entries if not e.item.optional]
+
+
+def credentials_of(session, username="lena") -> list[Credential]:
+    session.expire_all()
+    user = factories.user(session, username)
+    return list(session.exec(select(Credential).where(Credential.user_id == user.id)).all())
+
+
+def finish_but_one(session, make_client, username="lena", slug="api-designer"):
+    """A client for the learner, following the path with every required article done but the last."""
+    client = make_client(username)
+    client.post(f"/paths/{slug}/follow")
+    articles = required_articles(session, slug)
+    user = factories.user(session, username)
+    for article in articles[:-1]:
+        progress.mark_article(session=session, user=user, article=article, state=ProgressState.done)
+    return client, articles[-1]
+
+
+@pytest.fixture
+def earned(session, make_client):
+    """lena finished api-designer through the page: (her client, the credential)."""
+    lena, last = finish_but_one(session, make_client)
+    assert lena.post(f"/articles/{last.slug}/progress", data={"state": "done", "path": "api-designer"}).status_code == 303
+    [credential] = credentials_of(session)
+    return lena, credential
+
+
+def decode(part: str) -> dict:
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def encode(value: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+# ---------------------------------------------------------------- issuing
+
+def test_marking_the_last_required_article_on_the_page_issues_a_credential(session, make_client):
+    lena, last = finish_but_one(session, make_client)
+    assert credentials_of(session) == []
+    lena.post(f"/articles/{last.slug}/progress", data={"state": "in_progress"}, headers={"HX-Request": "true"})
+    assert credentials_of(session) == []  # started is not finished
+    lena.post(f"/articles/{last.slug}/progress", data={"state": "skipped"}, headers={"HX-Request": "true"})
+    assert [c.path_slug for c in credentials_of(session)] == ["api-designer"]
+    lena.post(f"/articles/{last.slug}/progress", data={"state": "done"})
+    assert len(credentials_of(session)) == 1  # not twice
+
+
+def test_marking_the_last_required_article_through_the_api_issues_a_credential(session, make_client):
+    lena, last = finish_but_one(session, make_client)
+    raw, _ = tokens.create_token(session=session, user=factories.user(session, "lena"), name="script",
+                                 scope=TokenScope.write)
+    response = lena.put(f"/api/v1/me/progress/{last.slug}", json={"state": "done"},
+                        headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 200
+    [credential] = credentials_of(session)
+    listed = lena.get("/api/v1/me/credentials", headers={"Authorization": f"Bearer {raw}"}).get_json()["items"]
+    assert listed == [{"path": "api-designer", "title": credential.path_title, "version": credential.path_version,
+                       "issued_at": credential.issued_at.isoformat().replace("+00:00", "Z"),
+                       "url": f"http://localhost:5000/credentials/{credential.public_id}", "jwt": credential.jwt,
+                       "shared": False, "revoked": False, "revoked_at": None, "revoked_reason": ""}]
+    assert make_client("leo").get("/api/v1/me/credentials").get_json() == {"items": []}
+
+
+def test_the_signing_key_file_is_made_on_first_use_and_readable_by_the_owner_only(app, earned):
+    key_file = app.config["DATA_DIR"] / "credential_key.json"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+# ---------------------------------------------------------------- verifying independently
+
+def test_the_jwt_verifies_with_nothing_but_the_published_jwks(make_client, earned):
+    _, credential = earned
+    response = make_client().get("/.well-known/jwks.json")
+    assert response.status_code == 200 and "public" in response.headers["Cache-Control"]
+    jwks = response.get_json()
+    assert all("d" not in key for key in jwks["keys"])  # never the private part
+    signed = jws.deserialize_compact(credential.jwt, KeySet.import_key_set(jwks), algorithms=["EdDSA"])
+    header = signed.headers()
+    assert header["alg"] == "EdDSA" and header["typ"] == "vc+jwt" and header["kid"] in {k["kid"] for k in jwks["keys"]}
+
+    claims = json.loads(signed.payload)
+    assert claims["@context"] == ["https://www.w3.org/ns/credentials/v2",
+                                  "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    assert claims["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert claims["id"] == claims["jti"] == f"http://localhost:5000/credentials/{credential.public_id}"
+    assert claims["issuer"]["id"] == claims["iss"] == "http://localhost:5000"
+    assert claims["issuer"]["type"] == ["Profile"] and claims["issuer"]["name"]
+    assert claims["validFrom"].endswith("Z") and isinstance(claims["nbf"], int) and claims["name"]
+    subject = claims["credentialSubject"]
+    assert subject["type"] == ["AchievementSubject"] and subject["id"] == claims["sub"]
+    assert subject["id"].startswith("urn:uuid:") and "lena" not in json.dumps(claims)
+    achievement = subject["achievement"]
+    assert achievement["id"] == "http://localhost:5000/paths/api-designer" and achievement["type"] == ["Achievement"]
+    assert achievement["name"] == credential.path_title and achievement["description"]
+    assert achievement["criteria"]["narrative"].startswith(
+        f"Read or skipped every required article of version {credential.path_version} of the path (")
+
+
+def test_changing_one_character_of_the_payload_is_refused_by_anyone(make_client, earned):
+    lena, credential = earned
+    header, body, signature = credential.jwt.split(".")
+    claims = decode(body)
+    claims["credentialSubject"]["achievement"]["name"] = claims["credentialSubject"]["achievement"]["name"][:-1] + "X"
+    tampered = ".".join([header, encode(claims), signature])
+    jwks = make_client().get("/.well-known/jwks.json").get_json()
+    with pytest.raises(BadSignatureError):
+        jws.deserialize_compact(tampered, KeySet.import_key_set(jwks), algorithms=["EdDSA"])
+
+    answer = lena.post("/api/v1/credentials/verify", json={"jwt": tampered}).get_json()
+    assert answer == {"valid": False, "reason": answer["reason"], "credential": None}
+    assert answer["reason"].startswith("tampered")
+    page = make_client().post("/credentials/verify", data={"jwt": tampered}).get_data(as_text=True)
+    assert "Not valid" in page and "Tampered" in page
+    # anyone may verify through the API too: no account, no CSRF token (it writes nothing)
+    anonymous = make_client().post("/api/v1/credentials/verify", json={"jwt": credential.jwt}, csrf=False)
+    assert anonymous.status_code == 200 and anonymous.get_json()["valid"] is True
+
+
+def test_anyone_verifies_on_the_page_by_pasting_or_uploading(make_client, earned):
+    _, credential = earned
+    visitor = make_client()
+    assert visitor.get("/credentials/verify").status_code == 200
+    pasted = visitor.post("/credentials/verify", data={"jwt": credential.jwt})
+    assert pasted.status_code == 200 and "Valid" in pasted.get_data(as_text=True)
+    assert credential.path_title in pasted.get_data(as_text=True)
+    uploaded = visitor.post("/credentials/verify", content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(credential.jwt.encode()), "credential.jwt")})
+    assert "Valid" in uploaded.get_data(as_text=True) and "Not valid" not in uploaded.get_data(as_text=True)
+    assert visitor.post("/credentials/verify", data={}).status_code == 400
+    binary = visitor.post("/credentials/verify", content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(b"\xff\xfe\x00"), "credential.jwt")})
+    assert binary.status_code == 400
+    assert visitor.post("/credentials/verify", data={"jwt": credential.jwt}, csrf=False).status_code == 400
+
+
+def test_the_api_verifies_for_anyone(make_client, earned):
+    _, credential = earned
+    answer = make_client("leo").post("/api/v1/credentials/verify", json={"jwt": credential.jwt}).get_json()
+    assert answer["valid"] is True and answer["reason"].startswith("valid")
+    assert answer["credential"]["id"].endswith(credential.public_id)
+    assert make_client().post("/api/v1/credentials/verify", json={"jwt": credential.jwt}).status_code == 200
+    assert make_client("leo").post("/api/v1/credentials/verify", json={"jwt": 3}).status_code == 400
+
+
+# ---------------------------------------------------------------- revoking
+
+def test_an_admin_revokes_and_every_verification_then_says_when_and_why(session, make_client, earned):
+    lena, credential = earned
+    ada = make_client("ada")
+    listing = ada.get("/admin/credentials?username=lena").get_data(as_text=True)
+    assert credential.path_title in listing and "Revoke" in listing
+    assert ada.post(f"/admin/credentials/{credential.id}/revoke", data={"reason": " "},
+                    follow_redirects=True).get_data(as_text=True).count("say why") == 1
+    assert ada.post(f"/admin/credentials/{credential.id}/revoke",
+                    data={"reason": "Progress was marked by a script"}).status_code == 303
+    assert make_client("lena").post(f"/admin/credentials/{credential.id}/revoke",
+                                    data={"reason": "mine"}).status_code == 403
+    answer = lena.post("/api/v1/credentials/verify", json={"jwt": credential.jwt}).get_json()
+    assert answer["valid"] is False and answer["reason"].startswith("revoked on ")
+    assert answer["reason"].endswith(": Progress was marked by a script")
+    page = lena.get(f"/credentials/{credential.public_id}").get_data(as_text=True)
+    assert "Revoked on" in page and "Progress was marked by a script" in page
+    assert lena.get("/api/v1/me/credentials").get_json()["items"][0]["revoked"] is True
+    again = ada.post(f"/admin/credentials/{credential.id}/revoke", data={"reason": "twice"}, follow_redirects=True)
+    assert "already revoked" in again.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- the certificate page and sharing
+
+def urls(credential) -> list[str]:
+    base = f"/credentials/{credential.public_id}"
+    return [base, f"{base}/credential.jwt", f"{base}/credential.json"]
+
+
+@pytest.mark.parametrize("viewer", [None, "leo", "mona", "ada"])
+def test_a_private_certificate_does_not_exist_for_anyone_but_its_owner(session, make_client, earned, viewer):
+    lena, credential = earned
+    factories.mentor_of(session, "mona", "lena")  # even her mentor: the learner decides
+    for url in urls(credential):
+        assert lena.get(url).status_code == 200, url
+        assert make_client(viewer).get(url).status_code == 404, (viewer, url)
+
+
+@pytest.mark.parametrize("viewer", [None, "leo", "mona", "ada"])
+def test_a_shared_certificate_is_open_to_everyone_until_made_private(make_client, earned, viewer):
+    lena, credential = earned
+    assert lena.post(f"/credentials/{credential.public_id}/sharing", data={"shared": "y"}).status_code == 303
+    other = make_client(viewer)
+    for url in urls(credential):
+        assert other.get(url).status_code == 200, (viewer, url)
+    assert lena.post(f"/credentials/{credential.public_id}/sharing", data={}).status_code == 303
+    for url in urls(credential):
+        assert other.get(url).status_code == 404, (viewer, url)
+
+
+def test_the_certificate_page_shows_the_path_version_date_articles_and_name(session, make_client, earned):
+    lena, credential = earned
+    page = lena.get(f"/credentials/{credential.public_id}").get_data(as_text=True)
+    for text in (credential.path_title, f"version {credential.path_version}", str(credential.articles_read),
+                 factories.user(session, "lena").name, "Download the credential", "Private."):
+        assert text in page, text
+    download = lena.get(f"/credentials/{credential.public_id}/credential.jwt")
+    assert download.mimetype == "application/vc+jwt" and download.get_data(as_text=True) == credential.jwt
+    document = lena.get(f"/credentials/{credential.public_id}/credential.json").get_json()
+    assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"] and "jti" not in document
+    lena.post(f"/credentials/{credential.public_id}/sharing", data={"shared": "y"})
+    for url in urls(credential):  # shared, but no cache on the way keeps it once it is private again
+        assert make_client().get(url).headers["Cache-Control"] == "no-store", url
+
+
+def test_only_the_owner_changes_sharing_and_only_with_the_form_token(make_client, earned):
+    lena, credential = earned
+    url = f"/credentials/{credential.public_id}/sharing"
+    assert lena.post(url, data={"shared": "y"}, csrf=False).status_code == 400
+    assert make_client("leo").post(url, data={"shared": "y"}).status_code == 404  # still private: no such thing
+    assert lena.post(url, data={"shared": "y"}).status_code == 303
+    assert make_client("leo").post(url, data={}).status_code == 403  # visible now, but not hers to change
+    anonymous = make_client().post(url, data={})
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/signin")
+    assert make_client("lena").post("/credentials/0123456789abcdef0123456789abcdef/sharing", data={}).status_code == 404
+
+
+def test_the_path_page_and_the_dashboard_point_to_the_certificate(make_client, earned):
+    lena, credential = earned
+    link = f"/credentials/{credential.public_id}"
+    assert "You finished this path." in lena.get("/paths/api-designer").get_data(as_text=True)
+    assert link in lena.get("/paths/api-designer").get_data(as_text=True)
+    dashboard = lena.get("/").get_data(as_text=True)
+    assert "Your certificates" in dashboard and link in dashboard
+    leo = make_client("leo")
+    assert link not in leo.get("/paths/api-designer").get_data(as_text=True)
+    assert "Your certificates" not in leo.get("/").get_data(as_text=True)
+
+
+def test_the_credential_endpoints_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "get" in paths["/api/v1/me/credentials"] and "post" in paths["/api/v1/credentials/verify"]

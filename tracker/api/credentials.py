@@ -1,0 +1,74 @@
+"""Completion credentials in the API: your own, and verifying any credential JWT.
+
+Also this site as an issuer (`current_issuer`) and the call the marking views make after a mark
+(`issue_earned`), shared by the pages and the API from here because the API may not import the pages.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import login_required
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from tracker.api import bp
+from tracker.api.openapi import documented
+from tracker.api.schemas import CredentialPublic, Items, VerificationPublic, respond
+from tracker.db import get_session
+from tracker.http.auth import changes_nothing, current_account
+from tracker.http.inputs import json_body
+from tracker.models import Article, Credential, User, utcnow
+from tracker.services import credentials
+
+
+def current_issuer() -> credentials.Issuer:
+    """This site as the issuer of its credentials: TRACKER_PUBLIC_URL, its name, the key in the data dir."""
+    config = current_app.config
+    return credentials.Issuer(url=config["PUBLIC_URL"], data_dir=config["DATA_DIR"],
+                              name=config.get("CREDENTIAL_ISSUER_NAME") or credentials.ISSUER_NAME)
+
+
+def issue_earned(*, session: Session, user: User, article: Article) -> list[Credential]:
+    """After a mark: issue the credentials it completed. A signing key that cannot be read or written is
+    logged, not shown: the mark itself stands, and the credential is issued at the next mark on the path."""
+    try:
+        return credentials.issue_due(session=session, user=user, now=utcnow(), issuer=current_issuer,
+                                     article=article)
+    except (credentials.CredentialKeyError, OSError):
+        session.rollback()
+        current_app.logger.exception("Could not sign a completion credential for user %s", user.id)
+        return []
+
+
+def credential_public(credential: Credential, issuer: credentials.Issuer) -> CredentialPublic:
+    return CredentialPublic(path=credential.path_slug, title=credential.path_title, version=credential.path_version,
+                            issued_at=credential.issued_at, url=issuer.credential_url(credential.public_id),
+                            jwt=credential.jwt, shared=credential.shared, revoked=credential.revoked_at is not None,
+                            revoked_at=credential.revoked_at, revoked_reason=credential.revoked_reason)
+
+
+@bp.get("/me/credentials")
+@login_required
+@documented(summary="Your completion credentials, newest first (revoked ones included)",
+            response=Items[CredentialPublic])
+def my_credentials():
+    issuer = current_issuer()
+    mine = credentials.my_credentials(session=get_session(), user=current_account())
+    return respond(Items[CredentialPublic](items=[credential_public(c, issuer) for c in mine]))
+
+
+class VerifyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    jwt: str = Field(max_length=credentials.TOKEN_MAX, description="a credential as a VC-JWT (compact JWS)")
+
+
+@bp.post("/credentials/verify")
+@changes_nothing
+@documented(summary="Verify a credential JWT: signature, this tracker's key, revocation and validity dates",
+            body=VerifyBody, response=VerificationPublic, signed_in=False)
+def verify_credential():
+    """The answer is 200 whether the credential is valid or not; `reason` says why. Anyone can also verify
+    without an account: with the keys at /.well-known/jwks.json, or on the /credentials/verify page."""
+    body = json_body(VerifyBody, hint='send a JSON object like {"jwt": "eyJ..."}')
+    found = credentials.verify(session=get_session(), token=body.jwt, issuer=current_issuer(), now=utcnow())
+    return respond(VerificationPublic(valid=found.valid, reason=found.reason, credential=found.claims))
