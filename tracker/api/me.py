@@ -17,6 +17,7 @@ from tracker.http.inputs import json_body
 from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
 from tracker.services import accounts, assignments, catalog, mentorships, my_data, path_queries, progress, restart
 from tracker.services.accounts import PASSWORD_MAX
+from tracker.services.errors import Invalid
 
 
 def _me() -> MePublic:
@@ -66,6 +67,8 @@ def _progress(record, slug: str) -> ProgressPublic:
 
 class StateBody(BaseModel):
     state: ProgressState
+    path: str | None = Field(default=None, max_length=80,
+                             description="the path you marked it on, if any: its statement then names the path")
 
     @field_validator("state", mode="before")
     @classmethod
@@ -80,7 +83,14 @@ def put_progress(slug: str):
     session = get_session()
     article = catalog.require_article(session=session, slug=slug)
     body = json_body(StateBody, hint='send a JSON object like {"state": "done"}')
-    record = progress.mark_article(session=session, user=current_account(), article=article, state=body.state)
+    path = None
+    if body.path:
+        view = progress.visible_path_progress(session=session, viewer=current_account(), slug=body.path)
+        if article.id not in view.article_ids():
+            raise Invalid(f"path: “{view.path.title}” does not hold “{article.title}”.")
+        path = view.path
+    record = progress.mark_article(session=session, user=current_account(), article=article, state=body.state,
+                                   path=path)
     issue_earned(session=session, user=current_account(), article=article)  # a credential if it finishes a path
     return respond(_progress(record, article.slug))
 
