@@ -54,6 +54,8 @@ class User(SQLModel, table=True):
                                                             default=EmailFrequency.off,
                                                             server_default=EmailFrequency.off.value))
     digest_sent_on: date | None = Field(default=None, description="the user's local day of the last digest")
+    desired_retention: float = Field(default=0.9, ge=0.7, le=0.99, sa_column_kwargs={"server_default": "0.9"},
+                                     description="the recall probability FSRS schedules reviews for")
     public_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=32, unique=True,
                            description="an opaque, stable id for records that leave the app (xAPI, credentials)")
 

@@ -1,0 +1,45 @@
+"""Recall cards a learner writes for an article, scheduled for spaced review with FSRS, and the log of
+every review (what FSRS's optimizer learns from)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import utcnow
+
+
+class RecallCard(SQLModel, table=True):
+    """A question and its answer about an article, with its FSRS memory state."""
+
+    __tablename__ = "recall_card"
+    __table_args__ = (Index("ix_recall_card_user_id_due", "user_id", "due"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    # FSRS's card state (fsrs.Card): learning step, stability, difficulty, when it is due, last review.
+    state: int = 1  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = Field(default_factory=utcnow)
+    last_review: datetime | None = None
+
+
+class CardReview(SQLModel, table=True):
+    """One review of a card: the rating (1 again .. 4 easy), when, and how long it took if known."""
+
+    __tablename__ = "card_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="recall_card.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    rating: int = Field(ge=1, le=4)
+    reviewed_at: datetime = Field(default_factory=utcnow)
+    review_duration_ms: int | None = None
