@@ -57,3 +57,7 @@ def lived_in(session: Session, make_client) -> None:
     if session.get(Installation, 1) is None:  # the test database's users were not made through /setup
         session.add(Installation(id=1, admin_id=user(session, "ada").id))
         session.commit()
+    card = lena.post("/api/v1/me/cards", json={"article": "http-protocol", "prompt": "Which HTTP methods are "
+                                                                               "idempotent?",
+                                               "answer": "GET, HEAD, PUT, DELETE, OPTIONS"}).get_json()
+    lena.post(f"/api/v1/me/cards/{card['id']}/review", json={"rating": "good"})

@@ -305,3 +305,19 @@ class VerificationPublic(Public):
     reason: str = Field(description="why it is (in)valid: malformed, unknown key, bad signature, tampered, "
                                     "revoked on <date>: <reason>, expired, valid ...")
     credential: dict[str, Any] | None = Field(description="the signed payload, when the signature holds")
+
+
+# ---------------------------------------------------------------- recall cards
+
+class CardPublic(Public):
+    id: int
+    article: str = Field(description="the article's slug")
+    prompt: str
+    answer: str
+    due: datetime = Field(description="when FSRS schedules the next review")
+    state: str = Field(description="FSRS's state: learning, review or relearning")
+    last_review: datetime | None
+
+
+class DueCardsPublic(Items[CardPublic]):
+    due_today: int = Field(description="cards due by the end of your today, in your time zone")

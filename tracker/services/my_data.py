@@ -25,6 +25,7 @@ from tracker.models import (
     ApiToken,
     Article,
     Assignment,
+    CardReview,
     Credential,
     DeviceSession,
     Installation,
@@ -37,6 +38,7 @@ from tracker.models import (
     PathVersion,
     Progress,
     ProgressEvent,
+    RecallCard,
     Role,
     SecurityEvent,
     Source,
@@ -69,6 +71,8 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "path_version": ("path_versions_saved",),
     "credential": ("credentials",),
     "xapi_outbox": ("xapi_statements.count",),
+    "recall_card": ("recall_cards",),
+    "card_review": ("card_reviews",),
 }
 
 
@@ -225,6 +229,27 @@ class XapiSummary(Record):
     sent: int = Field(description="of which the Learning Record Store accepted")
 
 
+class RecallCardRecord(Record):
+    id: int = Field(description="what `card_reviews` refer to")
+    article_slug: str
+    prompt: str
+    answer: str
+    created_at: datetime
+    state: int = Field(description="FSRS state: 1 learning, 2 review, 3 relearning")
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+
+
+class CardReviewRecord(Record):
+    card_id: int
+    rating: int = Field(description="1 again, 2 hard, 3 good, 4 easy")
+    reviewed_at: datetime
+    review_duration_ms: int | None
+
+
 class DataExport(Record):
     """Everything the tracker holds about one account (never a password or token hash)."""
 
@@ -247,6 +272,10 @@ class DataExport(Record):
     path_versions_saved: list[PathVersionRecord] = Field(description="as an admin: path versions you saved")
     credentials: list[CredentialRecord]
     xapi_statements: XapiSummary
+    recall_cards: list[RecallCardRecord] = Field(default_factory=list, description="your recall cards and their "
+                                                                                   "FSRS schedule")
+    card_reviews: list[CardReviewRecord] = Field(default_factory=list, description="every review of your cards, "
+                                                                                   "oldest first")
 
 
 class LearnerRef(Record):
@@ -404,6 +433,17 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                      for c in _rows(session, Credential, Credential.user_id == user.id,
                                     order=(Credential.issued_at, Credential.id))],
         xapi_statements=XapiSummary(count=outbox[0], sent=outbox[1]),
+        recall_cards=[RecallCardRecord(id=c.id, article_slug=slug, prompt=c.prompt, answer=c.answer,
+                                       created_at=c.created_at, state=c.state, step=c.step, stability=c.stability,
+                                       difficulty=c.difficulty, due=c.due, last_review=c.last_review)
+                      for c, slug in session.exec(select(RecallCard, Article.slug)
+                                                  .join(Article, Article.id == RecallCard.article_id)
+                                                  .where(RecallCard.user_id == user.id)
+                                                  .order_by(RecallCard.created_at, RecallCard.id))],
+        card_reviews=[CardReviewRecord(card_id=r.card_id, rating=r.rating, reviewed_at=r.reviewed_at,
+                                       review_duration_ms=r.review_duration_ms)
+                      for r in _rows(session, CardReview, CardReview.user_id == user.id,
+                                     order=(CardReview.reviewed_at, CardReview.id))],
     )
 
 

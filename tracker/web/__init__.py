@@ -10,9 +10,10 @@ from tracker.services.path_queries import weeks_label
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, auth, credentials, health, main, mentor, notifications
+    from tracker.web import admin, auth, credentials, health, main, mentor, notifications, review
 
-    for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp, credentials.bp):
+    for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp, credentials.bp,
+                      review.bp):
         app.register_blueprint(blueprint)
     if app.config["METRICS"]:
         app.register_blueprint(health.metrics_bp)

@@ -32,6 +32,7 @@ from tracker.services.time_zones import zone_names
 from tracker.services.tokens import TOKEN_LIFETIMES
 
 TEXT_GUARD = 20_000  # far above any field's own limit: only stops absurd input before the domain says why
+RECALL_TEXT_MAX = 500  # the limit recall cards enforce (tracker.services.recall)
 NOTE_MAX = 2000  # the limit notes.save_note enforces; the form lets longer text through to say so
 
 
@@ -170,6 +171,18 @@ class NoteForm(Form):
     # Longer text is let through so that the service can say how long it was and keep the draft on screen.
     body = TextAreaField("Note", validators=[Length(max=4 * NOTE_MAX)])
     shared = BooleanField("Share with my mentors")
+
+
+class RecallCardForm(Form):
+    # Longer text is let through so that the service can say how long it was.
+    prompt = TextAreaField("Prompt", validators=[Length(max=4 * RECALL_TEXT_MAX)],
+                           description="A question to answer from memory.")
+    answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)])
+
+
+class RatingForm(Form):
+    rating = StringField("Rating", validators=[InputRequired(message="rate the card: again, hard, good or easy"),
+                                               Length(max=20)])
 
 
 class InvitationAnswerForm(Form):

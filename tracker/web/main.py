@@ -12,9 +12,10 @@ from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState, utcnow
 from tracker.services import access, activity, catalog, assignments, mentorships, notes, path_queries, progress, restart
-from tracker.services import time_zones
+from tracker.services import recall, time_zones
+from tracker.services.errors import Invalid
 from tracker.web.auth import safe_next
-from tracker.web.forms import MarkForm, NoteForm, RestartForm
+from tracker.web.forms import MarkForm, NoteForm, RecallCardForm, RestartForm
 
 bp = Blueprint("main", __name__)
 
@@ -36,6 +37,8 @@ def index():
         invitations=mentorships.pending_invitations(session=session, learner=user),
         recent=activity.recent_activity(session=session, user=user),
         heatmap=activity.activity_heatmap(session=session, user=user, today=time_zones.today_for(user, now)),
+        recall=recall.due_counts(session=session, user=user, now=now)
+        if recall.has_cards(session=session, user=user) else None,
     )
 
 
@@ -174,6 +177,8 @@ def article_page(slug: str):
         state=progress.states_for(session=session, user=user, article_ids=[article.id]).get(
             article.id, ProgressState.not_started) if user else None,
         replies=notes.replies_to(session=session, note=note) if note else [],
+        recall_cards=recall.cards_for_article(session=session, user=user, article=article) if user else [],
+        card_form=RecallCardForm(formdata=None),
         memberships=path_queries.paths_with_article(session=session, viewer=user, article=article))
 
 
@@ -209,6 +214,34 @@ def save_note(slug: str):
             "Vary": "HX-Request"}
     flash("Note saved." if note else "Note deleted.", "success")
     return see_other(safe_next(url_for("main.note_page", slug=slug)))
+
+
+@bp.post("/articles/<slug>/cards")
+@login_required
+def add_card(slug: str):
+    """Write a recall card on an article; back to the article's cards, with the reason if it was refused."""
+    session = get_session()
+    article = catalog.require_article(session=session, slug=slug)
+    form = RecallCardForm().checked()
+    try:
+        recall.create_card(session=session, user=current_account(), article=article, prompt=form.prompt.data,
+                           answer=form.answer.data)
+    except Invalid as exc:
+        flash(f"{exc} The card was not added.", "error")
+    else:
+        flash("Card added. It is due for review now.", "success")
+    return see_other(url_for("main.article_page", slug=slug) + "#recall-cards")
+
+
+@bp.post("/cards/<id:card_id>/delete")
+@login_required
+def delete_card(card_id: int):
+    session = get_session()
+    card = recall.card_of(session=session, user=current_account(), card_id=card_id)
+    slug = recall.article_slugs(session=session, cards=[card])[card.id]
+    recall.delete_card(session=session, card=card)
+    flash("Card deleted.", "success")
+    return see_other(url_for("main.article_page", slug=slug) + "#recall-cards")
 
 
 @bp.get("/api")

@@ -1,0 +1,41 @@
+"""Spaced review in a real browser, by keyboard only: Space shows the answer, 1-4 rate the card."""
+
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.test_mentor_flow import sign_in
+from tracker.services import recall
+
+
+def test_a_learner_reviews_cards_with_the_keyboard(page, live_server, session):
+    lena, article = factories.user(session, "lena"), factories.article(session, "http-protocol")
+    for prompt, answer in (("What is a safe method?", "One that changes nothing"), ("Is PUT idempotent?", "Yes")):
+        recall.create_card(session=session, user=lena, article=article, prompt=prompt, answer=answer)
+    sign_in(page, live_server, "lena")
+    expect(page.get_by_role("link", name="2 cards due today")).to_be_visible()
+    page.get_by_role("link", name="2 cards due today").click()
+
+    expect(page.get_by_text("What is a safe method?")).to_be_visible()
+    expect(page.get_by_text("One that changes nothing")).to_have_count(0)
+    page.keyboard.press("Space")
+    expect(page.get_by_text("One that changes nothing")).to_be_visible()
+    expect(page.get_by_role("button", name="Good")).to_be_visible()
+    page.keyboard.press("3")
+
+    expect(page.get_by_text("Is PUT idempotent?")).to_be_visible()
+    page.keyboard.press("Space")
+    expect(page.get_by_text("Yes", exact=True)).to_be_visible()
+    page.keyboard.press("4")
+    expect(page.get_by_text("Nothing to review.")).to_be_visible()
+    session.expire_all()
+    assert [r.rating for r in recall.review_logs(session=session, user=factories.user(session, "lena"))] == [3, 4]
+
+
+def test_a_learner_adds_a_card_on_the_article_page(page, live_server):
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}/articles/http-protocol")
+    page.get_by_label("Prompt").fill("What does HTTP stand for?")
+    page.get_by_label("Answer").fill("Hypertext Transfer Protocol")
+    page.get_by_role("button", name="Add card").click()
+    expect(page.get_by_text("Card added.")).to_be_visible()
+    expect(page.locator("#recall-cards")).to_contain_text("What does HTTP stand for?")

@@ -1,0 +1,83 @@
+"""Recall cards on the article page, the review page without JavaScript, and the dashboard's due count."""
+
+import re
+
+import pytest
+
+from tracker.models import utcnow
+from tracker.services import recall
+from tests import factories
+
+
+@pytest.fixture
+def lena(make_client):
+    return make_client("lena")
+
+
+def add(client, prompt="Which methods are safe?", answer="GET, HEAD, OPTIONS"):
+    return client.post("/articles/http-protocol/cards", data={"prompt": prompt, "answer": answer})
+
+
+def test_a_learner_adds_and_deletes_cards_on_the_article_page(lena, session):
+    page = lena.get("/articles/http-protocol").get_data(as_text=True)
+    assert "Recall cards" in page and "No cards yet" in page and 'name="csrf_token"' in page
+    response = add(lena)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/articles/http-protocol#recall-cards")
+    page = lena.get("/articles/http-protocol").get_data(as_text=True)
+    assert "Which methods are safe?" in page and "Card added." in page
+    [card] = recall.cards_for_article(session=session, user=factories.user(session, "lena"),
+                                      article=factories.article(session, "http-protocol"))
+    assert lena.post(f"/cards/{card.id}/delete").status_code == 303
+    assert "Which methods are safe?" not in lena.get("/articles/http-protocol").get_data(as_text=True)
+
+
+def test_an_empty_card_is_refused_with_the_reason(lena):
+    add(lena, prompt="   ")
+    page = lena.get("/articles/http-protocol").get_data(as_text=True)
+    assert "Prompt: write something" in page and "No cards yet" in page
+
+
+def test_another_learners_card_cannot_be_deleted(lena, make_client, session):
+    add(lena)
+    [card] = recall.due_cards(session=session, user=factories.user(session, "lena"), now=utcnow())
+    assert make_client("leo").post(f"/cards/{card.id}/delete").status_code == 404
+    assert make_client("leo").post(f"/review/{card.id}", data={"rating": "good"}).status_code == 404
+
+
+def test_the_review_page_works_without_javascript(lena):
+    add(lena, prompt="First question", answer="First answer")
+    add(lena, prompt="Second question", answer="Second answer")
+    page = lena.get("/review").get_data(as_text=True)
+    assert "First question" in page and "First answer" not in page and "Show answer" in page
+    card_id = re.search(r'name="reveal" value="(\d+)"', page).group(1)
+    page = lena.get(f"/review?reveal={card_id}").get_data(as_text=True)
+    assert "First answer" in page
+    assert [label for label in ("Again", "Hard", "Good", "Easy") if f">{label} <kbd>" in page] == [
+        "Again", "Hard", "Good", "Easy"]
+    response = lena.post(f"/review/{card_id}", data={"rating": "good"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/review")
+    page = lena.get("/review").get_data(as_text=True)
+    assert "Second question" in page and "First question" not in page
+    second = re.search(r'name="reveal" value="(\d+)"', page).group(1)
+    lena.post(f"/review/{second}", data={"rating": "easy"})
+    page = lena.get("/review").get_data(as_text=True)
+    assert "Nothing to review" in page and "The next card is due" in page
+
+
+def test_a_bad_rating_on_the_review_page_is_a_400(lena, session):
+    add(lena)
+    [card] = recall.due_cards(session=session, user=factories.user(session, "lena"), now=utcnow())
+    assert lena.post(f"/review/{card.id}", data={"rating": "perfect"}).status_code == 400
+
+
+def test_the_dashboard_shows_cards_due_today_only_to_learners_with_cards(lena):
+    assert "due today</a>" not in lena.get("/").get_data(as_text=True)
+    add(lena)
+    add(lena, prompt="Another")
+    page = lena.get("/").get_data(as_text=True)
+    assert re.search(r'<a href="/review">2 cards due today</a>', page)
+    assert page.count("<li><time datetime=") == 7
+
+
+def test_the_review_page_is_for_signed_in_people(client):
+    assert client.get("/review").status_code == 302

@@ -1,0 +1,126 @@
+"""The learner's recall cards and their spaced review (scheduled by FSRS)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import request
+from flask_login import login_required
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracker.api import bp
+from tracker.api.openapi import documented
+from tracker.api.schemas import CardPublic, DueCardsPublic, Items, respond
+from tracker.db import get_session
+from tracker.http.auth import current_account
+from tracker.http.inputs import json_body
+from tracker.models import RecallCard, as_utc, utcnow
+from tracker.services import catalog, recall
+from tracker.services.errors import Invalid
+
+STATES = {1: "learning", 2: "review", 3: "relearning"}
+
+
+def _public(card: RecallCard, slug: str) -> CardPublic:
+    return CardPublic(id=card.id, article=slug, prompt=card.prompt, answer=card.answer, due=as_utc(card.due),
+                      state=STATES.get(card.state, "learning"),
+                      last_review=as_utc(card.last_review) if card.last_review else None)
+
+
+def _publics(cards: list[RecallCard]) -> list[CardPublic]:
+    slugs = recall.article_slugs(session=get_session(), cards=cards)
+    return [_public(card, slugs[card.id]) for card in cards]
+
+
+class CardBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    article: str = Field(max_length=200, description="the article's slug")
+    prompt: str = Field(max_length=4 * recall.TEXT_MAX, description=f"1 to {recall.TEXT_MAX} characters")
+    answer: str = Field(max_length=4 * recall.TEXT_MAX, description=f"1 to {recall.TEXT_MAX} characters")
+
+
+class CardEditBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prompt: str | None = Field(default=None, max_length=4 * recall.TEXT_MAX)
+    answer: str | None = Field(default=None, max_length=4 * recall.TEXT_MAX)
+
+
+class CardQuery(BaseModel):
+    article: str = Field(max_length=200, description="the article's slug")
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rating: Literal["again", "hard", "good", "easy"]
+
+
+@bp.post("/me/cards")
+@login_required
+@documented(summary="Write a recall card on an article (due for review at once)", body=CardBody,
+            response=CardPublic, status=201, errors=(404,))
+def create_card():
+    session = get_session()
+    body = json_body(CardBody, hint='send a JSON object like {"article": "http-protocol", "prompt": "…", "answer": "…"}')
+    article = catalog.require_article(session=session, slug=body.article)
+    card = recall.create_card(session=session, user=current_account(), article=article, prompt=body.prompt,
+                              answer=body.answer)
+    return respond(_public(card, article.slug), 201)
+
+
+@bp.get("/me/cards")
+@login_required
+@documented(summary="Your recall cards on an article", query=CardQuery, response=Items[CardPublic], errors=(404,))
+def list_cards():
+    slug = request.args.get("article", "")
+    if not slug:
+        raise Invalid("article: this parameter is required (an article's slug)")
+    session = get_session()
+    article = catalog.require_article(session=session, slug=slug)
+    cards = recall.cards_for_article(session=session, user=current_account(), article=article)
+    return respond(Items[CardPublic](items=[_public(card, article.slug) for card in cards]))
+
+
+@bp.patch("/me/cards/<id:card_id>")
+@login_required
+@documented(summary="Change a card's prompt or answer (its schedule is kept)", body=CardEditBody,
+            response=CardPublic, errors=(404,))
+def edit_card(card_id: int):
+    session = get_session()
+    card = recall.card_of(session=session, user=current_account(), card_id=card_id)
+    body = json_body(CardEditBody, hint='send a JSON object like {"prompt": "…"}')
+    card = recall.edit_card(session=session, card=card, prompt=body.prompt, answer=body.answer)
+    return respond(_publics([card])[0])
+
+
+@bp.delete("/me/cards/<id:card_id>")
+@login_required
+@documented(summary="Delete a card and its reviews", status=204, errors=(404,))
+def delete_card(card_id: int):
+    session = get_session()
+    recall.delete_card(session=session, card=recall.card_of(session=session, user=current_account(), card_id=card_id))
+    return "", 204
+
+
+@bp.get("/me/reviews/due")
+@login_required
+@documented(summary="Your cards due for review now, the longest overdue first", response=DueCardsPublic)
+def due_cards():
+    session = get_session()
+    user = current_account()
+    now = utcnow()
+    cards = recall.due_cards(session=session, user=user, now=now)
+    return respond(DueCardsPublic(items=_publics(cards),
+                                  due_today=recall.due_counts(session=session, user=user, now=now).today))
+
+
+@bp.post("/me/cards/<id:card_id>/review")
+@login_required
+@documented(summary="Rate a card (again, hard, good, easy): FSRS schedules its next review", body=ReviewBody,
+            response=CardPublic, errors=(404,))
+def review_card(card_id: int):
+    session = get_session()
+    user = current_account()
+    card = recall.card_of(session=session, user=user, card_id=card_id)
+    body = json_body(ReviewBody, hint='send a JSON object like {"rating": "good"}')
+    card = recall.review(session=session, user=user, card=card, rating=recall.parse_rating(body.rating), now=utcnow())
+    return respond(_publics([card])[0])
