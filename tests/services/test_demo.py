@@ -25,3 +25,12 @@ def test_the_demo_learner_is_not_told_of_new_articles_on_a_path_they_never_finis
     view = progress.path_progress(session=session, user=learner, slug="production-services")
     assert view.overall.done > 0 and not view.overall.complete
     assert view.new_since_finished == 0
+
+
+def test_the_demo_learner_has_recall_cards_to_review(session):
+    from tracker.services import recall
+
+    demo.create_demo(session=session, now=utcnow())
+    learner = accounts.get_user(session=session, username="demo-learner")
+    due = recall.due_cards(session=session, user=learner, now=utcnow())
+    assert len(due) == 2 and recall.next_due(session=session, user=learner) is not None

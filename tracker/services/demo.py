@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, ProgressState, Role, User
-from tracker.services import accounts, assignments, mentorships, progress
+from tracker.services import accounts, assignments, mentorships, progress, recall
 
 DEMO_USERS = (("demo-learner", Role.learner, "Dana Learner"), ("demo-mentor", Role.mentor, "Milo Mentor"),
               ("demo-admin", Role.admin, "Ada Admin"))
@@ -88,3 +88,27 @@ def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> Non
     if len(entries) > 16:
         progress.mark_article(session=session, user=learner, article=entries[16].card.article,
                               state=ProgressState.in_progress, at=now - timedelta(hours=3))
+    _recall_cards(session=session, learner=learner, articles=[e.card.article for e in entries[:2]], now=now)
+
+
+DEMO_CARDS = [
+    ("What does a backend do that a static site cannot?",
+     "It runs code per request: it checks who is asking, reads and writes shared data, and answers with what "
+     "that person may see."),
+    ("Which HTTP methods are idempotent?", "GET, HEAD, PUT, DELETE and OPTIONS; POST and PATCH are not."),
+    ("What does 304 Not Modified save?", "The body: after a conditional request the client reuses its copy."),
+]
+
+
+def _recall_cards(*, session: Session, learner: User, articles: list[Article], now: datetime) -> None:
+    """A few recall cards: two due for review now, one reviewed already and due in a few days."""
+    if len(articles) < 2:
+        return
+    cards = [recall.create_card(session=session, user=learner, article=articles[min(i, 1)], prompt=prompt,
+                                answer=answer) for i, (prompt, answer) in enumerate(DEMO_CARDS)]
+    first = cards[0]
+    first.due = first.created_at = now - timedelta(days=3)
+    session.add(first)
+    session.commit()
+    recall.review(session=session, user=learner, card=first, rating=recall.parse_rating("easy"),
+                  now=now - timedelta(days=3))
