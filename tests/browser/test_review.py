@@ -15,16 +15,21 @@ def test_a_learner_reviews_cards_with_the_keyboard(page, live_server, session):
     expect(page.get_by_role("link", name="2 cards due today")).to_be_visible()
     page.get_by_role("link", name="2 cards due today").click()
 
+    # Each step loads a new page; its keys work once the page's script has run ("load" comes after it).
     expect(page.get_by_text("What is a safe method?")).to_be_visible()
     expect(page.get_by_text("One that changes nothing")).to_have_count(0)
+    page.wait_for_load_state("load")
     page.keyboard.press("Space")
     expect(page.get_by_text("One that changes nothing")).to_be_visible()
     expect(page.get_by_role("button", name="Good")).to_be_visible()
+    page.wait_for_load_state("load")
     page.keyboard.press("3")
 
     expect(page.get_by_text("Is PUT idempotent?")).to_be_visible()
+    page.wait_for_load_state("load")
     page.keyboard.press("Space")
     expect(page.get_by_text("Yes", exact=True)).to_be_visible()
+    page.wait_for_load_state("load")
     page.keyboard.press("4")
     expect(page.get_by_text("Nothing to review.")).to_be_visible()
     session.expire_all()
