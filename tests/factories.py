@@ -61,3 +61,12 @@ def lived_in(session: Session, make_client) -> None:
                                                                                "idempotent?",
                                                "answer": "GET, HEAD, PUT, DELETE, OPTIONS"}).get_json()
     lena.post(f"/api/v1/me/cards/{card['id']}/review", json={"rating": "good"})
+    # a weekly plan, a takeaway, a mentor's suggested card and an adopted one
+    lena.post("/paths/api-designer/plan", data={"days": ["1", "3"], "cue": "after standup", "minutes": "30"})
+    lena.post("/articles/http-protocol/takeaway", data={"text": "Methods carry meaning.", "shared": "on"})
+    mona.post("/mentor/mentees/lena/paths/api-designer/cards",
+              data={"article": "routing", "prompt": "What does a router match on?", "answer": "Method and path."})
+    from tracker.models import SuggestedCard
+
+    suggestion = session.exec(select(SuggestedCard).where(SuggestedCard.mentor_id.is_not(None))).first()
+    lena.post(f"/cards/suggested/{suggestion.id}/adopt")

@@ -79,7 +79,7 @@ def _snapshot(engine) -> dict[str, tuple[list[str], list[dict]]]:
 
 # Columns whose newer values a downgrade folds into the older revision's (documented in the migration):
 # the rows stay, these values cannot. Keyed by the revision that is undone.
-FOLDED_BY_DOWNGRADE = {"0007": {("notification", "kind")}}
+FOLDED_BY_DOWNGRADE = {"0007": {("notification", "kind")}, "0012": {("notification", "kind")}}
 
 
 def _common(one: dict, other: dict, folded: set = frozenset()) -> tuple[dict, dict]:

@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup, NoAppException, ScriptInfo, routes_command, sh
 from tracker import create_app, db, serving
 from tracker.config import ConfigError, load_settings
 from tracker.models import Role, TokenScope
-from tracker.services import accounts, backup, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
+from tracker.services import accounts, backup, card_suggestions, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
 from tracker.services import my_data
 from tracker.services.errors import NotAllowed, NotFound
 
@@ -56,7 +56,7 @@ def _prepare_to_serve():
     session = _prepared_session()
     try:
         report = curriculum.load_curriculum(session=session, paths_dir=current_app.config["PATHS_DIR"])
-    except (catalog_file.CatalogError, path_format.PathDefinitionError) as exc:
+    except (catalog_file.CatalogError, path_format.PathDefinitionError, card_suggestions.CardsFileError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
     if report.paths.differing:
@@ -339,10 +339,10 @@ def paths_load(directory: Path | None) -> None:
     directory = directory or current_app.config["PATHS_DIR"]
     try:
         report = curriculum.load_curriculum(session=_prepared_session(), paths_dir=directory, update_existing=True)
-    except (catalog_file.CatalogError, path_format.PathDefinitionError) as exc:
+    except (catalog_file.CatalogError, path_format.PathDefinitionError, card_suggestions.CardsFileError) as exc:
         raise click.ClickException(f"{exc} (nothing was loaded)") from None
     click.echo(f"Paths: {report.paths.created} added, {report.paths.updated} updated, "
-               f"{report.paths.unchanged} unchanged.")
+               f"{report.paths.unchanged} unchanged. Suggested cards: {report.cards_added} added.")
 
 
 @paths_group.command("export")

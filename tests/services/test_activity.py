@@ -1,18 +1,10 @@
-"""Activity from the event log: recent changes, the heatmap and the streak."""
+"""Activity from the event log: recent changes and the heatmap."""
 
 from datetime import UTC, date, datetime, timedelta
 
 from tests import factories
 from tracker.models import ProgressState
 from tracker.services import activity, progress
-
-
-def test_the_streak_counts_consecutive_days_ending_today_or_yesterday():
-    today = date(2026, 11, 25)
-    assert activity.current_streak({today: 1, today - timedelta(days=1): 2}, today) == 2
-    assert activity.current_streak({today - timedelta(days=1): 1, today - timedelta(days=2): 1}, today) == 2
-    assert activity.current_streak({today - timedelta(days=2): 1}, today) == 0
-    assert activity.current_streak({}, today) == 0
 
 
 def test_recent_activity_shows_each_article_once_with_its_latest_state(session):
@@ -36,7 +28,7 @@ def test_the_heatmap_counts_changes_per_day_but_not_resets(app, session):
     progress.mark_article(session=session, user=lena, article=factories.article(session, "http-protocol"),
                           state=ProgressState.not_started, at=noon)
     heatmap = activity.activity_heatmap(session=session, user=lena, today=today)
-    assert heatmap.total == 2 and heatmap.active_days == 1 and heatmap.streak == 1
+    assert heatmap.total == 2 and heatmap.active_days == 1
     assert "1 active day in 26 weeks" in _render(app, heatmap)
 
 

@@ -32,10 +32,10 @@ def test_a_late_evening_mark_counts_on_the_learners_own_day(session):
         progress.mark_article(session=session, user=lena, article=article, state=state, at=at)
     counts = activity.daily_counts(session=session, user=lena, since=date(2026, 3, 1))
     assert counts == {date(2026, 3, 10): 1, date(2026, 3, 11): 1}
-    # Mar 12 06:00 UTC is still Mar 11 in Los Angeles: the streak counts both evenings
+    # Mar 12 06:00 UTC is still Mar 11 in Los Angeles: the heatmap's squares are both evenings
     now = datetime(2026, 3, 12, 6, tzinfo=UTC)
     heatmap = activity.activity_heatmap(session=session, user=lena, today=time_zones.today_for(lena, now))
-    assert heatmap.streak == 2 and heatmap.zone == "America/Los_Angeles"
+    assert heatmap.active_days == 2 and heatmap.zone == "America/Los_Angeles"
 
     accounts.set_time_zone(session=session, user=lena, time_zone="UTC")
     assert activity.daily_counts(session=session, user=lena, since=date(2026, 3, 1)) == {

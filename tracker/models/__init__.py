@@ -21,11 +21,13 @@ from tracker.models.interop import Credential, XapiOutbox
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
 from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus, PathVersion
-from tracker.models.recall import CardReview, RecallCard
+from tracker.models.plans import StudyPlan
+from tracker.models.recall import CardReview, RecallCard, SuggestedCard, SuggestionOrigin
 from tracker.models.progress import Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 
 __all__ = [
     "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "CardReview", "Credential", "RecallCard",
+    "StudyPlan", "SuggestedCard", "SuggestionOrigin",
     "XapiOutbox", "ArticleBase", "DeviceSession", "EmailFrequency", "Installation",
     "SecurityEvent", "SecurityEventKind", "TokenScope", "ArticleTopic", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
     "NoteReply", "Notification", "NotificationKind", "PathFollow", "PathItem", "PathSection", "PathStatus",

@@ -22,6 +22,7 @@ class NotificationKind(StrEnum):
     mentee_finished = "mentee_finished"    # to mentors: a mentee finished an assigned path
     mentee_behind = "mentee_behind"        # to mentors: a mentee is at risk of missing a due date
     mentee_overdue = "mentee_overdue"      # to mentors: a mentee's assignment is overdue
+    plan_day = "plan_day"                  # today is a day of the learner's weekly plan
 
 
 class Notification(SQLModel, table=True):

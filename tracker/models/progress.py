@@ -69,6 +69,8 @@ class Note(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     body: str = Field(sa_column=Column(Text, nullable=False))
+    takeaway: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
+                                 description="what the learner would tell a colleague, written on marking it done")
     shared: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -4,18 +4,41 @@ every review (what FSRS's optimizer learns from)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from tracker.models.base import utcnow
+from tracker.models.base import choice_column, utcnow
+
+
+class SuggestionOrigin(StrEnum):
+    curriculum = "curriculum"  # from the curriculum files under paths/ (reviewed in git)
+    mentor = "mentor"          # a mentor's suggestion for a path they assigned
+
+
+class SuggestedCard(SQLModel, table=True):
+    """A card offered to learners of an article: from the curriculum, or by a mentor for the path they
+    assigned (then only that mentor's mentees with the assignment see it). Learners adopt a copy."""
+
+    __tablename__ = "suggested_card"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    origin: SuggestionOrigin = Field(sa_column=choice_column(SuggestionOrigin, check="ck_suggested_card_origin"))
+    mentor_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="CASCADE")
+    path_id: int | None = Field(default=None, foreign_key="learning_path.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class RecallCard(SQLModel, table=True):
     """A question and its answer about an article, with its FSRS memory state."""
 
     __tablename__ = "recall_card"
-    __table_args__ = (Index("ix_recall_card_user_id_due", "user_id", "due"),)
+    __table_args__ = (Index("ix_recall_card_user_id_due", "user_id", "due"),
+                      UniqueConstraint("user_id", "suggested_card_id", name="uq_recall_card_user_id_suggested_card_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
@@ -30,6 +53,8 @@ class RecallCard(SQLModel, table=True):
     difficulty: float | None = None
     due: datetime = Field(default_factory=utcnow)
     last_review: datetime | None = None
+    suggested_card_id: int | None = Field(default=None, foreign_key="suggested_card.id", ondelete="SET NULL",
+                                          description="the suggestion this card was adopted from")
 
 
 class CardReview(SQLModel, table=True):

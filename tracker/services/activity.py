@@ -1,4 +1,4 @@
-"""Activity read from the progress event log: recent changes, the heatmap and the streak."""
+"""Activity read from the progress event log: recent changes and the heatmap (the streak: tracker.services.streaks)."""
 
 from __future__ import annotations
 
@@ -47,8 +47,7 @@ class Heatmap:
     weeks: list[list[HeatmapDay | None]]  # columns of Monday..Sunday; None past today
     total: int
     active_days: int
-    streak: int
-    zone: str = "UTC"  # the time zone whose days the squares and the streak count
+    zone: str = "UTC"  # the time zone whose days the squares count
 
     @property
     def months(self) -> list[tuple[int, str]]:
@@ -75,8 +74,8 @@ def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
 
 
 def activity_heatmap(*, session: Session, user: User, today: date) -> Heatmap:
-    """The last 26 weeks, Monday-first columns ending with the current week, and the current streak; `today`
-    and every square are days of the user's time zone."""
+    """The last 26 weeks, Monday-first columns ending with the current week; `today` and every square are
+    days of the user's time zone."""
     first = today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
     counts = daily_counts(session=session, user=user, since=first)
     peak = max(counts.values(), default=0)
@@ -88,8 +87,7 @@ def activity_heatmap(*, session: Session, user: User, today: date) -> Heatmap:
             count = counts.get(day, 0)
             column.append(None if day > today else HeatmapDay(day=day, count=count, level=_level(count, peak)))
         weeks.append(column)
-    return Heatmap(weeks=weeks, total=sum(counts.values()), active_days=len(counts),
-                   streak=current_streak(counts, today), zone=user.time_zone or "UTC")
+    return Heatmap(weeks=weeks, total=sum(counts.values()), active_days=len(counts), zone=user.time_zone or "UTC")
 
 
 def _level(count: int, peak: int) -> int:
@@ -97,12 +95,3 @@ def _level(count: int, peak: int) -> int:
         return 0
     return min(4, 1 + (3 * (count - 1)) // max(1, peak - 1)) if peak > 1 else 1
 
-
-def current_streak(counts: Counter[date] | dict[date, int], today: date) -> int:
-    """Consecutive active days ending today, or yesterday if today has no activity yet."""
-    day = today if counts.get(today) else today - timedelta(days=1)
-    streak = 0
-    while counts.get(day):
-        streak += 1
-        day -= timedelta(days=1)
-    return streak

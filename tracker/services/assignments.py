@@ -18,6 +18,7 @@ from tracker.models import (
     Progress,
     ProgressEvent,
     ProgressState,
+    StudyPlan,
     User,
     utcnow,
 )
@@ -34,6 +35,7 @@ from tracker.services.assignment_rules import (
 from tracker.services.catalog import reading_minutes_sql
 from tracker.services.mentorships import MentoringError, NotYourMentee, get_mentee
 from tracker.services.path_queries import path_entries
+from tracker.services.plans import plan_forecast, plans_for_learners
 from tracker.services.progress import PathProgress, Tally, last_settled_at, my_paths, tally
 from tracker.services.time_zones import local_day, zone_of
 
@@ -234,6 +236,8 @@ class AssignmentView:
     last_activity_at: datetime | None
     stale: bool
     today: date
+    plan: StudyPlan | None = None         # the learner's weekly plan for the path
+    plan_forecast_on: date | None = None  # when the plan, kept, finishes the path
 
     @property
     def days_left(self) -> int | None:
@@ -266,6 +270,7 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
     mentors = {u.id: u for u in session.exec(select(User).where(User.id.in_(mentor_ids or {0})))}
     entries = path_entries(session=session, path_ids={p.id for _, p in rows})
     states, changed = _progress_of(session, ids)
+    study_plans = plans_for_learners(session=session, learner_ids=ids)
     for user_id, (last_activity_at, pace) in _activity_of(session, ids, now).items():
         views[user_id].last_activity_at, views[user_id].pace = last_activity_at, pace
 
@@ -288,7 +293,10 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
                                                   if entry.card.article.id in changed[assignment.learner_id]],
                                       assigned_at=assignment.created_at)),
             stale=is_stale(t=t, last_activity_at=view.last_activity_at, assigned_at=assignment.created_at, now=now),
-            today=today,
+            today=today, plan=study_plans.get((assignment.learner_id, path.id)),
+            plan_forecast_on=plan_forecast(plan=study_plans[(assignment.learner_id, path.id)],
+                                           minutes_left=t.minutes_left, today=today)
+            if (assignment.learner_id, path.id) in study_plans else None,
         ))
     return views
 
@@ -326,6 +334,11 @@ def _activity_of(session: Session, ids: list[int], now: datetime) -> dict[int, t
     ):
         activity[user_id][1] = weekly_pace(int(done_minutes or 0))
     return {user_id: (last, pace) for user_id, (last, pace) in activity.items()}
+
+
+def learner_pace(*, session: Session, learner: User, now: datetime) -> float:
+    """The learner's reading minutes a week over the pace window."""
+    return _activity_of(session, [learner.id], now)[learner.id][1]
 
 
 def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:

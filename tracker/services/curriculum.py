@@ -8,17 +8,19 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from tracker.models import Article
-from tracker.services import catalog_file, catalog_store, path_format, path_store
+from tracker.services import card_suggestions, catalog_file, catalog_store, path_format, path_store
 
 
 @dataclass
 class CurriculumReport:
     articles: catalog_store.LoadReport
     paths: path_store.LoadReport
+    cards_added: int = 0
 
 
 def load_curriculum(*, session: Session, paths_dir: Path, update_existing: bool = False) -> CurriculumReport:
-    """Load `catalog.yaml` and every path definition from `paths_dir`; all or nothing.
+    """Load `catalog.yaml`, every path definition and the suggested cards (`cards.yaml`) from `paths_dir`;
+    all or nothing.
 
     Without update_existing only missing rows are added, so edits made in the app survive a restart.
     """
@@ -32,8 +34,10 @@ def load_curriculum(*, session: Session, paths_dir: Path, update_existing: bool 
         facts = path_store.catalog_facts(session=session)
         definitions = path_format.read_path_files(paths_dir, known_slugs=set(facts), articles=facts)
         path_report = path_store.load_paths(session=session, definitions=definitions, update_existing=update_existing)
+        cards = card_suggestions.read_cards_file(paths_dir / card_suggestions.CARDS_FILENAME, known_slugs=set(facts))
+        cards_added = card_suggestions.load_curriculum_cards(session=session, entries=cards)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return CurriculumReport(articles=article_report, paths=path_report)
+    return CurriculumReport(articles=article_report, paths=path_report, cards_added=cards_added)

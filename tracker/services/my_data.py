@@ -42,12 +42,15 @@ from tracker.models import (
     Role,
     SecurityEvent,
     Source,
+    StudyPlan,
+    SuggestedCard,
     User,
     XapiOutbox,
     as_utc,
 )
 from tracker.services import access, accounts
 from tracker.services.errors import Invalid, NotAllowed
+from tracker.services.plans import plan_days
 from tracker.services.time_zones import today_for
 
 SCHEMA_VERSION = 1
@@ -73,6 +76,8 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "xapi_outbox": ("xapi_statements.count",),
     "recall_card": ("recall_cards",),
     "card_review": ("card_reviews",),
+    "study_plan": ("study_plans",),
+    "suggested_card": ("cards_suggested",),
 }
 
 
@@ -131,6 +136,7 @@ class ReplyRecord(Record):
 class NoteRecord(Record):
     article_slug: str
     body: str
+    takeaway: str | None = Field(default=None, description="what you would tell a colleague about the article")
     shared: bool
     created_at: datetime
     updated_at: datetime
@@ -250,6 +256,23 @@ class CardReviewRecord(Record):
     review_duration_ms: int | None
 
 
+class StudyPlanRecord(Record):
+    path_slug: str
+    weekdays: list[int] = Field(description="0 Monday ... 6 Sunday")
+    cue: str
+    minutes: int = Field(description="reading minutes on each planned day")
+    created_at: datetime
+    updated_at: datetime
+
+
+class SuggestedCardRecord(Record):
+    path_slug: str
+    article_slug: str
+    prompt: str
+    answer: str
+    created_at: datetime
+
+
 class DataExport(Record):
     """Everything the tracker holds about one account (never a password or token hash)."""
 
@@ -276,6 +299,9 @@ class DataExport(Record):
                                                                                    "FSRS schedule")
     card_reviews: list[CardReviewRecord] = Field(default_factory=list, description="every review of your cards, "
                                                                                    "oldest first")
+    study_plans: list[StudyPlanRecord] = Field(default_factory=list, description="your weekly plans")
+    cards_suggested: list[SuggestedCardRecord] = Field(default_factory=list,
+                                                       description="as a mentor: cards you suggested to mentees")
 
 
 class LearnerRef(Record):
@@ -338,7 +364,7 @@ def _notes(session: Session, user: User, *, shared_only: bool = False) -> list[N
                                           .where(NoteReply.note_id.in_(list(replies)))
                                           .order_by(NoteReply.created_at, NoteReply.id)):
             replies[reply.note_id].append(ReplyRecord(author=author, body=reply.body, created_at=reply.created_at))
-    return [NoteRecord(article_slug=slug, body=note.body, shared=note.shared, created_at=note.created_at,
+    return [NoteRecord(article_slug=slug, body=note.body, takeaway=note.takeaway, shared=note.shared, created_at=note.created_at,
                        updated_at=note.updated_at, replies=replies[note.id]) for note, slug in rows]
 
 
@@ -444,6 +470,18 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                                        review_duration_ms=r.review_duration_ms)
                       for r in _rows(session, CardReview, CardReview.user_id == user.id,
                                      order=(CardReview.reviewed_at, CardReview.id))],
+        study_plans=[StudyPlanRecord(path_slug=slug, weekdays=plan_days(p.weekdays), cue=p.cue, minutes=p.minutes,
+                                     created_at=p.created_at, updated_at=p.updated_at)
+                     for p, slug in session.exec(select(StudyPlan, LearningPath.slug)
+                                                 .join(LearningPath, LearningPath.id == StudyPlan.path_id)
+                                                 .where(StudyPlan.user_id == user.id).order_by(StudyPlan.id))],
+        cards_suggested=[SuggestedCardRecord(path_slug=path_slug, article_slug=article_slug, prompt=c.prompt,
+                                             answer=c.answer, created_at=c.created_at)
+                         for c, path_slug, article_slug in session.exec(
+                             select(SuggestedCard, LearningPath.slug, Article.slug)
+                             .join(LearningPath, LearningPath.id == SuggestedCard.path_id)
+                             .join(Article, Article.id == SuggestedCard.article_id)
+                             .where(SuggestedCard.mentor_id == user.id).order_by(SuggestedCard.id))],
     )
 
 

@@ -13,6 +13,7 @@ from tracker.services.errors import Invalid
 from tracker.services.mentorships import NotYourMentee, mentors_of
 
 NOTE_MAX = 2000
+TAKEAWAY_MAX = 500  # one to three sentences
 
 
 class NoteError(Invalid):
@@ -28,25 +29,44 @@ def _checked(body: str) -> str:
 
 def save_note(*, session: Session, user: User, article: Article, body: str, shared: bool) -> Note | None:
     """Create, update or (with an empty body) delete the user's note on an article. Commits."""
-    body = _checked(body)
+    return _store(session=session, user=user, article=article, shared=shared, body=_checked(body))
+
+
+def save_takeaway(*, session: Session, user: User, article: Article, text: str, shared: bool) -> Note | None:
+    """Set (or, empty, remove) the takeaway of the user's note on an article: what they would tell a
+    colleague. Shared with mentors when the note is. Commits."""
+    text = " ".join((text or "").split())
+    if len(text) > TAKEAWAY_MAX:
+        raise NoteError(f"The takeaway is {len(text)} characters long; keep it to one to three sentences "
+                        f"(at most {TAKEAWAY_MAX}). Nothing was saved.")
+    return _store(session=session, user=user, article=article, shared=shared, takeaway=text or None)
+
+
+_KEEP = object()
+
+
+def _store(*, session: Session, user: User, article: Article, shared: bool, body=_KEEP, takeaway=_KEEP) -> Note | None:
+    """Write the parts given of the user's note; a note with neither a body nor a takeaway is deleted. Commits."""
     note = session.exec(select(Note).where(Note.user_id == user.id, Note.article_id == article.id)).one_or_none()
-    if not body:
+    new_body = (note.body if note else "") if body is _KEEP else body
+    new_takeaway = (note.takeaway if note else None) if takeaway is _KEEP else takeaway
+    if not new_body and not new_takeaway:
         if note is not None:
             session.delete(note)
             session.commit()
         return None
-    news = shared and (note is None or not note.shared or note.body != body)  # mentors have something to read
+    news = shared and (note is None or not note.shared or note.body != new_body or note.takeaway != new_takeaway)
     if note is None:
-        note = Note(user_id=user.id, article_id=article.id, body=body, shared=shared)
+        note = Note(user_id=user.id, article_id=article.id, body=new_body, takeaway=new_takeaway, shared=shared)
     else:
-        note.body, note.shared, note.updated_at = body, shared, utcnow()
+        note.body, note.takeaway, note.shared, note.updated_at = new_body, new_takeaway, shared, utcnow()
     session.add(note)
     try:
         session.commit()
     except IntegrityError:  # the same note saved twice at once: keep the later text
         session.rollback()
         note = session.exec(select(Note).where(Note.user_id == user.id, Note.article_id == article.id)).one()
-        note.body, note.shared, note.updated_at = body, shared, utcnow()
+        note.body, note.takeaway, note.shared, note.updated_at = new_body, new_takeaway, shared, utcnow()
         session.commit()
     if news:
         _tell_mentors(session, user, article, note)

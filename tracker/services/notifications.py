@@ -129,9 +129,11 @@ class RoundResult:
 
 
 def scheduled_round(*, session: Session, now, config) -> RoundResult:
-    """What the scheduled job does each time: add due reminders, email what is due, and send new xAPI
+    """What the scheduled job does each time: add due-date and plan-day reminders, email what is due, and send new xAPI
     statements to the Learning Record Store (each when configured)."""
-    reminders = remind_everyone(session=session, now=now)
+    from tracker.services.plans import remind_plan_days
+
+    reminders = remind_everyone(session=session, now=now) + remind_plan_days(session=session, now=now)
     outbox = mail.outbox_from_config(config)
     sent = None if outbox is None else mail.send_due_mail(session=session, outbox=outbox, now=now)
     store = xapi.record_store_from_config(config)

@@ -185,13 +185,17 @@ def _describe(error: dict, raw: dict) -> str:
     return f"{prefix}{field}: {message}" if field else f"{prefix}{message}"
 
 
+NOT_PATH_FILES = {"catalog.yaml", "cards.yaml"}  # the catalog, and the suggested recall cards
+
+
 def read_path_files(directory: Path, *, known_slugs: set[str],
                     articles: Mapping[str, CatalogFacts] | None = None) -> list[PathDefinition]:
-    """Validate every *.yaml definition in a folder (except the catalog); any error refuses them all."""
+    """Validate every *.yaml definition in a folder (except the catalog and the suggested cards); any error
+    refuses them all."""
     definitions: list[PathDefinition] = []
     origin: dict[str, str] = {}
     for file in sorted(directory.glob("*.yaml")):
-        if file.name == "catalog.yaml":
+        if file.name in NOT_PATH_FILES:
             continue
         try:
             text = file.read_text(encoding="utf-8")

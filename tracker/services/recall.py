@@ -8,6 +8,7 @@ parameters from).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,7 +25,7 @@ FORECAST_DAYS = 7
 RATINGS = {"again": fsrs.Rating.Again, "hard": fsrs.Rating.Hard, "good": fsrs.Rating.Good, "easy": fsrs.Rating.Easy}
 
 
-def _text(label: str, value: str | None) -> str:
+def card_text(label: str, value: str | None) -> str:
     """Plain text for a card's side: stripped, 1..TEXT_MAX characters."""
     value = (value or "").replace("\r\n", "\n").strip()
     if not value:
@@ -53,8 +54,8 @@ def card_of(*, session: Session, user: User, card_id: int) -> RecallCard:
 
 def create_card(*, session: Session, user: User, article: Article, prompt: str, answer: str) -> RecallCard:
     """A new card on an article, due now (FSRS's first learning step). Commits."""
-    card = RecallCard(user_id=user.id, article_id=article.id, prompt=_text("Prompt", prompt),
-                      answer=_text("Answer", answer))
+    card = RecallCard(user_id=user.id, article_id=article.id, prompt=card_text("Prompt", prompt),
+                      answer=card_text("Answer", answer))
     session.add(card)
     session.commit()
     session.refresh(card)
@@ -65,9 +66,9 @@ def edit_card(*, session: Session, card: RecallCard, prompt: str | None = None,
               answer: str | None = None) -> RecallCard:
     """Change a card's prompt and/or answer (its schedule is kept). Commits."""
     if prompt is not None:
-        card.prompt = _text("Prompt", prompt)
+        card.prompt = card_text("Prompt", prompt)
     if answer is not None:
-        card.answer = _text("Answer", answer)
+        card.answer = card_text("Answer", answer)
     session.add(card)
     session.commit()
     session.refresh(card)
@@ -170,3 +171,36 @@ def review_logs(*, session: Session, user: User) -> list[fsrs.ReviewLog]:
                            review_duration=r.review_duration_ms)
             for r in session.exec(select(CardReview).where(CardReview.user_id == user.id)
                                   .order_by(CardReview.reviewed_at, CardReview.id))]
+
+
+@dataclass
+class LearningStats:
+    """What a mentor sees of a mentee's learning on a path, beyond ticks."""
+
+    cards: int              # the mentee's cards on the path's articles
+    reviews_30d: int        # reviews of those cards in the last 30 days
+    mean_recall: float | None  # FSRS's average probability of recalling them now; None without reviewed cards
+
+
+REVIEW_WINDOW = timedelta(days=30)
+
+
+def learning_stats(*, session: Session, learner: User, articles_by_path: dict[int, set[int]],
+                   now: datetime) -> dict[int, LearningStats]:
+    """Per path: cards made, reviews in the last 30 days, and the mean retrievability of the reviewed cards
+    (two queries)."""
+    article_ids = set().union(*articles_by_path.values()) if articles_by_path else set()
+    cards = list(session.exec(select(RecallCard).where(RecallCard.user_id == learner.id,
+                                                       RecallCard.article_id.in_(article_ids or {0}))))
+    recent = Counter(session.exec(select(CardReview.card_id).where(
+        CardReview.user_id == learner.id, CardReview.reviewed_at >= now - REVIEW_WINDOW,
+        CardReview.card_id.in_([card.id for card in cards] or [0]))))
+    scheduler = scheduler_for(learner)
+    stats = {}
+    for path_id, ids in articles_by_path.items():
+        mine = [card for card in cards if card.article_id in ids]
+        recalls = [scheduler.get_card_retrievability(as_fsrs_card(card), _utc(now))
+                   for card in mine if card.last_review is not None]
+        stats[path_id] = LearningStats(cards=len(mine), reviews_30d=sum(recent[card.id] for card in mine),
+                                       mean_recall=sum(recalls) / len(recalls) if recalls else None)
+    return stats

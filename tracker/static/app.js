@@ -52,6 +52,24 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-dismiss-alert]");
     if (button) { button.closest(".alert").remove(); }
+    var skip = event.target.closest("[data-dismiss-takeaway]");
+    if (skip) { dismissTakeaway(skip.closest("[data-takeaway-prompt]")); }
+  });
+
+  // The takeaway offered after marking an article done never stands in the way: "Not now", or Esc anywhere
+  // in that article's row, removes it and leaves focus on the article's controls.
+  function dismissTakeaway(prompt) {
+    if (!prompt) { return; }
+    var row = prompt.closest("li") || prompt.parentElement;
+    prompt.remove();
+    var control = row && row.querySelector(".state-controls button");
+    if (control) { control.focus(); }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !document.activeElement) { return; }
+    var row = document.activeElement.closest("li");
+    var prompt = row ? row.querySelector("[data-takeaway-prompt]") : document.activeElement.closest("[data-takeaway-prompt]");
+    if (prompt) { event.preventDefault(); dismissTakeaway(prompt); }
   });
 
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from tracker.models import ProgressState, Role
-from tracker.services import access, time_zones
+from tracker.services import access, plans, time_zones
 from tracker.services.path_queries import weeks_label
 
 
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     # Templates ask the access rules; they never compare statuses themselves.
     app.jinja_env.globals["can_see_path"] = access.can_see_path
     app.jinja_env.globals["can_follow_path"] = access.can_follow_path
+    app.jinja_env.globals["describe_plan"] = plans.describe
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.

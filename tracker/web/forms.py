@@ -17,6 +17,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -27,7 +28,9 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from tracker.models import EmailFrequency, PathStatus, ProgressState, Role, TokenScope
 from tracker.services.accounts import PASSWORD_MAX
 from tracker.services.errors import Invalid
+from tracker.services.notes import TAKEAWAY_MAX
 from tracker.services.path_format import ORDER_MAX
+from tracker.services.plans import CUE_MAX, DAY_NAMES
 from tracker.services.time_zones import zone_names
 from tracker.services.tokens import TOKEN_LIFETIMES
 
@@ -171,6 +174,27 @@ class NoteForm(Form):
     # Longer text is let through so that the service can say how long it was and keep the draft on screen.
     body = TextAreaField("Note", validators=[Length(max=4 * NOTE_MAX)])
     shared = BooleanField("Share with my mentors")
+
+
+class TakeawayForm(Form):
+    # Longer text is let through so that the service can say how long it was and keep the draft on screen.
+    text = TextAreaField("What would you tell a colleague about it?", validators=[Length(max=4 * TAKEAWAY_MAX)])
+    shared = BooleanField("Share with my mentors")
+
+
+class PlanForm(Form):
+    days = SelectMultipleField("Days", coerce=int, choices=[SelectChoice(day, name) for day, name in enumerate(DAY_NAMES)],
+                               validators=[InputRequired(message="choose at least one day of the week")])
+    cue = StringField("Roughly when", validators=[Length(max=4 * CUE_MAX)],
+                      description="Like “after standup” or “before lunch” (optional).")
+    minutes = WholeNumberField("Minutes each day", validators=[InputRequired(message="how many minutes each day?")])
+
+
+class SuggestCardForm(Form):
+    article = StringField("Article", validators=[InputRequired(message="choose an article of the path"),
+                                                 Length(max=200)])
+    prompt = TextAreaField("Prompt", validators=[Length(max=4 * RECALL_TEXT_MAX)])
+    answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)])
 
 
 class RecallCardForm(Form):

@@ -12,10 +12,10 @@ from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState, utcnow
 from tracker.services import access, activity, catalog, assignments, mentorships, notes, path_queries, progress, restart
-from tracker.services import recall, time_zones
+from tracker.services import card_suggestions, plans, recall, streaks, time_zones
 from tracker.services.errors import Invalid
 from tracker.web.auth import safe_next
-from tracker.web.forms import MarkForm, NoteForm, RecallCardForm, RestartForm
+from tracker.web.forms import MarkForm, NoteForm, PlanForm, RecallCardForm, RestartForm, TakeawayForm
 
 bp = Blueprint("main", __name__)
 
@@ -29,6 +29,7 @@ def index():
                                                                          statuses=access.listed_statuses(None)),
                                sources=catalog.list_sources(session=session))
     now = utcnow()
+    today = time_zones.today_for(user, now)
     mine = assignments.learner_paths(session=session, learner=user, now=now)
     return render_template(
         "main/dashboard.html",
@@ -36,7 +37,8 @@ def index():
         my_paths=mine.followed,
         invitations=mentorships.pending_invitations(session=session, learner=user),
         recent=activity.recent_activity(session=session, user=user),
-        heatmap=activity.activity_heatmap(session=session, user=user, today=time_zones.today_for(user, now)),
+        heatmap=activity.activity_heatmap(session=session, user=user, today=today),
+        streak=streaks.streak_for(session=session, user=user, today=today),
         recall=recall.due_counts(session=session, user=user, now=now)
         if recall.has_cards(session=session, user=user) else None,
     )
@@ -67,7 +69,52 @@ def path_page(slug: str):
     user = current_account()
     following = view.path.id in progress.followed_path_ids(session=session, user=user)
     my_notes = notes.notes_for(session=session, user=user, article_ids=list(view.article_ids())) if user else {}
-    return render_template("paths/detail.html", view=view, following=following, notes=my_notes)
+    planning = user is not None and (following or view.path.id in assignments.assigned_path_ids(
+        session=session, learner=user))
+    return render_template("paths/detail.html", view=view, following=following, notes=my_notes,
+                           **(_plan_context(view) if planning else {}))
+
+
+def _plan_context(view: progress.PathProgress, **extra) -> dict:
+    """The plan card's context: the plan, both forecasts and the form (filled from the plan)."""
+    session = get_session()
+    user = current_account()
+    now = utcnow()
+    plan = plans.plan_for(session=session, user=user, path=view.path)
+    form = extra.pop("plan_form", None) or PlanForm(formdata=None, days=plans.plan_days(plan.weekdays) if plan else [],
+                                                    cue=plan.cue if plan else "", minutes=plan.minutes if plan else 30)
+    return {"path": view.path, "plan_form": form, **extra,
+            "forecasts": plans.forecasts(plan=plan, minutes_left=view.overall.minutes_left, today=time_zones.today_for(
+                user, now), pace=assignments.learner_pace(session=session, learner=user, now=now))}
+
+
+@bp.post("/paths/<slug>/plan")
+@login_required
+def save_plan(slug: str):
+    """Set, change or remove the learner's weekly plan for a path."""
+    view = _visible_path(slug)
+    session = get_session()
+    form = PlanForm()
+    try:
+        if request.form.get("clear"):
+            plans.clear_plan(session=session, user=current_account(), path=view.path)
+            message = "Plan removed."
+        else:
+            form.checked()
+            plans.set_plan(session=session, user=current_account(), path=view.path, days=form.days.data,
+                           minutes=form.minutes.data, cue=form.cue.data or "")
+            message = "Plan saved."
+    except Invalid as exc:
+        if not is_htmx():
+            flash(f"{exc} The plan was not changed.", "error")
+            return see_other(url_for("main.path_page", slug=slug) + "#plan")
+        return render_template("partials/_plan.html", **_plan_context(view, plan_form=form, error=str(exc))), 400, {
+            "Vary": "HX-Request"}
+    if is_htmx():
+        return render_template("partials/_plan.html", **_plan_context(view, saved=message)), 200, {
+            "Vary": "HX-Request"}
+    flash(message, "success")
+    return see_other(url_for("main.path_page", slug=slug) + "#plan")
 
 
 @bp.post("/paths/<slug>/follow")
@@ -75,7 +122,7 @@ def path_page(slug: str):
 def follow(slug: str):
     view = _visible_path(slug)
     progress.follow_path(session=get_session(), user=current_account(), path=view.path)
-    flash(f"You follow “{view.path.title}”. It is on your dashboard.", "success")
+    flash(f"You follow “{view.path.title}”. It is on your dashboard; make a weekly plan for it below.", "success")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
 
 
@@ -178,6 +225,7 @@ def article_page(slug: str):
             article.id, ProgressState.not_started) if user else None,
         replies=notes.replies_to(session=session, note=note) if note else [],
         recall_cards=recall.cards_for_article(session=session, user=user, article=article) if user else [],
+        suggestions=card_suggestions.suggestions_for(session=session, learner=user, article=article) if user else [],
         card_form=RecallCardForm(formdata=None),
         memberships=path_queries.paths_with_article(session=session, viewer=user, article=article))
 
@@ -216,6 +264,32 @@ def save_note(slug: str):
     return see_other(safe_next(url_for("main.note_page", slug=slug)))
 
 
+@bp.post("/articles/<slug>/takeaway")
+@login_required
+def save_takeaway(slug: str):
+    """What the learner would tell a colleague, kept in their note; offered right after marking it done."""
+    session = get_session()
+    user = current_account()
+    article = catalog.require_article(session=session, slug=slug)
+    form = TakeawayForm().checked()
+    prompt = bool(request.form.get("prompt"))
+    try:
+        note = notes.save_takeaway(session=session, user=user, article=article, text=form.text.data or "",
+                                   shared=form.shared.data)
+    except notes.NoteError as exc:  # the form again, with the draft and the reason, where it was typed
+        if not is_htmx():
+            flash(str(exc), "error")
+            return see_other(url_for("main.article_page", slug=slug) + "#takeaway-" + slug)
+        return render_template("partials/_takeaway.html", article=article, prompt=prompt, error=str(exc),
+                               draft=form.text.data, note=notes.note_for(session=session, user=user, article=article)
+                               ), 400, {"Vary": "HX-Request"}
+    if is_htmx():
+        return render_template("partials/_takeaway.html", article=article, note=note, saved=True), 200, {
+            "Vary": "HX-Request"}
+    flash("Takeaway saved." if note and note.takeaway else "Takeaway removed.", "success")
+    return see_other(url_for("main.article_page", slug=slug) + "#takeaway-" + slug)
+
+
 @bp.post("/articles/<slug>/cards")
 @login_required
 def add_card(slug: str):
@@ -230,6 +304,17 @@ def add_card(slug: str):
         flash(f"{exc} The card was not added.", "error")
     else:
         flash("Card added. It is due for review now.", "success")
+    return see_other(url_for("main.article_page", slug=slug) + "#recall-cards")
+
+
+@bp.post("/cards/suggested/<id:suggestion_id>/adopt")
+@login_required
+def adopt_card(suggestion_id: int):
+    """Take a suggested card as one's own, due for review now."""
+    session = get_session()
+    card = card_suggestions.adopt(session=session, learner=current_account(), suggestion_id=suggestion_id)
+    slug = recall.article_slugs(session=session, cards=[card])[card.id]
+    flash("Card added to your cards. It is due for review now.", "success")
     return see_other(url_for("main.article_page", slug=slug) + "#recall-cards")
 
 

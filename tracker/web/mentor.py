@@ -13,10 +13,10 @@ from tracker.http.downloads import spreadsheet_safe
 from tracker.http.render import page_or_fragment
 from tracker.models import Role, utcnow
 from tracker.services import access, accounts, assignments, mentor_overview, mentorships, notes, path_queries, progress
-from tracker.services import time_zones
+from tracker.services import card_suggestions, recall, time_zones
 from tracker.services.assignment_rules import AssignmentStatus
 from tracker.services.errors import Invalid
-from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm
+from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm, SuggestCardForm
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 
@@ -118,8 +118,11 @@ def mentee(username: str):
     learner = _mentee(username)
     now = utcnow()
     paths = assignments.learner_paths(session=session, learner=learner, now=now)
+    entries = path_queries.path_entries(session=session, path_ids={row.path.id for row in paths.mentee.assignments})
     return render_template(
         "mentor/mentee.html", learner=learner, assignments=paths.mentee,
+        learning=recall.learning_stats(session=session, learner=learner, now=now, articles_by_path={
+            path_id: {entry.card.article.id for entry in items} for path_id, items in entries.items()}),
         series=mentor_overview.progress_series(session=session, learner=learner, now=now),
         shared=notes.shared_notes(session=session, learner=learner),
         followed=paths.followed,
@@ -134,7 +137,46 @@ def mentee_path(username: str, slug: str):
     view = progress.visible_path_progress(session=session, viewer=current_account(), learner=learner, slug=slug)
     changed = progress.changed_at(session=session, user=learner,
                                   article_ids=[e.card.article.id for s in view.detail.sections for e in s.entries])
-    return render_template("mentor/mentee_path.html", learner=learner, view=view, changed=changed)
+    return render_template("mentor/mentee_path.html", learner=learner, view=view, changed=changed,
+                           suggestions=card_suggestions.mentor_suggestions(session=session, mentor=current_account(),
+                                                                           path=view.path),
+                           assigned_by_me=any(row.path.id == view.path.id and row.mentor is not None
+                                              and row.mentor.id == current_account().id
+                                              for row in assignments.learner_assignments(
+                                                  session=session, learner=learner, now=utcnow())),
+                           form=SuggestCardForm(formdata=None))
+
+
+@bp.post("/mentees/<username>/paths/<slug>/cards")
+@role_required(Role.mentor)
+def suggest_card(username: str, slug: str):
+    """Suggest a recall card on an article of a path this mentor assigned, for each mentee who has it."""
+    session = get_session()
+    learner = _mentee(username)
+    path = path_queries.get_learning_path(session=session, slug=slug)
+    form = SuggestCardForm()
+    back = url_for("mentor.mentee_path", username=learner.username, slug=slug) + "#suggest-card"
+    try:
+        form.checked()
+        card_suggestions.suggest(session=session, mentor=current_account(), path=path, article_slug=form.article.data,
+                                 prompt=form.prompt.data, answer=form.answer.data)
+    except Invalid as exc:
+        flash(f"{exc} The card was not suggested.", "error")
+        return redirect(back, code=303)
+    flash("Card suggested. Your mentees with this path see it on the article's page and can add it to their cards.",
+          "success")
+    return redirect(back, code=303)
+
+
+@bp.post("/mentees/<username>/cards/<id:suggestion_id>/withdraw")
+@role_required(Role.mentor)
+def withdraw_card(username: str, suggestion_id: int):
+    learner = _mentee(username)
+    slug = card_suggestions.withdraw_suggestion(session=get_session(), mentor=current_account(),
+                                                      suggestion_id=suggestion_id)
+    flash("Suggestion withdrawn. Cards already added stay with their learners.", "success")
+    return redirect(url_for("mentor.mentee_path", username=learner.username, slug=slug) + "#suggest-card",
+                    code=303)
 
 
 @bp.post("/assignments/<id:assignment_id>/due")
