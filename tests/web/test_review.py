@@ -1,6 +1,7 @@
 """Recall cards on the article page, the review page without JavaScript, and the dashboard's due count."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -76,7 +77,23 @@ def test_the_dashboard_shows_cards_due_today_only_to_learners_with_cards(lena):
     add(lena, prompt="Another")
     page = lena.get("/").get_data(as_text=True)
     assert re.search(r'<a href="/review">2 cards due today</a>', page)
-    assert page.count("<li><time datetime=") == 7
+    assert page.count('<span class="forecast-count">') == 7
+
+
+def test_the_dashboard_forecasts_the_next_seven_days(lena, session):
+    add(lena)
+    add(lena, prompt="Another")
+    [first, second] = recall.due_cards(session=session, user=factories.user(session, "lena"), now=utcnow())
+    in_two_days = utcnow() + timedelta(days=2)
+    first.due, second.due = in_two_days, utcnow() + timedelta(days=30)
+    session.add_all([first, second])
+    session.commit()
+    page = lena.get("/").get_data(as_text=True)
+    assert re.search(r'<a href="/review">0 cards due today</a>', page)
+    days = re.findall(r'<li( class="has-due")?><span class="forecast-count">(\d+)</span><span class="visually-hidden">'
+                      r' due on</span> <time datetime="([\d-]+)">', page)
+    assert [(count, day) for _, count, day in days] == [
+        ("1" if offset == 2 else "0", (utcnow().date() + timedelta(days=offset)).isoformat()) for offset in range(1, 8)]
 
 
 def test_the_review_page_is_for_signed_in_people(client):

@@ -27,7 +27,8 @@ def _public(card: RecallCard, slug: str) -> CardPublic:
                       last_review=as_utc(card.last_review) if card.last_review else None)
 
 
-def _publics(cards: list[RecallCard]) -> list[CardPublic]:
+def card_publics(cards: list[RecallCard]) -> list[CardPublic]:
+    """Cards as the API shows them, each with its article's slug (one query)."""
     slugs = recall.article_slugs(session=get_session(), cards=cards)
     return [_public(card, slugs[card.id]) for card in cards]
 
@@ -89,7 +90,7 @@ def edit_card(card_id: int):
     card = recall.card_of(session=session, user=current_account(), card_id=card_id)
     body = json_body(CardEditBody, hint='send a JSON object like {"prompt": "…"}')
     card = recall.edit_card(session=session, card=card, prompt=body.prompt, answer=body.answer)
-    return respond(_publics([card])[0])
+    return respond(card_publics([card])[0])
 
 
 @bp.delete("/me/cards/<id:card_id>")
@@ -109,7 +110,7 @@ def due_cards():
     user = current_account()
     now = utcnow()
     cards = recall.due_cards(session=session, user=user, now=now)
-    return respond(DueCardsPublic(items=_publics(cards),
+    return respond(DueCardsPublic(items=card_publics(cards),
                                   due_today=recall.due_counts(session=session, user=user, now=now).today))
 
 
@@ -123,4 +124,4 @@ def review_card(card_id: int):
     card = recall.card_of(session=session, user=user, card_id=card_id)
     body = json_body(ReviewBody, hint='send a JSON object like {"rating": "good"}')
     card = recall.review(session=session, user=user, card=card, rating=recall.parse_rating(body.rating), now=utcnow())
-    return respond(_publics([card])[0])
+    return respond(card_publics([card])[0])

@@ -49,6 +49,8 @@ def read_cards_file(path: Path, *, known_slugs: set[str]) -> list[CardEntry]:
         return []
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise CardsFileError(f"{path.name}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise CardsFileError(f"{path.name}: not valid YAML ({exc.__class__.__name__})") from None
     raw = document.get("cards") if isinstance(document, dict) else None

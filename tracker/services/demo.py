@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, ProgressState, Role, User
-from tracker.services import accounts, assignments, mentorships, progress, recall
+from tracker.services import accounts, assignments, mentorships, notes, plans, progress, recall
 
 DEMO_USERS = (("demo-learner", Role.learner, "Dana Learner"), ("demo-mentor", Role.mentor, "Milo Mentor"),
               ("demo-admin", Role.admin, "Ada Admin"))
@@ -89,6 +89,13 @@ def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> Non
         progress.mark_article(session=session, user=learner, article=entries[16].card.article,
                               state=ProgressState.in_progress, at=now - timedelta(hours=3))
     _recall_cards(session=session, learner=learner, articles=[e.card.article for e in entries[:2]], now=now)
+    plan = plans.set_plan(session=session, user=learner, path=view.path, days=[1, 3], minutes=30, cue="after standup")
+    plan.created_at = start
+    session.add(plan)
+    session.commit()
+    if entries:
+        notes.save_takeaway(session=session, user=learner, article=entries[0].card.article, shared=True,
+                            text="A backend is code that runs for every request: it decides who may see what.")
 
 
 DEMO_CARDS = [

@@ -66,9 +66,15 @@
     if (control) { control.focus(); }
   }
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape" || !document.activeElement) { return; }
-    var row = document.activeElement.closest("li");
-    var prompt = row ? row.querySelector("[data-takeaway-prompt]") : document.activeElement.closest("[data-takeaway-prompt]");
+    if (event.key !== "Escape") { return; }
+    var active = document.activeElement;
+    var prompt;
+    if (!active || active === document.body) {  // focus not placed yet (the row was just swapped in)
+      prompt = document.querySelector("[data-takeaway-prompt]");
+    } else {
+      var row = active.closest("li");
+      prompt = row ? row.querySelector("[data-takeaway-prompt]") : active.closest("[data-takeaway-prompt]");
+    }
     if (prompt) { event.preventDefault(); dismissTakeaway(prompt); }
   });
 
