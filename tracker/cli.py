@@ -14,7 +14,7 @@ from tracker import create_app, db, serving
 from tracker.config import ConfigError, load_settings
 from tracker.models import Role, TokenScope
 from tracker.services import accounts, backup, card_suggestions, catalog_file, catalog_store, curriculum, listings, mentorships, path_format, path_store, tokens
-from tracker.services import my_data
+from tracker.services import account_deletion, my_data
 from tracker.services.errors import NotAllowed, NotFound
 
 
@@ -397,7 +397,7 @@ def users_delete(username: str, yes: bool) -> None:
         click.confirm(f"Delete '{user.username}' with their progress, notes, sessions, tokens and credentials, "
                       "for good?", abort=True)
     try:
-        my_data.erase_account(session=session, user=user, by="the command line")
+        account_deletion.erase_account(session=session, user=user, by="the command line")
     except NotAllowed as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Deleted '{user.username}'.")

@@ -24,7 +24,7 @@ from tracker.models import (
     XapiOutbox,
     utcnow,
 )
-from tracker.services import mentorships, my_data, notes, notifications, security_log
+from tracker.services import account_deletion, mentorships, my_data, notes, notifications, security_log
 from tracker.services.errors import Invalid, NotAllowed
 
 
@@ -169,7 +169,7 @@ def test_deleting_an_account_leaves_no_row_pointing_at_it(session, lived_in):
         user = factories.user(session, name)
         user_id, before = user.id, rows_pointing_at(session, user.id)
         exercised |= set(before)
-        my_data.delete_own_account(session=session, user=user, password=PASSWORD)
+        account_deletion.delete_own_account(session=session, user=user, password=PASSWORD)
         session.expire_all()
         assert rows_pointing_at(session, user_id) == {}, name
         assert session.get(User, user_id) is None
@@ -182,10 +182,10 @@ def test_deleting_an_account_leaves_no_row_pointing_at_it(session, lived_in):
 def test_a_wrong_or_missing_password_deletes_nothing(session, lived_in):
     lena = factories.user(session, "lena")
     before = rows_pointing_at(session, lena.id)
-    with pytest.raises(my_data.WrongPassword):
-        my_data.delete_own_account(session=session, user=lena, password="not my password")
+    with pytest.raises(account_deletion.WrongPassword):
+        account_deletion.delete_own_account(session=session, user=lena, password="not my password")
     with pytest.raises(Invalid, match="Type your password"):
-        my_data.delete_own_account(session=session, user=lena, password="")
+        account_deletion.delete_own_account(session=session, user=lena, password="")
     session.expire_all()
     assert rows_pointing_at(session, lena.id) == before
 
@@ -193,7 +193,7 @@ def test_a_wrong_or_missing_password_deletes_nothing(session, lived_in):
 def test_a_deleted_mentor_s_assignments_stay_with_their_mentees_without_a_name(session, lived_in, caplog):
     mona = factories.user(session, "mona")
     with caplog.at_level("INFO", logger="tracker.security"):
-        my_data.delete_user(session=session, admin=factories.user(session, "ada"), user=mona)
+        account_deletion.delete_user(session=session, admin=factories.user(session, "ada"), user=mona)
     assert [json.loads(r.message) for r in caplog.records] == [{"event": "account_deleted", "by": "admin ada"}]
     session.expire_all()
     assignment = session.exec(select(Assignment)).one()
@@ -211,7 +211,7 @@ def test_the_security_log_keeps_kind_and_time_but_nothing_that_names_the_deleted
     security_log.record(session=session, kind=SecurityEventKind.sign_in, user=leo, address="203.0.113.9",
                         detail="remembered")
     kinds_before = session.exec(select(func.count(SecurityEvent.id))).one()
-    my_data.delete_user(session=session, admin=ada, user=leo)
+    account_deletion.delete_user(session=session, admin=ada, user=leo)
     session.expire_all()
     assert session.exec(select(func.count(SecurityEvent.id))).one() == kinds_before
     assert session.exec(select(SecurityEvent).where(or_(SecurityEvent.username == "leo",
@@ -229,7 +229,7 @@ def test_an_admin_s_name_leaves_the_records_of_what_they_did(session, lived_in):
     session.commit()
     assert session.exec(select(SecurityEvent.detail).where(SecurityEvent.kind == SecurityEventKind.role_changed)).one() \
         == "mentor, by ada"
-    my_data.delete_own_account(session=session, user=ada, password=PASSWORD)
+    account_deletion.delete_own_account(session=session, user=ada, password=PASSWORD)
     session.expire_all()
     assert session.exec(select(SecurityEvent.detail).where(SecurityEvent.kind == SecurityEventKind.role_changed)).one() \
         == "mentor, by [deleted account]"
@@ -244,7 +244,7 @@ def test_mentors_lose_the_notifications_about_a_deleted_mentee_and_keep_the_othe
         notifications.notify(session=session, user=mona, kind=NotificationKind.mentee_finished, key=f"x:{learner.id}",
                              message=f"{learner.name} finished", link=f"/mentor/mentees/{learner.username}/paths/x")
     session.commit()
-    my_data.delete_own_account(session=session, user=lena, password=PASSWORD)
+    account_deletion.delete_own_account(session=session, user=lena, password=PASSWORD)
     session.expire_all()
     messages = session.exec(select(Notification.message).where(Notification.user_id == mona.id)).all()
     assert "leo finished" in messages and not [m for m in messages if "lena" in m]
@@ -253,26 +253,26 @@ def test_mentors_lose_the_notifications_about_a_deleted_mentee_and_keep_the_othe
 def test_the_last_administrator_cannot_delete_themselves(session, lived_in):
     ada = factories.user(session, "ada")
     before = rows_pointing_at(session, ada.id)
-    with pytest.raises(my_data.LastAdministrator, match="last administrator"):
-        my_data.delete_own_account(session=session, user=ada, password=PASSWORD)
+    with pytest.raises(account_deletion.LastAdministrator, match="last administrator"):
+        account_deletion.delete_own_account(session=session, user=ada, password=PASSWORD)
     session.expire_all()
     assert factories.user(session, "ada") is not None and rows_pointing_at(session, ada.id) == before
     # a deactivated admin does not count: nobody could administer the tracker
     session.exec(update(User).where(User.username == "mona").values(role=Role.admin, is_active=False))
     session.commit()
-    with pytest.raises(my_data.LastAdministrator):
-        my_data.delete_own_account(session=session, user=factories.user(session, "ada"), password=PASSWORD)
+    with pytest.raises(account_deletion.LastAdministrator):
+        account_deletion.delete_own_account(session=session, user=factories.user(session, "ada"), password=PASSWORD)
     session.exec(update(User).where(User.username == "mona").values(is_active=True))
     session.commit()
-    my_data.delete_own_account(session=session, user=factories.user(session, "ada"), password=PASSWORD)
+    account_deletion.delete_own_account(session=session, user=factories.user(session, "ada"), password=PASSWORD)
     assert factories.user(session, "ada") is None
 
 
 def test_an_admin_deletes_others_but_not_themselves_that_way(session):
     ada = factories.user(session, "ada")
     with pytest.raises(NotAllowed, match="account page"):
-        my_data.delete_user(session=session, admin=ada, user=ada)
-    my_data.delete_user(session=session, admin=ada, user=factories.user(session, "leo"))
+        account_deletion.delete_user(session=session, admin=ada, user=ada)
+    account_deletion.delete_user(session=session, admin=ada, user=factories.user(session, "leo"))
     assert factories.user(session, "leo") is None
 
 

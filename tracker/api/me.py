@@ -15,7 +15,8 @@ from tracker.http.auth import current_account, limit_account_deletion, role_requ
 from tracker.http.downloads import csv_text, download
 from tracker.http.inputs import json_body
 from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
-from tracker.services import accounts, assignments, catalog, mentorships, my_data, path_queries, progress, restart
+from tracker.services import (account_deletion, accounts, assignments, catalog, export_records, mentorships, my_data,
+                              path_queries, progress, restart)
 from tracker.services.accounts import PASSWORD_MAX
 from tracker.services.errors import Invalid
 
@@ -136,7 +137,7 @@ def restart_my_path(slug: str):
 
 # ---------------------------------------------------------------- my data
 
-def _json_download(document: my_data.Record, user: User) -> Response:
+def _json_download(document: export_records.Record, user: User) -> Response:
     return download(my_data.as_json(document), filename=my_data.export_filename(user=user, now=utcnow()),
                     mimetype="application/json")
 
@@ -161,7 +162,7 @@ PROGRESS_CSV_HEADER = ["article_slug", "title", "source", "state", "updated_at"]
             description="Columns: article_slug, title, source, state, updated_at (most recent first).")
 def my_progress_csv():
     user = current_account()
-    rows = [(row.article_slug, row.article_title, row.source, row.state, my_data.utc_text(row.updated_at))
+    rows = [(row.article_slug, row.article_title, row.source, row.state, export_records.utc_text(row.updated_at))
             for row in my_data.progress_records(session=get_session(), user=user)]
     return download(csv_text(PROGRESS_CSV_HEADER, rows), filename=f"tracker-{user.username}-progress.csv",
                     mimetype="text/csv")
@@ -182,7 +183,7 @@ def delete_me():
     and credentials go with the account; 403 for a wrong password or for the last administrator, and then
     nothing is deleted."""
     body = json_body(DeleteAccountBody, hint='send a JSON object like {"password": "…"}')
-    my_data.delete_own_account(session=get_session(), user=current_account(), password=body.password)
+    account_deletion.delete_own_account(session=get_session(), user=current_account(), password=body.password)
     logout_user()
     return "", 204
 

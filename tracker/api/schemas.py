@@ -15,7 +15,7 @@ from tracker.services.assignments import AssignmentView
 from tracker.services.catalog import ArticleCard, SourceCount, TopicCount
 # A data export is a versioned file whose shape the domain owns (`tracker export` writes the same): the API
 # answers these models as they are.
-from tracker.services.my_data import DataExport, MenteeExport  # noqa: F401
+from tracker.services.export_records import DataExport, MenteeExport  # noqa: F401
 from tracker.services.path_queries import PathDetail, PathSummary
 from tracker.services.path_store import HistoryEntry
 from tracker.services.progress import Tally

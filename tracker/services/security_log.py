@@ -6,6 +6,7 @@ import json
 import logging
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from tracker import metrics
@@ -14,6 +15,12 @@ from tracker.models import SecurityEvent, SecurityEventKind, User, utcnow
 log = logging.getLogger("tracker.security")
 SIGN_IN_KINDS = (SecurityEventKind.sign_in, SecurityEventKind.sign_in_failed,
                  SecurityEventKind.sign_in_refused_inactive, SecurityEventKind.throttled)
+
+
+def about(user: User):
+    """The condition for events about the user: linked to the account, or naming it (failed sign-ins on the
+    username)."""
+    return or_(SecurityEvent.user_id == user.id, SecurityEvent.username == user.username)
 
 
 def record(*, session: Session, kind: SecurityEventKind, user: User | None = None, username: str = "",

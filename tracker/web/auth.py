@@ -12,7 +12,7 @@ from tracker.extensions import limiter
 from tracker.http.auth import client_address, current_account, limit_account_deletion, mark_users_exist, session_policy
 from tracker.http.auth import sign_in as sign_in_here
 from tracker.models import Role, SecurityEventKind, TokenScope
-from tracker.services import accounts, my_data, security_log, sessions, tokens
+from tracker.services import account_deletion, accounts, security_log, sessions, tokens
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.web.forms import (
     ChangePasswordForm,
@@ -284,10 +284,10 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            my_data.delete_own_account(session=get_session(), user=current_account(), password=form.password.data)
-        except my_data.WrongPassword as exc:
+            account_deletion.delete_own_account(session=get_session(), user=current_account(), password=form.password.data)
+        except account_deletion.WrongPassword as exc:
             form.password.errors = [str(exc)]
-        except (my_data.LastAdministrator, Invalid) as exc:
+        except (account_deletion.LastAdministrator, Invalid) as exc:
             form.form_errors.append(str(exc))
         else:
             logout_user()

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from tracker.db import get_session
 from tracker.http.auth import client_address, current_account, role_required
 from tracker.models import Role, SecurityEventKind
-from tracker.services import accounts, my_data, security_log
+from tracker.services import account_deletion, accounts, security_log
 from tracker.services.errors import NotAllowed
 from tracker.web.forms import DeleteUserForm, UserActionForm
 from tracker.web.admin import bp
@@ -65,7 +65,7 @@ def delete_user(username: str):
         flash(f"Type '{user.username}' to confirm; nothing was deleted.", "error")
     else:
         try:
-            my_data.delete_user(session=session, admin=current_account(), user=user)
+            account_deletion.delete_user(session=session, admin=current_account(), user=user)
         except NotAllowed as exc:
             flash(str(exc), "error")
         else:

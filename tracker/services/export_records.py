@@ -1,0 +1,255 @@
+"""The records of a person's data export: one pydantic model per kind of row, so the JSON document and its
+OpenAPI schema come from the same declarations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from tracker.models import (
+    Role,
+    as_utc,
+)
+
+
+SCHEMA_VERSION = 1
+
+
+def utc_text(moment: datetime) -> str:
+    """A stored time as ISO 8601 in UTC with a 'Z' (SQLite hands times back without their zone)."""
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
+
+
+class Record(BaseModel):
+    """Base of every part of an export: times as `utc_text` gives them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_serializer("*", when_used="json")
+    def _utc(self, value):
+        return utc_text(value) if isinstance(value, datetime) else value
+
+
+class AccountRecord(Record):
+    username: str
+    display_name: str
+    role: Role
+    is_active: bool
+    time_zone: str
+    email: str
+    email_notifications: str
+    digest_sent_on: date | None
+    created_at: datetime
+    public_id: str = Field(description="the opaque id records that leave the app (xAPI, credentials) carry")
+    first_administrator: bool = Field(description="this account was created by the tracker's first-run setup")
+
+
+class ProgressRecord(Record):
+    article_slug: str
+    article_title: str
+    source: str
+    state: str
+    updated_at: datetime
+
+
+class EventRecord(Record):
+    article_slug: str
+    state: str
+    created_at: datetime
+    path_slug: str | None = Field(description="the path the change was made on, when it was made on a path page")
+
+
+class ReplyRecord(Record):
+    author: str
+    body: str
+    created_at: datetime
+
+
+class NoteRecord(Record):
+    article_slug: str
+    body: str
+    takeaway: str | None = Field(default=None, description="what you would tell a colleague about the article")
+    shared: bool
+    created_at: datetime
+    updated_at: datetime
+    replies: list[ReplyRecord]
+
+
+class WrittenReplyRecord(Record):
+    learner: str
+    article_slug: str
+    body: str
+    created_at: datetime
+
+
+class FollowRecord(Record):
+    path_slug: str
+    created_at: datetime
+
+
+class MentorshipRecord(Record):
+    mentor: str
+    learner: str
+    status: str
+    created_at: datetime
+    responded_at: datetime | None
+
+
+class AssignmentRecord(Record):
+    learner: str
+    path_slug: str
+    assigned_by: str | None = Field(description="null: the mentor's account was deleted")
+    due_on: date | None
+    note: str
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+class NotificationRecord(Record):
+    kind: str
+    message: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None
+    emailed_at: datetime | None
+
+
+class SessionRecord(Record):
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+    remember: bool
+    address: str
+    user_agent: str
+
+
+class TokenRecord(Record):
+    name: str
+    hint: str
+    scope: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class SecurityEventRecord(Record):
+    kind: str
+    created_at: datetime
+    address: str
+    detail: str
+
+
+class PathVersionRecord(Record):
+    path_slug: str
+    version: int
+    status: str
+    created_at: datetime
+    changes: list[str]
+
+
+class CredentialRecord(Record):
+    public_id: str
+    path_slug: str
+    path_title: str
+    path_version: int
+    articles_read: int
+    issued_at: datetime
+    shared: bool
+    revoked_at: datetime | None
+    revoked_reason: str
+    jwt: str = Field(description="the signed credential (VC-JWT) as issued")
+
+
+class XapiSummary(Record):
+    count: int = Field(description="xAPI statements about you the tracker wrote")
+    sent: int = Field(description="of which the Learning Record Store accepted")
+
+
+class RecallCardRecord(Record):
+    id: int = Field(description="what `card_reviews` refer to")
+    article_slug: str
+    prompt: str
+    answer: str
+    created_at: datetime
+    state: int = Field(description="FSRS state: 1 learning, 2 review, 3 relearning")
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+
+
+class CardReviewRecord(Record):
+    card_id: int
+    rating: int = Field(description="1 again, 2 hard, 3 good, 4 easy")
+    reviewed_at: datetime
+    review_duration_ms: int | None
+
+
+class StudyPlanRecord(Record):
+    path_slug: str
+    weekdays: list[int] = Field(description="0 Monday ... 6 Sunday")
+    cue: str
+    minutes: int = Field(description="reading minutes on each planned day")
+    created_at: datetime
+    updated_at: datetime
+
+
+class SuggestedCardRecord(Record):
+    path_slug: str
+    article_slug: str
+    prompt: str
+    answer: str
+    created_at: datetime
+
+
+class DataExport(Record):
+    """Everything the tracker holds about one account (never a password or token hash)."""
+
+    schema_version: int = Field(description="1; raised when a field changes meaning or goes away")
+    exported_at: datetime
+    account: AccountRecord
+    progress: list[ProgressRecord] = Field(description="your state on every article you touched")
+    progress_events: list[EventRecord] = Field(description="every change of state, oldest first")
+    notes: list[NoteRecord] = Field(description="your notes, with your mentors' replies")
+    replies_written: list[WrittenReplyRecord] = Field(description="as a mentor: your replies to mentees' notes")
+    path_follows: list[FollowRecord]
+    mentorships: list[MentorshipRecord] = Field(description="as mentor and as learner")
+    assignments: list[AssignmentRecord] = Field(description="paths assigned to you")
+    assignments_made: list[AssignmentRecord] = Field(description="as a mentor: paths you assigned")
+    notifications: list[NotificationRecord]
+    sessions: list[SessionRecord] = Field(description="browsers you signed in on")
+    api_tokens: list[TokenRecord]
+    security_events: list[SecurityEventRecord] = Field(description="sign-ins, failed attempts on your username, "
+                                                                   "and changes to your account")
+    path_versions_saved: list[PathVersionRecord] = Field(description="as an admin: path versions you saved")
+    credentials: list[CredentialRecord]
+    xapi_statements: XapiSummary
+    recall_cards: list[RecallCardRecord] = Field(default_factory=list, description="your recall cards and their "
+                                                                                   "FSRS schedule")
+    card_reviews: list[CardReviewRecord] = Field(default_factory=list, description="every review of your cards, "
+                                                                                   "oldest first")
+    study_plans: list[StudyPlanRecord] = Field(default_factory=list, description="your weekly plans")
+    cards_suggested: list[SuggestedCardRecord] = Field(default_factory=list,
+                                                       description="as a mentor: cards you suggested to mentees")
+
+
+class LearnerRef(Record):
+    username: str
+    display_name: str
+
+
+class MenteeExport(Record):
+    """What a mentor may see of a mentee, as one document: no private notes, sessions or settings."""
+
+    schema_version: int
+    exported_at: datetime
+    exported_by: str
+    learner: LearnerRef
+    progress: list[ProgressRecord]
+    progress_events: list[EventRecord]
+    shared_notes: list[NoteRecord]
+    assignments: list[AssignmentRecord] = Field(description="those the exporting mentor made (an admin: all)")
