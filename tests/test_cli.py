@@ -117,6 +117,11 @@ def test_tokens_are_created_with_a_scope_and_an_expiry(runner, session):
     token = session.exec(select(ApiToken).where(ApiToken.name == "backup")).one()
     assert token.scope is TokenScope.read and token.expires_at is not None
     assert result.output.strip().splitlines()[-1].startswith("trk_")
+    from tracker.models import SecurityEvent, SecurityEventKind
+
+    [event] = session.exec(select(SecurityEvent).where(SecurityEvent.kind == SecurityEventKind.token_created)).all()
+    assert event.username == "lena" and event.detail.startswith("backup (read, ")
+    assert event.detail.endswith("from the command line") and token.hint in event.detail
     bad = runner.invoke(args=["tokens", "create", "lena", "--expires-in-days", "0"])
     assert bad.exit_code == 2 and "expires-in-days" in bad.output
 

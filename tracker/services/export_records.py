@@ -12,7 +12,6 @@ from tracker.models import (
     as_utc,
 )
 
-
 SCHEMA_VERSION = 1
 
 

@@ -1,0 +1,138 @@
+"""The database and its data: migrations, copy, backup and restore, exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from tracker import db
+from tracker.cli import cli, prepared_session
+from tracker.config import ConfigError
+from tracker.services import accounts, backup, my_data
+from tracker.services.errors import NotFound
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    db.upgrade(db.get_engine(), revision)
+    click.echo(f"Database at revision {db.current_revision(db.get_engine())}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' removes every table)."""
+    db.downgrade(db.get_engine(), revision)
+    click.echo(f"Database at revision {db.current_revision(db.get_engine()) or 'base'}.")
+
+
+@db_group.command("copy")
+@click.option("--to", "target_url", required=True, help="The new database, e.g. postgresql+psycopg://user@host/db.")
+@with_appcontext
+def db_copy(target_url: str) -> None:
+    """Copy every row into another (empty) database, e.g. from SQLite to PostgreSQL."""
+    from tracker.config import Settings
+
+    try:
+        target_url = Settings(database_url=target_url).database_url
+    except Exception as exc:  # noqa: BLE001 - a bad URL is reported in one line
+        raise click.ClickException(f"--to is not a database URL: {exc}") from None
+    source = db.get_engine()
+    target = db.make_engine(target_url)
+    try:
+        db.upgrade(source)
+        db.upgrade(target)
+        with backup.Snapshot(engine=source, revision=db.current_revision(source)) as snapshot:
+            counts = backup.restore(engine=target, revision=db.current_revision(target), source=snapshot)
+    except (backup.BackupError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        target.dispose()
+    click.echo(f"Copied {sum(counts.values())} rows in {len(counts)} tables. Point TRACKER_DATABASE_URL at the "
+               "new database and restart.")
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Write every row to FILE (gzip JSON lines), consistently, while the server keeps running."""
+    engine = db.get_engine()
+    counts = backup.write_backup(engine=engine, revision=db.current_revision(engine), path=file)
+    click.echo(f"Backed up {sum(counts.values())} rows ({counts.get('progress_event', 0)} events) to {file}.")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file: Path) -> None:
+    """Load FILE into this (empty) database; refuses a database that has rows."""
+    engine = db.get_engine()
+    try:
+        with backup.BackupFile(file) as source:
+            if db.current_revision(engine) is None:  # a fresh database: build the backup's schema
+                db.upgrade(engine, source.revision)
+            counts = backup.restore(engine=engine, revision=db.current_revision(engine), source=source)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {sum(counts.values())} rows from {file}.")
+
+
+# ---------------------------------------------------------------- export
+
+@cli.command("export")
+@click.option("--user", "username", help="The account to export.")
+@click.option("--all", "everyone", is_flag=True, help="Every account, one file each (needs --out DIR).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The file to write (--user; default: standard output), or the folder (--all).")
+@with_appcontext
+def export_command(username: str | None, everyone: bool, out: Path | None) -> None:
+    """Write a person's data export, the JSON document their account page offers."""
+    from tracker.models import utcnow
+
+    if bool(username) == everyone:
+        raise click.UsageError("give either --user NAME or --all")
+    if everyone and out is None:
+        raise click.UsageError("--all writes one file per account: give the folder with --out DIR")
+    session = prepared_session()
+    now = utcnow()
+    if username:
+        try:
+            user = accounts.require_user(session=session, username=username)
+        except NotFound as exc:
+            raise click.ClickException(str(exc)) from None
+        text = my_data.as_json(my_data.export_account(session=session, user=user, now=now))
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            _write_private(out, text)
+            click.echo(f"Wrote {out}", err=True)
+        return
+    if out.exists() and not out.is_dir():
+        raise click.ClickException(f"{out} is not a folder")
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    count = 0
+    for user, document in my_data.export_everyone(session=session, now=now):
+        _write_private(out / my_data.export_filename(user=user, now=now), my_data.as_json(document))
+        count += 1
+    click.echo(f"Wrote {count} export{'s' if count != 1 else ''} to {out}", err=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Personal data: a file readable by its owner only."""
+    try:
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None

@@ -1,0 +1,138 @@
+"""Accounts, API tokens and mentor links."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from tracker.cli import cli, prepared_session
+from tracker.models import Role, SecurityEventKind, TokenScope
+from tracker.services import account_deletion, accounts, mentorships, security_log, tokens
+from tracker.services.errors import NotAllowed, NotFound
+
+
+@cli.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.learner.value, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(username: str, role: str, password_stdin: bool) -> None:
+    """Create an account; the password is asked for (never given as an argument)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(session=prepared_session(), username=username, password=password,
+                                    role=Role(role))
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.role} '{user.username}'.")
+
+
+@users_group.command("delete")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def users_delete(username: str, yes: bool) -> None:
+    """Delete USERNAME's account and everything personal in it (as the account page does)."""
+    session = prepared_session()
+    try:
+        user = accounts.require_user(session=session, username=username)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    if not yes:
+        click.confirm(f"Delete '{user.username}' with their progress, notes, sessions, tokens and credentials, "
+                      "for good?", abort=True)
+    try:
+        account_deletion.erase_account(session=session, user=user, by="the command line")
+    except NotAllowed as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Deleted '{user.username}'.")
+
+
+# ---------------------------------------------------------------- tokens
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """Personal API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+@click.option("--scope", type=click.Choice([s.value for s in TokenScope]), default=TokenScope.read.value,
+              show_default=True, help="read: GET only; write: everything the user may do through the API.")
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None,
+              help="Days until the token stops working (default: until revoked).")
+@with_appcontext
+def tokens_create(username: str, name: str, scope: str, expires_in_days: int | None) -> None:
+    """Create a token for USERNAME and print it (it is shown only this once)."""
+    session = prepared_session()
+    user = accounts.get_user(session=session, username=username)
+    if user is None:
+        raise click.ClickException(f"No user '{username}'.")
+    try:
+        raw, token = tokens.create_token(session=session, user=user, name=name, scope=TokenScope(scope),
+                                         expires_in_days=expires_in_days)
+    except tokens.TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    security_log.record(session=session, kind=SecurityEventKind.token_created, user=user,
+                        detail=f"{token.name} ({token.scope.value}, {token.hint}…) from the command line")
+    click.echo(f"Token '{name}' for {user.username} (shown once; store it safely):", err=True)
+    click.echo(raw)
+
+
+# ---------------------------------------------------------------- mentors
+
+@cli.group("mentors")
+def mentors_group() -> None:
+    """Who mentors whom."""
+
+
+def _two_users(session, mentor_name: str, learner_name: str):
+    try:
+        return mentorships.resolve_pair(session=session, mentor_name=mentor_name, learner_name=learner_name)
+    except mentorships.UnknownUser as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@mentors_group.command("link")
+@click.argument("mentor")
+@click.argument("learner")
+@with_appcontext
+def mentors_link(mentor: str, learner: str) -> None:
+    """Make MENTOR a mentor of LEARNER."""
+    session = prepared_session()
+    mentor_user, learner_user = _two_users(session, mentor, learner)
+    already = mentorships.mentors(session=session, mentor=mentor_user, learner=learner_user)
+    try:
+        mentorships.link(session=session, mentor=mentor_user, learner=learner_user)
+    except mentorships.MentoringError as exc:
+        raise click.ClickException(str(exc)) from None
+    if already:
+        click.echo(f"{mentor_user.username} already mentors {learner_user.username}; nothing changed.")
+    else:
+        click.echo(f"{mentor_user.username} now mentors {learner_user.username}.")
+
+
+@mentors_group.command("unlink")
+@click.argument("mentor")
+@click.argument("learner")
+@with_appcontext
+def mentors_unlink(mentor: str, learner: str) -> None:
+    """End the mentorship of MENTOR over LEARNER."""
+    session = prepared_session()
+    mentor_user, learner_user = _two_users(session, mentor, learner)
+    try:
+        mentorships.unlink(session=session, mentor=mentor_user, learner=learner_user)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{mentor_user.username} no longer mentors {learner_user.username}.")

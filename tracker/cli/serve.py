@@ -1,0 +1,140 @@
+"""Running the app: `run` (one process), `serve` (the production server), the scheduled round."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from tracker import db, serving
+from tracker.cli import ConfigProblem, cli, prepared_session
+from tracker.config import ConfigError, load_settings
+from tracker.services import card_suggestions, catalog_file, curriculum, path_format
+
+
+def _prepare_to_serve():
+    """Before serving: migrations applied, the catalog and paths loaded; bad files stop here in one line."""
+    click.echo("Applying migrations and loading the catalog and paths…")
+    session = prepared_session()
+    try:
+        report = curriculum.load_curriculum(session=session, paths_dir=current_app.config["PATHS_DIR"])
+    except (catalog_file.CatalogError, path_format.PathDefinitionError, card_suggestions.CardsFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
+    if report.paths.differing:
+        click.echo(f"Path files differ from the database for {', '.join(sorted(report.paths.differing))}: the "
+                   "database's versions are served (edits made in the app are kept). `tracker paths load` applies "
+                   "the files as new versions.")
+    return session
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option("--demo", is_flag=True, help="Create demo accounts (passwords printed) with some progress.")
+@with_appcontext
+def run_command(host: str, port: int, threads: int, demo: bool) -> None:
+    """Apply migrations, load the catalog and paths, and serve the app (one process, several threads)."""
+    session = _prepare_to_serve()
+    if demo:
+        from tracker.models import utcnow
+        from tracker.services.demo import create_demo
+
+        click.echo("Creating the demo accounts and their history…")
+        accounts_made = create_demo(session=session, now=utcnow())
+        click.echo("Demo accounts (passwords are new at every start):")
+        for account in accounts_made:
+            click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")
+    click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
+    click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
+    serving.configure_logging()
+    serving.serve_embedded(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@cli.command("serve", with_appcontext=False)  # the app is built in the body, after the metrics setup
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=serving.default_workers, show_default="2 per core",
+              help="Worker processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve with gunicorn and several worker processes (production; needs TRACKER_REDIS_URL for more than
+    one worker). Applies migrations and loads the curriculum first, as `run` does."""
+    settings = _settings_or_exit()
+    if workers > 1 and not settings["RATELIMIT_STORAGE_URI"].startswith(("redis", "unix")):
+        raise click.UsageError("several workers must share their sign-in limits: set TRACKER_REDIS_URL, "
+                               "or use --workers 1")
+    if settings["METRICS"] and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # before any metric exists in this process, so the workers count into files /metrics adds up
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(serving.metrics_directory(settings["DATA_DIR"]))
+    app = ctx.find_object(ScriptInfo).load_app()
+    with app.app_context():
+        _prepare_to_serve()
+        db.get_session().close()
+    app.extensions["tracker.engine"].dispose()  # no connection may cross into the workers
+    click.echo(f"Serving on http://{host}:{port} with {workers} workers of {threads} threads (Ctrl+C stops)")
+    serving.configure_logging()
+    serving.serve_workers(host=host, port=port, workers=workers, threads=threads, data_dir=settings["DATA_DIR"])
+
+
+def _settings_or_exit() -> dict:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
+
+
+@cli.command("reminders")
+@with_appcontext
+def reminders_command() -> None:
+    """Add due-date reminders for every learner, then send the notification emails that are due
+    (idempotent; safe from cron on several machines)."""
+    from flask import current_app
+
+    from tracker.models import utcnow
+    from tracker.services.notifications import scheduled_round
+
+    result = scheduled_round(session=prepared_session(), now=utcnow(), config=current_app.config)
+    click.echo(f"{result.reminders} reminder{'s' if result.reminders != 1 else ''} added.")
+    if result.mail is not None:
+        click.echo(f"{result.mail.sent} email{'s' if result.mail.sent != 1 else ''} sent.")
+    if result.xapi is not None:
+        click.echo(f"{result.xapi.sent} xAPI statement{'s' if result.xapi.sent != 1 else ''} sent.")
+    problems = []
+    if result.mail is not None and result.mail.failed:
+        problems.append(f"email stopped: {result.mail.failed}")
+    if result.xapi is not None and result.xapi.failed:
+        problems.append(f"xAPI stopped: {result.xapi.failed}")
+    if problems:
+        raise click.ClickException("; ".join(problems) + "; the rest is sent next time")
+
+
+@cli.group("xapi")
+def xapi_group() -> None:
+    """xAPI statements for a Learning Record Store (TRACKER_XAPI_ENDPOINT)."""
+
+
+@xapi_group.command("push")
+@with_appcontext
+def xapi_push() -> None:
+    """Queue new statements and send every one that is due to the LRS now."""
+    from flask import current_app
+
+    from tracker.models import utcnow
+    from tracker.services import xapi
+
+    store = xapi.record_store_from_config(current_app.config)
+    if store is None:
+        raise click.ClickException("no Learning Record Store is set up (set TRACKER_XAPI_ENDPOINT)")
+    session = prepared_session()
+    now = utcnow()
+    queued = xapi.enqueue_new(session=session, site=current_app.config["PUBLIC_URL"], now=now)
+    result = xapi.push(session=session, store=store, now=now)
+    state = xapi.outbox_state(session=session)
+    click.echo(f"{queued} queued, {result.sent} sent, {state.waiting} waiting.")
+    if result.failed:
+        raise click.ClickException(f"the LRS did not take a batch: {result.failed}; it is retried later")
