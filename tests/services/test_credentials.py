@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from tests import factories
 from tracker.models import Credential, LearningPath, ProgressState, User
-from tracker.services import assignments, credentials, progress
+from tracker.services import access, assignments, credential_keys, credential_verification, credentials, progress
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
 
 NOW = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 
 
 @pytest.fixture
-def issuer(tmp_path) -> credentials.Issuer:
-    return credentials.Issuer(url="https://tracker.example.com", data_dir=tmp_path)
+def issuer(tmp_path) -> credential_keys.Issuer:
+    return credential_keys.Issuer(url="https://tracker.example.com", data_dir=tmp_path)
 
 
 def entries(session, user, slug):
@@ -175,7 +175,7 @@ def test_the_issuer_and_its_key_are_not_touched_when_nothing_is_due(session, tmp
 
     article = entries(session, lena, "api-designer")[0].card.article
     assert credentials.issue_due(session=session, user=lena, now=NOW, issuer=no_issuer, article=article) == []
-    assert not (tmp_path / credentials.KEY_FILE).exists()
+    assert not (tmp_path / credential_keys.KEY_FILE).exists()
 
 
 # ---------------------------------------------------------------- the credential
@@ -208,13 +208,13 @@ def test_the_credential_is_an_open_badge_signed_as_a_vc_jwt(session, issuer):
 
 
 def test_the_signing_key_is_created_once_readable_by_the_owner_only(tmp_path):
-    key = credentials.signing_key(tmp_path)
-    key_file = tmp_path / credentials.KEY_FILE
+    key = credential_keys.signing_key(tmp_path)
+    key_file = tmp_path / credential_keys.KEY_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     stored = json.loads(key_file.read_text())
     assert stored["kty"] == "OKP" and stored["crv"] == "Ed25519" and "d" in stored and stored["kid"] == key.kid
-    assert credentials.signing_key(tmp_path).kid == key.kid
-    assert [name for name in (p.name for p in tmp_path.iterdir())] == [credentials.KEY_FILE]  # no temporary left
+    assert credential_keys.signing_key(tmp_path).kid == key.kid
+    assert [name for name in (p.name for p in tmp_path.iterdir())] == [credential_keys.KEY_FILE]  # no temporary left
 
 
 def test_processes_starting_at_once_agree_on_one_key(tmp_path):
@@ -222,7 +222,7 @@ def test_processes_starting_at_once_agree_on_one_key(tmp_path):
 
     def load():
         start.wait()
-        kids.append(credentials.signing_key(tmp_path).kid)
+        kids.append(credential_keys.signing_key(tmp_path).kid)
 
     threads = [threading.Thread(target=load) for _ in range(8)]
     for thread in threads:
@@ -233,10 +233,10 @@ def test_processes_starting_at_once_agree_on_one_key(tmp_path):
 
 
 def test_a_damaged_key_file_is_reported_not_replaced(tmp_path):
-    (tmp_path / credentials.KEY_FILE).write_text("{not json")
-    with pytest.raises(credentials.CredentialKeyError, match="no usable Ed25519 key"):
-        credentials.signing_key(tmp_path)
-    assert (tmp_path / credentials.KEY_FILE).read_text() == "{not json"
+    (tmp_path / credential_keys.KEY_FILE).write_text("{not json")
+    with pytest.raises(credential_keys.CredentialKeyError, match="no usable Ed25519 key"):
+        credential_keys.signing_key(tmp_path)
+    assert (tmp_path / credential_keys.KEY_FILE).read_text() == "{not json"
 
 
 # ---------------------------------------------------------------- verifying
@@ -248,8 +248,8 @@ def credential(session, issuer) -> Credential:
     return credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)[0]
 
 
-def check(session, issuer, token, now=NOW + timedelta(days=1)) -> credentials.Verification:
-    return credentials.verify(session=session, token=token, issuer=issuer, now=now)
+def check(session, issuer, token, now=NOW + timedelta(days=1)) -> credential_verification.Verification:
+    return credential_verification.verify(session=session, token=token, issuer=issuer, now=now)
 
 
 def test_an_issued_credential_verifies(session, issuer, credential):
@@ -336,10 +336,10 @@ def test_a_credential_no_longer_on_record_is_refused(session, issuer, credential
 def test_access_rules():
     owner, other = User(id=1, username="owner", password_hash="x"), User(id=2, username="other", password_hash="x")
     private, shared = Credential(user_id=1, shared=False), Credential(user_id=1, shared=True)
-    assert credentials.can_view_credential(owner, private) and not credentials.can_view_credential(other, private)
-    assert not credentials.can_view_credential(None, private)
-    assert credentials.can_view_credential(None, shared) and credentials.can_view_credential(other, shared)
-    assert credentials.can_share_credential(owner, shared) and not credentials.can_share_credential(other, shared)
+    assert access.can_view_credential(owner, private) and not access.can_view_credential(other, private)
+    assert not access.can_view_credential(None, private)
+    assert access.can_view_credential(None, shared) and access.can_view_credential(other, shared)
+    assert access.can_share_credential(owner, shared) and not access.can_share_credential(other, shared)
 
 
 def test_only_the_owner_shares_and_a_private_certificate_does_not_exist_for_others(session, credential):

@@ -18,14 +18,14 @@ from tracker.db import get_session
 from tracker.http.auth import changes_nothing, current_account
 from tracker.http.inputs import json_body
 from tracker.models import Article, Credential, User, utcnow
-from tracker.services import credentials
+from tracker.services import credential_keys, credential_verification, credentials
 
 
-def current_issuer() -> credentials.Issuer:
+def current_issuer() -> credential_keys.Issuer:
     """This site as the issuer of its credentials: TRACKER_PUBLIC_URL, its name, the key in the data dir."""
     config = current_app.config
-    return credentials.Issuer(url=config["PUBLIC_URL"], data_dir=config["DATA_DIR"],
-                              name=config.get("CREDENTIAL_ISSUER_NAME") or credentials.ISSUER_NAME)
+    return credential_keys.Issuer(url=config["PUBLIC_URL"], data_dir=config["DATA_DIR"],
+                              name=config.get("CREDENTIAL_ISSUER_NAME") or credential_keys.ISSUER_NAME)
 
 
 def issue_earned(*, session: Session, user: User, article: Article) -> list[Credential]:
@@ -34,13 +34,13 @@ def issue_earned(*, session: Session, user: User, article: Article) -> list[Cred
     try:
         return credentials.issue_due(session=session, user=user, now=utcnow(), issuer=current_issuer,
                                      article=article)
-    except (credentials.CredentialKeyError, OSError):
+    except (credential_keys.CredentialKeyError, OSError):
         session.rollback()
         current_app.logger.exception("Could not sign a completion credential for user %s", user.id)
         return []
 
 
-def credential_public(credential: Credential, issuer: credentials.Issuer) -> CredentialPublic:
+def credential_public(credential: Credential, issuer: credential_keys.Issuer) -> CredentialPublic:
     return CredentialPublic(path=credential.path_slug, title=credential.path_title, version=credential.path_version,
                             issued_at=credential.issued_at, url=issuer.credential_url(credential.public_id),
                             jwt=credential.jwt, shared=credential.shared, revoked=credential.revoked_at is not None,
@@ -70,5 +70,5 @@ def verify_credential():
     """The answer is 200 whether the credential is valid or not; `reason` says why. Anyone can also verify
     without an account: with the keys at /.well-known/jwks.json, or on the /credentials/verify page."""
     body = json_body(VerifyBody, hint='send a JSON object like {"jwt": "eyJ..."}')
-    found = credentials.verify(session=get_session(), token=body.jwt, issuer=current_issuer(), now=utcnow())
+    found = credential_verification.verify(session=get_session(), token=body.jwt, issuer=current_issuer(), now=utcnow())
     return respond(VerificationPublic(valid=found.valid, reason=found.reason, credential=found.claims))

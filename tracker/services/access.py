@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from tracker.models import LearningPath, Mentorship, MentorshipStatus, PathStatus, Role, User
+from tracker.models import Credential, LearningPath, Mentorship, MentorshipStatus, PathStatus, Role, User
 
 
 def is_admin(user: User | None) -> bool:
@@ -50,3 +50,19 @@ def can_look_after(*, session: Session, viewer: User | None, learner: User | Non
         return False
     return is_admin(viewer) or (viewer.has_role(Role.mentor)
                                 and is_mentor_of(session=session, mentor=viewer, learner=learner))
+
+
+# ---------------------------------------------------------------- credentials
+
+def can_view_credential(viewer: User | None, credential: Credential) -> bool:
+    """Its owner always; everyone else only once the owner shared it (revoked ones stay visible as revoked)."""
+    return credential.shared or (viewer is not None and viewer.id == credential.user_id)
+
+
+def can_share_credential(viewer: User | None, credential: Credential) -> bool:
+    """Only the learner decides who sees their certificate."""
+    return viewer is not None and viewer.id == credential.user_id
+
+
+def can_revoke_credential(viewer: User | None) -> bool:
+    return is_admin(viewer)

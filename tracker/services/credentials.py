@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
-import os
-import secrets
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from joserfc import jws
-from joserfc.errors import JoseError, SecurityWarning
-from joserfc.jwk import KeySet, OKPKey
+from joserfc.errors import SecurityWarning
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
@@ -43,14 +38,12 @@ from tracker.models import (
     User,
 )
 from tracker.services import access
+from tracker.services.credential_keys import ALGORITHM, Issuer, subject_id
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
 from tracker.services.path_queries import PathEntry, path_entries
 from tracker.services.progress import Tally, states_for, tally
 
-ISSUER_NAME = "Learning-path tracker"
-KEY_FILE = "credential_key.json"
 MEDIA_TYPE = "application/vc+jwt"
-ALGORITHM = "EdDSA"
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "iat", "exp")
@@ -62,103 +55,7 @@ REASON_MAX = 300    # the column's size
 warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
 
 
-class CredentialKeyError(RuntimeError):
-    """The signing key file exists but holds no usable key: an operator's problem, never the visitor's."""
-
-
 # ---------------------------------------------------------------- the issuer and its key
-
-@dataclass(frozen=True)
-class Issuer:
-    """This tracker as an issuer: its public address (the issuer's id), its name, and where its key is kept.
-    Building one reads nothing; the key is loaded (or created) the first time it signs or is published."""
-
-    url: str
-    data_dir: Path
-    name: str = ISSUER_NAME
-
-    @property
-    def key(self) -> OKPKey:
-        return signing_key(self.data_dir)
-
-    def credential_url(self, public_id: str) -> str:
-        return f"{self.url}/credentials/{public_id}"
-
-    def path_url(self, slug: str) -> str:
-        return f"{self.url}/paths/{slug}"
-
-    def jwks(self) -> dict[str, Any]:
-        """The public key set verifiers fetch from /.well-known/jwks.json."""
-        return {"keys": [self.key.as_dict(private=False)]}
-
-
-def signing_key(data_dir: Path) -> OKPKey:
-    """The Ed25519 key credentials are signed with, kept in the data dir as a private JWK readable by the owner
-    only, and created on first use.
-
-    Several processes may sign the first credential at once: the key is written under a temporary name and
-    linked into place with an exclusive create, so exactly one key wins and every process reads that one.
-    """
-    key_file = Path(data_dir) / KEY_FILE
-    for _ in range(5):
-        try:
-            stat = key_file.stat()
-        except FileNotFoundError:
-            _create_key(key_file)
-            continue
-        return _read_key(str(key_file), stat.st_mtime_ns, stat.st_ino)
-    raise CredentialKeyError(f"cannot create the credential signing key {key_file}")
-
-
-def _create_key(key_file: Path) -> None:
-    key = OKPKey.generate_key("Ed25519", private=True)
-    jwk = key.as_dict(private=True) | {"kid": key.thumbprint(), "alg": ALGORITHM, "use": "sig"}
-    candidate = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(jwk, handle)
-        handle.write("\n")
-    try:
-        os.link(candidate, key_file)  # atomic, and fails if another process won
-    except FileExistsError:
-        pass
-    finally:
-        candidate.unlink()
-
-
-@functools.lru_cache(maxsize=8)
-def _read_key(key_file: str, _mtime_ns: int, _inode: int) -> OKPKey:
-    """The key in `key_file`, read once per version of the file (the stat values are the cache key)."""
-    try:
-        jwk = json.loads(Path(key_file).read_text(encoding="utf-8"))
-        key = OKPKey.import_key(jwk)
-    except (OSError, ValueError, TypeError, JoseError) as exc:
-        raise CredentialKeyError(f"{key_file} holds no usable Ed25519 key ({exc}); restore it from a backup "
-                                 "(a new key would make every credential issued so far unverifiable)") from None
-    if not key.is_private or key.as_dict(private=False).get("crv") != "Ed25519":
-        raise CredentialKeyError(f"{key_file} is not an Ed25519 private key")
-    return key
-
-
-def subject_id(user: User) -> str:
-    """The learner as a credential names them: a URN made from their opaque public id, never a name or email."""
-    return f"urn:uuid:{uuid.UUID(hex=user.public_id)}"
-
-
-# ---------------------------------------------------------------- who may do what
-
-def can_view_credential(viewer: User | None, credential: Credential) -> bool:
-    """Its owner always; everyone else only once the owner shared it (revoked ones stay visible as revoked)."""
-    return credential.shared or (viewer is not None and viewer.id == credential.user_id)
-
-
-def can_share_credential(viewer: User | None, credential: Credential) -> bool:
-    """Only the learner decides who sees their certificate."""
-    return viewer is not None and viewer.id == credential.user_id
-
-
-def can_revoke_credential(viewer: User | None) -> bool:
-    return access.is_admin(viewer)
 
 
 # ---------------------------------------------------------------- issuing
@@ -282,7 +179,7 @@ def sign(*, issuer: Issuer, claims: dict[str, Any]) -> str:
 
 def document(credential: Credential) -> dict[str, Any]:
     """The credential as a VC 2.0 JSON document: the signed payload without the JWT claims."""
-    claims = _decode_part(credential.jwt.split(".")[1]) or {}
+    claims = decode_part(credential.jwt.split(".")[1]) or {}
     return {name: value for name, value in claims.items() if name not in JWT_CLAIMS}
 
 
@@ -302,7 +199,16 @@ class CredentialView:
         return self.credential.revoked_at is not None
 
 
-def _by_public_id(session: Session, public_id: str) -> CredentialView | None:
+def decode_part(part: str) -> Any:
+    """A base64url JSON segment of a JWS, or None when it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        return json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def by_public_id(session: Session, public_id: str) -> CredentialView | None:
     row = session.exec(select(Credential, User).join(User, User.id == Credential.user_id)
                        .where(Credential.public_id == public_id[:64])).first()
     return CredentialView(credential=row[0], learner=row[1]) if row else None
@@ -311,8 +217,8 @@ def _by_public_id(session: Session, public_id: str) -> CredentialView | None:
 def visible_credential(*, session: Session, viewer: User | None, public_id: str) -> CredentialView:
     """The credential and its learner if `viewer` may see it (`can_view_credential`); NotFound otherwise,
     so a private certificate looks exactly like one that does not exist."""
-    view = _by_public_id(session, public_id)
-    if view is None or not can_view_credential(viewer, view.credential):
+    view = by_public_id(session, public_id)
+    if view is None or not access.can_view_credential(viewer, view.credential):
         raise NotFound("There is no such certificate, or its owner has not shared it.")
     return view
 
@@ -320,7 +226,7 @@ def visible_credential(*, session: Session, viewer: User | None, public_id: str)
 def set_sharing(*, session: Session, viewer: User, public_id: str, shared: bool) -> Credential:
     """Make the certificate page public (or private again). Only its owner may; commits."""
     credential = visible_credential(session=session, viewer=viewer, public_id=public_id).credential
-    if not can_share_credential(viewer, credential):
+    if not access.can_share_credential(viewer, credential):
         raise NotAllowed("Only the learner who earned this certificate can share it or make it private.")
     credential.shared = shared
     session.add(credential)
@@ -331,7 +237,7 @@ def set_sharing(*, session: Session, viewer: User, public_id: str, shared: bool)
 def revoke(*, session: Session, admin: User, credential_id: int, reason: str, now: datetime) -> Credential:
     """Revoke a credential with a reason verifiers are shown. Admins only; commits. The learner may then earn
     a new one by finishing the path again."""
-    if not can_revoke_credential(admin):
+    if not access.can_revoke_credential(admin):
         raise NotAllowed("Only admins revoke credentials.")
     reason = " ".join(reason.split())
     if not reason:
@@ -376,110 +282,4 @@ def all_credentials(*, session: Session, username: str = "", limit: int = 200) -
 
 # ---------------------------------------------------------------- verifying
 
-@dataclass(frozen=True)
-class Verification:
-    """What verifying a credential found. `claims` is the signed payload when the signature holds (also for a
-    revoked or expired credential, so the verifier sees what it was); `record` is this tracker's row."""
 
-    valid: bool
-    reason: str
-    claims: dict[str, Any] | None = None
-    record: Credential | None = None
-
-    def described(self) -> dict[str, str]:
-        """What the signed payload says, for people: the achievement, the issuer, since when, and its id."""
-        claims = self.claims or {}
-        achievement = _member(_member(claims, "credentialSubject"), "achievement")
-        facts = {"Achievement": achievement.get("name"), "Criteria": _member(achievement, "criteria").get("narrative"),
-                 "Issuer": _member(claims, "issuer").get("name"), "Valid from": claims.get("validFrom"),
-                 "Credential id": claims.get("id")}
-        return {label: str(value) for label, value in facts.items() if value}
-
-
-def _member(parent: dict[str, Any], name: str) -> dict[str, Any]:
-    value = parent.get(name)
-    return value if isinstance(value, dict) else {}
-
-
-def _decode_part(part: str) -> Any:
-    """A base64url JSON segment of a JWS, or None when it is not one."""
-    try:
-        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        return json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
-        return None
-
-
-def _record_named(session: Session, claims: Any) -> Credential | None:
-    """The stored credential a payload claims to be (by its jti), if any."""
-    if not isinstance(claims, dict) or not isinstance(claims.get("jti"), str):
-        return None
-    public_id = claims["jti"].rstrip("/").rsplit("/", 1)[-1]
-    view = _by_public_id(session, public_id) if public_id else None
-    return view.credential if view else None
-
-
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def verify(*, session: Session, token: str, issuer: Issuer, now: datetime) -> Verification:
-    """Check a credential JWT against this tracker's published keys and its records of revocation.
-
-    Every answer names one reason: malformed, unsupported algorithm, unknown key, bad signature, tampered
-    (signed content changed), not on record, revoked (with the date and reason), expired, not yet valid, valid.
-    """
-    token = "".join(token.split())  # line breaks from a paste
-    if not token:
-        return Verification(False, "empty: paste or upload a credential JWT")
-    if len(token) > TOKEN_MAX:
-        return Verification(False, f"too long to be a credential from this tracker ({len(token)} characters)")
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
-        return Verification(False, "malformed: a VC-JWT has three base64url parts separated by dots")
-    header = _decode_part(parts[0])
-    if not isinstance(header, dict):
-        return Verification(False, "malformed: the header is not base64url-encoded JSON")
-    if header.get("alg") != ALGORITHM:
-        return Verification(False, f"unsupported algorithm {str(header.get('alg'))[:20]!r}: "
-                                   f"this tracker signs with {ALGORITHM} (Ed25519)")
-    keys = issuer.jwks()
-    kid = header.get("kid")
-    if not isinstance(kid, str) or kid not in {key.get("kid") for key in keys["keys"]}:
-        return Verification(False, "unknown key: it was not signed with a key this tracker publishes "
-                                   "at /.well-known/jwks.json")
-    try:
-        signed = jws.deserialize_compact(token, KeySet.import_key_set(keys), algorithms=[ALGORITHM])
-    except (JoseError, ValueError, TypeError):
-        claims = _decode_part(parts[1])
-        record = _record_named(session, claims)
-        if record is not None and record.jwt.split(".")[1] != parts[1]:
-            return Verification(False, "tampered: the content was changed after it was signed "
-                                       "(it no longer matches its signature)")
-        return Verification(False, "bad signature: the signature does not match the content and this "
-                                   "tracker's key")
-    try:
-        claims = json.loads(signed.payload.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        claims = None
-    if not isinstance(claims, dict) or not set(TYPES) <= set(claims.get("type") or []):
-        return Verification(False, "not an Open Badges credential: the signed payload is no OpenBadgeCredential")
-    record = _record_named(session, claims)
-    if record is None:
-        return Verification(False, "not on record: this tracker signed it, but no longer keeps it (the learner's "
-                                   "account may have been deleted)", claims)
-    if record.revoked_at is not None:
-        return Verification(False, f"revoked on {record.revoked_at:%B %-d, %Y}: {record.revoked_reason}",
-                            claims, record)
-    expires, starts = _moment(claims.get("exp")), _moment(claims.get("nbf"))
-    if expires is not None and expires <= now:
-        return Verification(False, f"expired on {expires:%B %-d, %Y}", claims, record)
-    if starts is not None and starts > now:
-        return Verification(False, f"not valid before {starts:%B %-d, %Y %H:%M} UTC", claims, record)
-    return Verification(True, f"valid: {issuer.name} issued it on {record.issued_at:%B %-d, %Y} for finishing "
-                              f"“{record.path_title}” (version {record.path_version})", claims, record)

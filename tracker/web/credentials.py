@@ -16,7 +16,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.render import see_other
 from tracker.models import utcnow
-from tracker.services import credentials
+from tracker.services import access, credential_verification, credentials
 from tracker.services.errors import Invalid
 from tracker.web.forms import Form
 
@@ -63,7 +63,7 @@ def _visible(public_id: str) -> credentials.CredentialView:
 @bp.get("/credentials/<public_id>")
 def certificate(public_id: str):
     view = _visible(public_id)
-    owner = credentials.can_share_credential(current_account(), view.credential)
+    owner = access.can_share_credential(current_account(), view.credential)
     form = SharingForm(data={"shared": view.credential.shared})
     issuer = current_issuer()
     return render_template("credentials/certificate.html", view=view, owner=owner, form=form, issuer=issuer,
@@ -109,7 +109,7 @@ def verify():
         except Invalid as exc:
             error, status = str(exc), 400
         else:
-            result = credentials.verify(session=get_session(), token=token, issuer=current_issuer(), now=utcnow())
+            result = credential_verification.verify(session=get_session(), token=token, issuer=current_issuer(), now=utcnow())
     return render_template("credentials/verify.html", form=form, result=result, error=error), status
 
 
