@@ -7,7 +7,7 @@ import time_machine
 
 from tests import factories
 from tracker.models import ProgressState
-from tracker.services import catalog, assignment_rules, assignments, notifications, progress
+from tracker.services import assignment_rules, assignment_views, assignments, catalog, notifications, progress
 from tracker.services.assignment_rules import AssignmentStatus, assignment_status, forecast_finish
 from tracker.services.mentorships import MentoringError
 from tracker.services.progress import Tally
@@ -58,7 +58,7 @@ def test_a_path_finished_after_its_due_date_is_completed_late_and_keeps_the_time
     finished = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
     finish_path(session, lena, "api-designer", finished)
     with time_machine.travel(datetime(2026, 3, 8, 12, tzinfo=UTC), tick=False):
-        (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+        (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
     assert row.status is AssignmentStatus.completed_late
     assert row.completed_at == finished
     assert row.tally.percent == 100
@@ -78,9 +78,9 @@ def test_status_moves_from_on_track_to_overdue_as_days_pass(session):
     for i, entry in enumerate(entries[:6]):
         progress.mark_article(session=session, user=lena, article=entry.card.article, state=ProgressState.done,
                               at=start - timedelta(days=6 - i))
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=start)
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=start)
     assert row.status is AssignmentStatus.on_track and row.forecast_on < date(2026, 6, 1)
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime(2026, 6, 2, tzinfo=UTC))
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=datetime(2026, 6, 2, tzinfo=UTC))
     assert row.status is AssignmentStatus.overdue
     assert row.stale  # nothing for 14 days
 
@@ -96,13 +96,13 @@ def test_a_new_assignment_is_not_started_until_the_learner_does_something_on_it(
     with time_machine.travel(start, tick=False):
         assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=path,
                                 due_on=date(2026, 3, 31), today=start.date())
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=start + timedelta(days=1))
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=start + timedelta(days=1))
     assert row.status is AssignmentStatus.not_started  # 30 days left and no pace yet: not "at risk"
     progress.mark_article(session=session, user=lena, article=factories.article(session, "restful-api-design"),
                           state=ProgressState.in_progress, at=start + timedelta(days=2))
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=start + timedelta(days=2))
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=start + timedelta(days=2))
     assert row.status is not AssignmentStatus.not_started
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime(2026, 4, 2, tzinfo=UTC))
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=datetime(2026, 4, 2, tzinfo=UTC))
     assert row.status is AssignmentStatus.overdue
 
 
@@ -112,11 +112,11 @@ def test_assigning_again_keeps_what_is_left_out_and_says_what_changed(session):
     path = factories.path(session, "api-designer")
     assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=path, due_on=date(2030, 1, 31),
                             note="Start with REST.", today=TODAY)
-    first = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))[0].assignment
+    first = assignment_views.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))[0].assignment
     assigned_at = first.created_at
     outcomes = assignments.assign_path(session=session, mentor=mona, usernames=["lena", "leo"], path=path,
                                        today=TODAY)  # no due date, no note: lena keeps hers
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
     assert (row.assignment.due_on, row.assignment.note) == (date(2030, 1, 31), "Start with REST.")
     assert row.assignment.created_at == assigned_at
     assert assignments.describe_outcomes(path, outcomes) == (
@@ -128,7 +128,7 @@ def test_assigning_again_keeps_what_is_left_out_and_says_what_changed(session):
     assert outcomes[0].changes == ["due date Jan 31, 2030 → Feb 14, 2030"]
     messages = [n.message for n in notifications.recent(session=session, user=lena)]
     assert "mona changed “API Designer”: due date Jan 31, 2030 → Feb 14, 2030." in messages
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
     assert row.assignment.note == "Start with REST."
 
 
@@ -138,7 +138,7 @@ def test_bulk_assignment_is_all_or_nothing(session):
     with pytest.raises(MentoringError, match="'leo' is not one of your mentees; nothing was assigned"):
         assignments.assign_path(session=session, mentor=mona, usernames=["lena", "leo"],
                               path=factories.path(session, "api-designer"), due_on=None, note="", today=TODAY)
-    assert assignments.learner_assignments(session=session, learner=factories.user(session, "lena"),
+    assert assignment_views.learner_assignments(session=session, learner=factories.user(session, "lena"),
                                          now=datetime.now(UTC)) == []
 
 
@@ -157,7 +157,7 @@ def test_a_failure_half_way_rolls_everything_back(session, monkeypatch):
         assignments.assign_path(session=session, mentor=mona, usernames=["lena", "leo"],
                               path=factories.path(session, "api-designer"), due_on=None, note="", today=TODAY)
     for name in ("lena", "leo"):
-        assert assignments.learner_assignments(session=session, learner=factories.user(session, name),
+        assert assignment_views.learner_assignments(session=session, learner=factories.user(session, name),
                                              now=datetime.now(UTC)) == []
 
 
@@ -180,7 +180,7 @@ def test_a_fresh_assignment_is_not_stale_even_if_the_learner_was_quiet(session):
                           state=ProgressState.done, at=datetime.now(UTC) - timedelta(days=40))
     assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
                           path=factories.path(session, "api-designer"), due_on=None, note="", today=date.today())
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=datetime.now(UTC))
     assert not row.stale
 
 
@@ -189,5 +189,5 @@ def test_toggling_an_article_does_not_inflate_the_pace(session):
     article = factories.article(session, "routing")  # no reading time listed: counts as its estimate
     for state in (ProgressState.done, ProgressState.not_started, ProgressState.done):
         progress.mark_article(session=session, user=lena, article=article, state=state)
-    view = assignments.assignment_views(session=session, learners=[lena], now=datetime.now(UTC))[lena.id]
+    view = assignment_views.assignment_views(session=session, learners=[lena], now=datetime.now(UTC))[lena.id]
     assert view.pace == assignment_rules.weekly_pace(catalog.reading_time(article).minutes)

@@ -1,7 +1,7 @@
 """The demo accounts look lived-in: history, a mentor, and an assignment already under way."""
 
 from tracker.models import utcnow
-from tracker.services import accounts, assignments, demo
+from tracker.services import accounts, assignment_views, demo
 from tracker.services.assignment_rules import AssignmentStatus
 
 
@@ -9,12 +9,12 @@ def test_the_demo_learner_has_history_and_an_assignment_under_way(session):
     created = demo.create_demo(session=session, now=utcnow())
     assert {account.username for account in created} == {"demo-learner", "demo-mentor", "demo-admin"}
     learner = accounts.get_user(session=session, username="demo-learner")
-    (row,) = assignments.learner_assignments(session=session, learner=learner, now=utcnow())
+    (row,) = assignment_views.learner_assignments(session=session, learner=learner, now=utcnow())
     assert row.path.slug == "api-designer" and row.tally.done > 0
     assert row.status is not AssignmentStatus.not_started  # assigned before the demo's history began
     again = demo.create_demo(session=session, now=utcnow())  # a restart renews passwords, adds no history
     assert [a.password for a in again] != [a.password for a in created]
-    assert len(assignments.learner_assignments(session=session, learner=learner, now=utcnow())) == 1
+    assert len(assignment_views.learner_assignments(session=session, learner=learner, now=utcnow())) == 1
 
 
 def test_the_demo_learner_is_not_told_of_new_articles_on_a_path_they_never_finished(session):

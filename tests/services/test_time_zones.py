@@ -6,7 +6,7 @@ import pytest
 
 from tests import factories
 from tracker.models import ProgressState
-from tracker.services import accounts, activity, assignments, progress, time_zones
+from tracker.services import accounts, activity, assignment_views, assignments, progress, time_zones
 from tracker.services.assignment_rules import AssignmentStatus
 from tracker.services.errors import Invalid
 
@@ -50,8 +50,8 @@ def test_a_due_date_passes_at_the_end_of_the_learners_day(session):
                             path=factories.path(session, "api-designer"), due_on=date(2026, 3, 10), note="",
                             today=date(2026, 3, 1))
     evening = datetime(2026, 3, 11, 5, tzinfo=UTC)  # Mar 10, 22:00 in Los Angeles
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=evening)
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=evening)
     assert row.days_left == 0 and row.status is not AssignmentStatus.overdue
     accounts.set_time_zone(session=session, user=lena, time_zone="Europe/Berlin")  # there it is Mar 11
-    (row,) = assignments.learner_assignments(session=session, learner=lena, now=evening)
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=evening)
     assert row.days_left == -1 and row.status is AssignmentStatus.overdue

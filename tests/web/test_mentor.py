@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from tests import factories
 from tracker.models import ProgressState
-from tracker.services import assignments, mentorships, notes, notifications, progress
+from tracker.services import assignment_views, assignments, mentorships, notes, notifications, progress
 
 HX = {"HX-Request": "true"}
 
@@ -22,7 +22,7 @@ def mentored(session):
     assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
                           path=factories.path(session, "api-designer"), due_on=date.today() + timedelta(days=30),
                           note="Start with HTTP.", today=date.today())
-    return assignments.learner_assignments(session=session, learner=factories.user(session, "lena"),
+    return assignment_views.learner_assignments(session=session, learner=factories.user(session, "lena"),
                                          now=datetime.now(UTC))[0].assignment
 
 

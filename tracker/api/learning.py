@@ -16,7 +16,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
 from tracker.models import SuggestedCard, User, utcnow
-from tracker.services import assignments, card_suggestions, catalog, notes, plans, progress, time_zones
+from tracker.services import assignment_views, card_suggestions, catalog, notes, plans, progress, time_zones
 from tracker.services.errors import Invalid
 
 # ---------------------------------------------------------------- weekly plans
@@ -53,7 +53,7 @@ def _path_plan(slug: str) -> PathPlanPublic:
     plan = plans.plan_for(session=session, user=user, path=view.path)
     minutes_left = view.overall.minutes_left
     both = plans.forecasts(plan=plan, minutes_left=minutes_left, today=time_zones.today_for(user, now),
-                           pace=assignments.learner_pace(session=session, learner=user, now=now))
+                           pace=assignment_views.learner_pace(session=session, learner=user, now=now))
     return PathPlanPublic(
         path=view.path.slug, minutes_left=minutes_left, finish_by_plan=both.by_plan, finish_by_pace=both.by_pace,
         pace_minutes_per_week=round(both.pace, 1),

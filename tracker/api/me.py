@@ -15,8 +15,8 @@ from tracker.http.auth import current_account, limit_account_deletion, role_requ
 from tracker.http.downloads import csv_text, download
 from tracker.http.inputs import json_body
 from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
-from tracker.services import (account_deletion, accounts, assignments, catalog, export_records, mentorships, my_data,
-                              path_queries, progress, restart)
+from tracker.services import (account_deletion, accounts, assignment_views, catalog, export_records,
+                              mentorships, my_data, path_queries, progress, restart)
 from tracker.services.accounts import PASSWORD_MAX
 from tracker.services.errors import Invalid
 
@@ -103,7 +103,7 @@ def my_paths():
     """Assigned paths (with who assigned them, due date and status), then the others followed."""
     session = get_session()
     user = current_account()
-    mine = assignments.learner_paths(session=session, learner=user, now=utcnow())
+    mine = assignment_views.learner_paths(session=session, learner=user, now=utcnow())
     followed = progress.followed_path_ids(session=session, user=user)
     items = [MyPathPublic.of(row.path, row.tally, following=row.path.id in followed, assignment=row)
              for row in mine.assigned]

@@ -23,7 +23,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import json_body
 from tracker.models import Role, utcnow
-from tracker.services import accounts, assignments, mentorships, progress
+from tracker.services import accounts, assignment_views, assignments, mentorships, progress
 from tracker.services import path_queries, time_zones
 
 
@@ -33,7 +33,7 @@ from tracker.services import path_queries, time_zones
 def mentees():
     session = get_session()
     learners = mentorships.mentees(session=session, mentor=current_account())
-    views = assignments.assignment_views(session=session, learners=learners, now=utcnow())
+    views = assignment_views.assignment_views(session=session, learners=learners, now=utcnow())
     return respond(Items[MenteePublic](items=[MenteePublic(
         username=view.learner.username, name=view.learner.name, last_activity_at=view.last_activity_at,
         assignments=[AssignmentPublic.of(row) for row in view.assignments]) for view in views.values()]))
@@ -50,7 +50,7 @@ def mentee_progress(username: str):
         username=learner.username,
         items=[ProgressPublic(article_slug=slug, state=record.state, updated_at=record.updated_at)
                for record, slug in rows],
-        assignments=[AssignmentPublic.of(r) for r in assignments.learner_assignments(
+        assignments=[AssignmentPublic.of(r) for r in assignment_views.learner_assignments(
             session=session, learner=learner, now=utcnow())]))
 
 
@@ -126,7 +126,7 @@ def create_assignments():
     created = [outcome.assignment for outcome in outcomes]
     ids = {a.id for a in created}
     learners = [accounts.get_user_by_id(session=session, user_id=a.learner_id) for a in created]
-    views = assignments.assignment_views(session=session, learners=learners, now=utcnow())
+    views = assignment_views.assignment_views(session=session, learners=learners, now=utcnow())
     return respond(Items[AssignmentPublic](items=[AssignmentPublic.of(row) for view in views.values()
                                                   for row in view.assignments if row.assignment.id in ids]), 201)
 

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStatus, ProgressState
-from tracker.services.assignments import AssignmentView
+from tracker.services.assignment_views import AssignmentView
 from tracker.services.catalog import ArticleCard, SourceCount, TopicCount
 # A data export is a versioned file whose shape the domain owns (`tracker export` writes the same): the API
 # answers these models as they are.

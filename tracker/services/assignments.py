@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.models import (
-    Article,
     Assignment,
     LearningPath,
     NotificationKind,
-    Progress,
-    ProgressEvent,
-    ProgressState,
-    StudyPlan,
     User,
     utcnow,
 )
 from tracker.services import access, notifications
-from tracker.services.assignment_rules import (
-    PACE_WINDOW,
-    AssignmentStatus,
-    assignment_status,
-    forecast_finish,
-    is_stale,
-    started_since,
-    weekly_pace,
-)
-from tracker.services.catalog import reading_minutes_sql
 from tracker.services.mentorships import MentoringError, NotYourMentee, get_mentee
-from tracker.services.path_queries import path_entries
-from tracker.services.plans import plan_forecast, plans_for_learners
-from tracker.services.progress import PathProgress, Tally, last_settled_at, my_paths, tally
-from tracker.services.time_zones import local_day, zone_of
 
 
 NOTE_MAX = 1000
@@ -223,143 +202,3 @@ def change_due_date(*, session: Session, mentor: User, assignment_id: int, due_o
     return assignment
 
 
-@dataclass
-class AssignmentView:
-    assignment: Assignment
-    path: LearningPath
-    learner: User
-    mentor: User
-    tally: Tally
-    status: AssignmentStatus
-    forecast_on: date | None
-    completed_at: datetime | None
-    last_activity_at: datetime | None
-    stale: bool
-    today: date
-    plan: StudyPlan | None = None         # the learner's weekly plan for the path
-    plan_forecast_on: date | None = None  # when the plan, kept, finishes the path
-
-    @property
-    def days_left(self) -> int | None:
-        return None if self.assignment.due_on is None else (self.assignment.due_on - self.today).days
-
-
-@dataclass
-class MenteeView:
-    learner: User
-    last_activity_at: datetime | None
-    pace: float
-    assignments: list[AssignmentView] = field(default_factory=list)
-
-
-def assignment_views(*, session: Session, learners: list[User], now: datetime,
-                     include_withdrawn: bool = False) -> dict[int, MenteeView]:
-    """Every learner's active assignments with tallies and statuses, in a fixed number of queries. Days
-    (today, days left, lateness) are each learner's own, in their time zone."""
-    views = {u.id: MenteeView(learner=u, last_activity_at=None, pace=0.0) for u in learners}
-    if not learners:
-        return views
-    ids = list(views)
-
-    query = select(Assignment, LearningPath).join(LearningPath, LearningPath.id == Assignment.path_id).where(
-        Assignment.learner_id.in_(ids))
-    if not include_withdrawn:
-        query = query.where(Assignment.withdrawn_at.is_(None))
-    rows = session.exec(query.order_by(LearningPath.position, Assignment.id)).all()
-    mentor_ids = {a.mentor_id for a, _ in rows}
-    mentors = {u.id: u for u in session.exec(select(User).where(User.id.in_(mentor_ids or {0})))}
-    entries = path_entries(session=session, path_ids={p.id for _, p in rows})
-    states, changed = _progress_of(session, ids)
-    study_plans = plans_for_learners(session=session, learner_ids=ids)
-    for user_id, (last_activity_at, pace) in _activity_of(session, ids, now).items():
-        views[user_id].last_activity_at, views[user_id].pace = last_activity_at, pace
-
-    for assignment, path in rows:
-        view = views[assignment.learner_id]
-        zone = zone_of(view.learner)
-        today = local_day(now, zone)
-        items, learner_states = entries[path.id], states[assignment.learner_id]
-        t = tally(items, learner_states)
-        completed_at = last_settled_at(items, learner_states, changed[assignment.learner_id]) if t.complete else None
-        forecast_on = forecast_finish(minutes_left=t.minutes_left, pace=view.pace, today=today)
-        view.assignments.append(AssignmentView(
-            assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
-            tally=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
-            status=assignment_status(
-                t=t, due_on=assignment.due_on, completed_on=completed_at and local_day(completed_at, zone),
-                forecast_on=forecast_on, today=today,
-                started=started_since(changed_at=[changed[assignment.learner_id][entry.card.article.id]
-                                                  for entry in items
-                                                  if entry.card.article.id in changed[assignment.learner_id]],
-                                      assigned_at=assignment.created_at)),
-            stale=is_stale(t=t, last_activity_at=view.last_activity_at, assigned_at=assignment.created_at, now=now),
-            today=today, plan=study_plans.get((assignment.learner_id, path.id)),
-            plan_forecast_on=plan_forecast(plan=study_plans[(assignment.learner_id, path.id)],
-                                           minutes_left=t.minutes_left, today=today)
-            if (assignment.learner_id, path.id) in study_plans else None,
-        ))
-    return views
-
-
-def _progress_of(session: Session, ids: list[int]):
-    """Each learner's state and last change per article (one query)."""
-    states: dict[int, dict[int, ProgressState]] = defaultdict(dict)
-    changed: dict[int, dict[int, datetime]] = defaultdict(dict)
-    for user_id, article_id, state, updated_at in session.exec(
-        select(Progress.user_id, Progress.article_id, Progress.state, Progress.updated_at)
-        .where(Progress.user_id.in_(ids))
-    ):
-        states[user_id][article_id] = ProgressState(state)
-        changed[user_id][article_id] = updated_at
-    return states, changed
-
-
-def _activity_of(session: Session, ids: list[int], now: datetime) -> dict[int, tuple[datetime | None, float]]:
-    """Each learner's last activity and weekly pace in reading minutes (two queries)."""
-    activity: dict[int, list] = {user_id: [None, 0.0] for user_id in ids}
-    for user_id, last in session.exec(
-        select(ProgressEvent.user_id, func.max(ProgressEvent.created_at))
-        .where(ProgressEvent.user_id.in_(ids)).group_by(ProgressEvent.user_id)
-    ):
-        activity[user_id][0] = last
-    # Pace: each article finished in the window counts once, however often it was toggled.
-    finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
-                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
-                       ProgressEvent.created_at >= now - PACE_WINDOW)
-                .distinct().subquery())
-    for user_id, done_minutes in session.exec(
-        select(finished.c.user_id, func.sum(reading_minutes_sql()))
-        .join(Article, Article.id == finished.c.article_id)
-        .group_by(finished.c.user_id)
-    ):
-        activity[user_id][1] = weekly_pace(int(done_minutes or 0))
-    return {user_id: (last, pace) for user_id, (last, pace) in activity.items()}
-
-
-def learner_pace(*, session: Session, learner: User, now: datetime) -> float:
-    """The learner's reading minutes a week over the pace window."""
-    return _activity_of(session, [learner.id], now)[learner.id][1]
-
-
-def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:
-    return assignment_views(session=session, learners=[learner], now=now)[learner.id].assignments
-
-
-@dataclass
-class LearnerPaths:
-    """A learner's paths as their dashboard lists them: assigned ones first, then the others they follow."""
-
-    mentee: MenteeView
-    followed: list[PathProgress]
-
-    @property
-    def assigned(self) -> list[AssignmentView]:
-        return self.mentee.assignments
-
-
-def learner_paths(*, session: Session, learner: User, now: datetime) -> LearnerPaths:
-    """The learner's assigned paths (with pace and last activity), then the paths they follow that nobody assigned."""
-    mentee = assignment_views(session=session, learners=[learner], now=now)[learner.id]
-    assigned_ids = {row.path.id for row in mentee.assignments}
-    return LearnerPaths(mentee=mentee, followed=[view for view in my_paths(session=session, user=learner)
-                                                 if view.path.id not in assigned_ids])

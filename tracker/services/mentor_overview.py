@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from tracker.models import ProgressEvent, ProgressState, User
 from tracker.services.assignment_rules import AssignmentStatus
-from tracker.services.assignments import AssignmentView, MenteeView, assignment_views
+from tracker.services.assignment_views import AssignmentView, MenteeView, assignment_views
 from tracker.services.mentorships import mentees
 
 

@@ -59,7 +59,7 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
     views when they are already computed.
     """
     from tracker.services.assignment_rules import AssignmentStatus
-    from tracker.services.assignments import learner_assignments
+    from tracker.services.assignment_views import learner_assignments
 
     if assignments is None:
         assignments = learner_assignments(session=session, learner=user, now=utcnow())
@@ -112,7 +112,7 @@ def remind_everyone(*, session: Session, now) -> int:
     `tracker reminders` from cron, or the embedded server's own timer. Pages never write reminders.
     """
     from tracker.models import Assignment
-    from tracker.services.assignments import assignment_views
+    from tracker.services.assignment_views import assignment_views
 
     learner_ids = set(session.exec(select(Assignment.learner_id).where(Assignment.withdrawn_at.is_(None))))
     learners = list(session.exec(select(User).where(User.id.in_(learner_ids or {0}), User.is_active.is_(True))))

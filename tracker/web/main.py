@@ -11,7 +11,7 @@ from tracker.api.openapi import openapi_document
 from tracker.http.auth import current_account
 from tracker.http.render import fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState, utcnow
-from tracker.services import access, activity, catalog, assignments, mentorships, notes, path_queries, progress, restart
+from tracker.services import access, activity, assignment_views, assignments, catalog, mentorships, notes, path_queries, progress, restart
 from tracker.services import card_suggestions, plans, recall, streaks, time_zones
 from tracker.services.errors import Invalid
 from tracker.web.auth import safe_next
@@ -30,7 +30,7 @@ def index():
                                sources=catalog.list_sources(session=session))
     now = utcnow()
     today = time_zones.today_for(user, now)
-    mine = assignments.learner_paths(session=session, learner=user, now=now)
+    mine = assignment_views.learner_paths(session=session, learner=user, now=now)
     return render_template(
         "main/dashboard.html",
         assigned=mine.assigned,
@@ -85,7 +85,7 @@ def _plan_context(view: progress.PathProgress, **extra) -> dict:
                                                     cue=plan.cue if plan else "", minutes=plan.minutes if plan else 30)
     return {"path": view.path, "plan_form": form, **extra,
             "forecasts": plans.forecasts(plan=plan, minutes_left=view.overall.minutes_left, today=time_zones.today_for(
-                user, now), pace=assignments.learner_pace(session=session, learner=user, now=now))}
+                user, now), pace=assignment_views.learner_pace(session=session, learner=user, now=now))}
 
 
 @bp.post("/paths/<slug>/plan")

@@ -12,7 +12,7 @@ from tracker.http.auth import current_account, role_required
 from tracker.http.downloads import spreadsheet_safe
 from tracker.http.render import page_or_fragment
 from tracker.models import Role, utcnow
-from tracker.services import access, accounts, assignments, mentor_overview, mentorships, notes, path_queries, progress
+from tracker.services import access, accounts, assignment_views, assignments, mentor_overview, mentorships, notes, path_queries, progress
 from tracker.services import card_suggestions, recall, time_zones
 from tracker.services.assignment_rules import AssignmentStatus
 from tracker.services.errors import Invalid
@@ -117,7 +117,7 @@ def mentee(username: str):
     session = get_session()
     learner = _mentee(username)
     now = utcnow()
-    paths = assignments.learner_paths(session=session, learner=learner, now=now)
+    paths = assignment_views.learner_paths(session=session, learner=learner, now=now)
     entries = path_queries.path_entries(session=session, path_ids={row.path.id for row in paths.mentee.assignments})
     return render_template(
         "mentor/mentee.html", learner=learner, assignments=paths.mentee,
@@ -142,7 +142,7 @@ def mentee_path(username: str, slug: str):
                                                                            path=view.path),
                            assigned_by_me=any(row.path.id == view.path.id and row.mentor is not None
                                               and row.mentor.id == current_account().id
-                                              for row in assignments.learner_assignments(
+                                              for row in assignment_views.learner_assignments(
                                                   session=session, learner=learner, now=utcnow())),
                            form=SuggestCardForm(formdata=None))
 
