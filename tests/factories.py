@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from tracker.models import Article, Installation, LearningPath, Note, Role, User
 from tracker.models import utcnow
-from tracker.services import accounts, mentorships, path_queries, tokens, xapi
+from tracker.services import accounts, mentorships, path_queries, tokens, xapi_outbox
 
 
 def user(session: Session, username: str) -> User:
@@ -53,7 +53,7 @@ def lived_in(session: Session, make_client) -> None:
     detail = path_queries.get_path(session=session, slug="real-time-streaming")
     for slug in [e.card.article.slug for view in detail.sections for e in view.entries if not e.item.optional]:
         leo.post(f"/articles/{slug}/progress", data={"state": "done", "path": "real-time-streaming"})
-    xapi.enqueue_new(session=session, site="http://tracker.test", now=utcnow())
+    xapi_outbox.enqueue_new(session=session, site="http://tracker.test", now=utcnow())
     if session.get(Installation, 1) is None:  # the test database's users were not made through /setup
         session.add(Installation(id=1, admin_id=user(session, "ada").id))
         session.commit()

@@ -14,7 +14,7 @@ from sqlmodel import func, select
 
 from tests import factories
 from tracker.models import ProgressState, XapiOutbox, utcnow
-from tracker.services import notifications, progress, xapi
+from tracker.services import notifications, progress, xapi, xapi_outbox
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
@@ -125,31 +125,31 @@ def test_an_outage_loses_nothing_and_the_lrs_gets_each_statement_once(session, s
         _mark(session, "lena", slug, ProgressState.done)
     lena = factories.user(session, "lena")
     now = utcnow()
-    assert xapi.enqueue_new(session=session, site=site, now=now) == 8
-    assert xapi.enqueue_new(session=session, site=site, now=now) == 0  # queued once
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 8
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 0  # queued once
 
-    down = xapi.RecordStore(endpoint=failing_lrs.endpoint)
-    failed = xapi.push(session=session, store=down, now=now)
+    down = xapi_outbox.RecordStore(endpoint=failing_lrs.endpoint)
+    failed = xapi_outbox.push(session=session, store=down, now=now)
     assert failed.sent == 0 and "503" in failed.failed and failing_lrs.requests == 1  # one batch, then it waits
-    assert xapi.push(session=session, store=down, now=now).sent == 0 and failing_lrs.requests == 1  # backing off
-    state = xapi.outbox_state(session=session)
+    assert xapi_outbox.push(session=session, store=down, now=now).sent == 0 and failing_lrs.requests == 1  # backing off
+    state = xapi_outbox.outbox_state(session=session)
     assert (state.waiting, state.sent) == (8, 0) and "503" in state.last_error
-    assert failed.failed in xapi.push(session=session, store=down, now=now + timedelta(seconds=31)).failed
+    assert failed.failed in xapi_outbox.push(session=session, store=down, now=now + timedelta(seconds=31)).failed
     assert failing_lrs.requests == 2
     rows = list(session.exec(select(XapiOutbox)))
     assert {row.attempts for row in rows} == {2} and all(row.next_attempt_at > now + timedelta(seconds=31) for row in rows)
 
     # The LRS comes back; one batch had in fact reached it before (an answer lost on the way back).
-    store = xapi.RecordStore(**ralph_lrs)
+    store = xapi_outbox.RecordStore(**ralph_lrs)
     store.send([json.loads(rows[0].statement)])
     later = now + timedelta(minutes=5)
-    delivered = xapi.push(session=session, store=store, now=later)
+    delivered = xapi_outbox.push(session=session, store=store, now=later)
     assert (delivered.sent, delivered.failed) == (8, "")
     stored = _stored(ralph_lrs, site, lena)
     assert sorted(s["id"] for s in stored) == sorted(row.statement_id for row in rows)  # each exactly once
-    assert xapi.push(session=session, store=store, now=later + timedelta(hours=1)).sent == 0
+    assert xapi_outbox.push(session=session, store=store, now=later + timedelta(hours=1)).sent == 0
     assert len(_stored(ralph_lrs, site, lena)) == 8
-    assert xapi.outbox_state(session=session).waiting == 0
+    assert xapi_outbox.outbox_state(session=session).waiting == 0
 
     _mark(session, "lena", "routing", ProgressState.not_started)  # new history after the outage goes too
     result = notifications.scheduled_round(session=session, now=utcnow(), config={

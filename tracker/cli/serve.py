@@ -11,7 +11,8 @@ from flask.cli import ScriptInfo, with_appcontext
 from tracker import db, serving
 from tracker.cli import ConfigProblem, cli, prepared_session
 from tracker.config import ConfigError, load_settings
-from tracker.services import card_suggestions, catalog_file, curriculum, path_format
+from tracker.models import utcnow
+from tracker.services import card_suggestions, catalog_file, curriculum, path_format, xapi_outbox
 
 
 def _prepare_to_serve():
@@ -40,7 +41,6 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
     """Apply migrations, load the catalog and paths, and serve the app (one process, several threads)."""
     session = _prepare_to_serve()
     if demo:
-        from tracker.models import utcnow
         from tracker.services.demo import create_demo
 
         click.echo("Creating the demo accounts and their history…")
@@ -93,9 +93,6 @@ def _settings_or_exit() -> dict:
 def reminders_command() -> None:
     """Add due-date reminders for every learner, then send the notification emails that are due
     (idempotent; safe from cron on several machines)."""
-    from flask import current_app
-
-    from tracker.models import utcnow
     from tracker.services.notifications import scheduled_round
 
     result = scheduled_round(session=prepared_session(), now=utcnow(), config=current_app.config)
@@ -122,19 +119,14 @@ def xapi_group() -> None:
 @with_appcontext
 def xapi_push() -> None:
     """Queue new statements and send every one that is due to the LRS now."""
-    from flask import current_app
-
-    from tracker.models import utcnow
-    from tracker.services import xapi
-
-    store = xapi.record_store_from_config(current_app.config)
+    store = xapi_outbox.record_store_from_config(current_app.config)
     if store is None:
         raise click.ClickException("no Learning Record Store is set up (set TRACKER_XAPI_ENDPOINT)")
     session = prepared_session()
     now = utcnow()
-    queued = xapi.enqueue_new(session=session, site=current_app.config["PUBLIC_URL"], now=now)
-    result = xapi.push(session=session, store=store, now=now)
-    state = xapi.outbox_state(session=session)
+    queued = xapi_outbox.enqueue_new(session=session, site=current_app.config["PUBLIC_URL"], now=now)
+    result = xapi_outbox.push(session=session, store=store, now=now)
+    state = xapi_outbox.outbox_state(session=session)
     click.echo(f"{queued} queued, {result.sent} sent, {state.waiting} waiting.")
     if result.failed:
         raise click.ClickException(f"the LRS did not take a batch: {result.failed}; it is retried later")

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from tracker.models import Notification, NotificationKind, User, utcnow
 from tracker.services.errors import NotFound
-from tracker.services import mail, xapi
+from tracker.services import mail, xapi_outbox
 from tracker.services.time_zones import today_for
 
 DUE_SOON = timedelta(days=3)
@@ -125,7 +125,7 @@ def remind_everyone(*, session: Session, now) -> int:
 class RoundResult:
     reminders: int
     mail: mail.MailRound | None  # None when the tracker sends no email
-    xapi: xapi.PushResult | None = None  # None when no Learning Record Store is configured
+    xapi: xapi_outbox.PushResult | None = None  # None when no Learning Record Store is configured
 
 
 def scheduled_round(*, session: Session, now, config) -> RoundResult:
@@ -136,9 +136,9 @@ def scheduled_round(*, session: Session, now, config) -> RoundResult:
     reminders = remind_everyone(session=session, now=now) + remind_plan_days(session=session, now=now)
     outbox = mail.outbox_from_config(config)
     sent = None if outbox is None else mail.send_due_mail(session=session, outbox=outbox, now=now)
-    store = xapi.record_store_from_config(config)
+    store = xapi_outbox.record_store_from_config(config)
     pushed = None
     if store is not None:
-        xapi.enqueue_new(session=session, site=config["PUBLIC_URL"], now=now)
-        pushed = xapi.push(session=session, store=store, now=now)
+        xapi_outbox.enqueue_new(session=session, site=config["PUBLIC_URL"], now=now)
+        pushed = xapi_outbox.push(session=session, store=store, now=now)
     return RoundResult(reminders=reminders, mail=sent, xapi=pushed)
