@@ -1,0 +1,45 @@
+"""The HTML forms (WTForms through Flask-WTF), one module per area; every view imports them from here."""
+
+from tracker.web.forms.base import (  # noqa: F401
+    Form,
+    TEXT_GUARD,
+    WholeNumberField,
+)
+from tracker.web.forms.accounts import (  # noqa: F401
+    ChangePasswordForm,
+    DeleteAccountForm,
+    DeleteUserForm,
+    EmailSettingsForm,
+    SignInForm,
+    SignUpForm,
+    TimeZoneForm,
+    TokenForm,
+)
+from tracker.web.forms.learning import (  # noqa: F401
+    InvitationAnswerForm,
+    MarkForm,
+    NoteForm,
+    PlanForm,
+    RatingForm,
+    RecallCardForm,
+    RestartForm,
+    SuggestCardForm,
+    TakeawayForm,
+)
+from tracker.web.forms.mentoring import (  # noqa: F401
+    AssignForm,
+    DueDateForm,
+    InviteForm,
+    ReplyForm,
+)
+from tracker.web.forms.admin import (  # noqa: F401
+    ArticleEditForm,
+    ItemForm,
+    LinksForm,
+    ListingImportForm,
+    MentorshipForm,
+    PathEditorForm,
+    RestoreForm,
+    SectionForm,
+    UserActionForm,
+)

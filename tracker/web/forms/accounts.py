@@ -1,0 +1,98 @@
+"""Signing in and up, and the account page."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from tracker.models import EmailFrequency, TokenScope
+from tracker.services.accounts import PASSWORD_MAX
+from tracker.services.time_zones import zone_names
+from tracker.services.tokens import TOKEN_LIFETIMES
+from tracker.web.forms.base import Form
+
+
+class SignInForm(Form):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class SignUpForm(Form):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"},
+                           description="3–32 characters: letters, digits, '.', '_' or '-'.")
+    display_name = StringField("Display name (optional)", validators=[Length(max=80)],
+                               render_kw={"autocomplete": "name"})
+    password = PasswordField("Password", validators=[DataRequired()],
+                             render_kw={"autocomplete": "new-password"},
+                             description="At least 8 characters. A few unusual words make a strong password.")
+    confirm = PasswordField("Repeat the password",
+                            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+                            render_kw={"autocomplete": "new-password"})
+    # Filled in by the browser (app.js) with its IANA zone; UTC when it is missing or unknown.
+    time_zone = HiddenField("Time zone", validators=[Length(max=64)], render_kw={"data-detect-time-zone": ""})
+
+
+class TimeZoneForm(Form):
+    time_zone = SelectField("Time zone", validators=[InputRequired()],
+                            description="Your days, due dates, the heatmap and your streak follow this zone.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [SelectChoice(name, name.replace("_", " ")) for name in zone_names()]
+
+
+class EmailSettingsForm(Form):
+    email = StringField("Email address", validators=[Length(max=254)],
+                        render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"})
+    frequency = SelectField("Send my notifications by email",
+                            choices=[SelectChoice(f.value, f.label) for f in EmailFrequency],
+                            default=EmailFrequency.off.value,
+                            description="A daily digest goes out in the morning of your time zone.")
+
+
+class ChangePasswordForm(Form):
+    current = PasswordField("Current password", validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", validators=[DataRequired()],
+                             render_kw={"autocomplete": "new-password"},
+                             description="At least 8 characters.")
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class TokenForm(Form):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
+                       description="What will use it, e.g. “reading-list script”.")
+    scope = SelectField("Access", choices=[SelectChoice(TokenScope.read.value, "Read only"),
+                                           SelectChoice(TokenScope.write.value, "Read and write")],
+                        default=TokenScope.read.value)
+    lifetime = SelectField("Expires", choices=[*(SelectChoice(str(days), f"in {days} days") for days in TOKEN_LIFETIMES),
+                                               SelectChoice("", "never (until revoked)")],
+                           default=str(TOKEN_LIFETIMES[1]), validate_choice=True)
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField("Your password", validators=[DataRequired(message="type your password to confirm"),
+                                                          Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"})
+    understood = BooleanField("I understand that my account and everything in it are deleted for good",
+                              validators=[DataRequired(message="tick the box to confirm")])
+
+
+class DeleteUserForm(Form):
+    """An administrator deletes an account: they type its username to confirm."""
+
+    confirm = StringField("Type the username to confirm", validators=[DataRequired(), Length(max=64)],
+                          render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})

@@ -1,0 +1,117 @@
+"""The administration's forms: the path editor (FieldList/FormField give its `sections-0-items-1-…` names),
+articles, listings, links, users and mentor links."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import Form as PlainForm
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from tracker.models import PathStatus, Role
+from tracker.services.accounts import PASSWORD_MAX
+from tracker.services.path_format import ORDER_MAX
+from tracker.web.forms.base import TEXT_GUARD, Form, WholeNumberField
+
+
+class ItemForm(PlainForm):
+    slug = HiddenField("Article", validators=[Length(max=TEXT_GUARD)])
+    optional = BooleanField("optional")
+
+
+class SectionForm(PlainForm):
+    title = StringField("Section title", validators=[Length(max=TEXT_GUARD)])
+    why = StringField("Why this section", validators=[Length(max=TEXT_GUARD)])
+    items = FieldList(FormField(ItemForm), max_entries=500)
+
+
+class PathEditorForm(Form):
+    """Every field of the path editor; the names (`sections-0-items-1-slug`) are FieldList's own."""
+
+    base_version = WholeNumberField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    action = StringField("Action", default="save", validators=[Length(max=200)])
+    add_to = WholeNumberField("Add to section", validators=[Optional(), NumberRange(min=0, max=1000)])
+    # Text is only guarded here; the path format's own limits give the messages (path_format.validate_path).
+    slug = StringField("Slug", validators=[Length(max=TEXT_GUARD)])
+    title = StringField("Title", validators=[Length(max=TEXT_GUARD)])
+    summary = TextAreaField("Summary", validators=[Length(max=TEXT_GUARD)])
+    outcome = StringField("Outcome", validators=[Length(max=TEXT_GUARD)])
+    weeks_min = WholeNumberField("Weeks, at least", validators=[Optional(), NumberRange(min=-520, max=520)])
+    weeks_max = WholeNumberField("Weeks, at most", validators=[Optional(), NumberRange(min=-520, max=520)])
+    order = WholeNumberField("Order", validators=[Optional(), NumberRange(min=-ORDER_MAX, max=ORDER_MAX)])
+    status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in PathStatus], default=PathStatus.draft.value)
+    sections = FieldList(FormField(SectionForm), max_entries=100)
+
+    def draft(self) -> dict:
+        """The unsaved draft as the editor's service functions take it."""
+        return {
+            "slug": (self.slug.data or "").strip(), "title": (self.title.data or "").strip(),
+            "summary": (self.summary.data or "").strip(), "outcome": (self.outcome.data or "").strip(),
+            "weeks": {"min": self.weeks_min.data if self.weeks_min.data is not None else 0,
+                      "max": self.weeks_max.data},
+            "order": self.order.data if self.order.data is not None else 100,
+            "status": self.status.data,
+            "sections": [{"title": (section["title"] or "").strip(), "why": (section["why"] or "").strip(),
+                          "items": [{"slug": item["slug"] or "", "optional": bool(item["optional"])}
+                                    for item in section["items"]]}
+                         for section in self.sections.data],
+        }
+
+
+class RestoreForm(Form):
+    base_version = WholeNumberField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+
+
+class ArticleEditForm(Form):
+    title = StringField("Title", validators=[Length(max=300)])
+    url = StringField("Link", validators=[Length(max=500)])
+    summary = TextAreaField("Summary", validators=[Length(max=5000)])
+    topics = StringField("Topics", validators=[Length(max=1000)])
+    source = StringField("Source", validators=[Length(max=80)])
+    reading_minutes = StringField("Reading time in minutes", validators=[Length(max=12)])
+    # The title the admin confirmed as a different article from those already so titled (a checkbox whose
+    # value is the title it was shown for: a confirmation does not carry over to a title typed afterwards).
+    same_title = StringField("Add it anyway: it is a different article", validators=[Length(max=300)])
+
+    def article_data(self) -> dict:
+        """The fields as `catalog_store.ArticleForm` validates them (it names the field in its messages)."""
+        return {"title": self.title.data or "", "url": self.url.data or None, "summary": self.summary.data or "",
+                "topics": [t.strip() for t in (self.topics.data or "").split(",") if t.strip()],
+                "source": self.source.data or "", "reading_minutes": self.reading_minutes.data or None}
+
+
+class ListingImportForm(Form):
+    text = TextAreaField("Listing page", validators=[Length(max=256 * 1024, message="larger than 256 KiB")])
+    source_name = StringField("Source name", validators=[Length(max=120)])
+    confirm = StringField("Confirm", validators=[Length(max=8)])
+
+
+class LinksForm(Form):
+    text = TextAreaField("Links", validators=[Length(max=256 * 1024, message="larger than 256 KiB")])
+    file = FileField("Or a file")
+
+
+class UserActionForm(Form):
+    action = SelectField("Action", choices=[SelectChoice(a) for a in ("role", "deactivate", "reactivate", "password")],
+                         validators=[InputRequired(message="unknown user action")])
+    role = SelectField("Role", choices=[SelectChoice(r.value) for r in Role], validate_choice=False)
+    password = PasswordField("Temporary password", validators=[Length(max=PASSWORD_MAX)])
+
+    def validate_role(self, field):
+        if self.action.data == "role" and field.data not in {r.value for r in Role}:
+            raise ValidationError("choose learner, mentor or admin")
+
+
+class MentorshipForm(Form):
+    mentor = StringField("Mentor", validators=[DataRequired(), Length(max=64)])
+    learner = StringField("Learner", validators=[DataRequired(), Length(max=64)])

@@ -1,0 +1,76 @@
+"""A learner's forms: marks, notes, takeaways, plans, recall cards and reviews."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from tracker.models import ProgressState
+from tracker.services.notes import NOTE_MAX, TAKEAWAY_MAX
+from tracker.services.plans import CUE_MAX, DAY_NAMES
+from tracker.services.recall import TEXT_MAX as RECALL_TEXT_MAX
+from tracker.web.forms.base import Form, WholeNumberField
+
+
+class MarkForm(Form):
+    state = SelectField("State", choices=[SelectChoice(s.value, s.label) for s in ProgressState],
+                        validators=[InputRequired(message="choose done, reading, skipped or not started")])
+    path = StringField("Path", validators=[Optional(), Length(max=80)])
+    # Where the controls sit: a list row (the default) or the article page's state block.
+    place = SelectField("Place", choices=[SelectChoice("row"), SelectChoice("article")], default="row",
+                        validators=[Optional()])
+
+
+class RestartForm(Form):
+    include_shared = BooleanField("Also reset the articles my other paths share")
+
+
+class NoteForm(Form):
+    # Longer text is let through so that the service can say how long it was and keep the draft on screen.
+    body = TextAreaField("Note", validators=[Length(max=4 * NOTE_MAX)])
+    shared = BooleanField("Share with my mentors")
+
+
+class TakeawayForm(Form):
+    # Longer text is let through so that the service can say how long it was and keep the draft on screen.
+    text = TextAreaField("What would you tell a colleague about it?", validators=[Length(max=4 * TAKEAWAY_MAX)])
+    shared = BooleanField("Share with my mentors")
+
+
+class PlanForm(Form):
+    days = SelectMultipleField("Days", coerce=int, choices=[SelectChoice(day, name) for day, name in enumerate(DAY_NAMES)],
+                               validators=[InputRequired(message="choose at least one day of the week")])
+    cue = StringField("Roughly when", validators=[Length(max=4 * CUE_MAX)],
+                      description="Like “after standup” or “before lunch” (optional).")
+    minutes = WholeNumberField("Minutes each day", validators=[InputRequired(message="how many minutes each day?")])
+
+
+class SuggestCardForm(Form):
+    article = StringField("Article", validators=[InputRequired(message="choose an article of the path"),
+                                                 Length(max=200)])
+    prompt = TextAreaField("Prompt", validators=[Length(max=4 * RECALL_TEXT_MAX)])
+    answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)])
+
+
+class RecallCardForm(Form):
+    # Longer text is let through so that the service can say how long it was.
+    prompt = TextAreaField("Prompt", validators=[Length(max=4 * RECALL_TEXT_MAX)],
+                           description="A question to answer from memory.")
+    answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)])
+
+
+class RatingForm(Form):
+    rating = StringField("Rating", validators=[InputRequired(message="rate the card: again, hard, good or easy"),
+                                               Length(max=20)])
+
+
+class InvitationAnswerForm(Form):
+    decision = SelectField("Answer", choices=[SelectChoice("accept", "Accept"), SelectChoice("decline", "Decline")],
+                           validators=[InputRequired(message="answer the invitation with accept or decline")])
