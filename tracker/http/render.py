@@ -26,6 +26,11 @@ def page_or_fragment(template: str, *, block: str | None = None, target: str | N
     return render_template(template, **context), status, headers
 
 
+def fragment(template: str, *, status: int = 200, **context):
+    """A partial template answering an HTMX request (a whole page never uses it), with `Vary: HX-Request`."""
+    return render_template(template, **context), status, {"Vary": "HX-Request"}
+
+
 def fragment_or_page(fragment: str, page: str, *, status: int = 200, **context):
     """A partial template for HTMX, a whole page otherwise (when the two are different templates)."""
     return render_template(fragment if is_htmx() else page, **context), status, {"Vary": "HX-Request"}

@@ -42,6 +42,7 @@ class TakeawayForm(Form):
     # Longer text is let through so that the service can say how long it was and keep the draft on screen.
     text = TextAreaField("What would you tell a colleague about it?", validators=[Length(max=4 * TAKEAWAY_MAX)])
     shared = BooleanField("Share with my mentors")
+    prompt = BooleanField("Offered right after marking the article done")
 
 
 class PlanForm(Form):
@@ -50,6 +51,7 @@ class PlanForm(Form):
     cue = StringField("Roughly when", validators=[Length(max=4 * CUE_MAX)],
                       description="Like “after standup” or “before lunch” (optional).")
     minutes = WholeNumberField("Minutes each day", validators=[InputRequired(message="how many minutes each day?")])
+    clear = BooleanField("Remove the plan")
 
 
 class SuggestCardForm(Form):

@@ -1,0 +1,146 @@
+"""The catalog and an article: marking progress in place, the note and the takeaway."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_login import login_required
+
+from tracker.api.credentials import issue_earned
+from tracker.db import get_session
+from tracker.http.auth import current_account
+from tracker.http.render import fragment, fragment_or_page, is_htmx, page_or_fragment, see_other
+from tracker.models import ProgressState
+from tracker.services import access, card_suggestions, catalog, notes, path_queries, progress, recall
+from tracker.web.auth import safe_next
+from tracker.web.forms import MarkForm, NoteForm, RecallCardForm, TakeawayForm
+from tracker.web.main import bp
+
+
+@bp.get("/catalog")
+def catalog_page():
+    session = get_session()
+    filters = catalog.ArticleQuery.from_args(request.args)
+    page = catalog.search_articles(session=session, query=filters)
+    user = current_account()
+    article_ids = [card.article.id for card in page.items]
+    states = progress.states_for(session=session, user=user, article_ids=article_ids)
+    my_notes = notes.notes_for(session=session, user=user, article_ids=article_ids) if user else {}
+    context = {"page": page, "filters": filters, "states": states, "notes": my_notes,
+               "topics": catalog.list_topics(session=session), "sources": catalog.list_sources(session=session)}
+    # Keep the address bar shareable: the canonical URL, without empty filters.
+    return page_or_fragment("catalog/index.html", block="results", target="catalog-results",
+                            push_url=url_for("main.catalog_page", **filters.model_dump(exclude_defaults=True)),
+                            **context)
+
+
+@bp.post("/articles/<slug>/progress")
+@login_required
+def mark(slug: str):
+    """Set the state of an article. HTMX gets the row and the bars to swap; a plain form gets a redirect."""
+    session = get_session()
+    user = current_account()
+    article = catalog.require_article(session=session, slug=slug)
+    form = MarkForm().checked()
+    state = ProgressState(form.state.data)
+    path_slug = form.path.data or None
+    before = progress.path_progress(session=session, user=user, slug=path_slug) if path_slug else None
+    if before is not None and (article.id not in before.article_ids() or not access.can_see_path(user, before.path)):
+        before, path_slug = None, None  # not on that path (any more): answer as the catalog would
+    progress.mark_article(session=session, user=user, article=article, state=state,
+                          path=before.path if before is not None else None)
+    issue_earned(session=session, user=user, article=article)  # a completion credential when this finishes a path
+
+    if not is_htmx():
+        anchor = "" if form.place.data == "article" else f"#article-{article.slug}"
+        default = url_for("main.path_page", slug=path_slug) if before else url_for("main.catalog_page")
+        return see_other(safe_next(default) + anchor)
+
+    card = catalog.article_cards(session=session, articles=[article])[0]
+    if form.place.data == "article":
+        return fragment("partials/_article_state.html", card=card, state=state, announce=True)
+    after = progress.path_progress(session=session, user=user, slug=path_slug) if before else None
+    moved = []
+    if after is not None:
+        old_next, new_next = before.overall.next_entry, after.overall.next_entry
+        moved = [entry for entry in (old_next, new_next)
+                 if entry is not None and entry.card.article.id != article.id]
+    my_notes = notes.notes_for(session=session, user=user,
+                               article_ids=[article.id] + [entry.card.article.id for entry in moved])
+    return fragment("partials/_progress_update.html", card=card, state=state, view=after,
+                    moved=moved, notes=my_notes)
+
+
+@bp.get("/articles/<slug>")
+def article_page(slug: str):
+    """One article: what it is, where to read it, my state and note, and the paths it belongs to."""
+    session = get_session()
+    user = current_account()
+    article = catalog.require_article(session=session, slug=slug)
+    card = catalog.article_cards(session=session, articles=[article])[0]
+    note = notes.note_for(session=session, user=user, article=article) if user else None
+    return render_template(
+        "catalog/article.html", card=card, note=note,
+        state=progress.states_for(session=session, user=user, article_ids=[article.id]).get(
+            article.id, ProgressState.not_started) if user else None,
+        replies=notes.replies_to(session=session, note=note) if note else [],
+        recall_cards=recall.cards_for_article(session=session, user=user, article=article) if user else [],
+        suggestions=card_suggestions.suggestions_for(session=session, learner=user, article=article) if user else [],
+        card_form=RecallCardForm(formdata=None),
+        memberships=path_queries.paths_with_article(session=session, viewer=user, article=article))
+
+
+@bp.get("/articles/<slug>/note")
+@login_required
+def note_page(slug: str):
+    """The learner's note on an article, with mentors' replies."""
+    session = get_session()
+    article = catalog.require_article(session=session, slug=slug)
+    note = notes.note_for(session=session, user=current_account(), article=article)
+    replies = notes.replies_to(session=session, note=note) if note else []
+    return render_template("main/note.html", article=article, note=note, replies=replies)
+
+
+@bp.post("/articles/<slug>/note")
+@login_required
+def save_note(slug: str):
+    session = get_session()
+    article = catalog.require_article(session=session, slug=slug)
+    form = NoteForm().checked()
+    body = form.body.data or ""
+    try:
+        note = notes.save_note(session=session, user=current_account(), article=article, body=body,
+                               shared=form.shared.data)
+    except notes.NoteError as exc:
+        # The form again, with its draft and the reason, where the person is typing (page or fragment).
+        existing = notes.note_for(session=session, user=current_account(), article=article)
+        return fragment_or_page("partials/_note.html", "main/note.html", status=400, article=article,
+                                note=existing, replies=notes.replies_to(session=session, note=existing) if existing else [],
+                                draft=body, error=str(exc), open=True)
+    if is_htmx():
+        return fragment("partials/_note.html", article=article, note=note, saved=True, open=True)
+    flash("Note saved." if note else "Note deleted.", "success")
+    return see_other(safe_next(url_for("main.note_page", slug=slug)))
+
+
+@bp.post("/articles/<slug>/takeaway")
+@login_required
+def save_takeaway(slug: str):
+    """What the learner would tell a colleague, kept in their note; offered right after marking it done."""
+    session = get_session()
+    user = current_account()
+    article = catalog.require_article(session=session, slug=slug)
+    form = TakeawayForm().checked()
+    prompt = form.prompt.data
+    try:
+        note = notes.save_takeaway(session=session, user=user, article=article, text=form.text.data or "",
+                                   shared=form.shared.data)
+    except notes.NoteError as exc:  # the form again, with the draft and the reason, where it was typed
+        if not is_htmx():
+            flash(str(exc), "error")
+            return see_other(url_for("main.article_page", slug=slug) + "#takeaway-" + slug)
+        return fragment("partials/_takeaway.html", status=400, article=article, prompt=prompt, error=str(exc),
+                        draft=form.text.data, note=notes.note_for(session=session, user=user, article=article))
+    if is_htmx():
+        return fragment("partials/_takeaway.html", article=article, note=note, saved=True)
+    flash("Takeaway saved." if note and note.takeaway else "Takeaway removed.", "success")
+    return see_other(url_for("main.article_page", slug=slug) + "#takeaway-" + slug)

@@ -1,0 +1,136 @@
+"""The path pages: the list, a path with its weekly plan, following, and starting over."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from tracker.db import get_session
+from tracker.http.auth import current_account
+from tracker.http.render import fragment, is_htmx, see_other
+from tracker.models import utcnow
+from tracker.services import (
+    access,
+    assignment_views,
+    assignments,
+    notes,
+    path_queries,
+    plans,
+    progress,
+    restart,
+    time_zones,
+)
+from tracker.services.errors import Invalid
+from tracker.web.auth import safe_next
+from tracker.web.forms import PlanForm, RestartForm
+from tracker.web.main import bp
+
+
+@bp.get("/paths/")
+def path_list():
+    session = get_session()
+    user = current_account()
+    mine = progress.followed_path_ids(session=session, user=user) | assignments.assigned_path_ids(
+        session=session, learner=user)
+    summaries = path_queries.list_paths(session=session, statuses=access.listed_statuses(user), also_ids=mine)
+    return render_template(
+        "paths/list.html", paths=summaries,
+        tallies=progress.path_tallies(session=session, user=user, paths=[s.path for s in summaries]),
+        followed=progress.followed_path_ids(session=session, user=user),
+    )
+
+
+def _visible_path(slug: str) -> progress.PathProgress:
+    return progress.visible_path_progress(session=get_session(), viewer=current_account(), slug=slug)
+
+
+@bp.get("/paths/<slug>")
+def path_page(slug: str):
+    view = _visible_path(slug)
+    session = get_session()
+    user = current_account()
+    following = view.path.id in progress.followed_path_ids(session=session, user=user)
+    my_notes = notes.notes_for(session=session, user=user, article_ids=list(view.article_ids())) if user else {}
+    planning = user is not None and (following or view.path.id in assignments.assigned_path_ids(
+        session=session, learner=user))
+    return render_template("paths/detail.html", view=view, following=following, notes=my_notes,
+                           **(_plan_context(view) if planning else {}))
+
+
+def _plan_context(view: progress.PathProgress, **extra) -> dict:
+    """The plan card's context: the plan, both forecasts and the form (filled from the plan)."""
+    session = get_session()
+    user = current_account()
+    now = utcnow()
+    plan = plans.plan_for(session=session, user=user, path=view.path)
+    form = extra.pop("plan_form", None) or PlanForm(formdata=None, days=plans.plan_days(plan.weekdays) if plan else [],
+                                                    cue=plan.cue if plan else "", minutes=plan.minutes if plan else 30)
+    return {"path": view.path, "plan_form": form, **extra,
+            "forecasts": plans.forecasts(plan=plan, minutes_left=view.overall.minutes_left, today=time_zones.today_for(
+                user, now), pace=assignment_views.learner_pace(session=session, learner=user, now=now))}
+
+
+@bp.post("/paths/<slug>/plan")
+@login_required
+def save_plan(slug: str):
+    """Set, change or remove the learner's weekly plan for a path."""
+    view = _visible_path(slug)
+    session = get_session()
+    form = PlanForm()
+    try:
+        if form.clear.data:
+            plans.clear_plan(session=session, user=current_account(), path=view.path)
+            message = "Plan removed."
+        else:
+            form.checked()
+            plans.set_plan(session=session, user=current_account(), path=view.path, days=form.days.data,
+                           minutes=form.minutes.data, cue=form.cue.data or "")
+            message = "Plan saved."
+    except Invalid as exc:
+        if not is_htmx():
+            flash(f"{exc} The plan was not changed.", "error")
+            return see_other(url_for("main.path_page", slug=slug) + "#plan")
+        return fragment("partials/_plan.html", status=400, **_plan_context(view, plan_form=form, error=str(exc)))
+    if is_htmx():
+        return fragment("partials/_plan.html", **_plan_context(view, saved=message))
+    flash(message, "success")
+    return see_other(url_for("main.path_page", slug=slug) + "#plan")
+
+
+@bp.post("/paths/<slug>/follow")
+@login_required
+def follow(slug: str):
+    view = _visible_path(slug)
+    progress.follow_path(session=get_session(), user=current_account(), path=view.path)
+    flash(f"You follow “{view.path.title}”. It is on your dashboard; make a weekly plan for it below.", "success")
+    return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
+
+
+@bp.post("/paths/<slug>/unfollow")
+@login_required
+def unfollow(slug: str):
+    view = _visible_path(slug)
+    progress.unfollow_path(session=get_session(), user=current_account(), path=view.path)
+    flash(f"You no longer follow “{view.path.title}”. Your progress on its articles is kept.", "info")
+    return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
+
+
+@bp.get("/paths/<slug>/restart")
+@login_required
+def restart_confirm(slug: str):
+    """Ask before starting a path over: how many articles go back to "not started", and which are shared."""
+    view = _visible_path(slug)
+    plan = restart.plan_restart(session=get_session(), user=current_account(), path=view.path)
+    return render_template("paths/restart.html", view=view, plan=plan)
+
+
+@bp.post("/paths/<slug>/restart")
+@login_required
+def restart_path(slug: str):
+    view = _visible_path(slug)
+    form = RestartForm().checked()
+    count = restart.restart_path(session=get_session(), user=current_account(), path=view.path,
+                                 include_shared=form.include_shared.data).reset
+    flash(f"“{view.path.title}” starts over: {count} article{'' if count == 1 else 's'} back to not started. "
+          "Your history is kept.", "success")
+    return see_other(url_for("main.path_page", slug=slug))
