@@ -2,7 +2,8 @@
 
 import pytest
 
-from tracker.services.path_format import PathDefinition, PathDefinitionError, describe_changes, validate_path
+from tracker.services.path_changes import describe_changes
+from tracker.services.path_format import PathDefinition, PathDefinitionError, validate_path
 
 KNOWN = {"a", "b", "c", "d"}
 

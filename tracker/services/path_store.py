@@ -19,11 +19,11 @@ from tracker.services.path_format import (
     PathDefinition,
     PathDefinitionError,
     check_curation,
-    describe_changes,
     dump_path_definition,
     parse_path_definition,
     validate_path,
 )
+from tracker.services.path_changes import describe_changes
 from tracker.services.path_queries import get_learning_path, path_definition
 
 @dataclass
