@@ -12,7 +12,7 @@ from tests.conftest import PATHS_DIR, seed_text
 from tracker.models import Article, LearningPath, PathItem, PathSection
 from tracker.services.catalog_file import read_catalog_file
 from tracker.services.curriculum import load_curriculum
-from tracker.services.listing_layouts import parse_hub_paths
+from tracker.services.listing_hub import parse_hub_paths
 from tracker.services.path_format import PathDefinitionError, dump_path_definition, parse_path_definition, read_path_files
 from tracker.services.path_store import export_paths
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import seed_file, seed_text
 from tracker.services.catalog_file import CatalogDocument, merge_listing
-from tracker.services.listing_layouts import parse_hub_paths
+from tracker.services.listing_hub import parse_hub_paths
 from tracker.services.listings import (
     ListingError,
     parse_listing,
