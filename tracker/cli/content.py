@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from tracker.cli import cli, prepared_session
 from tracker.services import (
+    article_editing,
     card_suggestions,
     catalog_file,
     catalog_store,
@@ -35,8 +36,8 @@ def catalog_links(file: Path) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file}: not UTF-8 text") from None
     try:
-        links = catalog_store.parse_links(text)
-        changed = catalog_store.set_links(session=prepared_session(), links=links)
+        links = article_editing.parse_links(text)
+        changed = article_editing.set_links(session=prepared_session(), links=links)
     except catalog_file.CatalogError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Links: {changed} article{'s' if changed != 1 else ''} changed, {len(links) - changed} already so.")

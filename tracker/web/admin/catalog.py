@@ -8,7 +8,7 @@ from sqlmodel import select
 from tracker.db import get_session
 from tracker.http.auth import role_required
 from tracker.models import Role, Source
-from tracker.services import catalog, catalog_file, catalog_store, listings
+from tracker.services import article_editing, catalog, catalog_file, catalog_store, listings
 from tracker.services.errors import Invalid
 from tracker.web.admin import UPLOAD_LIMIT, bp
 from tracker.web.forms import ArticleEditForm, LinksForm, ListingImportForm
@@ -40,10 +40,10 @@ def edit_article(slug: str | None = None):
                                sources=_sources())
     try:
         form = ArticleEditForm().checked()
-        fields = catalog_store.ArticleForm.from_data(form.article_data())
-        article = catalog_store.save_article(session=session, slug=slug, form=fields,
+        fields = article_editing.ArticleForm.from_data(form.article_data())
+        article = article_editing.save_article(session=session, slug=slug, form=fields,
                                              confirmed_title=form.same_title.data)
-    except catalog_store.DuplicateTitle as duplicate:  # the form again, as typed, naming the others
+    except article_editing.DuplicateTitle as duplicate:  # the form again, as typed, naming the others
         session.rollback()
         return render_template("admin/article_edit.html", card=card, values=request.form, error=None,
                                duplicate=duplicate, sources=_sources()), 400
@@ -72,8 +72,8 @@ def article_links():
         form.checked()
         if len(text) > UPLOAD_LIMIT:
             raise Invalid(f"At most {UPLOAD_LIMIT // 1024} KiB of links at once.")
-        links = catalog_store.parse_links(text)
-        changed = catalog_store.set_links(session=get_session(), links=links)
+        links = article_editing.parse_links(text)
+        changed = article_editing.set_links(session=get_session(), links=links)
     except Invalid as exc:
         get_session().rollback()
         return render_template("admin/article_links.html", text=text, error=str(exc)), 400

@@ -84,7 +84,7 @@ class ArticleEditForm(Form):
     same_title = StringField("Add it anyway: it is a different article", validators=[Length(max=300)])
 
     def article_data(self) -> dict:
-        """The fields as `catalog_store.ArticleForm` validates them (it names the field in its messages)."""
+        """The fields as `article_editing.ArticleForm` validates them (it names the field in its messages)."""
         return {"title": self.title.data or "", "url": self.url.data or None, "summary": self.summary.data or "",
                 "topics": [t.strip() for t in (self.topics.data or "").split(",") if t.strip()],
                 "source": self.source.data or "", "reading_minutes": self.reading_minutes.data or None}
