@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from tests import factories
 from tracker.models import Credential, LearningPath, ProgressState, User
-from tracker.services import access, assignments, credential_keys, credential_verification, credentials, progress
+from tracker.services import access, assignments, credential_keys, credential_verification, credentials, follows, progress
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
 
 NOW = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
@@ -49,7 +49,7 @@ def settle(session, user, slug, *, state=ProgressState.done, optional=False, lea
 
 def follow(session, username="lena", slug="api-designer"):
     user = factories.user(session, username)
-    progress.follow_path(session=session, user=user, path=factories.path(session, slug))
+    follows.follow_path(session=session, user=user, path=factories.path(session, slug))
     return user
 
 

@@ -16,7 +16,7 @@ from tracker.http.downloads import csv_text, download
 from tracker.http.inputs import json_body
 from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
 from tracker.services import (account_deletion, accounts, assignment_views, catalog, export_records,
-                              mentorships, my_data, path_queries, progress, restart)
+                              follows, mentorships, my_data, path_queries, progress, restart)
 from tracker.services.accounts import PASSWORD_MAX
 from tracker.services.errors import Invalid
 
@@ -104,7 +104,7 @@ def my_paths():
     session = get_session()
     user = current_account()
     mine = assignment_views.learner_paths(session=session, learner=user, now=utcnow())
-    followed = progress.followed_path_ids(session=session, user=user)
+    followed = follows.followed_path_ids(session=session, user=user)
     items = [MyPathPublic.of(row.path, row.tally, following=row.path.id in followed, assignment=row)
              for row in mine.assigned]
     items += [MyPathPublic.of(view.path, view.overall, following=True) for view in mine.followed]

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, ProgressState, Role, User
-from tracker.services import accounts, assignments, mentorships, notes, plans, progress, recall
+from tracker.services import accounts, assignments, follows, mentorships, notes, plans, progress, recall
 
 DEMO_USERS = (("demo-learner", Role.learner, "Dana Learner"), ("demo-mentor", Role.mentor, "Milo Mentor"),
               ("demo-admin", Role.admin, "Ada Admin"))
@@ -67,7 +67,7 @@ def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> Non
     paths = {p.slug: p for p in session.exec(select(LearningPath).where(LearningPath.slug.in_(slugs)))}
     for slug in slugs:
         if slug in paths:
-            progress.follow_path(session=session, user=learner, path=paths[slug])
+            follows.follow_path(session=session, user=learner, path=paths[slug])
     view = progress.path_progress(session=session, user=learner, slug="production-services")
     if view is None:
         return

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from tracker.models import LearningPath, Progress, ProgressEvent, ProgressState, User, utcnow
 from tracker.services.assignments import assigned_path_ids
 from tracker.services.path_queries import path_entries
-from tracker.services.progress import followed_path_ids, states_for
+from tracker.services.follows import followed_path_ids
+from tracker.services.progress import states_for
 
 
 @dataclass

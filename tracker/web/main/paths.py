@@ -13,6 +13,7 @@ from tracker.services import (
     access,
     assignment_views,
     assignments,
+    follows,
     notes,
     path_queries,
     plans,
@@ -30,13 +31,13 @@ from tracker.web.main import bp
 def path_list():
     session = get_session()
     user = current_account()
-    mine = progress.followed_path_ids(session=session, user=user) | assignments.assigned_path_ids(
+    mine = follows.followed_path_ids(session=session, user=user) | assignments.assigned_path_ids(
         session=session, learner=user)
     summaries = path_queries.list_paths(session=session, statuses=access.listed_statuses(user), also_ids=mine)
     return render_template(
         "paths/list.html", paths=summaries,
         tallies=progress.path_tallies(session=session, user=user, paths=[s.path for s in summaries]),
-        followed=progress.followed_path_ids(session=session, user=user),
+        followed=follows.followed_path_ids(session=session, user=user),
     )
 
 
@@ -49,7 +50,7 @@ def path_page(slug: str):
     view = _visible_path(slug)
     session = get_session()
     user = current_account()
-    following = view.path.id in progress.followed_path_ids(session=session, user=user)
+    following = view.path.id in follows.followed_path_ids(session=session, user=user)
     my_notes = notes.notes_for(session=session, user=user, article_ids=list(view.article_ids())) if user else {}
     planning = user is not None and (following or view.path.id in assignments.assigned_path_ids(
         session=session, learner=user))
@@ -101,7 +102,7 @@ def save_plan(slug: str):
 @login_required
 def follow(slug: str):
     view = _visible_path(slug)
-    progress.follow_path(session=get_session(), user=current_account(), path=view.path)
+    follows.follow_path(session=get_session(), user=current_account(), path=view.path)
     flash(f"You follow “{view.path.title}”. It is on your dashboard; make a weekly plan for it below.", "success")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
 
@@ -110,7 +111,7 @@ def follow(slug: str):
 @login_required
 def unfollow(slug: str):
     view = _visible_path(slug)
-    progress.unfollow_path(session=get_session(), user=current_account(), path=view.path)
+    follows.unfollow_path(session=get_session(), user=current_account(), path=view.path)
     flash(f"You no longer follow “{view.path.title}”. Your progress on its articles is kept.", "info")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
 
