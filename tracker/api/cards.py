@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from flask import request
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.api import bp
 from tracker.api.openapi import documented
-from tracker.api.schemas import CardPublic, DueCardsPublic, Items, respond
+from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
@@ -19,6 +20,20 @@ from tracker.services import catalog, recall
 from tracker.services.errors import Invalid
 
 STATES = {1: "learning", 2: "review", 3: "relearning"}
+
+
+class CardPublic(Public):
+    id: int
+    article: str = Field(description="the article's slug")
+    prompt: str
+    answer: str
+    due: datetime = Field(description="when FSRS schedules the next review")
+    state: str = Field(description="FSRS's state: learning, review or relearning")
+    last_review: datetime | None
+
+
+class DueCardsPublic(Items[CardPublic]):
+    due_today: int = Field(description="cards due by the end of your today, in your time zone")
 
 
 def _public(card: RecallCard, slug: str) -> CardPublic:

@@ -6,6 +6,9 @@ Also this site as an issuer (`current_issuer`) and the call the marking views ma
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import current_app
 from flask_login import login_required
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,12 +16,34 @@ from sqlmodel import Session
 
 from tracker.api import bp
 from tracker.api.openapi import documented
-from tracker.api.schemas import CredentialPublic, Items, VerificationPublic, respond
+from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import changes_nothing, current_account
 from tracker.http.inputs import json_body
 from tracker.models import Article, Credential, User, utcnow
 from tracker.services import credential_keys, credential_verification, credentials
+
+
+class CredentialPublic(Public):
+    """One of your completion credentials (an Open Badges 3.0 OpenBadgeCredential, signed as a VC-JWT)."""
+
+    path: str = Field(description="the slug of the path finished")
+    title: str = Field(description="the path's title when the credential was issued")
+    version: int = Field(description="the version of the path that was finished")
+    issued_at: datetime
+    url: str = Field(description="the certificate page, also the credential's id")
+    jwt: str = Field(description="the credential as issued (media type application/vc+jwt)")
+    shared: bool = Field(description="whether anyone with the link may open the certificate page")
+    revoked: bool
+    revoked_at: datetime | None = None
+    revoked_reason: str = ""
+
+
+class VerificationPublic(Public):
+    valid: bool
+    reason: str = Field(description="why it is (in)valid: malformed, unknown key, bad signature, tampered, "
+                                    "revoked on <date>: <reason>, expired, valid ...")
+    credential: dict[str, Any] | None = Field(description="the signed payload, when the signature holds")
 
 
 def current_issuer() -> credential_keys.Issuer:

@@ -9,9 +9,9 @@ from flask_login import login_required
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.api import bp
-from tracker.api.cards import card_publics
+from tracker.api.cards import CardPublic, card_publics
 from tracker.api.openapi import documented
-from tracker.api.schemas import CardPublic, Items, Public, respond
+from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body

@@ -6,7 +6,7 @@ Articles share their fields with the table through `ArticleBase`, so a new colum
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -281,43 +281,3 @@ class MentorshipPublic(Public):
 class DueDatePublic(Public):
     id: int
     due_on: date | None
-
-
-# ---------------------------------------------------------------- completion credentials
-
-class CredentialPublic(Public):
-    """One of your completion credentials (an Open Badges 3.0 OpenBadgeCredential, signed as a VC-JWT)."""
-
-    path: str = Field(description="the slug of the path finished")
-    title: str = Field(description="the path's title when the credential was issued")
-    version: int = Field(description="the version of the path that was finished")
-    issued_at: datetime
-    url: str = Field(description="the certificate page, also the credential's id")
-    jwt: str = Field(description="the credential as issued (media type application/vc+jwt)")
-    shared: bool = Field(description="whether anyone with the link may open the certificate page")
-    revoked: bool
-    revoked_at: datetime | None = None
-    revoked_reason: str = ""
-
-
-class VerificationPublic(Public):
-    valid: bool
-    reason: str = Field(description="why it is (in)valid: malformed, unknown key, bad signature, tampered, "
-                                    "revoked on <date>: <reason>, expired, valid ...")
-    credential: dict[str, Any] | None = Field(description="the signed payload, when the signature holds")
-
-
-# ---------------------------------------------------------------- recall cards
-
-class CardPublic(Public):
-    id: int
-    article: str = Field(description="the article's slug")
-    prompt: str
-    answer: str
-    due: datetime = Field(description="when FSRS schedules the next review")
-    state: str = Field(description="FSRS's state: learning, review or relearning")
-    last_review: datetime | None
-
-
-class DueCardsPublic(Items[CardPublic]):
-    due_today: int = Field(description="cards due by the end of your today, in your time zone")
