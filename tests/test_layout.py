@@ -38,8 +38,28 @@ def test_services_import_nothing_from_flask_or_the_http_layer():
 
 def test_templates_ask_the_access_rules_instead_of_comparing_statuses():
     offenders = [f"{path.name}: {match.group(0)}" for path in TEMPLATES.rglob("*.html")
-                 for match in re.finditer(r"\.status\s*[!=]=\s*['\"]\w+['\"]", path.read_text(encoding="utf-8"))]
+                 for match in re.finditer(r"\.(status|value|kind|scope)\s*[!=]=\s*['\"]\w+['\"]",
+                                          path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_no_module_is_over_300_lines_and_no_long_function_goes_without_its_reason():
+    """Migrations are exempt from the line count: a revision states a whole schema step."""
+    import ast
+
+    long_modules, long_functions = [], []
+    for path, text in sources(".").items():
+        if "migrations" in path.parts:
+            continue
+        if text.count("\n") > 300:
+            long_modules.append(f"{path.relative_to(PACKAGE)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+                body = "\n".join(text.splitlines()[first - 1:node.end_lineno])
+                if node.end_lineno - first + 1 > 50 and "Long on purpose" not in body:
+                    long_functions.append(f"{path.relative_to(PACKAGE)}: {node.name}")
+    assert long_modules == [] and long_functions == []
 
 
 def test_every_id_in_a_route_is_bounded(app):

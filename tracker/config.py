@@ -138,7 +138,10 @@ def _one_line(exc: ValidationError) -> str:
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Build the Flask config mapping from the environment, with optional overrides (tests)."""
+    """Build the Flask config mapping from the environment, with optional overrides (tests).
+
+    Long on purpose: one straight mapping from each setting to its Flask key, read top to bottom.
+    """
     overrides = {k.lower(): v for k, v in (overrides or {}).items()}
     known = set(Settings.model_fields)
     try:

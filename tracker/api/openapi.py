@@ -73,29 +73,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for rule, method, spec in operations:
         path, parameters = _path_template(rule)
-        operation: dict[str, Any] = {"operationId": f"{rule.endpoint.removeprefix('api.')}_{method.lower()}",
-                                     "summary": spec["summary"], "tags": [rule.rule.split("/")[3]]}
-        if spec["description"]:
-            operation["description"] = spec["description"]
-        if spec["query"] is not None:
-            properties = spec["query"].model_json_schema()["properties"]
-            parameters += [{"name": name, "in": "query", "required": field.is_required(), "schema": properties[name]}
-                           for name, field in spec["query"].model_fields.items()]
-        if parameters:
-            operation["parameters"] = parameters
-        if spec["body"] is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": refs[(spec["body"], "validation")]}}}
-        success: dict[str, Any] = {"description": spec["summary"]}
-        if spec["response"] is not None:
-            success["content"] = {"application/json": {"schema": refs[(spec["response"], "serialization")]}}
-        codes = set(spec["errors"]) | ({400} if spec["body"] or spec["query"] else set())
-        if spec["signed_in"]:
-            codes |= {401, 403}  # 403: a role that does not allow it, or a read-only token's write
-        operation["responses"] = {str(spec["status"]): success} | {
-            str(code): {"description": ERROR_TEXT[code]} | error for code in sorted(codes)}
-        if spec["signed_in"]:
-            operation["security"] = [{"bearer": []}, {"session": []}]
+        operation = _operation(rule, method, spec, refs, error, parameters)
         paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -110,6 +88,35 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
             "session": {"type": "apiKey", "in": "cookie", "name": "tracker_session",
                         "description": "The browser's session; writes also need the X-CSRFToken header."}}},
     }
+
+
+def _operation(rule, method: str, spec: dict[str, Any], refs: dict, error: dict[str, Any],
+               parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    """One route and method as an OpenAPI operation: its parameters, body, answer and refusals."""
+    operation: dict[str, Any] = {"operationId": f"{rule.endpoint.removeprefix('api.')}_{method.lower()}",
+                                 "summary": spec["summary"], "tags": [rule.rule.split("/")[3]]}
+    if spec["description"]:
+        operation["description"] = spec["description"]
+    if spec["query"] is not None:
+        properties = spec["query"].model_json_schema()["properties"]
+        parameters += [{"name": name, "in": "query", "required": field.is_required(), "schema": properties[name]}
+                       for name, field in spec["query"].model_fields.items()]
+    if parameters:
+        operation["parameters"] = parameters
+    if spec["body"] is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": refs[(spec["body"], "validation")]}}}
+    success: dict[str, Any] = {"description": spec["summary"]}
+    if spec["response"] is not None:
+        success["content"] = {"application/json": {"schema": refs[(spec["response"], "serialization")]}}
+    codes = set(spec["errors"]) | ({400} if spec["body"] or spec["query"] else set())
+    if spec["signed_in"]:
+        codes |= {401, 403}  # 403: a role that does not allow it, or a read-only token's write
+    operation["responses"] = {str(spec["status"]): success} | {
+        str(code): {"description": ERROR_TEXT[code]} | error for code in sorted(codes)}
+    if spec["signed_in"]:
+        operation["security"] = [{"bearer": []}, {"session": []}]
+    return operation
 
 
 def _spec(rule, method: str, view) -> dict[str, Any]:

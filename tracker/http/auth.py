@@ -168,49 +168,54 @@ def init_app(app: Flask) -> None:
         # Behind N proxies, the client's address is the one they report; without this, X-Forwarded-For is ignored.
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.before_request(check_csrf)
+    app.before_request(require_new_password)
+    app.before_request(first_run_setup)
 
-    @app.before_request
-    def check_csrf():
-        if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
-            return None  # reads need no token; an unknown route or method answers 404 or 405 first
-        if getattr(app.view_functions.get(request.endpoint), "changes_nothing", False):
-            return None  # a POST that only computes an answer from its body (verifying a credential)
-        if is_api_request():
-            if not current_user.is_authenticated:
-                return _unauthorized()  # who is asking comes first: 401, whatever the method
-            if current_user.api_token is not None:
-                # A bearer token cannot come from a cross-site form; a read-only one cannot write.
-                if current_user.api_token.scope is not TokenScope.write:
-                    raise NotAllowed("This API token is read-only; create a read-write token to make changes.")
-                return None
-        # Everything else must prove it came from our pages.
-        csrf.protect()
+
+def check_csrf():
+    """Every state change proves where it came from: a CSRF token from our pages, or a bearer token."""
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+        return None  # reads need no token; an unknown route or method answers 404 or 405 first
+    if getattr(current_app.view_functions.get(request.endpoint), "changes_nothing", False):
+        return None  # a POST that only computes an answer from its body (verifying a credential)
+    if is_api_request():
+        if not current_user.is_authenticated:
+            return _unauthorized()  # who is asking comes first: 401, whatever the method
+        if current_user.api_token is not None:
+            # A bearer token cannot come from a cross-site form; a read-only one cannot write.
+            if current_user.api_token.scope is not TokenScope.write:
+                raise NotAllowed("This API token is read-only; create a read-write token to make changes.")
+            return None
+    # Everything else must prove it came from our pages.
+    csrf.protect()
+    return None
+
+
+def require_new_password():
+    """A temporary password set by an admin must be replaced before anything else."""
+    user = current_account()
+    if user is None or not user.must_change_password or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
         return None
+    if wants_json():
+        raise NotAllowed("Change your temporary password first.")
+    flash("Please choose a new password: the one you signed in with was temporary.", "info")
+    if is_htmx():  # a whole-page visit, never the account page inside a fragment
+        return "", 403, {"HX-Redirect": url_for("auth.account"), "Vary": "HX-Request"}
+    return redirect(url_for("auth.account"))
 
-    @app.before_request
-    def require_new_password():
-        # A temporary password set by an admin must be replaced before anything else.
-        user = current_account()
-        if user is None or not user.must_change_password or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
-            return None
-        if wants_json():
-            raise NotAllowed("Change your temporary password first.")
-        flash("Please choose a new password: the one you signed in with was temporary.", "info")
-        if is_htmx():  # a whole-page visit, never the account page inside a fragment
-            return "", 403, {"HX-Redirect": url_for("auth.account"), "Vary": "HX-Request"}
-        return redirect(url_for("auth.account"))
 
-    @app.before_request
-    def first_run_setup():
-        if app.extensions.get("tracker.has_users") or request.method != "GET":
-            return None
-        if request.endpoint in {"auth.setup", "static", "health.healthz", "health.readyz",
-                                "metrics.prometheus_metrics"} or is_api_request():
-            return None
-        if accounts.user_count(session=get_session()) == 0:
-            return redirect(url_for("auth.setup"))
-        app.extensions["tracker.has_users"] = True
+def first_run_setup():
+    """A fresh install (no account yet) sends every page to /setup."""
+    if current_app.extensions.get("tracker.has_users") or request.method != "GET":
         return None
+    if request.endpoint in {"auth.setup", "static", "health.healthz", "health.readyz",
+                            "metrics.prometheus_metrics"} or is_api_request():
+        return None
+    if accounts.user_count(session=get_session()) == 0:
+        return redirect(url_for("auth.setup"))
+    current_app.extensions["tracker.has_users"] = True
+    return None
 
 
 def private_answers(response):

@@ -120,7 +120,7 @@ def merge_listings(document: CatalogDocument, listings: list[ParsedListing], *,
     rules below would give it now. New articles are given slugs in a fixed order, sources by provenance
     (their file's name: 000_... before 003_...) then listing order, so where two new articles share a
     title the one from the first source gets the bare slug and the other `-<source-slug>`. Once written,
-    a slug is kept: a later import never takes it back.
+    a slug is kept: a later import never takes it back. Long on purpose: one ordered procedure, read whole.
 
     The file lists sources by provenance and articles by source then listing order. The topic rules
     (aliases, dropped names, keyword topics; the bundled `paths/import/topics.yaml` unless others are

@@ -70,6 +70,7 @@ def verify(*, session: Session, token: str, issuer: Issuer, now: datetime) -> Ve
 
     Every answer names one reason: malformed, unsupported algorithm, unknown key, bad signature, tampered
     (signed content changed), not on record, revoked (with the date and reason), expired, not yet valid, valid.
+    Long on purpose: the checks run in the order a verifier must take them, each ending in its own answer.
     """
     token = "".join(token.split())  # line breaks from a paste
     if not token:

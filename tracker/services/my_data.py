@@ -182,7 +182,10 @@ def _rows(session: Session, model, *conditions, order) -> list:
 # ---------------------------------------------------------------- exports
 
 def export_account(*, session: Session, user: User, now: datetime) -> DataExport:
-    """Everything the tracker holds about `user`, for the user themselves (or the operator). Reads only."""
+    """Everything the tracker holds about `user`, for the user themselves (or the operator). Reads only.
+
+    Long on purpose: one field per personal table (PERSONAL_TABLES), side by side with the document it fills.
+    """
     first_admin = session.exec(select(Installation.id).where(Installation.admin_id == user.id)).first() is not None
     versions = session.exec(select(PathVersion, LearningPath.slug).join(LearningPath, LearningPath.id == PathVersion.path_id)
                             .where(PathVersion.author_id == user.id).order_by(PathVersion.created_at, PathVersion.id))

@@ -56,7 +56,8 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
 
     Idempotent: each reminder's key names the assignment (and its due date, or when it was assigned), so
     moving the date brings fresh reminders and asking again writes nothing. Pass the learner's assignment
-    views when they are already computed.
+    views when they are already computed. Long on purpose: each kind of reminder is one short block, with
+    its key and message side by side.
     """
     from tracker.services.assignment_rules import AssignmentStatus
     from tracker.services.assignment_views import learner_assignments

@@ -11,7 +11,8 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
     """What changed between two definitions, in words: fields (texts with their before and after), sections
     renamed, items added, removed, moved. Each change is one line: these lines are a version's summary, the
     save message, the history page and the API's `changes`. Articles are named by their titles when `titles`
-    (slug -> title) knows them, else by slug."""
+    (slug -> title) knows them, else by slug. Long on purpose: one block per kind of change, in the order
+    the lines are read."""
     titles = titles or {}
 
     def name(slug: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tracker.models import ProgressState, Role
+from tracker.models import ProgressState, Role, TokenScope
 from tracker.services import access, plans, time_zones
 from tracker.services.path_queries import weeks_label
 
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = local_when
     app.jinja_env.globals["ProgressState"] = ProgressState
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["TokenScope"] = TokenScope
     # Templates ask the access rules; they never compare statuses themselves.
     app.jinja_env.globals["can_see_path"] = access.can_see_path
     app.jinja_env.globals["can_follow_path"] = access.can_follow_path

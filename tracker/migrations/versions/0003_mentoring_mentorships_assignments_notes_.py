@@ -16,6 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Long on purpose: a revision states the schema it creates, table by table, as Alembic wrote it.
     op.create_table('assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('learner_id', sa.Integer(), nullable=False),

@@ -31,6 +31,7 @@ EVENT_KINDS = ("signed_up", "setup", "sign_in", "sign_in_failed", "sign_in_refus
 
 
 def upgrade() -> None:
+    # Long on purpose: a revision states the schema it creates, table by table, as Alembic wrote it.
     op.create_table(
         'user_session',
         sa.Column('id', sa.Integer(), nullable=False),

@@ -26,6 +26,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Long on purpose: a revision states the schema it creates, table by table, as Alembic wrote it.
     op.create_table(
         'xapi_outbox',
         sa.Column('id', sa.Integer(), nullable=False),
