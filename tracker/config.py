@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from datetime import timedelta
@@ -14,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from tracker import private_files
 from tracker.db import Timeouts
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -228,16 +228,7 @@ def _persisted_secret_key(data_dir: Path) -> str:
         if len(key) >= 32:
             return key
         if not key_file.exists():
-            candidate = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
-            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
-            try:
-                os.link(candidate, key_file)  # atomic, and fails if another process won
-            except FileExistsError:
-                pass
-            finally:
-                candidate.unlink()
+            private_files.create_once(key_file, secrets.token_hex(32) + "\n")
         else:
             time.sleep(0.02)  # a key file too short to be a key: another process is still writing it
     raise ConfigError(f"TRACKER_SECRET_KEY is invalid: {key_file} holds no usable key; delete it to make a new one")

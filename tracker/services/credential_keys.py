@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import secrets
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
+from tracker import private_files
 from tracker.models import (
     User,
 )
@@ -77,17 +76,7 @@ def signing_key(data_dir: Path) -> OKPKey:
 def _create_key(key_file: Path) -> None:
     key = OKPKey.generate_key("Ed25519", private=True)
     jwk = key.as_dict(private=True) | {"kid": key.thumbprint(), "alg": ALGORITHM, "use": "sig"}
-    candidate = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(jwk, handle)
-        handle.write("\n")
-    try:
-        os.link(candidate, key_file)  # atomic, and fails if another process won
-    except FileExistsError:
-        pass
-    finally:
-        candidate.unlink()
+    private_files.create_once(key_file, json.dumps(jwk) + "\n")
 
 
 @functools.lru_cache(maxsize=8)

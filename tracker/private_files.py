@@ -1,0 +1,24 @@
+"""Files only their owner may read: keys, the secret, exports."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def create_once(path: Path, text: str) -> bool:
+    """Create `path` holding `text`, readable by its owner only, unless it exists already; whether this call
+    made it. The text is written beside it and then linked into place, so several processes starting at once
+    agree on one file and none ever reads a half-written one."""
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    try:
+        os.link(candidate, path)  # atomic, and fails if another process won
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        candidate.unlink()
