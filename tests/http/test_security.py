@@ -3,20 +3,23 @@ one administrator at setup, private answers, and the security event log."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from sqlmodel import select
 
 from tests import factories
 from tests.conftest import PASSWORD, CSRFClient, make_app
 from tracker import db
-from tracker.models import Installation, Role, SecurityEvent, SecurityEventKind, TokenScope, User
-from tracker.services import tokens
+from tracker.models import DeviceSession, Installation, Role, SecurityEvent, SecurityEventKind, TokenScope, User
+from tracker.services import security_log, tokens
 
 
 def cookies_of(client) -> dict[str, str]:
@@ -192,6 +195,38 @@ def test_without_trusted_proxies_forwarded_addresses_are_ignored(database_url, t
     app.extensions["tracker.engine"].dispose()
 
 
+def test_failed_sign_ins_are_capped_per_address_and_each_client_behind_the_proxy_counts_apart(database_url, tmp_path):
+    app = make_app(database_url, tmp_path, TRUSTED_PROXIES=1)
+    app.test_client_class = CSRFClient
+    client = app.test_client()
+    guessing = {"X-Forwarded-For": "198.51.100.7"}
+    statuses = [client.post("/signin", data={"username": f"user{i}", "password": "guess"}, headers=guessing).status_code
+                for i in range(61)]
+    assert statuses[:60] == [400] * 60 and statuses[60] == 429
+    refused = client.post("/signin", data={"username": "lena", "password": PASSWORD}, headers=guessing)
+    assert refused.status_code == 429 and "from your address" in refused.get_data(as_text=True)
+    # a colleague behind the same proxy is another client: not locked out by the guesser
+    colleague = client.post("/signin", data={"username": "lena", "password": PASSWORD},
+                            headers={"X-Forwarded-For": "198.51.100.8"})
+    assert colleague.status_code == 302
+    app.extensions["tracker.engine"].dispose()
+
+
+def test_a_throttled_account_signs_in_again_once_the_window_has_passed(database_url, tmp_path):
+    start = datetime.now(UTC)
+    app = make_app(database_url, tmp_path)
+    app.test_client_class = CSRFClient
+    client = app.test_client()
+    with time_machine.travel(start, tick=False):
+        client.csrf_token()
+        for i in range(10):
+            client.post("/signin", data={"username": "lena", "password": f"guess {i}"})
+        assert client.post("/signin", data={"username": "lena", "password": PASSWORD}).status_code == 429
+    with time_machine.travel(start + timedelta(minutes=5, seconds=1), tick=False):
+        assert client.post("/signin", data={"username": "lena", "password": PASSWORD}).status_code == 302
+    app.extensions["tracker.engine"].dispose()
+
+
 def test_sign_up_is_limited_per_address(database_url, tmp_path):
     app = make_app(database_url, tmp_path)
     app.test_client_class = CSRFClient
@@ -285,3 +320,48 @@ def test_security_events_are_recorded_and_shown_to_admins_and_to_each_user(make_
     assert "lena" in admin_page and "Sign in failed" in admin_page
     assert make_client("ada").get("/admin/security?kind=bogus").status_code == 400
     assert make_client("mona").get("/admin/security").status_code == 403
+
+
+# ---------------------------------------------------------------- the security event log
+
+def test_every_account_change_is_in_the_security_log_and_its_json_line_holds_no_secret(make_client, session,
+                                                                                        caplog):
+    new_password = "a brand new passphrase here"
+    temporary = "temporary passphrase 42"
+    with caplog.at_level("INFO", logger="tracker.security"):
+        lena, other_device = make_client("lena"), make_client("lena")
+        page = lena.post("/account/tokens", data={"name": "reader", "scope": "read", "lifetime": "30"})
+        raw = re.search(r"trk_[A-Za-z0-9_-]{20,}", page.get_data(as_text=True)).group(0)
+        token = tokens.list_tokens(session=session, user=factories.user(session, "lena"))[0]
+        lena.post(f"/account/tokens/{token.id}/revoke")
+        devices = session.exec(select(DeviceSession).where(DeviceSession.user_id == factories.user(session, "lena").id)
+                               .order_by(DeviceSession.id)).all()
+        lena.post(f"/account/sessions/{devices[-1].id}/end")  # the other device, signed in last
+        lena.post("/account/password", data={"current": PASSWORD, "password": new_password, "confirm": new_password})
+        lena.sign_in("lena", new_password)
+        lena.sign_out()
+        lena.sign_in("lena", new_password)
+        lena.post("/account/sessions/end-all")
+        ada = make_client("ada")
+        ada.post("/admin/users/leo", data={"action": "role", "role": "mentor"})
+        ada.post("/admin/users/leo", data={"action": "deactivate"})
+        ada.post("/admin/users/leo", data={"action": "reactivate"})
+        ada.post("/admin/users/leo", data={"action": "password", "password": temporary})
+    del other_device
+    recorded = {(e.kind, e.username) for e in session.exec(select(SecurityEvent))}
+    for kind in ("token_created", "token_revoked", "session_ended", "password_changed", "signed_out_everywhere",
+                 "sign_out"):
+        assert (SecurityEventKind(kind), "lena") in recorded, kind
+    for kind in ("role_changed", "deactivated", "reactivated", "temporary_password_set"):
+        assert (SecurityEventKind(kind), "leo") in recorded, kind
+    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "tracker.security"]
+    assert {"event": "role_changed", "user": "leo", "address": "127.0.0.1", "detail": "mentor, by ada"} in lines
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert PASSWORD not in text and new_password not in text and temporary not in text and raw not in text
+
+
+def test_a_logged_line_escapes_what_a_user_typed(session, caplog):
+    with caplog.at_level("INFO", logger="tracker.security"):
+        security_log.record(session=session, kind=SecurityEventKind.sign_in_failed, username="evil\n{\"event\": 1}")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "tracker.security"]
+    assert "\n" not in line and json.loads(line)["user"] == "evil\n{\"event\": 1}"
