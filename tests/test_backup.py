@@ -47,6 +47,37 @@ def test_restore_refuses_a_database_that_has_rows(runner, tmp_path):
     assert runner.invoke(args=["restore", str(tmp_path / "missing.gz")]).output.strip().endswith("no such file")
 
 
+def test_restore_refuses_a_backup_from_another_migration_and_writes_nothing(runner, tmp_path, empty_database_url):
+    import gzip
+    import json
+
+    file = tmp_path / "b.json.gz"
+    assert runner.invoke(args=["backup", str(file)]).exit_code == 0
+    lines = gzip.decompress(file.read_bytes()).decode("utf-8").splitlines()
+    header = json.loads(lines[0])
+    assert header["revision"] == "0012"
+    # a database at an older migration: told which command brings the two together
+    older_db = make_app(empty_database_url, tmp_path / "older")
+    with older_db.app_context():
+        db.upgrade(db.get_engine(), "0011")
+    refused = older_db.test_cli_runner().invoke(cli, ["restore", str(file)])
+    assert refused.exit_code == 1 and "the backup is at migration 0012 and this database at 0011" in refused.output
+    with older_db.app_context():
+        assert db.get_session().exec(select(Article)).all() == []
+    older_db.extensions["tracker.engine"].dispose()
+    # a backup from a version this one does not know, into a fresh database: one line, nothing made
+    newer = tmp_path / "newer.json.gz"
+    newer.write_bytes(gzip.compress("\n".join([json.dumps(header | {"revision": "0099"})] + lines[1:]).encode()))
+    fresh_url = empty_database_url.replace("empty", "fresh") if "sqlite" in empty_database_url else None
+    if fresh_url:
+        fresh = make_app(fresh_url, tmp_path / "fresh")
+        refused = fresh.test_cli_runner().invoke(cli, ["restore", str(newer)])
+        assert refused.exit_code == 1 and "migration 0099, which this version of the tracker does not know" in \
+            refused.output and "Traceback" not in refused.output
+        assert db.current_revision(fresh.extensions["tracker.engine"]) is None
+        fresh.extensions["tracker.engine"].dispose()
+
+
 def test_a_backup_taken_during_writes_holds_every_write_acknowledged_before_it(app, session):
     engine = app.extensions["tracker.engine"]
     lena_id = factories.user(session, "lena").id

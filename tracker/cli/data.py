@@ -82,6 +82,10 @@ def restore_command(file: Path) -> None:
     try:
         with backup.BackupFile(file) as source:
             if db.current_revision(engine) is None:  # a fresh database: build the backup's schema
+                if source.revision not in db.known_revisions(engine):
+                    raise backup.BackupError(f"the backup is at migration {source.revision or '(none)'}, which this "
+                                             "version of the tracker does not know; restore it with the version "
+                                             "that made it")
                 db.upgrade(engine, source.revision)
             counts = backup.restore(engine=engine, revision=db.current_revision(engine), source=source)
     except backup.BackupError as exc:
