@@ -162,6 +162,11 @@ def test_catalog_answers_htmx_with_the_results_fragment_only(make_client):
     assert "<html" not in body and "matching “kafka”" in body
     assert "<html" in full.get_data(as_text=True) and 'value="kafka"' in full.get_data(as_text=True)
     assert "Mark done" in body  # the learner's controls are in the fragment too
+    # the count is read out through the page's own live region, which stays and is filled out of band
+    assert re.search(r'<span id="catalog-announce" hx-swap-oob="innerHTML">\d+ articles? matching “kafka”</span>', body)
+    page = full.get_data(as_text=True)
+    assert page.count('id="catalog-announce"') == 1 and 'role="status" id="catalog-announce"' in page
+    assert page.index('id="catalog-announce"') < page.index('id="catalog-results"')
 
 
 def test_catalog_filters_by_topic_and_source(client):
