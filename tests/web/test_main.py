@@ -1,12 +1,13 @@
 """Marking articles: one click, updated in place with HTMX, shared across paths, never duplicated."""
 
+import html
 import re
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from tracker.models import Article, PathSection, Progress, ProgressEvent
+from tracker.models import Article, PathSection, Progress, ProgressEvent, Source
 
 HX = {"HX-Request": "true"}
 
@@ -145,6 +146,20 @@ def test_dashboard_shows_recent_activity_and_a_heatmap(make_client):
     assert "This week: 1 of 1 day" in page and "1-week streak" in page
     assert page.count('class="heat-') >= 26 * 7 - 6
     assert 'class="heat-1"' in page or 'class="heat-4"' in page
+
+
+def test_articles_that_share_a_title_are_told_apart_by_their_source(make_client, session):
+    from tests import factories
+
+    lena = make_client("lena")
+    for slug in ("restful-api-design", "restful-api-design-backend-development-hub"):
+        lena.post(f"/articles/{slug}/progress", data={"state": "done"})
+    page = lena.get("/").get_data(as_text=True)
+    recent = page[page.index('id="recent-heading"'):]
+    for slug in ("restful-api-design", "restful-api-design-backend-development-hub"):
+        source = session.get(Source, factories.article(session, slug).source_id).name
+        shown = f'href="/articles/{slug}">RESTful API Design</a> <span class="muted small">· {html.escape(source)}</span>'
+        assert shown in recent
 
 
 def test_unknown_path_page_is_a_404_page(client):

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from tracker.models import Article, ProgressEvent, ProgressState, User
+from tracker.models import Article, ProgressEvent, ProgressState, Source, User
 from tracker.services.time_zones import day_start, local_day, zone_of
 
 HEATMAP_WEEKS = 26
@@ -19,19 +19,22 @@ class RecentEvent:
     article: Article
     state: ProgressState
     at: datetime
+    source: str = ""  # the source's name: two articles may share a title
 
 
 def recent_activity(*, session: Session, user: User, limit: int = 8) -> list[RecentEvent]:
     """The latest change of each recently touched article ("Reading" then "Done" shows once, as Done)."""
     rows = session.exec(
-        select(ProgressEvent, Article).join(Article, Article.id == ProgressEvent.article_id)
+        select(ProgressEvent, Article, Source.name).join(Article, Article.id == ProgressEvent.article_id)
+        .join(Source, Source.id == Article.source_id)
         .where(ProgressEvent.user_id == user.id)
         .order_by(ProgressEvent.created_at.desc(), ProgressEvent.id.desc()).limit(limit * 4)
     )
     latest: dict[int, RecentEvent] = {}
-    for event, article in rows:
+    for event, article, source in rows:
         if article.id not in latest:
-            latest[article.id] = RecentEvent(article=article, state=ProgressState(event.state), at=event.created_at)
+            latest[article.id] = RecentEvent(article=article, state=ProgressState(event.state), at=event.created_at,
+                                             source=source)
     return list(latest.values())[:limit]
 
 
