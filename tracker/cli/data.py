@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -11,7 +12,8 @@ from tracker import db
 from tracker.cli import cli, prepared_session
 from tracker.config import ConfigError
 from tracker.services import accounts, backup, my_data
-from tracker.services.errors import NotFound
+from tracker.models import utcnow
+from tracker.services.errors import Invalid, NotFound
 
 
 @cli.group("db")
@@ -103,7 +105,6 @@ def restore_command(file: Path) -> None:
 @with_appcontext
 def export_command(username: str | None, everyone: bool, out: Path | None) -> None:
     """Write a person's data export, the JSON document their account page offers."""
-    from tracker.models import utcnow
 
     if bool(username) == everyone:
         raise click.UsageError("give either --user NAME or --all")
@@ -140,3 +141,39 @@ def _write_private(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------- demo data
+
+@cli.command("demo-data")
+@click.option("--users", type=click.IntRange(2, 1_000_000), default=10_000, show_default=True,
+              help="Accounts to make (1% of them mentors).")
+@click.option("--events", type=click.IntRange(0, 50_000_000), default=1_000_000, show_default=True,
+              help="Progress events over the last six months.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same data.")
+@with_appcontext
+def demo_data_command(users: int, events: int, seed: int) -> None:
+    """Generate a large synthetic data set (for benchmarks): learners reading the real paths, mentors with
+    50-200 mentees, assignments, notes and cards. Its accounts share one password: not for people."""
+    from tracker.cli.serve import prepare_to_serve
+    from tracker.services import demo_data
+
+    session = prepare_to_serve()  # migrations applied, the catalog and paths loaded
+    started = time.perf_counter()
+
+    def report(step: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        click.echo(f"\r{step:<12} [{'#' * filled}{'.' * (width - filled)}] {done:>9,}/{total:,}", nl=False, err=True)
+        if done >= total:
+            click.echo(err=True)
+
+    try:
+        made = demo_data.generate(session=session, users=users, events=events, seed=seed, now=utcnow(),
+                                  report=report)
+    except Invalid as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Made {made.users:,} users ({made.mentors:,} mentors, {made.mentorships:,} mentee links, "
+               f"{made.assignments:,} assignments), {made.follows:,} follows, {made.events:,} events, "
+               f"{made.progress:,} progress rows, {made.notes:,} notes and {made.cards:,} cards in "
+               f"{time.perf_counter() - started:.1f} s. Their password: {demo_data.DEMO_PASSWORD!r}.")

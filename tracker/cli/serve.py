@@ -15,7 +15,7 @@ from tracker.models import utcnow
 from tracker.services import card_suggestions, catalog_file, curriculum, path_format, xapi_outbox
 
 
-def _prepare_to_serve():
+def prepare_to_serve():
     """Before serving: migrations applied, the catalog and paths loaded; bad files stop here in one line."""
     click.echo("Applying migrations and loading the catalog and paths…")
     session = prepared_session()
@@ -39,7 +39,7 @@ def _prepare_to_serve():
 @with_appcontext
 def run_command(host: str, port: int, threads: int, demo: bool) -> None:
     """Apply migrations, load the catalog and paths, and serve the app (one process, several threads)."""
-    session = _prepare_to_serve()
+    session = prepare_to_serve()
     if demo:
         from tracker.services.demo import create_demo
 
@@ -73,7 +73,7 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int, thread
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(serving.metrics_directory(settings["DATA_DIR"]))
     app = ctx.find_object(ScriptInfo).load_app()
     with app.app_context():
-        _prepare_to_serve()
+        prepare_to_serve()
         db.get_session().close()
     app.extensions["tracker.engine"].dispose()  # no connection may cross into the workers
     click.echo(f"Serving on http://{host}:{port} with {workers} workers of {threads} threads (Ctrl+C stops)")

@@ -21,9 +21,9 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from tracker.models import CardReview, StudyPlan, User
-from tracker.services.activity import daily_counts
+from tracker.services.activity import counts_by_local_day, daily_counts
 from tracker.services.plans import plan_days
-from tracker.services.time_zones import day_start, local_day, zone_of
+from tracker.services.time_zones import local_day, zone_of
 
 LOOKBACK_WEEKS = 52  # how far back a streak is counted
 
@@ -89,12 +89,10 @@ def weekly_streak(*, active_days: set[date], needed_by_week: dict[date, int] | N
 
 
 def active_days(*, session: Session, user: User, since: date) -> set[date]:
-    """Days (in the user's zone) with a progress change or a card review, from `since` on."""
-    zone = zone_of(user)
-    days = set(daily_counts(session=session, user=user, since=since))
-    reviews = session.exec(select(CardReview.reviewed_at).where(CardReview.user_id == user.id,
-                                                                CardReview.reviewed_at >= day_start(since, zone)))
-    return days | {local_day(moment, zone) for moment in reviews}
+    """Days (in the user's zone) with a progress change or a card review, from `since` on (counted in SQL)."""
+    reviews = counts_by_local_day(session=session, moment=CardReview.reviewed_at, zone=zone_of(user), since=since,
+                                  conditions=(CardReview.user_id == user.id,))
+    return set(daily_counts(session=session, user=user, since=since)) | set(reviews)
 
 
 def needed_days_by_week(*, plans: list[StudyPlan], mondays: list[date], zone) -> dict[date, int]:
