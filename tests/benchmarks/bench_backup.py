@@ -2,7 +2,7 @@
 
     python tests/benchmarks/bench_backup.py [--events 1000000] [--postgresql URL]
 
-Builds the data set of dataset.py (10,000 users, 1M events by default) in a temporary SQLite
+Builds the data set of `tracker demo-data` (10,000 users, 1M events by default) in a temporary SQLite
 database, backs it up, and restores the file into a fresh SQLite database and, with --postgresql
 (an empty database's URL), into PostgreSQL too. Each command runs in its own process; the figures are
 its wall time and peak resident memory. They depend on the machine: compare runs on the same one.
@@ -18,8 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import dataset  # noqa: E402
 
 
 def timed(args: list[str], env: dict) -> tuple[float, float, str]:
@@ -44,10 +42,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-backup-"))
     source = f"sqlite:///{work / 'source.db'}"
     # built in its own process, so this one stays small (a child's peak memory counts what it forked from)
-    built = subprocess.run([sys.executable, str(Path(dataset.__file__)), source, "--users", str(args.users),
-                            "--events", str(args.events)], check=True, capture_output=True, text=True)
-    print("data set:", built.stdout.strip())
     base = os.environ | {"TRACKER_DATA_DIR": str(work / "data"), "TRACKER_SECRET_KEY": "bench-" + "x" * 32}
+    built = subprocess.run([sys.executable, "-m", "tracker", "demo-data", "--users", str(args.users),
+                            "--events", str(args.events)], env=base | {"TRACKER_DATABASE_URL": source},
+                           check=True, capture_output=True, text=True)
+    print("data set:", built.stdout.strip().splitlines()[-1])
     file = work / "tracker.backup.json.gz"
 
     rows = [("backup (SQLite)",) + timed(["backup", str(file)], base | {"TRACKER_DATABASE_URL": source})]
