@@ -23,7 +23,8 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services.path_queries import PathDetail, PathEntry, SectionView, get_path, path_entries
+from tracker.services.path_queries import (PathDetail, PathEntry, SectionView, get_learning_path, path_details,
+                                          path_entries)
 from tracker.services import access
 from tracker.services.errors import Invalid, NotFound
 
@@ -195,21 +196,26 @@ class PathProgress:
 
 def path_progress(*, session: Session, user: User | None, slug: str) -> PathProgress | None:
     """A path with the user's states and tallies, or None for an unknown path."""
-    detail = get_path(session=session, slug=slug)
-    if detail is None:
-        return None
-    entries = [entry for view in detail.sections for entry in view.entries]
-    states = states_for(session=session, user=user, article_ids=[e.card.article.id for e in entries])
-    overall = tally(entries, states)
-    new = 0
-    if user is not None and not overall.complete and states:
-        new = new_since_finished(entries, states, changed_at(session=session, user=user,
-                                                             article_ids=[e.card.article.id for e in entries]))
-    return PathProgress(
-        detail=detail, states=states, overall=overall,
-        sections={view.section.id: tally(view.entries, states) for view in detail.sections},
-        new_since_finished=new,
-    )
+    path = get_learning_path(session=session, slug=slug)
+    return None if path is None else paths_progress(session=session, user=user, paths=[path])[0]
+
+
+def paths_progress(*, session: Session, user: User | None, paths: Sequence[LearningPath]) -> list[PathProgress]:
+    """Several paths with the user's states and tallies, in a fixed number of queries however many."""
+    details = path_details(session=session, paths=paths)
+    article_ids = {e.card.article.id for detail in details.values() for view in detail.sections for e in view.entries}
+    states = states_for(session=session, user=user, article_ids=article_ids)
+    changed = changed_at(session=session, user=user, article_ids=article_ids) if user is not None and states else {}
+    views = []
+    for path in paths:
+        detail = details[path.id]
+        entries = [entry for view in detail.sections for entry in view.entries]
+        own = {e.card.article.id: states[e.card.article.id] for e in entries if e.card.article.id in states}
+        overall = tally(entries, own)
+        new = new_since_finished(entries, own, changed) if user is not None and not overall.complete and own else 0
+        views.append(PathProgress(detail=detail, states=own, overall=overall, new_since_finished=new,
+                                  sections={view.section.id: tally(view.entries, own) for view in detail.sections}))
+    return views
 
 
 def visible_path_progress(*, session: Session, viewer: User | None, slug: str,
@@ -257,12 +263,12 @@ def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressS
 
 def my_paths(*, session: Session, user: User) -> list[PathProgress]:
     """The paths the user follows, with progress, in the curriculum's order."""
-    slugs = session.exec(
-        select(LearningPath.slug).join(PathFollow, PathFollow.path_id == LearningPath.id)
+    paths = session.exec(
+        select(LearningPath).join(PathFollow, PathFollow.path_id == LearningPath.id)
         .where(PathFollow.user_id == user.id, LearningPath.status != PathStatus.draft)
         .order_by(LearningPath.position, LearningPath.slug)
     ).all()
-    return [p for slug in slugs if (p := path_progress(session=session, user=user, slug=slug))]
+    return paths_progress(session=session, user=user, paths=paths)
 
 
 def path_tallies(*, session: Session, user: User | None, paths: Iterable[LearningPath]) -> dict[int, Tally]:

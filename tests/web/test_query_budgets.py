@@ -1,0 +1,123 @@
+"""Query budgets: every page and API route makes a fixed number of SQL statements, whatever the size of the
+learner's history, the number of paths they follow or of a mentor's mentees."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, insert
+from sqlmodel import select
+
+from tests import factories
+from tracker.models import Article, LearningPath, ProgressEvent, ProgressState, utcnow
+from tracker.services import assignments, follows, mentorships, progress, recall
+
+HX = {"HX-Request": "true"}
+
+# The most statements each route may make (sign-in and session checks included).
+LEARNER_ROUTES = {
+    "/": 22,
+    "/paths/": 9,
+    "/paths/api-designer": 13,
+    "/articles/http-protocol": 9,
+    "/catalog?q=kafka": 9,
+    "/review": 4,
+    "/notifications/": 3,
+    "/account": 4,
+    "/api/v1/me/paths": 14,
+    "/api/v1/me/progress": 2,
+    "/api/v1/me/reviews/due": 4,
+    "/api/v1/paths/production-services": 5,
+}
+MENTOR_ROUTES = {"/mentor/": 12, "/api/v1/mentees": 11}
+
+
+def statements(app, call) -> int:
+    engine = app.extensions["tracker.engine"]
+    seen = []
+
+    def count(*args):
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code < 400, response.status_code
+    return len(seen)
+
+
+def light_learner(session, username):
+    user = factories.user(session, username)
+    path = factories.path(session, "api-designer")
+    follows.follow_path(session=session, user=user, path=path)
+    for article in session.exec(select(Article).order_by(Article.id).limit(5)):
+        progress.mark_article(session=session, user=user, article=article, state=ProgressState.done)
+    recall.create_card(session=session, user=user, article=factories.article(session, "http-protocol"),
+                       prompt="Q?", answer="A.")
+
+
+def heavy_learner(session, username):
+    """Every article touched (no path finished), four paths followed, 5,000 events over half a year, 40 cards."""
+    user = factories.user(session, username)
+    for path in session.exec(select(LearningPath)):
+        follows.follow_path(session=session, user=user, path=path)
+    articles = list(session.exec(select(Article).order_by(Article.id)))
+    for index, article in enumerate(articles):  # the same five done as the light learner, the rest under way
+        progress.mark_article(session=session, user=user, article=article,
+                              state=ProgressState.done if index < 5 else ProgressState.in_progress)
+    start = utcnow() - timedelta(days=180)
+    session.execute(insert(ProgressEvent.__table__), [
+        {"user_id": user.id, "article_id": articles[i % len(articles)].id, "created_at": start + timedelta(hours=i * 0.8),
+         "state": ("in_progress", "done")[i % 2], "path_id": None} for i in range(5_000)])
+    session.commit()
+    for article in articles[:40]:
+        recall.create_card(session=session, user=user, article=article, prompt="Q?", answer="A.")
+
+
+def test_learner_routes_make_the_same_statements_for_a_light_and_a_heavy_history(app, session, make_client):
+    light_learner(session, "lena")
+    heavy_learner(session, "leo")
+    lena, leo = make_client("lena"), make_client("leo")
+    for route, budget in LEARNER_ROUTES.items():
+        light, heavy = statements(app, lambda: lena.get(route)), statements(app, lambda: leo.get(route))
+        assert (route, light) == (route, heavy), f"{route}: {light} statements for a light history, {heavy} for a heavy one"
+        assert heavy <= budget, f"{route}: {heavy} statements, over its budget of {budget}"
+
+
+def test_marking_makes_the_same_statements_on_a_short_and_a_long_path(app, session, make_client):
+    light_learner(session, "lena")
+    heavy_learner(session, "leo")
+    counts = {}
+    for name, path in (("lena", "api-designer"), ("leo", "production-services")):  # 23 and 45 articles
+        client = make_client(name)
+        slug = "http-protocol"
+        client.post(f"/articles/{slug}/progress", data={"state": "in_progress", "path": path}, headers=HX)
+        counts[name] = (statements(app, lambda: client.post(f"/articles/{slug}/progress",
+                                                            data={"state": "done", "path": path}, headers=HX)),
+                        statements(app, lambda: client.put(f"/api/v1/me/progress/{slug}",
+                                                           json={"state": "in_progress"})))
+    assert counts["lena"] == counts["leo"]
+    mark, put = counts["leo"]
+    assert mark <= 25 and put <= 10, counts
+
+
+@pytest.mark.parametrize("route", MENTOR_ROUTES)
+def test_mentor_routes_make_the_same_statements_for_5_and_50_mentees(app, session, make_client, route):
+    mona = factories.user(session, "mona")
+    path = factories.path(session, "api-designer")
+    client = make_client("mona")
+    counts = []
+    for prefix, size in (("a", 5), ("b", 45)):
+        learners = factories.add_learners(session, prefix, size)
+        for learner in learners:
+            mentorships.link(session=session, mentor=mona, learner=learner)
+            progress.mark_article(session=session, user=learner, article=factories.article(session, "http-protocol"),
+                                  state=ProgressState.done)
+        assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in learners], path=path,
+                                due_on=None, note="", today=date.today())
+        counts.append(statements(app, lambda: client.get(route)))
+    assert counts[0] == counts[1], f"{route}: {counts[0]} statements for 5 mentees, {counts[1]} for 50"
+    assert counts[1] <= MENTOR_ROUTES[route], counts
