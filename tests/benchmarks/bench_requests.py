@@ -1,0 +1,83 @@
+"""Server time and SQL statements per request for the busiest pages, in-process, on a generated data set.
+
+    tracker demo-data --users 10000 --events 1000000      # with TRACKER_DATA_DIR (or TRACKER_DATABASE_URL) set
+    python tests/benchmarks/bench_requests.py [--repeat 7]  # the same environment
+
+Signs in as the learner with the most events and the mentor with the most mentees, calls each route
+through Flask's test client (no network, no server: the app's own time), and prints the median time,
+the statements it made and the answer's size. Figures depend on the machine; compare runs on one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+
+from sqlalchemy import event, func
+from sqlmodel import select
+
+from tracker import create_app, db
+from tracker.models import Mentorship, ProgressEvent, User
+from tracker.services.demo_data import DEMO_PASSWORD
+
+TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def signed_in(app, username: str):
+    client = app.test_client()
+    page = client.get("/signin").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = client.post("/signin", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
+    if answer.status_code != 302:
+        raise SystemExit(f"could not sign in as {username} (made by `tracker demo-data`?)")
+    return client, TOKEN.search(client.get("/").get_data(as_text=True)).group(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    app = create_app()
+    with app.app_context():
+        session = db.get_session()
+        heavy = session.exec(select(ProgressEvent.user_id).group_by(ProgressEvent.user_id)
+                             .order_by(func.count().desc()).limit(1)).first()
+        mentor = session.exec(select(Mentorship.mentor_id).group_by(Mentorship.mentor_id)
+                              .order_by(func.count().desc()).limit(1)).first()
+        learner_name, mentor_name = session.get(User, heavy).username, session.get(User, mentor).username
+        events = session.exec(select(func.count()).select_from(ProgressEvent)).one()
+    counted = []
+    event.listen(app.extensions["tracker.engine"], "before_cursor_execute", lambda *a: counted.append(1))
+    learner, token = signed_in(app, learner_name)
+    mentor_client, _ = signed_in(app, mentor_name)
+    hx = {"HX-Request": "true", "X-CSRFToken": token}
+    routes = [
+        ("dashboard (heaviest learner)", lambda: learner.get("/")),
+        ("path page (45 articles)", lambda: learner.get("/paths/production-services")),
+        ("article page", lambda: learner.get("/articles/http-protocol")),
+        ("catalog search", lambda: learner.get("/catalog?q=kafka")),
+        ("mark done (HTMX, CSRF)", lambda: learner.post("/articles/http-protocol/progress", headers=hx,
+                                                        data={"state": "done", "path": "production-services"})),
+        ("review queue", lambda: learner.get("/review")),
+        ("mentor overview", lambda: mentor_client.get("/mentor/")),
+        ("API GET /me/paths", lambda: learner.get("/api/v1/me/paths")),
+        ("API PUT /me/progress", lambda: learner.put("/api/v1/me/progress/routing", json={"state": "done"},
+                                                     headers={"X-CSRFToken": token})),
+    ]
+    print(f"{events:,} events; learner {learner_name}, mentor {mentor_name}; median of {args.repeat}")
+    print(f"{'route':<30}{'status':>7}{'ms':>9}{'statements':>12}{'KB':>7}")
+    for name, call in routes:
+        times = []
+        for _ in range(args.repeat):
+            counted.clear()
+            began = time.perf_counter()
+            answer = call()
+            times.append((time.perf_counter() - began) * 1000)
+        print(f"{name:<30}{answer.status_code:>7}{statistics.median(times):>9.1f}{len(counted):>12}"
+              f"{len(answer.data) // 1024:>7}")
+
+
+if __name__ == "__main__":
+    main()
