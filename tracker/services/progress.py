@@ -193,6 +193,15 @@ class PathProgress:
         upcoming = self.overall.next_entry
         return upcoming is not None and upcoming.card.article.id == article_id
 
+    def with_state(self, article_id: int, state: ProgressState) -> PathProgress:
+        """The same path after one article's state changed: tallies counted again from the path already in
+        hand, with no query (what a mark answers with). `new_since_finished` is kept as it was."""
+        states = {**self.states, article_id: state}
+        entries = [entry for view in self.detail.sections for entry in view.entries]
+        return PathProgress(detail=self.detail, states=states, overall=tally(entries, states),
+                            sections={view.section.id: tally(view.entries, states) for view in self.detail.sections},
+                            new_since_finished=self.new_since_finished)
+
 
 def path_progress(*, session: Session, user: User | None, slug: str) -> PathProgress | None:
     """A path with the user's states and tallies, or None for an unknown path."""

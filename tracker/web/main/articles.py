@@ -55,10 +55,10 @@ def mark(slug: str):
         default = url_for("main.path_page", slug=path_slug) if before else url_for("main.catalog_page")
         return see_other(safe_next(default) + anchor)
 
-    card = catalog.article_cards(session=session, articles=[article])[0]
+    card = before.entry(article.id).card if before else catalog.article_cards(session=session, articles=[article])[0]
     if form.place.data == "article":
         return fragment("partials/_article_state.html", card=card, state=state, announce=True)
-    after = progress.path_progress(session=session, user=user, slug=path_slug) if before else None
+    after = before.with_state(article.id, state) if before else None
     moved = []
     if after is not None:
         old_next, new_next = before.overall.next_entry, after.overall.next_entry
