@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event
 
 from tests import factories
+from tests.queries import statements
 from tracker.models import ProgressState
 from tracker.services import assignment_views, assignments, mentorships, notes, notifications, progress
 
@@ -128,18 +128,7 @@ def test_spreadsheet_safe_prefixes_risky_cells(value):
 
 
 def count_overview_queries(app, client) -> int:
-    engine = app.extensions["tracker.engine"]
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get("/mentor/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
+    return statements(app, lambda: client.get("/mentor/"))
 
 
 def test_the_overview_makes_the_same_number_of_queries_for_5_and_50_mentees(app, session, make_client):

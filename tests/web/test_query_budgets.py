@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlmodel import select
 
 from tests import factories
+from tests.queries import statements
 from tracker.models import Article, LearningPath, ProgressEvent, ProgressState, utcnow
 from tracker.services import assignments, follows, mentorships, progress, recall
 
@@ -31,22 +32,6 @@ LEARNER_ROUTES = {
     "/api/v1/paths/production-services": 5,
 }
 MENTOR_ROUTES = {"/mentor/": 12, "/api/v1/mentees": 11}
-
-
-def statements(app, call) -> int:
-    engine = app.extensions["tracker.engine"]
-    seen = []
-
-    def count(*args):
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = call()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code < 400, response.status_code
-    return len(seen)
 
 
 def light_learner(session, username):

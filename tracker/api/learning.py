@@ -16,7 +16,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
 from tracker.models import SuggestedCard, User, utcnow
-from tracker.services import assignment_views, card_suggestions, catalog, notes, plans, progress, time_zones
+from tracker.services import assignment_views, card_suggestions, catalog, notes, plans, progress
 from tracker.services.errors import Invalid
 
 # ---------------------------------------------------------------- weekly plans
@@ -48,14 +48,12 @@ class PlanBody(BaseModel):
 def _path_plan(slug: str) -> PathPlanPublic:
     session = get_session()
     user = current_account()
-    now = utcnow()
     view = progress.visible_path_progress(session=session, viewer=user, slug=slug)
-    plan = plans.plan_for(session=session, user=user, path=view.path)
-    minutes_left = view.overall.minutes_left
-    both = plans.forecasts(plan=plan, minutes_left=minutes_left, today=time_zones.today_for(user, now),
-                           pace=assignment_views.learner_pace(session=session, learner=user, now=now))
+    both = assignment_views.learner_forecasts(session=session, learner=user, view=view, now=utcnow())
+    plan = both.plan
     return PathPlanPublic(
-        path=view.path.slug, minutes_left=minutes_left, finish_by_plan=both.by_plan, finish_by_pace=both.by_pace,
+        path=view.path.slug, minutes_left=view.overall.minutes_left, finish_by_plan=both.by_plan,
+        finish_by_pace=both.by_pace,
         pace_minutes_per_week=round(both.pace, 1),
         plan=PlanPublic(days=plans.plan_days(plan.weekdays), cue=plan.cue, minutes=plan.minutes,
                         summary=plans.describe(plan)) if plan else None)

@@ -32,7 +32,7 @@ from tracker.services.assignment_rules import (
 )
 from tracker.services.catalog import reading_minutes_sql
 from tracker.services.path_queries import path_entries
-from tracker.services.plans import plan_forecast, plans_for_learners
+from tracker.services.plans import Forecasts, forecasts, plan_for, plan_forecast, plans_for_learners
 from tracker.services.progress import PathProgress, Tally, last_settled_at, my_paths, tally
 from tracker.services.time_zones import local_day, zone_of
 
@@ -153,6 +153,14 @@ def _activity_of(session: Session, ids: list[int], now: datetime) -> dict[int, t
 def learner_pace(*, session: Session, learner: User, now: datetime) -> float:
     """The learner's reading minutes a week over the pace window."""
     return _activity_of(session, [learner.id], now)[learner.id][1]
+
+
+def learner_forecasts(*, session: Session, learner: User, view: PathProgress, now: datetime) -> Forecasts:
+    """The learner's weekly plan for a path and both finish forecasts (by the plan, by their real pace), from
+    their own today: what the path page and the API show."""
+    pace = learner_pace(session=session, learner=learner, now=now)
+    return forecasts(plan=plan_for(session=session, user=learner, path=view.path),
+                     minutes_left=view.overall.minutes_left, pace=pace, today=local_day(now, zone_of(learner)))
 
 
 def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:

@@ -19,7 +19,6 @@ from tracker.services import (
     plans,
     progress,
     restart,
-    time_zones,
 )
 from tracker.services.errors import Invalid
 from tracker.web.auth import safe_next
@@ -60,15 +59,12 @@ def path_page(slug: str):
 
 def _plan_context(view: progress.PathProgress, **extra) -> dict:
     """The plan card's context: the plan, both forecasts and the form (filled from the plan)."""
-    session = get_session()
-    user = current_account()
-    now = utcnow()
-    plan = plans.plan_for(session=session, user=user, path=view.path)
+    both = assignment_views.learner_forecasts(session=get_session(), learner=current_account(), view=view,
+                                              now=utcnow())
+    plan = both.plan
     form = extra.pop("plan_form", None) or PlanForm(formdata=None, days=plans.plan_days(plan.weekdays) if plan else [],
                                                     cue=plan.cue if plan else "", minutes=plan.minutes if plan else 30)
-    return {"path": view.path, "plan_form": form, **extra,
-            "forecasts": plans.forecasts(plan=plan, minutes_left=view.overall.minutes_left, today=time_zones.today_for(
-                user, now), pace=assignment_views.learner_pace(session=session, learner=user, now=now))}
+    return {"path": view.path, "plan_form": form, "forecasts": both, **extra}
 
 
 @bp.post("/paths/<slug>/plan")

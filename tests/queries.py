@@ -1,0 +1,23 @@
+"""Counting the SQL statements a request makes, for query-budget tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+
+def statements(app, call) -> int:
+    """How many statements `call()` (a request through a test client) sent to the app's database; the
+    request must succeed."""
+    engine = app.extensions["tracker.engine"]
+    seen = []
+
+    def count(*args):
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code < 400, response.status_code
+    return len(seen)
