@@ -99,8 +99,10 @@ def test_a_bad_plan_is_refused_in_place_and_the_plan_is_kept(lena, session, data
     [plan] = session.exec(select(StudyPlan)).all()
     assert (plan.weekdays, plan.minutes) == (0b1010, 30)
     # without JavaScript: back to the path page, told why
-    page = lena.post("/paths/api-designer/plan", data=data, follow_redirects=True).get_data(as_text=True)
-    assert "The plan was not changed." in page
+    refused = lena.post("/paths/api-designer/plan", data=data)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "<html" in page  # the page again, the reason at the plan's form
+    assert re.search(r'<p class="field-error" role="alert">[^<]*The plan was not changed\.</p>', page)
 
 
 def test_a_plan_is_removed(lena, session):

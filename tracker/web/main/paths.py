@@ -46,15 +46,19 @@ def _visible_path(slug: str) -> progress.PathProgress:
 
 @bp.get("/paths/<slug>")
 def path_page(slug: str):
-    view = _visible_path(slug)
+    return render_template("paths/detail.html", **_path_page_context(_visible_path(slug)))
+
+
+def _path_page_context(view: progress.PathProgress, **plan_extra) -> dict:
+    """The path page's context; the plan card's for a learner who follows the path or has it assigned."""
     session = get_session()
     user = current_account()
     following = view.path.id in follows.followed_path_ids(session=session, user=user)
     my_notes = notes.notes_for(session=session, user=user, article_ids=list(view.article_ids())) if user else {}
     planning = user is not None and (following or view.path.id in assignments.assigned_path_ids(
         session=session, learner=user))
-    return render_template("paths/detail.html", view=view, following=following, notes=my_notes,
-                           **(_plan_context(view) if planning else {}))
+    return {"view": view, "following": following, "notes": my_notes,
+            **(_plan_context(view, **plan_extra) if planning else {})}
 
 
 def _plan_context(view: progress.PathProgress, **extra) -> dict:
@@ -83,11 +87,11 @@ def save_plan(slug: str):
             plans.set_plan(session=session, user=current_account(), path=view.path, days=form.days.data,
                            minutes=form.minutes.data, cue=form.cue.data or "")
             message = "Plan saved."
-    except Invalid as exc:
-        if not is_htmx():
-            flash(f"{exc} The plan was not changed.", "error")
-            return see_other(url_for("main.path_page", slug=slug) + "#plan")
-        return fragment("partials/_plan.html", status=400, **_plan_context(view, plan_form=form, error=str(exc)))
+    except Invalid as exc:  # the form again, with what was typed and why, where it was typed (page or fragment)
+        refusal = {"plan_form": form, "error": f"{str(exc).rstrip('.')}. The plan was not changed."}
+        if is_htmx():
+            return fragment("partials/_plan.html", status=400, **_plan_context(view, **refusal))
+        return render_template("paths/detail.html", **_path_page_context(view, focus_form=True, **refusal)), 400
     if is_htmx():
         return fragment("partials/_plan.html", **_plan_context(view, saved=message))
     flash(message, "success")
