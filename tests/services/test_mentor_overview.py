@@ -17,7 +17,8 @@ def test_rows_sort_by_percent_and_filter_by_path(session):
     progress.mark_article(session=session, user=factories.user(session, "leo"),
                           article=factories.article(session, "http-protocol"), state=ProgressState.done)
     now = datetime.now(UTC)
-    matrix = mentor_overview.overview(session=session, mentor=mona, now=now, sort="percent", path="api-designer")
+    matrix = mentor_overview.overview(session=session, mentor=mona, now=now,
+                                      query=mentor_overview.OverviewQuery(sort="percent", path="api-designer"))
     assert [(r.learner.username, r.path.slug) for r in matrix.rows] == [("lena", "api-designer"),
                                                                         ("leo", "api-designer")]
     assert matrix.rows[1].tally.done == 1 and matrix.unassigned == []

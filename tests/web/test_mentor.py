@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -105,6 +106,36 @@ def test_overview_lists_each_assignment_with_status_and_filters_in_place(make_cl
     assert sorted_rows.headers["HX-Push-Url"] == "/mentor/?sort=percent"
     assert "lena" in sorted_rows.get_data(as_text=True) and 'class="bar"' in sorted_rows.get_data(as_text=True)
     assert mona.get("/mentor/?sort=bogus").status_code == 400
+
+
+def test_the_overview_shows_fifty_rows_a_page_in_the_order_chosen_and_the_csv_has_them_all(make_client, session):
+    mona = factories.user(session, "mona")
+    learners = factories.add_learners(session, "m", 120)
+    for learner in learners:
+        mentorships.link(session=session, mentor=mona, learner=learner)
+    assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in learners],
+                            path=factories.path(session, "api-designer"), due_on=None, note="", today=date.today())
+    progress.mark_article(session=session, user=learners[7], article=factories.article(session, "http-protocol"),
+                          state=ProgressState.done)
+    client = make_client("mona")
+
+    def mentees_on(body: str) -> list[str]:
+        return re.findall(r'href="/mentor/mentees/(m\d+)"', body)
+
+    first = client.get("/mentor/").get_data(as_text=True)
+    assert mentees_on(first) == [f"m{i:03d}" for i in range(50)]
+    assert "1–50 of 120 assignments" in first and 'rel="next"' in first and "Page 1 of 3" in first
+    last = client.get("/mentor/?page=3").get_data(as_text=True)
+    assert mentees_on(last) == [f"m{i:03d}" for i in range(100, 120)] and "101–120 of 120" in last
+    beyond = client.get("/mentor/?page=9").get_data(as_text=True)  # past the end: the last page
+    assert mentees_on(beyond) == mentees_on(last)
+    by_percent = client.get("/mentor/?sort=percent&page=3", headers={**HX, "HX-Target": "overview-table"})
+    assert mentees_on(by_percent.get_data(as_text=True))[-1] == "m007"  # the only one with an article done
+    assert by_percent.headers["HX-Push-Url"] == "/mentor/?sort=percent&page=3"
+    refused = client.get("/mentor/?page=zero", headers={**HX, "HX-Target": "overview-table"})
+    assert refused.status_code == 400 and "page" in refused.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(client.get("/mentor/overview.csv?page=2").get_data(as_text=True))))
+    assert len(rows) == 1 + 120
 
 
 def test_csv_export_neutralises_formula_cells(make_client, session, mentored):

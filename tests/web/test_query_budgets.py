@@ -31,7 +31,8 @@ LEARNER_ROUTES = {
     "/api/v1/me/reviews/due": 4,
     "/api/v1/paths/production-services": 5,
 }
-MENTOR_ROUTES = {"/mentor/": 12, "/api/v1/mentees": 11}
+MENTOR_ROUTES = {"/mentor/": 15, "/mentor/?sort=percent&page=2": 13, "/mentor/?sort=due&page=3": 15,
+                 "/api/v1/mentees": 11}
 
 
 def light_learner(session, username):
@@ -90,12 +91,12 @@ def test_marking_makes_the_same_statements_on_a_short_and_a_long_path(app, sessi
 
 
 @pytest.mark.parametrize("route", MENTOR_ROUTES)
-def test_mentor_routes_make_the_same_statements_for_5_and_50_mentees(app, session, make_client, route):
+def test_mentor_routes_make_the_same_statements_for_5_50_and_200_mentees(app, session, make_client, route):
     mona = factories.user(session, "mona")
     path = factories.path(session, "api-designer")
     client = make_client("mona")
     counts = []
-    for prefix, size in (("a", 5), ("b", 45)):
+    for prefix, size in (("a", 5), ("b", 45), ("c", 150)):
         learners = factories.add_learners(session, prefix, size)
         for learner in learners:
             mentorships.link(session=session, mentor=mona, learner=learner)
@@ -104,5 +105,5 @@ def test_mentor_routes_make_the_same_statements_for_5_and_50_mentees(app, sessio
         assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in learners], path=path,
                                 due_on=None, note="", today=date.today())
         counts.append(statements(app, lambda: client.get(route)))
-    assert counts[0] == counts[1], f"{route}: {counts[0]} statements for 5 mentees, {counts[1]} for 50"
-    assert counts[1] <= MENTOR_ROUTES[route], counts
+    assert counts[0] == counts[1] == counts[2], f"{route}: {counts} statements for 5, 50 and 200 mentees"
+    assert counts[2] <= MENTOR_ROUTES[route], counts

@@ -1,15 +1,21 @@
-"""What a mentor sees: the matrix of mentees by assigned paths, sorted and filtered, and a mentee's weekly chart."""
+"""What a mentor sees: the matrix of mentees by assigned paths, sorted, filtered and paged, and a mentee's weekly
+chart."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tracker.models import ProgressEvent, ProgressState, User
+from tracker.models import Assignment, LearningPath, ProgressEvent, ProgressState, User
 from tracker.services.assignment_rules import AssignmentStatus
-from tracker.services.assignment_views import AssignmentView, MenteeView, assignment_views
+from tracker.services.assignment_views import AssignmentView, assignment_views
+from tracker.services.errors import Invalid
 from tracker.services.mentorships import mentees
 
 
@@ -21,30 +27,94 @@ SORTS = {
     "activity": lambda row: (row.last_activity_at or datetime.min.replace(tzinfo=row.assignment.created_at.tzinfo),
                              row.learner.username),
 }
+# The sorts the database can do itself (the same order as SORTS, ties broken the same way): with one of them
+# and no status filter, only the learners on the page are computed.
+SQL_SORTS = {
+    "name": (User.username, LearningPath.position, Assignment.id),
+    "due": (Assignment.due_on.is_(None), Assignment.due_on, User.username, LearningPath.position, Assignment.id),
+}
+PER_PAGE = 50
+STATUS_FILTERS = tuple(s.value for s in AssignmentStatus) + ("stale",)
+
+
+class OverviewQuery(BaseModel):
+    """How the mentor sorts, filters and pages the matrix (the page's query string)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    sort: Literal["name", "percent", "due", "status", "activity"] = "name"
+    status: Literal[STATUS_FILTERS] | None = None  # type: ignore[valid-type]
+    path: str | None = Field(default=None, max_length=80)
+    page: int = Field(default=1, ge=1, le=10_000)
+
+    @classmethod
+    def from_args(cls, args) -> OverviewQuery:
+        """Parse query-string arguments; Invalid with a readable message."""
+        try:
+            return cls.model_validate({key: value for key, value in args.items() if value != ""})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise Invalid(f"Unknown sort, filter or page ({error['loc'][0]}: {error['msg']}).") from None
 
 
 @dataclass
 class Overview:
-    mentees: list[MenteeView]
-    rows: list[AssignmentView]
+    mentees: list[User]
+    rows: list[AssignmentView]      # the page's rows (every row when not paged)
     unassigned: list[User]
+    total: int                      # rows matching the filters, on every page
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first row (1-based; 0 when there is none)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
 
 
-def overview(*, session: Session, mentor: User, now: datetime, sort: str = "name", status: str | None = None,
-             path: str | None = None) -> Overview:
-    """The mentor's matrix of mentees × assigned paths, filtered and sorted."""
+def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQuery | None = None,
+             paged: bool = True) -> Overview:
+    """The mentor's matrix of mentees × assigned paths, filtered, sorted and (unless `paged` is False) one page
+    of PER_PAGE rows. Sorted by name or due date without a status filter, the database orders and pages the
+    rows and only the page's learners are computed; the other sorts and filters need every row's tally."""
+    query = query or OverviewQuery()
     learners = mentees(session=session, mentor=mentor)
+    by_id = {learner.id: learner for learner in learners}
+    active = (select(Assignment.id, Assignment.learner_id)
+              .join(LearningPath, LearningPath.id == Assignment.path_id).join(User, User.id == Assignment.learner_id)
+              .where(Assignment.learner_id.in_(by_id or {0}), Assignment.withdrawn_at.is_(None)))
+    if query.path:
+        active = active.where(LearningPath.slug == query.path)
+    assigned = set(session.exec(select(Assignment.learner_id).where(
+        Assignment.learner_id.in_(by_id or {0}), Assignment.withdrawn_at.is_(None)).distinct()))
+    unassigned = [learner for learner in learners if learner.id not in assigned]
+    if paged and query.status is None and query.sort in SQL_SORTS:
+        total = session.exec(select(func.count()).select_from(active.subquery())).one()
+        page = min(query.page, max(1, math.ceil(total / PER_PAGE)))
+        picked = session.exec(active.order_by(*SQL_SORTS[query.sort]).limit(PER_PAGE)
+                              .offset((page - 1) * PER_PAGE)).all()
+        on_page = [by_id[learner_id] for learner_id in dict.fromkeys(learner_id for _, learner_id in picked)]
+        views = assignment_views(session=session, learners=on_page, now=now)
+        found = {row.assignment.id: row for view in views.values() for row in view.assignments}
+        return Overview(mentees=learners, rows=[found[assignment_id] for assignment_id, _ in picked],
+                        unassigned=unassigned, total=total, page=page)
     views = assignment_views(session=session, learners=learners, now=now)
     rows = [row for view in views.values() for row in view.assignments]
-    if status == "stale":
+    if query.status == "stale":
         rows = [r for r in rows if r.stale]
-    elif status:
-        rows = [r for r in rows if r.status.value == status]
-    if path:
-        rows = [r for r in rows if r.path.slug == path]
-    rows.sort(key=SORTS.get(sort, SORTS["name"]))
-    unassigned = [v.learner for v in views.values() if not v.assignments]
-    return Overview(mentees=list(views.values()), rows=rows, unassigned=unassigned)
+    elif query.status:
+        rows = [r for r in rows if r.status.value == query.status]
+    if query.path:
+        rows = [r for r in rows if r.path.slug == query.path]
+    rows.sort(key=SORTS[query.sort])
+    if not paged:
+        return Overview(mentees=learners, rows=rows, unassigned=unassigned, total=len(rows), per_page=max(1, len(rows)))
+    page = min(query.page, max(1, math.ceil(len(rows) / PER_PAGE)))
+    return Overview(mentees=learners, rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE], unassigned=unassigned,
+                    total=len(rows), page=page)
 
 
 def progress_series(*, session: Session, learner: User, now: datetime, weeks: int = 12) -> list[tuple[date, int]]:

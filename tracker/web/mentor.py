@@ -25,27 +25,22 @@ def _mentee(username: str):
     return mentorships.get_mentee(session=get_session(), viewer=current_account(), username=username)
 
 
-def _overview_context():
+def _overview_context(*, paged: bool = True):
     session = get_session()
-    sort = request.args.get("sort", "name")
-    status = request.args.get("status") or None
-    path = request.args.get("path") or None
-    if sort not in mentor_overview.SORTS or (status and status not in {s.value for s in AssignmentStatus} | {"stale"}):
-        raise Invalid("Unknown sort or status filter.")
-    matrix = mentor_overview.overview(session=session, mentor=current_account(), now=utcnow(), sort=sort,
-                              status=status, path=path)
+    query = mentor_overview.OverviewQuery.from_args(request.args)
+    matrix = mentor_overview.overview(session=session, mentor=current_account(), now=utcnow(), query=query,
+                                      paged=paged)
     paths = [summary.path for summary in path_queries.list_paths(session=session)
              if access.can_be_assigned(summary.path)]
-    return {"overview": matrix, "sort": sort, "status": status, "path_filter": path, "statuses": list(AssignmentStatus),
-            "paths": paths}
+    return {"overview": matrix, "filters": query, "sort": query.sort, "status": query.status,
+            "path_filter": query.path, "statuses": list(AssignmentStatus), "paths": paths}
 
 
 @bp.get("/")
 @role_required(Role.mentor)
 def overview():
     context = _overview_context()
-    args = {k: v for k, v in (("sort", context["sort"]), ("status", context["status"]),
-                              ("path", context["path_filter"])) if v and not (k == "sort" and v == "name")}
+    args = context["filters"].model_dump(exclude_defaults=True)
     return page_or_fragment("mentor/overview.html", block="table", target="overview-table",
                             push_url=url_for("mentor.overview", **args), **context)
 
@@ -53,7 +48,7 @@ def overview():
 @bp.get("/overview.csv")
 @role_required(Role.mentor)
 def overview_csv():
-    matrix = _overview_context()["overview"]
+    matrix = _overview_context(paged=False)["overview"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["mentee", "name", "path", "percent_done", "done", "skipped", "total", "due_on", "status",
