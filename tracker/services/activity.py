@@ -88,11 +88,19 @@ def counts_by_local_day(*, session: Session, moment, zone, since: date, conditio
     return counts
 
 
-def activity_heatmap(*, session: Session, user: User, today: date) -> Heatmap:
+def heatmap_start(today: date) -> date:
+    """The heatmap's first square: the Monday HEATMAP_WEEKS - 1 weeks before this week's."""
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
+
+
+def activity_heatmap(*, session: Session, user: User, today: date, counts: Counter[date] | None = None) -> Heatmap:
     """The last 26 weeks, Monday-first columns ending with the current week; `today` and every square are
-    days of the user's time zone."""
-    first = today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
-    counts = daily_counts(session=session, user=user, since=first)
+    days of the user's time zone. `counts`: the user's daily_counts from heatmap_start(today) or earlier, when
+    the caller has them already (the dashboard shares one query with the streak)."""
+    first = heatmap_start(today)
+    if counts is None:
+        counts = daily_counts(session=session, user=user, since=first)
+    counts = Counter({day: count for day, count in counts.items() if day >= first})
     peak = max(counts.values(), default=0)
     weeks: list[list[HeatmapDay | None]] = []
     for week in range(HEATMAP_WEEKS):

@@ -10,7 +10,7 @@ from tracker.services.path_queries import weeks_label
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, auth, credentials, health, main, mentor, notifications, review
+    from tracker.web import admin, auth, cards, credentials, health, main, mentor, notifications, review
 
     for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp, credentials.bp,
                       review.bp):
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["can_see_path"] = access.can_see_path
     app.jinja_env.globals["can_follow_path"] = access.can_follow_path
     app.jinja_env.globals["describe_plan"] = plans.describe
+    app.jinja_env.globals["card_parts"] = cards.card_parts
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.
