@@ -20,7 +20,8 @@ from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import changes_nothing, current_account
 from tracker.http.inputs import json_body
-from tracker.models import Article, Credential, User, utcnow
+from tracker.models import Article, Credential, ProgressState, User, utcnow
+from tracker.services.progress import SETTLED
 from tracker.services import credential_keys, credential_verification, credentials
 
 
@@ -53,9 +54,12 @@ def current_issuer() -> credential_keys.Issuer:
                               name=config.get("CREDENTIAL_ISSUER_NAME") or credential_keys.ISSUER_NAME)
 
 
-def issue_earned(*, session: Session, user: User, article: Article) -> list[Credential]:
-    """After a mark: issue the credentials it completed. A signing key that cannot be read or written is
-    logged, not shown: the mark itself stands, and the credential is issued at the next mark on the path."""
+def issue_earned(*, session: Session, user: User, article: Article, state: ProgressState) -> list[Credential]:
+    """After a mark: issue the credentials it completed. Only a mark that settles an article (done or skipped)
+    can finish a path, so the others ask nothing. A signing key that cannot be read or written is logged, not
+    shown: the mark itself stands, and the credential is issued at the next mark settling an article on the path."""
+    if state not in SETTLED:
+        return []
     try:
         return credentials.issue_due(session=session, user=user, now=utcnow(), issuer=current_issuer,
                                      article=article)

@@ -59,7 +59,8 @@ def update_me():
 @documented(summary="Your state on every article you have touched", response=Items[ProgressPublic])
 def my_progress():
     rows = progress.list_progress(session=get_session(), user=current_account())
-    return respond(Items[ProgressPublic](items=[_progress(record, slug) for record, slug in rows]))
+    return respond(Items[ProgressPublic](items=[ProgressPublic(article_slug=slug, state=state, updated_at=updated_at)
+                                                for state, updated_at, slug in rows]))
 
 
 def _progress(record, slug: str) -> ProgressPublic:
@@ -92,7 +93,7 @@ def put_progress(slug: str):
         path = view.path
     record = progress.mark_article(session=session, user=current_account(), article=article, state=body.state,
                                    path=path)
-    issue_earned(session=session, user=current_account(), article=article)  # a credential if it finishes a path
+    issue_earned(session=session, user=current_account(), article=article, state=body.state)  # a credential if it finishes a path
     return respond(_progress(record, article.slug))
 
 

@@ -48,8 +48,8 @@ def mentee_progress(username: str):
     rows = progress.list_progress(session=session, user=learner)
     return respond(MenteeProgress(
         username=learner.username,
-        items=[ProgressPublic(article_slug=slug, state=record.state, updated_at=record.updated_at)
-               for record, slug in rows],
+        items=[ProgressPublic(article_slug=slug, state=state, updated_at=updated_at)
+               for state, updated_at, slug in rows],
         assignments=[AssignmentPublic.of(r) for r in assignment_views.learner_assignments(
             session=session, learner=learner, now=utcnow())]))
 

@@ -94,13 +94,14 @@ def changed_at(*, session: Session, user: User, article_ids: Iterable[int]) -> d
         Progress.user_id == user.id, Progress.article_id.in_(list(article_ids)))).all())
 
 
-def list_progress(*, session: Session, user: User) -> list[tuple[Progress, str]]:
-    """Every progress record of the user with its article slug, most recent first."""
-    return list(session.exec(
-        select(Progress, Article.slug).join(Article, Article.id == Progress.article_id)
+def list_progress(*, session: Session, user: User) -> list[tuple[ProgressState, datetime, str]]:
+    """Every state the user has set, with its time and the article's slug, most recent first (columns only:
+    an answer of every row the user has)."""
+    return [(ProgressState(state), updated_at, slug) for state, updated_at, slug in session.exec(
+        select(Progress.state, Progress.updated_at, Article.slug).join(Article, Article.id == Progress.article_id)
         .where(Progress.user_id == user.id, Progress.state != ProgressState.not_started)
         .order_by(Progress.updated_at.desc(), Progress.id.desc())
-    ))
+    )]
 
 
 # ---------------------------------------------------------------- the numbers

@@ -48,7 +48,7 @@ def mark(slug: str):
         before, path_slug = None, None  # not on that path (any more): answer as the catalog would
     progress.mark_article(session=session, user=user, article=article, state=state,
                           path=before.path if before is not None else None)
-    issue_earned(session=session, user=user, article=article)  # a completion credential when this finishes a path
+    issue_earned(session=session, user=user, article=article, state=state)  # a completion credential when this finishes a path
 
     if not is_htmx():
         anchor = "" if form.place.data == "article" else f"#article-{article.slug}"
