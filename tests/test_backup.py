@@ -55,13 +55,13 @@ def test_restore_refuses_a_backup_from_another_migration_and_writes_nothing(runn
     assert runner.invoke(args=["backup", str(file)]).exit_code == 0
     lines = gzip.decompress(file.read_bytes()).decode("utf-8").splitlines()
     header = json.loads(lines[0])
-    assert header["revision"] == "0012"
+    assert header["revision"] == db.head_revision()
     # a database at an older migration: told which command brings the two together
     older_db = make_app(empty_database_url, tmp_path / "older")
     with older_db.app_context():
         db.upgrade(db.get_engine(), "0011")
     refused = older_db.test_cli_runner().invoke(cli, ["restore", str(file)])
-    assert refused.exit_code == 1 and "the backup is at migration 0012 and this database at 0011" in refused.output
+    assert refused.exit_code == 1 and f"the backup is at migration {db.head_revision()} and this database at 0011" in refused.output
     with older_db.app_context():
         assert db.get_session().exec(select(Article)).all() == []
     older_db.extensions["tracker.engine"].dispose()
@@ -126,7 +126,8 @@ def test_a_damaged_or_cut_short_backup_restores_nothing(app, make_client, sessio
     for broken, message in ((cut, "cut short"), (torn, "damaged or cut short")):
         result = target.test_cli_runner().invoke(cli, ["restore", str(broken)])
         assert result.exit_code == 1 and message in result.output and "nothing was restored" in result.output
-        assert all(not rows for rows in every_row(target.extensions["tracker.engine"]).values())
+        assert all(not rows for name, rows in every_row(target.extensions["tracker.engine"]).items()
+                   if name not in backup.MIGRATION_ROWS)  # as the migrations left it
     assert target.test_cli_runner().invoke(cli, ["restore", str(file)]).exit_code == 0
     target.extensions["tracker.engine"].dispose()
 

@@ -58,8 +58,11 @@ def _sqlite_pragmas(dbapi_connection, _record, *, busy_ms: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the engine to the app and close the request's session on teardown."""
+    from tracker.services import content_cache
+
     app.extensions["tracker.engine"] = make_engine(app.config["DATABASE_URL"], app.config["DB_TIMEOUTS"])
     app.teardown_appcontext(_close_session)
+    content_cache.track_changes()  # every change to the curriculum writes a new stamp
 
 
 def get_engine() -> Engine:

@@ -159,7 +159,7 @@ def test_spreadsheet_safe_prefixes_risky_cells(value):
 
 
 def count_overview_queries(app, client) -> int:
-    return statements(app, lambda: client.get("/mentor/"))
+    return statements(app, lambda: client.get("/mentor/"), warm=True)
 
 
 def test_the_overview_makes_the_same_number_of_queries_for_5_and_50_mentees(app, session, make_client):

@@ -16,7 +16,16 @@ from tracker.models.accounts import (
     User,
 )
 from tracker.models.base import as_utc, choice_column, utcnow
-from tracker.models.catalog import ARTICLE_FIELDS, READING_MINUTES_MAX, Article, ArticleBase, ArticleTopic, Source, Topic
+from tracker.models.catalog import (
+    ARTICLE_FIELDS,
+    READING_MINUTES_MAX,
+    Article,
+    ArticleBase,
+    ArticleTopic,
+    ContentStamp,
+    Source,
+    Topic,
+)
 from tracker.models.interop import Credential, XapiOutbox
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
@@ -29,7 +38,8 @@ __all__ = [
     "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "CardReview", "Credential", "RecallCard",
     "StudyPlan", "SuggestedCard", "SuggestionOrigin",
     "XapiOutbox", "ArticleBase", "DeviceSession", "EmailFrequency", "Installation",
-    "SecurityEvent", "SecurityEventKind", "TokenScope", "ArticleTopic", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
+    "SecurityEvent", "SecurityEventKind", "TokenScope", "ArticleTopic",
+    "ContentStamp", "Assignment", "LearningPath", "Mentorship", "MentorshipStatus", "Note",
     "NoteReply", "Notification", "NotificationKind", "PathFollow", "PathItem", "PathSection", "PathStatus",
     "PathVersion", "Progress", "ProgressEvent", "ProgressState", "Role", "Source", "Topic", "User", "as_utc", "choice_column",
     "utcnow",

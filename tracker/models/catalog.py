@@ -71,3 +71,16 @@ class ArticleTopic(SQLModel, table=True):
     article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     topic_id: int = Field(foreign_key="topic.id", primary_key=True, index=True, ondelete="CASCADE")
     position: int = 0
+
+
+class ContentStamp(SQLModel, table=True):
+    """One row: a new random value every time the curriculum lists show changes (articles, sources, topics, a
+    path's sections and items), written in the same transaction. Each process keeps what it read of the
+    curriculum under the stamp it read it with (tracker.services.content_cache), so every process sees a change
+    at its next request, and a restored backup brings back the stamp that goes with its content."""
+
+    __tablename__ = "content_stamp"
+
+    id: int = Field(default=1, primary_key=True)
+    stamp: str = Field(max_length=32)
+    changed_at: datetime = Field(default_factory=utcnow)

@@ -15,15 +15,17 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Date, DateTime, Engine, func, select, text
+from sqlalchemy import Connection, Date, DateTime, Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
 from tracker import models  # noqa: F401  (every table on the metadata)
+from tracker.models import ContentStamp, utcnow
 from tracker.services.errors import Invalid
 
 FORMAT = "learning-path-tracker backup"
@@ -44,6 +46,10 @@ class Source(Protocol):
 
     def batches(self) -> Iterator[Batch]:
         """Every table in dependency order, in batches of rows; a table without rows comes as one empty batch."""
+
+
+# Tables a migration fills itself: a fresh database has their rows, which the backup's replace.
+MIGRATION_ROWS = frozenset({"content_stamp"})
 
 
 def _tables():
@@ -211,7 +217,9 @@ def restore(*, engine: Engine, revision: str, source: Source) -> dict[str, int]:
     counts: dict[str, int] = {}
     with engine.begin() as connection:
         for table in tables.values():
-            if connection.execute(select(func.count()).select_from(table)).scalar_one():
+            if table.name in MIGRATION_ROWS:
+                connection.execute(table.delete())  # the backup's own row replaces the migration's
+            elif connection.execute(select(func.count()).select_from(table)).scalar_one():
                 raise BackupError(f"the database is not empty (table '{table.name}' has rows); restore needs an "
                                   "empty, migrated database")
         for name, column_names, rows in source.batches():
@@ -222,6 +230,8 @@ def restore(*, engine: Engine, revision: str, source: Source) -> dict[str, int]:
             if rows:
                 _insert(connection, table, columns, rows)
             counts[name] = counts.get(name, 0) + len(rows)
+        if not connection.execute(select(func.count()).select_from(ContentStamp)).scalar_one():
+            connection.execute(insert(ContentStamp).values(id=1, stamp=uuid.uuid4().hex, changed_at=utcnow()))
         if connection.dialect.name == "postgresql":
             for table in tables.values():
                 if "id" in table.columns and table.columns["id"].autoincrement in (True, "auto"):

@@ -9,7 +9,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, User
-from tracker.services import access
+from tracker.services import access, content_cache
 from tracker.services.catalog import (
     ArticleCard,
     ReadingTotal,
@@ -146,19 +146,32 @@ def entry_rows(*, session: Session, path_ids: Iterable[int]) -> list[tuple[PathS
 
 
 def path_entries(*, session: Session, path_ids: Iterable[int]) -> dict[int, list[PathEntry]]:
-    """Each path's entries with their article cards, in order (three queries, however many paths)."""
-    path_ids = list(path_ids)
+    """Each path's entries with their article cards, in order (kept per process: see path_sections)."""
+    return {path_id: [entry for view in sections for entry in view.entries]
+            for path_id, sections in path_sections(session=session, path_ids=path_ids).items()}
+
+
+def path_sections(*, session: Session, path_ids: Iterable[int]) -> dict[int, list[SectionView]]:
+    """Each path's sections with their entries, as this process keeps them for the current state of the
+    curriculum (tracker.services.content_cache): one query when kept, four when read again, however many paths.
+    Only for reading: the rows are copies attached to no session."""
+    return content_cache.per_path(session, path_ids, lambda missing: _read_sections(session, missing))
+
+
+def _read_sections(session: Session, path_ids: list[int]) -> dict[int, list[SectionView]]:
     rows = entry_rows(session=session, path_ids=path_ids)
-    cards = _cards(session, rows)
-    entries: dict[int, list[PathEntry]] = {path_id: [] for path_id in path_ids}
+    articles = {article.id: content_cache.detached(article) for _, _, article in rows}
+    cards = {card.article.id: ArticleCard(article=card.article, source=content_cache.detached(card.source),
+                                          topics=[content_cache.detached(topic) for topic in card.topics])
+             for card in article_cards(session=session, articles=list(articles.values()))}
+    sections: dict[int, dict[int, SectionView]] = {path_id: {} for path_id in path_ids}
+    copies: dict[int, PathSection] = {}
     for section, item, article in rows:
-        entries[section.path_id].append(PathEntry(item=item, card=cards[article.id]))
-    return entries
-
-
-def _cards(session: Session, rows) -> dict[int, ArticleCard]:
-    articles = list({article.id: article for _, _, article in rows}.values())
-    return {card.article.id: card for card in article_cards(session=session, articles=articles)}
+        if section.id not in copies:
+            copies[section.id] = content_cache.detached(section)
+        sections[section.path_id].setdefault(section.id, SectionView(section=copies[section.id], entries=[])) \
+            .entries.append(PathEntry(item=content_cache.detached(item), card=cards[article.id]))
+    return {path_id: list(views.values()) for path_id, views in sections.items()}
 
 
 def get_path(*, session: Session, slug: str) -> PathDetail | None:
@@ -168,14 +181,9 @@ def get_path(*, session: Session, slug: str) -> PathDetail | None:
 
 
 def path_details(*, session: Session, paths: Sequence[LearningPath]) -> dict[int, PathDetail]:
-    """Several paths with their sections and articles, by id, in a fixed number of queries."""
-    rows = entry_rows(session=session, path_ids=[path.id for path in paths])
-    cards = _cards(session, rows)
-    sections: dict[int, dict[int, SectionView]] = {path.id: {} for path in paths}
-    for section, item, article in rows:
-        sections[section.path_id].setdefault(section.id, SectionView(section=section, entries=[])).entries.append(
-            PathEntry(item=item, card=cards[article.id]))
-    return {path.id: _detail(path, list(sections[path.id].values())) for path in paths}
+    """Several paths with their sections and articles, by id (see path_sections)."""
+    sections = path_sections(session=session, path_ids=[path.id for path in paths])
+    return {path.id: _detail(path, sections[path.id]) for path in paths}
 
 
 def _detail(path: LearningPath, sections: list[SectionView]) -> PathDetail:

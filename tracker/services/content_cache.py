@@ -1,0 +1,100 @@
+"""The curriculum as lists show it (each path's sections, items and article cards), read once per process for
+each state of the curriculum and shared by every request, instead of rebuilt from the database on every view.
+
+Every change to the tables it is made of writes a new random `content_stamp` in the same transaction: changes
+to objects at flush, bulk statements through the session as they run (installed on every session by
+`track_changes`). A request reads the stamp (one small query per transaction) and uses what this process
+built under it, or builds it and keeps it. Another process sees a change at its next request; a restored
+backup brings back the stamp that goes with its content. What is kept are copies attached to no session, so
+a request can neither change them by accident nor see them expire: they are only read.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from sqlalchemy import event, update
+from sqlalchemy.orm import ORMExecuteState
+from sqlmodel import Session, SQLModel, select
+
+from tracker.models import Article, ArticleTopic, ContentStamp, PathItem, PathSection, Source, Topic, utcnow
+
+TRACKED = frozenset(model.__tablename__ for model in (Article, ArticleTopic, Source, Topic, PathSection, PathItem))
+STAMP = "tracker.content_stamp"  # the stamp this transaction read or wrote, in session.info
+LIMIT = 256                      # paths kept per stamp; more starts again
+Value = TypeVar("Value")
+
+_kept: dict[tuple[str, str, int], object] = {}
+_lock = threading.Lock()
+
+
+def current_stamp(session: Session) -> str:
+    """The stamp of the curriculum this transaction sees ("" when the database has none: nothing is kept)."""
+    stamp = session.info.get(STAMP)
+    if stamp is None:
+        stamp = session.exec(select(ContentStamp.stamp).where(ContentStamp.id == 1)).first() or ""
+        session.info[STAMP] = stamp
+    return stamp
+
+
+def per_path(session: Session, path_ids: Iterable[int], build: Callable[[list[int]], dict[int, Value]]) -> dict[int, Value]:
+    """Each path's value as this process keeps it for the current stamp; `build` makes the missing ones (from
+    the session, in one go) and must return objects attached to no session (see `detached`)."""
+    path_ids = list(dict.fromkeys(path_ids))
+    stamp = current_stamp(session)
+    if not stamp:
+        return build(path_ids)
+    bind = session.get_bind()
+    database = str(getattr(bind, "url", None) or bind.engine.url)
+    found = {path_id: _kept[(database, stamp, path_id)] for path_id in path_ids
+             if (database, stamp, path_id) in _kept}
+    missing = [path_id for path_id in path_ids if path_id not in found]
+    if missing:
+        built = build(missing)
+        with _lock:
+            if len(_kept) + len(built) > LIMIT:
+                _kept.clear()
+            _kept.update({(database, stamp, path_id): value for path_id, value in built.items()})
+        found.update(built)
+    return {path_id: found[path_id] for path_id in path_ids}
+
+
+def detached(row: SQLModel) -> SQLModel:
+    """A copy of a loaded row that belongs to no session."""
+    return type(row)(**{key: getattr(row, key) for key in type(row).model_fields})
+
+
+def _bump(session: Session) -> None:
+    stamp = uuid.uuid4().hex
+    session.connection().execute(update(ContentStamp).where(ContentStamp.id == 1)
+                                 .values(stamp=stamp, changed_at=utcnow()))
+    session.info[STAMP] = stamp  # this transaction's later reads build from what it sees now
+
+
+def _after_flush(session: Session, _context) -> None:
+    if any(getattr(row, "__tablename__", None) in TRACKED for row in (*session.new, *session.dirty, *session.deleted)
+           if row not in session.dirty or session.is_modified(row)):
+        _bump(session)
+
+
+def _after_bulk(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in TRACKED:
+            _bump(state.session)
+
+
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: the next one reads the stamp again
+        session.info.pop(STAMP, None)
+
+
+def track_changes() -> None:
+    """Install the stamp's writers on every session (once per process)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _after_bulk)
+        event.listen(Session, "after_transaction_end", _forget)
