@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from tracker.models import ProgressState
 from tracker.services.catalog import reading_time
+from tracker.services.path_queries import PathEntry
 from tracker.services.progress import tally
 
 
@@ -33,14 +34,8 @@ class Item:
     optional: bool = False
 
 
-@dataclass
-class Entry:
-    item: Item
-    card: Card
-
-
 def entries(n, optional=()):
-    return [Entry(item=Item(optional=i in optional), card=Card(A(id=i))) for i in range(n)]
+    return [PathEntry(item=Item(optional=i in optional), card=Card(A(id=i))) for i in range(n)]
 
 
 def test_skipped_articles_do_not_count_as_done():
@@ -111,6 +106,6 @@ def test_concurrent_marks_log_events_in_commit_order_and_answer_their_own_write(
 
 def test_time_left_says_how_much_of_it_is_estimated():
     rows = entries(3)
-    rows[1].card.article.reading_minutes, rows[1].card.article.estimated_minutes = None, 7
+    rows[1] = PathEntry(item=Item(), card=Card(A(id=1, reading_minutes=None, estimated_minutes=7)))
     t = tally(rows, {})
     assert (t.minutes_left, t.estimated_minutes_left) == (27, 7)

@@ -166,7 +166,7 @@ class PathDetailPublic(PathSummaryPublic):
     @classmethod
     def of(cls, detail: PathDetail) -> PathDetailPublic:
         sections = [SectionPublic(title=view.section.title, why=view.section.why,
-                                  items=[PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.item.optional)
+                                  items=[PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.optional)
                                          for entry in view.entries])
                     for view in detail.sections]
         return cls(**PathSummaryPublic.of(detail.summary).model_dump(), sections=sections)

@@ -102,9 +102,9 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
             status=assignment_status(
                 t=t, due_on=assignment.due_on, completed_on=completed_at and local_day(completed_at, zone),
                 forecast_on=forecast_on, today=today,
-                started=started_since(changed_at=[changed[assignment.learner_id][entry.card.article.id]
+                started=started_since(changed_at=[changed[assignment.learner_id][entry.article_id]
                                                   for entry in items
-                                                  if entry.card.article.id in changed[assignment.learner_id]],
+                                                  if entry.article_id in changed[assignment.learner_id]],
                                       assigned_at=assignment.created_at)),
             stale=is_stale(t=t, last_activity_at=view.last_activity_at, assigned_at=assignment.created_at, now=now),
             today=today, plan=study_plans.get((assignment.learner_id, path.id)),
@@ -131,10 +131,10 @@ def _progress_of(session: Session, ids: list[int]):
 def _activity_of(session: Session, ids: list[int], now: datetime) -> dict[int, tuple[datetime | None, float]]:
     """Each learner's last activity and weekly pace in reading minutes (two queries)."""
     activity: dict[int, list] = {user_id: [None, 0.0] for user_id in ids}
-    for user_id, last in session.exec(
-        select(ProgressEvent.user_id, func.max(ProgressEvent.created_at))
-        .where(ProgressEvent.user_id.in_(ids)).group_by(ProgressEvent.user_id)
-    ):
+    # One probe of the (user, time) index per learner: grouping would read every event of every learner.
+    latest = (select(func.max(ProgressEvent.created_at)).where(ProgressEvent.user_id == User.id)
+              .correlate(User).scalar_subquery())
+    for user_id, last in session.exec(select(User.id, latest).where(User.id.in_(ids))):
         activity[user_id][0] = last
     # Pace: each article finished in the window counts once, however often it was toggled.
     finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)

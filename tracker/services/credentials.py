@@ -88,7 +88,7 @@ class Finished:
 def _finished(session: Session, user: User, paths: Sequence[LearningPath]) -> list[Finished]:
     entries = path_entries(session=session, path_ids=[p.id for p in paths])
     states = states_for(session=session, user=user,
-                        article_ids={e.card.article.id for group in entries.values() for e in group})
+                        article_ids={e.article_id for group in entries.values() for e in group})
     finished = []
     for path in paths:
         counted = tally(entries[path.id], states)
@@ -99,7 +99,7 @@ def _finished(session: Session, user: User, paths: Sequence[LearningPath]) -> li
 
 def _read_count(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> int:
     """Articles of the path (optional ones too) the learner marked done."""
-    return len({e.card.article.id for e in entries if states.get(e.card.article.id) is ProgressState.done})
+    return len({e.article_id for e in entries if states.get(e.article_id) is ProgressState.done})
 
 
 def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | Callable[[], Issuer],

@@ -78,7 +78,7 @@ def generate(*, session: Session, users: int, events: int, seed: int, now: datet
     if not paths:
         raise Invalid("No paths to read: load the curriculum first (`tracker paths load`).")
     entries = path_entries(session=session, path_ids=[path.id for path in paths])
-    order = {path.id: [entry.card.article.id for entry in entries[path.id]] for path in paths}
+    order = {path.id: [entry.article_id for entry in entries[path.id]] for path in paths}
 
     user_ids = _users(session, rng, prefix, users, now, report)
     mentor_count = max(1, round(users * MENTOR_SHARE))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
@@ -12,6 +12,7 @@ from tracker.models import Article, LearningPath, PathItem, PathSection, PathSta
 from tracker.services import access, content_cache
 from tracker.services.catalog import (
     ArticleCard,
+    ReadingTime,
     ReadingTotal,
     article_cards,
     estimated_minutes_sql,
@@ -71,6 +72,14 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
 class PathEntry:
     item: PathItem
     card: ArticleCard
+    # Read on every tally of every view: taken from the rows once, when the entry is made.
+    article_id: int = field(init=False)
+    optional: bool = field(init=False)
+    reading_time: ReadingTime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.article_id, self.optional = self.card.article.id, self.item.optional
+        self.reading_time = self.card.reading_time
 
 
 @dataclass
@@ -189,9 +198,9 @@ def path_details(*, session: Session, paths: Sequence[LearningPath]) -> dict[int
 def _detail(path: LearningPath, sections: list[SectionView]) -> PathDetail:
     entries = [entry for view in sections for entry in view.entries]
     return PathDetail(summary=PathSummary(
-        path=path, article_count=len(entries), optional_count=sum(1 for e in entries if e.item.optional),
-        reading=ReadingTotal.of(e.card.reading_time for e in entries if not e.item.optional),
-        optional_reading=ReadingTotal.of(e.card.reading_time for e in entries if e.item.optional)),
+        path=path, article_count=len(entries), optional_count=sum(1 for e in entries if e.optional),
+        reading=ReadingTotal.of(e.reading_time for e in entries if not e.optional),
+        optional_reading=ReadingTotal.of(e.reading_time for e in entries if e.optional)),
                       sections=sections)
 
 

@@ -141,8 +141,8 @@ def tally(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> Tal
     total = done = skipped = in_progress = minutes_left = estimated_left = 0
     next_entry = None
     for entry in entries:
-        state = states.get(entry.card.article.id, ProgressState.not_started)
-        if entry.item.optional:
+        state = states.get(entry.article_id, ProgressState.not_started)
+        if entry.optional:
             continue
         total += 1
         if state is ProgressState.done:
@@ -151,13 +151,13 @@ def tally(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> Tal
             skipped += 1
         else:
             in_progress += state is ProgressState.in_progress
-            time = entry.card.reading_time
+            time = entry.reading_time
             minutes_left += time.minutes
             estimated_left += time.minutes if time.estimated else 0
             if next_entry is None:
                 next_entry = entry
     if next_entry is None:  # every required item is settled: suggest an unread optional one
-        next_entry = next((e for e in entries if states.get(e.card.article.id, ProgressState.not_started)
+        next_entry = next((e for e in entries if states.get(e.article_id, ProgressState.not_started)
                            in (ProgressState.not_started, ProgressState.in_progress)), None)
     return Tally(total=total, done=done, skipped=skipped, in_progress=in_progress,
                  minutes_left=minutes_left, next_entry=next_entry, estimated_minutes_left=estimated_left)
@@ -182,13 +182,13 @@ class PathProgress:
 
     def article_ids(self) -> list[int]:
         """Every article id on the path."""
-        return [e.card.article.id for v in self.detail.sections for e in v.entries]
+        return [e.article_id for v in self.detail.sections for e in v.entries]
 
     def entry(self, article_id: int) -> PathEntry | None:
-        return next((e for v in self.detail.sections for e in v.entries if e.card.article.id == article_id), None)
+        return next((e for v in self.detail.sections for e in v.entries if e.article_id == article_id), None)
 
     def section_of(self, article_id: int) -> SectionView | None:
-        return next((v for v in self.detail.sections if any(e.card.article.id == article_id for e in v.entries)), None)
+        return next((v for v in self.detail.sections if any(e.article_id == article_id for e in v.entries)), None)
 
     def is_next(self, article_id: int) -> bool:
         upcoming = self.overall.next_entry
@@ -213,14 +213,14 @@ def path_progress(*, session: Session, user: User | None, slug: str) -> PathProg
 def paths_progress(*, session: Session, user: User | None, paths: Sequence[LearningPath]) -> list[PathProgress]:
     """Several paths with the user's states and tallies, in a fixed number of queries however many."""
     details = path_details(session=session, paths=paths)
-    article_ids = {e.card.article.id for detail in details.values() for view in detail.sections for e in view.entries}
+    article_ids = {e.article_id for detail in details.values() for view in detail.sections for e in view.entries}
     states = states_for(session=session, user=user, article_ids=article_ids)
     changed = changed_at(session=session, user=user, article_ids=article_ids) if user is not None and states else {}
     views = []
     for path in paths:
         detail = details[path.id]
         entries = [entry for view in detail.sections for entry in view.entries]
-        own = {e.card.article.id: states[e.card.article.id] for e in entries if e.card.article.id in states}
+        own = {e.article_id: states[e.article_id] for e in entries if e.article_id in states}
         overall = tally(entries, own)
         new = new_since_finished(entries, own, changed) if user is not None and not overall.complete and own else 0
         views.append(PathProgress(detail=detail, states=own, overall=overall, new_since_finished=new,
@@ -247,8 +247,8 @@ def last_settled_at(entries: Sequence[PathEntry], states: dict[int, ProgressStat
     For a complete path this is when it was finished: the one definition used by assignments ("completed
     late") and by the path page ("new articles since you finished").
     """
-    times = [changed[e.card.article.id] for e in entries
-             if not e.item.optional and states.get(e.card.article.id) in SETTLED and e.card.article.id in changed]
+    times = [changed[e.article_id] for e in entries
+             if not e.optional and states.get(e.article_id) in SETTLED and e.article_id in changed]
     return max(times, default=None)
 
 
@@ -262,7 +262,7 @@ def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressS
     finished_at = last_settled_at(entries, states, changed)
     if finished_at is None:
         return 0
-    open_items = [e for e in entries if not e.item.optional and states.get(e.card.article.id) not in SETTLED]
+    open_items = [e for e in entries if not e.optional and states.get(e.article_id) not in SETTLED]
     if all(e.item.added_at > finished_at for e in open_items):
         return len(open_items)
     return 0
@@ -288,7 +288,7 @@ def path_tallies(*, session: Session, user: User | None, paths: Iterable[Learnin
         return {}
     entries = path_entries(session=session, path_ids=path_ids)
     states = states_for(session=session, user=user,
-                        article_ids={e.card.article.id for group in entries.values() for e in group})
+                        article_ids={e.article_id for group in entries.values() for e in group})
     return {path_id: tally(group, states) for path_id, group in entries.items()}
 
 

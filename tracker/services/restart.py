@@ -36,17 +36,17 @@ def plan_restart(*, session: Session, user: User, path: LearningPath) -> Restart
     others = (followed_path_ids(session=session, user=user) | assigned_path_ids(session=session, learner=user)) - {
         path.id}
     entries = path_entries(session=session, path_ids=[path.id, *others])
-    article_ids = [entry.card.article.id for entry in entries[path.id]]
+    article_ids = [entry.article_id for entry in entries[path.id]]
     states = states_for(session=session, user=user, article_ids=article_ids)
     touched = [a for a in dict.fromkeys(article_ids) if states.get(a, ProgressState.not_started)
                is not ProgressState.not_started]
-    elsewhere = {entry.card.article.id for other in others for entry in entries[other]}
+    elsewhere = {entry.article_id for other in others for entry in entries[other]}
     plan = RestartPlan(path=path, own=[a for a in touched if a not in elsewhere],
                        shared=[a for a in touched if a in elsewhere])
     if plan.shared:
         shared = set(plan.shared)
         plan.other_paths = list(session.exec(select(LearningPath).where(LearningPath.id.in_(
-            [other for other in others if any(e.card.article.id in shared for e in entries[other])]))
+            [other for other in others if any(e.article_id in shared for e in entries[other])]))
             .order_by(LearningPath.position)))
     return plan
 

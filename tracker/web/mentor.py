@@ -117,7 +117,7 @@ def mentee(username: str):
     return render_template(
         "mentor/mentee.html", learner=learner, assignments=paths.mentee,
         learning=recall.learning_stats(session=session, learner=learner, now=now, articles_by_path={
-            path_id: {entry.card.article.id for entry in items} for path_id, items in entries.items()}),
+            path_id: {entry.article_id for entry in items} for path_id, items in entries.items()}),
         series=mentor_overview.progress_series(session=session, learner=learner, now=now),
         shared=notes.shared_notes(session=session, learner=learner),
         followed=paths.followed,
@@ -131,7 +131,7 @@ def mentee_path(username: str, slug: str):
     learner = _mentee(username)
     view = progress.visible_path_progress(session=session, viewer=current_account(), learner=learner, slug=slug)
     changed = progress.changed_at(session=session, user=learner,
-                                  article_ids=[e.card.article.id for s in view.detail.sections for e in s.entries])
+                                  article_ids=[e.article_id for s in view.detail.sections for e in s.entries])
     return render_template("mentor/mentee_path.html", learner=learner, view=view, changed=changed,
                            suggestions=card_suggestions.mentor_suggestions(session=session, mentor=current_account(),
                                                                            path=view.path),

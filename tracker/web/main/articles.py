@@ -63,9 +63,9 @@ def mark(slug: str):
     if after is not None:
         old_next, new_next = before.overall.next_entry, after.overall.next_entry
         moved = [entry for entry in (old_next, new_next)
-                 if entry is not None and entry.card.article.id != article.id]
+                 if entry is not None and entry.article_id != article.id]
     my_notes = notes.notes_for(session=session, user=user,
-                               article_ids=[article.id] + [entry.card.article.id for entry in moved])
+                               article_ids=[article.id] + [entry.article_id for entry in moved])
     return fragment("partials/_progress_update.html", card=card, state=state, view=after,
                     moved=moved, notes=my_notes)
 
