@@ -57,18 +57,6 @@ def test_a_due_date_passes_at_the_end_of_the_learners_day(session):
     assert row.days_left == -1 and row.status is AssignmentStatus.overdue
 
 
-def test_offset_spans_cut_at_daylight_saving_to_the_minute():
-    from zoneinfo import ZoneInfo
-
-    la = ZoneInfo("America/Los_Angeles")
-    start, end = datetime(2026, 3, 1, 8, tzinfo=UTC), datetime(2026, 3, 20, tzinfo=UTC)
-    spans = time_zones.offset_spans(start, end, la)
-    # clocks went forward at 02:00 PST on March 8, 10:00 UTC
-    assert [(a, b, minutes) for a, b, minutes in spans] == [
-        (start, datetime(2026, 3, 8, 10, tzinfo=UTC), -480), (datetime(2026, 3, 8, 10, tzinfo=UTC), end, -420)]
-    assert time_zones.offset_spans(start, end, UTC) == [(start, end, 0)]
-
-
 def test_days_are_counted_in_the_database_on_either_side_of_a_clock_change(session):
     lena = factories.user(session, "lena")
     accounts.set_time_zone(session=session, user=lena, time_zone="America/Los_Angeles")

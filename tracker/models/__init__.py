@@ -32,10 +32,10 @@ from tracker.models.notifications import Notification, NotificationKind
 from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus, PathVersion
 from tracker.models.plans import StudyPlan
 from tracker.models.recall import CardReview, RecallCard, SuggestedCard, SuggestionOrigin
-from tracker.models.progress import Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
+from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 
 __all__ = [
-    "ARTICLE_FIELDS", "READING_MINUTES_MAX", "ApiToken", "Article", "CardReview", "Credential", "RecallCard",
+    "ARTICLE_FIELDS", "ActivityDay", "READING_MINUTES_MAX", "ApiToken", "Article", "CardReview", "Credential", "RecallCard",
     "StudyPlan", "SuggestedCard", "SuggestionOrigin",
     "XapiOutbox", "ArticleBase", "DeviceSession", "EmailFrequency", "Installation",
     "SecurityEvent", "SecurityEventKind", "TokenScope", "ArticleTopic",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
@@ -58,6 +58,19 @@ class ProgressEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     path_id: int | None = Field(default=None, foreign_key="learning_path.id", ondelete="SET NULL",
                                 description="the path the change was made on, when it was made on a path page")
+
+
+class ActivityDay(SQLModel, table=True):
+    """A learner's activity on one day of their time zone: progress changes (a reset to "not started" is not
+    activity) and card reviews. The heatmap and the streak read these rows, never the logs: at most one row a
+    day, however long the history. Counted on write; made again from the logs when the time zone changes."""
+
+    __tablename__ = "activity_day"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    day: date = Field(primary_key=True)
+    changes: int = 0
+    reviews: int = 0
 
 
 class Note(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from zxcvbn import zxcvbn
 
 from tracker.models import EmailFrequency, Installation, Role, User, utcnow
+from tracker.services import activity_days
 from tracker.services.errors import Invalid, NotAllowed, NotFound
 from tracker.services.mail import check_address, pass_over_pending
 from tracker.services.sessions import end_all_sessions
@@ -239,8 +240,11 @@ def update_settings(*, session: Session, user: User, time_zone: str | None = Non
             raise Invalid("Give an email address to receive notifications by email.")
     if user.email_notifications == EmailFrequency.off and chosen is not EmailFrequency.off:
         pass_over_pending(session=session, user=user, now=utcnow())
+    moved = zone != user.time_zone
     user.time_zone, user.email, user.email_notifications = zone, address, chosen
     session.add(user)
+    if moved:  # the days of the heatmap and the streak are the new zone's, history included
+        activity_days.rebuild(session=session, users=[user])
     session.commit()
     return user
 

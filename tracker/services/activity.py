@@ -1,4 +1,5 @@
-"""Activity read from the progress event log: recent changes and the heatmap (the streak: tracker.services.streaks)."""
+"""Activity: recent changes (from the event log) and the heatmap (from the per-day rows; the streak:
+tracker.services.streaks)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tracker.models import Article, ProgressEvent, ProgressState, Source, User, utcnow
-from tracker.services.time_zones import day_start, offset_spans, zone_of
+from tracker.models import Article, ProgressEvent, ProgressState, Source, User
+from tracker.services import activity_days
 
 HEATMAP_WEEKS = 26
 
@@ -67,25 +67,10 @@ class Heatmap:
 
 
 def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
-    """Progress changes per day of the user's time zone (resetting to 'not started' is not activity)."""
-    return counts_by_local_day(session=session, moment=ProgressEvent.created_at, zone=zone_of(user), since=since,
-                               conditions=(ProgressEvent.user_id == user.id,
-                                           ProgressEvent.state != ProgressState.not_started))
-
-
-def counts_by_local_day(*, session: Session, moment, zone, since: date, conditions=()) -> Counter[date]:
-    """Rows per local day from `since` on, counted in the database over the (user, time) index: one grouped
-    query for each stretch of the zone's UTC offset (two at most over a year), so a page reads at most one
-    row per day, however long the log."""
-    counts: Counter[date] = Counter()
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for begin, end, minutes in offset_spans(day_start(since, zone), utcnow() + timedelta(days=1), zone):
-        day = (func.date(moment + func.make_interval(0, 0, 0, 0, 0, minutes)) if postgres
-               else func.date(moment, f"{minutes:+d} minutes"))
-        for value, count in session.exec(select(day, func.count()).where(*conditions, moment >= begin, moment < end)
-                                         .group_by(day)):
-            counts[value if isinstance(value, date) else date.fromisoformat(value)] += count
-    return counts
+    """Progress changes per day of the user's time zone from `since` on (resetting to 'not started' is not
+    activity), read from the per-day rows (tracker.services.activity_days): at most one row a day."""
+    return Counter({row.day: row.changes for row in activity_days.days(session=session, user=user, since=since)
+                    if row.changes})
 
 
 def heatmap_start(today: date) -> date:
@@ -93,14 +78,11 @@ def heatmap_start(today: date) -> date:
     return today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
 
 
-def activity_heatmap(*, session: Session, user: User, today: date, counts: Counter[date] | None = None) -> Heatmap:
+def activity_heatmap(*, session: Session, user: User, today: date) -> Heatmap:
     """The last 26 weeks, Monday-first columns ending with the current week; `today` and every square are
-    days of the user's time zone. `counts`: the user's daily_counts from heatmap_start(today) or earlier, when
-    the caller has them already (the dashboard shares one query with the streak)."""
+    days of the user's time zone."""
     first = heatmap_start(today)
-    if counts is None:
-        counts = daily_counts(session=session, user=user, since=first)
-    counts = Counter({day: count for day, count in counts.items() if day >= first})
+    counts = daily_counts(session=session, user=user, since=first)
     peak = max(counts.values(), default=0)
     weeks: list[list[HeatmapDay | None]] = []
     for week in range(HEATMAP_WEEKS):

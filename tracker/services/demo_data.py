@@ -34,7 +34,7 @@ from tracker.models import (
     Role,
     User,
 )
-from tracker.services import accounts
+from tracker.services import accounts, activity_days
 from tracker.services.errors import Invalid
 from tracker.services.path_queries import path_entries
 
@@ -103,6 +103,9 @@ def generate(*, session: Session, users: int, events: int, seed: int, now: datet
               "created_at": row["updated_at"], "state": 1, "step": 0, "stability": None, "difficulty": None,
               "last_review": None} for row in rng.sample(done, k=len(done) // 25)]
     _bulk(session, RecallCard, cards, "cards", report)
+    days = activity_days.rebuild(session=session, users=session.exec(select(User).where(User.id.in_(learners))))
+    session.commit()
+    report("activity days", days, days)
     return Generated(users=len(user_ids), mentors=len(mentors), mentorships=len(mentorships),
                      assignments=len(assignments), follows=len(follows), events=len(event_rows),
                      progress=len(progress_rows), notes=len(notes), cards=len(cards))

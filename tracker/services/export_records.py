@@ -188,6 +188,12 @@ class CardReviewRecord(Record):
     review_duration_ms: int | None
 
 
+class ActivityDayRecord(Record):
+    day: date = Field(description="a day of your time zone")
+    changes: int = Field(description="progress changes that day (resets not counted)")
+    reviews: int = Field(description="card reviews that day")
+
+
 class StudyPlanRecord(Record):
     path_slug: str
     weekdays: list[int] = Field(description="0 Monday ... 6 Sunday")
@@ -232,6 +238,8 @@ class DataExport(Record):
     card_reviews: list[CardReviewRecord] = Field(default_factory=list, description="every review of your cards, "
                                                                                    "oldest first")
     study_plans: list[StudyPlanRecord] = Field(default_factory=list, description="your weekly plans")
+    activity_days: list[ActivityDayRecord] = Field(default_factory=list, description="your activity per day, as "
+                                                   "the heatmap and the streak count it (from the two logs above)")
     cards_suggested: list[SuggestedCardRecord] = Field(default_factory=list,
                                                        description="as a mentor: cards you suggested to mentees")
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from tracker.models import (
+    ActivityDay,
     ApiToken,
     Article,
     Assignment,
@@ -43,6 +44,7 @@ from tracker.models import (
 from tracker.services import access, security_log
 from tracker.services.export_records import (
     AccountRecord,
+    ActivityDayRecord,
     AssignmentRecord,
     CardReviewRecord,
     CredentialRecord,
@@ -94,6 +96,7 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "recall_card": ("recall_cards",),
     "card_review": ("card_reviews",),
     "study_plan": ("study_plans",),
+    "activity_day": ("activity_days",),
     "suggested_card": ("cards_suggested",),
 }
 
@@ -249,6 +252,8 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                      for p, slug in session.exec(select(StudyPlan, LearningPath.slug)
                                                  .join(LearningPath, LearningPath.id == StudyPlan.path_id)
                                                  .where(StudyPlan.user_id == user.id).order_by(StudyPlan.id))],
+        activity_days=[ActivityDayRecord(day=d.day, changes=d.changes, reviews=d.reviews)
+                       for d in _rows(session, ActivityDay, ActivityDay.user_id == user.id, order=(ActivityDay.day,))],
         cards_suggested=[SuggestedCardRecord(path_slug=path_slug, article_slug=article_slug, prompt=c.prompt,
                                              answer=c.answer, created_at=c.created_at)
                          for c, path_slug, article_slug in session.exec(

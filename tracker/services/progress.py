@@ -25,7 +25,7 @@ from tracker.models import (
 )
 from tracker.services.path_queries import (PathDetail, PathEntry, SectionView, get_learning_path, path_details,
                                           path_entries)
-from tracker.services import access
+from tracker.services import access, activity_days
 from tracker.services.errors import Invalid, NotFound
 
 
@@ -74,6 +74,8 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
     session.exec(update(Progress).where(Progress.id == changed[0]).values(updated_at=moment))
     session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state, created_at=moment,
                               path_id=path.id if path is not None else None))
+    if state is not ProgressState.not_started:  # a reset is not activity
+        activity_days.count(session=session, user=user, moment=moment, changes=1)
     session.commit()
     return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)
 

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.models import Article, CardReview, RecallCard, User, as_utc
+from tracker.services import activity_days
 from tracker.services.errors import Invalid, NotFound
 from tracker.services.time_zones import day_start, today_for, zone_of
 
@@ -138,6 +139,7 @@ def review(*, session: Session, user: User, card: RecallCard, rating: fsrs.Ratin
     card.due, card.last_review = scheduled.due, scheduled.last_review
     session.add(card)
     session.add(CardReview(card_id=card.id, user_id=user.id, rating=int(rating), reviewed_at=_utc(now)))
+    activity_days.count(session=session, user=user, moment=_utc(now), reviews=1)
     session.commit()
     session.refresh(card)
     return card

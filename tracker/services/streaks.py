@@ -15,14 +15,13 @@ and the weeks kept, never with a loss.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from tracker.models import CardReview, StudyPlan, User
-from tracker.services.activity import counts_by_local_day, daily_counts
+from tracker.models import StudyPlan, User
+from tracker.services import activity_days
 from tracker.services.plans import plan_days
 from tracker.services.time_zones import local_day, zone_of
 
@@ -89,14 +88,10 @@ def weekly_streak(*, active_days: set[date], needed_by_week: dict[date, int] | N
                         needed=needed(this_monday), planned=planned)
 
 
-def active_days(*, session: Session, user: User, since: date, progress_days: Iterable[date] | None = None) -> set[date]:
-    """Days (in the user's zone) with a progress change or a card review, from `since` on (counted in SQL).
-    `progress_days`: the days with progress changes, when the caller has them already."""
-    reviews = counts_by_local_day(session=session, moment=CardReview.reviewed_at, zone=zone_of(user), since=since,
-                                  conditions=(CardReview.user_id == user.id,))
-    if progress_days is None:
-        progress_days = daily_counts(session=session, user=user, since=since)
-    return {day for day in progress_days if day >= since} | set(reviews)
+def active_days(*, session: Session, user: User, since: date) -> set[date]:
+    """Days (in the user's zone) with a progress change or a card review, from `since` on (one query over the
+    per-day rows)."""
+    return {row.day for row in activity_days.days(session=session, user=user, since=since)}
 
 
 def needed_days_by_week(*, plans: list[StudyPlan], mondays: list[date], zone) -> dict[date, int]:
@@ -117,13 +112,12 @@ def streak_start(today: date) -> date:
     return monday_of(today) - timedelta(weeks=LOOKBACK_WEEKS)
 
 
-def streak_for(*, session: Session, user: User, today: date, progress_days: Iterable[date] | None = None) -> WeeklyStreak:
-    """The learner's weekly streak as of their `today` (three queries; two given `progress_days`, the days
-    with progress changes from streak_start(today) on)."""
+def streak_for(*, session: Session, user: User, today: date) -> WeeklyStreak:
+    """The learner's weekly streak as of their `today` (two queries)."""
     zone = zone_of(user)
     this_monday = monday_of(today)
     since = streak_start(today)
-    days = active_days(session=session, user=user, since=since, progress_days=progress_days)
+    days = active_days(session=session, user=user, since=since)
     plans = list(session.exec(select(StudyPlan).where(StudyPlan.user_id == user.id)))
     mondays = [this_monday - timedelta(weeks=offset) for offset in range(LOOKBACK_WEEKS + 1)]
     return weekly_streak(active_days=days, needed_by_week=needed_days_by_week(plans=plans, mondays=mondays, zone=zone),

@@ -6,7 +6,7 @@ squares, the streak) is counted in the user's zone, through the functions here a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -72,26 +72,3 @@ def today_for(user: User | None, now: datetime) -> date:
 def day_start(day: date, zone: tzinfo) -> datetime:
     """The UTC moment at which `day` begins in `zone` (for queries over stored UTC times)."""
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
-def offset_spans(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[datetime, datetime, int]]:
-    """[start, end) cut where `zone`'s UTC offset changes (daylight saving): (from, to, offset in minutes)
-    for each stretch, so that a query can turn stored UTC times into local days with one fixed offset each."""
-    def offset(moment: datetime) -> int:
-        return int(moment.astimezone(zone).utcoffset().total_seconds() // 60)
-
-    spans, begin, current, probe = [], start, offset(start), start
-    while probe < end:
-        step = min(probe + timedelta(days=1), end)
-        if step < end and offset(step) != current:
-            low, high = probe.replace(second=0, microsecond=0), step  # the change is in (low, high]: clocks
-            while high - low > timedelta(minutes=1):                      # change on a whole minute
-                middle = low + timedelta(minutes=(high - low) // timedelta(minutes=1) // 2)
-                low, high = (middle, high) if offset(middle) == current else (low, middle)
-            high = high.replace(second=0, microsecond=0) + (timedelta(minutes=1) if high.second or high.microsecond
-                                                            else timedelta())
-            spans.append((begin, high, current))
-            begin, current = high, offset(high)
-        probe = step
-    spans.append((begin, end, current))
-    return spans

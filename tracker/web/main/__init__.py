@@ -36,17 +36,14 @@ def index():
     now = utcnow()
     today = time_zones.today_for(user, now)
     mine = assignment_views.learner_paths(session=session, learner=user, now=now)
-    # One count of active days for the heatmap and the streak, from the earlier of their first days.
-    days = activity.daily_counts(session=session, user=user,
-                                 since=min(activity.heatmap_start(today), streaks.streak_start(today)))
     return render_template(
         "main/dashboard.html",
         assigned=mine.assigned,
         my_paths=mine.followed,
         invitations=mentorships.pending_invitations(session=session, learner=user),
         recent=activity.recent_activity(session=session, user=user),
-        heatmap=activity.activity_heatmap(session=session, user=user, today=today, counts=days),
-        streak=streaks.streak_for(session=session, user=user, today=today, progress_days=days),
+        heatmap=activity.activity_heatmap(session=session, user=user, today=today),
+        streak=streaks.streak_for(session=session, user=user, today=today),
         recall=recall.due_counts(session=session, user=user, now=now)
         if recall.has_cards(session=session, user=user) else None,
     )
