@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
@@ -15,9 +16,16 @@ from tracker.services import activity_days
 HEATMAP_WEEKS = 26
 
 
+class ArticleRef(NamedTuple):
+    """What a list of links shows of an article."""
+
+    slug: str
+    title: str
+
+
 @dataclass
 class RecentEvent:
-    article: Article
+    article: ArticleRef
     state: ProgressState
     at: datetime
     source: str = ""  # the source's name: two articles may share a title
@@ -26,16 +34,17 @@ class RecentEvent:
 def recent_activity(*, session: Session, user: User, limit: int = 8) -> list[RecentEvent]:
     """The latest change of each recently touched article ("Reading" then "Done" shows once, as Done)."""
     rows = session.exec(
-        select(ProgressEvent, Article, Source.name).join(Article, Article.id == ProgressEvent.article_id)
-        .join(Source, Source.id == Article.source_id)
+        select(ProgressEvent.article_id, ProgressEvent.state, ProgressEvent.created_at, Article.slug, Article.title,
+               Source.name)
+        .join(Article, Article.id == ProgressEvent.article_id).join(Source, Source.id == Article.source_id)
         .where(ProgressEvent.user_id == user.id)
         .order_by(ProgressEvent.created_at.desc(), ProgressEvent.id.desc()).limit(limit * 4)
     )
     latest: dict[int, RecentEvent] = {}
-    for event, article, source in rows:
-        if article.id not in latest:
-            latest[article.id] = RecentEvent(article=article, state=ProgressState(event.state), at=event.created_at,
-                                             source=source)
+    for article_id, state, at, slug, title, source in rows:
+        if article_id not in latest:
+            latest[article_id] = RecentEvent(article=ArticleRef(slug=slug, title=title), state=ProgressState(state),
+                                             at=at, source=source)
     return list(latest.values())[:limit]
 
 
@@ -69,8 +78,8 @@ class Heatmap:
 def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
     """Progress changes per day of the user's time zone from `since` on (resetting to 'not started' is not
     activity), read from the per-day rows (tracker.services.activity_days): at most one row a day."""
-    return Counter({row.day: row.changes for row in activity_days.days(session=session, user=user, since=since)
-                    if row.changes})
+    return Counter({day: changes for day, changes, _reviews in activity_days.days(session=session, user=user,
+                                                                                    since=since) if changes})
 
 
 def heatmap_start(today: date) -> date:

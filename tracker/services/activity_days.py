@@ -32,9 +32,11 @@ def count(*, session: Session, user: User, moment: datetime, changes: int = 0, r
               "reviews": ActivityDay.reviews + statement.excluded.reviews}))
 
 
-def days(*, session: Session, user: User, since: date) -> list[ActivityDay]:
-    """The user's days with any activity from `since` on (one query over at most a row a day)."""
-    return list(session.exec(select(ActivityDay).where(ActivityDay.user_id == user.id, ActivityDay.day >= since)
+def days(*, session: Session, user: User, since: date) -> list[tuple[date, int, int]]:
+    """(day, changes, reviews) for each of the user's days with any activity from `since` on (one query over at
+    most a row a day)."""
+    return list(session.exec(select(ActivityDay.day, ActivityDay.changes, ActivityDay.reviews)
+                             .where(ActivityDay.user_id == user.id, ActivityDay.day >= since)
                              .order_by(ActivityDay.day)))
 
 

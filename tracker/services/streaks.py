@@ -91,7 +91,7 @@ def weekly_streak(*, active_days: set[date], needed_by_week: dict[date, int] | N
 def active_days(*, session: Session, user: User, since: date) -> set[date]:
     """Days (in the user's zone) with a progress change or a card review, from `since` on (one query over the
     per-day rows)."""
-    return {row.day for row in activity_days.days(session=session, user=user, since=since)}
+    return {day for day, _changes, _reviews in activity_days.days(session=session, user=user, since=since)}
 
 
 def needed_days_by_week(*, plans: list[StudyPlan], mondays: list[date], zone) -> dict[date, int]:
