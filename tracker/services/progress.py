@@ -7,7 +7,7 @@ from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -54,8 +54,8 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
     The time is taken once the upsert holds the row (and SQLite's write lock), so the event log orders
     as the commits do; the answer is this write's own row, never another request's.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Progress).values(user_id=user.id, article_id=article.id, state=state,
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = upsert(Progress).values(user_id=user.id, article_id=article.id, state=state,
                                         updated_at=at or utcnow())
     statement = statement.on_conflict_do_update(
         index_elements=["user_id", "article_id"],
@@ -72,8 +72,8 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
                         updated_at=record.updated_at)
     moment = at or utcnow()  # after the lock: no write that commits later can carry an earlier time
     session.exec(update(Progress).where(Progress.id == changed[0]).values(updated_at=moment))
-    session.add(ProgressEvent(user_id=user.id, article_id=article.id, state=state, created_at=moment,
-                              path_id=path.id if path is not None else None))
+    session.exec(insert(ProgressEvent).values(user_id=user.id, article_id=article.id, state=state, created_at=moment,
+                                              path_id=path.id if path is not None else None))
     if state is not ProgressState.not_started:  # a reset is not activity
         activity_days.count(session=session, user=user, moment=moment, changes=1)
     session.commit()
