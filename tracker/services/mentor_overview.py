@@ -16,7 +16,7 @@ from tracker.models import Assignment, LearningPath, ProgressEvent, ProgressStat
 from tracker.services.assignment_rules import AssignmentStatus
 from tracker.services.assignment_views import AssignmentView, assignment_views
 from tracker.services.errors import Invalid
-from tracker.services.mentorships import mentees
+from tracker.services.mentorships import MenteeName, mentee_names, mentees
 
 
 SORTS = {
@@ -58,9 +58,9 @@ class OverviewQuery(BaseModel):
 
 @dataclass
 class Overview:
-    mentees: list[User]
+    mentees: list[MenteeName]
     rows: list[AssignmentView]      # the page's rows (every row when not paged)
-    unassigned: list[User]
+    unassigned: list[MenteeName]
     total: int                      # rows matching the filters, on every page
     page: int = 1
     per_page: int = PER_PAGE
@@ -81,8 +81,8 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
     of PER_PAGE rows. Sorted by name or due date without a status filter, the database orders and pages the
     rows and only the page's learners are computed; the other sorts and filters need every row's tally."""
     query = query or OverviewQuery()
-    learners = mentees(session=session, mentor=mentor)
-    by_id = {learner.id: learner for learner in learners}
+    names = mentee_names(session=session, mentor=mentor)
+    by_id = {name.id: name for name in names}
     active = (select(Assignment.id, Assignment.learner_id)
               .join(LearningPath, LearningPath.id == Assignment.path_id).join(User, User.id == Assignment.learner_id)
               .where(Assignment.learner_id.in_(by_id or {0}), Assignment.withdrawn_at.is_(None)))
@@ -90,18 +90,19 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
         active = active.where(LearningPath.slug == query.path)
     assigned = set(session.exec(select(Assignment.learner_id).where(
         Assignment.learner_id.in_(by_id or {0}), Assignment.withdrawn_at.is_(None)).distinct()))
-    unassigned = [learner for learner in learners if learner.id not in assigned]
+    unassigned = [name for name in names if name.id not in assigned]
     if paged and query.status is None and query.sort in SQL_SORTS:
         total = session.exec(select(func.count()).select_from(active.subquery())).one()
         page = min(query.page, max(1, math.ceil(total / PER_PAGE)))
         picked = session.exec(active.order_by(*SQL_SORTS[query.sort]).limit(PER_PAGE)
                               .offset((page - 1) * PER_PAGE)).all()
-        on_page = [by_id[learner_id] for learner_id in dict.fromkeys(learner_id for _, learner_id in picked)]
-        views = assignment_views(session=session, learners=on_page, now=now)
+        on_page = list(dict.fromkeys(learner_id for _, learner_id in picked))  # only these are loaded whole
+        learners = session.exec(select(User).where(User.id.in_(on_page or {0})).order_by(User.username)).all()
+        views = assignment_views(session=session, learners=list(learners), now=now)
         found = {row.assignment.id: row for view in views.values() for row in view.assignments}
-        return Overview(mentees=learners, rows=[found[assignment_id] for assignment_id, _ in picked],
+        return Overview(mentees=names, rows=[found[assignment_id] for assignment_id, _ in picked],
                         unassigned=unassigned, total=total, page=page)
-    views = assignment_views(session=session, learners=learners, now=now)
+    views = assignment_views(session=session, learners=mentees(session=session, mentor=mentor), now=now)
     rows = [row for view in views.values() for row in view.assignments]
     if query.status == "stale":
         rows = [r for r in rows if r.stale]
@@ -111,9 +112,9 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
         rows = [r for r in rows if r.path.slug == query.path]
     rows.sort(key=SORTS[query.sort])
     if not paged:
-        return Overview(mentees=learners, rows=rows, unassigned=unassigned, total=len(rows), per_page=max(1, len(rows)))
+        return Overview(mentees=names, rows=rows, unassigned=unassigned, total=len(rows), per_page=max(1, len(rows)))
     page = min(query.page, max(1, math.ceil(len(rows) / PER_PAGE)))
-    return Overview(mentees=learners, rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE], unassigned=unassigned,
+    return Overview(mentees=names, rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE], unassigned=unassigned,
                     total=len(rows), page=page)
 
 
