@@ -16,7 +16,7 @@ from tracker.models import Assignment, LearningPath, ProgressEvent, ProgressStat
 from tracker.services.assignment_rules import AssignmentStatus
 from tracker.services.assignment_views import AssignmentView, assignment_views
 from tracker.services.errors import Invalid
-from tracker.services.mentorships import MenteeName, mentee_names, mentees
+from tracker.services.mentorships import MenteeName, mentee_ids, mentee_names, mentees
 
 
 SORTS = {
@@ -82,14 +82,14 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
     rows and only the page's learners are computed; the other sorts and filters need every row's tally."""
     query = query or OverviewQuery()
     names = mentee_names(session=session, mentor=mentor)
-    by_id = {name.id: name for name in names}
+    mine = mentee_ids(mentor)
     active = (select(Assignment.id, Assignment.learner_id)
               .join(LearningPath, LearningPath.id == Assignment.path_id).join(User, User.id == Assignment.learner_id)
-              .where(Assignment.learner_id.in_(by_id or {0}), Assignment.withdrawn_at.is_(None)))
+              .where(Assignment.learner_id.in_(mine), Assignment.withdrawn_at.is_(None)))
     if query.path:
         active = active.where(LearningPath.slug == query.path)
     assigned = set(session.exec(select(Assignment.learner_id).where(
-        Assignment.learner_id.in_(by_id or {0}), Assignment.withdrawn_at.is_(None)).distinct()))
+        Assignment.learner_id.in_(mine), Assignment.withdrawn_at.is_(None)).distinct()))
     unassigned = [name for name in names if name.id not in assigned]
     if paged and query.status is None and query.sort in SQL_SORTS:
         total = session.exec(select(func.count()).select_from(active.subquery())).one()

@@ -119,6 +119,11 @@ def _mentees_of(mentor: User, *columns):
             .order_by(User.username))
 
 
+def mentee_ids(mentor: User):
+    """The mentor's active mentees' ids as a subquery, for other queries to filter by (no list of ids sent)."""
+    return _mentees_of(mentor, User.id).order_by(None)
+
+
 def mentees(*, session: Session, mentor: User) -> list[User]:
     """The mentor's active mentees, by username."""
     return list(session.exec(_mentees_of(mentor, User)))
