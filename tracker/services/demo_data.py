@@ -105,7 +105,7 @@ def generate(*, session: Session, users: int, events: int, seed: int, now: datet
     _bulk(session, RecallCard, cards, "cards", report)
     days = activity_days.rebuild(session=session, users=session.exec(select(User).where(User.id.in_(learners))))
     session.commit()
-    report("activity days", days, days)
+    report("activity", days, days)
     return Generated(users=len(user_ids), mentors=len(mentors), mentorships=len(mentorships),
                      assignments=len(assignments), follows=len(follows), events=len(event_rows),
                      progress=len(progress_rows), notes=len(notes), cards=len(cards))
