@@ -49,8 +49,11 @@ def per_path(session: Session, path_ids: Iterable[int], build: Callable[[list[in
         return build(path_ids)
     bind = session.get_bind()
     database = str(getattr(bind, "url", None) or bind.engine.url)
-    found = {path_id: _kept[(database, stamp, path_id)] for path_id in path_ids
-             if (database, stamp, path_id) in _kept}
+    found = {}
+    for path_id in path_ids:  # one lookup each: another thread may start the cache again meanwhile
+        value = _kept.get((database, stamp, path_id))
+        if value is not None:
+            found[path_id] = value
     missing = [path_id for path_id in path_ids if path_id not in found]
     if missing:
         built = build(missing)
