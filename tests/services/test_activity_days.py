@@ -57,3 +57,10 @@ def test_the_migration_fills_the_rows_from_the_logs(app, session):
     db.downgrade(engine, "0013")
     db.upgrade(engine)
     assert rows_of(session, lena) == counted
+
+
+def test_deleting_a_card_takes_its_reviews_out_of_the_days(session):
+    lena = lived_day(session)
+    card = session.exec(select(recall.RecallCard).where(recall.RecallCard.user_id == lena.id)).one()
+    recall.delete_card(session=session, card=card)
+    assert rows_of(session, lena) == {date(2026, 3, 10): (1, 0), date(2026, 3, 11): (1, 0)}

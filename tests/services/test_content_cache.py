@@ -82,3 +82,32 @@ def test_without_a_stamp_nothing_is_kept(session):
     entries = path_queries.path_entries(session=session, path_ids=[path.id])[path.id]
     assert all(entry.item.optional for entry in entries)
     assert content_cache.current_stamp(session) == ""
+
+
+def test_an_article_held_from_before_an_edit_is_never_kept_as_the_new_state(app):
+    """A request holding an article (marking it) while an admin edits it must not keep the old article under
+    the edit's stamp: what is kept is read from the rows, not from the request's objects."""
+    engine = app.extensions["tracker.engine"]
+    with Session(engine, expire_on_commit=False) as request, Session(engine) as admin:
+        held = factories.article(request, "http-protocol")
+        request.commit()  # the mark's commit: the article stays in the session, unexpired
+        edited = factories.article(admin, "http-protocol")
+        edited.title = "Edited meanwhile"
+        admin.add(edited)
+        admin.commit()
+        assert held.title != "Edited meanwhile"
+        assert "Edited meanwhile" in titles_on(request, "api-designer")
+    with Session(engine) as later:
+        assert "Edited meanwhile" in titles_on(later, "api-designer")
+
+
+def test_an_uncommitted_edit_read_in_its_own_transaction_is_not_kept_for_others(app):
+    engine = app.extensions["tracker.engine"]
+    with Session(engine) as editing:
+        article = factories.article(editing, "http-protocol")
+        article.title = "Never committed"
+        editing.add(article)
+        assert "Never committed" in titles_on(editing, "api-designer")  # its own transaction sees it
+        editing.rollback()
+    with Session(engine) as other:
+        assert "Never committed" not in titles_on(other, "api-designer")

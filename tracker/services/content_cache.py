@@ -2,11 +2,11 @@
 each state of the curriculum and shared by every request, instead of rebuilt from the database on every view.
 
 Every change to the tables it is made of writes a new random `content_stamp` in the same transaction: changes
-to objects at flush, bulk statements through the session as they run (installed on every session by
-`track_changes`). A request reads the stamp (one small query per transaction) and uses what this process
+to objects just before they are flushed, bulk statements through the session just before they run (installed
+on every session by `track_changes`), so every writer takes the stamp's row first. A request reads the stamp (one small query per transaction) and uses what this process
 built under it, or builds it and keeps it. Another process sees a change at its next request; a restored
-backup brings back the stamp that goes with its content. What is kept are copies attached to no session, so
-a request can neither change them by accident nor see them expire: they are only read.
+backup brings back the stamp that goes with its content. What is kept was read by a session of its own and
+belongs to no session, so a request can neither change it by accident nor see it expire: it is only read.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from sqlalchemy import event, update
 from sqlalchemy.orm import ORMExecuteState
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from tracker.models import Article, ArticleTopic, ContentStamp, PathItem, PathSection, Source, Topic, utcnow
 
@@ -40,13 +40,18 @@ def current_stamp(session: Session) -> str:
     return stamp
 
 
-def per_path(session: Session, path_ids: Iterable[int], build: Callable[[list[int]], dict[int, Value]]) -> dict[int, Value]:
-    """Each path's value as this process keeps it for the current stamp; `build` makes the missing ones (from
-    the session, in one go) and must return objects attached to no session (see `detached`)."""
+def per_path(session: Session, path_ids: Iterable[int],
+             build: Callable[[Session, list[int]], dict[int, Value]]) -> dict[int, Value]:
+    """Each path's value as this process keeps it for the current stamp. `build(reader, missing)` makes the
+    missing ones in one go through `reader`: a session of its own on this transaction's connection, so that
+    what it reads are the rows as they stand, never objects this request already holds (and may hold from
+    before the stamp it read), and what it returns belongs to no session once it is closed."""
     path_ids = list(dict.fromkeys(path_ids))
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # this transaction's own changes renew the stamp before it is read
     stamp = current_stamp(session)
     if not stamp:
-        return build(path_ids)
+        return _built(session, build, path_ids)
     bind = session.get_bind()
     database = str(getattr(bind, "url", None) or bind.engine.url)
     found = {}
@@ -56,18 +61,22 @@ def per_path(session: Session, path_ids: Iterable[int], build: Callable[[list[in
             found[path_id] = value
     missing = [path_id for path_id in path_ids if path_id not in found]
     if missing:
-        built = build(missing)
-        with _lock:
-            if len(_kept) + len(built) > LIMIT:
-                _kept.clear()
-            _kept.update({(database, stamp, path_id): value for path_id, value in built.items()})
+        built = _built(session, build, missing)
+        if session.info.get(STAMP) == stamp:  # kept only under the stamp it was read with
+            with _lock:
+                if len(_kept) + len(built) > LIMIT:
+                    _kept.clear()
+                _kept.update({(database, stamp, path_id): value for path_id, value in built.items()})
         found.update(built)
     return {path_id: found[path_id] for path_id in path_ids}
 
 
-def detached(row: SQLModel) -> SQLModel:
-    """A copy of a loaded row that belongs to no session."""
-    return type(row)(**{key: getattr(row, key) for key in type(row).model_fields})
+def _built(session: Session, build, path_ids: list[int]):
+    reader = Session(bind=session.connection())
+    try:
+        return build(reader, path_ids)
+    finally:
+        reader.close()  # what it loaded now belongs to no session: only read
 
 
 def _bump(session: Session) -> None:
@@ -77,7 +86,7 @@ def _bump(session: Session) -> None:
     session.info[STAMP] = stamp  # this transaction's later reads build from what it sees now
 
 
-def _after_flush(session: Session, _context) -> None:
+def _before_flush(session: Session, _context, _instances) -> None:
     if any(getattr(row, "__tablename__", None) in TRACKED for row in (*session.new, *session.dirty, *session.deleted)
            if row not in session.dirty or session.is_modified(row)):
         _bump(session)
@@ -97,7 +106,7 @@ def _forget(session: Session, transaction) -> None:
 
 def track_changes() -> None:
     """Install the stamp's writers on every session (once per process)."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "do_orm_execute", _after_bulk)
         event.listen(Session, "after_transaction_end", _forget)

@@ -103,7 +103,8 @@ def generate(*, session: Session, users: int, events: int, seed: int, now: datet
               "created_at": row["updated_at"], "state": 1, "step": 0, "stability": None, "difficulty": None,
               "last_review": None} for row in rng.sample(done, k=len(done) // 25)]
     _bulk(session, RecallCard, cards, "cards", report)
-    days = activity_days.rebuild(session=session, users=session.exec(select(User).where(User.id.in_(learners))))
+    days = activity_days.rebuild(session=session, users=session.exec(
+        select(User).where(User.username.startswith(prefix), User.role == Role.learner)))
     session.commit()
     report("activity", days, days)
     return Generated(users=len(user_ids), mentors=len(mentors), mentorships=len(mentorships),

@@ -100,7 +100,8 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
         learners = session.exec(select(User).where(User.id.in_(on_page or {0})).order_by(User.username)).all()
         views = assignment_views(session=session, learners=list(learners), now=now)
         found = {row.assignment.id: row for view in views.values() for row in view.assignments}
-        return Overview(mentees=names, rows=[found[assignment_id] for assignment_id, _ in picked],
+        # (one withdrawn or deleted since the page was picked is left out, not an error)
+        return Overview(mentees=names, rows=[found[a] for a, _ in picked if a in found],
                         unassigned=unassigned, total=total, page=page)
     views = assignment_views(session=session, learners=mentees(session=session, mentor=mentor), now=now)
     rows = [row for view in views.values() for row in view.assignments]

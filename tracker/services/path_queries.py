@@ -163,23 +163,18 @@ def path_entries(*, session: Session, path_ids: Iterable[int]) -> dict[int, list
 def path_sections(*, session: Session, path_ids: Iterable[int]) -> dict[int, list[SectionView]]:
     """Each path's sections with their entries, as this process keeps them for the current state of the
     curriculum (tracker.services.content_cache): one query when kept, four when read again, however many paths.
-    Only for reading: the rows are copies attached to no session."""
-    return content_cache.per_path(session, path_ids, lambda missing: _read_sections(session, missing))
+    Only for reading: the rows belong to no session."""
+    return content_cache.per_path(session, path_ids, _read_sections)
 
 
-def _read_sections(session: Session, path_ids: list[int]) -> dict[int, list[SectionView]]:
-    rows = entry_rows(session=session, path_ids=path_ids)
-    articles = {article.id: content_cache.detached(article) for _, _, article in rows}
-    cards = {card.article.id: ArticleCard(article=card.article, source=content_cache.detached(card.source),
-                                          topics=[content_cache.detached(topic) for topic in card.topics])
-             for card in article_cards(session=session, articles=list(articles.values()))}
+def _read_sections(reader: Session, path_ids: list[int]) -> dict[int, list[SectionView]]:
+    rows = entry_rows(session=reader, path_ids=path_ids)
+    cards = {card.article.id: card for card in article_cards(
+        session=reader, articles=list({article.id: article for _, _, article in rows}.values()))}
     sections: dict[int, dict[int, SectionView]] = {path_id: {} for path_id in path_ids}
-    copies: dict[int, PathSection] = {}
     for section, item, article in rows:
-        if section.id not in copies:
-            copies[section.id] = content_cache.detached(section)
-        sections[section.path_id].setdefault(section.id, SectionView(section=copies[section.id], entries=[])) \
-            .entries.append(PathEntry(item=content_cache.detached(item), card=cards[article.id]))
+        sections[section.path_id].setdefault(section.id, SectionView(section=section, entries=[])) \
+            .entries.append(PathEntry(item=item, card=cards[article.id]))
     return {path_id: list(views.values()) for path_id, views in sections.items()}
 
 

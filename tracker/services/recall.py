@@ -77,10 +77,12 @@ def edit_card(*, session: Session, card: RecallCard, prompt: str | None = None,
 
 
 def delete_card(*, session: Session, card: RecallCard) -> None:
-    """Delete a card and its review log. Commits."""
+    """Delete a card and its review log (its reviews leave the learner's days of activity too). Commits."""
     for review in session.exec(select(CardReview).where(CardReview.card_id == card.id)):
         session.delete(review)
     session.delete(card)
+    session.flush()
+    activity_days.rebuild(session=session, users=[session.get(User, card.user_id)])
     session.commit()
 
 
