@@ -92,7 +92,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
         _bump(session)
 
 
-def _after_bulk(state: ORMExecuteState) -> None:
+def _before_bulk(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in TRACKED:
@@ -108,5 +108,5 @@ def track_changes() -> None:
     """Install the stamp's writers on every session (once per process)."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "do_orm_execute", _after_bulk)
+        event.listen(Session, "do_orm_execute", _before_bulk)
         event.listen(Session, "after_transaction_end", _forget)

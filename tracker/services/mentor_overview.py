@@ -37,6 +37,11 @@ PER_PAGE = 50
 STATUS_FILTERS = tuple(s.value for s in AssignmentStatus) + ("stale",)
 
 
+def page_count(total: int, per_page: int = PER_PAGE) -> int:
+    """Pages of `per_page` rows for `total` rows (one, even when empty)."""
+    return max(1, math.ceil(total / per_page))
+
+
 class OverviewQuery(BaseModel):
     """How the mentor sorts, filters and pages the matrix (the page's query string)."""
 
@@ -67,7 +72,7 @@ class Overview:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def first(self) -> int:
@@ -93,12 +98,12 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
     unassigned = [name for name in names if name.id not in assigned]
     if paged and query.status is None and query.sort in SQL_SORTS:
         total = session.exec(select(func.count()).select_from(active.subquery())).one()
-        page = min(query.page, max(1, math.ceil(total / PER_PAGE)))
+        page = min(query.page, page_count(total))
         picked = session.exec(active.order_by(*SQL_SORTS[query.sort]).limit(PER_PAGE)
                               .offset((page - 1) * PER_PAGE)).all()
         on_page = list(dict.fromkeys(learner_id for _, learner_id in picked))  # only these are loaded whole
-        learners = session.exec(select(User).where(User.id.in_(on_page or {0})).order_by(User.username)).all()
-        views = assignment_views(session=session, learners=list(learners), now=now)
+        learners = list(session.exec(select(User).where(User.id.in_(on_page or {0}))))
+        views = assignment_views(session=session, learners=learners, now=now)
         found = {row.assignment.id: row for view in views.values() for row in view.assignments}
         # (one withdrawn or deleted since the page was picked is left out, not an error)
         return Overview(mentees=names, rows=[found[a] for a, _ in picked if a in found],
@@ -114,7 +119,7 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
     rows.sort(key=SORTS[query.sort])
     if not paged:
         return Overview(mentees=names, rows=rows, unassigned=unassigned, total=len(rows), per_page=max(1, len(rows)))
-    page = min(query.page, max(1, math.ceil(len(rows) / PER_PAGE)))
+    page = min(query.page, page_count(len(rows)))
     return Overview(mentees=names, rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE], unassigned=unassigned,
                     total=len(rows), page=page)
 
