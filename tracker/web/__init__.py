@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["can_follow_path"] = access.can_follow_path
     app.jinja_env.globals["describe_plan"] = plans.describe
     app.jinja_env.globals["card_parts"] = cards.card_parts
+    app.jinja_env.globals["article_row"] = cards.article_row
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.

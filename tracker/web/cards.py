@@ -1,20 +1,41 @@
-"""An article's fixed parts in a list row (its title link, summary, source, series, reading time, date, link
-and topic links), rendered once per process for each version of the article and reused by every row that
-shows it: a path page of 45 articles would otherwise build some 300 URLs and escape every summary again on
-each view. The key is everything those parts show, so an edited article is rendered afresh."""
+"""What list rows reuse: an article's fixed parts (its title link, summary, source, series, reading time, date,
+link and topic links), and whole rows as a page shows them (the state buttons, the folded note form).
+
+Each is rendered once per process for each version of what it shows and reused by every row alike: a path
+page of 45 articles would otherwise build some 300 URLs, escape every summary and render 90 forms again on
+each view. The keys hold everything the parts show, so an edited article is rendered afresh. What differs
+per request (the page's own address, sent back as `next`, and the CSRF token) is filled into a kept row
+when it is used, escaped; the learner's own notes, a mentor's read-only rows and answers to a change are
+never kept.
+"""
 
 from __future__ import annotations
 
+import secrets
 import threading
 
-from flask import current_app, request
-from markupsafe import Markup
+from flask import current_app, g, request
+from flask_wtf.csrf import generate_csrf
+from jinja2 import Undefined
+from markupsafe import Markup, escape
 
 from tracker.services.catalog import ArticleCard
 
 LIMIT = 4096  # entries kept; more (a much larger catalog) starts the cache again
-_parts: dict[tuple, tuple[Markup, Markup]] = {}
+_kept: dict[tuple, object] = {}
 _lock = threading.Lock()
+# Stand-ins for the per-request values while a row is rendered for keeping: letters and digits only, so
+# escaping leaves them as they are, and random, so nothing else in a row can look like them.
+_TOKEN = "csrf" + secrets.token_hex(12)
+_HERE = "here" + secrets.token_hex(12)
+
+
+def _keep(key: tuple, value):
+    with _lock:
+        if len(_kept) >= LIMIT:
+            _kept.clear()
+        _kept[key] = value
+    return value
 
 
 def _key(card: ArticleCard) -> tuple:
@@ -27,13 +48,35 @@ def _key(card: ArticleCard) -> tuple:
 
 def card_parts(card: ArticleCard) -> tuple[Markup, Markup]:
     """(title link, details) for a list row."""
-    key = _key(card)
-    found = _parts.get(key)
+    key = ("parts", *_key(card))
+    found = _kept.get(key)
     if found is None:
         module = current_app.jinja_env.get_template("partials/_card_parts.html").module
-        found = (Markup(module.title_link(card)), Markup(module.details(card)))
-        with _lock:
-            if len(_parts) >= LIMIT:
-                _parts.clear()
-            _parts[key] = found
+        found = _keep(key, (Markup(module.title_link(card)), Markup(module.details(card))))
     return found
+
+
+class _KeptPage:
+    """The request as a kept row sees it: a page view whose address is filled in when the row is used."""
+
+    method = "GET"
+    full_path = _HERE
+
+
+def article_row(**row) -> Markup:
+    """One list row, `partials/_article_row.html` with `row` as its variables (`card`, `state`, `path_slug`,
+    `optional`, `is_next`, `notes`, `readonly`, `changed`)."""
+    template = current_app.jinja_env.get_template("partials/_article_row.html")
+    card, notes = row["card"], row.get("notes")
+    has_notes = notes is not None and not isinstance(notes, Undefined)
+    if request.method != "GET" or row.get("readonly") or (has_notes and notes.get(card.article.id) is not None):
+        return Markup(template.render(**row))
+    key = ("row", *_key(card), row.get("state"), row.get("path_slug") or None, bool(row.get("optional")),
+           bool(row.get("is_next")), has_notes)
+    kept = _kept.get(key)
+    if kept is None:
+        kept = _keep(key, template.render(**row, request=_KeptPage, csrf_token=lambda: _TOKEN))
+    if "kept_row_values" not in g:
+        g.kept_row_values = (str(escape(generate_csrf())), str(escape(request.full_path.rstrip("?"))))
+    token, here = g.kept_row_values
+    return Markup(kept.replace(_TOKEN, token).replace(_HERE, here))

@@ -1,0 +1,80 @@
+"""List rows are rendered once and kept (tracker.web.cards), yet each page still shows its own reader's rows."""
+
+import html
+import re
+
+from sqlmodel import select
+
+from tracker.models import Article
+
+from tests.web.test_main import first_article
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+NEXT_FIELD = re.compile(r'name="next" value="([^"]+)"')
+PAGE_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def rows(page: str) -> str:
+    """The article lists of a page."""
+    return "".join(re.findall(r'<ol class="article-list">.*?</ol>', page, flags=re.S))
+
+
+def test_every_row_form_carries_the_readers_own_token_and_comes_back_to_the_page_as_opened(make_client):
+    lena, leo = make_client("lena"), make_client("leo")
+    for learner in (lena, leo):
+        learner.post("/paths/api-designer/follow")
+    pages = {name: who.get("/paths/api-designer?view=all").get_data(as_text=True)
+             for name, who in (("lena", lena), ("leo", leo))}
+    for page in pages.values():  # the token the page's own requests send, in all 90 row forms
+        assert len(CSRF_FIELD.findall(rows(page))) >= 40
+        assert set(CSRF_FIELD.findall(rows(page))) == {PAGE_TOKEN.search(page).group(1)}
+        assert set(NEXT_FIELD.findall(rows(page))) == {"/paths/api-designer?view=all"}
+    assert set(CSRF_FIELD.findall(rows(pages["lena"]))) != set(CSRF_FIELD.findall(rows(pages["leo"])))
+    other = html.unescape(NEXT_FIELD.search(rows(lena.get("/paths/api-designer?a=1&b=2").get_data(as_text=True))).group(1))
+    assert other == "/paths/api-designer?a=1&b=2"
+
+
+def test_a_kept_row_marks_without_javascript_and_brings_the_reader_back(make_client, session):
+    lena = make_client("lena")
+    lena.post("/paths/api-designer/follow")
+    article, _ = first_article(session)
+    page = lena.get("/paths/api-designer?from=row").get_data(as_text=True)
+    row = page[page.index(f'id="article-{article.slug}"'):]
+    form = row[row.index('<form class="state-controls"'):]
+    form = form[:form.index("</form>")]
+    fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    answer = lena.post(f"/articles/{article.slug}/progress", csrf=False,
+                       data={**{k: html.unescape(v) for k, v in fields.items()}, "state": "done"})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    assert answer.headers["Location"].endswith(f"/paths/api-designer?from=row#article-{article.slug}")
+    assert "state-done" in lena.get("/paths/api-designer").get_data(as_text=True)
+
+
+def test_a_learners_note_shows_in_their_row_only(make_client, session):
+    lena, leo = make_client("lena"), make_client("leo")
+    article, _ = first_article(session)
+    for learner in (lena, leo):
+        learner.post("/paths/api-designer/follow")
+        learner.get("/paths/api-designer")  # both rows kept before the note exists
+    lena.post(f"/articles/{article.slug}/note", data={"body": "Idempotency keys <b>first</b>"})
+    assert "Idempotency keys &lt;b&gt;first&lt;/b&gt;" in lena.get("/paths/api-designer").get_data(as_text=True)
+    theirs = leo.get("/paths/api-designer").get_data(as_text=True)
+    assert "Idempotency keys" not in theirs
+    assert f'id="note-{article.slug}"' in theirs  # leo still gets his own empty note form
+
+
+def test_a_renamed_article_shows_its_new_title_in_every_row_at_once(make_client, session):
+    lena = make_client("lena")
+    lena.post("/paths/api-designer/follow")
+    article, _ = first_article(session)
+    old_title = article.title
+    lena.get("/paths/api-designer")
+    lena.get("/catalog")
+    row = session.exec(select(Article).where(Article.id == article.id)).one()
+    row.title = "Renamed & better"
+    session.add(row)
+    session.commit()
+    for page in (lena.get("/paths/api-designer"), lena.get("/catalog?q=better")):
+        text = page.get_data(as_text=True)
+        assert "Mark done: “Renamed &amp; better”" in text
+        assert f"“{html.escape(old_title, quote=False)}”" not in text
