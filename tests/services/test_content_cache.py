@@ -111,3 +111,25 @@ def test_an_uncommitted_edit_read_in_its_own_transaction_is_not_kept_for_others(
         editing.rollback()
     with Session(engine) as other:
         assert "Never committed" not in titles_on(other, "api-designer")
+
+
+def test_the_kept_catalog_follows_every_change_to_articles_and_topics(session):
+    from tracker.models import ArticleTopic
+    from tracker.services import catalog
+
+    query = catalog.ArticleQuery(q="protocol")
+    before = catalog.search_articles(session=session, query=query).total
+    topics = {row.topic.slug: row.article_count for row in catalog.list_topics(session=session)}
+    article = factories.article(session, "routing")
+    article.summary = "Now about the protocol too."
+    session.add(article)
+    session.commit()
+    assert catalog.search_articles(session=session, query=query).total == before + 1
+    assert catalog.require_card(session=session, slug="routing").article.summary == "Now about the protocol too."
+    link = session.exec(select(ArticleTopic).where(ArticleTopic.article_id == article.id)).first()
+    topic_slug = next(row.topic.slug for row in catalog.list_topics(session=session) if row.topic.id == link.topic_id)
+    session.exec(delete(ArticleTopic).where(ArticleTopic.article_id == article.id, ArticleTopic.topic_id == link.topic_id))
+    session.commit()
+    counts = {row.topic.slug: row.article_count for row in catalog.list_topics(session=session)}
+    assert counts.get(topic_slug, 0) == topics[topic_slug] - 1
+    assert catalog.require_card(session=session, slug="routing").article not in session

@@ -83,7 +83,7 @@ class StateBody(BaseModel):
 @documented(summary="Set your state on an article", body=StateBody, response=ProgressPublic, errors=(404,))
 def put_progress(slug: str):
     session = get_session()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_card(session=session, slug=slug).article
     body = json_body(StateBody, hint='send a JSON object like {"state": "done"}')
     path = None
     if body.path:

@@ -11,7 +11,7 @@ from statistics import median
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from tracker.models import Article, ArticleTopic, Source, Topic
@@ -168,31 +168,61 @@ def article_cards(*, session: Session, articles: list[Article]) -> list[ArticleC
     return [ArticleCard(article=a, source=sources[a.source_id], topics=by_article[a.id]) for a in articles]
 
 
+@dataclass(frozen=True)
+class CatalogView:
+    """The whole catalog as lists show it: every card by title, topics that have articles, and sources."""
+
+    cards: list[ArticleCard]
+    topics: list[TopicCount]
+    sources: list[SourceCount]
+
+    @functools.cached_property
+    def by_slug(self) -> dict[str, ArticleCard]:
+        return {card.article.slug: card for card in self.cards}
+
+
+def kept_catalog(*, session: Session) -> CatalogView:
+    """The catalog as this process keeps it for the current state of the curriculum (four queries when read
+    again, none while kept; tracker.services.content_cache). Only for reading: its rows belong to no session."""
+    from tracker.services import content_cache
+
+    return content_cache.whole(session, "catalog", _read_catalog)
+
+
+def _read_catalog(reader: Session) -> CatalogView:
+    articles = list(reader.exec(select(Article).order_by(func.lower(Article.title), Article.id)))
+    topics = [TopicCount(topic=t, article_count=n) for t, n in reader.exec(
+        select(Topic, func.count(ArticleTopic.article_id)).join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
+        .group_by(Topic.id).order_by(func.lower(Topic.name)))]
+    sources = [SourceCount(source=s, article_count=n) for s, n in reader.exec(
+        select(Source, func.count(Article.id)).outerjoin(Article, Article.source_id == Source.id)
+        .group_by(Source.id).order_by(Source.id))]
+    return CatalogView(cards=article_cards(session=reader, articles=articles), topics=topics, sources=sources)
+
+
+def _matches(card: ArticleCard, word: str) -> bool:
+    return (word in card.article.title.lower() or word in (card.article.summary or "").lower()
+            or any(word in topic.name.lower() for topic in card.topics))
+
+
 def search_articles(*, session: Session, query: ArticleQuery) -> Page:
-    """Articles matching every word of `q` (title, summary or topic), filtered by topic and source slugs."""
-    q, topic, source, page, per_page = query.q, query.topic, query.source, query.page, query.per_page
-    statement = select(Article)
-    if topic:
-        topic_row = session.exec(select(Topic).where(Topic.slug == topic)).one_or_none()
-        if topic_row is None:
-            raise UnknownFilter(f"unknown topic '{topic}'")
-        statement = statement.where(Article.id.in_(select(ArticleTopic.article_id).where(ArticleTopic.topic_id == topic_row.id)))
-    if source:
-        source_row = session.exec(select(Source).where(Source.slug == source)).one_or_none()
-        if source_row is None:
-            raise UnknownFilter(f"unknown source '{source}'")
-        statement = statement.where(Article.source_id == source_row.id)
-    for word in q.split():
-        in_topics = select(ArticleTopic.article_id).join(Topic, Topic.id == ArticleTopic.topic_id).where(
-            Topic.name.icontains(word, autoescape=True))
-        statement = statement.where(or_(Article.title.icontains(word, autoescape=True),
-                                Article.summary.icontains(word, autoescape=True),
-                                Article.id.in_(in_topics)))
-    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(
-        statement.order_by(func.lower(Article.title), Article.id).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return Page(items=article_cards(session=session, articles=list(rows)), total=total, page=page, per_page=per_page)
+    """Articles matching every word of `q` (in the title, summary or a topic's name, ignoring case), filtered
+    by topic and source slugs, by title."""
+    view = kept_catalog(session=session)
+    cards = view.cards
+    if query.topic:
+        if not any(row.topic.slug == query.topic for row in view.topics):
+            raise UnknownFilter(f"unknown topic '{query.topic}'")
+        cards = [card for card in cards if any(topic.slug == query.topic for topic in card.topics)]
+    if query.source:
+        if not any(row.source.slug == query.source for row in view.sources):
+            raise UnknownFilter(f"unknown source '{query.source}'")
+        cards = [card for card in cards if card.source.slug == query.source]
+    for word in query.q.lower().split():
+        cards = [card for card in cards if _matches(card, word)]
+    start = (query.page - 1) * query.per_page
+    return Page(items=cards[start:start + query.per_page], total=len(cards), page=query.page,
+                per_page=query.per_page)
 
 
 def get_article(*, session: Session, slug: str) -> Article | None:
@@ -200,11 +230,19 @@ def get_article(*, session: Session, slug: str) -> Article | None:
 
 
 def require_article(*, session: Session, slug: str) -> Article:
-    """The article with this slug, or NotFound."""
+    """The article with this slug, or NotFound (a row of this session: for changing it)."""
     article = get_article(session=session, slug=slug)
     if article is None:
         raise NotFound(f"There is no article called '{slug}'.")
     return article
+
+
+def require_card(*, session: Session, slug: str) -> ArticleCard:
+    """The kept card of the article with this slug, or NotFound (only for reading: see `kept_catalog`)."""
+    card = kept_catalog(session=session).by_slug.get(slug)
+    if card is None:
+        raise NotFound(f"There is no article called '{slug}'.")
+    return card
 
 
 @dataclass
@@ -216,12 +254,7 @@ class TopicCount:
 def list_topics(*, session: Session) -> list[TopicCount]:
     """Every topic that has articles, with their number, by name (a topic the alias table merged away in a
     newer catalog stays in an older database, empty, and is not offered)."""
-    rows = session.exec(
-        select(Topic, func.count(ArticleTopic.article_id))
-        .join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
-        .group_by(Topic.id).order_by(func.lower(Topic.name))
-    )
-    return [TopicCount(topic=t, article_count=n) for t, n in rows]
+    return kept_catalog(session=session).topics
 
 
 @dataclass
@@ -231,8 +264,4 @@ class SourceCount:
 
 
 def list_sources(*, session: Session) -> list[SourceCount]:
-    rows = session.exec(
-        select(Source, func.count(Article.id)).outerjoin(Article, Article.source_id == Source.id)
-        .group_by(Source.id).order_by(Source.id)
-    )
-    return [SourceCount(source=s, article_count=n) for s, n in rows]
+    return kept_catalog(session=session).sources

@@ -1,5 +1,6 @@
-"""The curriculum as lists show it (each path's sections, items and article cards), read once per process for
-each state of the curriculum and shared by every request, instead of rebuilt from the database on every view.
+"""The curriculum as lists show it (the catalog's article cards, topics and sources; each path's sections, items
+and cards), read once per process for each state of the curriculum and shared by every request, instead of
+rebuilt from the database on every view.
 
 Every change to the tables it is made of writes a new random `content_stamp` in the same transaction: changes
 to objects just before they are flushed, bulk statements through the session just before they run (installed
@@ -24,10 +25,10 @@ from tracker.models import Article, ArticleTopic, ContentStamp, PathItem, PathSe
 
 TRACKED = frozenset(model.__tablename__ for model in (Article, ArticleTopic, Source, Topic, PathSection, PathItem))
 STAMP = "tracker.content_stamp"  # the stamp this transaction read or wrote, in session.info
-LIMIT = 256                      # paths kept per stamp; more starts again
+LIMIT = 256                      # values kept (paths and the catalog); more starts again
 Value = TypeVar("Value")
 
-_kept: dict[tuple[str, str, int], object] = {}
+_kept: dict[tuple[str, str, str, object], object] = {}
 _lock = threading.Lock()
 
 
@@ -46,29 +47,37 @@ def per_path(session: Session, path_ids: Iterable[int],
     missing ones in one go through `reader`: a session of its own on this transaction's connection, so that
     what it reads are the rows as they stand, never objects this request already holds (and may hold from
     before the stamp it read), and what it returns belongs to no session once it is closed."""
-    path_ids = list(dict.fromkeys(path_ids))
+    return _kept_values(session, "path", list(dict.fromkeys(path_ids)), build)
+
+
+def whole(session: Session, name: str, build: Callable[[Session], Value]) -> Value:
+    """One value made of the whole curriculum (`name` tells it from others), kept as `per_path` keeps a path's."""
+    return _kept_values(session, name, [None], lambda reader, _missing: {None: build(reader)})[None]
+
+
+def _kept_values(session: Session, kind: str, keys: list, build) -> dict:
     if session.new or session.dirty or session.deleted:
         session.flush()  # this transaction's own changes renew the stamp before it is read
     stamp = current_stamp(session)
     if not stamp:
-        return _built(session, build, path_ids)
+        return _built(session, build, keys)
     bind = session.get_bind()
     database = str(getattr(bind, "url", None) or bind.engine.url)
     found = {}
-    for path_id in path_ids:  # one lookup each: another thread may start the cache again meanwhile
-        value = _kept.get((database, stamp, path_id))
+    for key in keys:  # one lookup each: another thread may start the cache again meanwhile
+        value = _kept.get((database, stamp, kind, key))
         if value is not None:
-            found[path_id] = value
-    missing = [path_id for path_id in path_ids if path_id not in found]
+            found[key] = value
+    missing = [key for key in keys if key not in found]
     if missing:
         built = _built(session, build, missing)
         if session.info.get(STAMP) == stamp:  # kept only under the stamp it was read with
             with _lock:
                 if len(_kept) + len(built) > LIMIT:
                     _kept.clear()
-                _kept.update({(database, stamp, path_id): value for path_id, value in built.items()})
+                _kept.update({(database, stamp, kind, key): value for key, value in built.items()})
         found.update(built)
-    return {path_id: found[path_id] for path_id in path_ids}
+    return {key: found[key] for key in keys}
 
 
 def _built(session: Session, build, path_ids: list[int]):

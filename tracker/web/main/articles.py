@@ -39,7 +39,8 @@ def mark(slug: str):
     """Set the state of an article. HTMX gets the row and the bars to swap; a plain form gets a redirect."""
     session = get_session()
     user = current_account()
-    article = catalog.require_article(session=session, slug=slug)
+    card = catalog.require_card(session=session, slug=slug)
+    article = card.article
     form = MarkForm().checked()
     state = ProgressState(form.state.data)
     path_slug = form.path.data or None
@@ -55,7 +56,6 @@ def mark(slug: str):
         default = url_for("main.path_page", slug=path_slug) if before else url_for("main.catalog_page")
         return see_other(safe_next(default) + anchor)
 
-    card = before.entry(article.id).card if before else catalog.article_cards(session=session, articles=[article])[0]
     if form.place.data == "article":
         return fragment("partials/_article_state.html", card=card, state=state, announce=True)
     after = before.with_state(article.id, state) if before else None
@@ -75,8 +75,8 @@ def article_page(slug: str):
     """One article: what it is, where to read it, my state and note, and the paths it belongs to."""
     session = get_session()
     user = current_account()
-    article = catalog.require_article(session=session, slug=slug)
-    card = catalog.article_cards(session=session, articles=[article])[0]
+    card = catalog.require_card(session=session, slug=slug)
+    article = card.article
     note = notes.note_for(session=session, user=user, article=article) if user else None
     return render_template(
         "catalog/article.html", card=card, note=note,
