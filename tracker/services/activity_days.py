@@ -5,11 +5,12 @@ history grows."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -23,13 +24,19 @@ USERS_AT_ONCE = 500
 
 def count(*, session: Session, user: User, moment: datetime, changes: int = 0, reviews: int = 0) -> None:
     """Add a change or a review at `moment` to its day in the user's zone. The caller commits."""
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(ActivityDay).values(user_id=user.id, day=local_day(moment, zone_of(user)), changes=changes,
-                                           reviews=reviews)
-    session.exec(statement.on_conflict_do_update(
+    session.connection().execute(_counting(session.get_bind().dialect.name), {
+        "user_id": user.id, "day": local_day(moment, zone_of(user)), "changes": changes, "reviews": reviews})
+
+
+@functools.cache  # built once per dialect: building a statement costs more than running it
+def _counting(dialect: str):
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(ActivityDay).values(
+        user_id=bindparam("user_id"), day=bindparam("day"), changes=bindparam("changes"),
+        reviews=bindparam("reviews"))
+    return statement.on_conflict_do_update(
         index_elements=["user_id", "day"],
         set_={"changes": ActivityDay.changes + statement.excluded.changes,
-              "reviews": ActivityDay.reviews + statement.excluded.reviews}))
+              "reviews": ActivityDay.reviews + statement.excluded.reviews})
 
 
 def days(*, session: Session, user: User, since: date) -> list[tuple[date, int, int]]:

@@ -12,6 +12,7 @@ belongs to no session, so a request can neither change it by accident nor see it
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -32,11 +33,16 @@ _kept: dict[tuple[str, str, str, object], object] = {}
 _lock = threading.Lock()
 
 
+@functools.cache  # built once: it runs on nearly every request
+def _stamp_query():
+    return select(ContentStamp.stamp).where(ContentStamp.id == 1)
+
+
 def current_stamp(session: Session) -> str:
     """The stamp of the curriculum this transaction sees ("" when the database has none: nothing is kept)."""
     stamp = session.info.get(STAMP)
     if stamp is None:
-        stamp = session.exec(select(ContentStamp.stamp).where(ContentStamp.id == 1)).first() or ""
+        stamp = session.exec(_stamp_query()).first() or ""
         session.info[STAMP] = stamp
     return stamp
 

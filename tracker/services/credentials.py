@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import uuid
 import warnings
@@ -22,7 +23,7 @@ from typing import Any
 
 from joserfc import jws
 from joserfc.errors import SecurityWarning
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, select
 
 from tracker.models import (
@@ -63,19 +64,30 @@ warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=Securi
 def _due_paths(session: Session, user: User, article: Article | None, among: Sequence[int] | None = None):
     """The paths the user follows or was assigned (no drafts), holding `article` if given, for which they
     hold no credential that stands."""
-    followed = select(PathFollow.path_id).where(PathFollow.user_id == user.id)
-    assigned = select(Assignment.path_id).where(Assignment.learner_id == user.id, Assignment.withdrawn_at.is_(None))
-    held = select(Credential.path_id).where(Credential.user_id == user.id, Credential.revoked_at.is_(None),
+    params = {"user_id": user.id}
+    if article is not None:
+        params["article_id"] = article.id
+    if among is not None:
+        params["among"] = list(among)
+    return list(session.exec(_due_query(article is not None, among is not None), params=params).all())
+
+
+@functools.cache  # built once per shape: building a statement costs more than running it (one per mark)
+def _due_query(holding_article: bool, among: bool):
+    user_id = bindparam("user_id")
+    followed = select(PathFollow.path_id).where(PathFollow.user_id == user_id)
+    assigned = select(Assignment.path_id).where(Assignment.learner_id == user_id, Assignment.withdrawn_at.is_(None))
+    held = select(Credential.path_id).where(Credential.user_id == user_id, Credential.revoked_at.is_(None),
                                             Credential.path_id.is_not(None))
     query = select(LearningPath).where(or_(LearningPath.id.in_(followed), LearningPath.id.in_(assigned)),
                                        LearningPath.status != PathStatus.draft, LearningPath.id.not_in(held))
-    if article is not None:
+    if holding_article:
         query = query.where(LearningPath.id.in_(
             select(PathSection.path_id).join(PathItem, PathItem.section_id == PathSection.id)
-            .where(PathItem.article_id == article.id)))
-    if among is not None:
-        query = query.where(LearningPath.id.in_(list(among)))
-    return list(session.exec(query.order_by(LearningPath.position, LearningPath.id)).all())
+            .where(PathItem.article_id == bindparam("article_id"))))
+    if among:
+        query = query.where(LearningPath.id.in_(bindparam("among", expanding=True)))
+    return query.order_by(LearningPath.position, LearningPath.id)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -54,46 +55,75 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
     The time is taken once the upsert holds the row (and SQLite's write lock), so the event log orders
     as the commits do; the answer is this write's own row, never another request's.
     """
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(Progress).values(user_id=user.id, article_id=article.id, state=state,
-                                        updated_at=at or utcnow())
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id", "article_id"],
-        set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at},
-        where=Progress.state != statement.excluded.state,
-    ).returning(Progress.id)
-    changed = session.exec(statement).first()
+    statements = _marking(session.get_bind().dialect.name)
+    key = {"user_id": user.id, "article_id": article.id}
+    connection = session.connection()  # plain statements on the session's transaction: none is an ORM object
+    changed = connection.execute(statements.upsert, {**key, "state": state, "updated_at": at or utcnow()}).first()
     if changed is None:  # already in this state: nothing to log, and the answer is that state
-        record = session.exec(select(Progress).where(Progress.user_id == user.id,
-                                                     Progress.article_id == article.id)).one()
+        record = session.exec(statements.current, params=key).one()
         session.commit()
         # Another request may have changed the row since; this request's answer is what it found.
         return Progress(id=record.id, user_id=user.id, article_id=article.id, state=state,
                         updated_at=record.updated_at)
     moment = at or utcnow()  # after the lock: no write that commits later can carry an earlier time
-    session.exec(update(Progress).where(Progress.id == changed[0]).values(updated_at=moment))
-    session.exec(insert(ProgressEvent).values(user_id=user.id, article_id=article.id, state=state, created_at=moment,
-                                              path_id=path.id if path is not None else None))
+    connection.execute(statements.stamp, {"progress_id": changed[0], "updated_at": moment})
+    connection.execute(statements.log, {**key, "state": state, "created_at": moment,
+                                        "path_id": path.id if path is not None else None})
     if state is not ProgressState.not_started:  # a reset is not activity
         activity_days.count(session=session, user=user, moment=moment, changes=1)
     session.commit()
     return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)
 
 
+@dataclass(frozen=True)
+class _Marking:
+    upsert: object
+    current: object
+    stamp: object
+    log: object
+
+
+@functools.cache  # built once per dialect: building a statement costs more than running it
+def _marking(dialect: str) -> _Marking:
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(Progress).values(
+        user_id=bindparam("user_id"), article_id=bindparam("article_id"), state=bindparam("state"),
+        updated_at=bindparam("updated_at"))
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["user_id", "article_id"],
+        set_={"state": upsert.excluded.state, "updated_at": upsert.excluded.updated_at},
+        where=Progress.state != upsert.excluded.state,
+    ).returning(Progress.id)
+    mine = (Progress.user_id == bindparam("user_id"), Progress.article_id == bindparam("article_id"))
+    return _Marking(
+        upsert=upsert, current=select(Progress).where(*mine),
+        stamp=update(Progress).where(Progress.id == bindparam("progress_id")).values(updated_at=bindparam("updated_at")),
+        log=insert(ProgressEvent).values(user_id=bindparam("user_id"), article_id=bindparam("article_id"),
+                                         state=bindparam("state"), created_at=bindparam("created_at"),
+                                         path_id=bindparam("path_id")))
+
+
 def states_for(*, session: Session, user: User | None, article_ids: Iterable[int] | None = None) -> dict[int, ProgressState]:
     """The user's state per article id (articles never touched are absent)."""
     if user is None:
         return {}
-    query = select(Progress.article_id, Progress.state).where(Progress.user_id == user.id)
-    if article_ids is not None:
-        query = query.where(Progress.article_id.in_(list(article_ids)))
-    return {article_id: ProgressState(state) for article_id, state in session.exec(query)}
+    if article_ids is None:
+        rows = session.exec(_my_progress(Progress.state, among=False), params={"user_id": user.id})
+    else:
+        rows = session.exec(_my_progress(Progress.state), params={"user_id": user.id, "ids": list(article_ids)})
+    return {article_id: ProgressState(state) for article_id, state in rows}
 
 
 def changed_at(*, session: Session, user: User, article_ids: Iterable[int]) -> dict[int, datetime]:
     """When the user last changed the state of each of these articles."""
-    return dict(session.exec(select(Progress.article_id, Progress.updated_at).where(
-        Progress.user_id == user.id, Progress.article_id.in_(list(article_ids)))).all())
+    return dict(session.exec(_my_progress(Progress.updated_at),
+                             params={"user_id": user.id, "ids": list(article_ids)}).all())
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _my_progress(column, among: bool = True):
+    """(article id, `column`) of the user's progress rows, of the articles `ids` if `among`."""
+    query = select(Progress.article_id, column).where(Progress.user_id == bindparam("user_id"))
+    return query.where(Progress.article_id.in_(bindparam("ids", expanding=True))) if among else query
 
 
 def list_progress(*, session: Session, user: User) -> list[tuple[ProgressState, datetime, str]]:

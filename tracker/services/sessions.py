@@ -7,12 +7,13 @@ remembered), or past its absolute end. Ending records is how every "sign out" in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from tracker.models import DeviceSession, User, as_utc, utcnow
@@ -54,14 +55,19 @@ def is_live(record: DeviceSession, *, policy: SessionPolicy, now: datetime) -> b
     return record.remember or now - as_utc(record.last_seen_at) < policy.idle
 
 
+@functools.cache  # built once: building a statement costs more than running it (one per request)
+def _device_and_user():
+    return (select(DeviceSession, User).join(User, User.id == DeviceSession.user_id)
+            .where(DeviceSession.token_hash == bindparam("token_hash")))
+
+
 def resume_session(*, session: Session, token: str, policy: SessionPolicy,
                    now: datetime | None = None) -> tuple[User, DeviceSession] | None:
     """The active user and live record behind a cookie's token, or None. Records the activity."""
     if not token or len(token) > 200:
         return None
     now = now or utcnow()
-    row = session.exec(select(DeviceSession, User).join(User, User.id == DeviceSession.user_id)
-                       .where(DeviceSession.token_hash == _digest(token))).one_or_none()
+    row = session.exec(_device_and_user(), params={"token_hash": _digest(token)}).one_or_none()
     if row is None:
         return None
     record, user = row
