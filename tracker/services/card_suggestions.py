@@ -8,11 +8,12 @@ suggestion so the same one is never adopted twice.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -127,20 +128,25 @@ def suggest(*, session: Session, mentor: User, path: LearningPath, article_slug:
     return suggestion
 
 
-def _offered_to(learner: User):
-    """The condition for a suggestion to be offered to `learner` (and not adopted yet)."""
+def _offered_to(learner_id):
+    """The condition for a suggestion to be offered to the learner `learner_id` (and not adopted yet)."""
     from_mentor = exists().where(Assignment.mentor_id == SuggestedCard.mentor_id,
                                  Assignment.path_id == SuggestedCard.path_id,
-                                 Assignment.learner_id == learner.id, Assignment.withdrawn_at.is_(None))
-    adopted = exists().where(RecallCard.user_id == learner.id, RecallCard.suggested_card_id == SuggestedCard.id)
+                                 Assignment.learner_id == learner_id, Assignment.withdrawn_at.is_(None))
+    adopted = exists().where(RecallCard.user_id == learner_id, RecallCard.suggested_card_id == SuggestedCard.id)
     return ((SuggestedCard.origin == SuggestionOrigin.curriculum) | from_mentor) & ~adopted
 
 
 def suggestions_for(*, session: Session, learner: User, article: Article) -> list[tuple[SuggestedCard, User | None]]:
     """The suggestions on an article offered to the learner and not yet adopted, with the suggesting mentor."""
-    return list(session.exec(select(SuggestedCard, User).outerjoin(User, User.id == SuggestedCard.mentor_id)
-                             .where(SuggestedCard.article_id == article.id, _offered_to(learner))
-                             .order_by(SuggestedCard.origin, SuggestedCard.id)).all())
+    return list(session.exec(_offered_on_article(), params={"learner_id": learner.id, "article_id": article.id}).all())
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _offered_on_article():
+    return (select(SuggestedCard, User).outerjoin(User, User.id == SuggestedCard.mentor_id)
+            .where(SuggestedCard.article_id == bindparam("article_id"), _offered_to(bindparam("learner_id")))
+            .order_by(SuggestedCard.origin, SuggestedCard.id))
 
 
 def mentor_suggestions(*, session: Session, mentor: User, path: LearningPath) -> list[tuple[SuggestedCard, Article]]:
@@ -160,7 +166,7 @@ def adopt(*, session: Session, learner: User, suggestion_id: int) -> RecallCard:
         if mine is not None:
             return mine
     if suggestion is None or session.exec(select(SuggestedCard.id).where(
-            SuggestedCard.id == suggestion_id, _offered_to(learner))).first() is None:
+            SuggestedCard.id == suggestion_id, _offered_to(learner.id))).first() is None:
         raise NotFound("There is no such suggested card.")
     card = RecallCard(user_id=learner.id, article_id=suggestion.article_id, prompt=suggestion.prompt,
                       answer=suggestion.answer, suggested_card_id=suggestion.id)

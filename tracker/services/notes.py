@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -84,7 +86,15 @@ def _tell_mentors(session: Session, learner: User, article: Article, note: Note)
 
 
 def note_for(*, session: Session, user: User, article: Article) -> Note | None:
-    return session.exec(select(Note).where(Note.user_id == user.id, Note.article_id == article.id)).one_or_none()
+    return session.exec(_my_notes(among=False), params={"user_id": user.id, "article_id": article.id}).one_or_none()
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _my_notes(among: bool = True):
+    """The user's notes on the articles `ids` (`among`), or on the article `article_id`."""
+    mine = select(Note).where(Note.user_id == bindparam("user_id"))
+    return mine.where(Note.article_id.in_(bindparam("ids", expanding=True)) if among
+                      else Note.article_id == bindparam("article_id"))
 
 
 @dataclass
@@ -143,5 +153,4 @@ def notes_for(*, session: Session, user: User, article_ids: list[int]) -> dict[i
     """The user's notes on these articles, by article id (one query)."""
     if not article_ids:
         return {}
-    return {n.article_id: n for n in session.exec(select(Note).where(Note.user_id == user.id,
-                                                                     Note.article_id.in_(article_ids)))}
+    return {n.article_id: n for n in session.exec(_my_notes(), params={"user_id": user.id, "ids": list(article_ids)})}

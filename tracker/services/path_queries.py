@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func
+from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, select
 
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, User
@@ -99,7 +100,12 @@ class PathDetail:
 
 
 def get_learning_path(*, session: Session, slug: str) -> LearningPath | None:
-    return session.exec(select(LearningPath).where(LearningPath.slug == slug)).one_or_none()
+    return session.exec(_path_by_slug(), params={"slug": slug}).one_or_none()
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _path_by_slug():
+    return select(LearningPath).where(LearningPath.slug == bindparam("slug"))
 
 
 def require_learning_path(*, session: Session, slug: str) -> LearningPath:
@@ -129,15 +135,18 @@ class Membership:
 
 def paths_with_article(*, session: Session, viewer: User | None, article: Article) -> list[Membership]:
     """The paths `viewer` may see that hold this article, in the order paths are listed (one query)."""
-    rows = session.exec(
-        select(LearningPath, PathSection, PathItem)
-        .join(PathSection, PathSection.path_id == LearningPath.id)
-        .join(PathItem, PathItem.section_id == PathSection.id)
-        .where(PathItem.article_id == article.id)
-        .order_by(LearningPath.position, LearningPath.id)
-    ).all()
+    rows = session.exec(_paths_holding(), params={"article_id": article.id}).all()
     return [Membership(path=path, section=section, item=item) for path, section, item in rows
             if access.can_see_path(viewer, path)]
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _paths_holding():
+    return (select(LearningPath, PathSection, PathItem)
+            .join(PathSection, PathSection.path_id == LearningPath.id)
+            .join(PathItem, PathItem.section_id == PathSection.id)
+            .where(PathItem.article_id == bindparam("article_id"))
+            .order_by(LearningPath.position, LearningPath.id))
 
 
 def entry_rows(*, session: Session, path_ids: Iterable[int]) -> list[tuple[PathSection, PathItem, Article]]:

@@ -8,12 +8,13 @@ parameters from).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import fsrs
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from tracker.models import Article, CardReview, RecallCard, User, as_utc
@@ -88,9 +89,14 @@ def delete_card(*, session: Session, card: RecallCard) -> None:
 
 def cards_for_article(*, session: Session, user: User, article: Article) -> list[RecallCard]:
     """The learner's cards on an article, oldest first."""
-    return list(session.exec(select(RecallCard).where(RecallCard.user_id == user.id,
-                                                      RecallCard.article_id == article.id)
-                             .order_by(RecallCard.created_at, RecallCard.id)))
+    return list(session.exec(_cards_on_article(), params={"user_id": user.id, "article_id": article.id}))
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _cards_on_article():
+    return (select(RecallCard).where(RecallCard.user_id == bindparam("user_id"),
+                                     RecallCard.article_id == bindparam("article_id"))
+            .order_by(RecallCard.created_at, RecallCard.id))
 
 
 def due_cards(*, session: Session, user: User, now: datetime, limit: int | None = None) -> list[RecallCard]:
@@ -166,7 +172,12 @@ def due_counts(*, session: Session, user: User, now: datetime) -> DueCounts:
 
 
 def has_cards(*, session: Session, user: User) -> bool:
-    return session.exec(select(RecallCard.id).where(RecallCard.user_id == user.id).limit(1)).first() is not None
+    return session.exec(_any_card(), params={"user_id": user.id}).first() is not None
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _any_card():
+    return select(RecallCard.id).where(RecallCard.user_id == bindparam("user_id")).limit(1)
 
 
 def review_logs(*, session: Session, user: User) -> list[fsrs.ReviewLog]:
