@@ -3,11 +3,14 @@ tracker.services.streaks)."""
 
 from __future__ import annotations
 
+import functools
+
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from tracker.models import Article, ProgressEvent, ProgressState, Source, User
@@ -31,15 +34,18 @@ class RecentEvent:
     source: str = ""  # the source's name: two articles may share a title
 
 
+@functools.cache  # built once: building a statement costs more than running it
+def _recent_events():
+    return (select(ProgressEvent.article_id, ProgressEvent.state, ProgressEvent.created_at, Article.slug,
+                   Article.title, Source.name)
+            .join(Article, Article.id == ProgressEvent.article_id).join(Source, Source.id == Article.source_id)
+            .where(ProgressEvent.user_id == bindparam("user_id"))
+            .order_by(ProgressEvent.created_at.desc(), ProgressEvent.id.desc()).limit(bindparam("rows")))
+
+
 def recent_activity(*, session: Session, user: User, limit: int = 8) -> list[RecentEvent]:
     """The latest change of each recently touched article ("Reading" then "Done" shows once, as Done)."""
-    rows = session.exec(
-        select(ProgressEvent.article_id, ProgressEvent.state, ProgressEvent.created_at, Article.slug, Article.title,
-               Source.name)
-        .join(Article, Article.id == ProgressEvent.article_id).join(Source, Source.id == Article.source_id)
-        .where(ProgressEvent.user_id == user.id)
-        .order_by(ProgressEvent.created_at.desc(), ProgressEvent.id.desc()).limit(limit * 4)
-    )
+    rows = session.exec(_recent_events(), params={"user_id": user.id, "rows": limit * 4})
     latest: dict[int, RecentEvent] = {}
     for article_id, state, at, slug, title, source in rows:
         if article_id not in latest:

@@ -42,9 +42,14 @@ def _counting(dialect: str):
 def days(*, session: Session, user: User, since: date) -> list[tuple[date, int, int]]:
     """(day, changes, reviews) for each of the user's days with any activity from `since` on (one query over at
     most a row a day)."""
-    return list(session.exec(select(ActivityDay.day, ActivityDay.changes, ActivityDay.reviews)
-                             .where(ActivityDay.user_id == user.id, ActivityDay.day >= since)
-                             .order_by(ActivityDay.day)))
+    return list(session.exec(_days_since(), params={"user_id": user.id, "since": since}))
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _days_since():
+    return (select(ActivityDay.day, ActivityDay.changes, ActivityDay.reviews)
+            .where(ActivityDay.user_id == bindparam("user_id"), ActivityDay.day >= bindparam("since"))
+            .order_by(ActivityDay.day))
 
 
 def rebuild(*, session: Session, users: Iterable[User]) -> int:

@@ -4,11 +4,13 @@ followed)."""
 
 from __future__ import annotations
 
+import functools
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from tracker.models import (
@@ -75,13 +77,9 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
         return views
     ids = list(views)
 
-    query = select(Assignment, LearningPath).join(LearningPath, LearningPath.id == Assignment.path_id).where(
-        Assignment.learner_id.in_(ids))
-    if not include_withdrawn:
-        query = query.where(Assignment.withdrawn_at.is_(None))
-    rows = session.exec(query.order_by(LearningPath.position, Assignment.id)).all()
+    rows = session.exec(_assignments_of(include_withdrawn), params={"ids": ids}).all()
     mentor_ids = {a.mentor_id for a, _ in rows}
-    mentors = {u.id: u for u in session.exec(select(User).where(User.id.in_(mentor_ids or {0})))}
+    mentors = {u.id: u for u in session.exec(_users_among(), params={"ids": list(mentor_ids)})} if mentor_ids else {}
     entries = path_entries(session=session, path_ids={p.id for _, p in rows})
     states, changed = _progress_of(session, ids)
     study_plans = plans_for_learners(session=session, learner_ids=ids)
@@ -115,14 +113,25 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
     return views
 
 
+@functools.cache  # built once: building a statement costs more than running it
+def _assignments_of(include_withdrawn: bool):
+    query = select(Assignment, LearningPath).join(LearningPath, LearningPath.id == Assignment.path_id).where(
+        Assignment.learner_id.in_(bindparam("ids", expanding=True)))
+    if not include_withdrawn:
+        query = query.where(Assignment.withdrawn_at.is_(None))
+    return query.order_by(LearningPath.position, Assignment.id)
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _users_among():
+    return select(User).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 def _progress_of(session: Session, ids: list[int]):
     """Each learner's state and last change per article (one query)."""
     states: dict[int, dict[int, ProgressState]] = defaultdict(dict)
     changed: dict[int, dict[int, datetime]] = defaultdict(dict)
-    for user_id, article_id, state, updated_at in session.exec(
-        select(Progress.user_id, Progress.article_id, Progress.state, Progress.updated_at)
-        .where(Progress.user_id.in_(ids))
-    ):
+    for user_id, article_id, state, updated_at in session.exec(_progress_rows(), params={"ids": ids}):
         states[user_id][article_id] = ProgressState(state)
         changed[user_id][article_id] = updated_at
     return states, changed
@@ -131,23 +140,34 @@ def _progress_of(session: Session, ids: list[int]):
 def _activity_of(session: Session, ids: list[int], now: datetime) -> dict[int, tuple[datetime | None, float]]:
     """Each learner's last activity and weekly pace in reading minutes (two queries)."""
     activity: dict[int, list] = {user_id: [None, 0.0] for user_id in ids}
+    latest, pace = _activity_queries()
+    for user_id, last in session.exec(latest, params={"ids": ids}):
+        activity[user_id][0] = last
+    for user_id, done_minutes in session.exec(pace, params={"ids": ids, "since": now - PACE_WINDOW}):
+        activity[user_id][1] = weekly_pace(int(done_minutes or 0))
+    return {user_id: (last, pace) for user_id, (last, pace) in activity.items()}
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _progress_rows():
+    return select(Progress.user_id, Progress.article_id, Progress.state, Progress.updated_at).where(
+        Progress.user_id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _activity_queries():
+    ids = bindparam("ids", expanding=True)
     # One probe of the (user, time) index per learner: grouping would read every event of every learner.
     latest = (select(func.max(ProgressEvent.created_at)).where(ProgressEvent.user_id == User.id)
               .correlate(User).scalar_subquery())
-    for user_id, last in session.exec(select(User.id, latest).where(User.id.in_(ids))):
-        activity[user_id][0] = last
     # Pace: each article finished in the window counts once, however often it was toggled.
     finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
                 .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
-                       ProgressEvent.created_at >= now - PACE_WINDOW)
+                       ProgressEvent.created_at >= bindparam("since"))
                 .distinct().subquery())
-    for user_id, done_minutes in session.exec(
-        select(finished.c.user_id, func.sum(reading_minutes_sql()))
-        .join(Article, Article.id == finished.c.article_id)
-        .group_by(finished.c.user_id)
-    ):
-        activity[user_id][1] = weekly_pace(int(done_minutes or 0))
-    return {user_id: (last, pace) for user_id, (last, pace) in activity.items()}
+    return (select(User.id, latest).where(User.id.in_(ids)),
+            select(finished.c.user_id, func.sum(reading_minutes_sql()))
+            .join(Article, Article.id == finished.c.article_id).group_by(finished.c.user_id))
 
 
 def learner_pace(*, session: Session, learner: User, now: datetime) -> float:

@@ -271,8 +271,13 @@ def my_credentials(*, session: Session, user: User | None) -> list[Credential]:
     """The user's credentials, newest first (revoked ones included)."""
     if user is None:
         return []
-    return list(session.exec(select(Credential).where(Credential.user_id == user.id)
-                             .order_by(Credential.issued_at.desc(), Credential.id.desc())).all())
+    return list(session.exec(_credentials_of(), params={"user_id": user.id}).all())
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _credentials_of():
+    return (select(Credential).where(Credential.user_id == bindparam("user_id"))
+            .order_by(Credential.issued_at.desc(), Credential.id.desc()))
 
 
 def credential_for_path(*, session: Session, user: User | None, path: LearningPath) -> Credential | None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from typing import NamedTuple
 
 from sqlalchemy.orm import aliased
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from tracker.models import Mentorship, MentorshipStatus, NotificationKind, Role, User, utcnow
@@ -93,11 +96,14 @@ def invite(*, session: Session, mentor: User, learner: User | None, username: st
 
 
 def pending_invitations(*, session: Session, learner: User) -> list[tuple[Mentorship, User]]:
-    return list(session.exec(
-        select(Mentorship, User).join(User, User.id == Mentorship.mentor_id)
-        .where(Mentorship.learner_id == learner.id, Mentorship.status == MentorshipStatus.invited)
-        .order_by(Mentorship.created_at)
-    ))
+    return list(session.exec(_invitations(), params={"learner_id": learner.id}))
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _invitations():
+    return (select(Mentorship, User).join(User, User.id == Mentorship.mentor_id)
+            .where(Mentorship.learner_id == bindparam("learner_id"), Mentorship.status == MentorshipStatus.invited)
+            .order_by(Mentorship.created_at))
 
 
 def respond(*, session: Session, learner: User, mentorship_id: int, accept: bool) -> Mentorship:

@@ -7,11 +7,14 @@ Pages show both forecasts side by side once there is activity.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from tracker.models import LearningPath, Notification, NotificationKind, StudyPlan, User, utcnow
@@ -79,7 +82,7 @@ def plan_for(*, session: Session, user: User, path: LearningPath) -> StudyPlan |
 
 def plans_of(*, session: Session, user: User) -> dict[int, StudyPlan]:
     """The learner's plans by path id (one query)."""
-    return {plan.path_id: plan for plan in session.exec(select(StudyPlan).where(StudyPlan.user_id == user.id))}
+    return {plan.path_id: plan for plan in session.exec(_plans_among(), params={"ids": [user.id]})}
 
 
 def plans_for_learners(*, session: Session, learner_ids: list[int]) -> dict[tuple[int, int], StudyPlan]:
@@ -87,7 +90,12 @@ def plans_for_learners(*, session: Session, learner_ids: list[int]) -> dict[tupl
     if not learner_ids:
         return {}
     return {(plan.user_id, plan.path_id): plan
-            for plan in session.exec(select(StudyPlan).where(StudyPlan.user_id.in_(learner_ids)))}
+            for plan in session.exec(_plans_among(), params={"ids": list(learner_ids)})}
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _plans_among():
+    return select(StudyPlan).where(StudyPlan.user_id.in_(bindparam("ids", expanding=True)))
 
 
 def set_plan(*, session: Session, user: User, path: LearningPath, days: list[int], minutes: int | None,

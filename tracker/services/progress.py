@@ -129,11 +129,15 @@ def _my_progress(column, among: bool = True):
 def list_progress(*, session: Session, user: User) -> list[tuple[ProgressState, datetime, str]]:
     """Every state the user has set, with its time and the article's slug, most recent first (columns only:
     an answer of every row the user has)."""
-    return [(ProgressState(state), updated_at, slug) for state, updated_at, slug in session.exec(
-        select(Progress.state, Progress.updated_at, Article.slug).join(Article, Article.id == Progress.article_id)
-        .where(Progress.user_id == user.id, Progress.state != ProgressState.not_started)
-        .order_by(Progress.updated_at.desc(), Progress.id.desc())
-    )]
+    return [(ProgressState(state), updated_at, slug)
+            for state, updated_at, slug in session.exec(_progress_list(), params={"user_id": user.id})]
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _progress_list():
+    return (select(Progress.state, Progress.updated_at, Article.slug).join(Article, Article.id == Progress.article_id)
+            .where(Progress.user_id == bindparam("user_id"), Progress.state != ProgressState.not_started)
+            .order_by(Progress.updated_at.desc(), Progress.id.desc()))
 
 
 # ---------------------------------------------------------------- the numbers
@@ -305,12 +309,15 @@ def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressS
 
 def my_paths(*, session: Session, user: User) -> list[PathProgress]:
     """The paths the user follows, with progress, in the curriculum's order."""
-    paths = session.exec(
-        select(LearningPath).join(PathFollow, PathFollow.path_id == LearningPath.id)
-        .where(PathFollow.user_id == user.id, LearningPath.status != PathStatus.draft)
-        .order_by(LearningPath.position, LearningPath.slug)
-    ).all()
+    paths = session.exec(_followed_paths(), params={"user_id": user.id}).all()
     return paths_progress(session=session, user=user, paths=paths)
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _followed_paths():
+    return (select(LearningPath).join(PathFollow, PathFollow.path_id == LearningPath.id)
+            .where(PathFollow.user_id == bindparam("user_id"), LearningPath.status != PathStatus.draft)
+            .order_by(LearningPath.position, LearningPath.slug))
 
 
 def path_tallies(*, session: Session, user: User | None, paths: Iterable[LearningPath]) -> dict[int, Tally]:

@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from tracker.models import StudyPlan, User
 from tracker.services import activity_days
-from tracker.services.plans import plan_days
+from tracker.services.plans import plan_days, plans_of
 from tracker.services.time_zones import local_day, zone_of
 
 LOOKBACK_WEEKS = 52  # how far back a streak is counted
@@ -118,7 +118,7 @@ def streak_for(*, session: Session, user: User, today: date) -> WeeklyStreak:
     this_monday = monday_of(today)
     since = streak_start(today)
     days = active_days(session=session, user=user, since=since)
-    plans = list(session.exec(select(StudyPlan).where(StudyPlan.user_id == user.id)))
+    plans = list(plans_of(session=session, user=user).values())
     mondays = [this_monday - timedelta(weeks=offset) for offset in range(LOOKBACK_WEEKS + 1)]
     return weekly_streak(active_days=days, needed_by_week=needed_days_by_week(plans=plans, mondays=mondays, zone=zone),
                          today=today, planned=bool(plans))
