@@ -64,11 +64,8 @@ warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=Securi
 def _due_paths(session: Session, user: User, article: Article | None, among: Sequence[int] | None = None):
     """The paths the user follows or was assigned (no drafts), holding `article` if given, for which they
     hold no credential that stands."""
-    params = {"user_id": user.id}
-    if article is not None:
-        params["article_id"] = article.id
-    if among is not None:
-        params["among"] = list(among)
+    params = {"user_id": user.id} | ({"article_id": article.id} if article is not None else {}) | (
+        {"among": list(among)} if among is not None else {})
     return list(session.exec(_due_query(article is not None, among is not None), params=params).all())
 
 

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.models import (
     Article,
     LearningPath,
-    PathFollow,
-    PathStatus,
     Progress,
-    ProgressEvent,
     ProgressState,
     User,
     utcnow,
@@ -27,6 +21,7 @@ from tracker.models import (
 from tracker.services.path_queries import (PathDetail, PathEntry, SectionView, get_learning_path, path_details,
                                           path_entries)
 from tracker.services import access, activity_days
+from tracker.services.progress_statements import followed_paths, marking, my_progress, progress_list
 from tracker.services.errors import Invalid, NotFound
 
 
@@ -55,7 +50,7 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
     The time is taken once the upsert holds the row (and SQLite's write lock), so the event log orders
     as the commits do; the answer is this write's own row, never another request's.
     """
-    statements = _marking(session.get_bind().dialect.name)
+    statements = marking(session.get_bind().dialect.name)
     key = {"user_id": user.id, "article_id": article.id}
     connection = session.connection()  # plain statements on the session's transaction: none is an ORM object
     changed = connection.execute(statements.upsert, {**key, "state": state, "updated_at": at or utcnow()}).first()
@@ -75,69 +70,28 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
     return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)
 
 
-@dataclass(frozen=True)
-class _Marking:
-    upsert: object
-    current: object
-    stamp: object
-    log: object
-
-
-@functools.cache  # built once per dialect: building a statement costs more than running it
-def _marking(dialect: str) -> _Marking:
-    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(Progress).values(
-        user_id=bindparam("user_id"), article_id=bindparam("article_id"), state=bindparam("state"),
-        updated_at=bindparam("updated_at"))
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["user_id", "article_id"],
-        set_={"state": upsert.excluded.state, "updated_at": upsert.excluded.updated_at},
-        where=Progress.state != upsert.excluded.state,
-    ).returning(Progress.id)
-    mine = (Progress.user_id == bindparam("user_id"), Progress.article_id == bindparam("article_id"))
-    return _Marking(
-        upsert=upsert, current=select(Progress).where(*mine),
-        stamp=update(Progress).where(Progress.id == bindparam("progress_id")).values(updated_at=bindparam("updated_at")),
-        log=insert(ProgressEvent).values(user_id=bindparam("user_id"), article_id=bindparam("article_id"),
-                                         state=bindparam("state"), created_at=bindparam("created_at"),
-                                         path_id=bindparam("path_id")))
-
-
 def states_for(*, session: Session, user: User | None, article_ids: Iterable[int] | None = None) -> dict[int, ProgressState]:
     """The user's state per article id (articles never touched are absent)."""
     if user is None:
         return {}
     if article_ids is None:
-        rows = session.exec(_my_progress(Progress.state, among=False), params={"user_id": user.id})
+        rows = session.exec(my_progress(Progress.state, among=False), params={"user_id": user.id})
     else:
-        rows = session.exec(_my_progress(Progress.state), params={"user_id": user.id, "ids": list(article_ids)})
+        rows = session.exec(my_progress(Progress.state), params={"user_id": user.id, "ids": list(article_ids)})
     return {article_id: ProgressState(state) for article_id, state in rows}
 
 
 def changed_at(*, session: Session, user: User, article_ids: Iterable[int]) -> dict[int, datetime]:
     """When the user last changed the state of each of these articles."""
-    return dict(session.exec(_my_progress(Progress.updated_at),
+    return dict(session.exec(my_progress(Progress.updated_at),
                              params={"user_id": user.id, "ids": list(article_ids)}).all())
-
-
-@functools.cache  # built once: building a statement costs more than running it
-def _my_progress(column, among: bool = True):
-    """(article id, `column`) of the user's progress rows, of the articles `ids` if `among`."""
-    query = select(Progress.article_id, column).where(Progress.user_id == bindparam("user_id"))
-    return query.where(Progress.article_id.in_(bindparam("ids", expanding=True))) if among else query
 
 
 def list_progress(*, session: Session, user: User) -> list[tuple[ProgressState, datetime, str]]:
     """Every state the user has set, with its time and the article's slug, most recent first (columns only:
     an answer of every row the user has)."""
     return [(ProgressState(state), updated_at, slug)
-            for state, updated_at, slug in session.exec(_progress_list(), params={"user_id": user.id})]
-
-
-@functools.cache  # built once: building a statement costs more than running it
-def _progress_list():
-    return (select(Progress.state, Progress.updated_at, Article.slug).join(Article, Article.id == Progress.article_id)
-            .where(Progress.user_id == bindparam("user_id"), Progress.state != ProgressState.not_started)
-            .order_by(Progress.updated_at.desc(), Progress.id.desc()))
+            for state, updated_at, slug in session.exec(progress_list(), params={"user_id": user.id})]
 
 
 # ---------------------------------------------------------------- the numbers
@@ -309,15 +263,8 @@ def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressS
 
 def my_paths(*, session: Session, user: User) -> list[PathProgress]:
     """The paths the user follows, with progress, in the curriculum's order."""
-    paths = session.exec(_followed_paths(), params={"user_id": user.id}).all()
+    paths = session.exec(followed_paths(), params={"user_id": user.id}).all()
     return paths_progress(session=session, user=user, paths=paths)
-
-
-@functools.cache  # built once: building a statement costs more than running it
-def _followed_paths():
-    return (select(LearningPath).join(PathFollow, PathFollow.path_id == LearningPath.id)
-            .where(PathFollow.user_id == bindparam("user_id"), LearningPath.status != PathStatus.draft)
-            .order_by(LearningPath.position, LearningPath.slug))
 
 
 def path_tallies(*, session: Session, user: User | None, paths: Iterable[LearningPath]) -> dict[int, Tally]:
