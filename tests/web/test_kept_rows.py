@@ -1,4 +1,4 @@
-"""List rows are rendered once and kept (tracker.web.cards), yet each page still shows its own reader's rows."""
+"""Lists are rendered once and kept (tracker.web.cards), yet each page still shows its own reader's rows."""
 
 import html
 import re
@@ -78,3 +78,22 @@ def test_a_renamed_article_shows_its_new_title_in_every_row_at_once(make_client,
         text = page.get_data(as_text=True)
         assert "Mark done: “Renamed &amp; better”" in text
         assert f"“{html.escape(old_title, quote=False)}”" not in text
+
+
+def test_the_assign_form_lists_each_mentors_own_mentees_and_a_new_name_at_once(make_client, session):
+    from tests import factories
+    from tracker.services import mentorships
+
+    mona, ada = factories.user(session, "mona"), factories.user(session, "ada")
+    first, second = factories.add_learners(session, "kept", 2)
+    mentorships.link(session=session, mentor=mona, learner=first)
+    mentorships.link(session=session, mentor=ada, learner=second)
+    mona_client, ada_client = make_client("mona"), make_client("ada")
+    mine = mona_client.get("/mentor/").get_data(as_text=True)
+    theirs = ada_client.get("/mentor/").get_data(as_text=True)
+    assert f'value="{first.username}"' in mine and f'value="{second.username}"' not in mine
+    assert f'value="{second.username}"' in theirs and f'value="{first.username}"' not in theirs
+    first.display_name = "Renamed <Learner>"
+    session.add(first)
+    session.commit()
+    assert "Renamed &lt;Learner&gt;" in mona_client.get("/mentor/").get_data(as_text=True)

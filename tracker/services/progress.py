@@ -81,6 +81,18 @@ def states_for(*, session: Session, user: User | None, article_ids: Iterable[int
     return {article_id: ProgressState(state) for article_id, state in rows}
 
 
+def states_and_times(*, session: Session, user: User | None, article_ids: Iterable[int]
+                     ) -> tuple[dict[int, ProgressState], dict[int, datetime]]:
+    """The user's state per article id and when they last changed it, for these articles (one query)."""
+    if user is None:
+        return {}, {}
+    states, changed = {}, {}
+    for article_id, state, updated_at in session.exec(my_progress(Progress.state, Progress.updated_at),
+                                                      params={"user_id": user.id, "ids": list(article_ids)}):
+        states[article_id], changed[article_id] = ProgressState(state), updated_at
+    return states, changed
+
+
 def changed_at(*, session: Session, user: User, article_ids: Iterable[int]) -> dict[int, datetime]:
     """When the user last changed the state of each of these articles."""
     return dict(session.exec(my_progress(Progress.updated_at),
@@ -204,8 +216,7 @@ def paths_progress(*, session: Session, user: User | None, paths: Sequence[Learn
     """Several paths with the user's states and tallies, in a fixed number of queries however many."""
     details = path_details(session=session, paths=paths)
     article_ids = {e.article_id for detail in details.values() for view in detail.sections for e in view.entries}
-    states = states_for(session=session, user=user, article_ids=article_ids)
-    changed = changed_at(session=session, user=user, article_ids=article_ids) if user is not None and states else {}
+    states, changed = states_and_times(session=session, user=user, article_ids=article_ids)
     views = []
     for path in paths:
         detail = details[path.id]

@@ -46,9 +46,9 @@ def marking(dialect: str) -> Marking:
 
 
 @functools.cache
-def my_progress(column, among: bool = True):
-    """(article id, `column`) of the user's progress rows, of the articles `ids` if `among`."""
-    query = select(Progress.article_id, column).where(Progress.user_id == bindparam("user_id"))
+def my_progress(*columns, among: bool = True):
+    """(article id, *`columns`) of the user's progress rows, of the articles `ids` if `among`."""
+    query = select(Progress.article_id, *columns).where(Progress.user_id == bindparam("user_id"))
     return query.where(Progress.article_id.in_(bindparam("ids", expanding=True))) if among else query
 
 

@@ -1,5 +1,6 @@
-"""What list rows reuse: an article's fixed parts (its title link, summary, source, series, reading time, date,
-link and topic links), and whole rows as a page shows them (the state buttons, the folded note form).
+"""What lists reuse: an article's fixed parts (its title link, summary, source, series, reading time, date,
+link and topic links), whole rows as a page shows them (the state buttons, the folded note form), and lists
+that show nothing but their items (a mentor's 200 mentees to choose from).
 
 Each is rendered once per process for each version of what it shows and reused by every row alike: a path
 page of 45 articles would otherwise build some 300 URLs, escape every summary and render 90 forms again on
@@ -80,3 +81,13 @@ def article_row(**row) -> Markup:
         g.kept_row_values = (str(escape(generate_csrf())), str(escape(request.full_path.rstrip("?"))))
     token, here = g.kept_row_values
     return Markup(kept.replace(_TOKEN, token).replace(_HERE, here))
+
+
+def kept_list(name: str, macro, items) -> Markup:
+    """`macro(items)`, rendered once per process for each sequence of (hashable, immutable) items: for a list
+    that shows nothing but them, the same on every view until one changes. `name` tells lists apart."""
+    key = ("list", request.script_root, name, tuple(items))
+    found = _kept.get(key)
+    if found is None:
+        found = _keep(key, Markup(macro(list(items))))
+    return found
