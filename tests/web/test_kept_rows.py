@@ -97,3 +97,26 @@ def test_the_assign_form_lists_each_mentors_own_mentees_and_a_new_name_at_once(m
     session.add(first)
     session.commit()
     assert "Renamed &lt;Learner&gt;" in mona_client.get("/mentor/").get_data(as_text=True)
+
+
+def test_an_overview_row_follows_the_mentees_progress_and_the_mentors_clock(make_client, session):
+    from datetime import date
+
+    from tests import factories
+    from tracker.services import assignments
+
+    factories.mentor_of(session, "mona", "lena")
+    assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
+                            path=factories.path(session, "api-designer"), due_on=None, note="", today=date.today())
+    mona, lena = make_client("mona"), make_client("lena")
+    assert "never" in mona.get("/mentor/").get_data(as_text=True)
+    article, _ = first_article(session)
+    lena.post(f"/articles/{article.slug}/progress", data={"state": "done", "path": "api-designer"})
+    row = mona.get("/mentor/").get_data(as_text=True)
+    assert "never" not in row and re.search(r'<span class="small">[1-9]\d?%', row)
+    shown = {}
+    for zone in ("Pacific/Pago_Pago", "Pacific/Kiritimati"):  # UTC-11 and UTC+14: never the same day
+        mona.post("/account/time-zone", data={"time_zone": zone})
+        shown[zone] = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', mona.get("/mentor/").get_data(as_text=True))
+    assert shown["Pacific/Pago_Pago"].group(1) == shown["Pacific/Kiritimati"].group(1)  # the same moment
+    assert shown["Pacific/Pago_Pago"].group(2) != shown["Pacific/Kiritimati"].group(2)  # on each clock's day

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["card_parts"] = cards.card_parts
     app.jinja_env.globals["article_row"] = cards.article_row
     app.jinja_env.globals["kept_list"] = cards.kept_list
+    app.jinja_env.globals["overview_row"] = cards.overview_row
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.

@@ -1,6 +1,6 @@
 """What lists reuse: an article's fixed parts (its title link, summary, source, series, reading time, date,
-link and topic links), whole rows as a page shows them (the state buttons, the folded note form), and lists
-that show nothing but their items (a mentor's 200 mentees to choose from).
+link and topic links), whole rows as a page shows them (the state buttons, the folded note form), the rows
+of the mentor overview, and lists that show nothing but their items (a mentor's 200 mentees to choose from).
 
 Each is rendered once per process for each version of what it shows and reused by every row alike: a path
 page of 45 articles would otherwise build some 300 URLs, escape every summary and render 90 forms again on
@@ -90,4 +90,21 @@ def kept_list(name: str, macro, items) -> Markup:
     found = _kept.get(key)
     if found is None:
         found = _keep(key, Markup(macro(list(items))))
+    return found
+
+
+def overview_row(row) -> Markup:
+    """One row of the mentor overview (`partials/_overview_row.html`), kept by everything it shows: the
+    mentee, the path, the tally, the last activity in the viewer's zone, the dates and the status."""
+    from tracker.http.auth import current_account
+    from tracker.services.time_zones import zone_of
+
+    t, learner, path = row.tally, row.learner, row.path
+    key = ("overview", request.script_root, str(zone_of(current_account())), learner.username, learner.name,
+           path.slug, path.title, t.percent, t.skipped, t.skipped_percent, t.complete, row.last_activity_at,
+           row.assignment.due_on, row.forecast_on, row.status, row.stale)
+    found = _kept.get(key)
+    if found is None:
+        template = current_app.jinja_env.get_template("partials/_overview_row.html")
+        found = _keep(key, Markup(template.render(row=row)))
     return found
