@@ -36,7 +36,8 @@ def _render(app, heatmap) -> str:
     from flask import render_template_string
 
     with app.test_request_context():
-        return render_template_string('{% include "partials/_heatmap.html" %}', heatmap=heatmap)
+        return render_template_string('{% from "partials/_heatmap.html" import heatmap_figure %}'
+                                      '{{ heatmap_figure(heatmap) }}', heatmap=heatmap)
 
 
 def test_the_heatmap_labels_each_month_once_above_its_first_week(session):

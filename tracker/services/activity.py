@@ -54,16 +54,16 @@ def recent_activity(*, session: Session, user: User, limit: int = 8) -> list[Rec
     return list(latest.values())[:limit]
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeatmapDay:
     day: date
     count: int
     level: int  # 0..4
 
 
-@dataclass
+@dataclass(frozen=True)
 class Heatmap:
-    weeks: list[list[HeatmapDay | None]]  # columns of Monday..Sunday; None past today
+    weeks: tuple[tuple[HeatmapDay | None, ...], ...]  # columns of Monday..Sunday; None past today
     total: int
     active_days: int
     zone: str = "UTC"  # the time zone whose days the squares count
@@ -99,14 +99,10 @@ def activity_heatmap(*, session: Session, user: User, today: date) -> Heatmap:
     first = heatmap_start(today)
     counts = daily_counts(session=session, user=user, since=first)
     peak = max(counts.values(), default=0)
-    weeks: list[list[HeatmapDay | None]] = []
-    for week in range(HEATMAP_WEEKS):
-        column: list[HeatmapDay | None] = []
-        for weekday in range(7):
-            day = first + timedelta(weeks=week, days=weekday)
-            count = counts.get(day, 0)
-            column.append(None if day > today else HeatmapDay(day=day, count=count, level=_level(count, peak)))
-        weeks.append(column)
+    weeks = tuple(tuple(None if day > today else HeatmapDay(day=day, count=counts.get(day, 0),
+                                                           level=_level(counts.get(day, 0), peak))
+                        for day in (first + timedelta(weeks=week, days=weekday) for weekday in range(7)))
+                  for week in range(HEATMAP_WEEKS))
     return Heatmap(weeks=weeks, total=sum(counts.values()), active_days=len(counts), zone=user.time_zone or "UTC")
 
 

@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["describe_plan"] = plans.describe
     app.jinja_env.globals["card_parts"] = cards.card_parts
     app.jinja_env.globals["article_row"] = cards.article_row
-    app.jinja_env.globals["kept_list"] = cards.kept_list
+    app.jinja_env.globals["kept"] = cards.kept
     app.jinja_env.globals["overview_row"] = cards.overview_row
 
 

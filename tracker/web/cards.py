@@ -1,6 +1,7 @@
 """What lists reuse: an article's fixed parts (its title link, summary, source, series, reading time, date,
 link and topic links), whole rows as a page shows them (the state buttons, the folded note form), the rows
-of the mentor overview, and lists that show nothing but their items (a mentor's 200 mentees to choose from).
+of the mentor overview, and parts that show nothing but their arguments (a mentor's 200 mentees to choose
+from, a learner's heatmap).
 
 Each is rendered once per process for each version of what it shows and reused by every row alike: a path
 page of 45 articles would otherwise build some 300 URLs, escape every summary and render 90 forms again on
@@ -83,13 +84,15 @@ def article_row(**row) -> Markup:
     return Markup(kept.replace(_TOKEN, token).replace(_HERE, here))
 
 
-def kept_list(name: str, macro, items) -> Markup:
-    """`macro(items)`, rendered once per process for each sequence of (hashable, immutable) items: for a list
-    that shows nothing but them, the same on every view until one changes. `name` tells lists apart."""
-    key = ("list", request.script_root, name, tuple(items))
+def kept(name: str, macro, *args) -> Markup:
+    """`macro(*args)`, rendered once per process for each value of `args` (hashable and immutable; a list is
+    taken as a tuple of its items) and kept: for a part that shows nothing but them, the same on every view
+    until one changes. `name` tells the parts apart."""
+    args = tuple(tuple(arg) if isinstance(arg, list) else arg for arg in args)
+    key = ("kept", request.script_root, name, args)
     found = _kept.get(key)
     if found is None:
-        found = _keep(key, Markup(macro(list(items))))
+        found = _keep(key, Markup(macro(*args)))
     return found
 
 
