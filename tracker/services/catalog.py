@@ -180,6 +180,12 @@ class CatalogView:
     def by_slug(self) -> dict[str, ArticleCard]:
         return {card.article.slug: card for card in self.cards}
 
+    @functools.cached_property
+    def searched_text(self) -> list[tuple[ArticleCard, tuple[str, ...]]]:
+        """Each card with what a search looks in, lowercased: its title, its summary and its topics' names."""
+        return [(card, (card.article.title.lower(), (card.article.summary or "").lower(),
+                        *(topic.name.lower() for topic in card.topics))) for card in self.cards]
+
 
 def kept_catalog(*, session: Session) -> CatalogView:
     """The catalog as this process keeps it for the current state of the curriculum (four queries when read
@@ -200,16 +206,12 @@ def _read_catalog(reader: Session) -> CatalogView:
     return CatalogView(cards=article_cards(session=reader, articles=articles), topics=topics, sources=sources)
 
 
-def _matches(card: ArticleCard, word: str) -> bool:
-    return (word in card.article.title.lower() or word in (card.article.summary or "").lower()
-            or any(word in topic.name.lower() for topic in card.topics))
-
-
 def search_articles(*, session: Session, query: ArticleQuery) -> Page:
     """Articles matching every word of `q` (in the title, summary or a topic's name, ignoring case), filtered
     by topic and source slugs, by title."""
     view = kept_catalog(session=session)
-    cards = view.cards
+    words = query.q.lower().split()
+    cards = [card for card, text in view.searched_text if all(any(word in part for part in text) for word in words)]
     if query.topic:
         if not any(row.topic.slug == query.topic for row in view.topics):
             raise UnknownFilter(f"unknown topic '{query.topic}'")
@@ -218,8 +220,6 @@ def search_articles(*, session: Session, query: ArticleQuery) -> Page:
         if not any(row.source.slug == query.source for row in view.sources):
             raise UnknownFilter(f"unknown source '{query.source}'")
         cards = [card for card in cards if card.source.slug == query.source]
-    for word in query.q.lower().split():
-        cards = [card for card in cards if _matches(card, word)]
     start = (query.page - 1) * query.per_page
     return Page(items=cards[start:start + query.per_page], total=len(cards), page=query.page,
                 per_page=query.per_page)
