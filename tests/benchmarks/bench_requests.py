@@ -5,13 +5,16 @@
 
 Signs in as the learner with the most events and the mentor with the most mentees, calls each route
 through Flask's test client (no network, no server: the app's own time), and prints the median time,
-its CPU time, the statements it made and the answer's size, after one uncounted call. Figures depend on
-the machine; compare runs on one.
+its CPU time, the statements it made, the Python function calls it took (counted by cProfile over one
+more call: the same on every run, where times move with whatever else the machine does) and the answer's
+size, after one uncounted call. Times depend on the machine; compare runs on one.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import re
 import statistics
 import time
@@ -68,7 +71,7 @@ def main() -> None:
                                                      headers={"X-CSRFToken": token})),
     ]
     print(f"{events:,} events; learner {learner_name}, mentor {mentor_name}; median of {args.repeat}")
-    print(f"{'route':<30}{'status':>7}{'ms':>9}{'CPU ms':>9}{'statements':>12}{'KB':>7}")
+    print(f"{'route':<30}{'status':>7}{'ms':>9}{'CPU ms':>9}{'statements':>12}{'calls':>8}{'KB':>7}")
     for name, call in routes:
         call()  # what the process keeps (the curriculum, rendered article parts) is kept before measuring
         times, cpu = [], []
@@ -78,8 +81,11 @@ def main() -> None:
             answer = call()
             times.append((time.perf_counter() - began) * 1000)
             cpu.append((time.process_time() - began_cpu) * 1000)
+        statements = len(counted)
+        profile = cProfile.Profile()
+        profile.runcall(call)
         print(f"{name:<30}{answer.status_code:>7}{statistics.median(times):>9.1f}{statistics.median(cpu):>9.1f}"
-              f"{len(counted):>12}{len(answer.data) // 1024:>7}")
+              f"{statements:>12}{pstats.Stats(profile).total_calls:>8}{len(answer.data) // 1024:>7}")
 
 
 if __name__ == "__main__":
