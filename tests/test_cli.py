@@ -192,6 +192,25 @@ def test_the_start_says_when_path_files_differ_from_the_database(database_url, t
     assert "production-services" not in drift[0]
 
 
+def test_run_on_a_port_in_use_says_so_in_one_line(database_url, tmp_path):
+    import os
+    import socket
+
+    from tests.conftest import SECRET
+
+    env = os.environ | {"TRACKER_DATABASE_URL": database_url, "TRACKER_SECRET_KEY": SECRET,
+                        "TRACKER_DATA_DIR": str(tmp_path / "data")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        lines, code = _start_lines(["run", "--port", port], env, until="Serving on")
+    assert code == 1, lines
+    assert lines[-1] == (f"Error: cannot listen on 127.0.0.1:{port}: Address already in use (is another server "
+                         "running there? --port chooses another)"), lines
+    assert not any("Traceback" in line or "Serving on" in line for line in lines), lines
+
+
 def test_serve_with_several_workers_needs_shared_limits(database_url, tmp_path):
     import os
 

@@ -57,11 +57,17 @@ def start_reminder_timer(app: Flask) -> threading.Event | None:
     return stop
 
 
-def serve_embedded(app: Flask, *, host: str, port: int, threads: int) -> None:
+def embedded_server(app: Flask, *, host: str, port: int, threads: int):
+    """waitress, listening on host:port already (OSError when it cannot: the port is taken, say)."""
     import waitress
 
+    return waitress.create_server(app, host=host, port=port, threads=threads, ident="tracker")
+
+
+def serve_embedded(app: Flask, server) -> None:
+    """Answer requests on `server` until stopped, with the reminders' timer running."""
     start_reminder_timer(app)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="tracker", _quiet=True)
+    server.run()
 
 
 def metrics_directory(data_dir: Path) -> Path:

@@ -49,9 +49,15 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
         for account in accounts_made:
             click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
+    app = current_app._get_current_object()
+    try:
+        server = serving.embedded_server(app, host=host, port=port, threads=threads)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another server "
+                                   "running there? --port chooses another)") from None
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
     serving.configure_logging()
-    serving.serve_embedded(current_app._get_current_object(), host=host, port=port, threads=threads)
+    serving.serve_embedded(app, server)
 
 
 @cli.command("serve", with_appcontext=False)  # the app is built in the body, after the metrics setup
