@@ -86,10 +86,10 @@ def _kept_values(session: Session, kind: str, keys: list, build) -> dict:
     return {key: found[key] for key in keys}
 
 
-def _built(session: Session, build, path_ids: list[int]):
+def _built(session: Session, build, keys: list):
     reader = Session(bind=session.connection())
     try:
-        return build(reader, path_ids)
+        return build(reader, keys)
     finally:
         reader.close()  # what it loaded now belongs to no session: only read
 

@@ -32,12 +32,16 @@ _TOKEN = "csrf" + secrets.token_hex(12)
 _HERE = "here" + secrets.token_hex(12)
 
 
-def _keep(key: tuple, value):
-    with _lock:
-        if len(_kept) >= LIMIT:
-            _kept.clear()
-        _kept[key] = value
-    return value
+def _kept_or(key: tuple, render):
+    """What is kept under `key`, or `render()`'s answer, kept from now on."""
+    found = _kept.get(key)
+    if found is None:
+        found = render()
+        with _lock:
+            if len(_kept) >= LIMIT:
+                _kept.clear()
+            _kept[key] = found
+    return found
 
 
 def _key(card: ArticleCard) -> tuple:
@@ -50,12 +54,11 @@ def _key(card: ArticleCard) -> tuple:
 
 def card_parts(card: ArticleCard) -> tuple[Markup, Markup]:
     """(title link, details) for a list row."""
-    key = ("parts", *_key(card))
-    found = _kept.get(key)
-    if found is None:
+    def render():
         module = current_app.jinja_env.get_template("partials/_card_parts.html").module
-        found = _keep(key, (Markup(module.title_link(card)), Markup(module.details(card))))
-    return found
+        return Markup(module.title_link(card)), Markup(module.details(card))
+
+    return _kept_or(("parts", *_key(card)), render)
 
 
 class _KeptPage:
@@ -75,9 +78,7 @@ def article_row(**row) -> Markup:
         return Markup(template.render(**row))
     key = ("row", *_key(card), row.get("state"), row.get("path_slug") or None, bool(row.get("optional")),
            bool(row.get("is_next")), has_notes)
-    kept = _kept.get(key)
-    if kept is None:
-        kept = _keep(key, template.render(**row, request=_KeptPage, csrf_token=lambda: _TOKEN))
+    kept = _kept_or(key, lambda: template.render(**row, request=_KeptPage, csrf_token=lambda: _TOKEN))
     if "kept_row_values" not in g:
         g.kept_row_values = (str(escape(generate_csrf())), str(escape(request.full_path.rstrip("?"))))
     token, here = g.kept_row_values
@@ -89,11 +90,7 @@ def kept(name: str, macro, *args) -> Markup:
     taken as a tuple of its items) and kept: for a part that shows nothing but them, the same on every view
     until one changes. `name` tells the parts apart."""
     args = tuple(tuple(arg) if isinstance(arg, list) else arg for arg in args)
-    key = ("kept", request.script_root, name, args)
-    found = _kept.get(key)
-    if found is None:
-        found = _keep(key, Markup(macro(*args)))
-    return found
+    return _kept_or(("kept", request.script_root, name, args), lambda: Markup(macro(*args)))
 
 
 def overview_row(row) -> Markup:
@@ -106,8 +103,5 @@ def overview_row(row) -> Markup:
     key = ("overview", request.script_root, str(zone_of(current_account())), learner.username, learner.name,
            path.slug, path.title, t.percent, t.skipped, t.skipped_percent, t.complete, row.last_activity_at,
            row.assignment.due_on, row.forecast_on, row.status, row.stale)
-    found = _kept.get(key)
-    if found is None:
-        template = current_app.jinja_env.get_template("partials/_overview_row.html")
-        found = _keep(key, Markup(template.render(row=row)))
-    return found
+    return _kept_or(key, lambda: Markup(current_app.jinja_env.get_template("partials/_overview_row.html")
+                                        .render(row=row)))
