@@ -14,19 +14,18 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import got_request_exception
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from flask import got_request_exception
-from flask.testing import FlaskCliRunner, FlaskClient
-
 from tracker import create_app, db
 from tracker.cli import cli as tracker_cli
-from tracker.config import resource_dir
 from tracker.models import Role
-from tracker.services import accounts
-from tracker.services.curriculum import load_curriculum
+from tracker.resources import resource_dir
+from tracker.services.curriculum.loading import load_curriculum
+from tracker.services.people import accounts
 
 SEEDS = Path(__file__).parent / "seeds"
 PATHS_DIR = resource_dir("paths")

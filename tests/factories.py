@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from tracker.models import Article, Installation, LearningPath, Note, Role, User
-from tracker.models import utcnow
-from tracker.services import accounts, mentorships, path_queries, tokens, xapi_outbox
+from tracker.models import Article, Installation, LearningPath, Note, Role, User, utcnow
+from tracker.services.curriculum import queries as path_queries
+from tracker.services.mentoring import mentorships
+from tracker.services.people import accounts, tokens
+from tracker.services.records import outbox as xapi_outbox
 
 
 def user(session: Session, username: str) -> User:

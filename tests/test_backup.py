@@ -12,7 +12,8 @@ from tests.conftest import CSRFClient, make_app
 from tracker import db
 from tracker.cli import cli
 from tracker.models import Article, ProgressEvent, ProgressState, User
-from tracker.services import backup, progress
+from tracker.services.operations import backup
+from tracker.services.progress import marks as progress
 
 
 def every_row(engine) -> dict[str, list[tuple]]:
@@ -92,7 +93,7 @@ def test_a_backup_taken_during_writes_holds_every_write_acknowledged_before_it(a
                 if stop.is_set():
                     return
                 state = [ProgressState.done, ProgressState.skipped][i % 2]
-                progress.mark_article(session=own, user=user, article=own.get(Article, article_id), state=state)
+                progress.write_mark(session=own, user=user, article=own.get(Article, article_id), state=state)
                 acknowledged.append(i)
 
     thread = threading.Thread(target=writer)

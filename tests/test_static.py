@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import PACKAGE_DIR
+from tracker.resources import PACKAGE_DIR
 
 VENDOR = PACKAGE_DIR / "static" / "vendor"
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from tracker.config import load_settings, resource_dir
+from tracker.config import load_settings
+from tracker.resources import resource_dir
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -17,7 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from tracker import db, extensions, http
     from tracker.api import init_app as init_api
-    from tracker.services import accounts
+    from tracker.services.people import accounts
     from tracker.web import init_app as init_web
 
     db.init_app(app)

@@ -15,16 +15,7 @@ from sqlalchemy.exc import ArgumentError
 
 from tracker import private_files
 from tracker.db import Timeouts
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def resource_dir(name: str) -> Path:
-    """Locate bundled data (templates, paths): inside the wheel, or beside the package in a checkout."""
-    bundled = PACKAGE_DIR / name
-    if bundled.is_dir():
-        return bundled
-    return PACKAGE_DIR.parent / name
+from tracker.resources import resource_dir
 
 
 class ConfigError(Exception):
@@ -89,7 +80,7 @@ class Settings(BaseSettings):
     def _check_smtp_url(cls, value: str | None) -> str | None:
         if not value:
             return None
-        from tracker.services.mail import parse_smtp_url
+        from tracker.services.notifications.mail import parse_smtp_url
 
         parse_smtp_url(value)
         return value

@@ -58,7 +58,7 @@ def _sqlite_pragmas(dbapi_connection, _record, *, busy_ms: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the engine to the app and close the request's session on teardown."""
-    from tracker.services import content_cache
+    from tracker.services.curriculum import kept as content_cache
 
     app.extensions["tracker.engine"] = make_engine(app.config["DATABASE_URL"], app.config["DB_TIMEOUTS"])
     app.teardown_appcontext(_close_session)

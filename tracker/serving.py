@@ -43,13 +43,13 @@ def start_reminder_timer(app: Flask) -> threading.Event | None:
     def loop() -> None:
         from tracker import db
         from tracker.models import utcnow
-        from tracker.services.notifications import scheduled_round
+        from tracker.services.operations.scheduled import scheduled_round
 
         while not stop.is_set():
             with app.app_context():
                 try:
                     scheduled_round(session=db.get_session(), now=utcnow(), config=app.config)
-                except Exception:  # noqa: BLE001 - a failed round is logged and tried again next time
+                except Exception:
                     app.logger.exception("The scheduled round failed; trying again in %s minutes", minutes)
             stop.wait(minutes * 60)
 

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from tracker.services import accounts, tokens
+from tracker.services.people import accounts, tokens
+
 
 class TokenClient:
     """A client that calls with a bearer token (a browser session would expire over the days travelled)."""

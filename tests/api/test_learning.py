@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests import factories
-from tracker.services import card_suggestions
+from tracker.services.learning import suggestions as card_suggestions
 
 PLAN = {"days": [1, 3], "minutes": 30, "cue": "after standup"}
 

@@ -5,7 +5,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tracker.models import Progress
-from tracker.services import accounts, tokens
+from tracker.services.people import accounts, tokens
 
 
 @pytest.fixture

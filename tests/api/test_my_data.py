@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from tests import factories
 from tests.conftest import PASSWORD
-from tests.services.test_my_data import lived_in_everywhere, rows_pointing_at
+from tests.services.records.test_export import lived_in_everywhere, rows_pointing_at
 from tracker.models import Article, SecurityEvent, SecurityEventKind, User
-from tracker.services import tokens
+from tracker.services.people import tokens
 
 
 def bearer(session, username: str) -> dict:

@@ -2,13 +2,13 @@
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests import factories
-from tracker.api.openapi import api_operations
+from tracker.http.openapi import api_operations
 from tracker.models import TokenScope
-from tracker.services import tokens
+from tracker.services.people import tokens
 
 
 def test_the_document_lists_exactly_the_api_routes(app, client):

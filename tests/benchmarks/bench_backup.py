@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 
-
 def timed(args: list[str], env: dict) -> tuple[float, float, str]:
     """Run `tracker ARGS`; its wall time (s), peak memory (MiB) and last output line."""
     began = time.perf_counter()

@@ -153,7 +153,7 @@ def measure(database: str, events: int, url: str, data_dir: Path, args) -> list[
     who = subjects(url)
     env = environment(url, data_dir)
     settings = ["--workers", str(args.workers), "--threads", str(args.threads)]
-    log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - closed with the servers below
+    log = open(data_dir / "server.log", "ab")
     tracker = Server([sys.executable, "-m", "tracker", "serve", "--port", "{port}", *settings], env=env, log=log)
     baseline = Server([sys.executable, "-m", "gunicorn", "-k", "gthread", "--keep-alive", "5", *settings,
                        "--bind", "127.0.0.1:{port}", "--chdir", str(HERE), "baseline_app:app"],

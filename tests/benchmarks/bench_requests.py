@@ -24,7 +24,7 @@ from sqlmodel import select
 
 from tracker import create_app, db
 from tracker.models import Mentorship, ProgressEvent, User
-from tracker.services.demo_data import DEMO_PASSWORD
+from tracker.services.operations.demo_data import DEMO_PASSWORD
 
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 

@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from tracker.services.demo_data import DEMO_PASSWORD
+from tracker.services.operations.demo_data import DEMO_PASSWORD
 
 TICKS = os.sysconf("SC_CLK_TCK")
 SEPARATOR = "\x1f"  # between alternating bodies in the script's environment

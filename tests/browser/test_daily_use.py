@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.browser.test_mentor_flow import sign_in
 from tracker.models import utcnow
-from tracker.services import assignments, notifications
+from tracker.services.mentoring import assignments
+from tracker.services.operations import scheduled
 
 
 def _zone_on_another_day() -> tuple[str, datetime]:
@@ -80,7 +81,7 @@ def test_a_mentor_hears_of_a_shared_note_in_the_app_and_by_email(browser, live_a
     mentor.goto(f"{live_server}/notifications/")
     expect(mentor.get_by_text("lena shared a note on “HTTP Protocol”.")).to_be_visible()
     # the scheduled round (the server's timer, or `tracker reminders` from cron) sends the email
-    sent = notifications.scheduled_round(session=session, now=utcnow() + timedelta(seconds=1), config=live_app.config)
+    sent = scheduled.scheduled_round(session=session, now=utcnow() + timedelta(seconds=1), config=live_app.config)
     assert sent.mail.sent == 1
     (email,) = smtp_server.wait_for(1)
     assert email["To"] == "mona@example.com"

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from tests import factories
 from tests.browser.test_mentor_flow import sign_in
 from tracker.models import Role
-from tracker.services import accounts
+from tracker.services.people import accounts
 
 
 def test_a_stale_save_in_the_editor_shows_the_conflict_and_keeps_the_draft(browser, live_server, session):

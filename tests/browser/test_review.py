@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.test_mentor_flow import sign_in
-from tracker.services import notes, recall
+from tracker.services.learning import notes, recall
 
 
 def test_a_learner_reviews_cards_with_the_keyboard(page, live_server, session):

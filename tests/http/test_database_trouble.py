@@ -21,7 +21,7 @@ from sqlmodel import Session
 from tests import factories
 from tests.conftest import CSRFClient, _build_template, make_app
 from tracker.models import ProgressState
-from tracker.services import progress
+from tracker.services.progress import marks as progress
 
 HX = {"HX-Request": "true"}
 
@@ -74,7 +74,7 @@ def test_a_held_row_lock_times_out_the_write_but_not_unrelated_reads(postgres, t
     app = make_app(url, tmp_path, DB_LOCK_TIMEOUT_MS=300)
     lena = signed_in(app, "lena")
     with Session(app.extensions["tracker.engine"]) as session:
-        progress.mark_article(session=session, user=factories.user(session, "lena"),
+        progress.write_mark(session=session, user=factories.user(session, "lena"),
                               article=factories.article(session, "http-protocol"), state=ProgressState.in_progress)
     holder = create_engine(url).connect()
     holder.execute(text("SELECT * FROM progress FOR UPDATE"))  # a stuck transaction holds every progress row

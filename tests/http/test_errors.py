@@ -12,8 +12,8 @@ from tests import factories
 from tests.conftest import PASSWORD, make_app
 from tracker.http.errors import loggable
 from tracker.models import LearningPath, Note, PathVersion
-from tracker.services import notes
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from tracker.services.learning import notes
 
 HX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/catalog?q=http"}
 JSON = {"Accept": "application/json"}
@@ -134,8 +134,8 @@ def test_huge_numbers_in_the_editor_are_refused_naming_the_field(make_client, se
 def test_a_yaml_import_with_a_huge_order_is_refused(make_client, session):
     from io import BytesIO
 
-    from tracker.services.path_format import dump_path_definition
-    from tracker.services.path_queries import path_definition
+    from tracker.services.curriculum.format import dump_path_definition
+    from tracker.services.curriculum.queries import path_definition
 
     text = dump_path_definition(path_definition(session=session, path=factories.path(session, "api-designer")))
     text = text.replace("order: ", "order: 1000000000000000000000000000000 #", 1)

@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import PASSWORD, CSRFClient, make_app
 from tracker import db
 from tracker.models import DeviceSession, Installation, Role, SecurityEvent, SecurityEventKind, TokenScope, User
-from tracker.services import security_log, tokens
+from tracker.services.people import security_log, tokens
 
 
 def cookies_of(client) -> dict[str, str]:

@@ -4,7 +4,7 @@ from sqlmodel import select
 
 from tests import factories
 from tracker.models import EmailFrequency, Notification, NotificationKind, User
-from tracker.services import notifications
+from tracker.services.notifications import in_app as notifications
 
 
 def test_sign_up_keeps_the_zone_the_browser_reported_and_falls_back_to_utc(make_client, session):

@@ -6,7 +6,7 @@ import re
 
 from tests import factories
 from tracker.models import ProgressState
-from tracker.services import progress
+from tracker.services.progress import marks as progress
 
 HX = {"HX-Request": "true"}
 
@@ -84,7 +84,7 @@ def test_bulk_links_are_all_or_nothing_with_every_problem_named(make_client, run
 
 
 def test_reading_times_say_how_much_is_estimated_on_pages_and_in_the_api(client, session):
-    from tracker.services import path_queries
+    from tracker.services.curriculum import queries as path_queries
 
     summary = path_queries.get_path(session=session, slug="api-designer").summary
     page = client.get("/paths/api-designer").get_data(as_text=True)
@@ -104,7 +104,7 @@ def test_reading_times_say_how_much_is_estimated_on_pages_and_in_the_api(client,
 
 
 def test_each_section_of_a_path_says_why_it_holds_what_it_holds(client, session):
-    from tracker.services import path_queries
+    from tracker.services.curriculum import queries as path_queries
 
     detail = path_queries.get_path(session=session, slug="systems-performance")
     page = client.get("/paths/systems-performance").get_data(as_text=True)

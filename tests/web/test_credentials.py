@@ -16,7 +16,8 @@ from sqlmodel import select
 
 from tests import factories
 from tracker.models import Credential, ProgressState, TokenScope
-from tracker.services import progress, tokens
+from tracker.services.people import tokens
+from tracker.services.progress import marks as progress
 
 pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")  # EdDSA is what VC verifiers expect
 
@@ -39,7 +40,7 @@ def finish_but_one(session, make_client, username="lena", slug="api-designer"):
     articles = required_articles(session, slug)
     user = factories.user(session, username)
     for article in articles[:-1]:
-        progress.mark_article(session=session, user=user, article=article, state=ProgressState.done)
+        progress.write_mark(session=session, user=user, article=article, state=ProgressState.done)
     return client, articles[-1]
 
 

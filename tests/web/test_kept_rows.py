@@ -5,9 +5,8 @@ import re
 
 from sqlmodel import select
 
-from tracker.models import Article
-
 from tests.web.test_main import first_article
+from tracker.models import Article
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 NEXT_FIELD = re.compile(r'name="next" value="([^"]+)"')
@@ -82,7 +81,7 @@ def test_a_renamed_article_shows_its_new_title_in_every_row_at_once(make_client,
 
 def test_the_assign_form_lists_each_mentors_own_mentees_and_a_new_name_at_once(make_client, session):
     from tests import factories
-    from tracker.services import mentorships
+    from tracker.services.mentoring import mentorships
 
     mona, ada = factories.user(session, "mona"), factories.user(session, "ada")
     first, second = factories.add_learners(session, "kept", 2)
@@ -103,7 +102,7 @@ def test_an_overview_row_follows_the_mentees_progress_and_the_mentors_clock(make
     from datetime import date
 
     from tests import factories
-    from tracker.services import assignments
+    from tracker.services.mentoring import assignments
 
     factories.mentor_of(session, "mona", "lena")
     assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],

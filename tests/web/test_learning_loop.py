@@ -8,7 +8,8 @@ from sqlmodel import select
 
 from tests import factories
 from tracker.models import Note, RecallCard, StudyPlan
-from tracker.services import card_suggestions, notes
+from tracker.services.learning import notes
+from tracker.services.learning import suggestions as card_suggestions
 
 HX = {"HX-Request": "true"}
 PLAN = {"days": ["1", "3"], "cue": "after standup", "minutes": "30"}

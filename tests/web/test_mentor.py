@@ -11,7 +11,11 @@ import time_machine
 from tests import factories
 from tests.queries import statements
 from tracker.models import ProgressState
-from tracker.services import assignment_views, assignments, mentorships, notes, notifications, progress
+from tracker.services.learning import notes
+from tracker.services.mentoring import assignments, mentorships
+from tracker.services.mentoring import standings as assignment_views
+from tracker.services.notifications import in_app as notifications
+from tracker.services.progress import marks as progress
 
 HX = {"HX-Request": "true"}
 
@@ -115,7 +119,7 @@ def test_the_overview_shows_fifty_rows_a_page_in_the_order_chosen_and_the_csv_ha
         mentorships.link(session=session, mentor=mona, learner=learner)
     assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in learners],
                             path=factories.path(session, "api-designer"), due_on=None, note="", today=date.today())
-    progress.mark_article(session=session, user=learners[7], article=factories.article(session, "http-protocol"),
+    progress.write_mark(session=session, user=learners[7], article=factories.article(session, "http-protocol"),
                           state=ProgressState.done)
     client = make_client("mona")
 
@@ -171,7 +175,7 @@ def test_the_overview_makes_the_same_number_of_queries_for_5_and_50_mentees(app,
     assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in first], path=api,
                           due_on=None, note="", today=date.today())
     for learner in first:
-        progress.mark_article(session=session, user=learner, article=factories.article(session, "http-protocol"),
+        progress.write_mark(session=session, user=learner, article=factories.article(session, "http-protocol"),
                               state=ProgressState.done)
     client = make_client("mona")
     with_five = count_overview_queries(app, client)
@@ -182,7 +186,7 @@ def test_the_overview_makes_the_same_number_of_queries_for_5_and_50_mentees(app,
     assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in more], path=api,
                           due_on=None, note="", today=date.today())
     for learner in more[:20]:
-        progress.mark_article(session=session, user=learner, article=factories.article(session, "http-protocol"),
+        progress.write_mark(session=session, user=learner, article=factories.article(session, "http-protocol"),
                               state=ProgressState.done)
     with_fifty = count_overview_queries(app, client)
     assert with_fifty == with_five

@@ -2,9 +2,9 @@
 
 from tests import factories
 from tests.conftest import PASSWORD
-from tests.services.test_my_data import lived_in_everywhere, rows_pointing_at
+from tests.services.records.test_export import lived_in_everywhere, rows_pointing_at
 from tracker.models import Role, User
-from tracker.services import tokens
+from tracker.services.people import tokens
 
 
 def test_the_account_page_offers_the_download_and_the_deletion(make_client):

@@ -12,7 +12,10 @@ from sqlmodel import select
 from tests import factories
 from tests.queries import statements
 from tracker.models import Article, LearningPath, ProgressEvent, ProgressState, utcnow
-from tracker.services import assignments, follows, mentorships, progress, recall
+from tracker.services.learning import recall
+from tracker.services.mentoring import assignments, mentorships
+from tracker.services.progress import follows
+from tracker.services.progress import marks as progress
 
 HX = {"HX-Request": "true"}
 
@@ -40,7 +43,7 @@ def light_learner(session, username):
     path = factories.path(session, "api-designer")
     follows.follow_path(session=session, user=user, path=path)
     for article in session.exec(select(Article).order_by(Article.id).limit(5)):
-        progress.mark_article(session=session, user=user, article=article, state=ProgressState.done)
+        progress.write_mark(session=session, user=user, article=article, state=ProgressState.done)
     recall.create_card(session=session, user=user, article=factories.article(session, "http-protocol"),
                        prompt="Q?", answer="A.")
 
@@ -52,7 +55,7 @@ def heavy_learner(session, username):
         follows.follow_path(session=session, user=user, path=path)
     articles = list(session.exec(select(Article).order_by(Article.id)))
     for index, article in enumerate(articles):  # the same five done as the light learner, the rest under way
-        progress.mark_article(session=session, user=user, article=article,
+        progress.write_mark(session=session, user=user, article=article,
                               state=ProgressState.done if index < 5 else ProgressState.in_progress)
     start = utcnow() - timedelta(days=180)
     session.execute(insert(ProgressEvent.__table__), [
@@ -101,7 +104,7 @@ def test_mentor_routes_make_the_same_statements_for_5_50_and_200_mentees(app, se
         learners = factories.add_learners(session, prefix, size)
         for learner in learners:
             mentorships.link(session=session, mentor=mona, learner=learner)
-            progress.mark_article(session=session, user=learner, article=factories.article(session, "http-protocol"),
+            progress.write_mark(session=session, user=learner, article=factories.article(session, "http-protocol"),
                                   state=ProgressState.done)
         assignments.assign_path(session=session, mentor=mona, usernames=[u.username for u in learners], path=path,
                                 due_on=None, note="", today=date.today())

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from tests import factories
 from tracker.models import ProgressEvent, ProgressState
-from tracker.services import progress
+from tracker.services.progress import marks as progress
 
 
 def _states(session, username, *slugs):
@@ -18,7 +18,7 @@ def _states(session, username, *slugs):
 
 def split(session) -> tuple[list[str], str]:
     """API Designer's articles that Production Services does not hold, and one that it does."""
-    from tracker.services.path_queries import path_entries
+    from tracker.services.curriculum.queries import path_entries
 
     api, prod = factories.path(session, "api-designer"), factories.path(session, "production-services")
     entries = path_entries(session=session, path_ids=[api.id, prod.id])

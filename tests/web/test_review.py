@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from tracker.models import utcnow
-from tracker.services import recall
 from tests import factories
+from tracker.models import utcnow
+from tracker.services.learning import recall
 
 
 @pytest.fixture

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from flask import Flask
 
 
 def init_app(app: Flask) -> None:
     from tracker.api import cards, catalog, credentials, learning, me, mentoring, reference, xapi  # noqa: F401  (registers the routes)
+    from tracker.api.blueprint import bp
 
     app.register_blueprint(bp)

@@ -9,15 +9,16 @@ from flask import request
 from flask_login import login_required
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api import bp
-from tracker.api.openapi import documented
+from tracker.api.blueprint import bp
 from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
+from tracker.http.openapi import documented
 from tracker.models import RecallCard, as_utc, utcnow
-from tracker.services import catalog, recall
+from tracker.services.catalog import articles as catalog
 from tracker.services.errors import Invalid
+from tracker.services.learning import recall
 
 STATES = {1: "learning", 2: "review", 3: "relearning"}
 

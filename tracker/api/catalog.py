@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import request
 from pydantic import BaseModel, Field
 
-from tracker.api import bp
-from tracker.api.openapi import documented
+from tracker.api.blueprint import bp
 from tracker.api.schemas import (
     ArticlePage,
     ArticlePublic,
@@ -22,8 +21,13 @@ from tracker.api.schemas import (
 from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import DB_INT_MAX, json_body
+from tracker.http.openapi import documented
 from tracker.models import PathStatus, Role
-from tracker.services import access, catalog, path_format, path_queries, path_store
+from tracker.services import access
+from tracker.services.catalog import articles as catalog
+from tracker.services.curriculum import format as path_format
+from tracker.services.curriculum import queries as path_queries
+from tracker.services.curriculum import store as path_store
 
 
 @bp.get("/articles")

@@ -1,7 +1,4 @@
 """Completion credentials in the API: your own, and verifying any credential JWT.
-
-Also this site as an issuer (`current_issuer`) and the call the marking views make after a mark
-(`issue_earned`), shared by the pages and the API from here because the API may not import the pages.
 """
 
 from __future__ import annotations
@@ -9,20 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_login import login_required
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session
 
-from tracker.api import bp
-from tracker.api.openapi import documented
+from tracker.api.blueprint import bp
 from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import changes_nothing, current_account
 from tracker.http.inputs import json_body
-from tracker.models import Article, Credential, ProgressState, User, utcnow
-from tracker.services.progress import SETTLED
-from tracker.services import credential_keys, credential_verification, credentials
+from tracker.http.issuer import current_issuer
+from tracker.http.openapi import documented
+from tracker.models import Credential, utcnow
+from tracker.services.records import credentials
+from tracker.services.records import signing_keys as credential_keys
+from tracker.services.records import verification as credential_verification
 
 
 class CredentialPublic(Public):
@@ -45,28 +42,6 @@ class VerificationPublic(Public):
     reason: str = Field(description="why it is (in)valid: malformed, unknown key, bad signature, tampered, "
                                     "revoked on <date>: <reason>, expired, valid ...")
     credential: dict[str, Any] | None = Field(description="the signed payload, when the signature holds")
-
-
-def current_issuer() -> credential_keys.Issuer:
-    """This site as the issuer of its credentials: TRACKER_PUBLIC_URL, its name, the key in the data dir."""
-    config = current_app.config
-    return credential_keys.Issuer(url=config["PUBLIC_URL"], data_dir=config["DATA_DIR"],
-                              name=config.get("CREDENTIAL_ISSUER_NAME") or credential_keys.ISSUER_NAME)
-
-
-def issue_earned(*, session: Session, user: User, article: Article, state: ProgressState) -> list[Credential]:
-    """After a mark: issue the credentials it completed. Only a mark that settles an article (done or skipped)
-    can finish a path, so the others ask nothing. A signing key that cannot be read or written is logged, not
-    shown: the mark itself stands, and the credential is issued at the next mark settling an article on the path."""
-    if state not in SETTLED:
-        return []
-    try:
-        return credentials.issue_due(session=session, user=user, now=utcnow(), issuer=current_issuer,
-                                     article=article)
-    except (credential_keys.CredentialKeyError, OSError):
-        session.rollback()
-        current_app.logger.exception("Could not sign a completion credential for user %s", user.id)
-        return []
 
 
 def credential_public(credential: Credential, issuer: credential_keys.Issuer) -> CredentialPublic:

@@ -8,16 +8,20 @@ from flask import request
 from flask_login import login_required
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api import bp
+from tracker.api.blueprint import bp
 from tracker.api.cards import CardPublic, card_publics
-from tracker.api.openapi import documented
 from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.inputs import json_body
+from tracker.http.openapi import documented
 from tracker.models import SuggestedCard, User, utcnow
-from tracker.services import assignment_views, card_suggestions, catalog, notes, plans, progress
+from tracker.services.catalog import articles as catalog
 from tracker.services.errors import Invalid
+from tracker.services.learning import notes, plans
+from tracker.services.learning import suggestions as card_suggestions
+from tracker.services.mentoring import standings as assignment_views
+from tracker.services.progress import marks as progress
 
 # ---------------------------------------------------------------- weekly plans
 

@@ -6,19 +6,27 @@ from flask import Response, current_app
 from flask_login import login_required, logout_user
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tracker.api import bp
-from tracker.api.credentials import issue_earned
-from tracker.api.openapi import documented
-from tracker.api.schemas import DataExport, Items, MePublic, MenteeExport, MyPathPublic, ProgressPublic, respond
+from tracker.api.blueprint import bp
+from tracker.api.schemas import DataExport, Items, MenteeExport, MePublic, MyPathPublic, ProgressPublic, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account, limit_account_deletion, role_required
 from tracker.http.downloads import csv_text, download
 from tracker.http.inputs import json_body
+from tracker.http.issuer import current_issuer
+from tracker.http.openapi import documented
 from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
-from tracker.services import (account_deletion, accounts, assignment_views, catalog, export_records,
-                              follows, mentorships, my_data, path_queries, progress, restart)
-from tracker.services.accounts import PASSWORD_MAX
+from tracker.services.catalog import articles as catalog
+from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import Invalid
+from tracker.services.mentoring import mentorships
+from tracker.services.mentoring import standings as assignment_views
+from tracker.services.people import accounts
+from tracker.services.people.accounts import PASSWORD_MAX
+from tracker.services.progress import follows, marking, restart
+from tracker.services.progress import marks as progress
+from tracker.services.records import deletion as account_deletion
+from tracker.services.records import export as my_data
+from tracker.services.records import export_schema as export_records
 
 
 def _me() -> MePublic:
@@ -91,10 +99,9 @@ def put_progress(slug: str):
         if article.id not in view.article_ids():
             raise Invalid(f"path: “{view.path.title}” does not hold “{article.title}”.")
         path = view.path
-    record = progress.mark_article(session=session, user=current_account(), article=article, state=body.state,
-                                   path=path)
-    issue_earned(session=session, user=current_account(), article=article, state=body.state)  # a credential if it finishes a path
-    return respond(_progress(record, article.slug))
+    marked = marking.mark_article(session=session, user=current_account(), article=article, state=body.state,
+                                  path=path, issuer=current_issuer)
+    return respond(_progress(marked.progress, article.slug))
 
 
 @bp.get("/me/paths")

@@ -6,11 +6,10 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api import bp
-from tracker.api.openapi import documented
+from tracker.api.blueprint import bp
 from tracker.api.schemas import (
-    AssignPlanPublic,
     AssignmentPublic,
+    AssignPlanPublic,
     DueDatePublic,
     Items,
     MenteeProgress,
@@ -22,9 +21,13 @@ from tracker.api.schemas import (
 from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.inputs import json_body
+from tracker.http.openapi import documented
 from tracker.models import Role, utcnow
-from tracker.services import accounts, assignment_views, assignments, mentorships, progress
-from tracker.services import path_queries, time_zones
+from tracker.services.curriculum import queries as path_queries
+from tracker.services.mentoring import assignments, mentorships
+from tracker.services.mentoring import standings as assignment_views
+from tracker.services.people import accounts, time_zones
+from tracker.services.progress import marks as progress
 
 
 @bp.get("/mentees")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tracker.api import bp
-from tracker.api.openapi import documented, openapi_document
+from tracker.api.blueprint import bp
+from tracker.http.openapi import documented, openapi_document
 
 
 @bp.get("/openapi.json")

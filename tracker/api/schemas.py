@@ -8,49 +8,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, Field
 
+from tracker.http.schemas import ErrorBody, ErrorDetail, Public  # noqa: F401  (the API's models build on these)
 from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStatus, ProgressState
-from tracker.services.assignment_views import AssignmentView
-from tracker.services.catalog import ArticleCard, SourceCount, TopicCount
+from tracker.services.catalog.articles import ArticleCard, SourceCount, TopicCount
+from tracker.services.curriculum.queries import PathDetail, PathSummary
+from tracker.services.curriculum.store import HistoryEntry
+from tracker.services.mentoring.standings import AssignmentView
+from tracker.services.progress.marks import Tally
+
 # A data export is a versioned file whose shape the domain owns (`tracker export` writes the same): the API
 # answers these models as they are.
-from tracker.services.export_records import DataExport, MenteeExport  # noqa: F401
-from tracker.services.path_queries import PathDetail, PathSummary
-from tracker.services.path_store import HistoryEntry
-from tracker.services.progress import Tally
+from tracker.services.records.export_schema import DataExport, MenteeExport  # noqa: F401
 
 Item = TypeVar("Item", bound=BaseModel)
-
-
-class Public(BaseModel):
-    """Base of every answer: times in UTC with a 'Z', nothing read from attributes by accident."""
-
-    model_config = ConfigDict(from_attributes=False)
-
-    @field_serializer("*", when_used="json")
-    def _utc(self, value):
-        if isinstance(value, datetime):
-            return value.isoformat().replace("+00:00", "Z")
-        return value
 
 
 def respond(body: BaseModel, status: int = 200):
     """A response model as Flask's JSON answer."""
     return body.model_dump(mode="json"), status
-
-
-class ErrorDetail(Public):
-    status: int
-    message: str
-    current_version: int | None = None
-    changes: list[str] | None = None
-
-
-class ErrorBody(Public):
-    """Every refusal: `{"error": {"status", "message"}}`; a 409 adds the current version and what changed."""
-
-    error: ErrorDetail
 
 
 class Items(Public, Generic[Item]):

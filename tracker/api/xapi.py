@@ -6,14 +6,15 @@ from flask import current_app, request, url_for
 from flask_login import login_required
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api import bp
-from tracker.api.openapi import documented
+from tracker.api.blueprint import bp
 from tracker.api.schemas import Public, respond
 from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
+from tracker.http.openapi import documented
 from tracker.models import Role
-from tracker.services import mentorships, xapi
 from tracker.services.errors import Invalid
+from tracker.services.mentoring import mentorships
+from tracker.services.records import xapi
 
 
 class StatementQuery(BaseModel):

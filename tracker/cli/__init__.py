@@ -2,42 +2,7 @@
 
 from __future__ import annotations
 
-import click
-from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command
+from tracker.cli import content, data, people, serve  # noqa: F401  (the commands register themselves on `cli`)
+from tracker.cli.group import cli
 
-from tracker import create_app, db
-from tracker.config import ConfigError
-
-
-class ConfigProblem(NoAppException):
-    """A configuration error, shown as one line without a usage banner."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"Error: {self.format_message()}", err=True)
-
-
-def _create_app():
-    try:
-        return create_app()
-    except ConfigError as exc:
-        raise ConfigProblem(str(exc)) from None
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
-             help="Learning-path tracker: run the app and manage its data.")
-def cli() -> None:
-    pass
-
-
-cli.add_command(shell_command)
-cli.add_command(routes_command)
-
-
-def prepared_session():
-    """Apply pending migrations, then hand out the command's session."""
-    db.upgrade(db.get_engine())
-    return db.get_session()
-
-
-# The commands register themselves on `cli` when their modules are imported.
-from tracker.cli import content, data, people, serve  # noqa: E402, F401
+__all__ = ["cli"]

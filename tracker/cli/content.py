@@ -8,17 +8,15 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.cli import cli, prepared_session
-from tracker.services import (
-    article_editing,
-    card_suggestions,
-    catalog_file,
-    catalog_store,
-    curriculum,
-    listings,
-    path_format,
-    path_store,
-)
+from tracker.cli.group import cli, prepared_session
+from tracker.services.catalog import datafile as catalog_file
+from tracker.services.catalog import editing as article_editing
+from tracker.services.catalog import layouts, listings
+from tracker.services.catalog import store as catalog_store
+from tracker.services.curriculum import format as path_format
+from tracker.services.curriculum import loading as curriculum
+from tracker.services.curriculum import store as path_store
+from tracker.services.learning import suggestions as card_suggestions
 
 
 @cli.group("catalog")
@@ -64,7 +62,7 @@ def catalog_import(files: tuple[Path, ...], source_name: str | None, output: Pat
     for file in files:
         try:
             text = file.read_text(encoding="utf-8")
-            listing = listings.parse_listing(text, provenance=file.name, source_name=source_name)
+            listing = layouts.parse_listing(text, provenance=file.name, source_name=source_name)
         except (UnicodeDecodeError, listings.ListingError) as exc:
             raise click.ClickException(f"{file}: {exc}") from None
         click.echo(f"{file.name}: {len(listing.articles)} articles from {listing.source_name}")

@@ -9,11 +9,13 @@ import click
 from flask.cli import with_appcontext
 
 from tracker import db
-from tracker.cli import cli, prepared_session
+from tracker.cli.group import cli, prepared_session
 from tracker.config import ConfigError
-from tracker.services import accounts, backup, my_data
 from tracker.models import utcnow
 from tracker.services.errors import Invalid, NotFound
+from tracker.services.operations import backup
+from tracker.services.people import accounts
+from tracker.services.records import export as my_data
 
 
 @cli.group("db")
@@ -48,7 +50,7 @@ def db_copy(target_url: str) -> None:
 
     try:
         target_url = Settings(database_url=target_url).database_url
-    except Exception as exc:  # noqa: BLE001 - a bad URL is reported in one line
+    except Exception as exc:
         raise click.ClickException(f"--to is not a database URL: {exc}") from None
     source = db.get_engine()
     target = db.make_engine(target_url)
@@ -156,7 +158,7 @@ def demo_data_command(users: int, events: int, seed: int) -> None:
     """Generate a large synthetic data set (for benchmarks): learners reading the real paths, mentors with
     50-200 mentees, assignments, notes and cards. Its accounts share one password: not for people."""
     from tracker.cli.serve import prepare_to_serve
-    from tracker.services import demo_data
+    from tracker.services.operations import demo_data
 
     session = prepare_to_serve()  # migrations applied, the catalog and paths loaded
     started = time.perf_counter()

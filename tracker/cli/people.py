@@ -7,10 +7,12 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from tracker.cli import cli, prepared_session
+from tracker.cli.group import cli, prepared_session
 from tracker.models import Role, SecurityEventKind, TokenScope
-from tracker.services import account_deletion, accounts, mentorships, security_log, tokens
 from tracker.services.errors import NotAllowed, NotFound
+from tracker.services.mentoring import mentorships
+from tracker.services.people import accounts, security_log, tokens
+from tracker.services.records import deletion as account_deletion
 
 
 @cli.group("users")

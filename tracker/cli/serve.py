@@ -9,10 +9,14 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from tracker import db, serving
-from tracker.cli import ConfigProblem, cli, prepared_session
+from tracker.cli.group import ConfigProblem, cli, prepared_session
 from tracker.config import ConfigError, load_settings
 from tracker.models import utcnow
-from tracker.services import card_suggestions, catalog_file, curriculum, path_format, xapi_outbox
+from tracker.services.catalog import datafile as catalog_file
+from tracker.services.curriculum import format as path_format
+from tracker.services.curriculum import loading as curriculum
+from tracker.services.learning import suggestions as card_suggestions
+from tracker.services.records import outbox as xapi_outbox
 
 
 def prepare_to_serve():
@@ -41,7 +45,7 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
     """Apply migrations, load the catalog and paths, and serve the app (one process, several threads)."""
     session = prepare_to_serve()
     if demo:
-        from tracker.services.demo import create_demo
+        from tracker.services.operations.demo import create_demo
 
         click.echo("Creating the demo accounts and their history…")
         accounts_made = create_demo(session=session, now=utcnow())
@@ -99,7 +103,7 @@ def _settings_or_exit() -> dict:
 def reminders_command() -> None:
     """Add due-date reminders for every learner, then send the notification emails that are due
     (idempotent; safe from cron on several machines)."""
-    from tracker.services.notifications import scheduled_round
+    from tracker.services.operations.scheduled import scheduled_round
 
     result = scheduled_round(session=prepared_session(), now=utcnow(), config=current_app.config)
     click.echo(f"{result.reminders} reminder{'s' if result.reminders != 1 else ''} added.")

@@ -8,18 +8,17 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from werkzeug.middleware.proxy_fix import ProxyFix
-
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.db import get_session
 from tracker.extensions import csrf, limiter, login_manager
-from tracker.models import ApiToken, DeviceSession, Role, TokenScope, User
-from tracker.services import accounts, sessions, tokens
-from tracker.services.errors import NotAllowed
 from tracker.http.errors import error_response, wants_json
 from tracker.http.render import is_htmx
+from tracker.models import ApiToken, DeviceSession, Role, TokenScope, User
+from tracker.services.errors import NotAllowed
+from tracker.services.people import accounts, sessions, tokens
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Refused account deletions (a wrong password) per account, on the pages and the API together.

@@ -25,8 +25,8 @@ from tracker import metrics
 from tracker.db import get_session
 from tracker.http.render import is_htmx
 from tracker.models import SecurityEventKind
-from tracker.services import security_log
 from tracker.services.errors import DomainError
+from tracker.services.people import security_log
 
 TITLES = {400: "Bad request", 401: "Sign-in needed", 403: "Not allowed", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Too large", 415: "Unsupported type",
@@ -93,7 +93,7 @@ def database_unavailable(error: Exception):
     """The database is down, locked past the timeout, out of space or too slow: 503, and try again soon."""
     try:
         get_session().rollback()
-    except Exception:  # noqa: BLE001 - the connection may be gone; the session is discarded at teardown
+    except Exception:
         pass
     if "_login_user" not in g:
         # Loading the signed-in user is what failed: the error page must not ask the database again.

@@ -76,7 +76,7 @@ class ArticleTopic(SQLModel, table=True):
 class ContentStamp(SQLModel, table=True):
     """One row: a new random value every time the curriculum lists show changes (articles, sources, topics, a
     path's sections and items), written in the same transaction. Each process keeps what it read of the
-    curriculum under the stamp it read it with (tracker.services.content_cache), so every process sees a change
+    curriculum under the stamp it read it with (tracker.services.curriculum.kept), so every process sees a change
     at its next request, and a restored backup brings back the stamp that goes with its content."""
 
     __tablename__ = "content_stamp"

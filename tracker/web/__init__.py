@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from tracker.models import ProgressState, Role, TokenScope
-from tracker.services import access, plans, time_zones
-from tracker.services.path_queries import weeks_label
+from tracker.services import access
+from tracker.services.curriculum.queries import weeks_label
+from tracker.services.learning import plans
+from tracker.services.people import time_zones
 
 
 def init_app(app: Flask) -> None:

@@ -12,8 +12,9 @@ from tracker.extensions import limiter
 from tracker.http.auth import client_address, current_account, limit_account_deletion, mark_users_exist, session_policy
 from tracker.http.auth import sign_in as sign_in_here
 from tracker.models import Role, SecurityEventKind, TokenScope
-from tracker.services import account_deletion, accounts, security_log, sessions, tokens
 from tracker.services.errors import Invalid, NotAllowed
+from tracker.services.people import accounts, security_log, sessions, tokens
+from tracker.services.records import deletion as account_deletion
 from tracker.web.forms import (
     ChangePasswordForm,
     DeleteAccountForm,

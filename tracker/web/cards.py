@@ -21,7 +21,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
-from tracker.services.catalog import ArticleCard
+from tracker.services.catalog.articles import ArticleCard
 
 LIMIT = 4096  # entries kept; more (a much larger catalog) starts the cache again
 _kept: dict[tuple, object] = {}
@@ -97,7 +97,7 @@ def overview_row(row) -> Markup:
     """One row of the mentor overview (`partials/_overview_row.html`), kept by everything it shows: the
     mentee, the path, the tally, the last activity in the viewer's zone, the dates and the status."""
     from tracker.http.auth import current_account
-    from tracker.services.time_zones import zone_of
+    from tracker.services.people.time_zones import zone_of
 
     t, learner, path = row.tally, row.learner, row.path
     key = ("overview", request.script_root, str(zone_of(current_account())), learner.username, learner.name,

@@ -11,13 +11,15 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length
 
-from tracker.api.credentials import current_issuer
 from tracker.db import get_session
 from tracker.http.auth import current_account
+from tracker.http.issuer import current_issuer
 from tracker.http.render import see_other
 from tracker.models import utcnow
-from tracker.services import access, credential_verification, credentials
+from tracker.services import access
 from tracker.services.errors import Invalid
+from tracker.services.records import credentials
+from tracker.services.records import verification as credential_verification
 from tracker.web.forms import Form
 
 bp = Blueprint("credentials", __name__)

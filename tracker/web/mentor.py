@@ -12,10 +12,17 @@ from tracker.http.auth import current_account, role_required
 from tracker.http.downloads import spreadsheet_safe
 from tracker.http.render import page_or_fragment
 from tracker.models import Role, utcnow
-from tracker.services import access, accounts, assignment_views, assignments, mentor_overview, mentorships, notes, path_queries, progress
-from tracker.services import card_suggestions, recall, time_zones
-from tracker.services.assignment_rules import AssignmentStatus
+from tracker.services import access
+from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import Invalid
+from tracker.services.learning import notes, recall
+from tracker.services.learning import suggestions as card_suggestions
+from tracker.services.mentoring import assignments, mentorships
+from tracker.services.mentoring import overview as mentor_overview
+from tracker.services.mentoring import standings as assignment_views
+from tracker.services.mentoring.rules import AssignmentStatus
+from tracker.services.people import accounts, time_zones
+from tracker.services.progress import marks as progress
 from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm, SuggestCardForm
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")

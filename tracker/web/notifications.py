@@ -7,7 +7,8 @@ from flask_login import login_required
 
 from tracker.db import get_session
 from tracker.http.auth import current_account
-from tracker.services import mentorships, notifications
+from tracker.services.mentoring import mentorships
+from tracker.services.notifications import in_app as notifications
 from tracker.web.forms import InvitationAnswerForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

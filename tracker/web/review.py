@@ -9,7 +9,7 @@ from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.render import see_other
 from tracker.models import Article, utcnow
-from tracker.services import recall
+from tracker.services.learning import recall
 from tracker.web.forms import RatingForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")

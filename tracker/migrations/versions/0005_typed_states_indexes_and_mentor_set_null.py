@@ -13,9 +13,8 @@ Create Date: 2026-11-25 02:40:00
 The downgrade puts the old indexes and the CASCADE back, but leaves mentor_id nullable: an
 assignment whose mentor is gone is kept rather than deleted.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

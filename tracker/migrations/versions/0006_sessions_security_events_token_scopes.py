@@ -15,10 +15,9 @@ session_token, so everyone signs in again.
 """
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'

@@ -10,7 +10,6 @@ due_soon, mentee_overdue -> overdue.
 """
 from alembic import op
 
-
 revision = '0007'
 down_revision = '0006'
 branch_labels = None

@@ -10,10 +10,9 @@ Create Date: 2026-11-25 07:00:00
 
 Downgrading drops these columns: every user's days go back to UTC and email settings are forgotten.
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0008'
 down_revision = '0007'

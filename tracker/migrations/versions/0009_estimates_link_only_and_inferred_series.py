@@ -12,9 +12,8 @@ Create Date: 2026-11-25 08:00:00
 
 Downgrading drops the four columns (the path files keep each section's line).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'

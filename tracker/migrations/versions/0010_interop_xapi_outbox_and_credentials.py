@@ -14,10 +14,9 @@ stay in the data dir), but the app no longer lists or revokes them.
 """
 import uuid
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'

@@ -10,10 +10,9 @@ Create Date: 2026-11-25 09:00:00
 
 Downgrading drops them (cards and their review history go).
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0011'
 down_revision = '0010'

@@ -13,10 +13,9 @@ Create Date: 2026-12-03 08:00:00
 The downgrade drops the new tables and columns (plans, suggestions and takeaways go; adopted cards stay as
 the learner's own) and folds plan_day notifications into due_soon.
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0012'
 down_revision = '0011'

@@ -10,12 +10,11 @@ Create Date: 2026-12-03 13:00:00
 The downgrade drops the table: the stamp is derived, nothing is lost.
 """
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0013'
 down_revision = '0012'
@@ -31,7 +30,7 @@ def upgrade() -> None:
         sa.Column('changed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
-    op.bulk_insert(table, [{"id": 1, "stamp": uuid.uuid4().hex, "changed_at": datetime.now(timezone.utc)}])
+    op.bulk_insert(table, [{"id": 1, "stamp": uuid.uuid4().hex, "changed_at": datetime.now(UTC)}])
 
 
 def downgrade() -> None:

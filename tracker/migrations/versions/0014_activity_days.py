@@ -11,12 +11,11 @@ Create Date: 2026-12-03 13:30:00
 The downgrade drops the table: it is made from the logs, which stay; nothing is lost.
 """
 from collections import Counter
-from datetime import timezone
+from datetime import UTC
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0014'
 down_revision = '0013'
@@ -28,13 +27,13 @@ CHUNK = 5_000
 
 def _zone(name):
     try:
-        return ZoneInfo(name) if name else timezone.utc
+        return ZoneInfo(name) if name else UTC
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def _local_day(moment, zone):
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).date()
 
 
@@ -59,7 +58,7 @@ def upgrade() -> None:
                                       .where(events.c.state != "not_started")),
                         ("reviews", sa.select(reviews.c.user_id, reviews.c.reviewed_at))):
         for user_id, moment in connection.execute(query.execution_options(yield_per=CHUNK)):
-            counted[kind][(user_id, _local_day(moment, zones.get(user_id, timezone.utc)))] += 1
+            counted[kind][(user_id, _local_day(moment, zones.get(user_id, UTC)))] += 1
     rows = [{"user_id": user_id, "day": day, "changes": counted["changes"][(user_id, day)],
              "reviews": counted["reviews"][(user_id, day)]}
             for user_id, day in counted["changes"].keys() | counted["reviews"].keys()]

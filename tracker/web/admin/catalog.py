@@ -8,9 +8,13 @@ from sqlmodel import select
 from tracker.db import get_session
 from tracker.http.auth import role_required
 from tracker.models import Role, Source
-from tracker.services import article_editing, catalog, catalog_file, catalog_store, listings
+from tracker.services.catalog import articles as catalog
+from tracker.services.catalog import datafile as catalog_file
+from tracker.services.catalog import editing as article_editing
+from tracker.services.catalog import layouts, listings
+from tracker.services.catalog import store as catalog_store
 from tracker.services.errors import Invalid
-from tracker.web.admin import UPLOAD_LIMIT, bp
+from tracker.web.admin.blueprint import UPLOAD_LIMIT, bp
 from tracker.web.forms import ArticleEditForm, LinksForm, ListingImportForm
 
 
@@ -96,7 +100,7 @@ def import_listing():
                                error="The listing is larger than 256 KiB."), 400
     session = get_session()
     try:
-        listing = listings.parse_listing(text, provenance="pasted in the admin", source_name=source_name)
+        listing = layouts.parse_listing(text, provenance="pasted in the admin", source_name=source_name)
         plan = catalog_store.plan_listing_import(session=session, listing=listing)
     except (listings.ListingError, catalog_file.CatalogError, ValueError) as exc:
         return render_template("admin/catalog_import.html", plan=None, text=text, source_name=source_name or "",

@@ -10,9 +10,9 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.render import see_other
 from tracker.models import Role, utcnow
-from tracker.services import credentials
 from tracker.services.errors import Conflict, Invalid
-from tracker.web.admin import bp
+from tracker.services.records import credentials
+from tracker.web.admin.blueprint import bp
 from tracker.web.forms import TEXT_GUARD, Form
 
 

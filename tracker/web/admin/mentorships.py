@@ -7,10 +7,10 @@ from flask import flash, redirect, render_template, url_for
 from tracker.db import get_session
 from tracker.http.auth import role_required
 from tracker.models import Role
-from tracker.services import mentorships
 from tracker.services.errors import DomainError, Invalid
+from tracker.services.mentoring import mentorships
+from tracker.web.admin.blueprint import bp
 from tracker.web.forms import MentorshipForm
-from tracker.web.admin import bp
 
 
 @bp.get("/mentorships")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
@@ -10,9 +9,13 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, role_required
 from tracker.http.render import page_or_fragment, see_other
 from tracker.models import Article, PathStatus, Role
-from tracker.services import catalog, path_drafts, path_format, path_queries, path_store
-from tracker.services.path_format import PathDefinitionError
-from tracker.web.admin import UPLOAD_LIMIT, bp
+from tracker.services.catalog import articles as catalog
+from tracker.services.curriculum import drafts as path_drafts
+from tracker.services.curriculum import format as path_format
+from tracker.services.curriculum import queries as path_queries
+from tracker.services.curriculum import store as path_store
+from tracker.services.curriculum.format import PathDefinitionError
+from tracker.web.admin.blueprint import UPLOAD_LIMIT, bp
 from tracker.web.forms import PathEditorForm, RestoreForm
 
 

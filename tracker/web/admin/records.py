@@ -7,9 +7,9 @@ from flask import current_app, flash, redirect, render_template, url_for
 from tracker.db import get_session
 from tracker.http.auth import role_required
 from tracker.models import Role, utcnow
-from tracker.services import xapi_outbox
 from tracker.services.errors import Invalid
-from tracker.web.admin import bp
+from tracker.services.records import outbox as xapi_outbox
+from tracker.web.admin.blueprint import bp
 
 
 @bp.get("/records")

@@ -7,9 +7,9 @@ from flask import render_template, request
 from tracker.db import get_session
 from tracker.http.auth import role_required
 from tracker.models import Role, SecurityEventKind
-from tracker.services import security_log
 from tracker.services.errors import Invalid
-from tracker.web.admin import bp
+from tracker.services.people import security_log
+from tracker.web.admin.blueprint import bp
 
 
 @bp.get("/security")

@@ -7,10 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 from tracker.db import get_session
 from tracker.http.auth import client_address, current_account, role_required
 from tracker.models import Role, SecurityEventKind
-from tracker.services import account_deletion, accounts, security_log
 from tracker.services.errors import NotAllowed
+from tracker.services.people import accounts, security_log
+from tracker.services.records import deletion as account_deletion
+from tracker.web.admin.blueprint import bp
 from tracker.web.forms import DeleteUserForm, UserActionForm
-from tracker.web.admin import bp
 
 
 @bp.get("/users")

@@ -1,10 +1,5 @@
 """The HTML forms (WTForms through Flask-WTF), one module per area; every view imports them from here."""
 
-from tracker.web.forms.base import (  # noqa: F401
-    Form,
-    TEXT_GUARD,
-    WholeNumberField,
-)
 from tracker.web.forms.accounts import (  # noqa: F401
     ChangePasswordForm,
     DeleteAccountForm,
@@ -14,6 +9,22 @@ from tracker.web.forms.accounts import (  # noqa: F401
     SignUpForm,
     TimeZoneForm,
     TokenForm,
+)
+from tracker.web.forms.admin import (  # noqa: F401
+    ArticleEditForm,
+    ItemForm,
+    LinksForm,
+    ListingImportForm,
+    MentorshipForm,
+    PathEditorForm,
+    RestoreForm,
+    SectionForm,
+    UserActionForm,
+)
+from tracker.web.forms.base import (  # noqa: F401
+    TEXT_GUARD,
+    Form,
+    WholeNumberField,
 )
 from tracker.web.forms.learning import (  # noqa: F401
     InvitationAnswerForm,
@@ -31,15 +42,4 @@ from tracker.web.forms.mentoring import (  # noqa: F401
     DueDateForm,
     InviteForm,
     ReplyForm,
-)
-from tracker.web.forms.admin import (  # noqa: F401
-    ArticleEditForm,
-    ItemForm,
-    LinksForm,
-    ListingImportForm,
-    MentorshipForm,
-    PathEditorForm,
-    RestoreForm,
-    SectionForm,
-    UserActionForm,
 )

@@ -13,9 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from tracker.models import EmailFrequency, TokenScope
-from tracker.services.accounts import PASSWORD_MAX
-from tracker.services.time_zones import zone_names
-from tracker.services.tokens import TOKEN_LIFETIMES
+from tracker.services.people.accounts import PASSWORD_MAX
+from tracker.services.people.time_zones import zone_names
+from tracker.services.people.tokens import TOKEN_LIFETIMES
 from tracker.web.forms.base import Form
 
 

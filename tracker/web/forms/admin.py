@@ -19,8 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.models import PathStatus, Role
-from tracker.services.accounts import PASSWORD_MAX
-from tracker.services.path_format import ORDER_MAX
+from tracker.services.curriculum.format import ORDER_MAX
+from tracker.services.people.accounts import PASSWORD_MAX
 from tracker.web.forms.base import TEXT_GUARD, Form, WholeNumberField
 
 

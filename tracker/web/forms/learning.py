@@ -13,9 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.models import ProgressState
-from tracker.services.notes import NOTE_MAX, TAKEAWAY_MAX
-from tracker.services.plans import CUE_MAX, DAY_NAMES
-from tracker.services.recall import TEXT_MAX as RECALL_TEXT_MAX
+from tracker.services.learning.notes import NOTE_MAX, TAKEAWAY_MAX
+from tracker.services.learning.plans import CUE_MAX, DAY_NAMES
+from tracker.services.learning.recall import TEXT_MAX as RECALL_TEXT_MAX
 from tracker.web.forms.base import Form, WholeNumberField
 
 

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.services.notes import NOTE_MAX
+from tracker.services.learning.notes import NOTE_MAX
 from tracker.web.forms.base import Form
 
 

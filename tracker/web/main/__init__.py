@@ -1,63 +1,9 @@
-"""The learner's pages, one blueprint: the dashboard here; paths, articles and recall cards in this package's
+"""The learner's pages, one blueprint: the dashboard, paths, articles and recall cards in this package's
 modules (importing them registers their routes on `bp`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+from tracker.web.main import articles, cards, dashboard, paths  # noqa: F401  (registers the routes)
+from tracker.web.main.blueprint import bp
 
-from tracker.api.openapi import openapi_document
-from tracker.db import get_session
-from tracker.http.auth import current_account
-from tracker.models import utcnow
-from tracker.services import (
-    access,
-    activity,
-    assignment_views,
-    catalog,
-    mentorships,
-    path_queries,
-    recall,
-    streaks,
-    time_zones,
-)
-
-bp = Blueprint("main", __name__)
-
-
-@bp.get("/")
-def index():
-    session = get_session()
-    user = current_account()
-    if user is None:
-        return render_template("main/index.html", paths=path_queries.list_paths(session=session,
-                                                                         statuses=access.listed_statuses(None)),
-                               sources=catalog.list_sources(session=session))
-    now = utcnow()
-    today = time_zones.today_for(user, now)
-    mine = assignment_views.learner_paths(session=session, learner=user, now=now)
-    return render_template(
-        "main/dashboard.html",
-        assigned=mine.assigned,
-        my_paths=mine.followed,
-        invitations=mentorships.pending_invitations(session=session, learner=user),
-        recent=activity.recent_activity(session=session, user=user),
-        heatmap=activity.activity_heatmap(session=session, user=user, today=today),
-        streak=streaks.streak_for(session=session, user=user, today=today),
-        recall=recall.due_counts(session=session, user=user, now=now)
-        if recall.has_cards(session=session, user=user) else None,
-    )
-
-
-@bp.get("/api")
-def api_reference():
-    """The JSON API's reference, rendered from its OpenAPI document (no scripts)."""
-    return render_template("main/api.html", doc=openapi_document())
-
-
-@bp.app_context_processor
-def inject_user():
-    return {"account": current_account() if current_user else None}
-
-
-from tracker.web.main import articles, cards, paths  # noqa: E402, F401  (registers the routes)
+__all__ = ["bp"]

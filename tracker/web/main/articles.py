@@ -5,15 +5,21 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import login_required
 
-from tracker.api.credentials import issue_earned
 from tracker.db import get_session
 from tracker.http.auth import current_account
+from tracker.http.issuer import current_issuer
 from tracker.http.render import fragment, fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState
-from tracker.services import access, card_suggestions, catalog, notes, path_queries, progress, recall
+from tracker.services import access
+from tracker.services.catalog import articles as catalog
+from tracker.services.curriculum import queries as path_queries
+from tracker.services.learning import notes, recall
+from tracker.services.learning import suggestions as card_suggestions
+from tracker.services.progress import marking
+from tracker.services.progress import marks as progress
 from tracker.web.auth import safe_next
 from tracker.web.forms import MarkForm, NoteForm, RecallCardForm, TakeawayForm
-from tracker.web.main import bp
+from tracker.web.main.blueprint import bp
 
 
 @bp.get("/catalog")
@@ -47,9 +53,8 @@ def mark(slug: str):
     before = progress.path_progress(session=session, user=user, slug=path_slug) if path_slug else None
     if before is not None and (article.id not in before.article_ids() or not access.can_see_path(user, before.path)):
         before, path_slug = None, None  # not on that path (any more): answer as the catalog would
-    progress.mark_article(session=session, user=user, article=article, state=state,
-                          path=before.path if before is not None else None)
-    issue_earned(session=session, user=user, article=article, state=state)  # a completion credential when this finishes a path
+    marking.mark_article(session=session, user=user, article=article, state=state,
+                         path=before.path if before is not None else None, issuer=current_issuer)
 
     if not is_htmx():
         anchor = "" if form.place.data == "article" else f"#article-{article.slug}"

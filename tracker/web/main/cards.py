@@ -8,10 +8,12 @@ from flask_login import login_required
 from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.render import see_other
-from tracker.services import card_suggestions, catalog, recall
+from tracker.services.catalog import articles as catalog
 from tracker.services.errors import Invalid
+from tracker.services.learning import recall
+from tracker.services.learning import suggestions as card_suggestions
 from tracker.web.forms import RecallCardForm
-from tracker.web.main import bp
+from tracker.web.main.blueprint import bp
 
 
 @bp.post("/articles/<slug>/cards")

@@ -9,21 +9,17 @@ from tracker.db import get_session
 from tracker.http.auth import current_account
 from tracker.http.render import fragment, is_htmx, see_other
 from tracker.models import utcnow
-from tracker.services import (
-    access,
-    assignment_views,
-    assignments,
-    follows,
-    notes,
-    path_queries,
-    plans,
-    progress,
-    restart,
-)
+from tracker.services import access
+from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import Invalid
+from tracker.services.learning import notes, plans
+from tracker.services.mentoring import assignments
+from tracker.services.mentoring import standings as assignment_views
+from tracker.services.progress import follows, restart
+from tracker.services.progress import marks as progress
 from tracker.web.auth import safe_next
 from tracker.web.forms import PlanForm, RestartForm
-from tracker.web.main import bp
+from tracker.web.main.blueprint import bp
 
 
 @bp.get("/paths/")

@@ -1,0 +1,83 @@
+"""Storing paths: versions with optimistic locking, history, and restoring an old version."""
+
+import pytest
+
+from tests import factories
+from tracker.services.curriculum import queries as path_queries
+from tracker.services.curriculum import store as path_store
+from tracker.services.errors import NotFound
+
+
+def renamed(session, title: str):
+    definition = path_queries.path_definition(session=session, path=factories.path(session, "api-designer"))
+    return definition.model_copy(update={"title": title})
+
+
+def test_a_save_from_a_stale_version_is_refused_and_writes_nothing(session):
+    ada = factories.user(session, "ada")
+    first = path_store.save_path(session=session, definition=renamed(session, "First"), base_version=1, author=ada)
+    assert first.path.version == 2 and first.changes == ["Title changed from “API Designer” to “First”."]
+    with pytest.raises(path_store.VersionConflict) as conflict:
+        path_store.save_path(session=session, definition=renamed(session, "Second"), base_version=1, author=ada)
+    assert conflict.value.current_version == 2 and conflict.value.authors == ["ada"]
+    assert factories.path(session, "api-designer").title == "First"
+
+
+def test_history_lists_versions_newest_first_and_restore_makes_a_new_version(session):
+    ada = factories.user(session, "ada")
+    path_store.save_path(session=session, definition=renamed(session, "First"), base_version=1, author=ada)
+    path = factories.path(session, "api-designer")
+    assert [e.version.version for e in path_store.history(session=session, path=path)] == [2, 1]
+    result = path_store.restore_version(session=session, path=path, version=1, base_version=2, author=ada)
+    assert result.path.version == 3 and result.path.title == "API Designer"
+    assert result.changes[0] == "Restored version 1."
+    with pytest.raises(NotFound):
+        path_store.restore_version(session=session, path=path, version=99, base_version=3, author=ada)
+
+
+def test_items_that_stay_keep_the_date_they_joined_the_path(session):
+    ada = factories.user(session, "ada")
+    before = {e.card.article.slug: e.item.added_at
+              for e in path_queries.path_entries(session=session, path_ids=[factories.path(session, "api-designer").id])[
+                  factories.path(session, "api-designer").id]}
+    path_store.save_path(session=session, definition=renamed(session, "Renamed"), base_version=1, author=ada)
+    path_id = factories.path(session, "api-designer").id
+    after = {e.card.article.slug: e.item.added_at
+             for e in path_queries.path_entries(session=session, path_ids=[path_id])[path_id]}
+    assert after == before
+
+
+def test_text_changes_carry_their_before_and_after(session):
+    ada = factories.user(session, "ada")
+    definition = renamed(session, "API Designer").model_copy(update={"outcome": "Ship APIs\nothers can trust."})
+    result = path_store.save_path(session=session, definition=definition, base_version=1, author=ada)
+    assert result.changes == ["Outcome changed from “Design robust APIs suitable for public or internal use.” "
+                              "to “Ship APIs others can trust.”."]  # one line, whatever the text's line breaks
+
+
+def test_a_long_text_change_is_shortened_around_what_changed(session):
+    ada = factories.user(session, "ada")
+    old = renamed(session, "API Designer").summary
+    new = old.replace("external customers", "partners")
+    result = path_store.save_path(session=session, definition=renamed(session, "API Designer")
+                                  .model_copy(update={"summary": new}), base_version=1, author=ada)
+    [line] = result.changes
+    before, after = line.removeprefix("Summary changed from “").removesuffix("”.").split("” to “")
+    assert before.startswith("…") and before.endswith("external customers.")
+    assert after.startswith("…") and after.endswith("partners.")
+    assert len(before) <= 122 and len(after) <= 122  # at most 120 characters and the ellipses
+
+
+def test_a_saved_version_is_read_whole_with_the_one_before_it(session):
+    ada = factories.user(session, "ada")
+    path_store.save_path(session=session, definition=renamed(session, "First"), base_version=1, author=ada)
+    path = factories.path(session, "api-designer")
+    saved = path_store.saved_version(session=session, path=path, version=2)
+    assert saved.record.version == 2 and saved.author.username == "ada"
+    assert (saved.definition.title, saved.previous.title) == ("First", "API Designer")
+    assert saved.definition.sections[0].title == "Design stable REST APIs and OpenAPI specs"
+    assert saved.titles["http-protocol"] == "HTTP Protocol"
+    first = path_store.saved_version(session=session, path=path, version=1)
+    assert first.previous is None and first.author is None
+    with pytest.raises(NotFound):
+        path_store.saved_version(session=session, path=path, version=3)

@@ -1,0 +1,177 @@
+"""xAPI 1.0.3: statements built from the event log, and their delivery through the outbox to a real LRS
+(Ralph, started by the tests) and through an LRS that fails on command."""
+
+import json
+import re
+import threading
+import uuid
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from sqlmodel import func, select
+
+from tests import factories
+from tracker.models import ProgressState, XapiOutbox, utcnow
+from tracker.services.operations import scheduled
+from tracker.services.progress import marks as progress
+from tracker.services.records import outbox as xapi_outbox
+from tracker.services.records import xapi
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+@pytest.fixture
+def site():
+    """A site address of the test's own, so its statements are told apart in the shared LRS."""
+    return f"http://tracker-{uuid.uuid4().hex[:12]}.test"
+
+
+def _mark(session, username, slug, state, path=None):
+    progress.write_mark(session=session, user=factories.user(session, username), article=factories.article(session, slug),
+                          state=state, path=factories.path(session, path) if path else None)
+
+
+def assert_valid_statement(statement: dict) -> None:
+    """The properties xAPI 1.0.3 requires of a statement, and their forms."""
+    assert UUID.match(statement["id"])
+    account = statement["actor"]["account"]
+    assert statement["actor"]["objectType"] == "Agent" and account["homePage"].startswith("http") and account["name"]
+    assert statement["verb"]["id"].startswith("http") and statement["verb"]["display"]["en-US"]
+    assert statement["object"]["objectType"] == "Activity" and statement["object"]["id"].startswith("http")
+    assert statement["object"]["definition"]["name"]["en-US"]
+    assert ISO.match(statement["timestamp"]) and statement["version"] == "1.0.3"
+
+
+def test_each_progress_change_is_one_statement_of_the_right_verb(session, site):
+    _mark(session, "lena", "http-protocol", ProgressState.in_progress, path="api-designer")
+    _mark(session, "lena", "http-protocol", ProgressState.done, path="api-designer")
+    _mark(session, "lena", "routing", ProgressState.skipped)
+    _mark(session, "lena", "routing", ProgressState.not_started)
+    lena = factories.user(session, "lena")
+    page = xapi.statements(session=session, user_ids=[lena.id], site=site)
+    assert page.after is None and len(page.statements) == 4
+    for statement in page.statements:
+        assert_valid_statement(statement)
+        assert statement["actor"]["account"] == {"homePage": site, "name": lena.public_id}
+        assert "lena" not in json.dumps(statement["actor"])  # an opaque id, never the username
+    reading, done, skipped, reset = page.statements
+    assert reading["verb"]["id"] == "http://adlnet.gov/expapi/verbs/progressed"
+    assert done["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed" and done["result"] == {"completion": True}
+    assert skipped["verb"]["id"] == f"{site}/xapi/verbs/skipped" and reset["verb"]["id"] == f"{site}/xapi/verbs/reset"
+    assert done["object"]["id"] == f"{site}/articles/http-protocol"
+    assert done["object"]["definition"]["name"]["en-US"] == "HTTP Protocol"
+    grouping = done["context"]["contextActivities"]["grouping"]
+    assert grouping == [{"objectType": "Activity", "id": f"{site}/paths/api-designer",
+                         "definition": {"name": {"en-US": "API Designer"},
+                                        "type": "http://adlnet.gov/expapi/activities/course"}}]
+    assert "contextActivities" not in skipped["context"]  # marked from the catalog, not on a path
+    again = xapi.statements(session=session, user_ids=[lena.id], site=site)
+    assert [s["id"] for s in again.statements] == [s["id"] for s in page.statements]  # ids fixed by the event
+
+
+def test_statements_come_in_pages_with_a_cursor(session, site):
+    for slug in ("http-protocol", "routing", "middleware"):
+        _mark(session, "lena", slug, ProgressState.done)
+    lena = factories.user(session, "lena")
+    first = xapi.statements(session=session, user_ids=[lena.id], site=site, limit=2)
+    second = xapi.statements(session=session, user_ids=[lena.id], site=site, after=first.after, limit=2)
+    assert len(first.statements) == 2 and first.after and len(second.statements) == 1 and second.after is None
+    with pytest.raises(ValueError):
+        xapi.parse_cursor("x12")
+
+
+class FailingLrs:
+    """An LRS that answers 503 to everything, counting what it was sent."""
+
+    def __init__(self):
+        owner = self
+        self.requests = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                owner.requests += 1
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(503)
+                self.end_headers()
+                self.wfile.write(b"down for maintenance")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}/xAPI"
+
+
+@pytest.fixture
+def failing_lrs():
+    lrs = FailingLrs()
+    yield lrs
+    lrs.server.shutdown()
+
+
+def _stored(ralph_lrs, site, user) -> list[dict]:
+    agent = json.dumps({"account": {"homePage": site, "name": user.public_id}})
+    answer = requests.get(ralph_lrs["endpoint"] + "/statements", params={"agent": agent, "limit": 500},
+                          auth=(ralph_lrs["username"], ralph_lrs["password"]),
+                          headers={"X-Experience-API-Version": "1.0.3"}, timeout=10)
+    assert answer.status_code == 200
+    return answer.json()["statements"]
+
+
+def test_an_outage_loses_nothing_and_the_lrs_gets_each_statement_once(session, site, failing_lrs, ralph_lrs):
+    for slug in ("http-protocol", "routing", "middleware", "request-context"):
+        _mark(session, "lena", slug, ProgressState.in_progress)
+        _mark(session, "lena", slug, ProgressState.done)
+    lena = factories.user(session, "lena")
+    now = utcnow()
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 8
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 0  # queued once
+
+    down = xapi_outbox.RecordStore(endpoint=failing_lrs.endpoint)
+    failed = xapi_outbox.push(session=session, store=down, now=now)
+    assert failed.sent == 0 and "503" in failed.failed and failing_lrs.requests == 1  # one batch, then it waits
+    assert xapi_outbox.push(session=session, store=down, now=now).sent == 0 and failing_lrs.requests == 1  # backing off
+    state = xapi_outbox.outbox_state(session=session)
+    assert (state.waiting, state.sent) == (8, 0) and "503" in state.last_error
+    assert failed.failed in xapi_outbox.push(session=session, store=down, now=now + timedelta(seconds=31)).failed
+    assert failing_lrs.requests == 2
+    rows = list(session.exec(select(XapiOutbox)))
+    assert {row.attempts for row in rows} == {2} and all(row.next_attempt_at > now + timedelta(seconds=31) for row in rows)
+
+    # The LRS comes back; one batch had in fact reached it before (an answer lost on the way back).
+    store = xapi_outbox.RecordStore(**ralph_lrs)
+    store.send([json.loads(rows[0].statement)])
+    later = now + timedelta(minutes=5)
+    delivered = xapi_outbox.push(session=session, store=store, now=later)
+    assert (delivered.sent, delivered.failed) == (8, "")
+    stored = _stored(ralph_lrs, site, lena)
+    assert sorted(s["id"] for s in stored) == sorted(row.statement_id for row in rows)  # each exactly once
+    assert xapi_outbox.push(session=session, store=store, now=later + timedelta(hours=1)).sent == 0
+    assert len(_stored(ralph_lrs, site, lena)) == 8
+    assert xapi_outbox.outbox_state(session=session).waiting == 0
+
+    _mark(session, "lena", "routing", ProgressState.not_started)  # new history after the outage goes too
+    result = scheduled.scheduled_round(session=session, now=utcnow(), config={
+        "PUBLIC_URL": site, "XAPI_ENDPOINT": ralph_lrs["endpoint"], "XAPI_USERNAME": ralph_lrs["username"],
+        "XAPI_PASSWORD": ralph_lrs["password"]})
+    assert result.xapi.sent == 1 and len(_stored(ralph_lrs, site, lena)) == 9
+    assert session.exec(select(func.count(XapiOutbox.id)).where(XapiOutbox.sent_at.is_(None))).one() == 0
+
+
+def test_the_push_command_reports_and_fails_in_one_line(app, runner, session, site, failing_lrs, ralph_lrs):
+    _mark(session, "lena", "http-protocol", ProgressState.done)
+    app.config.update(PUBLIC_URL=site, XAPI_ENDPOINT=None)
+    assert "no Learning Record Store is set up" in runner.invoke(args=["xapi", "push"]).output
+    app.config.update(XAPI_ENDPOINT=failing_lrs.endpoint)
+    failed = runner.invoke(args=["xapi", "push"])
+    assert failed.exit_code == 1 and "the LRS answered 503" in failed.output and "1 queued, 0 sent, 1 waiting." in failed.output
+    session.exec(XapiOutbox.__table__.update().values(next_attempt_at=utcnow()))
+    session.commit()
+    app.config.update(XAPI_ENDPOINT=ralph_lrs["endpoint"], XAPI_USERNAME=ralph_lrs["username"],
+                      XAPI_PASSWORD=ralph_lrs["password"])
+    done = runner.invoke(args=["xapi", "push"])
+    assert done.exit_code == 0 and "0 queued, 1 sent, 0 waiting." in done.output

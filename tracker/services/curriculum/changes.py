@@ -1,0 +1,116 @@
+"""What changed between two versions of a path, in lines an admin reads in the history (pure)."""
+
+from __future__ import annotations
+
+import os
+
+from tracker.services.curriculum.format import PathDefinition
+
+
+def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str, str] | None = None) -> list[str]:
+    """What changed between two definitions, in words: fields (texts with their before and after), sections
+    renamed, items added, removed, moved. Each change is one line: these lines are a version's summary, the
+    save message, the history page and the API's `changes`. Articles are named by their titles when `titles`
+    (slug -> title) knows them, else by slug. Long on purpose: one block per kind of change, in the order
+    the lines are read."""
+    titles = titles or {}
+
+    def name(slug: str) -> str:
+        return f"“{titles[slug]}”" if slug in titles else slug
+
+    changes: list[str] = []
+    for field, label in (("title", "Title"), ("summary", "Summary"), ("outcome", "Outcome")):
+        if getattr(old, field) != getattr(new, field):
+            changes.append(_text_change(label, getattr(old, field), getattr(new, field)))
+    if old.weeks != new.weeks:
+        changes.append(f"Weeks changed from {old.weeks.label} to {new.weeks.label}.")
+    if old.status != new.status:
+        changes.append(f"Status changed from “{_plain(old.status)}” to “{_plain(new.status)}”.")
+    if old.order != new.order:
+        changes.append(f"Order changed from {old.order} to {new.order}.")
+    old_titles = [s.title for s in old.sections]
+    new_titles = [s.title for s in new.sections]
+    renames: dict[str, str] = {}
+    for index in range(min(len(old_titles), len(new_titles))):
+        before, after = old_titles[index], new_titles[index]
+        if before != after and before not in new_titles and after not in old_titles:
+            renames[before] = after
+            changes.append(_text_change(f"Section {index + 1}", before, after, verb="renamed"))
+    old_why = {s.title: s.why for s in old.sections}
+    for index, section in enumerate(new.sections):
+        earlier = old_why.get(section.title, old_why.get(next((b for b, a in renames.items() if a == section.title), ""),
+                                                          None))
+        if earlier is not None and earlier != section.why:
+            changes.append(_text_change(f"Section {index + 1}'s why", earlier, section.why))
+    changes += [f"Section {_quoted(t)} added." for t in new_titles if t not in old_titles and t not in renames.values()]
+    changes += [f"Section {_quoted(t)} removed." for t in old_titles if t not in new_titles and t not in renames]
+
+    def places(definition: PathDefinition) -> dict[str, tuple[int, int, bool]]:
+        return {item.slug: (s_index, i_index, item.optional)
+                for s_index, section in enumerate(definition.sections) for i_index, item in enumerate(section.items)}
+
+    before, after = places(old), places(new)
+    added = [slug for slug in after if slug not in before]
+    removed = [slug for slug in before if slug not in after]
+    moved_section = [slug for slug in after if slug in before and after[slug][0] != before[slug][0]]
+    if added:
+        changes.append(f"Added {_count(added)}: {', '.join(map(name, added))}.")
+    if removed:
+        changes.append(f"Removed {_count(removed)}: {', '.join(map(name, removed))}.")
+    for slug in moved_section:
+        changes.append(f"Moved {name(slug)} from section {before[slug][0] + 1} to section {after[slug][0] + 1}.")
+    reordered = [index + 1 for index, section in enumerate(new.sections) if index < len(old.sections)
+                 and [i.slug for i in section.items if i.slug in before and before[i.slug][0] == index]
+                 != [i.slug for i in old.sections[index].items if i.slug in after and after[i.slug][0] == index]]
+    if reordered:
+        changes.append(f"Reordered articles in section {', '.join(map(str, reordered))}.")
+    for slug in after:
+        if slug in before and after[slug][2] != before[slug][2]:
+            changes.append(f"{name(slug)} is now {'optional' if after[slug][2] else 'required'}.")
+    return changes
+
+
+EXCERPT_MAX = 120  # characters of each side of a text change that a change line quotes
+
+
+EXCERPT_LEAD = 30  # characters kept before the first difference when a long text is shortened
+
+
+def _text_change(label: str, before: str, after: str, *, verb: str = "changed") -> str:
+    """'Summary changed from “old” to “new”.': each side on one line, shortened with an ellipsis past
+    EXCERPT_MAX. Both excerpts of a long text start just before the first difference, so the line shows
+    what changed; the whole texts are on the version's page."""
+    old, new = _one_line(before), _one_line(after)
+    if old == new:
+        return f"{label} {verb}: only its spacing or line breaks."
+    start = 0
+    if max(len(old), len(new)) > EXCERPT_MAX:
+        common = len(os.path.commonprefix([old, new]))
+        start = max(0, common - EXCERPT_LEAD)
+        start = old.rfind(" ", 0, start) + 1 if start else 0  # from the start of a word
+    return f"{label} {verb} from {_quoted(old, start)} to {_quoted(new, start)}."
+
+
+def _quoted(text: str, start: int = 0) -> str:
+    """“text” on one line (a change line is one line of a version's summary), at most EXCERPT_MAX characters
+    from `start`, with an ellipsis where it was cut."""
+    text = _one_line(text)
+    piece = text[start:start + EXCERPT_MAX]
+    cut_end = start + EXCERPT_MAX < len(text)
+    if cut_end:
+        space = piece.rfind(" ")
+        piece = piece[:space] if space > EXCERPT_MAX - 20 else piece  # at the end of a word, when one is near
+        piece = piece.rstrip(" ,;:")
+    return f"“{'…' if start else ''}{piece}{'…' if cut_end else ''}”"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _plain(value) -> str:
+    return str(value)
+
+
+def _count(slugs: list[str]) -> str:
+    return f"{len(slugs)} article{'s' if len(slugs) != 1 else ''}"

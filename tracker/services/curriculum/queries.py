@@ -1,0 +1,222 @@
+"""Reading paths: the list with counts and reading time, one path with its sections and article cards."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, case, func
+from sqlmodel import Session, select
+
+from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, User
+from tracker.services import access
+from tracker.services.catalog.articles import (
+    ArticleCard,
+    ReadingTime,
+    ReadingTotal,
+    article_cards,
+    estimated_minutes_sql,
+    reading_minutes_sql,
+)
+from tracker.services.curriculum import kept as content_cache
+from tracker.services.curriculum.format import ItemDefinition, PathDefinition, SectionDefinition, Weeks, weeks_text
+from tracker.services.errors import NotFound
+
+
+@dataclass
+class PathSummary:
+    """A path's size. Reading time counts the required articles (what 100% takes); optional ones apart."""
+
+    path: LearningPath
+    article_count: int
+    reading: ReadingTotal = ReadingTotal()
+    optional_count: int = 0
+    optional_reading: ReadingTotal = ReadingTotal()
+
+
+def weeks_label(path: LearningPath) -> str:
+    """'8–12 weeks' or '12+ weeks'."""
+    return weeks_text(path.weeks_min, path.weeks_max)
+
+
+def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
+               also_ids: Iterable[int] = ()) -> list[PathSummary]:
+    """Paths with their article count and estimated reading time, in one query.
+
+    `statuses` limits the list (None: every path); `also_ids` adds paths outside it (for example
+    archived paths a learner still follows).
+    """
+    def total(expression, optional: bool):
+        return func.coalesce(func.sum(case((PathItem.optional.is_(optional), expression), else_=0)), 0)
+
+    minutes, estimated = reading_minutes_sql(), estimated_minutes_sql()
+    query = select(LearningPath, func.count(PathItem.id), total(1, True), total(minutes, False),
+                   total(estimated, False), total(minutes, True), total(estimated, True))
+    if statuses is not None:
+        query = query.where(LearningPath.status.in_(list(statuses))
+                            | (LearningPath.id.in_(list(also_ids)) & (LearningPath.status != PathStatus.draft)))
+    rows = session.exec(
+        query
+        .outerjoin(PathSection, PathSection.path_id == LearningPath.id)
+        .outerjoin(PathItem, PathItem.section_id == PathSection.id)
+        .outerjoin(Article, Article.id == PathItem.article_id)
+        .group_by(LearningPath.id)
+        .order_by(LearningPath.position, LearningPath.slug)
+    ).all()
+    return [PathSummary(path=p, article_count=n, optional_count=int(o),
+                        reading=ReadingTotal(minutes=int(m), estimated_minutes=int(e)),
+                        optional_reading=ReadingTotal(minutes=int(om), estimated_minutes=int(oe)))
+            for p, n, o, m, e, om, oe in rows]
+
+
+@dataclass
+class PathEntry:
+    item: PathItem
+    card: ArticleCard
+    # Read on every tally of every view: taken from the rows once, when the entry is made.
+    article_id: int = field(init=False)
+    optional: bool = field(init=False)
+    reading_time: ReadingTime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.article_id, self.optional = self.card.article.id, self.item.optional
+        self.reading_time = self.card.reading_time
+
+
+@dataclass
+class SectionView:
+    section: PathSection
+    entries: list[PathEntry]
+
+
+@dataclass
+class PathDetail:
+    summary: PathSummary
+    sections: list[SectionView]
+
+    @property
+    def path(self) -> LearningPath:
+        return self.summary.path
+
+
+def get_learning_path(*, session: Session, slug: str) -> LearningPath | None:
+    return session.exec(_path_by_slug(), params={"slug": slug}).one_or_none()
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _path_by_slug():
+    return select(LearningPath).where(LearningPath.slug == bindparam("slug"))
+
+
+def require_learning_path(*, session: Session, slug: str) -> LearningPath:
+    """The path with this slug, whatever its status (for admins and mentors' forms), or NotFound."""
+    path = get_learning_path(session=session, slug=slug)
+    if path is None:
+        raise NotFound(f"There is no path called '{slug}'.")
+    return path
+
+
+def visible_path(*, session: Session, viewer: User | None, slug: str) -> PathDetail:
+    """The path with its articles if `viewer` may see it (`access.can_see_path`), else NotFound."""
+    detail = get_path(session=session, slug=slug)
+    if detail is None or not access.can_see_path(viewer, detail.path):
+        raise NotFound(f"There is no path called '{slug}'.")
+    return detail
+
+
+@dataclass
+class Membership:
+    """Where an article sits in a path: which section, and whether it is optional there."""
+
+    path: LearningPath
+    section: PathSection
+    item: PathItem
+
+
+def paths_with_article(*, session: Session, viewer: User | None, article: Article) -> list[Membership]:
+    """The paths `viewer` may see that hold this article, in the order paths are listed (one query)."""
+    rows = session.exec(_paths_holding(), params={"article_id": article.id}).all()
+    return [Membership(path=path, section=section, item=item) for path, section, item in rows
+            if access.can_see_path(viewer, path)]
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _paths_holding():
+    return (select(LearningPath, PathSection, PathItem)
+            .join(PathSection, PathSection.path_id == LearningPath.id)
+            .join(PathItem, PathItem.section_id == PathSection.id)
+            .where(PathItem.article_id == bindparam("article_id"))
+            .order_by(LearningPath.position, LearningPath.id))
+
+
+def entry_rows(*, session: Session, path_ids: Iterable[int]) -> list[tuple[PathSection, PathItem, Article]]:
+    """Every item of these paths with its section and article, in path, section and item order (one query)."""
+    path_ids = list(path_ids)
+    if not path_ids:
+        return []
+    return list(session.exec(
+        select(PathSection, PathItem, Article)
+        .join(PathItem, PathItem.section_id == PathSection.id)
+        .join(Article, Article.id == PathItem.article_id)
+        .where(PathSection.path_id.in_(path_ids))
+        .order_by(PathSection.path_id, PathSection.position, PathItem.position)
+    ).all())
+
+
+def path_entries(*, session: Session, path_ids: Iterable[int]) -> dict[int, list[PathEntry]]:
+    """Each path's entries with their article cards, in order (kept per process: see path_sections)."""
+    return {path_id: [entry for view in sections for entry in view.entries]
+            for path_id, sections in path_sections(session=session, path_ids=path_ids).items()}
+
+
+def path_sections(*, session: Session, path_ids: Iterable[int]) -> dict[int, list[SectionView]]:
+    """Each path's sections with their entries, as this process keeps them for the current state of the
+    curriculum (tracker.services.curriculum.kept): one query when kept, four when read again, however many paths.
+    Only for reading: the rows belong to no session."""
+    return content_cache.per_path(session, path_ids, _read_sections)
+
+
+def _read_sections(reader: Session, path_ids: list[int]) -> dict[int, list[SectionView]]:
+    rows = entry_rows(session=reader, path_ids=path_ids)
+    cards = {card.article.id: card for card in article_cards(
+        session=reader, articles=list({article.id: article for _, _, article in rows}.values()))}
+    sections: dict[int, dict[int, SectionView]] = {path_id: {} for path_id in path_ids}
+    for section, item, article in rows:
+        sections[section.path_id].setdefault(section.id, SectionView(section=section, entries=[])) \
+            .entries.append(PathEntry(item=item, card=cards[article.id]))
+    return {path_id: list(views.values()) for path_id, views in sections.items()}
+
+
+def get_path(*, session: Session, slug: str) -> PathDetail | None:
+    """A path with its sections and articles, or None."""
+    path = get_learning_path(session=session, slug=slug)
+    return None if path is None else path_details(session=session, paths=[path])[path.id]
+
+
+def path_details(*, session: Session, paths: Sequence[LearningPath]) -> dict[int, PathDetail]:
+    """Several paths with their sections and articles, by id (see path_sections)."""
+    sections = path_sections(session=session, path_ids=[path.id for path in paths])
+    return {path.id: _detail(path, sections[path.id]) for path in paths}
+
+
+def _detail(path: LearningPath, sections: list[SectionView]) -> PathDetail:
+    entries = [entry for view in sections for entry in view.entries]
+    return PathDetail(summary=PathSummary(
+        path=path, article_count=len(entries), optional_count=sum(1 for e in entries if e.optional),
+        reading=ReadingTotal.of(e.reading_time for e in entries if not e.optional),
+        optional_reading=ReadingTotal.of(e.reading_time for e in entries if e.optional)),
+                      sections=sections)
+
+
+def path_definition(*, session: Session, path: LearningPath) -> PathDefinition:
+    """The stored path in the definition format (what `tracker paths export` writes)."""
+    sections: dict[int, SectionDefinition] = {}
+    for section, item, article in entry_rows(session=session, path_ids=[path.id]):
+        entry = sections.setdefault(section.id, SectionDefinition.model_construct(title=section.title, why=section.why, items=[]))
+        entry.items.append(ItemDefinition(slug=article.slug, optional=item.optional))
+    return PathDefinition(
+        slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
+        weeks=Weeks(min=path.weeks_min, max=path.weeks_max), order=path.position,
+        status=PathStatus(path.status), sections=list(sections.values()),
+    )

@@ -1,0 +1,301 @@
+"""Storing paths: loading definitions, saving new versions with optimistic locking, history and restore.
+
+Every write of a path goes through here: `tracker paths load`, the editor, YAML uploads and the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
+
+from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, PathVersion, User, utcnow
+from tracker.services.curriculum.changes import describe_changes
+from tracker.services.curriculum.format import (
+    CatalogFacts,
+    PathDefinition,
+    PathDefinitionError,
+    check_curation,
+    dump_path_definition,
+    parse_path_definition,
+    validate_path,
+)
+from tracker.services.curriculum.queries import get_learning_path, path_definition
+from tracker.services.errors import Conflict, NotFound
+
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # Without update_existing: paths whose file says something other than the database (kept as they are).
+    differing: list[str] = field(default_factory=list)
+
+
+def load_paths(*, session: Session, definitions: Iterable[PathDefinition], update_existing: bool) -> LoadReport:
+    """Create missing paths; with update_existing, make known ones match their definition (a new version).
+
+    Idempotent: a path that already matches its definition is left alone. The caller commits.
+    """
+    report = LoadReport()
+    definitions = list(definitions)
+    article_ids = dict(session.exec(select(Article.slug, Article.id).where(
+        Article.slug.in_({s for d in definitions for s in d.article_slugs()}))).all())
+    for definition in definitions:
+        path = get_learning_path(session=session, slug=definition.slug)
+        if path is None:
+            _create(session, definition, article_ids, author=None, summary=["Loaded from the path files."])
+            report.created += 1
+        elif update_existing and (previous := path_definition(session=session, path=path)) != definition:
+            _apply(session, path, definition, article_ids)
+            path.version += 1
+            _record_version(session, path, definition, author=None,
+                            summary=["Loaded from the path files."]
+                            + describe_changes(previous, definition, _titles(session, previous, definition)))
+            report.updated += 1
+        else:
+            report.unchanged += 1
+            if not update_existing and path_definition(session=session, path=path) != definition:
+                report.differing.append(definition.slug)
+    session.flush()
+    return report
+
+
+def _titles(session: Session, *definitions: PathDefinition) -> dict[str, str]:
+    """Article titles by slug, for describing changes in words a reader knows."""
+    slugs = {slug for definition in definitions for slug in definition.article_slugs()}
+    return dict(session.exec(select(Article.slug, Article.title).where(Article.slug.in_(slugs))).all())
+
+
+def _create(session: Session, definition: PathDefinition, article_ids: dict[str, int], *, author: User | None,
+            summary: list[str]) -> LearningPath:
+    """A new path from its definition, with its first version recorded. The caller commits."""
+    path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
+                        outcome=definition.outcome, weeks_min=definition.weeks.min, weeks_max=definition.weeks.max,
+                        position=definition.order, status=definition.status)
+    session.add(path)
+    session.flush()
+    _write_sections(session, path, definition, article_ids)
+    _record_version(session, path, definition, author=author, summary=summary)
+    return path
+
+
+def _apply(session: Session, path: LearningPath, definition: PathDefinition, article_ids: dict[str, int]) -> None:
+    path.title, path.summary, path.outcome = definition.title, definition.summary, definition.outcome
+    path.weeks_min, path.weeks_max, path.position = definition.weeks.min, definition.weeks.max, definition.order
+    path.status = definition.status
+    path.updated_at = utcnow()
+    _write_sections(session, path, definition, article_ids)
+
+
+def _write_sections(session: Session, path: LearningPath, definition: PathDefinition,
+                    article_ids: dict[str, int]) -> None:
+    """Replace the sections and items; an article that stays keeps the date it joined the path."""
+    section_ids = select(PathSection.id).where(PathSection.path_id == path.id)
+    joined = dict(session.exec(select(PathItem.article_id, PathItem.added_at).where(
+        PathItem.section_id.in_(section_ids))).all())
+    session.exec(delete(PathItem).where(PathItem.section_id.in_(section_ids)))
+    session.exec(delete(PathSection).where(PathSection.path_id == path.id))
+    session.flush()
+    now = utcnow()
+    for position, section_def in enumerate(definition.sections):
+        section = PathSection(path_id=path.id, position=position, title=section_def.title, why=section_def.why)
+        session.add(section)
+        session.flush()
+        session.add_all(PathItem(section_id=section.id, article_id=article_ids[item.slug], position=i,
+                                 optional=item.optional, added_at=joined.get(article_ids[item.slug], now))
+                        for i, item in enumerate(section_def.items))
+
+
+def _record_version(session: Session, path: LearningPath, definition: PathDefinition, *, author: User | None,
+                    summary: list[str]) -> PathVersion:
+    version = PathVersion(path_id=path.id, version=path.version, author_id=author.id if author else None,
+                          summary="\n".join(summary) or "No changes.", definition=dump_path_definition(definition),
+                          status=definition.status)
+    session.add(version)
+    return version
+
+
+def export_paths(*, session: Session, directory: Path) -> list[Path]:
+    """Write every published path as `<slug>.yaml` into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in session.exec(select(LearningPath).where(LearningPath.status == PathStatus.published)
+                             .order_by(LearningPath.position, LearningPath.slug)):
+        target = directory / f"{path.slug}.yaml"
+        target.write_text(dump_path_definition(path_definition(session=session, path=path)), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+
+class VersionConflict(Conflict):
+    """The path changed since the editor loaded it; nothing was saved."""
+
+    def __init__(self, current_version: int, changes: list[str], authors: list[str]):
+        super().__init__(f"This path was changed (now version {current_version}) since you started editing.",
+                         current_version=current_version, changes=changes)
+        self.current_version = current_version
+        self.changes = changes
+        self.authors = authors
+
+
+def known_slugs(*, session: Session) -> set[str]:
+    return set(session.exec(select(Article.slug)))
+
+
+def catalog_facts(*, session: Session) -> dict[str, CatalogFacts]:
+    """What the curation rules check, for every article."""
+    return {slug: CatalogFacts(title=title, link_only=link_only)
+            for slug, title, link_only in session.exec(select(Article.slug, Article.title, Article.link_only))}
+
+
+def validate_definition(*, session: Session, data: dict, source: str = "the path") -> PathDefinition:
+    """Check a definition (from the editor, an upload or the API) exactly as `tracker paths load` does."""
+    facts = catalog_facts(session=session)
+    return validate_path(data, source=source, known_slugs=set(facts), articles=facts)
+
+
+@dataclass
+class SaveResult:
+    path: LearningPath
+    changes: list[str]
+    unchanged: bool = False  # the definition matched the current version: no new version was made
+
+
+def ensure_baseline(*, session: Session, path: LearningPath) -> None:
+    """Paths loaded before history existed get their current state recorded as a version."""
+    exists = session.exec(select(PathVersion.id).where(PathVersion.path_id == path.id,
+                                                       PathVersion.version == path.version)).first()
+    if exists is None:
+        _record_version(session, path, path_definition(session=session, path=path), author=None,
+                        summary=[f"Version {path.version} as it was before the first edit in the app."])
+        session.flush()
+
+
+def save_path(*, session: Session, definition: PathDefinition, base_version: int | None, author: User,
+              summary_prefix: list[str] | None = None) -> SaveResult:
+    """Create a path (base_version None) or save a new version of it; refuse a stale base. Commits.
+
+    The version check and bump is one UPDATE … WHERE version = base, so two admins saving at
+    once cannot both win: the second gets a VersionConflict and nothing of theirs is written.
+    """
+    article_ids = dict(session.exec(select(Article.slug, Article.id).where(
+        Article.slug.in_(definition.article_slugs()))).all())
+    path = get_learning_path(session=session, slug=definition.slug)
+    try:
+        if base_version is None:
+            if path is not None:
+                raise PathDefinitionError(f"A path with the slug '{definition.slug}' already exists.")
+            changes = (summary_prefix or []) + ["Path created."]
+            path = _create(session, definition, article_ids, author=author, summary=changes)
+            session.commit()
+            return SaveResult(path=path, changes=changes)
+        if path is None:
+            raise PathDefinitionError(f"There is no path called '{definition.slug}'.")
+        ensure_baseline(session=session, path=path)
+        previous = path_definition(session=session, path=path)
+        if previous == definition and path.version == base_version:
+            session.commit()  # the baseline, if it was just recorded
+            return SaveResult(path=path, changes=[], unchanged=True)
+        bumped = session.exec(update(LearningPath).where(LearningPath.id == path.id,
+                                                         LearningPath.version == base_version)
+                              .values(version=LearningPath.version + 1, updated_at=utcnow())).rowcount
+        if bumped != 1:
+            session.rollback()
+            raise _conflict(session, path.id, base_version)
+        session.refresh(path)
+        changes = (summary_prefix or []) + (describe_changes(previous, definition,
+                                                             _titles(session, previous, definition))
+                                            or ["No visible changes."])
+        _apply(session, path, definition, article_ids)
+        _record_version(session, path, definition, author=author, summary=changes)
+        session.commit()
+        return SaveResult(path=path, changes=changes)
+    except (PathDefinitionError, VersionConflict):
+        session.rollback()
+        raise
+
+
+def _conflict(session: Session, path_id: int, base_version: int) -> VersionConflict:
+    path = session.get(LearningPath, path_id)
+    newer = session.exec(select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
+                         .where(PathVersion.path_id == path_id, PathVersion.version > base_version)
+                         .order_by(PathVersion.version)).all()
+    changes = [line for version, _ in newer for line in version.summary.splitlines()]
+    authors = sorted({(user.name if user else "the path files") for _, user in newer})
+    return VersionConflict(path.version, changes, authors)
+
+
+@dataclass
+class HistoryEntry:
+    version: PathVersion
+    author: User | None
+
+
+def history(*, session: Session, path: LearningPath) -> list[HistoryEntry]:
+    """Saved versions, newest first."""
+    ensure_baseline(session=session, path=path)
+    session.commit()
+    rows = session.exec(select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
+                        .where(PathVersion.path_id == path.id).order_by(PathVersion.version.desc()))
+    return [HistoryEntry(version=v, author=u) for v, u in rows]
+
+
+def version_definition(*, session: Session, path: LearningPath, version: int) -> PathDefinition | None:
+    row = session.exec(select(PathVersion).where(PathVersion.path_id == path.id,
+                                                 PathVersion.version == version)).one_or_none()
+    if row is None:
+        return None
+    return _definition_of(row, known_slugs(session=session))
+
+
+def _definition_of(row: PathVersion, known: set[str]) -> PathDefinition:
+    return parse_path_definition(row.definition, filename=f"version {row.version}", known_slugs=known)
+
+
+@dataclass
+class SavedVersion:
+    """One saved version, whole: what an admin reads before restoring it."""
+
+    record: PathVersion
+    author: User | None
+    definition: PathDefinition
+    previous: PathDefinition | None  # the version before it, when recorded: the "before" of its changes
+    titles: dict[str, str]  # its articles' titles, by slug
+
+
+def saved_version(*, session: Session, path: LearningPath, version: int) -> SavedVersion:
+    """One saved version of a path with the one before it, or NotFound. Commits (the baseline, as `history`)."""
+    ensure_baseline(session=session, path=path)
+    session.commit()
+    rows = {record.version: (record, author) for record, author in session.exec(
+        select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
+        .where(PathVersion.path_id == path.id, PathVersion.version.in_([version - 1, version])))}
+    if version not in rows:
+        raise NotFound(f"There is no version {version} of this path.")
+    record, author = rows[version]
+    known = known_slugs(session=session)
+    definition = _definition_of(record, known)
+    previous = _definition_of(rows[version - 1][0], known) if version - 1 in rows else None
+    return SavedVersion(record=record, author=author, definition=definition, previous=previous,
+                        titles=_titles(session, definition))
+
+
+def restore_version(*, session: Session, path: LearningPath, version: int, base_version: int,
+                    author: User) -> SaveResult:
+    """Make an earlier version current again, as a new version."""
+    definition = version_definition(session=session, path=path, version=version)
+    if definition is None:
+        raise NotFound(f"There is no version {version} of this path.")
+    check_curation(definition, articles=catalog_facts(session=session), source=f"Version {version}")
+    return save_path(session=session, definition=definition, base_version=base_version, author=author,
+                     summary_prefix=[f"Restored version {version}."])
+
+
+def export_yaml(*, session: Session, path: LearningPath) -> str:
+    return dump_path_definition(path_definition(session=session, path=path))

@@ -1,0 +1,12 @@
+"""Mentoring: who mentors whom, the paths they assign, and what they see of their mentees.
+
+Owns the `mentorship` and `assignment` rows.
+
+- `mentorships`: `link`, `unlink`, `invite`, `respond`, `mentees`, `get_mentee`.
+- `assignments`: `assign_path`, `withdraw`, `change_due_date`.
+- `rules`: an assignment's status, forecast and staleness (pure): `assignment_status`, `forecast_finish`.
+- `standings`: each assignment with its tally, status and plan, for many learners at once:
+  `assignment_views`, `learner_assignments`, `learner_paths`.
+- `overview`: the mentor's matrix: `overview`, `progress_series`.
+- `reminders`: due-date reminders for learners and their mentors: `remind_due_dates`, `remind_everyone`.
+"""

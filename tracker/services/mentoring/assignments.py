@@ -1,0 +1,204 @@
+"""Path assignments: a mentor asks learners to follow a path by a due date; each assignment's live numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from tracker.models import (
+    Assignment,
+    LearningPath,
+    NotificationKind,
+    User,
+    utcnow,
+)
+from tracker.services import access
+from tracker.services.mentoring.mentorships import MentoringError, NotYourMentee, get_mentee
+from tracker.services.notifications import in_app as notifications
+
+NOTE_MAX = 1000
+
+
+class NotAMentee(MentoringError):
+    """A bulk request names someone who is not the mentor's mentee (the API answers 404)."""
+
+    status = 404
+
+
+class _Keep:
+    """For a path assigned again: leave this field as the earlier assignment has it."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+@dataclass
+class AssignOutcome:
+    """What assigning did for one learner: a new (or revived) assignment, changes to an active one, or nothing."""
+
+    assignment: Assignment
+    learner: User
+    created: bool
+    changes: list[str]
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%b %-d, %Y") if value else "none"
+
+
+def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], path: LearningPath | None,
+                due_on: date | _Keep | None = KEEP, note: str | _Keep | None = KEEP,
+                today: date, preview: bool = False) -> list[AssignOutcome]:
+    """Assign a path to several mentees at once. All or nothing: any problem writes nothing. Commits.
+
+    A mentee who already has the path keeps what this request leaves out (KEEP): only a due date or note
+    given here replaces theirs, and they get one notification saying what changed (none if nothing did).
+    With `preview`, nothing is written: the outcomes say what assigning would do.
+    """
+    usernames = list(dict.fromkeys(u.strip().lower() for u in usernames if u.strip()))
+    if not usernames:
+        raise MentoringError("Choose at least one mentee.")
+    if path is None:
+        raise MentoringError("Choose a path to assign.")
+    if not access.can_be_assigned(path):
+        raise MentoringError(f"“{path.title}” is {path.status}; only published paths can be assigned.")
+    if isinstance(due_on, date) and due_on < today:
+        raise MentoringError("The due date is in the past.")
+    if isinstance(note, str):
+        note = note.strip()
+        if len(note) > NOTE_MAX:
+            raise MentoringError(f"The note is {len(note)} characters; the limit is {NOTE_MAX}.")
+    learners = []
+    for username in usernames:
+        try:
+            learners.append(get_mentee(session=session, viewer=mentor, username=username))
+        except NotYourMentee:
+            raise NotAMentee(f"'{username}' is not one of your mentees; nothing was assigned.") from None
+    outcomes = []
+    try:
+        for learner in learners:
+            assignment = session.exec(select(Assignment).where(Assignment.learner_id == learner.id,
+                                                               Assignment.path_id == path.id)).one_or_none()
+            if assignment is None or assignment.withdrawn_at is not None:
+                outcomes.append(_start(session, mentor, learner, path, assignment, due_on, note))
+            else:
+                outcomes.append(_update(session, mentor, learner, path, assignment, due_on, note))
+        if preview:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return outcomes
+
+
+def _start(session, mentor, learner, path, assignment, due_on, note) -> AssignOutcome:
+    """A new assignment, or a withdrawn one made live again: it starts now."""
+    if assignment is None:
+        assignment = Assignment(learner_id=learner.id, path_id=path.id, mentor_id=mentor.id)
+    assignment.mentor_id, assignment.withdrawn_at, assignment.created_at = mentor.id, None, utcnow()
+    assignment.due_on = None if isinstance(due_on, _Keep) else due_on
+    assignment.note = "" if isinstance(note, _Keep) else (note or "")
+    session.add(assignment)
+    session.flush()
+    due = f", due {_day(assignment.due_on)}" if assignment.due_on else ""
+    notifications.notify(session=session, user=learner, kind=NotificationKind.assigned,
+                         key=f"assigned:{assignment.id}:{assignment.created_at.isoformat()}",
+                         message=f"{mentor.name} assigned you “{path.title}”{due}.", link=f"/paths/{path.slug}")
+    return AssignOutcome(assignment=assignment, learner=learner, created=True, changes=[])
+
+
+def _update(session, mentor, learner, path, assignment, due_on, note) -> AssignOutcome:
+    """An active assignment: only what was given changes, and the learner hears what changed."""
+    changes = []
+    if not isinstance(due_on, _Keep) and due_on != assignment.due_on:
+        changes.append(f"due date {_day(assignment.due_on)} → {_day(due_on)}")
+        assignment.due_on = due_on
+    if not isinstance(note, _Keep) and (note or "") != assignment.note:
+        changes.append("a new note" if note else "note removed")
+        assignment.note = note or ""
+    if changes:
+        session.add(assignment)
+        session.flush()
+        notifications.notify(session=session, user=learner, kind=NotificationKind.assignment_changed,
+                             key=f"assignment-changed:{assignment.id}:{utcnow().isoformat()}",
+                             message=f"{mentor.name} changed “{path.title}”: {'; '.join(changes)}.",
+                             link=f"/paths/{path.slug}")
+    return AssignOutcome(assignment=assignment, learner=learner, created=False, changes=changes)
+
+
+def describe_outcomes(path: LearningPath, outcomes: list[AssignOutcome]) -> str:
+    """One sentence per kind of outcome, for the mentor who assigned."""
+    created = [o.learner.name for o in outcomes if o.created]
+    changed = [f"{o.learner.name} ({'; '.join(o.changes)})" for o in outcomes if not o.created and o.changes]
+    same = [o.learner.name for o in outcomes if not o.created and not o.changes]
+    parts = []
+    if created:
+        parts.append(f"Assigned “{path.title}” to {', '.join(created)}.")
+    if changed:
+        parts.append(f"Updated for {', '.join(changed)}.")
+    if same:
+        parts.append(f"{', '.join(same)} already {'has' if len(same) == 1 else 'have'} it as given; nothing changed.")
+    return " ".join(parts)
+
+
+def needs_confirmation(outcomes: list[AssignOutcome]) -> bool:
+    """Whether assigning touches a mentee who already has the path: the mentor sees what changes first."""
+    return any(not outcome.created for outcome in outcomes)
+
+
+def assigned_path_ids(*, session: Session, learner: User | None) -> set[int]:
+    if learner is None:
+        return set()
+    return set(session.exec(select(Assignment.path_id).where(Assignment.learner_id == learner.id,
+                                                             Assignment.withdrawn_at.is_(None))))
+
+
+def _managed_assignment(session: Session, mentor: User, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None or assignment.withdrawn_at is not None:
+        raise NotYourMentee("No such assignment.")
+    if not access.can_look_after(session=session, viewer=mentor, learner=session.get(User, assignment.learner_id)):
+        raise NotYourMentee("No such assignment.")
+    return assignment
+
+
+def withdraw(*, session: Session, mentor: User, assignment_id: int) -> Assignment:
+    """Withdraw an assignment; the learner keeps their progress. Commits."""
+    assignment = _managed_assignment(session, mentor, assignment_id)
+    assignment.withdrawn_at = utcnow()
+    path = session.get(LearningPath, assignment.path_id)
+    notifications.notify(session=session, user=session.get(User, assignment.learner_id),
+                         kind=NotificationKind.assignment_changed,
+                         key=f"withdrawn:{assignment.id}:{assignment.withdrawn_at.isoformat()}",
+                         message=f"{mentor.name} withdrew “{path.title}”. Your progress on it is kept.",
+                         link=f"/paths/{path.slug}")
+    session.commit()
+    return assignment
+
+
+def change_due_date(*, session: Session, mentor: User, assignment_id: int, due_on: date | None,
+                    today: date) -> Assignment:
+    """Move (or clear) the due date. Commits."""
+    assignment = _managed_assignment(session, mentor, assignment_id)
+    if due_on is not None and due_on < today:
+        raise MentoringError("The due date is in the past.")
+    if due_on != assignment.due_on:
+        path = session.get(LearningPath, assignment.path_id)
+        notifications.notify(session=session, user=session.get(User, assignment.learner_id),
+                             kind=NotificationKind.assignment_changed,
+                             key=f"assignment-changed:{assignment.id}:{utcnow().isoformat()}",
+                             message=f"{mentor.name} changed “{path.title}”: due date {_day(assignment.due_on)} → "
+                                     f"{_day(due_on)}.", link=f"/paths/{path.slug}")
+    assignment.due_on = due_on
+    session.commit()
+    return assignment
+
+

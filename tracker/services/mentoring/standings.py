@@ -1,0 +1,206 @@
+"""What mentors and learners see of assignments: each one with its tally, status, forecasts and plan, for
+many learners at once in a fixed number of queries; a learner's pace; a learner's paths (assigned, then
+followed)."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, func
+from sqlmodel import Session, select
+
+from tracker.models import (
+    Article,
+    Assignment,
+    LearningPath,
+    Progress,
+    ProgressEvent,
+    ProgressState,
+    StudyPlan,
+    User,
+)
+from tracker.services.catalog.articles import reading_minutes_sql
+from tracker.services.curriculum.queries import path_entries
+from tracker.services.learning.plans import Forecasts, forecasts, plan_for, plan_forecast, plans_for_learners
+from tracker.services.mentoring.rules import (
+    PACE_WINDOW,
+    AssignmentStatus,
+    assignment_status,
+    forecast_finish,
+    is_stale,
+    started_since,
+    weekly_pace,
+)
+from tracker.services.people.time_zones import local_day, zone_of
+from tracker.services.progress.marks import PathProgress, Tally, last_settled_at, my_paths, tally
+
+
+@dataclass
+class AssignmentView:
+    assignment: Assignment
+    path: LearningPath
+    learner: User
+    mentor: User
+    tally: Tally
+    status: AssignmentStatus
+    forecast_on: date | None
+    completed_at: datetime | None
+    last_activity_at: datetime | None
+    stale: bool
+    today: date
+    plan: StudyPlan | None = None         # the learner's weekly plan for the path
+    plan_forecast_on: date | None = None  # when the plan, kept, finishes the path
+
+    @property
+    def days_left(self) -> int | None:
+        return None if self.assignment.due_on is None else (self.assignment.due_on - self.today).days
+
+
+@dataclass
+class MenteeView:
+    learner: User
+    last_activity_at: datetime | None
+    pace: float
+    assignments: list[AssignmentView] = field(default_factory=list)
+
+
+def assignment_views(*, session: Session, learners: list[User], now: datetime,
+                     include_withdrawn: bool = False) -> dict[int, MenteeView]:
+    """Every learner's active assignments with tallies and statuses, in a fixed number of queries. Days
+    (today, days left, lateness) are each learner's own, in their time zone."""
+    views = {u.id: MenteeView(learner=u, last_activity_at=None, pace=0.0) for u in learners}
+    if not learners:
+        return views
+    ids = list(views)
+
+    rows = session.exec(_assignments_of(include_withdrawn), params={"ids": ids}).all()
+    mentor_ids = {a.mentor_id for a, _ in rows}
+    mentors = {u.id: u for u in session.exec(_users_among(), params={"ids": list(mentor_ids)})} if mentor_ids else {}
+    entries = path_entries(session=session, path_ids={p.id for _, p in rows})
+    states, changed = _progress_of(session, ids)
+    study_plans = plans_for_learners(session=session, learner_ids=ids)
+    for user_id, (last_activity_at, pace) in _activity_of(session, ids, now).items():
+        views[user_id].last_activity_at, views[user_id].pace = last_activity_at, pace
+
+    for assignment, path in rows:
+        view = views[assignment.learner_id]
+        zone = zone_of(view.learner)
+        today = local_day(now, zone)
+        items, learner_states = entries[path.id], states[assignment.learner_id]
+        t = tally(items, learner_states)
+        completed_at = last_settled_at(items, learner_states, changed[assignment.learner_id]) if t.complete else None
+        forecast_on = forecast_finish(minutes_left=t.minutes_left, pace=view.pace, today=today)
+        view.assignments.append(AssignmentView(
+            assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
+            tally=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
+            status=assignment_status(
+                t=t, due_on=assignment.due_on, completed_on=completed_at and local_day(completed_at, zone),
+                forecast_on=forecast_on, today=today,
+                started=started_since(changed_at=[changed[assignment.learner_id][entry.article_id]
+                                                  for entry in items
+                                                  if entry.article_id in changed[assignment.learner_id]],
+                                      assigned_at=assignment.created_at)),
+            stale=is_stale(t=t, last_activity_at=view.last_activity_at, assigned_at=assignment.created_at, now=now),
+            today=today, plan=study_plans.get((assignment.learner_id, path.id)),
+            plan_forecast_on=plan_forecast(plan=study_plans[(assignment.learner_id, path.id)],
+                                           minutes_left=t.minutes_left, today=today)
+            if (assignment.learner_id, path.id) in study_plans else None,
+        ))
+    return views
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _assignments_of(include_withdrawn: bool):
+    query = select(Assignment, LearningPath).join(LearningPath, LearningPath.id == Assignment.path_id).where(
+        Assignment.learner_id.in_(bindparam("ids", expanding=True)))
+    if not include_withdrawn:
+        query = query.where(Assignment.withdrawn_at.is_(None))
+    return query.order_by(LearningPath.position, Assignment.id)
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _users_among():
+    return select(User).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
+def _progress_of(session: Session, ids: list[int]):
+    """Each learner's state and last change per article (one query)."""
+    states: dict[int, dict[int, ProgressState]] = defaultdict(dict)
+    changed: dict[int, dict[int, datetime]] = defaultdict(dict)
+    for user_id, article_id, state, updated_at in session.exec(_progress_rows(), params={"ids": ids}):
+        states[user_id][article_id] = ProgressState(state)
+        changed[user_id][article_id] = updated_at
+    return states, changed
+
+
+def _activity_of(session: Session, ids: list[int], now: datetime) -> dict[int, tuple[datetime | None, float]]:
+    """Each learner's last activity and weekly pace in reading minutes (two queries)."""
+    activity: dict[int, list] = {user_id: [None, 0.0] for user_id in ids}
+    latest, pace = _activity_queries()
+    for user_id, last in session.exec(latest, params={"ids": ids}):
+        activity[user_id][0] = last
+    for user_id, done_minutes in session.exec(pace, params={"ids": ids, "since": now - PACE_WINDOW}):
+        activity[user_id][1] = weekly_pace(int(done_minutes or 0))
+    return {user_id: (last, pace) for user_id, (last, pace) in activity.items()}
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _progress_rows():
+    return select(Progress.user_id, Progress.article_id, Progress.state, Progress.updated_at).where(
+        Progress.user_id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _activity_queries():
+    ids = bindparam("ids", expanding=True)
+    # One probe of the (user, time) index per learner: grouping would read every event of every learner.
+    latest = (select(func.max(ProgressEvent.created_at)).where(ProgressEvent.user_id == User.id)
+              .correlate(User).scalar_subquery())
+    # Pace: each article finished in the window counts once, however often it was toggled.
+    finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
+                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
+                       ProgressEvent.created_at >= bindparam("since"))
+                .distinct().subquery())
+    return (select(User.id, latest).where(User.id.in_(ids)),
+            select(finished.c.user_id, func.sum(reading_minutes_sql()))
+            .join(Article, Article.id == finished.c.article_id).group_by(finished.c.user_id))
+
+
+def learner_pace(*, session: Session, learner: User, now: datetime) -> float:
+    """The learner's reading minutes a week over the pace window."""
+    return _activity_of(session, [learner.id], now)[learner.id][1]
+
+
+def learner_forecasts(*, session: Session, learner: User, view: PathProgress, now: datetime) -> Forecasts:
+    """The learner's weekly plan for a path and both finish forecasts (by the plan, by their real pace), from
+    their own today: what the path page and the API show."""
+    pace = learner_pace(session=session, learner=learner, now=now)
+    return forecasts(plan=plan_for(session=session, user=learner, path=view.path),
+                     minutes_left=view.overall.minutes_left, pace=pace, today=local_day(now, zone_of(learner)))
+
+
+def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:
+    return assignment_views(session=session, learners=[learner], now=now)[learner.id].assignments
+
+
+@dataclass
+class LearnerPaths:
+    """A learner's paths as their dashboard lists them: assigned ones first, then the others they follow."""
+
+    mentee: MenteeView
+    followed: list[PathProgress]
+
+    @property
+    def assigned(self) -> list[AssignmentView]:
+        return self.mentee.assignments
+
+
+def learner_paths(*, session: Session, learner: User, now: datetime) -> LearnerPaths:
+    """The learner's assigned paths (with pace and last activity), then the paths they follow that nobody assigned."""
+    mentee = assignment_views(session=session, learners=[learner], now=now)[learner.id]
+    assigned_ids = {row.path.id for row in mentee.assignments}
+    return LearnerPaths(mentee=mentee, followed=[view for view in my_paths(session=session, user=learner)
+                                                 if view.path.id not in assigned_ids])

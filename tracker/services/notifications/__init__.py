@@ -1,0 +1,8 @@
+"""Notifications: in the app, and by email one by one or as a daily digest.
+
+Owns the `notification` rows. What gives rise to a notification is decided by the domain it concerns
+(mentoring's reminders, learning's plan days); this package stores and delivers them.
+
+- `in_app`: `notify`, `unread_count`, `recent`, `mark_read`.
+- `mail`: `outbox_from_config`, `send_due_mail`.
+"""

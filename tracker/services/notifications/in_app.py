@@ -1,0 +1,42 @@
+"""In-app notifications: for learners (assignments, due dates, replies, invitations) and for mentors (shared
+notes, mentees who finish, fall behind or go overdue)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from tracker.models import Notification, NotificationKind, User, utcnow
+from tracker.services.errors import NotFound
+
+
+def notify(*, session: Session, user: User, kind: NotificationKind, key: str, message: str, link: str = "") -> None:
+    """Add a notification unless one with the same key exists. The caller commits."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.exec(insert(Notification).values(
+        user_id=user.id, kind=kind, key=key[:120], message=message[:500], link=link, created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["user_id", "key"]))
+
+
+def unread_count(*, session: Session, user: User) -> int:
+    return session.exec(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))).one()
+
+
+def recent(*, session: Session, user: User, limit: int = 50) -> list[Notification]:
+    return list(session.exec(select(Notification).where(Notification.user_id == user.id)
+                             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def mark_read(*, session: Session, user: User, notification_id: int | None = None) -> int:
+    """Mark one (or every) unread notification of the user as read; NotFound for an unknown one. Commits."""
+    statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    count = session.exec(statement.values(read_at=utcnow())).rowcount
+    session.commit()
+    if notification_id is not None and not count:
+        raise NotFound("No such unread notification.")
+    return count

@@ -1,0 +1,33 @@
+"""The scheduled round: what runs every few minutes outside requests (reminders, email, xAPI statements)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from tracker.services.learning.plans import remind_plan_days
+from tracker.services.mentoring.reminders import remind_everyone
+from tracker.services.notifications import mail
+from tracker.services.records import outbox as xapi_outbox
+
+
+@dataclass
+class RoundResult:
+    reminders: int
+    mail: mail.MailRound | None  # None when the tracker sends no email
+    xapi: xapi_outbox.PushResult | None = None  # None when no Learning Record Store is configured
+
+
+def scheduled_round(*, session: Session, now, config) -> RoundResult:
+    """What the scheduled job does each time: add due-date and plan-day reminders, email what is due, and send new xAPI
+    statements to the Learning Record Store (each when configured)."""
+    reminders = remind_everyone(session=session, now=now) + remind_plan_days(session=session, now=now)
+    outbox = mail.outbox_from_config(config)
+    sent = None if outbox is None else mail.send_due_mail(session=session, outbox=outbox, now=now)
+    store = xapi_outbox.record_store_from_config(config)
+    pushed = None
+    if store is not None:
+        xapi_outbox.enqueue_new(session=session, site=config["PUBLIC_URL"], now=now)
+        pushed = xapi_outbox.push(session=session, store=store, now=now)
+    return RoundResult(reminders=reminders, mail=sent, xapi=pushed)

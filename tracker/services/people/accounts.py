@@ -1,0 +1,253 @@
+"""Accounts: usernames, the password policy, hashing (Argon2id) and sign-in checks."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from zxcvbn import zxcvbn
+
+from tracker.models import EmailFrequency, Installation, Role, User, utcnow
+from tracker.services.errors import Invalid, NotAllowed, NotFound
+from tracker.services.notifications.mail import check_address, pass_over_pending
+from tracker.services.people.sessions import end_all_sessions
+from tracker.services.people.time_zones import check_zone, detected_zone
+from tracker.services.progress import activity_days
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,30}[a-z0-9]$")
+
+
+class _Hashing:
+    """The Argon2id parameters in use, and a hash to verify against when a username is unknown (so both
+    answers take the same time). `configure_hashing` replaces them; the defaults are argon2-cffi's."""
+
+    hasher = PasswordHasher()
+    dummy_hash = hasher.hash(secrets.token_hex(16))
+
+
+def configure_hashing(*, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Use these Argon2id parameters for new hashes; older hashes are upgraded at the next sign-in."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    if hasher.check_needs_rehash(_Hashing.dummy_hash):
+        _Hashing.hasher, _Hashing.dummy_hash = hasher, hasher.hash(secrets.token_hex(16))
+
+
+class AccountError(Invalid):
+    """A request about an account was refused; the message is fit to show the user."""
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive: stored and compared lower-case."""
+    candidate = username.strip().lower()
+    if not USERNAME_RE.match(candidate):
+        raise AccountError("Usernames are 3–32 characters: letters, digits, '.', '_' or '-', "
+                           "starting and ending with a letter or digit.")
+    return candidate
+
+
+def check_password(password: str, *, username: str = "") -> None:
+    """Refuse short, over-long and easily guessed passwords. The password is used exactly as typed."""
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"Passwords need at least {PASSWORD_MIN} characters.")
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"Passwords can be at most {PASSWORD_MAX} characters.")
+    # zxcvbn judges the first 72 characters; a longer password is at least that strong.
+    verdict = zxcvbn(password[:72], user_inputs=[username] if username else [])
+    if verdict["score"] < 2:
+        warning = verdict["feedback"]["warning"] or "This password is too easy to guess."
+        raise AccountError(f"{warning.rstrip('.')}. Choose a longer or less common password.")
+
+
+def hash_password(password: str) -> str:
+    return _Hashing.hasher.hash(password)
+
+
+def create_user(*, session: Session, username: str, password: str, role: Role = Role.learner,
+                display_name: str = "", time_zone: str | None = None) -> User:
+    """Create an account after checking the username and the password policy. `time_zone` is what the
+    browser reported (UTC when it is missing or unknown). Commits."""
+    username = normalise_username(username)
+    check_password(password, username=username)
+    if get_user(session=session, username=username) is not None:
+        raise AccountError(f"The username '{username}' is taken.")
+    user = User(username=username, password_hash=hash_password(password), role=Role(role),
+                display_name=display_name.strip()[:80], time_zone=detected_zone(time_zone))
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise AccountError(f"The username '{username}' is taken.") from None
+    return user
+
+
+class AccountDeactivated(NotAllowed):
+    """The password is right but an administrator deactivated the account."""
+
+
+def create_first_admin(*, session: Session, username: str, password: str, display_name: str = "",
+                       time_zone: str | None = None) -> User:
+    """The administrator of a fresh install: exactly one, however many requests race (the single
+    `installation` row is written in the same transaction). NotFound once setup is done. Commits."""
+    require_no_users(session=session)
+    username = normalise_username(username)
+    check_password(password, username=username)
+    user = User(username=username, password_hash=hash_password(password), role=Role.admin,
+                display_name=display_name.strip()[:80], time_zone=detected_zone(time_zone))
+    session.add(user)
+    try:
+        session.flush()
+        session.add(Installation(id=1, admin_id=user.id))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise NotFound("Setup is done: an administrator already exists.") from None
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None; AccountDeactivated when the password is right for
+    a deactivated account (only its owner can know that). Upgrades outdated hashes on the way."""
+    user = get_user(session=session, username=username)
+    if user is None:
+        _verify(_Hashing.dummy_hash, password)
+        return None
+    if not _verify(user.password_hash, password):
+        return None
+    if not user.is_active:
+        raise AccountDeactivated("This account is deactivated. Ask an administrator to reactivate it.")
+    if _Hashing.hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.commit()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _Hashing.hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_count(*, session: Session) -> int:
+    return session.exec(select(func.count(User.id))).one()
+
+
+def change_password(*, session: Session, user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one; ends every session of the user (the caller
+    signs the current device in again). Commits."""
+    if not _verify(user.password_hash, current):
+        raise AccountError("The current password is not right.")
+    check_password(new, username=user.username)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    end_all_sessions(session=session, user=user)
+    session.commit()
+
+
+def set_password(*, session: Session, user: User, password: str) -> None:
+    """Set a password without asking for the old one (demo accounts, administrators); ends the user's
+    sessions. Commits."""
+    check_password(password, username=user.username)
+    user.password_hash = hash_password(password)
+    end_all_sessions(session=session, user=user)
+    session.commit()
+
+
+def get_user(*, session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username.strip().lower())).one_or_none()
+
+
+def require_user(*, session: Session, username: str) -> User:
+    """The user with this username, or NotFound."""
+    user = get_user(session=session, username=username)
+    if user is None:
+        raise NotFound(f"There is no user called '{username.strip()}'.")
+    return user
+
+
+def require_no_users(*, session: Session) -> None:
+    """First-run setup exists only while there is no account at all; NotFound afterwards."""
+    if user_count(session=session) > 0:
+        raise NotFound("Setup is done: an administrator already exists.")
+
+
+def get_user_by_id(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+# ---------------------------------------------------------------- administration
+
+def list_users(*, session: Session, q: str = "", limit: int = 200) -> list[User]:
+    """Users whose username or display name contains `q`, by username."""
+    query = select(User)
+    if q.strip():
+        word = q.strip()
+        query = query.where((User.username.icontains(word, autoescape=True))
+                            | (User.display_name.icontains(word, autoescape=True)))
+    return list(session.exec(query.order_by(User.username).limit(limit)))
+
+
+def set_role(*, session: Session, admin: User, user: User, role: Role) -> None:
+    """Change a user's role. An admin cannot demote themselves (someone must stay admin). Commits."""
+    if user.id == admin.id and role is not Role.admin:
+        raise AccountError("You cannot take the admin role from yourself; ask another admin.")
+    if user.role != role:
+        user.role = role
+        end_all_sessions(session=session, user=user)  # signed-in pages were built for the old role
+    session.commit()
+
+
+def set_active(*, session: Session, admin: User, user: User, active: bool) -> None:
+    """Deactivate (sign-in refused, open sessions end, data kept) or reactivate an account. Commits."""
+    if user.id == admin.id and not active:
+        raise AccountError("You cannot deactivate your own account.")
+    user.is_active = active
+    end_all_sessions(session=session, user=user)
+    session.commit()
+
+
+def set_temporary_password(*, session: Session, user: User, password: str) -> None:
+    """Set a password the user must change at their next sign-in; ends their sessions. Commits."""
+    check_password(password, username=user.username)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    end_all_sessions(session=session, user=user)
+    session.commit()
+
+
+
+def update_settings(*, session: Session, user: User, time_zone: str | None = None, email: str | None = None,
+                    frequency: EmailFrequency | str | None = None, email_offered: bool = True) -> User:
+    """Change the user's settings; None keeps a setting as it is. Everything is checked before anything is
+    written (one refusal, nothing changed). Days, due dates and the streak follow the time zone from now on.
+    Email needs an address and a tracker that sends mail; turning it on does not send what arrived before
+    (those stay in the app). Commits."""
+    zone = check_zone(time_zone) if time_zone is not None else user.time_zone
+    address = check_address(email) if email is not None else user.email
+    chosen = EmailFrequency(frequency) if frequency is not None else user.email_notifications
+    if chosen is not EmailFrequency.off:
+        if not email_offered:
+            raise Invalid("This tracker does not send email: notifications stay in the app.")
+        if not address:
+            raise Invalid("Give an email address to receive notifications by email.")
+    if user.email_notifications == EmailFrequency.off and chosen is not EmailFrequency.off:
+        pass_over_pending(session=session, user=user, now=utcnow())
+    moved = zone != user.time_zone
+    user.time_zone, user.email, user.email_notifications = zone, address, chosen
+    session.add(user)
+    if moved:  # the days of the heatmap and the streak are the new zone's, history included
+        activity_days.rebuild(session=session, users=[user])
+    session.commit()
+    return user
+
+
+def set_time_zone(*, session: Session, user: User, time_zone: str) -> User:
+    return update_settings(session=session, user=user, time_zone=time_zone)

@@ -1,0 +1,81 @@
+"""Each learner's activity per day of their time zone (the `activity_day` rows): counted in the same transaction
+as the progress change or card review it counts, made again from the logs when the learner's time zone
+changes, and read by the heatmap and the streak, so a page reads at most one row a day however long the
+history grows."""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, delete, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from tracker.models import ActivityDay, CardReview, ProgressEvent, ProgressState, User
+from tracker.services.people.time_zones import local_day, zone_of
+
+CHUNK = 5_000
+USERS_AT_ONCE = 500
+
+
+def count(*, session: Session, user: User, moment: datetime, changes: int = 0, reviews: int = 0) -> None:
+    """Add a change or a review at `moment` to its day in the user's zone. The caller commits."""
+    session.connection().execute(_counting(session.get_bind().dialect.name), {
+        "user_id": user.id, "day": local_day(moment, zone_of(user)), "changes": changes, "reviews": reviews})
+
+
+@functools.cache  # built once per dialect: building a statement costs more than running it
+def _counting(dialect: str):
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(ActivityDay).values(
+        user_id=bindparam("user_id"), day=bindparam("day"), changes=bindparam("changes"),
+        reviews=bindparam("reviews"))
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "day"],
+        set_={"changes": ActivityDay.changes + statement.excluded.changes,
+              "reviews": ActivityDay.reviews + statement.excluded.reviews})
+
+
+def days(*, session: Session, user: User, since: date) -> list[tuple[date, int, int]]:
+    """(day, changes, reviews) for each of the user's days with any activity from `since` on (one query over at
+    most a row a day)."""
+    return list(session.exec(_days_since(), params={"user_id": user.id, "since": since}))
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _days_since():
+    return (select(ActivityDay.day, ActivityDay.changes, ActivityDay.reviews)
+            .where(ActivityDay.user_id == bindparam("user_id"), ActivityDay.day >= bindparam("since"))
+            .order_by(ActivityDay.day))
+
+
+def rebuild(*, session: Session, users: Iterable[User]) -> int:
+    """Count these users' days again from the event log and the reviews, in their current zones (after a
+    change of time zone, or for data written in bulk). Returns the rows written; the caller commits."""
+    zones = {user.id: zone_of(user) for user in users}
+    ids = list(zones)
+    written = 0
+    for start in range(0, len(ids), USERS_AT_ONCE):
+        written += _rebuild(session, {user_id: zones[user_id] for user_id in ids[start:start + USERS_AT_ONCE]})
+    return written
+
+
+def _rebuild(session: Session, zones: dict) -> int:
+    ids = list(zones)
+    session.exec(delete(ActivityDay).where(ActivityDay.user_id.in_(ids)))
+    changes: Counter[tuple[int, date]] = Counter()
+    reviews: Counter[tuple[int, date]] = Counter()
+    for user_id, moment in session.exec(select(ProgressEvent.user_id, ProgressEvent.created_at).where(
+            ProgressEvent.user_id.in_(ids), ProgressEvent.state != ProgressState.not_started)):
+        changes[(user_id, local_day(moment, zones[user_id]))] += 1
+    for user_id, moment in session.exec(select(CardReview.user_id, CardReview.reviewed_at)
+                                        .where(CardReview.user_id.in_(ids))):
+        reviews[(user_id, local_day(moment, zones[user_id]))] += 1
+    rows = [{"user_id": user_id, "day": day, "changes": changes[(user_id, day)], "reviews": reviews[(user_id, day)]}
+            for user_id, day in changes.keys() | reviews.keys()]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(ActivityDay.__table__), rows[start:start + CHUNK])
+    return len(rows)

@@ -1,0 +1,41 @@
+"""Following a path: follow, unfollow, and the paths a learner follows."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from tracker.models import (
+    LearningPath,
+    PathFollow,
+    User,
+    utcnow,
+)
+from tracker.services import access
+from tracker.services.progress.marks import ProgressError
+
+
+def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
+    """Follow a published path (following twice is the same as once). Commits."""
+    if session.get(PathFollow, (user.id, path.id)) is None:
+        if not access.can_follow_path(path):
+            raise ProgressError(f"“{path.title}” is {path.status} and cannot be followed.")
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.exec(insert(PathFollow).values(user_id=user.id, path_id=path.id, created_at=utcnow())
+                     .on_conflict_do_nothing(index_elements=["user_id", "path_id"]))  # a double click is one follow
+        session.commit()
+
+
+def unfollow_path(*, session: Session, user: User, path: LearningPath) -> None:
+    """Stop following a path; progress on its articles is kept. Commits."""
+    follow = session.get(PathFollow, (user.id, path.id))
+    if follow is not None:
+        session.delete(follow)
+        session.commit()
+
+
+def followed_path_ids(*, session: Session, user: User | None) -> set[int]:
+    if user is None:
+        return set()
+    return set(session.exec(select(PathFollow.path_id).where(PathFollow.user_id == user.id)))

@@ -1,0 +1,11 @@
+"""Records that leave the tracker: a person's data export and deletion, xAPI statements and their outbox,
+and completion credentials (Open Badges 3.0).
+
+Owns the `credential` and `xapi_outbox` rows, and the signing key in the data dir.
+
+- `export` (`export_account`, `export_mentee`, `export_everyone`) in the shape `export_schema` declares.
+- `deletion`: `delete_own_account`, `delete_user`, `erase_account`.
+- `xapi`: progress as xAPI statements: `statements`, `event_statement`; `outbox`: `enqueue_new`, `push`.
+- `credentials`: `issue_due`, `revoke`, `set_sharing`, `my_credentials`; `signing_keys`: the `Issuer` and
+  its key; `verification`: `verify`.
+"""

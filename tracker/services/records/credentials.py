@@ -1,0 +1,299 @@
+"""Completion credentials: an Open Badges 3.0 credential, signed as a VC-JWT, for each path a learner finishes.
+
+A learner who has settled (done or skipped) every required article of a path they follow or were assigned
+gets one credential for it; a new one only if the earlier one was revoked. The credential is a W3C
+Verifiable Credential 2.0 `OpenBadgeCredential`, secured as VC-JOSE-COSE describes: a compact JWS (EdDSA
+over Ed25519, `typ` "vc+jwt") whose payload is the credential itself plus the JWT claims iss, jti, sub, nbf
+and iat. The signing key is a private JWK in the data dir, created on first use; its public half is the
+site's JWKS, so anyone can verify a credential without asking the tracker.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import SecurityWarning
+from sqlalchemy import bindparam, or_, update
+from sqlmodel import Session, select
+
+from tracker.models import (
+    Article,
+    Assignment,
+    Credential,
+    LearningPath,
+    PathFollow,
+    PathItem,
+    PathSection,
+    PathStatus,
+    ProgressState,
+    User,
+)
+from tracker.services import access
+from tracker.services.curriculum.queries import PathEntry, path_entries
+from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from tracker.services.progress.marks import Tally, states_for, tally
+from tracker.services.records.signing_keys import ALGORITHM, Issuer, subject_id
+
+MEDIA_TYPE = "application/vc+jwt"
+CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
+JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "iat", "exp")
+TOKEN_MAX = 20_000  # far above any credential this tracker signs (about 2 KB)
+REASON_MAX = 300    # the column's size
+
+# RFC 9864 prefers the fully specified "Ed25519" name, but VC-JOSE-COSE and Open Badges verifiers expect
+# "EdDSA"; joserfc warns on every use of the older name, which here is a choice, not a mistake.
+warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
+
+
+# ---------------------------------------------------------------- the issuer and its key
+
+
+# ---------------------------------------------------------------- issuing
+
+def _due_paths(session: Session, user: User, article: Article | None, among: Sequence[int] | None = None):
+    """The paths the user follows or was assigned (no drafts), holding `article` if given, for which they
+    hold no credential that stands."""
+    params = {"user_id": user.id} | ({"article_id": article.id} if article is not None else {}) | (
+        {"among": list(among)} if among is not None else {})
+    return list(session.exec(_due_query(article is not None, among is not None), params=params).all())
+
+
+@functools.cache  # built once per shape: building a statement costs more than running it (one per mark)
+def _due_query(holding_article: bool, among: bool):
+    user_id = bindparam("user_id")
+    followed = select(PathFollow.path_id).where(PathFollow.user_id == user_id)
+    assigned = select(Assignment.path_id).where(Assignment.learner_id == user_id, Assignment.withdrawn_at.is_(None))
+    held = select(Credential.path_id).where(Credential.user_id == user_id, Credential.revoked_at.is_(None),
+                                            Credential.path_id.is_not(None))
+    query = select(LearningPath).where(or_(LearningPath.id.in_(followed), LearningPath.id.in_(assigned)),
+                                       LearningPath.status != PathStatus.draft, LearningPath.id.not_in(held))
+    if holding_article:
+        query = query.where(LearningPath.id.in_(
+            select(PathSection.path_id).join(PathItem, PathItem.section_id == PathSection.id)
+            .where(PathItem.article_id == bindparam("article_id"))))
+    if among:
+        query = query.where(LearningPath.id.in_(bindparam("among", expanding=True)))
+    return query.order_by(LearningPath.position, LearningPath.id)
+
+
+@dataclass(frozen=True)
+class Finished:
+    path: LearningPath
+    tally: Tally
+    articles_read: int
+
+
+def _finished(session: Session, user: User, paths: Sequence[LearningPath]) -> list[Finished]:
+    entries = path_entries(session=session, path_ids=[p.id for p in paths])
+    states = states_for(session=session, user=user,
+                        article_ids={e.article_id for group in entries.values() for e in group})
+    finished = []
+    for path in paths:
+        counted = tally(entries[path.id], states)
+        if counted.complete:
+            finished.append(Finished(path=path, tally=counted, articles_read=_read_count(entries[path.id], states)))
+    return finished
+
+
+def _read_count(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> int:
+    """Articles of the path (optional ones too) the learner marked done."""
+    return len({e.article_id for e in entries if states.get(e.article_id) is ProgressState.done})
+
+
+def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | Callable[[], Issuer],
+              article: Article | None = None) -> list[Credential]:
+    """Issue a credential for every path the user follows or was assigned, has finished, and holds no standing
+    credential for; with `article`, only the paths holding it (after a mark, nothing else can have changed).
+    Commits when it issues; returns the new credentials.
+
+    Cheap when nothing is due: a single query when every path holding the article already has its credential
+    (or none is followed), a few more to tally the others; the issuer (and its key) is only asked for when
+    something is signed. Two marks finishing a path at once issue one credential: the user's row is locked
+    before the decision is taken again.
+    """
+    paths = _due_paths(session, user, article)
+    if not paths:
+        return []
+    finished = _finished(session, user, paths)
+    if not finished:
+        return []
+    # Serialise issuing per learner (a row lock on PostgreSQL, the write lock on SQLite), then look again.
+    session.exec(update(User).where(User.id == user.id).values(public_id=User.public_id))
+    still_due = {p.id for p in _due_paths(session, user, None, among=[f.path.id for f in finished])}
+    signer = issuer() if callable(issuer) else issuer
+    moment = now.astimezone(UTC).replace(microsecond=0)
+    issued = []
+    for done in finished:
+        if done.path.id not in still_due:
+            continue
+        credential = Credential(public_id=uuid.uuid4().hex, user_id=user.id, path_id=done.path.id,
+                                path_slug=done.path.slug, path_title=done.path.title, path_version=done.path.version,
+                                articles_read=done.articles_read, issued_at=moment, jwt="")
+        credential.jwt = sign(issuer=signer, claims=credential_claims(
+            issuer=signer, credential=credential, user=user, path=done.path, required=done.tally.total))
+        session.add(credential)
+        issued.append(credential)
+    session.commit()
+    return issued
+
+
+def credential_claims(*, issuer: Issuer, credential: Credential, user: User, path: LearningPath,
+                      required: int) -> dict[str, Any]:
+    """The OpenBadgeCredential as it is signed: the VC 2.0 document plus the VC-JWT claims."""
+    url = issuer.credential_url(credential.public_id)
+    subject = subject_id(user)
+    issued_at = credential.issued_at
+    body = {
+        "@context": CONTEXTS,
+        "id": url,
+        "type": TYPES,
+        "issuer": {"id": issuer.url, "type": ["Profile"], "name": issuer.name},
+        "validFrom": _timestamp(issued_at),
+        "name": f"Completed: {path.title}",
+        "credentialSubject": {
+            "id": subject,
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": issuer.path_url(path.slug),
+                "type": ["Achievement"],
+                "name": path.title,
+                "description": path.summary or path.outcome or path.title,
+                "criteria": {"narrative": f"Read or skipped every required article of version {path.version} "
+                                          f"of the path ({required} article{'' if required == 1 else 's'})"},
+            },
+        },
+    }
+    seconds = int(issued_at.timestamp())
+    return body | {"iss": issuer.url, "jti": url, "sub": subject, "nbf": seconds, "iat": seconds}
+
+
+def sign(*, issuer: Issuer, claims: dict[str, Any]) -> str:
+    """The claims as a VC-JWT: a compact JWS signed with the issuer's key."""
+    key = issuer.key
+    header = {"alg": ALGORITHM, "typ": "vc+jwt", "cty": "vc", "kid": key.kid}
+    payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jws.serialize_compact(header, payload, key, algorithms=[ALGORITHM])
+
+
+def document(credential: Credential) -> dict[str, Any]:
+    """The credential as a VC 2.0 JSON document: the signed payload without the JWT claims."""
+    claims = decode_part(credential.jwt.split(".")[1]) or {}
+    return {name: value for name, value in claims.items() if name not in JWT_CLAIMS}
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------- reading, sharing, revoking
+
+@dataclass(frozen=True)
+class CredentialView:
+    credential: Credential
+    learner: User
+
+    @property
+    def revoked(self) -> bool:
+        return self.credential.revoked_at is not None
+
+
+def decode_part(part: str) -> Any:
+    """A base64url JSON segment of a JWS, or None when it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        return json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def by_public_id(session: Session, public_id: str) -> CredentialView | None:
+    row = session.exec(select(Credential, User).join(User, User.id == Credential.user_id)
+                       .where(Credential.public_id == public_id[:64])).first()
+    return CredentialView(credential=row[0], learner=row[1]) if row else None
+
+
+def visible_credential(*, session: Session, viewer: User | None, public_id: str) -> CredentialView:
+    """The credential and its learner if `viewer` may see it (`can_view_credential`); NotFound otherwise,
+    so a private certificate looks exactly like one that does not exist."""
+    view = by_public_id(session, public_id)
+    if view is None or not access.can_view_credential(viewer, view.credential):
+        raise NotFound("There is no such certificate, or its owner has not shared it.")
+    return view
+
+
+def set_sharing(*, session: Session, viewer: User, public_id: str, shared: bool) -> Credential:
+    """Make the certificate page public (or private again). Only its owner may; commits."""
+    credential = visible_credential(session=session, viewer=viewer, public_id=public_id).credential
+    if not access.can_share_credential(viewer, credential):
+        raise NotAllowed("Only the learner who earned this certificate can share it or make it private.")
+    credential.shared = shared
+    session.add(credential)
+    session.commit()
+    return credential
+
+
+def revoke(*, session: Session, admin: User, credential_id: int, reason: str, now: datetime) -> Credential:
+    """Revoke a credential with a reason verifiers are shown. Admins only; commits. The learner may then earn
+    a new one by finishing the path again."""
+    if not access.can_revoke_credential(admin):
+        raise NotAllowed("Only admins revoke credentials.")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Invalid("Reason: say why the credential is revoked; verifiers are shown it.")
+    if len(reason) > REASON_MAX:
+        raise Invalid(f"Reason: at most {REASON_MAX} characters ({len(reason)} given).")
+    credential = session.get(Credential, credential_id)
+    if credential is None:
+        raise NotFound("There is no such credential.")
+    if credential.revoked_at is not None:
+        raise Conflict(f"This credential was already revoked on {credential.revoked_at:%B %-d, %Y}.")
+    credential.revoked_at, credential.revoked_reason = now, reason
+    session.add(credential)
+    session.commit()
+    return credential
+
+
+def my_credentials(*, session: Session, user: User | None) -> list[Credential]:
+    """The user's credentials, newest first (revoked ones included)."""
+    if user is None:
+        return []
+    return list(session.exec(_credentials_of(), params={"user_id": user.id}).all())
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _credentials_of():
+    return (select(Credential).where(Credential.user_id == bindparam("user_id"))
+            .order_by(Credential.issued_at.desc(), Credential.id.desc()))
+
+
+def credential_for_path(*, session: Session, user: User | None, path: LearningPath) -> Credential | None:
+    """The user's standing credential for the path, else their latest revoked one, else None."""
+    if user is None:
+        return None
+    return session.exec(select(Credential).where(Credential.user_id == user.id, Credential.path_id == path.id)
+                        .order_by(Credential.revoked_at.is_not(None), Credential.issued_at.desc())).first()
+
+
+def all_credentials(*, session: Session, username: str = "", limit: int = 200) -> list[CredentialView]:
+    """Credentials with their learners for the admin list, newest first, optionally one learner's."""
+    query = select(Credential, User).join(User, User.id == Credential.user_id)
+    if username.strip():
+        query = query.where(User.username == username.strip().lower())
+    rows = session.exec(query.order_by(Credential.issued_at.desc(), Credential.id.desc()).limit(limit)).all()
+    return [CredentialView(credential=credential, learner=learner) for credential, learner in rows]
+
+
+# ---------------------------------------------------------------- verifying
+
+

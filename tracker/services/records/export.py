@@ -1,0 +1,288 @@
+"""A person's own data, all of it as one JSON document (deleting it: tracker.services.records.deletion).
+
+`PERSONAL_TABLES` lists every table with a column referencing `user.id` and where the export puts its
+rows; a test walks the schema and fails when a table is missing from it, so a new table cannot be
+forgotten by the export.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from tracker.models import (
+    ActivityDay,
+    ApiToken,
+    Article,
+    Assignment,
+    CardReview,
+    Credential,
+    DeviceSession,
+    Installation,
+    LearningPath,
+    Mentorship,
+    Note,
+    NoteReply,
+    Notification,
+    PathFollow,
+    PathVersion,
+    Progress,
+    ProgressEvent,
+    RecallCard,
+    SecurityEvent,
+    Source,
+    StudyPlan,
+    SuggestedCard,
+    User,
+    XapiOutbox,
+)
+from tracker.services import access
+from tracker.services.learning.plans import plan_days
+from tracker.services.people import security_log
+from tracker.services.people.time_zones import today_for
+from tracker.services.records.export_schema import (
+    SCHEMA_VERSION,
+    AccountRecord,
+    ActivityDayRecord,
+    AssignmentRecord,
+    CardReviewRecord,
+    CredentialRecord,
+    DataExport,
+    EventRecord,
+    FollowRecord,
+    LearnerRef,
+    MenteeExport,
+    MentorshipRecord,
+    NoteRecord,
+    NotificationRecord,
+    PathVersionRecord,
+    ProgressRecord,
+    RecallCardRecord,
+    Record,
+    ReplyRecord,
+    SecurityEventRecord,
+    SessionRecord,
+    StudyPlanRecord,
+    SuggestedCardRecord,
+    TokenRecord,
+    WrittenReplyRecord,
+    XapiSummary,
+)
+
+log = logging.getLogger("tracker.security")
+
+# Every table with a column referencing user.id -> the fields of `DataExport` holding its rows about the user.
+PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
+    "user": ("account",),
+    "progress": ("progress",),
+    "progress_event": ("progress_events",),
+    "note": ("notes",),
+    "note_reply": ("replies_written",),
+    "path_follow": ("path_follows",),
+    "mentorship": ("mentorships",),
+    "assignment": ("assignments", "assignments_made"),
+    "notification": ("notifications",),
+    "user_session": ("sessions",),
+    "api_token": ("api_tokens",),
+    "security_event": ("security_events",),
+    "installation": ("account.first_administrator",),
+    "path_version": ("path_versions_saved",),
+    "credential": ("credentials",),
+    "xapi_outbox": ("xapi_statements.count",),
+    "recall_card": ("recall_cards",),
+    "card_review": ("card_reviews",),
+    "study_plan": ("study_plans",),
+    "activity_day": ("activity_days",),
+    "suggested_card": ("cards_suggested",),
+}
+
+
+def export_filename(*, user: User, now: datetime) -> str:
+    """`tracker-<username>-<date>.json`, the date in the user's time zone."""
+    return f"tracker-{user.username}-{today_for(user, now).isoformat()}.json"
+
+
+def as_json(document: Record) -> str:
+    return document.model_dump_json(indent=2) + "\n"
+
+
+# ---------------------------------------------------------------- reading the parts
+
+def progress_records(*, session: Session, user: User) -> list[ProgressRecord]:
+    """Every progress row of the user with its article and source, most recent first."""
+    rows = session.exec(select(Progress, Article.slug, Article.title, Source.name)
+                        .join(Article, Article.id == Progress.article_id).join(Source, Source.id == Article.source_id)
+                        .where(Progress.user_id == user.id).order_by(Progress.updated_at.desc(), Progress.id.desc()))
+    return [ProgressRecord(article_slug=slug, article_title=title, source=source, state=record.state.value,
+                           updated_at=record.updated_at) for record, slug, title, source in rows]
+
+
+def _events(session: Session, user: User) -> list[EventRecord]:
+    rows = session.exec(select(ProgressEvent, Article.slug, LearningPath.slug)
+                        .join(Article, Article.id == ProgressEvent.article_id)
+                        .outerjoin(LearningPath, LearningPath.id == ProgressEvent.path_id)
+                        .where(ProgressEvent.user_id == user.id)
+                        .order_by(ProgressEvent.created_at, ProgressEvent.id))
+    return [EventRecord(article_slug=article, state=event.state.value, created_at=event.created_at, path_slug=path)
+            for event, article, path in rows]
+
+
+def _notes(session: Session, user: User, *, shared_only: bool = False) -> list[NoteRecord]:
+    query = (select(Note, Article.slug).join(Article, Article.id == Note.article_id).where(Note.user_id == user.id)
+             .order_by(Note.created_at, Note.id))
+    if shared_only:
+        query = query.where(Note.shared.is_(True))
+    rows = session.exec(query).all()
+    replies: dict[int, list[ReplyRecord]] = {note.id: [] for note, _ in rows}
+    if replies:
+        for reply, author in session.exec(select(NoteReply, User.username).join(User, User.id == NoteReply.author_id)
+                                          .where(NoteReply.note_id.in_(list(replies)))
+                                          .order_by(NoteReply.created_at, NoteReply.id)):
+            replies[reply.note_id].append(ReplyRecord(author=author, body=reply.body, created_at=reply.created_at))
+    return [NoteRecord(article_slug=slug, body=note.body, takeaway=note.takeaway, shared=note.shared, created_at=note.created_at,
+                       updated_at=note.updated_at, replies=replies[note.id]) for note, slug in rows]
+
+
+def _replies_written(session: Session, user: User) -> list[WrittenReplyRecord]:
+    rows = session.exec(select(NoteReply, User.username, Article.slug).join(Note, Note.id == NoteReply.note_id)
+                        .join(User, User.id == Note.user_id).join(Article, Article.id == Note.article_id)
+                        .where(NoteReply.author_id == user.id).order_by(NoteReply.created_at, NoteReply.id))
+    return [WrittenReplyRecord(learner=learner, article_slug=slug, body=reply.body, created_at=reply.created_at)
+            for reply, learner, slug in rows]
+
+
+def _assignments(session: Session, *conditions) -> list[AssignmentRecord]:
+    learner, mentor = aliased(User), aliased(User)
+    rows = session.exec(select(Assignment, learner.username, mentor.username, LearningPath.slug)
+                        .join(learner, learner.id == Assignment.learner_id)
+                        .outerjoin(mentor, mentor.id == Assignment.mentor_id)
+                        .join(LearningPath, LearningPath.id == Assignment.path_id)
+                        .where(*conditions).order_by(Assignment.created_at, Assignment.id))
+    return [AssignmentRecord(learner=learner_name, path_slug=slug, assigned_by=mentor_name, due_on=a.due_on,
+                             note=a.note, created_at=a.created_at, withdrawn_at=a.withdrawn_at)
+            for a, learner_name, mentor_name, slug in rows]
+
+
+def _mentorships(session: Session, user: User) -> list[MentorshipRecord]:
+    mentor, learner = aliased(User), aliased(User)
+    rows = session.exec(select(Mentorship, mentor.username, learner.username)
+                        .join(mentor, mentor.id == Mentorship.mentor_id).join(learner, learner.id == Mentorship.learner_id)
+                        .where(or_(Mentorship.mentor_id == user.id, Mentorship.learner_id == user.id))
+                        .order_by(Mentorship.created_at, Mentorship.id))
+    return [MentorshipRecord(mentor=mentor_name, learner=learner_name, status=m.status.value,
+                             created_at=m.created_at, responded_at=m.responded_at)
+            for m, mentor_name, learner_name in rows]
+
+
+def _rows(session: Session, model, *conditions, order) -> list:
+    return list(session.exec(select(model).where(*conditions).order_by(*order)))
+
+
+# ---------------------------------------------------------------- exports
+
+def export_account(*, session: Session, user: User, now: datetime) -> DataExport:
+    """Everything the tracker holds about `user`, for the user themselves (or the operator). Reads only.
+
+    Long on purpose: one field per personal table (PERSONAL_TABLES), side by side with the document it fills.
+    """
+    first_admin = session.exec(select(Installation.id).where(Installation.admin_id == user.id)).first() is not None
+    versions = session.exec(select(PathVersion, LearningPath.slug).join(LearningPath, LearningPath.id == PathVersion.path_id)
+                            .where(PathVersion.author_id == user.id).order_by(PathVersion.created_at, PathVersion.id))
+    outbox = session.exec(select(func.count(XapiOutbox.id), func.count(XapiOutbox.sent_at))
+                          .where(XapiOutbox.user_id == user.id)).one()
+    return DataExport(
+        schema_version=SCHEMA_VERSION, exported_at=now,
+        account=AccountRecord(username=user.username, display_name=user.display_name, role=user.role,
+                              is_active=user.is_active, time_zone=user.time_zone, email=user.email,
+                              email_notifications=user.email_notifications.value, digest_sent_on=user.digest_sent_on,
+                              created_at=user.created_at, public_id=user.public_id, first_administrator=first_admin),
+        progress=progress_records(session=session, user=user),
+        progress_events=_events(session, user),
+        notes=_notes(session, user),
+        replies_written=_replies_written(session, user),
+        path_follows=[FollowRecord(path_slug=slug, created_at=follow.created_at) for follow, slug in session.exec(
+            select(PathFollow, LearningPath.slug).join(LearningPath, LearningPath.id == PathFollow.path_id)
+            .where(PathFollow.user_id == user.id).order_by(PathFollow.created_at))],
+        mentorships=_mentorships(session, user),
+        assignments=_assignments(session, Assignment.learner_id == user.id),
+        assignments_made=_assignments(session, Assignment.mentor_id == user.id),
+        notifications=[NotificationRecord(kind=n.kind.value, message=n.message, link=n.link, created_at=n.created_at,
+                                          read_at=n.read_at, emailed_at=n.emailed_at)
+                       for n in _rows(session, Notification, Notification.user_id == user.id,
+                                      order=(Notification.created_at, Notification.id))],
+        sessions=[SessionRecord(created_at=s.created_at, last_seen_at=s.last_seen_at, expires_at=s.expires_at,
+                                ended_at=s.ended_at, remember=s.remember, address=s.address, user_agent=s.user_agent)
+                  for s in _rows(session, DeviceSession, DeviceSession.user_id == user.id,
+                                 order=(DeviceSession.created_at, DeviceSession.id))],
+        api_tokens=[TokenRecord(name=t.name, hint=t.hint, scope=t.scope.value, created_at=t.created_at,
+                                last_used_at=t.last_used_at, expires_at=t.expires_at, revoked_at=t.revoked_at)
+                    for t in _rows(session, ApiToken, ApiToken.user_id == user.id,
+                                   order=(ApiToken.created_at, ApiToken.id))],
+        security_events=[SecurityEventRecord(kind=e.kind.value, created_at=e.created_at, address=e.address,
+                                             detail=e.detail)
+                         for e in _rows(session, SecurityEvent, security_log.about(user),
+                                        order=(SecurityEvent.created_at, SecurityEvent.id))],
+        path_versions_saved=[PathVersionRecord(path_slug=slug, version=v.version, status=v.status.value,
+                                               created_at=v.created_at, changes=v.summary.splitlines())
+                             for v, slug in versions],
+        credentials=[CredentialRecord(public_id=c.public_id, path_slug=c.path_slug, path_title=c.path_title,
+                                      path_version=c.path_version, articles_read=c.articles_read,
+                                      issued_at=c.issued_at, shared=c.shared, revoked_at=c.revoked_at,
+                                      revoked_reason=c.revoked_reason, jwt=c.jwt)
+                     for c in _rows(session, Credential, Credential.user_id == user.id,
+                                    order=(Credential.issued_at, Credential.id))],
+        xapi_statements=XapiSummary(count=outbox[0], sent=outbox[1]),
+        recall_cards=[RecallCardRecord(id=c.id, article_slug=slug, prompt=c.prompt, answer=c.answer,
+                                       created_at=c.created_at, state=c.state, step=c.step, stability=c.stability,
+                                       difficulty=c.difficulty, due=c.due, last_review=c.last_review)
+                      for c, slug in session.exec(select(RecallCard, Article.slug)
+                                                  .join(Article, Article.id == RecallCard.article_id)
+                                                  .where(RecallCard.user_id == user.id)
+                                                  .order_by(RecallCard.created_at, RecallCard.id))],
+        card_reviews=[CardReviewRecord(card_id=r.card_id, rating=r.rating, reviewed_at=r.reviewed_at,
+                                       review_duration_ms=r.review_duration_ms)
+                      for r in _rows(session, CardReview, CardReview.user_id == user.id,
+                                     order=(CardReview.reviewed_at, CardReview.id))],
+        study_plans=[StudyPlanRecord(path_slug=slug, weekdays=plan_days(p.weekdays), cue=p.cue, minutes=p.minutes,
+                                     created_at=p.created_at, updated_at=p.updated_at)
+                     for p, slug in session.exec(select(StudyPlan, LearningPath.slug)
+                                                 .join(LearningPath, LearningPath.id == StudyPlan.path_id)
+                                                 .where(StudyPlan.user_id == user.id).order_by(StudyPlan.id))],
+        activity_days=[ActivityDayRecord(day=d.day, changes=d.changes, reviews=d.reviews)
+                       for d in _rows(session, ActivityDay, ActivityDay.user_id == user.id, order=(ActivityDay.day,))],
+        cards_suggested=[SuggestedCardRecord(path_slug=path_slug, article_slug=article_slug, prompt=c.prompt,
+                                             answer=c.answer, created_at=c.created_at)
+                         for c, path_slug, article_slug in session.exec(
+                             select(SuggestedCard, LearningPath.slug, Article.slug)
+                             .join(LearningPath, LearningPath.id == SuggestedCard.path_id)
+                             .join(Article, Article.id == SuggestedCard.article_id)
+                             .where(SuggestedCard.mentor_id == user.id).order_by(SuggestedCard.id))],
+    )
+
+
+def export_everyone(*, session: Session, now: datetime) -> Iterator[tuple[User, DataExport]]:
+    """Every account's export, by username (for the operator's `tracker export --all`). Reads only."""
+    for user in session.exec(select(User).order_by(User.username)).all():
+        yield user, export_account(session=session, user=user, now=now)
+
+
+def export_mentee(*, session: Session, viewer: User, learner: User, now: datetime) -> MenteeExport:
+    """What `viewer` may see of `learner` (the caller checked `access.can_look_after`): progress, its history,
+    shared notes, and the assignments the viewer made (every assignment, for an admin). Reads only."""
+    made_by = () if access.is_admin(viewer) else (Assignment.mentor_id == viewer.id,)
+    return MenteeExport(
+        schema_version=SCHEMA_VERSION, exported_at=now, exported_by=viewer.username,
+        learner=LearnerRef(username=learner.username, display_name=learner.display_name),
+        progress=progress_records(session=session, user=learner),
+        progress_events=_events(session, learner),
+        shared_notes=_notes(session, learner, shared_only=True),
+        assignments=_assignments(session, Assignment.learner_id == learner.id, *made_by),
+    )
+
+
+# ---------------------------------------------------------------- deleting an account

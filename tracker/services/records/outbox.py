@@ -1,0 +1,216 @@
+"""The xAPI outbox: statements queued in the database as progress happens, sent to a Learning Record Store in
+batches, each one once (the LRS answers a repeated statement id with 204/409), retried with backoff while
+the LRS is away."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from tracker.models import (
+    Credential,
+    User,
+    XapiOutbox,
+)
+from tracker.services.records.xapi import XAPI_VERSION, credential_statement, event_rows, event_statement, statement_id
+
+log = logging.getLogger("tracker.services.records.xapi")  # one logger for the xAPI integration
+
+
+BATCH_SIZE = 50
+
+
+ENQUEUE_BATCH = 1000
+
+
+LEASE = timedelta(minutes=2)        # a claimed batch is not taken by another process for this long
+
+
+BACKOFF_FIRST = timedelta(seconds=30)
+
+
+BACKOFF_MAX = timedelta(hours=6)
+
+
+TIMEOUT = 15                        # seconds per request to the LRS
+
+
+@dataclass(frozen=True)
+class RecordStore:
+    """Where statements go: the LRS's xAPI base (ending before /statements) and its credentials."""
+
+    endpoint: str
+    username: str = ""
+    password: str = ""
+
+    def _request(self, method: str, body, params: dict | None = None) -> None:
+        try:
+            answer = requests.request(
+                method, self.endpoint.rstrip("/") + "/statements", json=body, params=params, timeout=TIMEOUT,
+                auth=(self.username, self.password) if self.username else None,
+                headers={"X-Experience-API-Version": XAPI_VERSION})
+        except requests.RequestException as exc:
+            raise LrsError(f"the LRS could not be reached ({type(exc).__name__})") from None
+        if answer.status_code not in (200, 204):
+            raise LrsError(f"the LRS answered {answer.status_code}: {' '.join(answer.text.split())[:160]}",
+                           status=answer.status_code)
+
+    def send(self, batch: list[dict]) -> None:
+        """POST a batch; raises LrsError unless the LRS stored it (or already had every statement)."""
+        self._request("POST", batch)
+
+    def put(self, statement: dict) -> None:
+        """PUT one statement under its id: idempotent (an LRS that has it answers 204 and keeps it)."""
+        self._request("PUT", statement, params={"statementId": statement["id"]})
+
+
+class LrsError(Exception):
+    """The LRS did not take a statement or a batch; the message says why, in one line, and `status` is the
+    LRS's answer (None when it could not be reached)."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def refused(self) -> bool:
+        """The LRS answered, and not that it is down or overloaded (502, 503, 504): it refused this batch."""
+        return self.status is not None and self.status not in (502, 503, 504)
+
+
+def record_store_from_config(config) -> RecordStore | None:
+    if not config.get("XAPI_ENDPOINT"):
+        return None
+    return RecordStore(endpoint=config["XAPI_ENDPOINT"], username=config.get("XAPI_USERNAME") or "",
+                       password=config.get("XAPI_PASSWORD") or "")
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def enqueue_new(*, session: Session, site: str, now: datetime) -> int:
+    """Copy statements not yet in the outbox into it (events after the last one queued, and finished paths).
+    Safe from several processes: a statement's id is unique, a second copy is ignored. Commits."""
+    insert = _insert(session)
+    added = 0
+    while True:
+        last = session.exec(select(func.max(XapiOutbox.event_id))).one() or 0
+        rows = event_rows(session, None, last, ENQUEUE_BATCH)
+        if not rows:
+            break
+        values = [{"statement_id": statement_id(site, "event", event.id), "user_id": user.id, "event_id": event.id,
+                   "statement": json.dumps(event_statement(event=event, article=article, user=user, path=path,
+                                                           site=site)),
+                   "created_at": now, "next_attempt_at": now, "attempts": 0, "last_error": ""}
+                  for event, article, user, path in rows]
+        added += len(session.exec(insert(XapiOutbox).values(values).on_conflict_do_nothing()
+                                  .returning(XapiOutbox.id)).all())
+        session.commit()
+    queued = select(XapiOutbox.statement_id)
+    for credential, user in session.exec(select(Credential, User).join(User, User.id == Credential.user_id)):
+        sid = statement_id(site, "credential", credential.public_id)
+        if session.exec(queued.where(XapiOutbox.statement_id == sid)).first() is None:
+            added += len(session.exec(insert(XapiOutbox).values(
+                statement_id=sid, user_id=user.id, event_id=None, created_at=now, next_attempt_at=now, attempts=0,
+                last_error="", statement=json.dumps(credential_statement(credential=credential, user=user, site=site)),
+            ).on_conflict_do_nothing().returning(XapiOutbox.id)).all())
+    session.commit()
+    return added
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s after the first failure, doubling, at most 6 hours."""
+    return min(BACKOFF_FIRST * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
+
+
+@dataclass
+class PushResult:
+    sent: int = 0
+    failed: str = ""   # the last error, if a batch failed
+
+
+def _claim(session: Session, now: datetime) -> list[XapiOutbox]:
+    ids = list(session.exec(select(XapiOutbox.id).where(XapiOutbox.sent_at.is_(None),
+                                                         XapiOutbox.next_attempt_at <= now)
+                            .order_by(XapiOutbox.id).limit(BATCH_SIZE)))
+    if not ids:
+        return []
+    won = [row[0] for row in session.exec(
+        update(XapiOutbox).where(XapiOutbox.id.in_(ids), XapiOutbox.sent_at.is_(None),
+                                 XapiOutbox.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE).returning(XapiOutbox.id)).all()]
+    session.commit()
+    return list(session.exec(select(XapiOutbox).where(XapiOutbox.id.in_(won or [0])).order_by(XapiOutbox.id)))
+
+
+def push(*, session: Session, store: RecordStore, now: datetime, max_batches: int = 1000) -> PushResult:
+    """Send due statements in batches until none is due or a batch fails (the rest waits for its retry)."""
+    result = PushResult()
+    for _ in range(max_batches):
+        batch = _claim(session, now)
+        if not batch:
+            break
+        delivered, error = _deliver(store, batch)
+        if delivered:
+            session.exec(update(XapiOutbox).where(XapiOutbox.id.in_(delivered)).values(
+                sent_at=now, attempts=XapiOutbox.attempts + 1, last_error=""))
+            result.sent += len(delivered)
+        if error is not None:
+            result.failed = str(error)[:300]
+            for row in batch:
+                if row.id not in delivered:
+                    session.exec(update(XapiOutbox).where(XapiOutbox.id == row.id).values(
+                        attempts=row.attempts + 1, next_attempt_at=now + backoff(row.attempts + 1),
+                        last_error=result.failed))
+        session.commit()
+        if error is not None:
+            log.warning("xAPI delivery failed; retrying later (%s)", result.failed)
+            break
+    return result
+
+
+def _deliver(store: RecordStore, batch: list[XapiOutbox]) -> tuple[set[int], LrsError | None]:
+    """Send a batch; when the LRS refuses it whole (some LRSs refuse a batch holding a statement they already
+    have, as after an answer lost on the way back), send its statements one by one with PUT, which is
+    idempotent. Returns the rows delivered and the error that stopped the rest, if any."""
+    try:
+        store.send([json.loads(row.statement) for row in batch])
+        return {row.id for row in batch}, None
+    except LrsError as exc:
+        if not exc.refused or len(batch) == 1:
+            return set(), exc
+    delivered: set[int] = set()
+    for row in batch:
+        try:
+            store.put(json.loads(row.statement))
+        except LrsError as exc:
+            return delivered, exc
+        delivered.add(row.id)
+    return delivered, None
+
+
+@dataclass
+class OutboxState:
+    waiting: int
+    sent: int
+    last_error: str
+    next_attempt_at: datetime | None  # of the failing statement that is retried last
+
+
+def outbox_state(*, session: Session) -> OutboxState:
+    """What the admin page shows: how many statements wait, how many went out, and the last error."""
+    waiting = session.exec(select(func.count(XapiOutbox.id)).where(XapiOutbox.sent_at.is_(None))).one()
+    sent = session.exec(select(func.count(XapiOutbox.id)).where(XapiOutbox.sent_at.is_not(None))).one()
+    failing = session.exec(select(XapiOutbox).where(XapiOutbox.sent_at.is_(None), XapiOutbox.last_error != "")
+                           .order_by(XapiOutbox.next_attempt_at.desc()).limit(1)).first()
+    return OutboxState(waiting=waiting, sent=sent, last_error=failing.last_error if failing else "",
+                       next_attempt_at=failing.next_attempt_at if failing else None)
