@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user
+from werkzeug.exceptions import Unauthorized
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.db import get_session
@@ -155,6 +156,15 @@ def limit_account_deletion(view):
 def current_account() -> User | None:
     """The signed-in User row (not the Flask-Login wrapper), or None."""
     return current_user.user if current_user.is_authenticated else None
+
+
+def require_account() -> User:
+    """The signed-in User row, in views behind `login_required` or `role_required` (which send anyone else to
+    sign in first); a 401 if it is ever called without one."""
+    user = current_account()
+    if user is None:
+        raise Unauthorized("Sign in first.")
+    return user
 
 
 def init_app(app: Flask) -> None:
