@@ -38,7 +38,7 @@ class EmailFrequency(StrEnum):
 
 
 class User(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     username: str = Field(max_length=32, unique=True, index=True, description="stored lower-case")
     display_name: str = Field(default="", max_length=80)
     password_hash: str = Field(max_length=255)
@@ -77,7 +77,7 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=80)
     token_hash: str = Field(max_length=64, unique=True, index=True)
@@ -97,7 +97,7 @@ class DeviceSession(SQLModel, table=True):
 
     __tablename__ = "user_session"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True)
     remember: bool = False
@@ -139,7 +139,7 @@ class SecurityEvent(SQLModel, table=True):
     __tablename__ = "security_event"
     __table_args__ = (Index("ix_security_event_user_id_created_at", "user_id", "created_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     created_at: datetime = Field(default_factory=utcnow, index=True)
     kind: SecurityEventKind = Field(sa_column=choice_column(SecurityEventKind, check="ck_security_event_kind",
                                                             length=32))

@@ -13,7 +13,7 @@ from tracker.models.base import utcnow
 class Source(SQLModel, table=True):
     """A site whose listing page the catalog was imported from."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     slug: str = Field(max_length=80, unique=True, index=True)
     name: str = Field(max_length=120)
     provenance: str = Field(default="", max_length=200, description="the listing file it was imported from")
@@ -22,7 +22,7 @@ class Source(SQLModel, table=True):
 class Topic(SQLModel, table=True):
     """A normalised topic: 'distributed-systems' and 'Distributed Systems' are one row."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     slug: str = Field(max_length=80, unique=True, index=True)
     name: str = Field(max_length=80)
 
@@ -53,7 +53,7 @@ ARTICLE_FIELDS = frozenset(ArticleBase.model_fields)
 
 
 class Article(ArticleBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     slug: str = Field(max_length=120, unique=True, index=True)
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     source_id: int = Field(foreign_key="source.id", index=True)

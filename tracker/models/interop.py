@@ -18,7 +18,7 @@ class XapiOutbox(SQLModel, table=True):
     __tablename__ = "xapi_outbox"
     __table_args__ = (Index("ix_xapi_outbox_pending", "sent_at", "next_attempt_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     statement_id: str = Field(max_length=36, unique=True)
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     event_id: int | None = Field(default=None, unique=True, description="the progress event it reports")
@@ -34,7 +34,7 @@ class Credential(SQLModel, table=True):
     """A completion credential: the learner finished a path. The signed Open Badges 3.0 credential is kept
     as issued; its certificate page is private until the learner shares it."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     public_id: str = Field(max_length=32, unique=True, description="the credential's id in its URL")
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     path_id: int | None = Field(default=None, foreign_key="learning_path.id", index=True, ondelete="SET NULL")

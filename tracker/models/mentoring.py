@@ -22,7 +22,7 @@ class Mentorship(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("mentor_id", "learner_id"),)  # also the index for mentor_id
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     mentor_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     learner_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     status: MentorshipStatus = Field(default=MentorshipStatus.active,
@@ -40,7 +40,7 @@ class Assignment(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("learner_id", "path_id"),)  # also the index for learner_id
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     learner_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
     # Who assigned it; a deleted mentor leaves the learner's assignment (and its history) in place.

@@ -31,7 +31,7 @@ class Notification(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("user_id", "key"),  # also the index for user_id
                       Index("ix_notification_user_id_created_at", "user_id", "created_at"))
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     kind: NotificationKind = Field(sa_column=choice_column(NotificationKind, check="ck_notification_kind", length=32))
     key: str = Field(max_length=120)

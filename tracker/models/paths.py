@@ -24,7 +24,7 @@ class PathStatus(StrEnum):
 class LearningPath(SQLModel, table=True):
     __tablename__ = "learning_path"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     slug: str = Field(max_length=80, unique=True, index=True)
     status: PathStatus = Field(default=PathStatus.published,
                                sa_column=choice_column(PathStatus, check="ck_learning_path_status",
@@ -45,7 +45,7 @@ class PathSection(SQLModel, table=True):
     __tablename__ = "path_section"
     __table_args__ = (UniqueConstraint("path_id", "position"),)  # also the index for path_id
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
     position: int
     title: str = Field(max_length=200)
@@ -57,7 +57,7 @@ class PathItem(SQLModel, table=True):
     __tablename__ = "path_item"
     __table_args__ = (UniqueConstraint("section_id", "position"),)  # also the index for section_id
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     section_id: int = Field(foreign_key="path_section.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True)
     position: int
@@ -72,7 +72,7 @@ class PathVersion(SQLModel, table=True):
     __tablename__ = "path_version"
     __table_args__ = (UniqueConstraint("path_id", "version"),)  # also the index for path_id
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
     version: int
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")

@@ -16,7 +16,7 @@ class StudyPlan(SQLModel, table=True):
     __tablename__ = "study_plan"
     __table_args__ = (UniqueConstraint("user_id", "path_id"),)  # also the index for user_id
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
     weekdays: int = Field(ge=1, le=127, description="a bit per day of the week, Monday = 1 ... Sunday = 64")

@@ -37,7 +37,7 @@ class Progress(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("user_id", "article_id"),)  # also the index for user_id
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     state: ProgressState = Field(sa_column=choice_column(ProgressState, check="ck_progress_state"))
@@ -51,7 +51,7 @@ class ProgressEvent(SQLModel, table=True):
     # Every reader asks for one learner's events in time order (activity, heatmap, pace, last activity).
     __table_args__ = (Index("ix_progress_event_user_id_created_at", "user_id", "created_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     state: ProgressState = Field(sa_column=choice_column(ProgressState, check="ck_progress_event_state"))
@@ -78,7 +78,7 @@ class Note(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("user_id", "article_id"),)  # also the index for user_id
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     body: str = Field(sa_column=Column(Text, nullable=False))
@@ -92,7 +92,7 @@ class Note(SQLModel, table=True):
 class NoteReply(SQLModel, table=True):
     __tablename__ = "note_reply"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     note_id: int = Field(foreign_key="note.id", index=True, ondelete="CASCADE")
     author_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     body: str = Field(sa_column=Column(Text, nullable=False))

@@ -23,7 +23,7 @@ class SuggestedCard(SQLModel, table=True):
 
     __tablename__ = "suggested_card"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     prompt: str = Field(sa_column=Column(Text, nullable=False))
     answer: str = Field(sa_column=Column(Text, nullable=False))
@@ -40,7 +40,7 @@ class RecallCard(SQLModel, table=True):
     __table_args__ = (Index("ix_recall_card_user_id_due", "user_id", "due"),
                       UniqueConstraint("user_id", "suggested_card_id", name="uq_recall_card_user_id_suggested_card_id"))
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     prompt: str = Field(sa_column=Column(Text, nullable=False))
@@ -62,7 +62,7 @@ class CardReview(SQLModel, table=True):
 
     __tablename__ = "card_review"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     card_id: int = Field(foreign_key="recall_card.id", index=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     rating: int = Field(ge=1, le=4)

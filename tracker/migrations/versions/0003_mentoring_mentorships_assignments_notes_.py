@@ -5,7 +5,7 @@ Revises: 0002
 Create Date: 2026-11-23 15:31:10.961970
 """
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0003'

@@ -5,7 +5,7 @@ Revises: 0003
 Create Date: 2026-11-23 15:42:51.017473
 """
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0004'

@@ -16,7 +16,7 @@ session_token, so everyone signs in again.
 import secrets
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0006'

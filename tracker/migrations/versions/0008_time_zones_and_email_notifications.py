@@ -11,7 +11,7 @@ Create Date: 2026-11-25 07:00:00
 Downgrading drops these columns: every user's days go back to UTC and email settings are forgotten.
 """
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0008'

@@ -15,7 +15,7 @@ stay in the data dir), but the app no longer lists or revokes them.
 import uuid
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0010'

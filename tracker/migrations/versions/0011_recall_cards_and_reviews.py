@@ -11,7 +11,7 @@ Create Date: 2026-11-25 09:00:00
 Downgrading drops them (cards and their review history go).
 """
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0011'

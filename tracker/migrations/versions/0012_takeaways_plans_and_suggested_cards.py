@@ -14,7 +14,7 @@ The downgrade drops the new tables and columns (plans, suggestions and takeaways
 the learner's own) and folds plan_day notifications into due_soon.
 """
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0012'
