@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from zxcvbn import zxcvbn
 
 from tracker.models import EmailFrequency, Installation, Role, User, utcnow
@@ -137,7 +137,7 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def user_count(*, session: Session) -> int:
-    return session.exec(select(func.count(User.id))).one()
+    return session.exec(select(func.count(col(User.id)))).one()
 
 
 def change_password(*, session: Session, user: User, current: str, new: str) -> None:
@@ -190,8 +190,8 @@ def list_users(*, session: Session, q: str = "", limit: int = 200) -> list[User]
     query = select(User)
     if q.strip():
         word = q.strip()
-        query = query.where((User.username.icontains(word, autoescape=True))
-                            | (User.display_name.icontains(word, autoescape=True)))
+        query = query.where(col(User.username).icontains(word, autoescape=True)
+                            | col(User.display_name).icontains(word, autoescape=True))
     return list(session.exec(query.order_by(User.username).limit(limit)))
 
 

@@ -6,8 +6,8 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import Session, col, select
 
 from tracker import metrics
 from tracker.models import SecurityEvent, SecurityEventKind, User, utcnow
@@ -17,10 +17,10 @@ SIGN_IN_KINDS = (SecurityEventKind.sign_in, SecurityEventKind.sign_in_failed,
                  SecurityEventKind.sign_in_refused_inactive, SecurityEventKind.throttled)
 
 
-def about(user: User):
+def about(user: User) -> ColumnElement[bool]:
     """The condition for events about the user: linked to the account, or naming it (failed sign-ins on the
     username)."""
-    return or_(SecurityEvent.user_id == user.id, SecurityEvent.username == user.username)
+    return or_(col(SecurityEvent.user_id) == user.id, col(SecurityEvent.username) == user.username)
 
 
 def record(*, session: Session, kind: SecurityEventKind, user: User | None = None, username: str = "",
@@ -46,11 +46,12 @@ def search(*, session: Session, kind: SecurityEventKind | None = None, username:
         query = query.where(SecurityEvent.kind == kind)
     if username.strip():
         query = query.where(SecurityEvent.username == username.strip().lower())
-    return list(session.exec(query.order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc()).limit(limit)))
+    return list(session.exec(query.order_by(col(SecurityEvent.created_at).desc(), col(SecurityEvent.id).desc())
+                             .limit(limit)))
 
 
 def sign_in_history(*, session: Session, user: User, limit: int = 20) -> list[SecurityEvent]:
     """The user's recent sign-ins and failed attempts on their account, newest first."""
     return list(session.exec(
-        select(SecurityEvent).where(SecurityEvent.username == user.username, SecurityEvent.kind.in_(SIGN_IN_KINDS))
-        .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc()).limit(limit)))
+        select(SecurityEvent).where(SecurityEvent.username == user.username, col(SecurityEvent.kind).in_(SIGN_IN_KINDS))
+        .order_by(col(SecurityEvent.created_at).desc(), col(SecurityEvent.id).desc()).limit(limit)))

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from tracker.models import DeviceSession, User, as_utc, utcnow
 from tracker.services.errors import NotFound
@@ -56,8 +57,8 @@ def is_live(record: DeviceSession, *, policy: SessionPolicy, now: datetime) -> b
 
 
 @functools.cache  # built once: building a statement costs more than running it (one per request)
-def _device_and_user():
-    return (select(DeviceSession, User).join(User, User.id == DeviceSession.user_id)
+def _device_and_user() -> Select[DeviceSession, User]:
+    return (select(DeviceSession, User).join(User, col(User.id) == DeviceSession.user_id)
             .where(DeviceSession.token_hash == bindparam("token_hash")))
 
 
@@ -91,9 +92,10 @@ def end_session(*, session: Session, user: User, session_id: int) -> DeviceSessi
 
 def end_all_sessions(*, session: Session, user: User, keep: DeviceSession | None = None) -> int:
     """Sign the user out everywhere (but `keep`); returns how many devices. The caller commits."""
-    statement = update(DeviceSession).where(DeviceSession.user_id == user.id, DeviceSession.ended_at.is_(None))
+    statement = update(DeviceSession).where(col(DeviceSession.user_id) == user.id,
+                                            col(DeviceSession.ended_at).is_(None))
     if keep is not None:
-        statement = statement.where(DeviceSession.id != keep.id)
+        statement = statement.where(col(DeviceSession.id) != keep.id)
     return session.exec(statement.values(ended_at=utcnow())).rowcount
 
 
@@ -101,6 +103,6 @@ def live_sessions(*, session: Session, user: User, policy: SessionPolicy) -> lis
     """The user's signed-in devices, most recently seen first."""
     now = utcnow()
     rows = session.exec(select(DeviceSession).where(DeviceSession.user_id == user.id,
-                                                    DeviceSession.ended_at.is_(None))
-                        .order_by(DeviceSession.last_seen_at.desc()))
+                                                    col(DeviceSession.ended_at).is_(None))
+                        .order_by(col(DeviceSession.last_seen_at).desc()))
     return [record for record in rows if is_live(record, policy=policy, now=now)]

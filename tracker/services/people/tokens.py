@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import ApiToken, TokenScope, User, as_utc, utcnow
 from tracker.services.errors import Invalid, NotFound
@@ -49,8 +49,8 @@ def token_owner(*, session: Session, raw: str) -> tuple[ApiToken, User] | None:
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     row = session.exec(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(raw), ApiToken.revoked_at.is_(None))
+        select(ApiToken, User).join(User, col(User.id) == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(raw), col(ApiToken.revoked_at).is_(None))
     ).one_or_none()
     now = utcnow()
     if row is None or not row[1].is_active or _expired(row[0], now):
@@ -68,7 +68,7 @@ def user_for_token(*, session: Session, raw: str) -> User | None:
     return found[1] if found else None
 
 
-def _expired(token: ApiToken, now) -> bool:
+def _expired(token: ApiToken, now: datetime) -> bool:
     return token.expires_at is not None and now >= as_utc(token.expires_at)
 
 
@@ -76,8 +76,8 @@ def _expired(token: ApiToken, now) -> bool:
 def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
     """The user's tokens that still work, newest first."""
     now = utcnow()
-    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                        .order_by(ApiToken.created_at.desc()))
+    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+                        .order_by(col(ApiToken.created_at).desc()))
     return [token for token in rows if not _expired(token, now)]
 
 
