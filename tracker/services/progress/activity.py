@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from tracker.models import Article, ProgressEvent, ProgressState, Source, User
 from tracker.services.progress import activity_days
@@ -34,12 +35,13 @@ class RecentEvent:
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _recent_events():
-    return (select(ProgressEvent.article_id, ProgressEvent.state, ProgressEvent.created_at, Article.slug,
+def _recent_events() -> Select[int, str, datetime, str, str, str]:
+    return (select(ProgressEvent.article_id, ProgressEvent.state, ProgressEvent.created_at, Article.slug,  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
                    Article.title, Source.name)
-            .join(Article, Article.id == ProgressEvent.article_id).join(Source, Source.id == Article.source_id)
+            .join(Article, col(Article.id) == ProgressEvent.article_id)
+            .join(Source, col(Source.id) == Article.source_id)
             .where(ProgressEvent.user_id == bindparam("user_id"))
-            .order_by(ProgressEvent.created_at.desc(), ProgressEvent.id.desc()).limit(bindparam("rows")))
+            .order_by(col(ProgressEvent.created_at).desc(), col(ProgressEvent.id).desc()).limit(bindparam("rows")))
 
 
 def recent_activity(*, session: Session, user: User, limit: int = 8) -> list[RecentEvent]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
-from sqlalchemy import bindparam, delete, insert
+from sqlalchemy import Insert, bindparam, delete, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from tracker.models import ActivityDay, CardReview, ProgressEvent, ProgressState, User
 from tracker.services.people.time_zones import local_day, zone_of
@@ -29,7 +30,7 @@ def count(*, session: Session, user: User, moment: datetime, changes: int = 0, r
 
 
 @functools.cache  # built once per dialect: building a statement costs more than running it
-def _counting(dialect: str):
+def _counting(dialect: str) -> Insert:
     statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(ActivityDay).values(
         user_id=bindparam("user_id"), day=bindparam("day"), changes=bindparam("changes"),
         reviews=bindparam("reviews"))
@@ -46,10 +47,10 @@ def days(*, session: Session, user: User, since: date) -> list[tuple[date, int, 
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _days_since():
-    return (select(ActivityDay.day, ActivityDay.changes, ActivityDay.reviews)
+def _days_since() -> Select[date, int, int]:
+    return (select(col(ActivityDay.day), ActivityDay.changes, ActivityDay.reviews)
             .where(ActivityDay.user_id == bindparam("user_id"), ActivityDay.day >= bindparam("since"))
-            .order_by(ActivityDay.day))
+            .order_by(col(ActivityDay.day)))
 
 
 def rebuild(*, session: Session, users: Iterable[User]) -> int:
@@ -63,19 +64,19 @@ def rebuild(*, session: Session, users: Iterable[User]) -> int:
     return written
 
 
-def _rebuild(session: Session, zones: dict) -> int:
+def _rebuild(session: Session, zones: dict[int, tzinfo]) -> int:
     ids = list(zones)
-    session.exec(delete(ActivityDay).where(ActivityDay.user_id.in_(ids)))
+    session.exec(delete(ActivityDay).where(col(ActivityDay.user_id).in_(ids)))
     changes: Counter[tuple[int, date]] = Counter()
     reviews: Counter[tuple[int, date]] = Counter()
     for user_id, moment in session.exec(select(ProgressEvent.user_id, ProgressEvent.created_at).where(
-            ProgressEvent.user_id.in_(ids), ProgressEvent.state != ProgressState.not_started)):
+            col(ProgressEvent.user_id).in_(ids), ProgressEvent.state != ProgressState.not_started)):
         changes[(user_id, local_day(moment, zones[user_id]))] += 1
     for user_id, moment in session.exec(select(CardReview.user_id, CardReview.reviewed_at)
-                                        .where(CardReview.user_id.in_(ids))):
+                                        .where(col(CardReview.user_id).in_(ids))):
         reviews[(user_id, local_day(moment, zones[user_id]))] += 1
     rows = [{"user_id": user_id, "day": day, "changes": changes[(user_id, day)], "reviews": reviews[(user_id, day)]}
             for user_id, day in changes.keys() | reviews.keys()]
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(ActivityDay.__table__), rows[start:start + CHUNK])
+        session.connection().execute(insert(ActivityDay), rows[start:start + CHUNK])  # plain rows, no ORM objects
     return len(rows)

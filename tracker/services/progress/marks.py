@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import (
     Article,
@@ -40,11 +40,13 @@ class ProgressError(Invalid):
 
 def parse_state(value: object) -> ProgressState:
     """The state named by `value`, or a ProgressError listing the accepted ones."""
-    try:
-        return ProgressState(value)
-    except ValueError:
-        accepted = ", ".join(s.value for s in ProgressState)
-        raise ProgressError(f"unknown state {value!r}; use one of: {accepted}") from None
+    if isinstance(value, str):
+        try:
+            return ProgressState(value)
+        except ValueError:
+            pass
+    accepted = ", ".join(s.value for s in ProgressState)
+    raise ProgressError(f"unknown state {value!r}; use one of: {accepted}")
 
 
 # ---------------------------------------------------------------- marking
@@ -79,7 +81,8 @@ def write_mark(*, session: Session, user: User, article: Article, state: Progres
     return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)
 
 
-def states_for(*, session: Session, user: User | None, article_ids: Iterable[int] | None = None) -> dict[int, ProgressState]:
+def states_for(*, session: Session, user: User | None,
+               article_ids: Iterable[int] | None = None) -> dict[int, ProgressState]:
     """The user's state per article id (articles never touched are absent)."""
     if user is None:
         return {}
@@ -299,4 +302,4 @@ def path_tallies(*, session: Session, user: User | None, paths: Iterable[Learnin
 
 
 def progress_count(*, session: Session, user: User) -> int:
-    return session.exec(select(func.count(Progress.id)).where(Progress.user_id == user.id)).one()
+    return session.exec(select(func.count(col(Progress.id))).where(Progress.user_id == user.id)).one()

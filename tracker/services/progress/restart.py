@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import LearningPath, Progress, ProgressEvent, ProgressState, User, utcnow
 from tracker.services.curriculum.queries import path_entries
@@ -45,9 +45,9 @@ def plan_restart(*, session: Session, user: User, path: LearningPath) -> Restart
                        shared=[a for a in touched if a in elsewhere])
     if plan.shared:
         shared = set(plan.shared)
-        plan.other_paths = list(session.exec(select(LearningPath).where(LearningPath.id.in_(
+        plan.other_paths = list(session.exec(select(LearningPath).where(col(LearningPath.id).in_(
             [other for other in others if any(e.article_id in shared for e in entries[other])]))
-            .order_by(LearningPath.position)))
+            .order_by(col(LearningPath.position))))
     return plan
 
 
@@ -65,7 +65,7 @@ def restart_path(*, session: Session, user: User, path: LearningPath, include_sh
     if not article_ids:
         return RestartOutcome(reset=0, shared_kept=kept)
     moment = utcnow()
-    rows = session.exec(select(Progress).where(Progress.user_id == user.id, Progress.article_id.in_(article_ids),
+    rows = session.exec(select(Progress).where(Progress.user_id == user.id, col(Progress.article_id).in_(article_ids),
                                                Progress.state != ProgressState.not_started)
                         .with_for_update()).all()
     for row in rows:
