@@ -9,7 +9,14 @@ from flask_login import current_user, login_required, logout_user
 
 from tracker.db import get_session
 from tracker.extensions import limiter
-from tracker.http.auth import client_address, current_account, limit_account_deletion, mark_users_exist, session_policy
+from tracker.http.auth import (
+    client_address,
+    current_account,
+    limit_account_deletion,
+    mark_users_exist,
+    require_account,
+    session_policy,
+)
 from tracker.http.auth import sign_in as sign_in_here
 from tracker.models import Role, SecurityEventKind, TokenScope
 from tracker.services.errors import Invalid, NotAllowed
@@ -162,7 +169,7 @@ def account():
 
 def _account_page(*, password_form=None, token_form=None, zone_form=None, email_form=None, delete_form=None,
                   new_token: str | None = None, status: int = 200):
-    user = current_account()
+    user = require_account()
     db = get_session()
     return render_template(
         "auth/account.html", password_form=password_form or ChangePasswordForm(),
@@ -182,9 +189,10 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = current_account()
+        user = require_account()
         try:
-            accounts.change_password(session=get_session(), user=user, current=form.current.data, new=form.password.data)
+            accounts.change_password(session=get_session(), user=user, current=form.current.data,
+                                     new=form.password.data)
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -200,7 +208,7 @@ def change_password():
 def change_time_zone():
     form = TimeZoneForm()
     if form.validate_on_submit():
-        user = accounts.update_settings(session=get_session(), user=current_account(),
+        user = accounts.update_settings(session=get_session(), user=require_account(),
                                         time_zone=form.time_zone.data)
         flash(f"Your time zone is {user.time_zone.replace('_', ' ')}.", "success")
         return redirect(url_for("auth.account"), code=303)
@@ -213,7 +221,7 @@ def change_email_settings():
     form = EmailSettingsForm()
     if form.validate_on_submit():
         try:
-            user = accounts.update_settings(session=get_session(), user=current_account(), email=form.email.data,
+            user = accounts.update_settings(session=get_session(), user=require_account(), email=form.email.data,
                                             frequency=form.frequency.data,
                                             email_offered=current_app.config.get("SMTP_URL") is not None)
         except Invalid as exc:
@@ -229,8 +237,9 @@ def change_email_settings():
 @bp.post("/account/sessions/<id:session_id>/end")
 @login_required
 def end_device_session(session_id: int):
-    sessions.end_session(session=get_session(), user=current_account(), session_id=session_id)
-    _event(SecurityEventKind.session_ended, user=current_account())
+    user = require_account()
+    sessions.end_session(session=get_session(), user=user, session_id=session_id)
+    _event(SecurityEventKind.session_ended, user=user)
     flash("That device is signed out.", "success")
     return redirect(url_for("auth.account"), code=303)
 
@@ -238,7 +247,7 @@ def end_device_session(session_id: int):
 @bp.post("/account/sessions/end-all")
 @login_required
 def sign_out_everywhere():
-    user = current_account()
+    user = require_account()
     count = sessions.end_all_sessions(session=get_session(), user=user)
     get_session().commit()
     _event(SecurityEventKind.signed_out_everywhere, user=user, detail=f"{count} devices")
@@ -254,15 +263,16 @@ def sign_out_everywhere():
 @login_required
 def create_token():
     form = TokenForm()
+    user = require_account()
     if form.validate_on_submit():
         try:
-            raw, token = tokens.create_token(session=get_session(), user=current_account(), name=form.name.data,
+            raw, token = tokens.create_token(session=get_session(), user=user, name=form.name.data,
                                              scope=TokenScope(form.scope.data),
                                              expires_in_days=int(form.lifetime.data) if form.lifetime.data else None)
         except tokens.TokenError as exc:
             form.form_errors.append(str(exc))
         else:
-            _event(SecurityEventKind.token_created, user=current_account(),
+            _event(SecurityEventKind.token_created, user=user,
                    detail=f"{token.name} ({token.scope.value}, {token.hint}…)")
             return _account_page(new_token=raw)
     return _account_page(token_form=form, status=400)
@@ -271,8 +281,9 @@ def create_token():
 @bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    token = tokens.revoke_token(session=get_session(), user=current_account(), token_id=token_id)
-    _event(SecurityEventKind.token_revoked, user=current_account(), detail=f"{token.name} ({token.hint}…)")
+    user = require_account()
+    token = tokens.revoke_token(session=get_session(), user=user, token_id=token_id)
+    _event(SecurityEventKind.token_revoked, user=user, detail=f"{token.name} ({token.hint}…)")
     flash("The token is revoked; requests using it are now refused.", "success")
     return redirect(url_for("auth.account"), code=303)
 
@@ -285,7 +296,8 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            account_deletion.delete_own_account(session=get_session(), user=current_account(), password=form.password.data)
+            account_deletion.delete_own_account(session=get_session(), user=require_account(),
+                                                password=form.password.data)
         except account_deletion.WrongPassword as exc:
             form.password.errors = [str(exc)]
         except (account_deletion.LastAdministrator, Invalid) as exc:

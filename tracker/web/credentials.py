@@ -12,7 +12,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length
 
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import current_account, require_account
 from tracker.http.issuer import current_issuer
 from tracker.http.render import see_other
 from tracker.models import utcnow
@@ -39,8 +39,9 @@ class VerifyForm(Form):
 
     def token(self) -> str:
         """The pasted text, or else the uploaded file's; Invalid when there is neither or the file is no text."""
-        if (self.jwt.data or "").strip():
-            return self.jwt.data
+        pasted = self.jwt.data or ""
+        if pasted.strip():
+            return pasted
         upload = self.file.data
         if upload is None or not getattr(upload, "filename", ""):
             raise Invalid("Paste a credential JWT or choose a file holding one.")
@@ -92,7 +93,7 @@ def download_json(public_id: str):
 @login_required
 def sharing(public_id: str):
     form = SharingForm().checked()
-    credential = credentials.set_sharing(session=get_session(), viewer=current_account(), public_id=public_id,
+    credential = credentials.set_sharing(session=get_session(), viewer=require_account(), public_id=public_id,
                                          shared=form.shared.data)
     flash("Your certificate is shared: anyone with its link can see it." if credential.shared
           else "Your certificate is private again: only you can see it.", "success")
@@ -111,7 +112,8 @@ def verify():
         except Invalid as exc:
             error, status = str(exc), 400
         else:
-            result = credential_verification.verify(session=get_session(), token=token, issuer=current_issuer(), now=utcnow())
+            result = credential_verification.verify(session=get_session(), token=token, issuer=current_issuer(),
+                                                    now=utcnow())
     return render_template("credentials/verify.html", form=form, result=result, error=error), status
 
 

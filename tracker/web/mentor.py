@@ -8,13 +8,13 @@ import io
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from tracker.db import get_session
-from tracker.http.auth import current_account, role_required
+from tracker.http.auth import require_account, role_required
 from tracker.http.downloads import spreadsheet_safe
 from tracker.http.render import page_or_fragment
-from tracker.models import Role, utcnow
+from tracker.models import Role, User, utcnow
 from tracker.services import access
 from tracker.services.curriculum import queries as path_queries
-from tracker.services.errors import Invalid
+from tracker.services.errors import Invalid, NotFound
 from tracker.services.learning import notes, recall
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.mentoring import assignments, mentorships
@@ -28,14 +28,21 @@ from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm, Su
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 
 
-def _mentee(username: str):
-    return mentorships.get_mentee(session=get_session(), viewer=current_account(), username=username)
+def _mentee(username: str) -> User:
+    return mentorships.get_mentee(session=get_session(), viewer=require_account(), username=username)
+
+
+def _mentee_page(learner: User | None) -> str:
+    """The page of the mentee an assignment or a note belongs to (their rows go with their account)."""
+    if learner is None:
+        raise NotFound("There is no such learner.")
+    return url_for("mentor.mentee", username=learner.username)
 
 
 def _overview_context(*, paged: bool = True):
     session = get_session()
     query = mentor_overview.OverviewQuery.from_args(request.args)
-    matrix = mentor_overview.overview(session=session, mentor=current_account(), now=utcnow(), query=query,
+    matrix = mentor_overview.overview(session=session, mentor=require_account(), now=utcnow(), query=query,
                                       paged=paged)
     paths = [summary.path for summary in path_queries.list_paths(session=session)
              if access.can_be_assigned(summary.path)]
@@ -79,7 +86,7 @@ def invite():
     username = form.username.data or ""
     try:
         form.checked()
-        mentorships.invite(session=session, mentor=current_account(), username=username,
+        mentorships.invite(session=session, mentor=require_account(), username=username,
                            learner=accounts.get_user(session=session, username=username))
     except Invalid as exc:  # shown on the overview, where the form is
         flash(str(exc), "error")
@@ -97,10 +104,11 @@ def assign():
         form.checked()
         path = path_queries.get_learning_path(session=session, slug=form.path.data or "")
         # Left empty, the due date and note of mentees who already have the path stay as they are.
-        request_ = dict(session=session, mentor=current_account(), usernames=form.learners.data, path=path,
+        mentor = require_account()
+        request_ = dict(session=session, mentor=mentor, usernames=form.learners.data, path=path,
                         due_on=form.due_on.data or assignments.KEEP,
                         note=(form.note.data or "").strip() or assignments.KEEP,
-                        today=time_zones.today_for(current_account(), utcnow()))
+                        today=time_zones.today_for(mentor, utcnow()))
         if not form.confirmed.data:
             planned = assignments.assign_path(**request_, preview=True)
             if assignments.needs_confirmation(planned):
@@ -135,15 +143,16 @@ def mentee(username: str):
 @role_required(Role.mentor)
 def mentee_path(username: str, slug: str):
     session = get_session()
+    mentor = require_account()
     learner = _mentee(username)
-    view = progress.visible_path_progress(session=session, viewer=current_account(), learner=learner, slug=slug)
+    view = progress.visible_path_progress(session=session, viewer=mentor, learner=learner, slug=slug)
     changed = progress.changed_at(session=session, user=learner,
                                   article_ids=[e.article_id for s in view.detail.sections for e in s.entries])
     return render_template("mentor/mentee_path.html", learner=learner, view=view, changed=changed,
-                           suggestions=card_suggestions.mentor_suggestions(session=session, mentor=current_account(),
+                           suggestions=card_suggestions.mentor_suggestions(session=session, mentor=mentor,
                                                                            path=view.path),
                            assigned_by_me=any(row.path.id == view.path.id and row.mentor is not None
-                                              and row.mentor.id == current_account().id
+                                              and row.mentor.id == mentor.id
                                               for row in assignment_views.learner_assignments(
                                                   session=session, learner=learner, now=utcnow())),
                            form=SuggestCardForm(formdata=None))
@@ -155,13 +164,14 @@ def suggest_card(username: str, slug: str):
     """Suggest a recall card on an article of a path this mentor assigned, for each mentee who has it."""
     session = get_session()
     learner = _mentee(username)
-    path = path_queries.get_learning_path(session=session, slug=slug)
+    path = path_queries.require_learning_path(session=session, slug=slug)
     form = SuggestCardForm()
     back = url_for("mentor.mentee_path", username=learner.username, slug=slug) + "#suggest-card"
     try:
         form.checked()
-        card_suggestions.suggest(session=session, mentor=current_account(), path=path, article_slug=form.article.data,
-                                 prompt=form.prompt.data, answer=form.answer.data)
+        card_suggestions.suggest(session=session, mentor=require_account(), path=path,
+                                 article_slug=form.article.data or "", prompt=form.prompt.data or "",
+                                 answer=form.answer.data or "")
     except Invalid as exc:
         flash(f"{exc} The card was not suggested.", "error")
         return redirect(back, code=303)
@@ -174,7 +184,7 @@ def suggest_card(username: str, slug: str):
 @role_required(Role.mentor)
 def withdraw_card(username: str, suggestion_id: int):
     learner = _mentee(username)
-    slug = card_suggestions.withdraw_suggestion(session=get_session(), mentor=current_account(),
+    slug = card_suggestions.withdraw_suggestion(session=get_session(), mentor=require_account(),
                                                       suggestion_id=suggestion_id)
     flash("Suggestion withdrawn. Cards already added stay with their learners.", "success")
     return redirect(url_for("mentor.mentee_path", username=learner.username, slug=slug) + "#suggest-card",
@@ -185,33 +195,34 @@ def withdraw_card(username: str, suggestion_id: int):
 @role_required(Role.mentor)
 def change_due(assignment_id: int):
     form = DueDateForm()
+    mentor = require_account()
     try:
         form.checked()
-        assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
+        assignment = assignments.change_due_date(session=get_session(), mentor=mentor,
                                                  assignment_id=assignment_id, due_on=form.due_on.data,
-                                                 today=time_zones.today_for(current_account(), utcnow()))
+                                                 today=time_zones.today_for(mentor, utcnow()))
     except Invalid as exc:
         flash(str(exc), "error")
         return redirect(request.referrer or url_for("mentor.overview"), code=303)
     flash("The due date is changed.", "success")
     learner = accounts.get_user_by_id(session=get_session(), user_id=assignment.learner_id)
-    return redirect(url_for("mentor.mentee", username=learner.username), code=303)
+    return redirect(_mentee_page(learner), code=303)
 
 
 @bp.post("/assignments/<id:assignment_id>/withdraw")
 @role_required(Role.mentor)
 def withdraw(assignment_id: int):
-    assignment = assignments.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
+    assignment = assignments.withdraw(session=get_session(), mentor=require_account(), assignment_id=assignment_id)
     flash("The assignment is withdrawn. The learner keeps their progress.", "success")
     learner = accounts.get_user_by_id(session=get_session(), user_id=assignment.learner_id)
-    return redirect(url_for("mentor.mentee", username=learner.username), code=303)
+    return redirect(_mentee_page(learner), code=303)
 
 
 @bp.post("/notes/<id:note_id>/replies")
 @role_required(Role.mentor)
 def reply(note_id: int):
     form = ReplyForm().checked()
-    answer = notes.reply(session=get_session(), mentor=current_account(), note_id=note_id, body=form.body.data or "")
+    answer = notes.reply(session=get_session(), mentor=require_account(), note_id=note_id, body=form.body.data or "")
     learner = notes.author_of(session=get_session(), note_id=answer.note_id)
     flash("Your reply is sent.", "success")
-    return redirect(url_for("mentor.mentee", username=learner.username) + f"#note-{note_id}", code=303)
+    return redirect(_mentee_page(learner) + f"#note-{note_id}", code=303)

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import require_account
 from tracker.services.mentoring import mentorships
 from tracker.services.notifications import in_app as notifications
 from tracker.web.forms import InvitationAnswerForm
@@ -18,7 +18,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @login_required
 def index():
     session = get_session()
-    user = current_account()
+    user = require_account()
     return render_template("notifications/index.html",
                            items=notifications.recent(session=session, user=user),
                            invitations=mentorships.pending_invitations(session=session, learner=user))
@@ -29,7 +29,7 @@ def index():
 def badge():
     """The header's unread count, polled by HTMX; it only reads."""
     session = get_session()
-    user = current_account()
+    user = require_account()
     return render_template("partials/_notification_badge.html",
                            unread=notifications.unread_count(session=session, user=user))
 
@@ -37,14 +37,14 @@ def badge():
 @bp.post("/read")
 @login_required
 def mark_all_read():
-    notifications.mark_read(session=get_session(), user=current_account())
+    notifications.mark_read(session=get_session(), user=require_account())
     return redirect(url_for("notifications.index"), code=303)
 
 
 @bp.post("/<id:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
-    notifications.mark_read(session=get_session(), user=current_account(), notification_id=notification_id)
+    notifications.mark_read(session=get_session(), user=require_account(), notification_id=notification_id)
     return redirect(url_for("notifications.index"), code=303)
 
 
@@ -52,7 +52,7 @@ def mark_read(notification_id: int):
 @login_required
 def respond(mentorship_id: int):
     decision = InvitationAnswerForm().checked().decision.data
-    mentorships.respond(session=get_session(), learner=current_account(), mentorship_id=mentorship_id,
+    mentorships.respond(session=get_session(), learner=require_account(), mentorship_id=mentorship_id,
                       accept=decision == "accept")
     flash("Invitation accepted: your new mentor can now follow your progress." if decision == "accept"
           else "Invitation declined.", "success" if decision == "accept" else "info")

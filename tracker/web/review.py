@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import require_account
 from tracker.http.render import see_other
 from tracker.models import Article, utcnow
 from tracker.services.learning import recall
@@ -23,7 +23,7 @@ def review_page():
     """The card to review next: its prompt, and its answer with the rating buttons once revealed (`?reveal=<id>`,
     so it works without JavaScript)."""
     session = get_session()
-    user = current_account()
+    user = require_account()
     now = utcnow()
     due = recall.due_cards(session=session, user=user, now=now, limit=1)
     card = due[0] if due else None
@@ -40,7 +40,7 @@ def review_page():
 def rate(card_id: int):
     """Rate a card (again, hard, good, easy); the next due card follows."""
     session = get_session()
-    user = current_account()
+    user = require_account()
     card = recall.card_of(session=session, user=user, card_id=card_id)
     rating = recall.parse_rating(RatingForm().checked().rating.data)
     recall.review(session=session, user=user, card=card, rating=rating, now=utcnow())

@@ -7,7 +7,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from tracker.db import get_session
-from tracker.http.auth import current_account, role_required
+from tracker.http.auth import require_account, role_required
 from tracker.http.render import see_other
 from tracker.models import Role, utcnow
 from tracker.services.errors import Conflict, Invalid
@@ -34,7 +34,7 @@ def credential_list():
 def revoke_credential(credential_id: int):
     form = RevokeForm().checked()
     try:
-        credential = credentials.revoke(session=get_session(), admin=current_account(), credential_id=credential_id,
+        credential = credentials.revoke(session=get_session(), admin=require_account(), credential_id=credential_id,
                                         reason=form.reason.data or "", now=utcnow())
     except (Invalid, Conflict) as exc:  # said on the list, where the admin can try again
         flash(str(exc), "error")

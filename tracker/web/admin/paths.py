@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker.db import get_session
-from tracker.http.auth import current_account, role_required
+from tracker.http.auth import require_account, role_required
 from tracker.http.render import page_or_fragment, see_other
 from tracker.models import Article, PathStatus, Role
 from tracker.services.catalog import articles as catalog
@@ -33,7 +33,7 @@ def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 2
             conflict=None, saved: list[str] | None = None, dirty: bool = False, search=None, q: str = ""):
     session = get_session()
     slugs = [item["slug"] for section in draft["sections"] for item in section["items"]]
-    titles = dict(session.exec(select(Article.slug, Article.title).where(Article.slug.in_(slugs))).all())
+    titles = dict(session.exec(select(Article.slug, Article.title).where(col(Article.slug).in_(slugs))).all())
     context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles, "error": error,
                "conflict": conflict, "saved": saved, "dirty": dirty, "statuses": list(PathStatus),
                "search": search, "q": q}
@@ -82,7 +82,7 @@ def save_path(slug: str | None = None):
     try:
         definition = path_store.validate_definition(session=session, data=draft, source="The path")
         result = path_store.save_path(session=session, definition=definition, base_version=base_version,
-                                        author=current_account())
+                                        author=require_account())
     except PathDefinitionError as exc:
         return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
     except path_store.VersionConflict as conflict:
@@ -130,7 +130,7 @@ def restore(slug: str, version: int):
     try:
         result = path_store.restore_version(session=session, path=path, version=version,
                                             base_version=base_version if base_version is not None else -1,
-                                            author=current_account())
+                                            author=require_account())
     except path_store.VersionConflict as conflict:
         flash(f"{conflict} Nothing was restored; look at the latest history and try again.", "error")
         return redirect(url_for("admin.history", slug=slug), code=303)
@@ -167,7 +167,7 @@ def import_path():
         existing = path_queries.get_learning_path(session=session, slug=definition.slug)
         result = path_store.save_path(session=session, definition=definition,
                                         base_version=existing.version if existing else None,
-                                        author=current_account(), summary_prefix=[f"Imported {upload.filename}."])
+                                        author=require_account(), summary_prefix=[f"Imported {upload.filename}."])
     except UnicodeDecodeError:
         return render_template("admin/path_import.html", error=f"{upload.filename}: not UTF-8 text."), 400
     except (PathDefinitionError, path_store.VersionConflict) as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from tracker.db import get_session
-from tracker.http.auth import client_address, current_account, role_required
+from tracker.http.auth import client_address, require_account, role_required
 from tracker.models import Role, SecurityEventKind
 from tracker.services.errors import NotAllowed
 from tracker.services.people import accounts, security_log
@@ -32,7 +32,7 @@ def update_user(username: str):
     session = get_session()
     user = accounts.require_user(session=session, username=username)
     form = UserActionForm().checked()
-    action, admin = form.action.data, current_account()
+    action, admin = form.action.data, require_account()
     try:
         if action == "role":
             role = Role(form.role.data)
@@ -66,7 +66,7 @@ def delete_user(username: str):
         flash(f"Type '{user.username}' to confirm; nothing was deleted.", "error")
     else:
         try:
-            account_deletion.delete_user(session=session, admin=current_account(), user=user)
+            account_deletion.delete_user(session=session, admin=require_account(), user=user)
         except NotAllowed as exc:
             flash(str(exc), "error")
         else:

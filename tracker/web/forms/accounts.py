@@ -9,7 +9,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; the stubs stop at 3.2
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from tracker.models import EmailFrequency, TokenScope
@@ -78,8 +78,9 @@ class TokenForm(Form):
     scope = SelectField("Access", choices=[SelectChoice(TokenScope.read.value, "Read only"),
                                            SelectChoice(TokenScope.write.value, "Read and write")],
                         default=TokenScope.read.value)
-    lifetime = SelectField("Expires", choices=[*(SelectChoice(str(days), f"in {days} days") for days in TOKEN_LIFETIMES),
-                                               SelectChoice("", "never (until revoked)")],
+    lifetime = SelectField("Expires",
+                           choices=[*(SelectChoice(str(days), f"in {days} days") for days in TOKEN_LIFETIMES),
+                                    SelectChoice("", "never (until revoked)")],
                            default=str(TOKEN_LIFETIMES[1]), validate_choice=True)
 
 

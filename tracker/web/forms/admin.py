@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms import Form as PlainForm
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; the stubs stop at 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.models import PathStatus, Role
@@ -49,7 +49,8 @@ class PathEditorForm(Form):
     weeks_min = WholeNumberField("Weeks, at least", validators=[Optional(), NumberRange(min=-520, max=520)])
     weeks_max = WholeNumberField("Weeks, at most", validators=[Optional(), NumberRange(min=-520, max=520)])
     order = WholeNumberField("Order", validators=[Optional(), NumberRange(min=-ORDER_MAX, max=ORDER_MAX)])
-    status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in PathStatus], default=PathStatus.draft.value)
+    status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in PathStatus],
+                         default=PathStatus.draft.value)
     sections = FieldList(FormField(SectionForm), max_entries=100)
 
     def draft(self) -> dict:

@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; the stubs stop at 3.2
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.models import ProgressState
@@ -46,7 +46,8 @@ class TakeawayForm(Form):
 
 
 class PlanForm(Form):
-    days = SelectMultipleField("Days", coerce=int, choices=[SelectChoice(day, name) for day, name in enumerate(DAY_NAMES)],
+    days = SelectMultipleField("Days", coerce=int,
+                               choices=[SelectChoice(day, name) for day, name in enumerate(DAY_NAMES)],
                                validators=[InputRequired(message="choose at least one day of the week")])
     cue = StringField("Roughly when", validators=[Length(max=4 * CUE_MAX)],
                       description="Like “after standup” or “before lunch” (optional).")

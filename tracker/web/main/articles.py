@@ -6,7 +6,7 @@ from flask import flash, render_template, request, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import current_account, require_account
 from tracker.http.issuer import current_issuer
 from tracker.http.render import fragment, fragment_or_page, is_htmx, page_or_fragment, see_other
 from tracker.models import ProgressState
@@ -44,7 +44,7 @@ def catalog_page():
 def mark(slug: str):
     """Set the state of an article. HTMX gets the row and the bars to swap; a plain form gets a redirect."""
     session = get_session()
-    user = current_account()
+    user = require_account()
     card = catalog.require_card(session=session, slug=slug)
     article = card.article
     form = MarkForm().checked()
@@ -65,7 +65,7 @@ def mark(slug: str):
         return fragment("partials/_article_state.html", card=card, state=state, announce=True)
     after = before.with_state(article.id, state) if before else None
     moved = []
-    if after is not None:
+    if before is not None and after is not None:
         old_next, new_next = before.overall.next_entry, after.overall.next_entry
         moved = [entry for entry in (old_next, new_next)
                  if entry is not None and entry.article_id != article.id]
@@ -100,7 +100,7 @@ def note_page(slug: str):
     """The learner's note on an article, with mentors' replies."""
     session = get_session()
     article = catalog.require_article(session=session, slug=slug)
-    note = notes.note_for(session=session, user=current_account(), article=article)
+    note = notes.note_for(session=session, user=require_account(), article=article)
     replies = notes.replies_to(session=session, note=note) if note else []
     return render_template("main/note.html", article=article, note=note, replies=replies)
 
@@ -109,17 +109,19 @@ def note_page(slug: str):
 @login_required
 def save_note(slug: str):
     session = get_session()
+    user = require_account()
     article = catalog.require_article(session=session, slug=slug)
     form = NoteForm().checked()
     body = form.body.data or ""
     try:
-        note = notes.save_note(session=session, user=current_account(), article=article, body=body,
+        note = notes.save_note(session=session, user=user, article=article, body=body,
                                shared=form.shared.data)
     except notes.NoteError as exc:
         # The form again, with its draft and the reason, where the person is typing (page or fragment).
-        existing = notes.note_for(session=session, user=current_account(), article=article)
+        existing = notes.note_for(session=session, user=user, article=article)
         return fragment_or_page("partials/_note.html", "main/note.html", status=400, article=article,
-                                note=existing, replies=notes.replies_to(session=session, note=existing) if existing else [],
+                                note=existing,
+                                replies=notes.replies_to(session=session, note=existing) if existing else [],
                                 draft=body, error=str(exc), open=True)
     if is_htmx():
         return fragment("partials/_note.html", article=article, note=note, saved=True, open=True)
@@ -132,7 +134,7 @@ def save_note(slug: str):
 def save_takeaway(slug: str):
     """What the learner would tell a colleague, kept in their note; offered right after marking it done."""
     session = get_session()
-    user = current_account()
+    user = require_account()
     article = catalog.require_article(session=session, slug=slug)
     form = TakeawayForm().checked()
     prompt = form.prompt.data

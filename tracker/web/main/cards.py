@@ -6,7 +6,7 @@ from flask import flash, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import require_account
 from tracker.http.render import see_other
 from tracker.services.catalog import articles as catalog
 from tracker.services.errors import Invalid
@@ -24,7 +24,7 @@ def add_card(slug: str):
     article = catalog.require_article(session=session, slug=slug)
     form = RecallCardForm().checked()
     try:
-        recall.create_card(session=session, user=current_account(), article=article, prompt=form.prompt.data,
+        recall.create_card(session=session, user=require_account(), article=article, prompt=form.prompt.data,
                            answer=form.answer.data)
     except Invalid as exc:
         flash(f"{exc} The card was not added.", "error")
@@ -38,7 +38,7 @@ def add_card(slug: str):
 def adopt_card(suggestion_id: int):
     """Take a suggested card as one's own, due for review now."""
     session = get_session()
-    card = card_suggestions.adopt(session=session, learner=current_account(), suggestion_id=suggestion_id)
+    card = card_suggestions.adopt(session=session, learner=require_account(), suggestion_id=suggestion_id)
     slug = recall.article_slugs(session=session, cards=[card])[card.id]
     flash("Card added to your cards. It is due for review now.", "success")
     return see_other(url_for("main.article_page", slug=slug) + "#recall-cards")
@@ -48,7 +48,7 @@ def adopt_card(suggestion_id: int):
 @login_required
 def delete_card(card_id: int):
     session = get_session()
-    card = recall.card_of(session=session, user=current_account(), card_id=card_id)
+    card = recall.card_of(session=session, user=require_account(), card_id=card_id)
     slug = recall.article_slugs(session=session, cards=[card])[card.id]
     recall.delete_card(session=session, card=card)
     flash("Card deleted.", "success")

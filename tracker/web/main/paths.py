@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import current_account, require_account
 from tracker.http.render import fragment, is_htmx, see_other
 from tracker.models import utcnow
 from tracker.services import access
@@ -58,8 +58,8 @@ def _path_page_context(view: progress.PathProgress, **plan_extra) -> dict:
 
 
 def _plan_context(view: progress.PathProgress, **extra) -> dict:
-    """The plan card's context: the plan, both forecasts and the form (filled from the plan)."""
-    both = assignment_views.learner_forecasts(session=get_session(), learner=current_account(), view=view,
+    """The plan card's context (a signed-in learner's): the plan, both forecasts and the form (filled from the plan)."""
+    both = assignment_views.learner_forecasts(session=get_session(), learner=require_account(), view=view,
                                               now=utcnow())
     plan = both.plan
     form = extra.pop("plan_form", None) or PlanForm(formdata=None, days=plans.plan_days(plan.weekdays) if plan else [],
@@ -71,16 +71,17 @@ def _plan_context(view: progress.PathProgress, **extra) -> dict:
 @login_required
 def save_plan(slug: str):
     """Set, change or remove the learner's weekly plan for a path."""
+    user = require_account()
     view = _visible_path(slug)
     session = get_session()
     form = PlanForm()
     try:
         if form.clear.data:
-            plans.clear_plan(session=session, user=current_account(), path=view.path)
+            plans.clear_plan(session=session, user=user, path=view.path)
             message = "Plan removed."
         else:
             form.checked()
-            plans.set_plan(session=session, user=current_account(), path=view.path, days=form.days.data,
+            plans.set_plan(session=session, user=user, path=view.path, days=form.days.data or [],
                            minutes=form.minutes.data, cue=form.cue.data or "")
             message = "Plan saved."
     except Invalid as exc:  # the form again, with what was typed and why, where it was typed (page or fragment)
@@ -98,7 +99,7 @@ def save_plan(slug: str):
 @login_required
 def follow(slug: str):
     view = _visible_path(slug)
-    follows.follow_path(session=get_session(), user=current_account(), path=view.path)
+    follows.follow_path(session=get_session(), user=require_account(), path=view.path)
     flash(f"You follow “{view.path.title}”. It is on your dashboard; make a weekly plan for it below.", "success")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
 
@@ -107,7 +108,7 @@ def follow(slug: str):
 @login_required
 def unfollow(slug: str):
     view = _visible_path(slug)
-    follows.unfollow_path(session=get_session(), user=current_account(), path=view.path)
+    follows.unfollow_path(session=get_session(), user=require_account(), path=view.path)
     flash(f"You no longer follow “{view.path.title}”. Your progress on its articles is kept.", "info")
     return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
 
@@ -117,7 +118,7 @@ def unfollow(slug: str):
 def restart_confirm(slug: str):
     """Ask before starting a path over: how many articles go back to "not started", and which are shared."""
     view = _visible_path(slug)
-    plan = restart.plan_restart(session=get_session(), user=current_account(), path=view.path)
+    plan = restart.plan_restart(session=get_session(), user=require_account(), path=view.path)
     return render_template("paths/restart.html", view=view, plan=plan)
 
 
@@ -126,7 +127,7 @@ def restart_confirm(slug: str):
 def restart_path(slug: str):
     view = _visible_path(slug)
     form = RestartForm().checked()
-    count = restart.restart_path(session=get_session(), user=current_account(), path=view.path,
+    count = restart.restart_path(session=get_session(), user=require_account(), path=view.path,
                                  include_shared=form.include_shared.data).reset
     flash(f"“{view.path.title}” starts over: {count} article{'' if count == 1 else 's'} back to not started. "
           "Your history is kept.", "success")
