@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import Notification, NotificationKind, User, utcnow
 from tracker.services.errors import NotFound
@@ -21,20 +21,21 @@ def notify(*, session: Session, user: User, kind: NotificationKind, key: str, me
 
 
 def unread_count(*, session: Session, user: User) -> int:
-    return session.exec(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).one()
+    return session.exec(select(func.count(col(Notification.id))).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None))).one()
 
 
 def recent(*, session: Session, user: User, limit: int = 50) -> list[Notification]:
     return list(session.exec(select(Notification).where(Notification.user_id == user.id)
-                             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+                             .order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(limit)))
 
 
 def mark_read(*, session: Session, user: User, notification_id: int | None = None) -> int:
     """Mark one (or every) unread notification of the user as read; NotFound for an unknown one. Commits."""
-    statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    statement = update(Notification).where(col(Notification.user_id) == user.id,
+                                           col(Notification.read_at).is_(None))
     if notification_id is not None:
-        statement = statement.where(Notification.id == notification_id)
+        statement = statement.where(col(Notification.id) == notification_id)
     count = session.exec(statement.values(read_at=utcnow())).rowcount
     session.commit()
     if notification_id is not None and not count:

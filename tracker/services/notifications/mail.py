@@ -12,15 +12,17 @@ import logging
 import smtplib
 import ssl
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, tzinfo
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import EmailFrequency, Notification, User
 from tracker.services.errors import Invalid
@@ -79,6 +81,7 @@ class Outbox:
         if not messages:
             return
         context = ssl.create_default_context()
+        client: smtplib.SMTP  # SMTP_SSL is one too
         if self.server.tls:
             client = smtplib.SMTP_SSL(self.server.host, self.server.port, timeout=SMTP_TIMEOUT, context=context)
         else:
@@ -95,7 +98,7 @@ class Outbox:
                 client.send_message(message)
 
 
-def outbox_from_config(config) -> Outbox | None:
+def outbox_from_config(config: Mapping[str, Any]) -> Outbox | None:
     """The configured outbox, or None when TRACKER_SMTP_URL is not set (email is then not offered)."""
     if not config.get("SMTP_URL"):
         return None
@@ -123,7 +126,7 @@ def _message(outbox: Outbox, user: User, subject: str, body: str) -> EmailMessag
     return message
 
 
-def _line(outbox: Outbox, notification: Notification, zone) -> str:
+def _line(outbox: Outbox, notification: Notification, zone: tzinfo) -> str:
     when = local_time(notification.created_at, zone).strftime("%b %-d, %H:%M")
     link = f"\n  {outbox.public_url}{notification.link}" if notification.link else ""
     return f"- {when}: {notification.message}{link}"
@@ -157,14 +160,15 @@ def _claim(session: Session, ids: list[int], now: datetime) -> list[int]:
     """Stamp these notifications as emailed unless another round already did; the ones this round won."""
     if not ids:
         return []
-    claimed = session.exec(update(Notification).where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
-                           .values(emailed_at=now).returning(Notification.id)).all()
+    claimed = session.exec(update(Notification)
+                           .where(col(Notification.id).in_(ids), col(Notification.emailed_at).is_(None))
+                           .values(emailed_at=now).returning(col(Notification.id))).all()
     session.commit()
     return [row[0] for row in claimed]
 
 
 def _release(session: Session, ids: list[int]) -> None:
-    session.exec(update(Notification).where(Notification.id.in_(ids)).values(emailed_at=None))
+    session.exec(update(Notification).where(col(Notification.id).in_(ids)).values(emailed_at=None))
     session.commit()
 
 
@@ -172,14 +176,14 @@ def send_due_mail(*, session: Session, outbox: Outbox, now: datetime) -> MailRou
     """One round: every pending notification of users who chose "each one", and the digests that are due."""
     result = MailRound()
     readers = list(session.exec(select(User).where(
-        User.is_active.is_(True), User.email != "", User.email_notifications != EmailFrequency.off)))
+        col(User.is_active).is_(True), User.email != "", User.email_notifications != EmailFrequency.off)))
     if not readers:
         return result
     by_id = {user.id: user for user in readers}
     pending: dict[int, list[Notification]] = defaultdict(list)
     for notification in session.exec(select(Notification).where(
-            Notification.user_id.in_(by_id), Notification.emailed_at.is_(None))
-            .order_by(Notification.created_at, Notification.id)):
+            col(Notification.user_id).in_(by_id), col(Notification.emailed_at).is_(None))
+            .order_by(col(Notification.created_at), col(Notification.id))):
         pending[notification.user_id].append(notification)
 
     # Read in the app already: nothing to tell by email.
@@ -209,7 +213,7 @@ def send_due_mail(*, session: Session, outbox: Outbox, now: datetime) -> MailRou
             log.warning("Sending notification email failed; it is tried again next round (%s)", result.failed)
             return result
         if user.email_notifications == EmailFrequency.daily:
-            session.exec(update(User).where(User.id == user.id).values(
+            session.exec(update(User).where(col(User.id) == user.id).values(
                 digest_sent_on=local_time(now, zone_of(user)).date()))
             session.commit()
         result.sent += len(messages)
@@ -220,6 +224,7 @@ def send_due_mail(*, session: Session, outbox: Outbox, now: datetime) -> MailRou
 def pass_over_pending(*, session: Session, user: User, now: datetime) -> None:
     """Mark the user's notifications so far as not for email (when they switch email on, old ones stay in
     the app). The caller commits."""
-    session.exec(update(Notification).where(Notification.user_id == user.id, Notification.emailed_at.is_(None))
+    session.exec(update(Notification).where(col(Notification.user_id) == user.id,
+                                            col(Notification.emailed_at).is_(None))
                  .values(emailed_at=now))
 
