@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from statistics import median
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, case, func
+from sqlmodel import Session, col, select
 
 from tracker.models import Article, ArticleTopic, Source, Topic
 from tracker.services.errors import Invalid, NotFound
@@ -36,14 +36,14 @@ def reading_time(article: Article) -> ReadingTime:
     return ReadingTime(minutes=article.estimated_minutes or DEFAULT_READING_MINUTES, estimated=True)
 
 
-def reading_minutes_sql():
+def reading_minutes_sql() -> ColumnElement[int]:
     """`reading_time(article).minutes` as an SQL expression, for totals computed in the database."""
     return func.coalesce(Article.reading_minutes, Article.estimated_minutes, DEFAULT_READING_MINUTES)
 
 
-def estimated_minutes_sql():
+def estimated_minutes_sql() -> ColumnElement[int]:
     """The estimated part of `reading_minutes_sql()`: the minutes of articles whose listing gave none."""
-    return case((Article.reading_minutes.is_(None), reading_minutes_sql()), else_=0)
+    return case((col(Article.reading_minutes).is_(None), reading_minutes_sql()), else_=0)
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ class ReadingTotal:
     @classmethod
     def of(cls, times: Iterable[ReadingTime]) -> ReadingTotal:
         times = list(times)
-        return cls(minutes=sum(t.minutes for t in times), estimated_minutes=sum(t.minutes for t in times if t.estimated))
+        return cls(minutes=sum(t.minutes for t in times),
+                   estimated_minutes=sum(t.minutes for t in times if t.estimated))
 
     @property
     def estimated_share(self) -> float:
@@ -86,6 +87,10 @@ class ArticleCard:
     article: Article
     source: Source
     topics: list[Topic]
+    # The state of the curriculum the card was read at, when it is kept (tracker.services.curriculum.kept): every
+    # card of an article under one stamp is the same, so what is made of it can be kept by (article id, stamp).
+    # None for a card made from a request's own objects, which may hold changes no stamp covers yet.
+    stamp: str | None = None
 
     @property
     def reading_time(self) -> ReadingTime:
@@ -131,7 +136,7 @@ class ArticleQuery(BaseModel):
     per_page: int = Field(default=20, ge=1, le=100)
 
     @classmethod
-    def from_args(cls, args) -> ArticleQuery:
+    def from_args(cls, args: Mapping[str, str]) -> ArticleQuery:
         """Parse query-string arguments; raises QueryError with a readable message."""
         values = {key: value for key, value in args.items() if value != ""}
         try:
@@ -155,17 +160,21 @@ def article_cards(*, session: Session, articles: list[Article]) -> list[ArticleC
         return []
     ids = [a.id for a in articles]
     sources = {s.id: s for s in session.exec(
-        select(Source).where(Source.id.in_({a.source_id for a in articles})))}
+        select(Source).where(col(Source.id).in_({a.source_id for a in articles})))}
     by_article: dict[int, list[Topic]] = defaultdict(list)
     rows = session.exec(
         select(ArticleTopic.article_id, Topic)
-        .join(Topic, Topic.id == ArticleTopic.topic_id)
-        .where(ArticleTopic.article_id.in_(ids))
-        .order_by(ArticleTopic.article_id, ArticleTopic.position)
+        .join(Topic, col(Topic.id) == ArticleTopic.topic_id)
+        .where(col(ArticleTopic.article_id).in_(ids))
+        .order_by(col(ArticleTopic.article_id), col(ArticleTopic.position))
     )
     for article_id, topic in rows:
         by_article[article_id].append(topic)
-    return [ArticleCard(article=a, source=sources[a.source_id], topics=by_article[a.id]) for a in articles]
+    from tracker.services.curriculum import kept as content_cache
+
+    stamp = content_cache.reading_stamp(session)
+    return [ArticleCard(article=a, source=sources[a.source_id], topics=by_article[a.id], stamp=stamp)
+            for a in articles]
 
 
 @dataclass(frozen=True)
@@ -196,13 +205,14 @@ def kept_catalog(*, session: Session) -> CatalogView:
 
 
 def _read_catalog(reader: Session) -> CatalogView:
-    articles = list(reader.exec(select(Article).order_by(func.lower(Article.title), Article.id)))
+    articles = list(reader.exec(select(Article).order_by(func.lower(Article.title), col(Article.id))))
     topics = [TopicCount(topic=t, article_count=n) for t, n in reader.exec(
-        select(Topic, func.count(ArticleTopic.article_id)).join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
-        .group_by(Topic.id).order_by(func.lower(Topic.name)))]
+        select(Topic, func.count(col(ArticleTopic.article_id)))
+        .join(ArticleTopic, col(ArticleTopic.topic_id) == Topic.id)
+        .group_by(col(Topic.id)).order_by(func.lower(Topic.name)))]
     sources = [SourceCount(source=s, article_count=n) for s, n in reader.exec(
-        select(Source, func.count(Article.id)).outerjoin(Article, Article.source_id == Source.id)
-        .group_by(Source.id).order_by(Source.id))]
+        select(Source, func.count(col(Article.id))).outerjoin(Article, col(Article.source_id) == Source.id)
+        .group_by(col(Source.id)).order_by(col(Source.id)))]
     return CatalogView(cards=article_cards(session=reader, articles=articles), topics=topics, sources=sources)
 
 

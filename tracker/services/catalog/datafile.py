@@ -11,9 +11,20 @@ import re
 from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
+from sqlmodel.main import SQLModelConfig
 
 from tracker.models import ArticleBase
 from tracker.resources import resource_dir
@@ -46,13 +57,13 @@ class TopicEntry(BaseModel):
 class ArticleEntry(ArticleBase):
     """An article in the catalog file: its own fields, plus its slug, its source's slug and its topics."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     slug: str = Field(min_length=1, max_length=120)
     source: str
-    topics: list[str] = []
+    topics: list[str] = Field(default_factory=list)
 
     @model_serializer(mode="wrap")
-    def _file_order(self, handler):
+    def _file_order(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # The file reads slug, title, summary, then where it comes from, then the rest (new fields last).
         data = handler(self)
         own = list(ArticleBase.model_fields)
@@ -232,7 +243,7 @@ class TopicRules(BaseModel):
     keywords: dict[str, list[str]] = {}
     _by_slug: dict[str, str] = PrivateAttr(default_factory=dict)
     _dropped: set[str] = PrivateAttr(default_factory=set)
-    _patterns: list[tuple[str, re.Pattern]] = PrivateAttr(default_factory=list)
+    _patterns: list[tuple[str, re.Pattern[str]]] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> TopicRules:
@@ -251,7 +262,7 @@ class TopicRules(BaseModel):
                 raise ValueError(f"keywords for {topic!r}: an empty keyword")
         return self
 
-    def model_post_init(self, context) -> None:
+    def model_post_init(self, context: Any, /) -> None:
         self._by_slug = {topic_slug(name): target for name, target in self.aliases.items()}
         self._dropped = {topic_slug(name) for name in self.drop}
         self._patterns = [(topic, keyword_pattern(words)) for topic, words in self.keywords.items()]
@@ -264,7 +275,7 @@ class TopicRules(BaseModel):
         return unique_by_slug(names)
 
 
-def keyword_pattern(words: list[str]) -> re.Pattern:
+def keyword_pattern(words: list[str]) -> re.Pattern[str]:
     """Any of the words, as whole words; a word in capitals only ("REST", "CAP") matches only in capitals,
     the others in any case; a space also matches a hyphen ("event sourcing", "Event-Sourcing")."""
     exact = [w for w in words if w == w.upper() and w != w.lower()]

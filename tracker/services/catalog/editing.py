@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import READING_MINUTES_MAX, Article, ArticleTopic, Source, Topic, utcnow
 from tracker.services.catalog.articles import ArticleCard, article_cards, require_article
@@ -34,7 +36,7 @@ class ArticleForm(BaseModel):
     reading_minutes: int | None = Field(default=None, ge=1, le=READING_MINUTES_MAX)
 
     @classmethod
-    def from_data(cls, data: dict) -> ArticleForm:
+    def from_data(cls, data: Mapping[str, Any]) -> ArticleForm:
         """Check an article's fields as plain data; CatalogError naming the field otherwise."""
         try:
             return cls.model_validate(data)
@@ -61,13 +63,13 @@ def articles_titled(*, session: Session, title: str, excluding: Article | None =
     if not ids:
         return []
     return article_cards(session=session, articles=list(session.exec(
-        select(Article).where(Article.id.in_(ids)).order_by(Article.title, Article.id))))
+        select(Article).where(col(Article.id).in_(ids)).order_by(col(Article.title), col(Article.id)))))
 
 
 class DuplicateTitle(CatalogError):
     """Another article has this title; saved only once the admin confirms theirs is a different article."""
 
-    def __init__(self, title: str, matches: list[ArticleCard]):
+    def __init__(self, title: str, matches: list[ArticleCard]) -> None:
         named = "; ".join(f"“{c.article.title}” from {c.source.name} ({c.article.slug})" for c in matches)
         super().__init__(f"Title: “{title}” is already the title of {named}. Nothing was saved: if yours is a "
                          "different article, confirm it and save again.", existing=[c.article.slug for c in matches])
@@ -103,7 +105,7 @@ def save_article(*, session: Session, slug: str | None, form: ArticleForm,
     article.updated_at = utcnow()
     session.flush()
     topics = {t.slug: t for t in session.exec(select(Topic))}
-    ids = []
+    ids: list[int] = []
     for name in form.topics:
         key = topic_slug(name)
         if not key:
@@ -114,7 +116,7 @@ def save_article(*, session: Session, slug: str | None, form: ArticleForm,
             session.flush()
         if topics[key].id not in ids:
             ids.append(topics[key].id)
-    session.exec(delete(ArticleTopic).where(ArticleTopic.article_id == article.id))
+    session.exec(delete(ArticleTopic).where(col(ArticleTopic.article_id) == article.id))
     session.add_all(ArticleTopic(article_id=article.id, topic_id=tid, position=i) for i, tid in enumerate(ids))
     session.flush()
     refresh_estimates(session=session)
@@ -137,7 +139,8 @@ def parse_links(text: str) -> dict[str, str]:
     links: dict[str, str] = {}
     if "," in stripped.splitlines()[0]:
         for number, row in enumerate(csv.reader(io.StringIO(stripped)), start=1):
-            if not row or not "".join(row).strip() or (number == 1 and [c.strip().lower() for c in row] == ["slug", "url"]):
+            header = number == 1 and [c.strip().lower() for c in row] == ["slug", "url"]
+            if not row or not "".join(row).strip() or header:
                 continue
             if len(row) != 2:
                 raise CatalogError(f"Links: line {number} should be `slug,url`.")
@@ -162,7 +165,7 @@ def set_links(*, session: Session, links: dict[str, str]) -> int:
     if bad:
         raise CatalogError("Links must start with http:// or https:// and hold no spaces: " + "; ".join(bad[:5])
                            + (f" and {len(bad) - 5} more" if len(bad) > 5 else "") + ".")
-    articles = {a.slug: a for a in session.exec(select(Article).where(Article.slug.in_(list(links))))}
+    articles = {a.slug: a for a in session.exec(select(Article).where(col(Article.slug).in_(list(links))))}
     unknown = [slug for slug in links if slug not in articles]
     if unknown:
         raise CatalogError("Links name no such article: " + ", ".join(unknown[:10])

@@ -4,6 +4,7 @@ here)."""
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from tracker.services.catalog.listings import (
     HubPath,
@@ -17,11 +18,11 @@ def repair_hub_text(text: str) -> str:
     """Undo the hub capture's damage: UTF-8 punctuation and emoji read as Thai (cp874) with bytes lost.
 
     'โ' (from E2 ..) stood for a dash: an en dash between numbers, an em dash elsewhere.
-    '๐' (from F0 ..) was an emoji used as a heading marker; it carries nothing and is dropped.
+    '\N{THAI DIGIT ZERO}' (from F0 ..) was an emoji used as a heading marker; it carries nothing and is dropped.
     """
     text = re.sub(r"(?<=\d)โ(?=\d)", "–", text)
     text = text.replace("โ", "—")
-    text = re.sub(r"๐\S*\s?", "", text)
+    text = re.sub(r"\N{THAI DIGIT ZERO}\S*\s?", "", text)  # by name: it looks like a Latin "o"
     return text
 
 
@@ -36,7 +37,7 @@ def _hub_section(text: str, heading: str, until: str) -> list[str]:
         start = next(i for i, line in enumerate(lines) if line.startswith(heading))
     except StopIteration:
         raise ListingError(f"no '{heading}' section") from None
-    section = []
+    section: list[str] = []
     for line in lines[start + 1:]:
         if line.startswith(until):
             break
@@ -53,7 +54,7 @@ def parse_hub(text: str) -> list[ParsedArticle]:
     a longer blurb would not make the entry an article. (The hub's "48+ guides" statistic counts
     its whole archive, not this list, so the hub states no count to check.)
     """
-    articles = []
+    articles: list[ParsedArticle] = []
     for line in _hub_section(text, "Getting started", "Main categories"):
         if not line.startswith("- "):
             continue
@@ -70,10 +71,20 @@ _HUB_PATH = re.compile(
 )
 
 
+class _PathHeading(TypedDict):
+    """A hub path read up to its outcome line: its heading's fields and the bullets so far."""
+
+    letter: str
+    title: str
+    weeks_min: int
+    weeks_max: int | None
+    bullets: list[str]
+
+
 def parse_hub_paths(text: str) -> list[HubPath]:
     """The learning paths the hub page defines: title, weeks, one bullet per section, outcome."""
     paths: list[HubPath] = []
-    current: dict | None = None
+    current: _PathHeading | None = None
     for line in _hub_section(text, "Learning paths", "Key statistics"):
         match = _HUB_PATH.match(line)
         if match:

@@ -91,9 +91,12 @@ def _infer_series_numbers(groups: list[_TopicGroup]) -> None:
     labelled = {(a.series, a.series_number) for g in groups for a in g.articles if a.series}
     claims: dict[tuple[str, int], list[ParsedArticle]] = {}
     for group in groups:
-        if len(group.articles) < 2 or group.articles[0].series or not group.articles[1].series:
+        if len(group.articles) < 2 or group.articles[0].series:
             continue
-        series, number = group.articles[1].series, group.articles[1].series_number - 1
+        second = group.articles[1]
+        if not second.series or second.series_number is None:
+            continue
+        series, number = second.series, second.series_number - 1
         if number >= 1 and (series, number) not in labelled and (number == 1 or (series, number - 1) in labelled):
             claims.setdefault((series, number), []).append(group.articles[0])
     for (series, number), articles in claims.items():
@@ -108,7 +111,7 @@ _SERIES_HEADER = re.compile(r"^Browse (?P<articles>\d+) articles by topic — (?
 def _check_topic_series(text: str, articles: list[ParsedArticle]) -> list[str]:
     """The header's article and tag counts, and each heading's article count."""
     groups = _topic_groups(text)
-    warnings = []
+    warnings: list[str] = []
     header = next((m for line in nonblank_lines(text)[:3] if (m := _SERIES_HEADER.match(line))), None)
     if header:
         warnings += count_mismatch(int(header.group("articles")), len(articles), "article")
@@ -134,9 +137,8 @@ def _parse_tag_archive(text: str) -> list[ParsedArticle]:
     """
     lines = nonblank_lines(text)
     page_tag = lines[0].removeprefix("#").strip()
-    articles = []
-    for block in blocks_from(lines, _TAG_ARCHIVE_DATE):
-        head = _TAG_ARCHIVE_DATE.match(block[0])
+    articles: list[ParsedArticle] = []
+    for head, block in blocks_from(lines, _TAG_ARCHIVE_DATE):
         if len(block) != 4:
             raise ListingError(f"post dated {block[0]!r} should have a title, a summary and tags")
         articles.append(ParsedArticle(
@@ -169,7 +171,7 @@ def _is_card_grid(text: str) -> bool:
 def _parse_card_grid(text: str) -> list[ParsedArticle]:
     """Cards of: category, "6 min", title, summary, "Read more"."""
     lines = nonblank_lines(text)
-    articles = []
+    articles: list[ParsedArticle] = []
     for index, line in enumerate(lines):
         minutes = _CARD_MINUTES.match(line)
         if not minutes:
@@ -178,7 +180,8 @@ def _parse_card_grid(text: str) -> list[ParsedArticle]:
         if len(card) != 5 or card[4] != "Read more":
             raise ListingError(f"card near {line!r} should be category, minutes, title, summary, 'Read more'")
         articles.append(ParsedArticle(
-            title=card[2], summary=card[3], topics=[card[0]], reading_minutes=reading_minutes_of(minutes.group("minutes"), line),
+            title=card[2], summary=card[3], topics=[card[0]],
+            reading_minutes=reading_minutes_of(minutes.group("minutes"), line),
         ))
     return articles
 
@@ -188,7 +191,7 @@ _CARD_COUNT = re.compile(r"^(?P<count>\d+) [Aa]rticles?(?: Published)?$")
 
 def _check_card_grid(text: str, articles: list[ParsedArticle]) -> list[str]:
     """The "21 Articles Published" banner and the "21 articles" line above the cards."""
-    warnings = []
+    warnings: list[str] = []
     for line in nonblank_lines(text):
         if _CARD_MINUTES.match(line):
             break  # the cards have begun
@@ -210,15 +213,14 @@ def _is_category_feed(text: str) -> bool:
 
 def _parse_category_feed(text: str) -> list[ParsedArticle]:
     """Blocks of: "Jun 11, 2025 · Category", title, summary cut with "...", space-separated tags."""
-    articles = []
-    for block in blocks_from(nonblank_lines(text), _FEED_DATE):
-        head = _FEED_DATE.match(block[0])
+    articles: list[ParsedArticle] = []
+    for head, block in blocks_from(nonblank_lines(text), _FEED_DATE):
         if len(block) != 4:
             raise ListingError(f"post dated {block[0]!r} should have a title, a summary and tags")
         summary, truncated = block[2], bool(_ELLIPSIS.search(block[2]))
         if truncated:
             summary = _ELLIPSIS.sub("", summary)
-        topics = [head.group("category")] + block[3].split()
+        topics = [head.group("category"), *block[3].split()]
         articles.append(ParsedArticle(
             title=block[1], summary=summary, summary_truncated=truncated,
             topics=unique_by_slug(topics), published_on=listing_date(head.group("date")),

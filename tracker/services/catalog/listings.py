@@ -107,13 +107,15 @@ def _camel_split(chunk: str) -> list[str]:
     return [part.strip() for part in _CAMEL_BOUNDARY.split(chunk) if part.strip()]
 
 
-def blocks_from(lines: list[str], start: re.Pattern) -> list[list[str]]:
-    blocks: list[list[str]] = []
+def blocks_from(lines: list[str], start: re.Pattern[str]) -> list[tuple[re.Match[str], list[str]]]:
+    """Runs of lines, each from a line `start` matches to the next such line, with that line's match
+    (lines before the first match are left out)."""
+    blocks: list[tuple[re.Match[str], list[str]]] = []
     for line in lines:
-        if start.match(line):
-            blocks.append([line])
+        if head := start.match(line):
+            blocks.append((head, [line]))
         elif blocks:
-            blocks[-1].append(line)
+            blocks[-1][1].append(line)
     return blocks
 
 
@@ -128,7 +130,7 @@ def count_mismatch(stated: int, found: int, noun: str, *, of: str = "") -> list[
 
 def unique_by_slug(names: list[str]) -> list[str]:
     seen: set[str] = set()
-    unique = []
+    unique: list[str] = []
     for name in names:
         key = topic_slug(name)
         if key and key not in seen:

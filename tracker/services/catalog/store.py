@@ -4,9 +4,10 @@ and giving articles their links in bulk."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import ARTICLE_FIELDS, Article, ArticleTopic, Source, Topic, utcnow
 from tracker.services.catalog.articles import article_cards, estimate_minutes
@@ -18,6 +19,9 @@ from tracker.services.catalog.datafile import (
     merge_listing,
 )
 from tracker.services.catalog.listings import ParsedListing, topic_display_name, topic_slug
+
+# `model_dump` takes a set (pydantic's IncEx), not a frozenset.
+_ARTICLE_FIELDS = set(ARTICLE_FIELDS)
 
 
 @dataclass
@@ -37,7 +41,7 @@ def load_catalog(*, session: Session, document: CatalogDocument, update_existing
     sources, topics = _sources_and_topics(session, document, update_existing=update_existing)
     existing = {a.slug: a for a in session.exec(select(Article))}
     for entry in document.articles:
-        fields = entry.model_dump(include=ARTICLE_FIELDS) | {"source_id": sources[entry.source].id}
+        fields = entry.model_dump(include=_ARTICLE_FIELDS) | {"source_id": sources[entry.source].id}
         row = existing.get(entry.slug)
         if row is None:
             row = Article(slug=entry.slug, **fields)
@@ -54,7 +58,7 @@ def load_catalog(*, session: Session, document: CatalogDocument, update_existing
             if not update_existing:
                 continue
         topic_ids = list(dict.fromkeys(topics[topic_slug(n)].id for n in entry.topics))
-        session.exec(delete(ArticleTopic).where(ArticleTopic.article_id == row.id))
+        session.exec(delete(ArticleTopic).where(col(ArticleTopic.article_id) == row.id))
         session.add_all(ArticleTopic(article_id=row.id, topic_id=tid, position=i) for i, tid in enumerate(topic_ids))
     session.flush()
     refresh_estimates(session=session)
@@ -66,8 +70,8 @@ def refresh_estimates(*, session: Session) -> int:
     source (and clear it where the listing gives one); returns how many changed. The caller commits."""
     given: dict[int, list[int]] = {source_id: [] for source_id in session.exec(select(Source.id))}
     for source_id, minutes in session.exec(select(Article.source_id, Article.reading_minutes)
-                                           .where(Article.reading_minutes.is_not(None))):
-        given[source_id].append(minutes)
+                                           .where(col(Article.reading_minutes).is_not(None))):
+        given[source_id].append(cast(int, minutes))  # never None: the query leaves those out
     estimates = estimate_minutes(given)
     changed = 0
     for article in session.exec(select(Article)):
@@ -80,7 +84,8 @@ def refresh_estimates(*, session: Session) -> int:
     return changed
 
 
-def _sources_and_topics(session: Session, document: CatalogDocument, *, update_existing: bool):
+def _sources_and_topics(session: Session, document: CatalogDocument, *,
+                        update_existing: bool) -> tuple[dict[str, Source], dict[str, Topic]]:
     """The document's sources and topics as rows, by slug: missing ones added, known ones refreshed if asked."""
     sources = {s.slug: s for s in session.exec(select(Source))}
     for entry in document.sources:
@@ -106,13 +111,13 @@ def _sources_and_topics(session: Session, document: CatalogDocument, *, update_e
 
 def document_from_database(*, session: Session) -> CatalogDocument:
     """The catalog as stored, in the data-file form (so a pasted listing can be merged into it)."""
-    cards = article_cards(session=session, articles=list(session.exec(select(Article).order_by(Article.id))))
+    cards = article_cards(session=session, articles=list(session.exec(select(Article).order_by(col(Article.id)))))
     return CatalogDocument(
         sources=[SourceEntry(slug=s.slug, name=s.name, provenance=s.provenance)
-                 for s in session.exec(select(Source).order_by(Source.id))],
+                 for s in session.exec(select(Source).order_by(col(Source.id)))],
         topics=[TopicEntry(slug=t.slug, name=t.name) for t in session.exec(select(Topic))],
         articles=[ArticleEntry(slug=c.article.slug, source=c.source.slug, topics=[t.name for t in c.topics],
-                               **c.article.model_dump(include=ARTICLE_FIELDS)) for c in cards],
+                               **c.article.model_dump(include=_ARTICLE_FIELDS)) for c in cards],
     )
 
 
