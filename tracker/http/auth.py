@@ -176,7 +176,8 @@ def init_app(app: Flask) -> None:
     if app.config["TRUSTED_PROXIES"]:
         # Behind N proxies, the client's address is the one they report; without this, X-Forwarded-For is ignored.
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
     app.before_request(check_csrf)
     app.before_request(require_new_password)
     app.before_request(first_run_setup)

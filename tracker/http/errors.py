@@ -19,10 +19,11 @@ from flask import Flask, current_app, g, got_request_exception, render_template,
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from tracker import metrics
 from tracker.db import get_session
+from tracker.extensions import login_manager
 from tracker.http.render import is_htmx
 from tracker.models import SecurityEventKind
 from tracker.services.errors import DomainError
@@ -68,7 +69,8 @@ def _record_refusal(reason: str) -> None:
     session = get_session()
     session.rollback()
     security_log.record(session=session, kind=SecurityEventKind.access_refused, user=user,
-                        address=(request.remote_addr or ""), detail=f"{request.method} {loggable(request.path, 120)}: {reason}"[:300])
+                        address=(request.remote_addr or ""),
+                        detail=f"{request.method} {loggable(request.path, 120)}: {reason}"[:300])
 
 
 def csrf_error(error: CSRFError):
@@ -79,7 +81,8 @@ def csrf_error(error: CSRFError):
 def http_error(error: HTTPException):
     if error.code is None or error.code >= 500:
         return unexpected_error(error)
-    headers = {"Allow": ", ".join(error.valid_methods)} if error.code == 405 and error.valid_methods else None
+    allowed = error.valid_methods if isinstance(error, MethodNotAllowed) else None
+    headers = {"Allow": ", ".join(allowed)} if error.code == 405 and allowed else None
     return error_response(error.code, error.description or TITLES.get(error.code, "Error"), headers=headers)
 
 
@@ -97,7 +100,7 @@ def database_unavailable(error: Exception):
         pass
     if "_login_user" not in g:
         # Loading the signed-in user is what failed: the error page must not ask the database again.
-        g._login_user = current_app.login_manager.anonymous_user()
+        g._login_user = login_manager.anonymous_user()
     metrics.database_error(type(getattr(error, "orig", error)).__name__)
     if DatabaseOutage.since is None:
         DatabaseOutage.since = time.monotonic()
@@ -118,7 +121,8 @@ def database_recovered(response):
 def unexpected_error(error: Exception):
     if not isinstance(error, InternalServerError):
         current_app.logger.exception("Unhandled error on %s %s", request.method, loggable(request.path))
-        got_request_exception.send(current_app._get_current_object(), exception=error)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy typed as Flask
+        got_request_exception.send(app, exception=error)
     return error_response(500, "Something went wrong on our side. The error was logged; please try again.")
 
 

@@ -5,6 +5,7 @@ Whatever a client sends, the answer is a 4xx naming the problem, never a 500 fro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
@@ -48,13 +49,12 @@ def reject_nul_bytes() -> None:
     """No database stores NUL in text (PostgreSQL refuses it): refuse it at the door, in every input."""
     if "\x00" in request.path or has_nul(request.view_args or {}):
         raise NotFound("There is no such page.")
-    sources = [request.args]
+    sources: list[Iterable[tuple[str, list[str]]]] = [request.args.lists()]
     if request.mimetype in _FORM_TYPES:
-        sources += [request.form, {name: [f.filename or "" for f in files]
-                                   for name, files in request.files.lists()}]
-    for values in sources:
-        items = values.lists() if hasattr(values, "lists") else values.items()
-        if any(has_nul([key, *vs]) for key, vs in items):
+        sources += [request.form.lists(), [(name, [f.filename or "" for f in files])
+                                           for name, files in request.files.lists()]]
+    for items in sources:
+        if any(has_nul([key, *values]) for key, values in items):
             raise Invalid(NUL_MESSAGE)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import IntegerConverter
 
 from tracker.http.schemas import ErrorBody
@@ -43,7 +43,7 @@ def api_operations(app: Flask):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             yield rule, method, app.view_functions[rule.endpoint]
 
 
@@ -51,7 +51,8 @@ def _path_template(rule) -> tuple[str, list[dict[str, Any]]]:
     path, parameters = rule.rule, []
     for name, converter in rule._converters.items():
         integer = isinstance(converter, IntegerConverter)
-        path = path.replace(f"<{'id' if integer else 'string'}:{name}>", f"{{{name}}}").replace(f"<{name}>", f"{{{name}}}")
+        path = (path.replace(f"<{'id' if integer else 'string'}:{name}>", f"{{{name}}}")
+                .replace(f"<{name}>", f"{{{name}}}"))
         schema = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} if integer else {"type": "string"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     return path, parameters
@@ -61,7 +62,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
     """The whole API as an OpenAPI 3.1 document."""
     app = app or current_app
     operations = [(rule, method, _spec(rule, method, view)) for rule, method, view in api_operations(app)]
-    wanted = {(ErrorBody, "serialization")}
+    wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = {(ErrorBody, "serialization")}
     for _, _, spec in operations:
         if spec["body"] is not None:
             wanted.add((spec["body"], "validation"))

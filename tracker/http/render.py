@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
+from werkzeug.wrappers import Response
 
 
 def is_htmx() -> bool:
@@ -36,8 +37,9 @@ def fragment_or_page(fragment: str, page: str, *, status: int = 200, **context):
     return render_template(fragment if is_htmx() else page, **context), status, {"Vary": "HX-Request"}
 
 
-def see_other(location: str):
+def see_other(location: str) -> Response:
     """After a change: a 303 to `location`, or for HTMX a full navigation there (a fresh page with its flash)."""
+    response: Response
     if is_htmx():
         response = make_response("", 200)
         response.headers["HX-Redirect"] = location
