@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from tracker.config import load_settings
 from tracker.resources import resource_dir
+
+
+class JSONInOrder(DefaultJSONProvider):
+    """JSON answers keep their keys in the order the code gives them (the API's documented order)."""
+
+    sort_keys = False
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from TRACKER_* settings; `config` overrides them (tests)."""
     app = Flask(__name__, template_folder=str(resource_dir("templates")))
     app.config.from_mapping(load_settings(config))
-    app.json.sort_keys = False
+    app.json = JSONInOrder(app)
 
     from tracker import db, extensions, http
     from tracker.api import init_app as init_api

@@ -82,8 +82,9 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-def alembic_config(engine: Engine) -> AlembicConfig:
-    """An Alembic config built in code, so an installed wheel needs no alembic.ini."""
+def alembic_config(engine: Engine | None) -> AlembicConfig:
+    """An Alembic config built in code, so an installed wheel needs no alembic.ini (no engine: for reading the
+    migration scripts only)."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -104,7 +105,10 @@ def head_revision() -> str:
     """The latest migration this version of the app ships."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"No migration scripts in {MIGRATIONS_DIR}.")
+    return head
 
 
 def known_revisions(engine: Engine) -> set[str]:
