@@ -51,8 +51,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores that header.
     trusted_proxies: int = Field(default=0, ge=0, le=5)
-    # Prometheus metrics at /metrics (request latency per route, database errors, security events).
+    # Prometheus metrics at /metrics (request latency per route, database errors, security events, caches).
     metrics: bool = False
+    # Rendered parts of pages kept per process (each article row's head), in MiB of HTML; 0 keeps none.
+    fragment_cache_mb: int = Field(default=32, ge=0, le=64 * 1024)
     # Email for notifications: smtp://[USER:PASSWORD@]HOST[:PORT] (STARTTLS when the server offers it),
     # smtps://... for TLS from the start; none: notifications stay in the app.
     smtp_url: str | None = None
@@ -159,7 +161,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OPEN_SIGNUP": settings.open_signup,
         "PATHS_DIR": paths_dir,
         "PASSWORD_HASHING": {"time_cost": settings.password_hash_time_cost,
-                             "memory_kib": max(settings.password_hash_memory_kib, 8 * settings.password_hash_parallelism),
+                             "memory_kib": max(settings.password_hash_memory_kib,
+                                               8 * settings.password_hash_parallelism),
                              "parallelism": settings.password_hash_parallelism},
         "SESSION_IDLE": timedelta(minutes=settings.session_idle_minutes),
         "SESSION_MAX_AGE": timedelta(days=settings.session_max_days),
@@ -187,6 +190,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TRUSTED_PROXIES": settings.trusted_proxies,
         "REMINDER_MINUTES": settings.reminder_minutes,
         "METRICS": settings.metrics,
+        "FRAGMENT_CACHE_MB": settings.fragment_cache_mb,
         "SMTP_URL": settings.smtp_url,
         "MAIL_FROM": settings.mail_from,
         "PUBLIC_URL": settings.public_url,

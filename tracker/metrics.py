@@ -1,4 +1,5 @@
-"""Prometheus metrics (with TRACKER_METRICS=1): request latency per route, database errors, security events.
+"""Prometheus metrics (with TRACKER_METRICS=1): request latency per route, database errors, security events,
+and each process's caches (the curriculum and the rendered fragments): hits, misses, entries and bytes.
 
 The counters are made the first time metrics are switched on, so nothing is imported or counted
 otherwise. Under `tracker serve` several worker processes count into files in
@@ -18,6 +19,10 @@ class _Metrics:
     latency: Any
     database_errors: Any
     security_events: Any
+    cache_hits: Any
+    cache_misses: Any
+    cache_entries: Any
+    cache_bytes: Any
 
 
 _metrics: _Metrics | None = None
@@ -28,7 +33,7 @@ def enable() -> None:
     global _metrics
     if _metrics is not None:
         return
-    from prometheus_client import Counter, Histogram
+    from prometheus_client import Counter, Gauge, Histogram
 
     _metrics = _Metrics(
         requests=Counter("tracker_http_requests_total", "Requests answered, by route and status",
@@ -40,6 +45,14 @@ def enable() -> None:
                                 "Requests answered 503 because the database failed, by error", ["error"]),
         security_events=Counter("tracker_security_events_total",
                                 "Security events (sign-in failures, throttling, refusals...), by kind", ["kind"]),
+        cache_hits=Counter("tracker_cache_hits_total", "Lookups a process's cache answered, by cache", ["cache"]),
+        cache_misses=Counter("tracker_cache_misses_total",
+                             "Lookups a process's cache did not answer (the value was made), by cache", ["cache"]),
+        # Each live worker's own cache: summed over the live workers in multiprocess mode.
+        cache_entries=Gauge("tracker_cache_entries", "Values a process's cache holds, by cache", ["cache"],
+                            multiprocess_mode="livesum"),
+        cache_bytes=Gauge("tracker_cache_bytes", "Bytes a process's cache holds (its own estimate), by cache",
+                          ["cache"], multiprocess_mode="livesum"),
     )
 
 
@@ -57,6 +70,17 @@ def database_error(error: str) -> None:
 def security_event(kind: str) -> None:
     if _metrics is not None:
         _metrics.security_events.labels(kind).inc()
+
+
+def cache_lookup(cache: str, *, hit: bool) -> None:
+    if _metrics is not None:
+        (_metrics.cache_hits if hit else _metrics.cache_misses).labels(cache).inc()
+
+
+def cache_size(cache: str, *, entries: int, size: int) -> None:
+    if _metrics is not None:
+        _metrics.cache_entries.labels(cache).set(entries)
+        _metrics.cache_bytes.labels(cache).set(size)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import date
+
+from flask import Flask, request
 
 from tracker.models import ProgressState, Role, TokenScope
 from tracker.services import access
@@ -12,7 +14,7 @@ from tracker.services.people import time_zones
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, auth, cards, credentials, health, main, mentor, notifications, review
+    from tracker.web import admin, auth, credentials, fragments, health, main, mentor, notifications, review
 
     for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp, credentials.bp,
                       review.bp):
@@ -23,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["weeks"] = weeks_label
     app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["when"] = local_when
+    app.jinja_env.filters["strftime"] = format_date
     app.jinja_env.globals["ProgressState"] = ProgressState
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["TokenScope"] = TokenScope
@@ -30,10 +33,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["can_see_path"] = access.can_see_path
     app.jinja_env.globals["can_follow_path"] = access.can_follow_path
     app.jinja_env.globals["describe_plan"] = plans.describe
-    app.jinja_env.globals["card_parts"] = cards.card_parts
-    app.jinja_env.globals["article_row"] = cards.article_row
-    app.jinja_env.globals["kept"] = cards.kept
-    app.jinja_env.globals["overview_row"] = cards.overview_row
+    app.jinja_env.globals["page_address"] = page_address
+    fragments.init_app(app)
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.
@@ -49,12 +50,24 @@ def security_headers(response):
     return response
 
 
+def page_address() -> str | None:
+    """The address of the page being shown (path and query), which its forms send back as `next`; None when
+    answering a form (a list's forms then come back to the list itself)."""
+    return request.full_path.rstrip("?") if request.method == "GET" else None
+
+
 def format_minutes(minutes: int) -> str:
     """'45 min' or '3 h 20 min'."""
     hours, rest = divmod(int(minutes), 60)
     if not hours:
         return f"{rest} min"
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def format_date(value: date, pattern: str) -> str:
+    """A date (or a stored time, as stored) as `pattern` says; a filter costs less than a method call in a
+    template, which counts on a list of a few hundred dates."""
+    return value.strftime(pattern)
 
 
 def local_when(moment, pattern: str = "%b %-d, %Y %H:%M") -> str:

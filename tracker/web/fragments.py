@@ -1,107 +1,71 @@
-"""What lists reuse: an article's fixed parts (its title link, summary, source, series, reading time, date,
-link and topic links), whole rows as a page shows them (the state buttons, the folded note form), the rows
-of the mentor overview, and parts that show nothing but their arguments (a mentor's 200 mentees to choose
-from, a learner's heatmap).
+"""Rendered parts of pages that every reader sees alike, kept per process under keys that cannot drift from what
+they show.
 
-Each is rendered once per process for each version of what it shows and reused by every row alike: a path
-page of 45 articles would otherwise build some 300 URLs, escape every summary and render 90 forms again on
-each view. The keys hold everything the parts show, so an edited article is rendered afresh. What differs
-per request (the page's own address, sent back as `next`, and the CSRF token) is filled into a kept row
-when it is used, escaped; the learner's own notes, a mentor's read-only rows and answers to a change are
-never kept.
+A kept part is made by a macro from nothing but its key. An article row's head (its title link, badges, summary,
+source, series, reading time, date, link and topics: `row_head` in `partials/_card_parts.html`) is made from the
+article's card, which the article's id and the curriculum's content stamp determine (a card read under a stamp
+carries it: tracker.services.curriculum.kept), and from the few arguments the row passes, every one of them in
+the key. Whatever the macro shows comes from the card or from those arguments, so nothing it shows can be
+missing from the key; a change to the curriculum writes a new stamp, and the parts made before it are used no
+more. A card made from a request's own objects has no stamp and its parts are rendered, not kept.
+
+Nothing per request or per person is kept: the CSRF token and the page's own address are rendered into each
+row's forms on every request (`partials/_state_controls.html`, `partials/_note.html`), and a mentor's overview
+rows, a learner's heatmap and a mentor's list of mentees are rendered for each request by tight macros.
+
+The parts live in one store per app (`app.extensions["tracker.fragments"]`, and an app per process), least
+recently used first out, bounded by the bytes of their HTML (TRACKER_FRAGMENT_CACHE_MB; 0 keeps nothing), with
+its hits, misses, entries and bytes in the metrics (`tracker_cache_*{cache="fragments"}`).
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
+from collections.abc import Hashable
 
-from flask import current_app, g, request
-from flask_wtf.csrf import generate_csrf
-from jinja2 import Undefined
-from markupsafe import Markup, escape
+from flask import Flask, current_app, get_template_attribute, request
+from markupsafe import Markup
 
+from tracker.models import ProgressState
 from tracker.services.catalog.articles import ArticleCard
+from tracker.services.curriculum.kept import Store
 
-LIMIT = 4096  # entries kept; more (a much larger catalog) starts the cache again
-_kept: dict[tuple, object] = {}
-_lock = threading.Lock()
-# Stand-ins for the per-request values while a row is rendered for keeping: letters and digits only, so
-# escaping leaves them as they are, and random, so nothing else in a row can look like them.
-_TOKEN = "csrf" + secrets.token_hex(12)
-_HERE = "here" + secrets.token_hex(12)
+EXTENSION = "tracker.fragments"
+CARD_PARTS = "partials/_card_parts.html"
 
 
-def _kept_or(key: tuple, render):
-    """What is kept under `key`, or `render()`'s answer, kept from now on."""
-    found = _kept.get(key)
-    if found is None:
-        found = render()
-        with _lock:
-            if len(_kept) >= LIMIT:
-                _kept.clear()
-            _kept[key] = found
-    return found
+def init_app(app: Flask) -> None:
+    """The app's store of fragments, sized by FRAGMENT_CACHE_MB (none at 0), and the template helper."""
+    max_bytes = app.config["FRAGMENT_CACHE_MB"] * 1024 * 1024
+    app.extensions[EXTENSION] = Store("fragments", max_bytes=max_bytes, size_of=html_bytes) if max_bytes else None
+    app.jinja_env.globals["article_row_head"] = article_row_head
 
 
-def _key(card: ArticleCard) -> tuple:
-    article, time = card.article, card.reading_time
-    return (request.script_root, article.id, article.slug, article.title, article.summary,
-            article.summary_truncated, article.series, article.series_number, article.series_number_inferred,
-            time.minutes, time.estimated, article.published_on, article.url, card.source.name,
-            tuple((topic.slug, topic.name) for topic in card.topics))
+def html_bytes(html: str) -> int:
+    """What a kept part takes, counted as its HTML encoded (as it is sent)."""
+    return len(html.encode())
 
 
-def card_parts(card: ArticleCard) -> tuple[Markup, Markup]:
-    """(title link, details) for a list row."""
-    def render():
-        module = current_app.jinja_env.get_template("partials/_card_parts.html").module
-        return Markup(module.title_link(card)), Markup(module.details(card))
-
-    return _kept_or(("parts", *_key(card)), render)
+def store() -> Store[Markup] | None:
+    """This app's store of fragments, or None when they are not kept."""
+    kept: Store[Markup] | None = current_app.extensions[EXTENSION]
+    return kept
 
 
-class _KeptPage:
-    """The request as a kept row sees it: a page view whose address is filled in when the row is used."""
-
-    method = "GET"
-    full_path = _HERE
-
-
-def article_row(**row) -> Markup:
-    """One list row, `partials/_article_row.html` with `row` as its variables (`card`, `state`, `path_slug`,
-    `optional`, `is_next`, `notes`, `readonly`, `changed`)."""
-    template = current_app.jinja_env.get_template("partials/_article_row.html")
-    card, notes = row["card"], row.get("notes")
-    has_notes = notes is not None and not isinstance(notes, Undefined)
-    if request.method != "GET" or row.get("readonly") or (has_notes and notes.get(card.article.id) is not None):
-        return Markup(template.render(**row))
-    key = ("row", *_key(card), row.get("state"), row.get("path_slug") or None, bool(row.get("optional")),
-           bool(row.get("is_next")), has_notes)
-    kept = _kept_or(key, lambda: template.render(**row, request=_KeptPage, csrf_token=lambda: _TOKEN))
-    if "kept_row_values" not in g:
-        g.kept_row_values = (str(escape(generate_csrf())), str(escape(request.full_path.rstrip("?"))))
-    token, here = g.kept_row_values
-    return Markup(kept.replace(_TOKEN, token).replace(_HERE, here))
+def article_row_head(card: ArticleCard, state: ProgressState | None, optional: object, is_next: object,
+                     oob: object) -> Markup:
+    """The start of an article's list row, the same for every reader: `row_head(card, state, optional, is_next,
+    oob)`, kept by the article's id and stamp and those arguments."""
+    return _card_part("row_head", card, state or None, bool(optional), bool(is_next), bool(oob))
 
 
-def kept(name: str, macro, *args) -> Markup:
-    """`macro(*args)`, rendered once per process for each value of `args` (hashable and immutable; a list is
-    taken as a tuple of its items) and kept: for a part that shows nothing but them, the same on every view
-    until one changes. `name` tells the parts apart."""
-    args = tuple(tuple(arg) if isinstance(arg, list) else arg for arg in args)
-    return _kept_or(("kept", request.script_root, name, args), lambda: Markup(macro(*args)))
+def _card_part(macro: str, card: ArticleCard, *args: Hashable) -> Markup:
+    """`macro(card, *args)` from `partials/_card_parts.html`, kept by (macro, where the app is mounted, article
+    id, stamp, *args) when the card has a stamp."""
+    def render() -> Markup:
+        return Markup(get_template_attribute(CARD_PARTS, macro)(card, *args))
 
-
-def overview_row(row) -> Markup:
-    """One row of the mentor overview (`partials/_overview_row.html`), kept by everything it shows: the
-    mentee, the path, the tally, the last activity in the viewer's zone, the dates and the status."""
-    from tracker.http.auth import current_account
-    from tracker.services.people.time_zones import zone_of
-
-    t, learner, path = row.tally, row.learner, row.path
-    key = ("overview", request.script_root, str(zone_of(current_account())), learner.username, learner.name,
-           path.slug, path.title, t.percent, t.skipped, t.skipped_percent, t.complete, row.last_activity_at,
-           row.assignment.due_on, row.forecast_on, row.status, row.stale)
-    return _kept_or(key, lambda: Markup(current_app.jinja_env.get_template("partials/_overview_row.html")
-                                        .render(row=row)))
+    kept = store()
+    if kept is None or card.stamp is None:
+        return render()
+    # The app's mount point is in the key: the part's links are made with url_for.
+    return kept.kept((macro, request.script_root, card.article.id, card.stamp, *args), render)

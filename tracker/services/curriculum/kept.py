@@ -4,10 +4,16 @@ rebuilt from the database on every view.
 
 Every change to the tables it is made of writes a new random `content_stamp` in the same transaction: changes
 to objects just before they are flushed, bulk statements through the session just before they run (installed
-on every session by `track_changes`), so every writer takes the stamp's row first. A request reads the stamp (one small query per transaction) and uses what this process
-built under it, or builds it and keeps it. Another process sees a change at its next request; a restored
-backup brings back the stamp that goes with its content. What is kept was read by a session of its own and
-belongs to no session, so a request can neither change it by accident nor see it expire: it is only read.
+on every session by `track_changes`), so every writer takes the stamp's row first. A request reads the stamp
+(one small query per transaction) and uses what this process built under it, or builds it and keeps it.
+Another process sees a change at its next request; a restored backup brings back the stamp that goes with its
+content. What is kept was read by a session of its own and belongs to no session, so a request can neither
+change it by accident nor see it expire: it is only read.
+
+What is kept lives in a `Store`: least recently used first out, bounded by an estimate of the bytes it holds,
+with its hits, misses, entries and bytes in the metrics (the pages' rendered fragments use one too).
+Values built under an older stamp are not thrown away at once (a transaction that began before the change
+still reads them); they are simply used no more and leave as the store fills.
 """
 
 from __future__ import annotations
@@ -15,22 +21,92 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import event, update
+from cachetools import LRUCache  # type: ignore[import-untyped]  # it ships no types (types-cachetools has them)
+from sqlalchemy import event, orm, update
 from sqlalchemy.orm import ORMExecuteState
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from tracker import metrics
 from tracker.models import Article, ArticleTopic, ContentStamp, PathItem, PathSection, Source, Topic, utcnow
 
 TRACKED = frozenset(model.__tablename__ for model in (Article, ArticleTopic, Source, Topic, PathSection, PathItem))
 STAMP = "tracker.content_stamp"  # the stamp this transaction read or wrote, in session.info
-LIMIT = 256                      # values kept (paths and the catalog); more starts again
+READING = "tracker.content_stamp.reading"  # in a builder's own session: the stamp what it reads is kept under
+MAX_BYTES = 64 * 1024 * 1024     # the curriculum kept per process: some 30 catalogs of 136 articles with their paths
+# A kept value's size is estimated from the rows its build read (the builder's identity map: articles, sources,
+# topics, sections, items) at 2 KiB a row: tracemalloc measured what these builds leave in memory at 1.5 KiB a row
+# for a path's sections and 2.2 KiB a row for the catalog with its search text. Counting rows costs nothing,
+# where measuring the objects themselves would cost more than building them. Values built together share their
+# rows' estimate equally (they share the rows, too).
+ROW_BYTES = 2048
 Value = TypeVar("Value")
 
-_kept: dict[tuple[str, str, str, object], object] = {}
-_lock = threading.Lock()
+
+class Store(Generic[Value]):
+    """Values by key, shared by the threads of a process: least recently used first out, bounded by the bytes
+    `size_of(value)` says the values take, with its hits, misses, entries and bytes in the metrics under `name`.
+    A value larger than the whole store is not kept."""
+
+    def __init__(self, name: str, *, max_bytes: int, size_of: Callable[[Value], int]):
+        self.name = name
+        self.max_bytes = max_bytes
+        self._values: Any = LRUCache(maxsize=max_bytes, getsizeof=size_of)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Value | None:
+        """The value kept under `key` (now the most recently used), or None."""
+        with self._lock:
+            value: Value | None = self._values.get(key)
+        metrics.cache_lookup(self.name, hit=value is not None)
+        return value
+
+    def put(self, key: Hashable, value: Value) -> None:
+        """Keep `value` under `key`, making room by dropping the least recently used."""
+        self.put_many({key: value})
+
+    def put_many(self, values: dict[Hashable, Value]) -> None:
+        with self._lock:
+            for key, value in values.items():
+                try:
+                    self._values[key] = value
+                except ValueError:  # larger than the whole store
+                    pass
+            entries, size = len(self._values), self._values.currsize
+        metrics.cache_size(self.name, entries=entries, size=size)
+
+    def kept(self, key: Hashable, make: Callable[[], Value]) -> Value:
+        """The value kept under `key`, or `make()`'s, kept from now on (made outside the lock: two threads may
+        both make it, and one of the equal values stays)."""
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def size(self) -> int:
+        """The bytes the values take, by `size_of`."""
+        return int(self._values.currsize)
+
+
+class _Built(NamedTuple):
+    value: object
+    size: int  # bytes, estimated (ROW_BYTES)
+
+
+_kept: Store[_Built] = Store("curriculum", max_bytes=MAX_BYTES, size_of=lambda built: built.size)
+
+
+def configure(*, max_bytes: int) -> None:
+    """Bound what this process keeps of the curriculum to `max_bytes` (it starts empty again)."""
+    global _kept
+    _kept = Store("curriculum", max_bytes=max_bytes, size_of=lambda built: built.size)
 
 
 @functools.cache  # built once: it runs on nearly every request
@@ -66,42 +142,52 @@ def _kept_values(session: Session, kind: str, keys: list, build) -> dict:
         session.flush()  # this transaction's own changes renew the stamp before it is read
     stamp = current_stamp(session)
     if not stamp:
-        return _built(session, build, keys)
+        return _built(session, build, keys)[0]
     bind = session.get_bind()
     database = str(getattr(bind, "url", None) or bind.engine.url)
+    store = _kept
     found = {}
-    for key in keys:  # one lookup each: another thread may start the cache again meanwhile
-        value = _kept.get((database, stamp, kind, key))
-        if value is not None:
-            found[key] = value
+    for key in keys:  # one lookup each: another thread may drop one meanwhile
+        kept = store.get((database, stamp, kind, key))
+        if kept is not None:
+            found[key] = kept.value
     missing = [key for key in keys if key not in found]
     if missing:
-        built = _built(session, build, missing)
+        built, rows = _built(session, build, missing, stamp=stamp)
         if session.info.get(STAMP) == stamp:  # kept only under the stamp it was read with
-            with _lock:
-                if len(_kept) + len(built) > LIMIT:
-                    _kept.clear()
-                _kept.update({(database, stamp, kind, key): value for key, value in built.items()})
+            share = max(1, rows) * ROW_BYTES // len(built) if built else 0
+            store.put_many({(database, stamp, kind, key): _Built(value, share) for key, value in built.items()})
         found.update(built)
     return {key: found[key] for key in keys}
 
 
-def _built(session: Session, build, keys: list):
+def _built(session: Session, build, keys: list, *, stamp: str = "") -> tuple[dict, int]:
+    """What `build` makes of `keys` through a session of its own, and the number of rows it read."""
     reader = Session(bind=session.connection())
+    if stamp:
+        reader.info[READING] = stamp
     try:
-        return build(reader, keys)
+        return build(reader, keys), len(reader.identity_map)
     finally:
         reader.close()  # what it loaded now belongs to no session: only read
 
 
-def _bump(session: Session) -> None:
+def reading_stamp(session: Session) -> str | None:
+    """The stamp under which what `session` reads is kept, when it is a builder's session of `per_path` or
+    `whole` (None for any other: a request's own objects may hold changes no stamp covers yet). What is made
+    from those rows is the same for every request under that stamp, so it can be kept by it (an article's card,
+    and what is rendered from it)."""
+    return session.info.get(READING)
+
+
+def _bump(session: orm.Session) -> None:
     stamp = uuid.uuid4().hex
-    session.connection().execute(update(ContentStamp).where(ContentStamp.id == 1)
+    session.connection().execute(update(ContentStamp).where(col(ContentStamp.id) == 1)
                                  .values(stamp=stamp, changed_at=utcnow()))
     session.info[STAMP] = stamp  # this transaction's later reads build from what it sees now
 
 
-def _before_flush(session: Session, _context, _instances) -> None:
+def _before_flush(session: orm.Session, _context, _instances) -> None:
     if any(getattr(row, "__tablename__", None) in TRACKED for row in (*session.new, *session.dirty, *session.deleted)
            if row not in session.dirty or session.is_modified(row)):
         _bump(session)
@@ -114,7 +200,7 @@ def _before_bulk(state: ORMExecuteState) -> None:
             _bump(state.session)
 
 
-def _forget(session: Session, transaction) -> None:
+def _forget(session: orm.Session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended: the next one reads the stamp again
         session.info.pop(STAMP, None)
 
