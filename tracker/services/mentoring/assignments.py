@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import (
     Assignment,
@@ -158,24 +158,26 @@ def assigned_path_ids(*, session: Session, learner: User | None) -> set[int]:
     if learner is None:
         return set()
     return set(session.exec(select(Assignment.path_id).where(Assignment.learner_id == learner.id,
-                                                             Assignment.withdrawn_at.is_(None))))
+                                                             col(Assignment.withdrawn_at).is_(None))))
 
 
-def _managed_assignment(session: Session, mentor: User, assignment_id: int) -> Assignment:
+def _managed_assignment(session: Session, mentor: User, assignment_id: int) -> tuple[Assignment, User]:
+    """The active assignment and its learner, when `mentor` looks after the learner; NotYourMentee otherwise."""
     assignment = session.get(Assignment, assignment_id)
     if assignment is None or assignment.withdrawn_at is not None:
         raise NotYourMentee("No such assignment.")
-    if not access.can_look_after(session=session, viewer=mentor, learner=session.get(User, assignment.learner_id)):
+    learner = session.get(User, assignment.learner_id)
+    if learner is None or not access.can_look_after(session=session, viewer=mentor, learner=learner):
         raise NotYourMentee("No such assignment.")
-    return assignment
+    return assignment, learner
 
 
 def withdraw(*, session: Session, mentor: User, assignment_id: int) -> Assignment:
     """Withdraw an assignment; the learner keeps their progress. Commits."""
-    assignment = _managed_assignment(session, mentor, assignment_id)
+    assignment, learner = _managed_assignment(session, mentor, assignment_id)
     assignment.withdrawn_at = utcnow()
-    path = session.get(LearningPath, assignment.path_id)
-    notifications.notify(session=session, user=session.get(User, assignment.learner_id),
+    path = session.get_one(LearningPath, assignment.path_id)
+    notifications.notify(session=session, user=learner,
                          kind=NotificationKind.assignment_changed,
                          key=f"withdrawn:{assignment.id}:{assignment.withdrawn_at.isoformat()}",
                          message=f"{mentor.name} withdrew “{path.title}”. Your progress on it is kept.",
@@ -187,12 +189,12 @@ def withdraw(*, session: Session, mentor: User, assignment_id: int) -> Assignmen
 def change_due_date(*, session: Session, mentor: User, assignment_id: int, due_on: date | None,
                     today: date) -> Assignment:
     """Move (or clear) the due date. Commits."""
-    assignment = _managed_assignment(session, mentor, assignment_id)
+    assignment, learner = _managed_assignment(session, mentor, assignment_id)
     if due_on is not None and due_on < today:
         raise MentoringError("The due date is in the past.")
     if due_on != assignment.due_on:
-        path = session.get(LearningPath, assignment.path_id)
-        notifications.notify(session=session, user=session.get(User, assignment.learner_id),
+        path = session.get_one(LearningPath, assignment.path_id)
+        notifications.notify(session=session, user=learner,
                              kind=NotificationKind.assignment_changed,
                              key=f"assignment-changed:{assignment.id}:{utcnow().isoformat()}",
                              message=f"{mentor.name} changed “{path.title}”: due date {_day(assignment.due_on)} → "

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
+import sqlalchemy
 from sqlalchemy import bindparam
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from tracker.models import Mentorship, MentorshipStatus, NotificationKind, Role, User, utcnow
 from tracker.services import access
@@ -90,7 +92,8 @@ def invite(*, session: Session, mentor: User, learner: User | None, username: st
     mentorship.created_at = utcnow()
     session.add(mentorship)
     session.flush()
-    notifications.notify(session=session, user=learner, kind=NotificationKind.invitation, key=f"invitation:{mentorship.id}:{mentorship.created_at.isoformat()}",
+    notifications.notify(session=session, user=learner, kind=NotificationKind.invitation,
+                         key=f"invitation:{mentorship.id}:{mentorship.created_at.isoformat()}",
                          message=f"{mentor.name} invites you to be their mentee.", link="/notifications")
     session.commit()
     return mentorship
@@ -101,10 +104,10 @@ def pending_invitations(*, session: Session, learner: User) -> list[tuple[Mentor
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _invitations():
-    return (select(Mentorship, User).join(User, User.id == Mentorship.mentor_id)
+def _invitations() -> Select[Mentorship, User]:
+    return (select(Mentorship, User).join(User, col(User.id) == Mentorship.mentor_id)
             .where(Mentorship.learner_id == bindparam("learner_id"), Mentorship.status == MentorshipStatus.invited)
-            .order_by(Mentorship.created_at))
+            .order_by(col(Mentorship.created_at)))
 
 
 def respond(*, session: Session, learner: User, mentorship_id: int, accept: bool) -> Mentorship:
@@ -118,22 +121,26 @@ def respond(*, session: Session, learner: User, mentorship_id: int, accept: bool
     return mentorship
 
 
-def _mentees_of(mentor: User, *columns):
-    """The mentor's active mentees (the one rule), by username."""
-    return (select(*columns).join(Mentorship, Mentorship.learner_id == User.id)
-            .where(Mentorship.mentor_id == mentor.id, Mentorship.status == MentorshipStatus.active,
-                   User.is_active.is_(True))
-            .order_by(User.username))
+# A query of users' columns, narrowed to a mentor's mentees: its rows keep their shape.
+UserQuery = TypeVar("UserQuery", bound="sqlalchemy.Select[*tuple[Any, ...]]")
 
 
-def mentee_ids(mentor: User):
+def _mentees_of(mentor: User, query: UserQuery) -> UserQuery:
+    """`query` over the mentor's active mentees (the one rule), by username."""
+    return (query.join(Mentorship, col(Mentorship.learner_id) == User.id)
+            .where(col(Mentorship.mentor_id) == mentor.id, col(Mentorship.status) == MentorshipStatus.active,
+                   col(User.is_active).is_(True))
+            .order_by(col(User.username)))
+
+
+def mentee_ids(mentor: User) -> SelectOfScalar[int]:
     """The mentor's active mentees' ids as a subquery, for other queries to filter by (no list of ids sent)."""
-    return _mentees_of(mentor, User.id).order_by(None)
+    return _mentees_of(mentor, select(User.id)).order_by(None)
 
 
 def mentees(*, session: Session, mentor: User) -> list[User]:
     """The mentor's active mentees, by username."""
-    return list(session.exec(_mentees_of(mentor, User)))
+    return list(session.exec(_mentees_of(mentor, select(User))))
 
 
 class MenteeName(NamedTuple):
@@ -150,20 +157,21 @@ class MenteeName(NamedTuple):
 
 def mentee_names(*, session: Session, mentor: User) -> list[MenteeName]:
     """The mentor's active mentees' names, by username."""
-    return [MenteeName(*row) for row in session.exec(_mentees_of(mentor, User.id, User.username, User.display_name))]
+    names = _mentees_of(mentor, select(User.id, User.username, User.display_name))
+    return [MenteeName(*row) for row in session.exec(names)]
 
 
 def mentors_of(*, session: Session, learner: User) -> list[User]:
     """The learner's active mentors."""
-    return list(session.exec(select(User).join(Mentorship, Mentorship.mentor_id == User.id).where(
+    return list(session.exec(select(User).join(Mentorship, col(Mentorship.mentor_id) == User.id).where(
         Mentorship.learner_id == learner.id, Mentorship.status == MentorshipStatus.active,
-        User.is_active.is_(True)).order_by(User.username)))
+        col(User.is_active).is_(True)).order_by(col(User.username))))
 
 
 def get_mentee(*, session: Session, viewer: User, username: str) -> User:
     """The learner `viewer` may look after (`access.can_look_after`), or NotYourMentee."""
     learner = accounts.get_user(session=session, username=username)
-    if not access.can_look_after(session=session, viewer=viewer, learner=learner):
+    if learner is None or not access.can_look_after(session=session, viewer=viewer, learner=learner):
         raise NotYourMentee(f"'{username.strip()}' is not one of your mentees.")
     return learner
 
@@ -173,6 +181,6 @@ def all_mentorships(*, session: Session) -> list[tuple[Mentorship, User, User]]:
     mentor, learner = aliased(User), aliased(User)
     return list(session.exec(
         select(Mentorship, mentor, learner)
-        .join(mentor, mentor.id == Mentorship.mentor_id).join(learner, learner.id == Mentorship.learner_id)
-        .order_by(mentor.username, learner.username)
+        .join(mentor, col(mentor.id) == Mentorship.mentor_id).join(learner, col(learner.id) == Mentorship.learner_id)
+        .order_by(col(mentor.username), col(learner.username))
     ))

@@ -4,13 +4,14 @@ chart."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import Assignment, LearningPath, ProgressEvent, ProgressState, User
 from tracker.services.errors import Invalid
@@ -29,11 +30,12 @@ SORTS = {
 # The sorts the database can do itself (the same order as SORTS, ties broken the same way): with one of them
 # and no status filter, only the learners on the page are computed.
 SQL_SORTS = {
-    "name": (User.username, LearningPath.position, Assignment.id),
-    "due": (Assignment.due_on.is_(None), Assignment.due_on, User.username, LearningPath.position, Assignment.id),
+    "name": (col(User.username), col(LearningPath.position), col(Assignment.id)),
+    "due": (col(Assignment.due_on).is_(None), col(Assignment.due_on), col(User.username), col(LearningPath.position),
+            col(Assignment.id)),
 }
 PER_PAGE = 50
-STATUS_FILTERS = tuple(s.value for s in AssignmentStatus) + ("stale",)
+STATUS_FILTERS = (*(s.value for s in AssignmentStatus), "stale")
 
 
 def page_count(total: int, per_page: int = PER_PAGE) -> int:
@@ -46,12 +48,12 @@ class OverviewQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     sort: Literal["name", "percent", "due", "status", "activity"] = "name"
-    status: Literal[STATUS_FILTERS] | None = None  # type: ignore[valid-type]
+    status: Literal[STATUS_FILTERS] | None = None  # type: ignore[valid-type]  # pydantic reads the tuple; mypy needs literals
     path: str | None = Field(default=None, max_length=80)
     page: int = Field(default=1, ge=1, le=10_000)
 
     @classmethod
-    def from_args(cls, args) -> OverviewQuery:
+    def from_args(cls, args: Mapping[str, str]) -> OverviewQuery:
         """Parse query-string arguments; Invalid with a readable message."""
         try:
             return cls.model_validate({key: value for key, value in args.items() if value != ""})
@@ -88,12 +90,13 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
     names = mentee_names(session=session, mentor=mentor)
     mine = mentee_ids(mentor)
     active = (select(Assignment.id, Assignment.learner_id)
-              .join(LearningPath, LearningPath.id == Assignment.path_id).join(User, User.id == Assignment.learner_id)
-              .where(Assignment.learner_id.in_(mine), Assignment.withdrawn_at.is_(None)))
+              .join(LearningPath, col(LearningPath.id) == Assignment.path_id)
+              .join(User, col(User.id) == Assignment.learner_id)
+              .where(col(Assignment.learner_id).in_(mine), col(Assignment.withdrawn_at).is_(None)))
     if query.path:
         active = active.where(LearningPath.slug == query.path)
     assigned = set(session.exec(select(Assignment.learner_id).where(
-        Assignment.learner_id.in_(mine), Assignment.withdrawn_at.is_(None)).distinct()))
+        col(Assignment.learner_id).in_(mine), col(Assignment.withdrawn_at).is_(None)).distinct()))
     unassigned = [name for name in names if name.id not in assigned]
     if paged and query.status is None and query.sort in SQL_SORTS:
         total = session.exec(select(func.count()).select_from(active.subquery())).one()
@@ -101,7 +104,7 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
         picked = session.exec(active.order_by(*SQL_SORTS[query.sort]).limit(PER_PAGE)
                               .offset((page - 1) * PER_PAGE)).all()
         on_page = list(dict.fromkeys(learner_id for _, learner_id in picked))  # only these are loaded whole
-        learners = list(session.exec(select(User).where(User.id.in_(on_page or {0}))))
+        learners = list(session.exec(select(User).where(col(User.id).in_(on_page or {0}))))
         views = assignment_views(session=session, learners=learners, now=now)
         found = {row.assignment.id: row for view in views.values() for row in view.assignments}
         # (one withdrawn or deleted since the page was picked is left out, not an error)
@@ -127,7 +130,7 @@ def progress_series(*, session: Session, learner: User, now: datetime, weeks: in
     """Articles done by the end of each of the last `weeks` weeks (for the mentee chart)."""
     events = session.exec(
         select(ProgressEvent.article_id, ProgressEvent.state, ProgressEvent.created_at)
-        .where(ProgressEvent.user_id == learner.id).order_by(ProgressEvent.created_at, ProgressEvent.id)
+        .where(ProgressEvent.user_id == learner.id).order_by(col(ProgressEvent.created_at), col(ProgressEvent.id))
     ).all()
     ends = [(now - timedelta(weeks=weeks - 1 - i)) for i in range(weeks)]
     series, state, index = [], {}, 0

@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import Assignment, Notification, NotificationKind, User, utcnow
 from tracker.services.mentoring.rules import AssignmentStatus
-from tracker.services.mentoring.standings import assignment_views, learner_assignments
+from tracker.services.mentoring.standings import AssignmentView, assignment_views, learner_assignments
 from tracker.services.notifications.in_app import notify
 from tracker.services.people.time_zones import today_for
 
 DUE_SOON = timedelta(days=3)
 
 
-def remind_due_dates(*, session: Session, user: User, today: date, assignments=None) -> int:
+def remind_due_dates(*, session: Session, user: User, today: date,
+                     assignments: Sequence[AssignmentView] | None = None) -> int:
     """Reminders about the learner's assignments, for them and for whoever assigned them; returns how many
     were added. The learner hears "due in 3 days" and "overdue"; the assigning mentor hears when the learner
     falls behind (at risk of missing the date), goes overdue, or finishes.
@@ -60,8 +62,8 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
     if not wanted:
         return 0
     existing = set(session.exec(select(Notification.user_id, Notification.key).where(
-        Notification.user_id.in_({recipient.id for recipient, *_ in wanted}),
-        Notification.key.in_([key for _, _, key, _, _ in wanted]))).all())
+        col(Notification.user_id).in_({recipient.id for recipient, *_ in wanted}),
+        col(Notification.key).in_([key for _, _, key, _, _ in wanted]))).all())
     missing = [row for row in wanted if (row[0].id, row[2]) not in existing]
     for recipient, kind, key, message, link in missing:
         notify(session=session, user=recipient, kind=kind, key=key, message=message, link=link)
@@ -70,14 +72,15 @@ def remind_due_dates(*, session: Session, user: User, today: date, assignments=N
     return len(missing)
 
 
-def remind_everyone(*, session: Session, now) -> int:
+def remind_everyone(*, session: Session, now: datetime) -> int:
     """Reminders for every learner with an active assignment; returns how many were added.
 
     Idempotent and safe to run from several places at once (each reminder's key is unique per user):
     `tracker reminders` from cron, or the embedded server's own timer. Pages never write reminders.
     """
-    learner_ids = set(session.exec(select(Assignment.learner_id).where(Assignment.withdrawn_at.is_(None))))
-    learners = list(session.exec(select(User).where(User.id.in_(learner_ids or {0}), User.is_active.is_(True))))
+    learner_ids = set(session.exec(select(Assignment.learner_id).where(col(Assignment.withdrawn_at).is_(None))))
+    learners = list(session.exec(select(User).where(col(User.id).in_(learner_ids or {0}),
+                                                    col(User.is_active).is_(True))))
     views = assignment_views(session=session, learners=learners, now=now)
     return sum(remind_due_dates(session=session, user=learner, today=today_for(learner, now),
                                 assignments=views[learner.id].assignments) for learner in learners)

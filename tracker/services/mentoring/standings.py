@@ -9,8 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func
-from sqlmodel import Session, select
+from sqlalchemy import BindParameter, bindparam, func
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from tracker.models import (
     Article,
@@ -43,7 +44,7 @@ class AssignmentView:
     assignment: Assignment
     path: LearningPath
     learner: User
-    mentor: User
+    mentor: User | None  # who assigned it; None once their account is gone
     tally: Tally
     status: AssignmentStatus
     forecast_on: date | None
@@ -93,8 +94,9 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
         t = tally(items, learner_states)
         completed_at = last_settled_at(items, learner_states, changed[assignment.learner_id]) if t.complete else None
         forecast_on = forecast_finish(minutes_left=t.minutes_left, pace=view.pace, today=today)
+        mentor = mentors.get(assignment.mentor_id) if assignment.mentor_id is not None else None
         view.assignments.append(AssignmentView(
-            assignment=assignment, path=path, learner=view.learner, mentor=mentors.get(assignment.mentor_id),
+            assignment=assignment, path=path, learner=view.learner, mentor=mentor,
             tally=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
             status=assignment_status(
                 t=t, due_on=assignment.due_on, completed_on=completed_at and local_day(completed_at, zone),
@@ -113,20 +115,21 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _assignments_of(include_withdrawn: bool):
-    query = select(Assignment, LearningPath).join(LearningPath, LearningPath.id == Assignment.path_id).where(
-        Assignment.learner_id.in_(bindparam("ids", expanding=True)))
+def _assignments_of(include_withdrawn: bool) -> Select[Assignment, LearningPath]:
+    query = select(Assignment, LearningPath).join(LearningPath, col(LearningPath.id) == Assignment.path_id).where(
+        col(Assignment.learner_id).in_(bindparam("ids", expanding=True)))
     if not include_withdrawn:
-        query = query.where(Assignment.withdrawn_at.is_(None))
-    return query.order_by(LearningPath.position, Assignment.id)
+        query = query.where(col(Assignment.withdrawn_at).is_(None))
+    return query.order_by(col(LearningPath.position), col(Assignment.id))
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _users_among():
-    return select(User).where(User.id.in_(bindparam("ids", expanding=True)))
+def _users_among() -> SelectOfScalar[User]:
+    return select(User).where(col(User.id).in_(bindparam("ids", expanding=True)))
 
 
-def _progress_of(session: Session, ids: list[int]):
+def _progress_of(session: Session, ids: list[int]
+                 ) -> tuple[dict[int, dict[int, ProgressState]], dict[int, dict[int, datetime]]]:
     """Each learner's state and last change per article (one query)."""
     states: dict[int, dict[int, ProgressState]] = defaultdict(dict)
     changed: dict[int, dict[int, datetime]] = defaultdict(dict)
@@ -138,35 +141,36 @@ def _progress_of(session: Session, ids: list[int]):
 
 def _activity_of(session: Session, ids: list[int], now: datetime) -> dict[int, tuple[datetime | None, float]]:
     """Each learner's last activity and weekly pace in reading minutes (two queries)."""
-    activity: dict[int, list] = {user_id: [None, 0.0] for user_id in ids}
+    last_at: dict[int, datetime | None] = dict.fromkeys(ids)
+    paces = dict.fromkeys(ids, 0.0)
     latest, pace = _activity_queries()
     for user_id, last in session.exec(latest, params={"ids": ids}):
-        activity[user_id][0] = last
+        last_at[user_id] = last
     for user_id, done_minutes in session.exec(pace, params={"ids": ids, "since": now - PACE_WINDOW}):
-        activity[user_id][1] = weekly_pace(int(done_minutes or 0))
-    return {user_id: (last, pace) for user_id, (last, pace) in activity.items()}
+        paces[user_id] = weekly_pace(int(done_minutes or 0))
+    return {user_id: (last_at[user_id], paces[user_id]) for user_id in last_at}
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _progress_rows():
+def _progress_rows() -> Select[int, int, str, datetime]:
     return select(Progress.user_id, Progress.article_id, Progress.state, Progress.updated_at).where(
-        Progress.user_id.in_(bindparam("ids", expanding=True)))
+        col(Progress.user_id).in_(bindparam("ids", expanding=True)))
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _activity_queries():
-    ids = bindparam("ids", expanding=True)
+def _activity_queries() -> tuple[Select[int, datetime | None], Select[int, int | None]]:
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     # One probe of the (user, time) index per learner: grouping would read every event of every learner.
-    latest = (select(func.max(ProgressEvent.created_at)).where(ProgressEvent.user_id == User.id)
+    latest = (select(func.max(col(ProgressEvent.created_at))).where(ProgressEvent.user_id == User.id)
               .correlate(User).scalar_subquery())
     # Pace: each article finished in the window counts once, however often it was toggled.
     finished = (select(ProgressEvent.user_id, ProgressEvent.article_id)
-                .where(ProgressEvent.user_id.in_(ids), ProgressEvent.state == ProgressState.done,
+                .where(col(ProgressEvent.user_id).in_(ids), ProgressEvent.state == ProgressState.done,
                        ProgressEvent.created_at >= bindparam("since"))
                 .distinct().subquery())
-    return (select(User.id, latest).where(User.id.in_(ids)),
+    return (select(User.id, latest).where(col(User.id).in_(ids)),
             select(finished.c.user_id, func.sum(reading_minutes_sql()))
-            .join(Article, Article.id == finished.c.article_id).group_by(finished.c.user_id))
+            .join(Article, col(Article.id) == finished.c.article_id).group_by(finished.c.user_id))
 
 
 def learner_pace(*, session: Session, learner: User, now: datetime) -> float:
