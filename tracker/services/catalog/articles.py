@@ -87,6 +87,10 @@ class ArticleCard:
     article: Article
     source: Source
     topics: list[Topic]
+    # The state of the curriculum the card was read at, when it is kept (tracker.services.curriculum.kept): every
+    # card of an article under one stamp is the same, so what is made of it can be kept by (article id, stamp).
+    # None for a card made from a request's own objects, which may hold changes no stamp covers yet.
+    stamp: str | None = None
 
     @property
     def reading_time(self) -> ReadingTime:
@@ -166,7 +170,11 @@ def article_cards(*, session: Session, articles: list[Article]) -> list[ArticleC
     )
     for article_id, topic in rows:
         by_article[article_id].append(topic)
-    return [ArticleCard(article=a, source=sources[a.source_id], topics=by_article[a.id]) for a in articles]
+    from tracker.services.curriculum import kept as content_cache
+
+    stamp = content_cache.reading_stamp(session)
+    return [ArticleCard(article=a, source=sources[a.source_id], topics=by_article[a.id], stamp=stamp)
+            for a in articles]
 
 
 @dataclass(frozen=True)
