@@ -6,8 +6,9 @@ row counts (a file cut short has none, and is refused). Reading and writing stre
 stays flat however long the history.
 
 The same file restores into SQLite or PostgreSQL (so it also moves an installation from one to the
-other). A restore goes (with COPY on PostgreSQL) into an empty database at the same migration as the backup, in one transaction
-(a failure leaves the database as empty as it was), and sets PostgreSQL's id sequences after.
+other). A restore goes (with COPY on PostgreSQL) into an empty database at the same migration as the
+backup, in one transaction (a failure leaves the database as empty as it was), and sets PostgreSQL's id
+sequences after.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ import gzip
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import Connection, Date, DateTime, Engine, func, insert, select, text
+from sqlalchemy import Column, Connection, Date, DateTime, Engine, Table, func, insert, select, text
 from sqlmodel import SQLModel
 
 from tracker import models  # noqa: F401  (every table on the metadata)
 from tracker.models import ContentStamp, utcnow
 from tracker.services.errors import Invalid
+
+if TYPE_CHECKING:
+    import psycopg
 
 FORMAT = "learning-path-tracker backup"
 VERSION = 2
@@ -52,7 +56,7 @@ class Source(Protocol):
 MIGRATION_ROWS = frozenset({"content_stamp"})
 
 
-def _tables():
+def _tables() -> list[Table]:
     return SQLModel.metadata.sorted_tables  # parents before children
 
 
@@ -75,15 +79,21 @@ class Snapshot:
             self._connection.exec_driver_sql("BEGIN")  # SQLite: one read snapshot for every table (WAL)
         return self
 
-    def __exit__(self, *_exc) -> None:
-        self._connection.rollback()
-        self._connection.close()
+    def __exit__(self, *_exc: object) -> None:
+        connection = self._open()
+        connection.rollback()
+        connection.close()
+
+    def _open(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("a Snapshot is read inside its `with` block")
+        return self._connection
 
     def batches(self) -> Iterator[Batch]:
         for table in _tables():
             columns = [column.name for column in table.columns]
             order = list(table.primary_key.columns) or list(table.columns)
-            result = self._connection.execute(select(*table.columns).order_by(*order),
+            result = self._open().execute(select(*table.columns).order_by(*order),
                                               execution_options={"stream_results": True, "yield_per": BATCH})
             empty = True
             for rows in result.partitions():
@@ -145,11 +155,14 @@ class BackupFile:
     def __enter__(self) -> BackupFile:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
     def batches(self) -> Iterator[Batch]:
-        name, columns, rows, ended = None, [], [], False
+        name: str | None = None
+        columns: list[str] = []
+        rows: list[list[Any]] = []
+        ended = False
         try:
             for number, text_line in enumerate(self._handle, start=2):
                 value = json.loads(text_line)
@@ -178,7 +191,7 @@ class BackupFile:
             raise BackupError(f"{self.path}: the backup is cut short (no closing line); nothing was restored")
 
 
-def _reader(column) -> Any:
+def _reader(column: Column[Any]) -> Callable[[str], Any] | None:
     """How a column's value comes back from its JSON form (times and dates were written as ISO text)."""
     column_type = getattr(column.type, "impl", column.type)  # a TypeDecorator (UTC times) stores its impl
     if isinstance(column_type, DateTime):
@@ -188,7 +201,7 @@ def _reader(column) -> Any:
     return None
 
 
-def _insert(connection: Connection, table, columns: list, rows: list[list[Any]]) -> None:
+def _insert(connection: Connection, table: Table, columns: list[Column[Any]], rows: list[list[Any]]) -> None:
     """Insert a batch of rows as read from a backup: PostgreSQL's COPY there, a bulk INSERT elsewhere."""
     readers = [(index, reader) for index, column in enumerate(columns) if (reader := _reader(column)) is not None]
     for row in rows:
@@ -200,7 +213,9 @@ def _insert(connection: Connection, table, columns: list, rows: list[list[Any]])
 
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(column.name) for column in columns))
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        # The settings accept no other PostgreSQL driver than psycopg 3.
+        driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
         return
@@ -223,12 +238,12 @@ def restore(*, engine: Engine, revision: str, source: Source) -> dict[str, int]:
                 raise BackupError(f"the database is not empty (table '{table.name}' has rows); restore needs an "
                                   "empty, migrated database")
         for name, column_names, rows in source.batches():
-            table = tables.get(name)
-            if table is None or any(column not in table.columns for column in column_names):
+            target = tables.get(name)
+            if target is None or any(column not in target.columns for column in column_names):
                 raise BackupError(f"the backup's table '{name}' does not match this database's; nothing was restored")
-            columns = [table.columns[column] for column in column_names]
+            columns = [target.columns[column] for column in column_names]
             if rows:
-                _insert(connection, table, columns, rows)
+                _insert(connection, target, columns, rows)
             counts[name] = counts.get(name, 0) + len(rows)
         if not connection.execute(select(func.count()).select_from(ContentStamp)).scalar_one():
             connection.execute(insert(ContentStamp).values(id=1, stamp=uuid.uuid4().hex, changed_at=utcnow()))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import Article, LearningPath, PathItem, ProgressState, Role, User
 from tracker.services.learning import notes, plans, recall
@@ -43,7 +43,7 @@ def create_demo(*, session: Session, now: datetime) -> list[DemoAccount]:
         else:
             accounts.set_password(session=session, user=user, password=password)
         created.append(DemoAccount(username=username, role=role, password=password))
-    learner = accounts.get_user(session=session, username="demo-learner")
+    learner = accounts.require_user(session=session, username="demo-learner")
     if progress.progress_count(session=session, user=learner) == 0:
         _lived_in_progress(session=session, learner=learner, now=now)
         _mentoring(session=session, learner=learner, now=now)
@@ -52,7 +52,7 @@ def create_demo(*, session: Session, now: datetime) -> list[DemoAccount]:
 
 def _mentoring(*, session: Session, learner: User, now: datetime) -> None:
     """The demo mentor guides the demo learner and has assigned a path with a due date."""
-    mentor = accounts.get_user(session=session, username="demo-mentor")
+    mentor = accounts.require_user(session=session, username="demo-mentor")
     mentorships.link(session=session, mentor=mentor, learner=learner)
     path = session.exec(select(LearningPath).where(LearningPath.slug == "api-designer")).one_or_none()
     if path is not None:
@@ -68,7 +68,7 @@ def _mentoring(*, session: Session, learner: User, now: datetime) -> None:
 def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> None:
     """Follow two paths and read through the first of them over the past weeks."""
     slugs = ["production-services", "api-designer"]
-    paths = {p.slug: p for p in session.exec(select(LearningPath).where(LearningPath.slug.in_(slugs)))}
+    paths = {p.slug: p for p in session.exec(select(LearningPath).where(col(LearningPath.slug).in_(slugs)))}
     for slug in slugs:
         if slug in paths:
             follows.follow_path(session=session, user=learner, path=paths[slug])
@@ -79,7 +79,7 @@ def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> Non
     start = now - timedelta(days=61)
     # The demo's history begins two months ago: its paths already held these articles then (otherwise the
     # path page would greet the learner with "new articles since you finished").
-    session.exec(update(PathItem).where(PathItem.added_at > start).values(added_at=start))
+    session.exec(update(PathItem).where(col(PathItem.added_at) > start).values(added_at=start))
     session.commit()
     day = now - timedelta(days=60)
     for index, entry in enumerate(entries[:16]):

@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlalchemy import insert, inspect
+from sqlmodel import Session, SQLModel, col, select
 
 from tracker.models import (
     Assignment,
@@ -44,6 +45,8 @@ MENTOR_SHARE = 0.01          # 1% of the users mentor
 MENTEES = (50, 200)          # mentees per mentor
 HISTORY = timedelta(days=182)
 DEMO_PASSWORD = "demo data password"  # every generated account's; they are for load, not for people
+Row = dict[str, Any]  # one row of a bulk insert, by column name
+Report = Callable[[str, int, int], None]  # (step, rows done, rows in all)
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "America/Los_Angeles", "Asia/Kolkata")
 
 
@@ -65,17 +68,17 @@ def prefix_for(seed: int) -> str:
 
 
 def generate(*, session: Session, users: int, events: int, seed: int, now: datetime,
-             report: Callable[[str, int, int], None] = lambda step, done, total: None) -> Generated:
+             report: Report = lambda step, done, total: None) -> Generated:
     """Write the data set; Invalid when its users exist already (one data set per seed). Commits in chunks.
     `report(step, done, total)` is called as the bulk writes go."""
     if users < 2 or events < 0:
         raise Invalid("--users: at least 2; --events: zero or more.")
     prefix = prefix_for(seed)
-    if session.exec(select(User.id).where(User.username.startswith(prefix)).limit(1)).first() is not None:
+    if session.exec(select(User.id).where(col(User.username).startswith(prefix)).limit(1)).first() is not None:
         raise Invalid(f"Users named {prefix}… exist already: this seed was generated here before. "
                       "Use another --seed, or a fresh database.")
     rng = random.Random(seed)
-    paths = list(session.exec(select(LearningPath).order_by(LearningPath.position)))
+    paths = list(session.exec(select(LearningPath).order_by(col(LearningPath.position))))
     if not paths:
         raise Invalid("No paths to read: load the curriculum first (`tracker paths load`).")
     entries = path_entries(session=session, path_ids=[path.id for path in paths])
@@ -88,7 +91,7 @@ def generate(*, session: Session, users: int, events: int, seed: int, now: datet
     follows = [{"user_id": learner, "path_id": path.id, "created_at": now - HISTORY}
                for learner, chosen in followed.items() for path in chosen]
     _bulk(session, PathFollow, follows, "follows", report)
-    mentorships, assignments = _mentoring(rng, mentors, learners, followed, paths, now)
+    mentorships, assignments = _mentoring(rng, mentors, learners, followed, now)
     _bulk(session, Mentorship, mentorships, "mentorships", report)
     _bulk(session, Assignment, assignments, "assignments", report)
     event_rows, progress_rows = _reading(rng, learners, followed, order, events, now)
@@ -105,7 +108,7 @@ def generate(*, session: Session, users: int, events: int, seed: int, now: datet
               "last_review": None} for row in rng.sample(done, k=len(done) // 25)]
     _bulk(session, RecallCard, cards, "cards", report)
     days = activity_days.rebuild(session=session, users=session.exec(
-        select(User).where(User.username.startswith(prefix), User.role == Role.learner)))
+        select(User).where(col(User.username).startswith(prefix), User.role == Role.learner)))
     session.commit()
     report("activity", days, days)
     return Generated(users=len(user_ids), mentors=len(mentors), mentorships=len(mentorships),
@@ -113,7 +116,8 @@ def generate(*, session: Session, users: int, events: int, seed: int, now: datet
                      progress=len(progress_rows), notes=len(notes), cards=len(cards))
 
 
-def _users(session: Session, rng: random.Random, prefix: str, count: int, now: datetime, report) -> list[int]:
+def _users(session: Session, rng: random.Random, prefix: str, count: int, now: datetime,
+           report: Report) -> list[int]:
     """The accounts (one password hash for all: hashing each would take hours), mentors first."""
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     mentor_count = max(1, round(count * MENTOR_SHARE))
@@ -123,12 +127,15 @@ def _users(session: Session, rng: random.Random, prefix: str, count: int, now: d
              "time_zone": rng.choice(ZONES), "email": "", "email_notifications": "off", "desired_retention": 0.9,
              "public_id": uuid.UUID(int=rng.getrandbits(128)).hex} for i in range(count)]
     _bulk(session, User, rows, "users", report)
-    return list(session.exec(select(User.id).where(User.username.startswith(prefix)).order_by(User.username)))
+    return list(session.exec(select(User.id).where(col(User.username).startswith(prefix)).order_by(col(User.username))))
 
 
-def _mentoring(rng, mentors, learners, followed, paths, now):
+def _mentoring(rng: random.Random, mentors: Sequence[int], learners: Sequence[int],
+               followed: Mapping[int, list[LearningPath]], now: datetime) -> tuple[list[Row], list[Row]]:
     """Each mentor takes 50-200 mentees and assigns each one of the paths they follow, with a due date."""
-    mentorships, assignments, assigned = [], [], set()
+    mentorships: list[Row] = []
+    assignments: list[Row] = []
+    assigned: set[tuple[int, int]] = set()
     for mentor in mentors:
         for learner in rng.sample(learners, k=min(len(learners), rng.randint(*MENTEES))):
             mentorships.append({"mentor_id": mentor, "learner_id": learner, "status": MentorshipStatus.active.value,
@@ -153,9 +160,11 @@ def _budgets(rng: random.Random, count: int, total: int) -> list[int]:
     return budgets
 
 
-def _reading(rng, learners, followed, order, total, now):
+def _reading(rng: random.Random, learners: Sequence[int], followed: Mapping[int, list[LearningPath]],
+             order: Mapping[int, list[int]], total: int, now: datetime) -> tuple[list[Row], list[Row]]:
     """The event log and each article's last state, learner by learner, in path order over the months."""
-    events, progress = [], []
+    events: list[Row] = []
+    progress: list[Row] = []
     start = now - HISTORY
     for learner, budget in zip(learners, _budgets(rng, len(learners), total), strict=True):
         sequence = [(path.id, article) for path in followed[learner] for article in order[path.id]]
@@ -184,8 +193,8 @@ def _reading(rng, learners, followed, order, total, now):
     return events, progress
 
 
-def _bulk(session: Session, model, rows: list[dict], step: str, report) -> None:
-    table = model.__table__
+def _bulk(session: Session, model: type[SQLModel], rows: list[Row], step: str, report: Report) -> None:
+    table = inspect(model).local_table
     for begin in range(0, len(rows), CHUNK):
         session.execute(insert(table), rows[begin:begin + CHUNK])
         session.commit()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -19,7 +22,7 @@ class RoundResult:
     xapi: xapi_outbox.PushResult | None = None  # None when no Learning Record Store is configured
 
 
-def scheduled_round(*, session: Session, now, config) -> RoundResult:
+def scheduled_round(*, session: Session, now: datetime, config: Mapping[str, Any]) -> RoundResult:
     """What the scheduled job does each time: add due-date and plan-day reminders, email what is due, and send new xAPI
     statements to the Learning Record Store (each when configured)."""
     reminders = remind_everyone(session=session, now=now) + remind_plan_days(session=session, now=now)
