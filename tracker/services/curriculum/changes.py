@@ -32,14 +32,14 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
     new_titles = [s.title for s in new.sections]
     renames: dict[str, str] = {}
     for index in range(min(len(old_titles), len(new_titles))):
-        before, after = old_titles[index], new_titles[index]
-        if before != after and before not in new_titles and after not in old_titles:
-            renames[before] = after
-            changes.append(_text_change(f"Section {index + 1}", before, after, verb="renamed"))
+        old_title, new_title = old_titles[index], new_titles[index]
+        if old_title != new_title and old_title not in new_titles and new_title not in old_titles:
+            renames[old_title] = new_title
+            changes.append(_text_change(f"Section {index + 1}", old_title, new_title, verb="renamed"))
     old_why = {s.title: s.why for s in old.sections}
     for index, section in enumerate(new.sections):
-        earlier = old_why.get(section.title, old_why.get(next((b for b, a in renames.items() if a == section.title), ""),
-                                                          None))
+        renamed_from = next((title for title, renamed in renames.items() if renamed == section.title), "")
+        earlier = old_why.get(section.title, old_why.get(renamed_from, None))
         if earlier is not None and earlier != section.why:
             changes.append(_text_change(f"Section {index + 1}'s why", earlier, section.why))
     changes += [f"Section {_quoted(t)} added." for t in new_titles if t not in old_titles and t not in renames.values()]
@@ -49,24 +49,26 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
         return {item.slug: (s_index, i_index, item.optional)
                 for s_index, section in enumerate(definition.sections) for i_index, item in enumerate(section.items)}
 
-    before, after = places(old), places(new)
-    added = [slug for slug in after if slug not in before]
-    removed = [slug for slug in before if slug not in after]
-    moved_section = [slug for slug in after if slug in before and after[slug][0] != before[slug][0]]
+    old_places, new_places = places(old), places(new)
+    added = [slug for slug in new_places if slug not in old_places]
+    removed = [slug for slug in old_places if slug not in new_places]
+    moved_section = [slug for slug in new_places if slug in old_places and new_places[slug][0] != old_places[slug][0]]
     if added:
         changes.append(f"Added {_count(added)}: {', '.join(map(name, added))}.")
     if removed:
         changes.append(f"Removed {_count(removed)}: {', '.join(map(name, removed))}.")
     for slug in moved_section:
-        changes.append(f"Moved {name(slug)} from section {before[slug][0] + 1} to section {after[slug][0] + 1}.")
+        changes.append(f"Moved {name(slug)} from section {old_places[slug][0] + 1} "
+                       f"to section {new_places[slug][0] + 1}.")
     reordered = [index + 1 for index, section in enumerate(new.sections) if index < len(old.sections)
-                 and [i.slug for i in section.items if i.slug in before and before[i.slug][0] == index]
-                 != [i.slug for i in old.sections[index].items if i.slug in after and after[i.slug][0] == index]]
+                 and [i.slug for i in section.items if i.slug in old_places and old_places[i.slug][0] == index]
+                 != [i.slug for i in old.sections[index].items
+                     if i.slug in new_places and new_places[i.slug][0] == index]]
     if reordered:
         changes.append(f"Reordered articles in section {', '.join(map(str, reordered))}.")
-    for slug in after:
-        if slug in before and after[slug][2] != before[slug][2]:
-            changes.append(f"{name(slug)} is now {'optional' if after[slug][2] else 'required'}.")
+    for slug in new_places:
+        if slug in old_places and new_places[slug][2] != old_places[slug][2]:
+            changes.append(f"{name(slug)} is now {'optional' if new_places[slug][2] else 'required'}.")
     return changes
 
 
@@ -85,7 +87,7 @@ def _text_change(label: str, before: str, after: str, *, verb: str = "changed") 
         return f"{label} {verb}: only its spacing or line breaks."
     start = 0
     if max(len(old), len(new)) > EXCERPT_MAX:
-        common = len(os.path.commonprefix([old, new]))
+        common = len(os.path.commonprefix([old, new]))  # noqa: RUF071 -- texts, compared character by character
         start = max(0, common - EXCERPT_LEAD)
         start = old.rfind(" ", 0, start) + 1 if start else 0  # from the start of a word
     return f"{label} {verb} from {_quoted(old, start)} to {_quoted(new, start)}."
@@ -108,7 +110,7 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _plain(value) -> str:
+def _plain(value: object) -> str:
     return str(value)
 
 

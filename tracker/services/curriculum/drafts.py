@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 from tracker.models import PathStatus
 from tracker.services.curriculum.format import PathDefinition
 from tracker.services.errors import Invalid
@@ -11,16 +13,20 @@ class DraftError(Invalid):
     """An editor action that cannot apply (for example, an index out of range)."""
 
 
-def empty_draft() -> dict:
+# A path definition as JSON data (`PathDefinition.model_dump(mode="json")`), not yet valid: the editor's form.
+Draft: TypeAlias = dict[str, Any]
+
+
+def empty_draft() -> Draft:
     return {"slug": "", "title": "", "summary": "", "outcome": "", "weeks": {"min": 4, "max": None}, "order": 100,
             "status": PathStatus.draft, "sections": [{"title": "", "items": []}]}
 
 
-def draft_of(definition: PathDefinition) -> dict:
+def draft_of(definition: PathDefinition) -> Draft:
     return definition.model_dump(mode="json")
 
 
-def apply_action(draft: dict, action: str, *, add_to: int | None = None) -> dict:
+def apply_action(draft: Draft, action: str, *, add_to: int | None = None) -> Draft:
     """Apply one editor action to an unsaved draft: add, move, remove items or sections, toggle nothing else.
 
     Actions: add-section, remove-section:S, section-up:S, section-down:S, up:S:I, down:S:I,

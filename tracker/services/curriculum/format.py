@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from tracker.models import PathStatus
 from tracker.services.errors import Invalid
@@ -46,7 +48,7 @@ class SectionDefinition(BaseModel):
 
     @field_validator("items", mode="before")
     @classmethod
-    def _slug_shorthand(cls, value):
+    def _slug_shorthand(cls, value: object) -> object:
         if isinstance(value, list):
             return [{"slug": item} if isinstance(item, str) else item for item in value]
         return value
@@ -125,7 +127,8 @@ def validate_path(raw: object, *, source: str, known_slugs: set[str],
     for number, section in enumerate(definition.sections, start=1):
         where = f"{filename}: section {number} '{section.title}'"
         if section.title.lower() in titles:
-            raise PathDefinitionError(f"{where}: duplicate section title (also section {titles[section.title.lower()]})")
+            raise PathDefinitionError(
+                f"{where}: duplicate section title (also section {titles[section.title.lower()]})")
         titles[section.title.lower()] = number
         for item in section.items:
             if item.slug not in known_slugs:
@@ -159,7 +162,7 @@ def check_curation(definition: PathDefinition, *, articles: Mapping[str, Catalog
             same_title[key] = (number, item.slug)
 
 
-def _describe(error: dict, raw: dict) -> str:
+def _describe(error: ErrorDetails, raw: dict[Any, Any]) -> str:
     """Turn a pydantic error into 'section 2 'Title': items: field required'."""
     loc = list(error["loc"])
     prefix = ""
@@ -200,7 +203,8 @@ def read_path_files(directory: Path, *, known_slugs: set[str],
             raise PathDefinitionError(f"{file.name}: not UTF-8 text (byte {exc.start})") from None
         definition = parse_path_definition(text, filename=file.name, known_slugs=known_slugs, articles=articles)
         if definition.slug in origin:
-            raise PathDefinitionError(f"{file.name}: path slug '{definition.slug}' is also defined in {origin[definition.slug]}")
+            raise PathDefinitionError(
+                f"{file.name}: path slug '{definition.slug}' is also defined in {origin[definition.slug]}")
         origin[definition.slug] = file.name
         definitions.append(definition)
     return sorted(definitions, key=lambda d: (d.order, d.slug))

@@ -6,8 +6,9 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, case, func
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, bindparam, case, func
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, User
 from tracker.services import access
@@ -30,9 +31,9 @@ class PathSummary:
 
     path: LearningPath
     article_count: int
-    reading: ReadingTotal = ReadingTotal()
+    reading: ReadingTotal = field(default_factory=ReadingTotal)
     optional_count: int = 0
-    optional_reading: ReadingTotal = ReadingTotal()
+    optional_reading: ReadingTotal = field(default_factory=ReadingTotal)
 
 
 def weeks_label(path: LearningPath) -> str:
@@ -47,22 +48,23 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
     `statuses` limits the list (None: every path); `also_ids` adds paths outside it (for example
     archived paths a learner still follows).
     """
-    def total(expression, optional: bool):
-        return func.coalesce(func.sum(case((PathItem.optional.is_(optional), expression), else_=0)), 0)
+    def total(expression: ColumnElement[int] | int, optional: bool) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((col(PathItem.optional).is_(optional), expression), else_=0)), 0)
 
     minutes, estimated = reading_minutes_sql(), estimated_minutes_sql()
-    query = select(LearningPath, func.count(PathItem.id), total(1, True), total(minutes, False),
-                   total(estimated, False), total(minutes, True), total(estimated, True))
+    query = select(  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
+        LearningPath, func.count(col(PathItem.id)), total(1, True), total(minutes, False),
+        total(estimated, False), total(minutes, True), total(estimated, True))
     if statuses is not None:
-        query = query.where(LearningPath.status.in_(list(statuses))
-                            | (LearningPath.id.in_(list(also_ids)) & (LearningPath.status != PathStatus.draft)))
+        query = query.where(col(LearningPath.status).in_(list(statuses))
+                            | (col(LearningPath.id).in_(list(also_ids)) & (LearningPath.status != PathStatus.draft)))
     rows = session.exec(
         query
-        .outerjoin(PathSection, PathSection.path_id == LearningPath.id)
-        .outerjoin(PathItem, PathItem.section_id == PathSection.id)
-        .outerjoin(Article, Article.id == PathItem.article_id)
-        .group_by(LearningPath.id)
-        .order_by(LearningPath.position, LearningPath.slug)
+        .outerjoin(PathSection, col(PathSection.path_id) == LearningPath.id)
+        .outerjoin(PathItem, col(PathItem.section_id) == PathSection.id)
+        .outerjoin(Article, col(Article.id) == PathItem.article_id)
+        .group_by(col(LearningPath.id))
+        .order_by(col(LearningPath.position), col(LearningPath.slug))
     ).all()
     return [PathSummary(path=p, article_count=n, optional_count=int(o),
                         reading=ReadingTotal(minutes=int(m), estimated_minutes=int(e)),
@@ -105,7 +107,7 @@ def get_learning_path(*, session: Session, slug: str) -> LearningPath | None:
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _path_by_slug():
+def _path_by_slug() -> SelectOfScalar[LearningPath]:
     return select(LearningPath).where(LearningPath.slug == bindparam("slug"))
 
 
@@ -142,12 +144,12 @@ def paths_with_article(*, session: Session, viewer: User | None, article: Articl
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _paths_holding():
+def _paths_holding() -> Select[LearningPath, PathSection, PathItem]:
     return (select(LearningPath, PathSection, PathItem)
-            .join(PathSection, PathSection.path_id == LearningPath.id)
-            .join(PathItem, PathItem.section_id == PathSection.id)
+            .join(PathSection, col(PathSection.path_id) == LearningPath.id)
+            .join(PathItem, col(PathItem.section_id) == PathSection.id)
             .where(PathItem.article_id == bindparam("article_id"))
-            .order_by(LearningPath.position, LearningPath.id))
+            .order_by(col(LearningPath.position), col(LearningPath.id)))
 
 
 def entry_rows(*, session: Session, path_ids: Iterable[int]) -> list[tuple[PathSection, PathItem, Article]]:
@@ -157,10 +159,10 @@ def entry_rows(*, session: Session, path_ids: Iterable[int]) -> list[tuple[PathS
         return []
     return list(session.exec(
         select(PathSection, PathItem, Article)
-        .join(PathItem, PathItem.section_id == PathSection.id)
-        .join(Article, Article.id == PathItem.article_id)
-        .where(PathSection.path_id.in_(path_ids))
-        .order_by(PathSection.path_id, PathSection.position, PathItem.position)
+        .join(PathItem, col(PathItem.section_id) == PathSection.id)
+        .join(Article, col(Article.id) == PathItem.article_id)
+        .where(col(PathSection.path_id).in_(path_ids))
+        .order_by(col(PathSection.path_id), col(PathSection.position), col(PathItem.position))
     ).all())
 
 
@@ -213,7 +215,8 @@ def path_definition(*, session: Session, path: LearningPath) -> PathDefinition:
     """The stored path in the definition format (what `tracker paths export` writes)."""
     sections: dict[int, SectionDefinition] = {}
     for section, item, article in entry_rows(session=session, path_ids=[path.id]):
-        entry = sections.setdefault(section.id, SectionDefinition.model_construct(title=section.title, why=section.why, items=[]))
+        entry = sections.setdefault(
+            section.id, SectionDefinition.model_construct(title=section.title, why=section.why, items=[]))
         entry.items.append(ItemDefinition(slug=article.slug, optional=item.optional))
     return PathDefinition(
         slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,

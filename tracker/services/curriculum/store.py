@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, PathVersion, User, utcnow
 from tracker.services.curriculum.changes import describe_changes
@@ -44,7 +45,7 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
     report = LoadReport()
     definitions = list(definitions)
     article_ids = dict(session.exec(select(Article.slug, Article.id).where(
-        Article.slug.in_({s for d in definitions for s in d.article_slugs()}))).all())
+        col(Article.slug).in_({s for d in definitions for s in d.article_slugs()}))).all())
     for definition in definitions:
         path = get_learning_path(session=session, slug=definition.slug)
         if path is None:
@@ -54,8 +55,8 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
             _apply(session, path, definition, article_ids)
             path.version += 1
             _record_version(session, path, definition, author=None,
-                            summary=["Loaded from the path files."]
-                            + describe_changes(previous, definition, _titles(session, previous, definition)))
+                            summary=["Loaded from the path files.",
+                                     *describe_changes(previous, definition, _titles(session, previous, definition))])
             report.updated += 1
         else:
             report.unchanged += 1
@@ -68,7 +69,7 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
 def _titles(session: Session, *definitions: PathDefinition) -> dict[str, str]:
     """Article titles by slug, for describing changes in words a reader knows."""
     slugs = {slug for definition in definitions for slug in definition.article_slugs()}
-    return dict(session.exec(select(Article.slug, Article.title).where(Article.slug.in_(slugs))).all())
+    return dict(session.exec(select(Article.slug, Article.title).where(col(Article.slug).in_(slugs))).all())
 
 
 def _create(session: Session, definition: PathDefinition, article_ids: dict[str, int], *, author: User | None,
@@ -97,9 +98,9 @@ def _write_sections(session: Session, path: LearningPath, definition: PathDefini
     """Replace the sections and items; an article that stays keeps the date it joined the path."""
     section_ids = select(PathSection.id).where(PathSection.path_id == path.id)
     joined = dict(session.exec(select(PathItem.article_id, PathItem.added_at).where(
-        PathItem.section_id.in_(section_ids))).all())
-    session.exec(delete(PathItem).where(PathItem.section_id.in_(section_ids)))
-    session.exec(delete(PathSection).where(PathSection.path_id == path.id))
+        col(PathItem.section_id).in_(section_ids))).all())
+    session.exec(delete(PathItem).where(col(PathItem.section_id).in_(section_ids)))
+    session.exec(delete(PathSection).where(col(PathSection.path_id) == path.id))
     session.flush()
     now = utcnow()
     for position, section_def in enumerate(definition.sections):
@@ -123,9 +124,9 @@ def _record_version(session: Session, path: LearningPath, definition: PathDefini
 def export_paths(*, session: Session, directory: Path) -> list[Path]:
     """Write every published path as `<slug>.yaml` into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for path in session.exec(select(LearningPath).where(LearningPath.status == PathStatus.published)
-                             .order_by(LearningPath.position, LearningPath.slug)):
+                             .order_by(col(LearningPath.position), col(LearningPath.slug))):
         target = directory / f"{path.slug}.yaml"
         target.write_text(dump_path_definition(path_definition(session=session, path=path)), encoding="utf-8")
         written.append(target)
@@ -136,7 +137,7 @@ def export_paths(*, session: Session, directory: Path) -> list[Path]:
 class VersionConflict(Conflict):
     """The path changed since the editor loaded it; nothing was saved."""
 
-    def __init__(self, current_version: int, changes: list[str], authors: list[str]):
+    def __init__(self, current_version: int, changes: list[str], authors: list[str]) -> None:
         super().__init__(f"This path was changed (now version {current_version}) since you started editing.",
                          current_version=current_version, changes=changes)
         self.current_version = current_version
@@ -154,7 +155,7 @@ def catalog_facts(*, session: Session) -> dict[str, CatalogFacts]:
             for slug, title, link_only in session.exec(select(Article.slug, Article.title, Article.link_only))}
 
 
-def validate_definition(*, session: Session, data: dict, source: str = "the path") -> PathDefinition:
+def validate_definition(*, session: Session, data: dict[str, Any], source: str = "the path") -> PathDefinition:
     """Check a definition (from the editor, an upload or the API) exactly as `tracker paths load` does."""
     facts = catalog_facts(session=session)
     return validate_path(data, source=source, known_slugs=set(facts), articles=facts)
@@ -185,7 +186,7 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
     once cannot both win: the second gets a VersionConflict and nothing of theirs is written.
     """
     article_ids = dict(session.exec(select(Article.slug, Article.id).where(
-        Article.slug.in_(definition.article_slugs()))).all())
+        col(Article.slug).in_(definition.article_slugs()))).all())
     path = get_learning_path(session=session, slug=definition.slug)
     try:
         if base_version is None:
@@ -202,9 +203,9 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
         if previous == definition and path.version == base_version:
             session.commit()  # the baseline, if it was just recorded
             return SaveResult(path=path, changes=[], unchanged=True)
-        bumped = session.exec(update(LearningPath).where(LearningPath.id == path.id,
-                                                         LearningPath.version == base_version)
-                              .values(version=LearningPath.version + 1, updated_at=utcnow())).rowcount
+        bumped = session.exec(update(LearningPath).where(col(LearningPath.id) == path.id,
+                                                         col(LearningPath.version) == base_version)
+                              .values(version=col(LearningPath.version) + 1, updated_at=utcnow())).rowcount
         if bumped != 1:
             session.rollback()
             raise _conflict(session, path.id, base_version)
@@ -223,9 +224,11 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
 
 def _conflict(session: Session, path_id: int, base_version: int) -> VersionConflict:
     path = session.get(LearningPath, path_id)
-    newer = session.exec(select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
+    if path is None:
+        raise NotFound("This path was deleted since you started editing.")
+    newer = session.exec(select(PathVersion, User).outerjoin(User, col(User.id) == PathVersion.author_id)
                          .where(PathVersion.path_id == path_id, PathVersion.version > base_version)
-                         .order_by(PathVersion.version)).all()
+                         .order_by(col(PathVersion.version))).all()
     changes = [line for version, _ in newer for line in version.summary.splitlines()]
     authors = sorted({(user.name if user else "the path files") for _, user in newer})
     return VersionConflict(path.version, changes, authors)
@@ -241,8 +244,8 @@ def history(*, session: Session, path: LearningPath) -> list[HistoryEntry]:
     """Saved versions, newest first."""
     ensure_baseline(session=session, path=path)
     session.commit()
-    rows = session.exec(select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
-                        .where(PathVersion.path_id == path.id).order_by(PathVersion.version.desc()))
+    rows = session.exec(select(PathVersion, User).outerjoin(User, col(User.id) == PathVersion.author_id)
+                        .where(PathVersion.path_id == path.id).order_by(col(PathVersion.version).desc()))
     return [HistoryEntry(version=v, author=u) for v, u in rows]
 
 
@@ -274,8 +277,8 @@ def saved_version(*, session: Session, path: LearningPath, version: int) -> Save
     ensure_baseline(session=session, path=path)
     session.commit()
     rows = {record.version: (record, author) for record, author in session.exec(
-        select(PathVersion, User).outerjoin(User, User.id == PathVersion.author_id)
-        .where(PathVersion.path_id == path.id, PathVersion.version.in_([version - 1, version])))}
+        select(PathVersion, User).outerjoin(User, col(User.id) == PathVersion.author_id)
+        .where(PathVersion.path_id == path.id, col(PathVersion.version).in_([version - 1, version])))}
     if version not in rows:
         raise NotFound(f"There is no version {version} of this path.")
     record, author = rows[version]
