@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from enum import Enum, auto
+from typing import Final
 
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.models import Article, Note, NoteReply, NotificationKind, User, utcnow
 from tracker.services import access
@@ -45,10 +48,17 @@ def save_takeaway(*, session: Session, user: User, article: Article, text: str, 
     return _store(session=session, user=user, article=article, shared=shared, takeaway=text or None)
 
 
-_KEEP = object()
+class _Keep(Enum):
+    """A part of the note the request leaves out: kept as it is."""
+
+    KEEP = auto()
 
 
-def _store(*, session: Session, user: User, article: Article, shared: bool, body=_KEEP, takeaway=_KEEP) -> Note | None:
+_KEEP: Final = _Keep.KEEP
+
+
+def _store(*, session: Session, user: User, article: Article, shared: bool, body: str | _Keep = _KEEP,
+           takeaway: str | _Keep | None = _KEEP) -> Note | None:
     """Write the parts given of the user's note; a note with neither a body nor a takeaway is deleted. Commits."""
     note = session.exec(select(Note).where(Note.user_id == user.id, Note.article_id == article.id)).one_or_none()
     new_body = (note.body if note else "") if body is _KEEP else body
@@ -91,11 +101,11 @@ def note_for(*, session: Session, user: User, article: Article) -> Note | None:
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _my_notes(among: bool = True):
+def _my_notes(among: bool = True) -> SelectOfScalar[Note]:
     """The user's notes on the articles `ids` (`among`), or on the article `article_id`."""
     mine = select(Note).where(Note.user_id == bindparam("user_id"))
-    return mine.where(Note.article_id.in_(bindparam("ids", expanding=True)) if among
-                      else Note.article_id == bindparam("article_id"))
+    return mine.where(col(Note.article_id).in_(bindparam("ids", expanding=True)) if among
+                      else col(Note.article_id) == bindparam("article_id"))
 
 
 @dataclass
@@ -107,28 +117,29 @@ class SharedNote:
 
 def shared_notes(*, session: Session, learner: User) -> list[SharedNote]:
     """The learner's notes shared with their mentors, newest first, with replies (two queries)."""
-    rows = session.exec(select(Note, Article).join(Article, Article.id == Note.article_id)
-                        .where(Note.user_id == learner.id, Note.shared.is_(True))
-                        .order_by(Note.updated_at.desc())).all()
+    rows = session.exec(select(Note, Article).join(Article, col(Article.id) == Note.article_id)
+                        .where(Note.user_id == learner.id, col(Note.shared).is_(True))
+                        .order_by(col(Note.updated_at).desc())).all()
     replies: dict[int, list[tuple[NoteReply, User]]] = {note.id: [] for note, _ in rows}
     if replies:
-        for reply, author in session.exec(select(NoteReply, User).join(User, User.id == NoteReply.author_id)
-                                          .where(NoteReply.note_id.in_(list(replies)))
-                                          .order_by(NoteReply.created_at)):
+        for reply, author in session.exec(select(NoteReply, User).join(User, col(User.id) == NoteReply.author_id)
+                                          .where(col(NoteReply.note_id).in_(list(replies)))
+                                          .order_by(col(NoteReply.created_at))):
             replies[reply.note_id].append((reply, author))
     return [SharedNote(note=n, article=a, replies=replies[n.id]) for n, a in rows]
 
 
 def replies_to(*, session: Session, note: Note) -> list[tuple[NoteReply, User]]:
-    return list(session.exec(select(NoteReply, User).join(User, User.id == NoteReply.author_id)
-                             .where(NoteReply.note_id == note.id).order_by(NoteReply.created_at)))
+    return list(session.exec(select(NoteReply, User).join(User, col(User.id) == NoteReply.author_id)
+                             .where(NoteReply.note_id == note.id).order_by(col(NoteReply.created_at))))
 
 
 def reply(*, session: Session, mentor: User, note_id: int, body: str) -> NoteReply:
     """A mentor answers a shared note of one of their mentees; the learner is notified. Commits."""
     note = session.get(Note, note_id)
     learner = session.get(User, note.user_id) if note else None
-    if note is None or not note.shared or not access.can_look_after(session=session, viewer=mentor, learner=learner):
+    if (note is None or not note.shared or learner is None
+            or not access.can_look_after(session=session, viewer=mentor, learner=learner)):
         raise NotYourMentee("No such note.")
     body = _checked(body)
     if not body:
@@ -136,7 +147,7 @@ def reply(*, session: Session, mentor: User, note_id: int, body: str) -> NoteRep
     answer = NoteReply(note_id=note.id, author_id=mentor.id, body=body)
     session.add(answer)
     session.flush()
-    article = session.get(Article, note.article_id)
+    article = session.get_one(Article, note.article_id)
     notifications.notify(session=session, user=learner, kind=NotificationKind.reply, key=f"reply:{answer.id}",
                          message=f"{mentor.name} replied to your note on “{article.title}”.",
                          link=f"/articles/{article.slug}/note")

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.models import LearningPath, Notification, NotificationKind, StudyPlan, User, utcnow
 from tracker.services.errors import Invalid
@@ -93,8 +94,8 @@ def plans_for_learners(*, session: Session, learner_ids: list[int]) -> dict[tupl
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _plans_among():
-    return select(StudyPlan).where(StudyPlan.user_id.in_(bindparam("ids", expanding=True)))
+def _plans_among() -> SelectOfScalar[StudyPlan]:
+    return select(StudyPlan).where(col(StudyPlan.user_id).in_(bindparam("ids", expanding=True)))
 
 
 def set_plan(*, session: Session, user: User, path: LearningPath, days: list[int], minutes: int | None,
@@ -153,16 +154,16 @@ def remind_plan_days(*, session: Session, now: datetime) -> int:
     per plan; returns how many were added. Idempotent (the key names the plan and the day). Commits."""
     wanted = []
     for plan, user, path in session.exec(select(StudyPlan, User, LearningPath)
-                                         .join(User, User.id == StudyPlan.user_id)
-                                         .join(LearningPath, LearningPath.id == StudyPlan.path_id)
-                                         .where(User.is_active.is_(True))):
+                                         .join(User, col(User.id) == StudyPlan.user_id)
+                                         .join(LearningPath, col(LearningPath.id) == StudyPlan.path_id)
+                                         .where(col(User.is_active).is_(True))):
         today = today_for(user, now)
         if today.weekday() in plan_days(plan.weekdays):
             wanted.append((user, f"plan_day:{plan.id}:{today.isoformat()}", plan, path))
     if not wanted:
         return 0
     existing = set(session.exec(select(Notification.user_id, Notification.key).where(
-        Notification.key.in_([key for _user, key, _plan, _path in wanted]))).all())
+        col(Notification.key).in_([key for _user, key, _plan, _path in wanted]))).all())
     missing = [row for row in wanted if (row[0].id, row[1]) not in existing]
     for user, key, plan, path in missing:
         cue = f" {plan.cue}" if plan.cue else ""

@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import fsrs
 from sqlalchemy import bindparam, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.models import Article, CardReview, RecallCard, User, as_utc
 from tracker.services.errors import Invalid, NotFound
@@ -83,7 +84,7 @@ def delete_card(*, session: Session, card: RecallCard) -> None:
         session.delete(review)
     session.delete(card)
     session.flush()
-    activity_days.rebuild(session=session, users=[session.get(User, card.user_id)])
+    activity_days.rebuild(session=session, users=[session.get_one(User, card.user_id)])
     session.commit()
 
 
@@ -93,16 +94,16 @@ def cards_for_article(*, session: Session, user: User, article: Article) -> list
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _cards_on_article():
+def _cards_on_article() -> SelectOfScalar[RecallCard]:
     return (select(RecallCard).where(RecallCard.user_id == bindparam("user_id"),
                                      RecallCard.article_id == bindparam("article_id"))
-            .order_by(RecallCard.created_at, RecallCard.id))
+            .order_by(col(RecallCard.created_at), col(RecallCard.id)))
 
 
 def due_cards(*, session: Session, user: User, now: datetime, limit: int | None = None) -> list[RecallCard]:
     """The learner's cards due at `now`, the longest overdue first."""
     query = (select(RecallCard).where(RecallCard.user_id == user.id, RecallCard.due <= now)
-             .order_by(RecallCard.due, RecallCard.id))
+             .order_by(col(RecallCard.due), col(RecallCard.id)))
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))
@@ -110,7 +111,7 @@ def due_cards(*, session: Session, user: User, now: datetime, limit: int | None 
 
 def next_due(*, session: Session, user: User) -> datetime | None:
     """When the learner's next card falls due, or None without cards."""
-    moment = session.exec(select(func.min(RecallCard.due)).where(RecallCard.user_id == user.id)).one()
+    moment = session.exec(select(func.min(col(RecallCard.due))).where(RecallCard.user_id == user.id)).one()
     return as_utc(moment) if moment is not None else None
 
 
@@ -119,19 +120,20 @@ def article_slugs(*, session: Session, cards: list[RecallCard]) -> dict[int, str
     ids = {card.article_id for card in cards}
     if not ids:
         return {}
-    slugs = dict(session.exec(select(Article.id, Article.slug).where(Article.id.in_(ids))).all())
+    slugs = dict(session.exec(select(Article.id, Article.slug).where(col(Article.id).in_(ids))).all())
     return {card.id: slugs[card.article_id] for card in cards}
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def _utc(moment: datetime) -> datetime:
     # fsrs insists on datetime.timezone.utc itself (PostgreSQL hands back another UTC tzinfo, SQLite none).
-    return as_utc(moment).astimezone(UTC) if moment is not None else None
+    return as_utc(moment).astimezone(UTC)
 
 
 def as_fsrs_card(card: RecallCard) -> fsrs.Card:
     """The row's memory state as FSRS's own card."""
     return fsrs.Card(card_id=card.id, state=fsrs.State(card.state), step=card.step, stability=card.stability,
-                     difficulty=card.difficulty, due=_utc(card.due), last_review=_utc(card.last_review))
+                     difficulty=card.difficulty, due=_utc(card.due),
+                     last_review=_utc(card.last_review) if card.last_review is not None else None)
 
 
 def scheduler_for(user: User) -> fsrs.Scheduler:
@@ -176,7 +178,7 @@ def has_cards(*, session: Session, user: User) -> bool:
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _any_card():
+def _any_card() -> SelectOfScalar[int]:
     return select(RecallCard.id).where(RecallCard.user_id == bindparam("user_id")).limit(1)
 
 
@@ -185,7 +187,7 @@ def review_logs(*, session: Session, user: User) -> list[fsrs.ReviewLog]:
     return [fsrs.ReviewLog(card_id=r.card_id, rating=fsrs.Rating(r.rating), review_datetime=_utc(r.reviewed_at),
                            review_duration=r.review_duration_ms)
             for r in session.exec(select(CardReview).where(CardReview.user_id == user.id)
-                                  .order_by(CardReview.reviewed_at, CardReview.id))]
+                                  .order_by(col(CardReview.reviewed_at), col(CardReview.id)))]
 
 
 @dataclass
@@ -206,10 +208,10 @@ def learning_stats(*, session: Session, learner: User, articles_by_path: dict[in
     (two queries)."""
     article_ids = set().union(*articles_by_path.values()) if articles_by_path else set()
     cards = list(session.exec(select(RecallCard).where(RecallCard.user_id == learner.id,
-                                                       RecallCard.article_id.in_(article_ids or {0}))))
+                                                       col(RecallCard.article_id).in_(article_ids or {0}))))
     recent = Counter(session.exec(select(CardReview.card_id).where(
         CardReview.user_id == learner.id, CardReview.reviewed_at >= now - REVIEW_WINDOW,
-        CardReview.card_id.in_([card.id for card in cards] or [0]))))
+        col(CardReview.card_id).in_([card.id for card in cards] or [0]))))
     scheduler = scheduler_for(learner)
     stats = {}
     for path_id, ids in articles_by_path.items():

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from sqlalchemy import bindparam, exists
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from tracker.models import (
     Article,
@@ -103,9 +104,9 @@ def load_curriculum_cards(*, session: Session, entries: list[CardEntry]) -> int:
     return added
 
 
-def _assigned_by(mentor: User, learner: User | None = None):
+def _assigned_by(mentor: User, learner: User | None = None) -> SelectOfScalar[Assignment]:
     """Assignments of a path by `mentor` (to `learner`) that still stand."""
-    query = select(Assignment).where(Assignment.mentor_id == mentor.id, Assignment.withdrawn_at.is_(None))
+    query = select(Assignment).where(Assignment.mentor_id == mentor.id, col(Assignment.withdrawn_at).is_(None))
     return query.where(Assignment.learner_id == learner.id) if learner is not None else query
 
 
@@ -128,13 +129,14 @@ def suggest(*, session: Session, mentor: User, path: LearningPath, article_slug:
     return suggestion
 
 
-def _offered_to(learner_id):
+def _offered_to(learner_id: int | BindParameter[int]) -> ColumnElement[bool]:
     """The condition for a suggestion to be offered to the learner `learner_id` (and not adopted yet)."""
-    from_mentor = exists().where(Assignment.mentor_id == SuggestedCard.mentor_id,
-                                 Assignment.path_id == SuggestedCard.path_id,
-                                 Assignment.learner_id == learner_id, Assignment.withdrawn_at.is_(None))
-    adopted = exists().where(RecallCard.user_id == learner_id, RecallCard.suggested_card_id == SuggestedCard.id)
-    return ((SuggestedCard.origin == SuggestionOrigin.curriculum) | from_mentor) & ~adopted
+    from_mentor = exists().where(col(Assignment.mentor_id) == SuggestedCard.mentor_id,
+                                 col(Assignment.path_id) == SuggestedCard.path_id,
+                                 col(Assignment.learner_id) == learner_id, col(Assignment.withdrawn_at).is_(None))
+    adopted = exists().where(col(RecallCard.user_id) == learner_id,
+                             col(RecallCard.suggested_card_id) == SuggestedCard.id)
+    return ((col(SuggestedCard.origin) == SuggestionOrigin.curriculum) | from_mentor) & ~adopted
 
 
 def suggestions_for(*, session: Session, learner: User, article: Article) -> list[tuple[SuggestedCard, User | None]]:
@@ -143,17 +145,17 @@ def suggestions_for(*, session: Session, learner: User, article: Article) -> lis
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _offered_on_article():
-    return (select(SuggestedCard, User).outerjoin(User, User.id == SuggestedCard.mentor_id)
+def _offered_on_article() -> Select[SuggestedCard, User | None]:
+    return (select(SuggestedCard, User).outerjoin(User, col(User.id) == SuggestedCard.mentor_id)
             .where(SuggestedCard.article_id == bindparam("article_id"), _offered_to(bindparam("learner_id")))
-            .order_by(SuggestedCard.origin, SuggestedCard.id))
+            .order_by(col(SuggestedCard.origin), col(SuggestedCard.id)))
 
 
 def mentor_suggestions(*, session: Session, mentor: User, path: LearningPath) -> list[tuple[SuggestedCard, Article]]:
     """The cards a mentor suggested for a path, newest first."""
-    return list(session.exec(select(SuggestedCard, Article).join(Article, Article.id == SuggestedCard.article_id)
+    return list(session.exec(select(SuggestedCard, Article).join(Article, col(Article.id) == SuggestedCard.article_id)
                              .where(SuggestedCard.mentor_id == mentor.id, SuggestedCard.path_id == path.id)
-                             .order_by(SuggestedCard.id.desc())).all())
+                             .order_by(col(SuggestedCard.id).desc())).all())
 
 
 def adopt(*, session: Session, learner: User, suggestion_id: int) -> RecallCard:
@@ -184,9 +186,9 @@ def adopt(*, session: Session, learner: User, suggestion_id: int) -> RecallCard:
 def withdraw_suggestion(*, session: Session, mentor: User, suggestion_id: int) -> str:
     """A mentor takes back a suggestion of theirs (cards already adopted stay); the slug of its path. Commits."""
     suggestion = session.get(SuggestedCard, suggestion_id)
-    if suggestion is None or suggestion.mentor_id != mentor.id:
+    if suggestion is None or suggestion.mentor_id != mentor.id or suggestion.path_id is None:
         raise NotFound("There is no such suggested card.")
-    slug = session.get(LearningPath, suggestion.path_id).slug
+    slug = session.get_one(LearningPath, suggestion.path_id).slug
     session.delete(suggestion)
     session.commit()
     return slug
