@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracker.api.blueprint import bp
 from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import require_account
 from tracker.http.inputs import json_body
 from tracker.http.openapi import documented
 from tracker.models import RecallCard, as_utc, utcnow
@@ -77,9 +77,10 @@ class ReviewBody(BaseModel):
             response=CardPublic, status=201, errors=(404,))
 def create_card():
     session = get_session()
-    body = json_body(CardBody, hint='send a JSON object like {"article": "http-protocol", "prompt": "…", "answer": "…"}')
+    body = json_body(CardBody,
+                     hint='send a JSON object like {"article": "http-protocol", "prompt": "…", "answer": "…"}')
     article = catalog.require_article(session=session, slug=body.article)
-    card = recall.create_card(session=session, user=current_account(), article=article, prompt=body.prompt,
+    card = recall.create_card(session=session, user=require_account(), article=article, prompt=body.prompt,
                               answer=body.answer)
     return respond(_public(card, article.slug), 201)
 
@@ -93,7 +94,7 @@ def list_cards():
         raise Invalid("article: this parameter is required (an article's slug)")
     session = get_session()
     article = catalog.require_article(session=session, slug=slug)
-    cards = recall.cards_for_article(session=session, user=current_account(), article=article)
+    cards = recall.cards_for_article(session=session, user=require_account(), article=article)
     return respond(Items[CardPublic](items=[_public(card, article.slug) for card in cards]))
 
 
@@ -103,7 +104,7 @@ def list_cards():
             response=CardPublic, errors=(404,))
 def edit_card(card_id: int):
     session = get_session()
-    card = recall.card_of(session=session, user=current_account(), card_id=card_id)
+    card = recall.card_of(session=session, user=require_account(), card_id=card_id)
     body = json_body(CardEditBody, hint='send a JSON object like {"prompt": "…"}')
     card = recall.edit_card(session=session, card=card, prompt=body.prompt, answer=body.answer)
     return respond(card_publics([card])[0])
@@ -114,7 +115,7 @@ def edit_card(card_id: int):
 @documented(summary="Delete a card and its reviews", status=204, errors=(404,))
 def delete_card(card_id: int):
     session = get_session()
-    recall.delete_card(session=session, card=recall.card_of(session=session, user=current_account(), card_id=card_id))
+    recall.delete_card(session=session, card=recall.card_of(session=session, user=require_account(), card_id=card_id))
     return "", 204
 
 
@@ -123,7 +124,7 @@ def delete_card(card_id: int):
 @documented(summary="Your cards due for review now, the longest overdue first", response=DueCardsPublic)
 def due_cards():
     session = get_session()
-    user = current_account()
+    user = require_account()
     now = utcnow()
     cards = recall.due_cards(session=session, user=user, now=now)
     return respond(DueCardsPublic(items=card_publics(cards),
@@ -136,7 +137,7 @@ def due_cards():
             response=CardPublic, errors=(404,))
 def review_card(card_id: int):
     session = get_session()
-    user = current_account()
+    user = require_account()
     card = recall.card_of(session=session, user=user, card_id=card_id)
     body = json_body(ReviewBody, hint='send a JSON object like {"rating": "good"}')
     card = recall.review(session=session, user=user, card=card, rating=recall.parse_rating(body.rating), now=utcnow())

@@ -19,10 +19,10 @@ from tracker.api.schemas import (
     respond,
 )
 from tracker.db import get_session
-from tracker.http.auth import current_account, role_required
+from tracker.http.auth import current_account, require_account, role_required
 from tracker.http.inputs import DB_INT_MAX, json_body
 from tracker.http.openapi import documented
-from tracker.models import PathStatus, Role
+from tracker.models import LearningPath, PathStatus, Role
 from tracker.services import access
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import format as path_format
@@ -47,7 +47,8 @@ def path_list():
 
 
 @bp.get("/paths/<slug>")
-@documented(summary="One path with its sections and articles", response=PathDetailPublic, signed_in=False, errors=(404,))
+@documented(summary="One path with its sections and articles", response=PathDetailPublic, signed_in=False,
+            errors=(404,))
 def path_detail(slug: str):
     return respond(PathDetailPublic.of(path_queries.visible_path(session=get_session(), viewer=current_account(),
                                                                  slug=slug)))
@@ -56,7 +57,8 @@ def path_detail(slug: str):
 @bp.get("/topics")
 @documented(summary="Topics with their article counts", response=Items[TopicPublic], signed_in=False)
 def topics():
-    return respond(Items[TopicPublic](items=[TopicPublic.of(row) for row in catalog.list_topics(session=get_session())]))
+    return respond(Items[TopicPublic](items=[TopicPublic.of(row)
+                                             for row in catalog.list_topics(session=get_session())]))
 
 
 @bp.get("/sources")
@@ -98,24 +100,31 @@ class PathBody(BaseModel):
 
 @bp.put("/paths/<slug>")
 @role_required(Role.admin)
-@documented(summary="Save a new version of a path (admins)", body=PathBody, response=PathDetailPublic, errors=(404, 409))
+@documented(summary="Save a new version of a path (admins)", body=PathBody, response=PathDetailPublic,
+            errors=(404, 409))
 def update_path(slug: str):
     """Save a new version of a path; a stale `version` answers 409 with the current one."""
     session = get_session()
     path = path_queries.require_learning_path(session=session, slug=slug)
     body = json_body(PathBody, hint="send the path as a JSON object, with the version it is based on")
-    current = {view.section.title: view.section.why for view in path_queries.get_path(session=session, slug=slug).sections}
+    current = {view.section.title: view.section.why for view in _detail(path).sections}
     data = {
         "slug": slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
         "weeks": {"min": body.weeks_min, "max": body.weeks_max}, "status": body.status,
         "order": body.order if body.order is not None else path.position,
-        "sections": [{"title": s.title, "why": s.why if s.why is not None else current.get(s.title, ""), "items": [{"slug": i.article.slug, "optional": i.optional}
-                                                  for i in s.items]} for s in body.sections],
+        "sections": [{"title": s.title, "why": s.why if s.why is not None else current.get(s.title, ""),
+                      "items": [{"slug": i.article.slug, "optional": i.optional} for i in s.items]}
+                     for s in body.sections],
     }
     definition = path_store.validate_definition(session=session, data=data, source=slug)
     path_store.save_path(session=session, definition=definition, base_version=body.version,
-                           author=current_account())  # a stale version: 409 with current_version and changes
-    return respond(PathDetailPublic.of(path_queries.get_path(session=session, slug=slug)))
+                         author=require_account())  # a stale version: 409 with current_version and changes
+    return respond(PathDetailPublic.of(_detail(path)))
+
+
+def _detail(path: LearningPath) -> path_queries.PathDetail:
+    """The path with its sections and articles, as they are now."""
+    return path_queries.path_details(session=get_session(), paths=[path])[path.id]
 
 
 @bp.get("/paths/<slug>/history")

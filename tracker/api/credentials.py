@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracker.api.blueprint import bp
 from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
-from tracker.http.auth import changes_nothing, current_account
+from tracker.http.auth import changes_nothing, require_account
 from tracker.http.inputs import json_body
 from tracker.http.issuer import current_issuer
 from tracker.http.openapi import documented
@@ -57,7 +57,7 @@ def credential_public(credential: Credential, issuer: credential_keys.Issuer) ->
             response=Items[CredentialPublic])
 def my_credentials():
     issuer = current_issuer()
-    mine = credentials.my_credentials(session=get_session(), user=current_account())
+    mine = credentials.my_credentials(session=get_session(), user=require_account())
     return respond(Items[CredentialPublic](items=[credential_public(c, issuer) for c in mine]))
 
 

@@ -12,7 +12,7 @@ from tracker.api.blueprint import bp
 from tracker.api.cards import CardPublic, card_publics
 from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
-from tracker.http.auth import current_account
+from tracker.http.auth import require_account
 from tracker.http.inputs import json_body
 from tracker.http.openapi import documented
 from tracker.models import SuggestedCard, User, utcnow
@@ -51,7 +51,7 @@ class PlanBody(BaseModel):
 
 def _path_plan(slug: str) -> PathPlanPublic:
     session = get_session()
-    user = current_account()
+    user = require_account()
     view = progress.visible_path_progress(session=session, viewer=user, slug=slug)
     both = assignment_views.learner_forecasts(session=session, learner=user, view=view, now=utcnow())
     plan = both.plan
@@ -77,9 +77,10 @@ def path_plan(slug: str):
             response=PathPlanPublic, errors=(404,))
 def set_path_plan(slug: str):
     session = get_session()
-    view = progress.visible_path_progress(session=session, viewer=current_account(), slug=slug)
+    user = require_account()
+    view = progress.visible_path_progress(session=session, viewer=user, slug=slug)
     body = json_body(PlanBody, hint='send a JSON object like {"days": [1, 3], "minutes": 30, "cue": "after standup"}')
-    plans.set_plan(session=session, user=current_account(), path=view.path, days=body.days, minutes=body.minutes,
+    plans.set_plan(session=session, user=user, path=view.path, days=body.days, minutes=body.minutes,
                    cue=body.cue)
     return respond(_path_plan(slug))
 
@@ -89,8 +90,9 @@ def set_path_plan(slug: str):
 @documented(summary="Remove your weekly plan for a path", status=204, errors=(404,))
 def clear_path_plan(slug: str):
     session = get_session()
-    view = progress.visible_path_progress(session=session, viewer=current_account(), slug=slug)
-    plans.clear_plan(session=session, user=current_account(), path=view.path)
+    user = require_account()
+    view = progress.visible_path_progress(session=session, viewer=user, slug=slug)
+    plans.clear_plan(session=session, user=user, path=view.path)
     return "", 204
 
 
@@ -118,7 +120,7 @@ def put_takeaway(slug: str):
     session = get_session()
     article = catalog.require_article(session=session, slug=slug)
     body = json_body(TakeawayBody, hint='send a JSON object like {"takeaway": "…", "shared": false}')
-    note = notes.save_takeaway(session=session, user=current_account(), article=article, text=body.takeaway,
+    note = notes.save_takeaway(session=session, user=require_account(), article=article, text=body.takeaway,
                                shared=body.shared)
     return respond(TakeawayPublic(article=article.slug, takeaway=note.takeaway if note else "",
                                   shared=bool(note and note.shared)))
@@ -155,7 +157,7 @@ def suggested_cards():
         raise Invalid("article: this parameter is required (an article's slug)")
     session = get_session()
     article = catalog.require_article(session=session, slug=slug)
-    offered = card_suggestions.suggestions_for(session=session, learner=current_account(), article=article)
+    offered = card_suggestions.suggestions_for(session=session, learner=require_account(), article=article)
     return respond(Items[SuggestedCardPublic](items=[_suggested(s, mentor, article.slug) for s, mentor in offered]))
 
 
@@ -165,5 +167,5 @@ def suggested_cards():
                     "card)", response=CardPublic, status=201, errors=(404,))
 def adopt_suggested(suggestion_id: int):
     session = get_session()
-    card = card_suggestions.adopt(session=session, learner=current_account(), suggestion_id=suggestion_id)
+    card = card_suggestions.adopt(session=session, learner=require_account(), suggestion_id=suggestion_id)
     return respond(card_publics([card])[0], 201)

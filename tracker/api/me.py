@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tracker.api.blueprint import bp
 from tracker.api.schemas import DataExport, Items, MenteeExport, MePublic, MyPathPublic, ProgressPublic, respond
 from tracker.db import get_session
-from tracker.http.auth import current_account, limit_account_deletion, role_required
+from tracker.http.auth import limit_account_deletion, require_account, role_required
 from tracker.http.downloads import csv_text, download
 from tracker.http.inputs import json_body
 from tracker.http.issuer import current_issuer
@@ -30,7 +30,7 @@ from tracker.services.records import export_schema as export_records
 
 
 def _me() -> MePublic:
-    user = current_account()
+    user = require_account()
     return MePublic(username=user.username, name=user.name, role=user.role.value, time_zone=user.time_zone,
                     email=user.email, email_notifications=user.email_notifications,
                     email_offered=current_app.config.get("SMTP_URL") is not None)
@@ -56,7 +56,7 @@ class SettingsBody(BaseModel):
             response=MePublic)
 def update_me():
     body = json_body(SettingsBody, hint='send a JSON object like {"time_zone": "Europe/Paris"}')
-    accounts.update_settings(session=get_session(), user=current_account(), time_zone=body.time_zone,
+    accounts.update_settings(session=get_session(), user=require_account(), time_zone=body.time_zone,
                              email=body.email, frequency=body.email_notifications,
                              email_offered=current_app.config.get("SMTP_URL") is not None)
     return respond(_me())
@@ -66,7 +66,7 @@ def update_me():
 @login_required
 @documented(summary="Your state on every article you have touched", response=Items[ProgressPublic])
 def my_progress():
-    rows = progress.list_progress(session=get_session(), user=current_account())
+    rows = progress.list_progress(session=get_session(), user=require_account())
     return respond(Items[ProgressPublic](items=[ProgressPublic(article_slug=slug, state=state, updated_at=updated_at)
                                                 for state, updated_at, slug in rows]))
 
@@ -93,13 +93,14 @@ def put_progress(slug: str):
     session = get_session()
     article = catalog.require_card(session=session, slug=slug).article
     body = json_body(StateBody, hint='send a JSON object like {"state": "done"}')
+    user = require_account()
     path = None
     if body.path:
-        view = progress.visible_path_progress(session=session, viewer=current_account(), slug=body.path)
+        view = progress.visible_path_progress(session=session, viewer=user, slug=body.path)
         if article.id not in view.article_ids():
             raise Invalid(f"path: “{view.path.title}” does not hold “{article.title}”.")
         path = view.path
-    marked = marking.mark_article(session=session, user=current_account(), article=article, state=body.state,
+    marked = marking.mark_article(session=session, user=user, article=article, state=body.state,
                                   path=path, issuer=current_issuer)
     return respond(_progress(marked.progress, article.slug))
 
@@ -110,7 +111,7 @@ def put_progress(slug: str):
 def my_paths():
     """Assigned paths (with who assigned them, due date and status), then the others followed."""
     session = get_session()
-    user = current_account()
+    user = require_account()
     mine = assignment_views.learner_paths(session=session, learner=user, now=utcnow())
     followed = follows.followed_path_ids(session=session, user=user)
     items = [MyPathPublic.of(row.path, row.tally, following=row.path.id in followed, assignment=row)
@@ -136,7 +137,7 @@ class RestartPublic(BaseModel):
             response=RestartPublic, errors=(404,))
 def restart_my_path(slug: str):
     session = get_session()
-    user = current_account()
+    user = require_account()
     path = path_queries.visible_path(session=session, viewer=user, slug=slug).path
     body = json_body(RestartBody)
     outcome = restart.restart_path(session=session, user=user, path=path, include_shared=body.include_shared)
@@ -157,7 +158,7 @@ def export_me():
     """Your account, progress and its history, notes and replies, follows, mentorships, assignments,
     notifications, signed-in devices, tokens (never their secrets), security events and credentials.
     Served as a download; `schema_version` says which shape it has."""
-    user = current_account()
+    user = require_account()
     return _json_download(my_data.export_account(session=get_session(), user=user, now=utcnow()), user)
 
 
@@ -169,7 +170,7 @@ PROGRESS_CSV_HEADER = ["article_slug", "title", "source", "state", "updated_at"]
 @documented(summary="Your state on every article you have touched, as CSV",
             description="Columns: article_slug, title, source, state, updated_at (most recent first).")
 def my_progress_csv():
-    user = current_account()
+    user = require_account()
     rows = [(row.article_slug, row.article_title, row.source, row.state, export_records.utc_text(row.updated_at))
             for row in my_data.progress_records(session=get_session(), user=user)]
     return download(csv_text(PROGRESS_CSV_HEADER, rows), filename=f"tracker-{user.username}-progress.csv",
@@ -191,7 +192,7 @@ def delete_me():
     and credentials go with the account; 403 for a wrong password or for the last administrator, and then
     nothing is deleted."""
     body = json_body(DeleteAccountBody, hint='send a JSON object like {"password": "…"}')
-    account_deletion.delete_own_account(session=get_session(), user=current_account(), password=body.password)
+    account_deletion.delete_own_account(session=get_session(), user=require_account(), password=body.password)
     logout_user()
     return "", 204
 
@@ -202,6 +203,7 @@ def delete_me():
                     "(their mentor, or admins)", response=MenteeExport, errors=(404,))
 def export_mentee(username: str):
     session = get_session()
-    learner = mentorships.get_mentee(session=session, viewer=current_account(), username=username)
-    return _json_download(my_data.export_mentee(session=session, viewer=current_account(), learner=learner,
-                                                now=utcnow()), learner)
+    mentor = require_account()
+    learner = mentorships.get_mentee(session=session, viewer=mentor, username=username)
+    return _json_download(my_data.export_mentee(session=session, viewer=mentor, learner=learner, now=utcnow()),
+                          learner)

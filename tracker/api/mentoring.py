@@ -19,7 +19,7 @@ from tracker.api.schemas import (
     respond,
 )
 from tracker.db import get_session
-from tracker.http.auth import current_account, role_required
+from tracker.http.auth import require_account, role_required
 from tracker.http.inputs import json_body
 from tracker.http.openapi import documented
 from tracker.models import Role, utcnow
@@ -35,7 +35,7 @@ from tracker.services.progress import marks as progress
 @documented(summary="Your mentees with their assignments (mentors)", response=Items[MenteePublic])
 def mentees():
     session = get_session()
-    learners = mentorships.mentees(session=session, mentor=current_account())
+    learners = mentorships.mentees(session=session, mentor=require_account())
     views = assignment_views.assignment_views(session=session, learners=learners, now=utcnow())
     return respond(Items[MenteePublic](items=[MenteePublic(
         username=view.learner.username, name=view.learner.name, last_activity_at=view.last_activity_at,
@@ -44,10 +44,11 @@ def mentees():
 
 @bp.get("/mentees/<username>/progress")
 @role_required(Role.mentor)
-@documented(summary="A mentee's progress and assignments (their mentor, or admins)", response=MenteeProgress, errors=(404,))
+@documented(summary="A mentee's progress and assignments (their mentor, or admins)", response=MenteeProgress,
+            errors=(404,))
 def mentee_progress(username: str):
     session = get_session()
-    learner = mentorships.get_mentee(session=session, viewer=current_account(), username=username)
+    learner = mentorships.get_mentee(session=session, viewer=require_account(), username=username)
     rows = progress.list_progress(session=session, user=learner)
     return respond(MenteeProgress(
         username=learner.username,
@@ -69,7 +70,8 @@ def _pair(body: MentorshipBody):
 
 @bp.post("/mentorships")
 @role_required(Role.admin)
-@documented(summary="Make a mentor mentor a learner (admins)", body=MentorshipBody, response=MentorshipPublic, status=201, errors=(404,))
+@documented(summary="Make a mentor mentor a learner (admins)", body=MentorshipBody, response=MentorshipPublic,
+            status=201, errors=(404,))
 def create_mentorship():
     """Idempotent: linking a pair that exists changes nothing and says so (`"already": true`)."""
     mentor, learner = _pair(json_body(MentorshipBody))
@@ -102,10 +104,11 @@ def _assign(body: AssignmentBody, *, preview: bool) -> list[assignments.AssignOu
     session = get_session()
     path = path_queries.require_learning_path(session=session, slug=body.path)
     given = body.model_fields_set  # a field left out keeps a mentee's existing value (null clears a due date)
+    mentor = require_account()
     return assignments.assign_path(
-        session=session, mentor=current_account(), usernames=body.learners, path=path,
+        session=session, mentor=mentor, usernames=body.learners, path=path,
         due_on=body.due_on if "due_on" in given else assignments.KEEP,
-        note=body.note if "note" in given else assignments.KEEP, today=time_zones.today_for(current_account(), utcnow()),
+        note=body.note if "note" in given else assignments.KEEP, today=time_zones.today_for(mentor, utcnow()),
         preview=preview)
 
 
@@ -122,7 +125,8 @@ def preview_assignments():
 
 @bp.post("/assignments")
 @role_required(Role.mentor)
-@documented(summary="Assign a path to mentees, all or nothing (mentors)", body=AssignmentBody, response=Items[AssignmentPublic], status=201, errors=(404,))
+@documented(summary="Assign a path to mentees, all or nothing (mentors)", body=AssignmentBody,
+            response=Items[AssignmentPublic], status=201, errors=(404,))
 def create_assignments():
     outcomes = _assign(json_body(AssignmentBody), preview=False)
     session = get_session()
@@ -141,11 +145,13 @@ class DueBody(BaseModel):
 
 @bp.patch("/assignments/<id:assignment_id>")
 @role_required(Role.mentor)
-@documented(summary="Move or clear an assignment's due date (mentors)", body=DueBody, response=DueDatePublic, errors=(404,))
+@documented(summary="Move or clear an assignment's due date (mentors)", body=DueBody, response=DueDatePublic,
+            errors=(404,))
 def update_assignment(assignment_id: int):
     body = json_body(DueBody)
-    assignment = assignments.change_due_date(session=get_session(), mentor=current_account(),
-                                           assignment_id=assignment_id, due_on=body.due_on, today=time_zones.today_for(current_account(), utcnow()))
+    mentor = require_account()
+    assignment = assignments.change_due_date(session=get_session(), mentor=mentor, assignment_id=assignment_id,
+                                             due_on=body.due_on, today=time_zones.today_for(mentor, utcnow()))
     return respond(DueDatePublic(id=assignment.id, due_on=assignment.due_on))
 
 
@@ -153,5 +159,5 @@ def update_assignment(assignment_id: int):
 @role_required(Role.mentor)
 @documented(summary="Withdraw an assignment; the learner keeps their progress (mentors)", status=204, errors=(404,))
 def delete_assignment(assignment_id: int):
-    assignments.withdraw(session=get_session(), mentor=current_account(), assignment_id=assignment_id)
+    assignments.withdraw(session=get_session(), mentor=require_account(), assignment_id=assignment_id)
     return "", 204

@@ -6,9 +6,10 @@ Articles share their fields with the table through `ArticleBase`, so a new colum
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
+from sqlmodel.main import SQLModelConfig
 
 from tracker.http.schemas import ErrorBody, ErrorDetail, Public  # noqa: F401  (the API's models build on these)
 from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStatus, ProgressState
@@ -54,6 +55,9 @@ class SourceRef(Public):
 
 
 class ArticlePublic(ArticleBase, Public):
+    # Public's setting wins over the table base's, as pydantic merges them; SQLModelConfig is a type both accept.
+    model_config = SQLModelConfig(from_attributes=False)
+
     slug: str
     source: SourceRef
     topics: list[str]
@@ -100,7 +104,9 @@ class SourcePublic(Public):
 
 # ---------------------------------------------------------------- paths
 
-class PathSummaryPublic(Public):
+class PathFieldsPublic(Public):
+    """What a path's summary and its full answer both show."""
+
     slug: str
     title: str
     summary: str
@@ -116,14 +122,20 @@ class PathSummaryPublic(Public):
     status: PathStatus
     version: int
 
+    @staticmethod
+    def fields_of(summary: PathSummary) -> dict[str, Any]:
+        path = summary.path
+        return dict(slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
+                    weeks_min=path.weeks_min, weeks_max=path.weeks_max, article_count=summary.article_count,
+                    optional_count=summary.optional_count, estimated_minutes=summary.reading.minutes,
+                    estimated_share=summary.reading.estimated_share,
+                    optional_minutes=summary.optional_reading.minutes, status=path.status, version=path.version)
+
+
+class PathSummaryPublic(PathFieldsPublic):
     @classmethod
     def of(cls, summary: PathSummary) -> PathSummaryPublic:
-        path = summary.path
-        return cls(slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
-                   weeks_min=path.weeks_min, weeks_max=path.weeks_max, article_count=summary.article_count,
-                   optional_count=summary.optional_count, estimated_minutes=summary.reading.minutes,
-                   estimated_share=summary.reading.estimated_share, optional_minutes=summary.optional_reading.minutes,
-                   status=path.status, version=path.version)
+        return cls(**cls.fields_of(summary))
 
 
 class PathItemPublic(Public):
@@ -137,7 +149,7 @@ class SectionPublic(Public):
     items: list[PathItemPublic]
 
 
-class PathDetailPublic(PathSummaryPublic):
+class PathDetailPublic(PathFieldsPublic):
     sections: list[SectionPublic]
 
     @classmethod
@@ -146,7 +158,7 @@ class PathDetailPublic(PathSummaryPublic):
                                   items=[PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.optional)
                                          for entry in view.entries])
                     for view in detail.sections]
-        return cls(**PathSummaryPublic.of(detail.summary).model_dump(), sections=sections)
+        return cls(**cls.fields_of(detail.summary), sections=sections)
 
 
 class VersionPublic(Public):

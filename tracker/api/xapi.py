@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracker.api.blueprint import bp
 from tracker.api.schemas import Public, respond
 from tracker.db import get_session
-from tracker.http.auth import current_account, role_required
+from tracker.http.auth import require_account, role_required
 from tracker.http.openapi import documented
 from tracker.models import Role
 from tracker.services.errors import Invalid
@@ -44,7 +44,7 @@ def _page(endpoint: str, user_ids: list[int] | None, **values):
 @login_required
 @documented(summary="Your progress as xAPI statements", query=StatementQuery, response=StatementPagePublic)
 def my_statements():
-    return _page("api.my_statements", [current_account().id])
+    return _page("api.my_statements", [require_account().id])
 
 
 @bp.get("/mentees/<username>/xapi")
@@ -52,7 +52,7 @@ def my_statements():
 @documented(summary="A mentee's progress as xAPI statements (their mentors, or admins)", query=StatementQuery,
             response=StatementPagePublic, errors=(404,))
 def mentee_statements(username: str):
-    learner = mentorships.get_mentee(session=get_session(), viewer=current_account(), username=username)
+    learner = mentorships.get_mentee(session=get_session(), viewer=require_account(), username=username)
     return _page("api.mentee_statements", [learner.id], username=learner.username)
 
 
