@@ -49,7 +49,8 @@ class ArticleBase(SQLModel):
                                                        "full article: never in a required slot of a path")
 
 
-ARTICLE_FIELDS = frozenset(ArticleBase.model_fields)
+# Their names, as a set: the type model_dump's `include` takes.
+ARTICLE_FIELDS: set[str] = set(ArticleBase.model_fields)
 
 
 class Article(ArticleBase, table=True):

@@ -1,7 +1,7 @@
 """catalog, paths and users
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 15:14:24.976964
 """
 import sqlalchemy as sa

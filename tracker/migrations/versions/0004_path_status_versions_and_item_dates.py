@@ -33,7 +33,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_path_version_path_id'), ['path_id'], unique=False)
 
     with op.batch_alter_table('learning_path', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), server_default='published', nullable=False))
+        batch_op.add_column(sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16),
+                                      server_default='published', nullable=False))
 
     with op.batch_alter_table('path_item', schema=None) as batch_op:
         # Existing items count as added when the migration runs.

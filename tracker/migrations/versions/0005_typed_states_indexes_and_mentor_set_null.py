@@ -21,7 +21,7 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
-CHECKS = {
+CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     # table: [(constraint, column, values)]
     "user": [("ck_user_role", "role", ("learner", "mentor", "admin"))],
     "learning_path": [("ck_learning_path_status", "status", ("draft", "published", "archived"))],

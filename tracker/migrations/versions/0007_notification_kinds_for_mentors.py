@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 OLD = ("invitation", "assigned", "reply", "due_soon", "overdue")
-NEW = OLD + ("assignment_changed", "shared_note", "mentee_finished", "mentee_behind", "mentee_overdue")
+NEW = (*OLD, "assignment_changed", "shared_note", "mentee_finished", "mentee_behind", "mentee_overdue")
 FOLDED = {"shared_note": "reply", "assignment_changed": "assigned", "mentee_finished": "assigned",
           "mentee_behind": "due_soon", "mentee_overdue": "overdue"}
 

@@ -24,7 +24,7 @@ depends_on = None
 
 OLD_KINDS = ("invitation", "assigned", "reply", "due_soon", "overdue", "assignment_changed", "shared_note",
              "mentee_finished", "mentee_behind", "mentee_overdue")
-NEW_KINDS = OLD_KINDS + ("plan_day",)
+NEW_KINDS = (*OLD_KINDS, "plan_day")
 
 
 def _kinds_check(values: tuple[str, ...]) -> None:

@@ -11,7 +11,7 @@ Create Date: 2026-12-03 13:30:00
 The downgrade drops the table: it is made from the logs, which stay; nothing is lost.
 """
 from collections import Counter
-from datetime import UTC
+from datetime import UTC, date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -53,7 +53,7 @@ def upgrade() -> None:
                       sa.column("created_at", sa.DateTime))
     reviews = sa.table("card_review", sa.column("user_id", sa.Integer), sa.column("reviewed_at", sa.DateTime))
     zones = {user_id: _zone(name) for user_id, name in connection.execute(sa.select(users.c.id, users.c.time_zone))}
-    counted = {"changes": Counter(), "reviews": Counter()}
+    counted: dict[str, Counter[tuple[int, date]]] = {"changes": Counter(), "reviews": Counter()}
     for kind, query in (("changes", sa.select(events.c.user_id, events.c.created_at)
                                       .where(events.c.state != "not_started")),
                         ("reviews", sa.select(reviews.c.user_id, reviews.c.reviewed_at))):
