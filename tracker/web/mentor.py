@@ -14,7 +14,7 @@ from tracker.http.render import page_or_fragment
 from tracker.models import Role, User, utcnow
 from tracker.services import access
 from tracker.services.curriculum import queries as path_queries
-from tracker.services.errors import Invalid, NotFound
+from tracker.services.errors import Invalid
 from tracker.services.learning import notes, recall
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.mentoring import assignments, mentorships
@@ -33,9 +33,9 @@ def _mentee(username: str) -> User:
 
 
 def _mentee_page(learner: User | None) -> str:
-    """The page of the mentee an assignment or a note belongs to (their rows go with their account)."""
+    """The page of the mentee a change was about; the overview if their account was deleted meanwhile."""
     if learner is None:
-        raise NotFound("There is no such learner.")
+        return url_for("mentor.overview")
     return url_for("mentor.mentee", username=learner.username)
 
 
