@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import Engine
 
 from tracker import db
 from tracker.cli.group import cli, prepared_session
@@ -49,16 +50,18 @@ def db_copy(target_url: str) -> None:
     from tracker.config import Settings
 
     try:
-        target_url = Settings(database_url=target_url).database_url
+        checked_url = Settings(database_url=target_url).database_url
     except Exception as exc:
         raise click.ClickException(f"--to is not a database URL: {exc}") from None
+    if checked_url is None:
+        raise click.ClickException("--to is empty: give the new database's URL")
     source = db.get_engine()
-    target = db.make_engine(target_url)
+    target = db.make_engine(checked_url)
     try:
         db.upgrade(source)
         db.upgrade(target)
-        with backup.Snapshot(engine=source, revision=db.current_revision(source)) as snapshot:
-            counts = backup.restore(engine=target, revision=db.current_revision(target), source=snapshot)
+        with backup.Snapshot(engine=source, revision=_revision(source)) as snapshot:
+            counts = backup.restore(engine=target, revision=_revision(target), source=snapshot)
     except (backup.BackupError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -67,13 +70,21 @@ def db_copy(target_url: str) -> None:
                "new database and restart.")
 
 
+def _revision(engine: Engine) -> str:
+    """The migration the database is at; one never migrated has no tables to copy or back up."""
+    revision = db.current_revision(engine)
+    if revision is None:
+        raise click.ClickException("the database has no tables yet: run `tracker db upgrade` first")
+    return revision
+
+
 @cli.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(file: Path) -> None:
     """Write every row to FILE (gzip JSON lines), consistently, while the server keeps running."""
     engine = db.get_engine()
-    counts = backup.write_backup(engine=engine, revision=db.current_revision(engine), path=file)
+    counts = backup.write_backup(engine=engine, revision=_revision(engine), path=file)
     click.echo(f"Backed up {sum(counts.values())} rows ({counts.get('progress_event', 0)} events) to {file}.")
 
 
@@ -91,7 +102,7 @@ def restore_command(file: Path) -> None:
                                              "version of the tracker does not know; restore it with the version "
                                              "that made it")
                 db.upgrade(engine, source.revision)
-            counts = backup.restore(engine=engine, revision=db.current_revision(engine), source=source)
+            counts = backup.restore(engine=engine, revision=_revision(engine), source=source)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Restored {sum(counts.values())} rows from {file}.")
@@ -110,30 +121,42 @@ def export_command(username: str | None, everyone: bool, out: Path | None) -> No
 
     if bool(username) == everyone:
         raise click.UsageError("give either --user NAME or --all")
-    if everyone and out is None:
+    if username:
+        _export_account(username, out)
+    elif out is None:
         raise click.UsageError("--all writes one file per account: give the folder with --out DIR")
+    else:
+        _export_everyone(out)
+
+
+def _export_account(username: str, out: Path | None) -> None:
+    """One account's export, to the file `out` or else to standard output."""
     session = prepared_session()
     now = utcnow()
-    if username:
-        try:
-            user = accounts.require_user(session=session, username=username)
-        except NotFound as exc:
-            raise click.ClickException(str(exc)) from None
-        text = my_data.as_json(my_data.export_account(session=session, user=user, now=now))
-        if out is None:
-            click.echo(text, nl=False)
-        else:
-            _write_private(out, text)
-            click.echo(f"Wrote {out}", err=True)
-        return
-    if out.exists() and not out.is_dir():
-        raise click.ClickException(f"{out} is not a folder")
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        user = accounts.require_user(session=session, username=username)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    text = my_data.as_json(my_data.export_account(session=session, user=user, now=now))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        _write_private(out, text)
+        click.echo(f"Wrote {out}", err=True)
+
+
+def _export_everyone(folder: Path) -> None:
+    """Every account's export, one file each in `folder`."""
+    session = prepared_session()
+    now = utcnow()
+    if folder.exists() and not folder.is_dir():
+        raise click.ClickException(f"{folder} is not a folder")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     count = 0
     for user, document in my_data.export_everyone(session=session, now=now):
-        _write_private(out / my_data.export_filename(user=user, now=now), my_data.as_json(document))
+        _write_private(folder / my_data.export_filename(user=user, now=now), my_data.as_json(document))
         count += 1
-    click.echo(f"Wrote {count} export{'s' if count != 1 else ''} to {out}", err=True)
+    click.echo(f"Wrote {count} export{'s' if count != 1 else ''} to {folder}", err=True)
 
 
 def _write_private(path: Path, text: str) -> None:

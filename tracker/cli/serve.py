@@ -53,7 +53,7 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
         for account in accounts_made:
             click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy typed as Flask
     try:
         server = serving.embedded_server(app, host=host, port=port, threads=threads)
     except OSError as exc:
@@ -81,7 +81,7 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int, thread
     if settings["METRICS"] and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # before any metric exists in this process, so the workers count into files /metrics adds up
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(serving.metrics_directory(settings["DATA_DIR"]))
-    app = ctx.find_object(ScriptInfo).load_app()
+    app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
         prepare_to_serve()
         db.get_session().close()
