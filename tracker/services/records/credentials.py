@@ -23,8 +23,9 @@ from typing import Any
 
 from joserfc import jws
 from joserfc.errors import SecurityWarning
-from sqlalchemy import bindparam, or_, update
-from sqlmodel import Session, select
+from sqlalchemy import BindParameter, bindparam, or_, update
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.models import (
     Article,
@@ -61,7 +62,8 @@ warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=Securi
 
 # ---------------------------------------------------------------- issuing
 
-def _due_paths(session: Session, user: User, article: Article | None, among: Sequence[int] | None = None):
+def _due_paths(session: Session, user: User, article: Article | None,
+               among: Sequence[int] | None = None) -> list[LearningPath]:
     """The paths the user follows or was assigned (no drafts), holding `article` if given, for which they
     hold no credential that stands."""
     params = {"user_id": user.id} | ({"article_id": article.id} if article is not None else {}) | (
@@ -70,21 +72,22 @@ def _due_paths(session: Session, user: User, article: Article | None, among: Seq
 
 
 @functools.cache  # built once per shape: building a statement costs more than running it (one per mark)
-def _due_query(holding_article: bool, among: bool):
-    user_id = bindparam("user_id")
+def _due_query(holding_article: bool, among: bool) -> SelectOfScalar[LearningPath]:
+    user_id: BindParameter[int] = bindparam("user_id")
     followed = select(PathFollow.path_id).where(PathFollow.user_id == user_id)
-    assigned = select(Assignment.path_id).where(Assignment.learner_id == user_id, Assignment.withdrawn_at.is_(None))
-    held = select(Credential.path_id).where(Credential.user_id == user_id, Credential.revoked_at.is_(None),
-                                            Credential.path_id.is_not(None))
-    query = select(LearningPath).where(or_(LearningPath.id.in_(followed), LearningPath.id.in_(assigned)),
-                                       LearningPath.status != PathStatus.draft, LearningPath.id.not_in(held))
+    assigned = select(Assignment.path_id).where(Assignment.learner_id == user_id,
+                                                col(Assignment.withdrawn_at).is_(None))
+    held = select(Credential.path_id).where(Credential.user_id == user_id, col(Credential.revoked_at).is_(None),
+                                            col(Credential.path_id).is_not(None))
+    query = select(LearningPath).where(or_(col(LearningPath.id).in_(followed), col(LearningPath.id).in_(assigned)),
+                                       LearningPath.status != PathStatus.draft, col(LearningPath.id).not_in(held))
     if holding_article:
-        query = query.where(LearningPath.id.in_(
-            select(PathSection.path_id).join(PathItem, PathItem.section_id == PathSection.id)
+        query = query.where(col(LearningPath.id).in_(
+            select(PathSection.path_id).join(PathItem, col(PathItem.section_id) == PathSection.id)
             .where(PathItem.article_id == bindparam("article_id"))))
     if among:
-        query = query.where(LearningPath.id.in_(bindparam("among", expanding=True)))
-    return query.order_by(LearningPath.position, LearningPath.id)
+        query = query.where(col(LearningPath.id).in_(bindparam("among", expanding=True)))
+    return query.order_by(col(LearningPath.position), col(LearningPath.id))
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | C
     if not finished:
         return []
     # Serialise issuing per learner (a row lock on PostgreSQL, the write lock on SQLite), then look again.
-    session.exec(update(User).where(User.id == user.id).values(public_id=User.public_id))
+    session.exec(update(User).where(col(User.id) == user.id).values(public_id=col(User.public_id)))
     still_due = {p.id for p in _due_paths(session, user, None, among=[f.path.id for f in finished])}
     signer = issuer() if callable(issuer) else issuer
     moment = now.astimezone(UTC).replace(microsecond=0)
@@ -218,7 +221,7 @@ def decode_part(part: str) -> Any:
 
 
 def by_public_id(session: Session, public_id: str) -> CredentialView | None:
-    row = session.exec(select(Credential, User).join(User, User.id == Credential.user_id)
+    row = session.exec(select(Credential, User).join(User, col(User.id) == Credential.user_id)
                        .where(Credential.public_id == public_id[:64])).first()
     return CredentialView(credential=row[0], learner=row[1]) if row else None
 
@@ -272,9 +275,9 @@ def my_credentials(*, session: Session, user: User | None) -> list[Credential]:
 
 
 @functools.cache  # built once: building a statement costs more than running it
-def _credentials_of():
+def _credentials_of() -> SelectOfScalar[Credential]:
     return (select(Credential).where(Credential.user_id == bindparam("user_id"))
-            .order_by(Credential.issued_at.desc(), Credential.id.desc()))
+            .order_by(col(Credential.issued_at).desc(), col(Credential.id).desc()))
 
 
 def credential_for_path(*, session: Session, user: User | None, path: LearningPath) -> Credential | None:
@@ -282,15 +285,16 @@ def credential_for_path(*, session: Session, user: User | None, path: LearningPa
     if user is None:
         return None
     return session.exec(select(Credential).where(Credential.user_id == user.id, Credential.path_id == path.id)
-                        .order_by(Credential.revoked_at.is_not(None), Credential.issued_at.desc())).first()
+                        .order_by(col(Credential.revoked_at).is_not(None), col(Credential.issued_at).desc())).first()
 
 
 def all_credentials(*, session: Session, username: str = "", limit: int = 200) -> list[CredentialView]:
     """Credentials with their learners for the admin list, newest first, optionally one learner's."""
-    query = select(Credential, User).join(User, User.id == Credential.user_id)
+    query = select(Credential, User).join(User, col(User.id) == Credential.user_id)
     if username.strip():
         query = query.where(User.username == username.strip().lower())
-    rows = session.exec(query.order_by(Credential.issued_at.desc(), Credential.id.desc()).limit(limit)).all()
+    rows = session.exec(query.order_by(col(Credential.issued_at).desc(), col(Credential.id).desc())
+                        .limit(limit)).all()
     return [CredentialView(credential=credential, learner=learner) for credential, learner in rows]
 
 

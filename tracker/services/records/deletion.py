@@ -12,7 +12,7 @@ import logging
 import re
 
 from sqlalchemy import delete, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker import metrics
 from tracker.models import (
@@ -72,13 +72,14 @@ def erase_account(*, session: Session, user: User, by: str) -> None:
         _forget_in_security_log(session, user)
         # Notifications to mentors about this learner point at their mentee page, which goes with the account.
         mentee_page = f"/mentor/mentees/{user.username}"
-        session.exec(delete(Notification).where(or_(Notification.link == mentee_page,
-                                                     Notification.link.startswith(mentee_page + "/", autoescape=True),
-                                                     Notification.link.startswith(mentee_page + "#", autoescape=True))))
-        session.exec(delete(User).where(User.id == user.id))
+        link = col(Notification.link)
+        session.exec(delete(Notification).where(or_(link == mentee_page,
+                                                     link.startswith(mentee_page + "/", autoescape=True),
+                                                     link.startswith(mentee_page + "#", autoescape=True))))
+        session.exec(delete(User).where(col(User.id) == user.id))
         # Counted inside the writing transaction, after the delete: what would really remain.
-        if was_admin and not session.exec(select(func.count(User.id)).where(
-                User.role == Role.admin, User.is_active.is_(True))).one():
+        if was_admin and not session.exec(select(func.count(col(User.id))).where(
+                User.role == Role.admin, col(User.is_active).is_(True))).one():
             raise LastAdministrator("You are the last administrator: make someone else an admin first, so the "
                                     "tracker is not left without one. Nothing was deleted.")
         session.commit()
@@ -93,8 +94,8 @@ def _forget_in_security_log(session: Session, user: User) -> None:
     """Events about the user keep their kind and time only; other events' details stop naming them."""
     session.exec(update(SecurityEvent).where(security_log.about(user)).values(username="", address="", detail=""))
     pattern = re.compile(_NAME_IN_DETAIL.format(name=re.escape(user.username)))
-    for event in session.exec(select(SecurityEvent).where(SecurityEvent.detail.contains(user.username,
-                                                                                        autoescape=True))):
+    for event in session.exec(select(SecurityEvent).where(col(SecurityEvent.detail).contains(user.username,
+                                                                                             autoescape=True))):
         cleaned = pattern.sub(DELETED_NAME, event.detail)[:300]
         if cleaned != event.detail:
             event.detail = cleaned

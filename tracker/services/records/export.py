@@ -8,12 +8,13 @@ forgotten by the export.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tracker.models import (
     ActivityDay,
@@ -76,6 +77,9 @@ from tracker.services.records.export_schema import (
 
 log = logging.getLogger("tracker.security")
 
+Model = TypeVar("Model", bound=SQLModel)
+Condition = ColumnElement[bool] | bool  # what `where` takes: a comparison of a column with a value is typed bool
+
 # Every table with a column referencing user.id -> the fields of `DataExport` holding its rows about the user.
 PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "user": ("account",),
@@ -116,53 +120,57 @@ def as_json(document: Record) -> str:
 def progress_records(*, session: Session, user: User) -> list[ProgressRecord]:
     """Every progress row of the user with its article and source, most recent first."""
     rows = session.exec(select(Progress, Article.slug, Article.title, Source.name)
-                        .join(Article, Article.id == Progress.article_id).join(Source, Source.id == Article.source_id)
-                        .where(Progress.user_id == user.id).order_by(Progress.updated_at.desc(), Progress.id.desc()))
+                        .join(Article, col(Article.id) == Progress.article_id)
+                        .join(Source, col(Source.id) == Article.source_id)
+                        .where(Progress.user_id == user.id)
+                        .order_by(col(Progress.updated_at).desc(), col(Progress.id).desc()))
     return [ProgressRecord(article_slug=slug, article_title=title, source=source, state=record.state.value,
                            updated_at=record.updated_at) for record, slug, title, source in rows]
 
 
 def _events(session: Session, user: User) -> list[EventRecord]:
     rows = session.exec(select(ProgressEvent, Article.slug, LearningPath.slug)
-                        .join(Article, Article.id == ProgressEvent.article_id)
-                        .outerjoin(LearningPath, LearningPath.id == ProgressEvent.path_id)
+                        .join(Article, col(Article.id) == ProgressEvent.article_id)
+                        .outerjoin(LearningPath, col(LearningPath.id) == ProgressEvent.path_id)
                         .where(ProgressEvent.user_id == user.id)
-                        .order_by(ProgressEvent.created_at, ProgressEvent.id))
+                        .order_by(col(ProgressEvent.created_at), col(ProgressEvent.id)))
     return [EventRecord(article_slug=article, state=event.state.value, created_at=event.created_at, path_slug=path)
             for event, article, path in rows]
 
 
 def _notes(session: Session, user: User, *, shared_only: bool = False) -> list[NoteRecord]:
-    query = (select(Note, Article.slug).join(Article, Article.id == Note.article_id).where(Note.user_id == user.id)
-             .order_by(Note.created_at, Note.id))
+    query = (select(Note, Article.slug).join(Article, col(Article.id) == Note.article_id)
+             .where(Note.user_id == user.id).order_by(col(Note.created_at), col(Note.id)))
     if shared_only:
-        query = query.where(Note.shared.is_(True))
+        query = query.where(col(Note.shared).is_(True))
     rows = session.exec(query).all()
     replies: dict[int, list[ReplyRecord]] = {note.id: [] for note, _ in rows}
     if replies:
-        for reply, author in session.exec(select(NoteReply, User.username).join(User, User.id == NoteReply.author_id)
-                                          .where(NoteReply.note_id.in_(list(replies)))
-                                          .order_by(NoteReply.created_at, NoteReply.id)):
+        for reply, author in session.exec(select(NoteReply, User.username)
+                                          .join(User, col(User.id) == NoteReply.author_id)
+                                          .where(col(NoteReply.note_id).in_(list(replies)))
+                                          .order_by(col(NoteReply.created_at), col(NoteReply.id))):
             replies[reply.note_id].append(ReplyRecord(author=author, body=reply.body, created_at=reply.created_at))
-    return [NoteRecord(article_slug=slug, body=note.body, takeaway=note.takeaway, shared=note.shared, created_at=note.created_at,
-                       updated_at=note.updated_at, replies=replies[note.id]) for note, slug in rows]
+    return [NoteRecord(article_slug=slug, body=note.body, takeaway=note.takeaway, shared=note.shared,
+                       created_at=note.created_at, updated_at=note.updated_at, replies=replies[note.id])
+            for note, slug in rows]
 
 
 def _replies_written(session: Session, user: User) -> list[WrittenReplyRecord]:
-    rows = session.exec(select(NoteReply, User.username, Article.slug).join(Note, Note.id == NoteReply.note_id)
-                        .join(User, User.id == Note.user_id).join(Article, Article.id == Note.article_id)
-                        .where(NoteReply.author_id == user.id).order_by(NoteReply.created_at, NoteReply.id))
+    rows = session.exec(select(NoteReply, User.username, Article.slug).join(Note, col(Note.id) == NoteReply.note_id)
+                        .join(User, col(User.id) == Note.user_id).join(Article, col(Article.id) == Note.article_id)
+                        .where(NoteReply.author_id == user.id).order_by(col(NoteReply.created_at), col(NoteReply.id)))
     return [WrittenReplyRecord(learner=learner, article_slug=slug, body=reply.body, created_at=reply.created_at)
             for reply, learner, slug in rows]
 
 
-def _assignments(session: Session, *conditions) -> list[AssignmentRecord]:
+def _assignments(session: Session, *conditions: Condition) -> list[AssignmentRecord]:
     learner, mentor = aliased(User), aliased(User)
     rows = session.exec(select(Assignment, learner.username, mentor.username, LearningPath.slug)
-                        .join(learner, learner.id == Assignment.learner_id)
-                        .outerjoin(mentor, mentor.id == Assignment.mentor_id)
-                        .join(LearningPath, LearningPath.id == Assignment.path_id)
-                        .where(*conditions).order_by(Assignment.created_at, Assignment.id))
+                        .join(learner, col(Assignment.learner_id) == learner.id)
+                        .outerjoin(mentor, col(Assignment.mentor_id) == mentor.id)
+                        .join(LearningPath, col(LearningPath.id) == Assignment.path_id)
+                        .where(*conditions).order_by(col(Assignment.created_at), col(Assignment.id)))
     return [AssignmentRecord(learner=learner_name, path_slug=slug, assigned_by=mentor_name, due_on=a.due_on,
                              note=a.note, created_at=a.created_at, withdrawn_at=a.withdrawn_at)
             for a, learner_name, mentor_name, slug in rows]
@@ -171,15 +179,17 @@ def _assignments(session: Session, *conditions) -> list[AssignmentRecord]:
 def _mentorships(session: Session, user: User) -> list[MentorshipRecord]:
     mentor, learner = aliased(User), aliased(User)
     rows = session.exec(select(Mentorship, mentor.username, learner.username)
-                        .join(mentor, mentor.id == Mentorship.mentor_id).join(learner, learner.id == Mentorship.learner_id)
-                        .where(or_(Mentorship.mentor_id == user.id, Mentorship.learner_id == user.id))
-                        .order_by(Mentorship.created_at, Mentorship.id))
+                        .join(mentor, col(Mentorship.mentor_id) == mentor.id)
+                        .join(learner, col(Mentorship.learner_id) == learner.id)
+                        .where(or_(col(Mentorship.mentor_id) == user.id, col(Mentorship.learner_id) == user.id))
+                        .order_by(col(Mentorship.created_at), col(Mentorship.id)))
     return [MentorshipRecord(mentor=mentor_name, learner=learner_name, status=m.status.value,
                              created_at=m.created_at, responded_at=m.responded_at)
             for m, mentor_name, learner_name in rows]
 
 
-def _rows(session: Session, model, *conditions, order) -> list:
+def _rows(session: Session, model: type[Model], *conditions: Condition,
+          order: Sequence[SQLColumnExpression[Any]]) -> list[Model]:
     return list(session.exec(select(model).where(*conditions).order_by(*order)))
 
 
@@ -191,9 +201,11 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
     Long on purpose: one field per personal table (PERSONAL_TABLES), side by side with the document it fills.
     """
     first_admin = session.exec(select(Installation.id).where(Installation.admin_id == user.id)).first() is not None
-    versions = session.exec(select(PathVersion, LearningPath.slug).join(LearningPath, LearningPath.id == PathVersion.path_id)
-                            .where(PathVersion.author_id == user.id).order_by(PathVersion.created_at, PathVersion.id))
-    outbox = session.exec(select(func.count(XapiOutbox.id), func.count(XapiOutbox.sent_at))
+    versions = session.exec(select(PathVersion, LearningPath.slug)
+                            .join(LearningPath, col(LearningPath.id) == PathVersion.path_id)
+                            .where(PathVersion.author_id == user.id)
+                            .order_by(col(PathVersion.created_at), col(PathVersion.id)))
+    outbox = session.exec(select(func.count(col(XapiOutbox.id)), func.count(col(XapiOutbox.sent_at)))
                           .where(XapiOutbox.user_id == user.id)).one()
     return DataExport(
         schema_version=SCHEMA_VERSION, exported_at=now,
@@ -206,27 +218,27 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
         notes=_notes(session, user),
         replies_written=_replies_written(session, user),
         path_follows=[FollowRecord(path_slug=slug, created_at=follow.created_at) for follow, slug in session.exec(
-            select(PathFollow, LearningPath.slug).join(LearningPath, LearningPath.id == PathFollow.path_id)
-            .where(PathFollow.user_id == user.id).order_by(PathFollow.created_at))],
+            select(PathFollow, LearningPath.slug).join(LearningPath, col(LearningPath.id) == PathFollow.path_id)
+            .where(PathFollow.user_id == user.id).order_by(col(PathFollow.created_at)))],
         mentorships=_mentorships(session, user),
         assignments=_assignments(session, Assignment.learner_id == user.id),
         assignments_made=_assignments(session, Assignment.mentor_id == user.id),
         notifications=[NotificationRecord(kind=n.kind.value, message=n.message, link=n.link, created_at=n.created_at,
                                           read_at=n.read_at, emailed_at=n.emailed_at)
                        for n in _rows(session, Notification, Notification.user_id == user.id,
-                                      order=(Notification.created_at, Notification.id))],
+                                      order=(col(Notification.created_at), col(Notification.id)))],
         sessions=[SessionRecord(created_at=s.created_at, last_seen_at=s.last_seen_at, expires_at=s.expires_at,
                                 ended_at=s.ended_at, remember=s.remember, address=s.address, user_agent=s.user_agent)
                   for s in _rows(session, DeviceSession, DeviceSession.user_id == user.id,
-                                 order=(DeviceSession.created_at, DeviceSession.id))],
+                                 order=(col(DeviceSession.created_at), col(DeviceSession.id)))],
         api_tokens=[TokenRecord(name=t.name, hint=t.hint, scope=t.scope.value, created_at=t.created_at,
                                 last_used_at=t.last_used_at, expires_at=t.expires_at, revoked_at=t.revoked_at)
                     for t in _rows(session, ApiToken, ApiToken.user_id == user.id,
-                                   order=(ApiToken.created_at, ApiToken.id))],
+                                   order=(col(ApiToken.created_at), col(ApiToken.id)))],
         security_events=[SecurityEventRecord(kind=e.kind.value, created_at=e.created_at, address=e.address,
                                              detail=e.detail)
                          for e in _rows(session, SecurityEvent, security_log.about(user),
-                                        order=(SecurityEvent.created_at, SecurityEvent.id))],
+                                        order=(col(SecurityEvent.created_at), col(SecurityEvent.id)))],
         path_versions_saved=[PathVersionRecord(path_slug=slug, version=v.version, status=v.status.value,
                                                created_at=v.created_at, changes=v.summary.splitlines())
                              for v, slug in versions],
@@ -235,39 +247,40 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                                       issued_at=c.issued_at, shared=c.shared, revoked_at=c.revoked_at,
                                       revoked_reason=c.revoked_reason, jwt=c.jwt)
                      for c in _rows(session, Credential, Credential.user_id == user.id,
-                                    order=(Credential.issued_at, Credential.id))],
+                                    order=(col(Credential.issued_at), col(Credential.id)))],
         xapi_statements=XapiSummary(count=outbox[0], sent=outbox[1]),
         recall_cards=[RecallCardRecord(id=c.id, article_slug=slug, prompt=c.prompt, answer=c.answer,
                                        created_at=c.created_at, state=c.state, step=c.step, stability=c.stability,
                                        difficulty=c.difficulty, due=c.due, last_review=c.last_review)
                       for c, slug in session.exec(select(RecallCard, Article.slug)
-                                                  .join(Article, Article.id == RecallCard.article_id)
+                                                  .join(Article, col(Article.id) == RecallCard.article_id)
                                                   .where(RecallCard.user_id == user.id)
-                                                  .order_by(RecallCard.created_at, RecallCard.id))],
+                                                  .order_by(col(RecallCard.created_at), col(RecallCard.id)))],
         card_reviews=[CardReviewRecord(card_id=r.card_id, rating=r.rating, reviewed_at=r.reviewed_at,
                                        review_duration_ms=r.review_duration_ms)
                       for r in _rows(session, CardReview, CardReview.user_id == user.id,
-                                     order=(CardReview.reviewed_at, CardReview.id))],
+                                     order=(col(CardReview.reviewed_at), col(CardReview.id)))],
         study_plans=[StudyPlanRecord(path_slug=slug, weekdays=plan_days(p.weekdays), cue=p.cue, minutes=p.minutes,
                                      created_at=p.created_at, updated_at=p.updated_at)
                      for p, slug in session.exec(select(StudyPlan, LearningPath.slug)
-                                                 .join(LearningPath, LearningPath.id == StudyPlan.path_id)
-                                                 .where(StudyPlan.user_id == user.id).order_by(StudyPlan.id))],
+                                                 .join(LearningPath, col(LearningPath.id) == StudyPlan.path_id)
+                                                 .where(StudyPlan.user_id == user.id).order_by(col(StudyPlan.id)))],
         activity_days=[ActivityDayRecord(day=d.day, changes=d.changes, reviews=d.reviews)
-                       for d in _rows(session, ActivityDay, ActivityDay.user_id == user.id, order=(ActivityDay.day,))],
+                       for d in _rows(session, ActivityDay, ActivityDay.user_id == user.id,
+                                      order=(col(ActivityDay.day),))],
         cards_suggested=[SuggestedCardRecord(path_slug=path_slug, article_slug=article_slug, prompt=c.prompt,
                                              answer=c.answer, created_at=c.created_at)
                          for c, path_slug, article_slug in session.exec(
                              select(SuggestedCard, LearningPath.slug, Article.slug)
-                             .join(LearningPath, LearningPath.id == SuggestedCard.path_id)
-                             .join(Article, Article.id == SuggestedCard.article_id)
-                             .where(SuggestedCard.mentor_id == user.id).order_by(SuggestedCard.id))],
+                             .join(LearningPath, col(LearningPath.id) == SuggestedCard.path_id)
+                             .join(Article, col(Article.id) == SuggestedCard.article_id)
+                             .where(SuggestedCard.mentor_id == user.id).order_by(col(SuggestedCard.id)))],
     )
 
 
 def export_everyone(*, session: Session, now: datetime) -> Iterator[tuple[User, DataExport]]:
     """Every account's export, by username (for the operator's `tracker export --all`). Reads only."""
-    for user in session.exec(select(User).order_by(User.username)).all():
+    for user in session.exec(select(User).order_by(col(User.username))).all():
         yield user, export_account(session=session, user=user, now=now)
 
 

@@ -4,6 +4,7 @@ OpenAPI schema come from the same declarations."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -26,7 +27,7 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     @field_serializer("*", when_used="json")
-    def _utc(self, value):
+    def _utc(self, value: Any) -> Any:
         return utc_text(value) if isinstance(value, datetime) else value
 
 

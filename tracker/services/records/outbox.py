@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import (
     Credential,
@@ -51,7 +53,8 @@ class RecordStore:
     username: str = ""
     password: str = ""
 
-    def _request(self, method: str, body, params: dict | None = None) -> None:
+    def _request(self, method: str, body: list[dict[str, Any]] | dict[str, Any],
+                 params: dict[str, str] | None = None) -> None:
         try:
             answer = requests.request(
                 method, self.endpoint.rstrip("/") + "/statements", json=body, params=params, timeout=TIMEOUT,
@@ -63,11 +66,11 @@ class RecordStore:
             raise LrsError(f"the LRS answered {answer.status_code}: {' '.join(answer.text.split())[:160]}",
                            status=answer.status_code)
 
-    def send(self, batch: list[dict]) -> None:
+    def send(self, batch: list[dict[str, Any]]) -> None:
         """POST a batch; raises LrsError unless the LRS stored it (or already had every statement)."""
         self._request("POST", batch)
 
-    def put(self, statement: dict) -> None:
+    def put(self, statement: dict[str, Any]) -> None:
         """PUT one statement under its id: idempotent (an LRS that has it answers 204 and keeps it)."""
         self._request("PUT", statement, params={"statementId": statement["id"]})
 
@@ -86,24 +89,20 @@ class LrsError(Exception):
         return self.status is not None and self.status not in (502, 503, 504)
 
 
-def record_store_from_config(config) -> RecordStore | None:
+def record_store_from_config(config: Mapping[str, Any]) -> RecordStore | None:
     if not config.get("XAPI_ENDPOINT"):
         return None
     return RecordStore(endpoint=config["XAPI_ENDPOINT"], username=config.get("XAPI_USERNAME") or "",
                        password=config.get("XAPI_PASSWORD") or "")
 
 
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def enqueue_new(*, session: Session, site: str, now: datetime) -> int:
     """Copy statements not yet in the outbox into it (events after the last one queued, and finished paths).
     Safe from several processes: a statement's id is unique, a second copy is ignored. Commits."""
-    insert = _insert(session)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = 0
     while True:
-        last = session.exec(select(func.max(XapiOutbox.event_id))).one() or 0
+        last = session.exec(select(func.max(col(XapiOutbox.event_id)))).one() or 0
         rows = event_rows(session, None, last, ENQUEUE_BATCH)
         if not rows:
             break
@@ -113,16 +112,16 @@ def enqueue_new(*, session: Session, site: str, now: datetime) -> int:
                    "created_at": now, "next_attempt_at": now, "attempts": 0, "last_error": ""}
                   for event, article, user, path in rows]
         added += len(session.exec(insert(XapiOutbox).values(values).on_conflict_do_nothing()
-                                  .returning(XapiOutbox.id)).all())
+                                  .returning(col(XapiOutbox.id))).all())
         session.commit()
     queued = select(XapiOutbox.statement_id)
-    for credential, user in session.exec(select(Credential, User).join(User, User.id == Credential.user_id)):
+    for credential, user in session.exec(select(Credential, User).join(User, col(User.id) == Credential.user_id)):
         sid = statement_id(site, "credential", credential.public_id)
         if session.exec(queued.where(XapiOutbox.statement_id == sid)).first() is None:
             added += len(session.exec(insert(XapiOutbox).values(
                 statement_id=sid, user_id=user.id, event_id=None, created_at=now, next_attempt_at=now, attempts=0,
                 last_error="", statement=json.dumps(credential_statement(credential=credential, user=user, site=site)),
-            ).on_conflict_do_nothing().returning(XapiOutbox.id)).all())
+            ).on_conflict_do_nothing().returning(col(XapiOutbox.id))).all())
     session.commit()
     return added
 
@@ -139,17 +138,17 @@ class PushResult:
 
 
 def _claim(session: Session, now: datetime) -> list[XapiOutbox]:
-    ids = list(session.exec(select(XapiOutbox.id).where(XapiOutbox.sent_at.is_(None),
+    ids = list(session.exec(select(XapiOutbox.id).where(col(XapiOutbox.sent_at).is_(None),
                                                          XapiOutbox.next_attempt_at <= now)
-                            .order_by(XapiOutbox.id).limit(BATCH_SIZE)))
+                            .order_by(col(XapiOutbox.id)).limit(BATCH_SIZE)))
     if not ids:
         return []
     won = [row[0] for row in session.exec(
-        update(XapiOutbox).where(XapiOutbox.id.in_(ids), XapiOutbox.sent_at.is_(None),
-                                 XapiOutbox.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE).returning(XapiOutbox.id)).all()]
+        update(XapiOutbox).where(col(XapiOutbox.id).in_(ids), col(XapiOutbox.sent_at).is_(None),
+                                 col(XapiOutbox.next_attempt_at) <= now)
+        .values(next_attempt_at=now + LEASE).returning(col(XapiOutbox.id))).all()]
     session.commit()
-    return list(session.exec(select(XapiOutbox).where(XapiOutbox.id.in_(won or [0])).order_by(XapiOutbox.id)))
+    return list(session.exec(select(XapiOutbox).where(col(XapiOutbox.id).in_(won or [0])).order_by(col(XapiOutbox.id))))
 
 
 def push(*, session: Session, store: RecordStore, now: datetime, max_batches: int = 1000) -> PushResult:
@@ -161,14 +160,14 @@ def push(*, session: Session, store: RecordStore, now: datetime, max_batches: in
             break
         delivered, error = _deliver(store, batch)
         if delivered:
-            session.exec(update(XapiOutbox).where(XapiOutbox.id.in_(delivered)).values(
-                sent_at=now, attempts=XapiOutbox.attempts + 1, last_error=""))
+            session.exec(update(XapiOutbox).where(col(XapiOutbox.id).in_(delivered)).values(
+                sent_at=now, attempts=col(XapiOutbox.attempts) + 1, last_error=""))
             result.sent += len(delivered)
         if error is not None:
             result.failed = str(error)[:300]
             for row in batch:
                 if row.id not in delivered:
-                    session.exec(update(XapiOutbox).where(XapiOutbox.id == row.id).values(
+                    session.exec(update(XapiOutbox).where(col(XapiOutbox.id) == row.id).values(
                         attempts=row.attempts + 1, next_attempt_at=now + backoff(row.attempts + 1),
                         last_error=result.failed))
         session.commit()
@@ -208,9 +207,9 @@ class OutboxState:
 
 def outbox_state(*, session: Session) -> OutboxState:
     """What the admin page shows: how many statements wait, how many went out, and the last error."""
-    waiting = session.exec(select(func.count(XapiOutbox.id)).where(XapiOutbox.sent_at.is_(None))).one()
-    sent = session.exec(select(func.count(XapiOutbox.id)).where(XapiOutbox.sent_at.is_not(None))).one()
-    failing = session.exec(select(XapiOutbox).where(XapiOutbox.sent_at.is_(None), XapiOutbox.last_error != "")
-                           .order_by(XapiOutbox.next_attempt_at.desc()).limit(1)).first()
+    waiting = session.exec(select(func.count(col(XapiOutbox.id))).where(col(XapiOutbox.sent_at).is_(None))).one()
+    sent = session.exec(select(func.count(col(XapiOutbox.id))).where(col(XapiOutbox.sent_at).is_not(None))).one()
+    failing = session.exec(select(XapiOutbox).where(col(XapiOutbox.sent_at).is_(None), XapiOutbox.last_error != "")
+                           .order_by(col(XapiOutbox.next_attempt_at).desc()).limit(1)).first()
     return OutboxState(waiting=waiting, sent=sent, last_error=failing.last_error if failing else "",
                        next_attempt_at=failing.next_attempt_at if failing else None)

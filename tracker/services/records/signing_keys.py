@@ -8,10 +8,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from joserfc.errors import JoseError
-from joserfc.jwk import OKPKey
+from joserfc.jwk import KeySetSerialization, OKPKey
 
 from tracker import private_files
 from tracker.models import (
@@ -50,7 +49,7 @@ class Issuer:
     def path_url(self, slug: str) -> str:
         return f"{self.url}/paths/{slug}"
 
-    def jwks(self) -> dict[str, Any]:
+    def jwks(self) -> KeySetSerialization:
         """The public key set verifiers fetch from /.well-known/jwks.json."""
         return {"keys": [self.key.as_dict(private=False)]}
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import (
     Article,
@@ -46,7 +48,7 @@ PAGE_SIZE = 100
 
 # ---------------------------------------------------------------- statements
 
-def _verb(state: ProgressState, site: str) -> dict:
+def _verb(state: ProgressState, site: str) -> dict[str, Any]:
     verbs = {
         ProgressState.done: (ADL + "completed", "completed"),
         ProgressState.in_progress: (ADL + "progressed", "progressed"),
@@ -57,12 +59,12 @@ def _verb(state: ProgressState, site: str) -> dict:
     return {"id": verb_id, "display": {"en-US": display}}
 
 
-def actor(user: User, site: str) -> dict:
+def actor(user: User, site: str) -> dict[str, Any]:
     """The learner as an xAPI account: the site and an opaque id, never a name or an address."""
     return {"objectType": "Agent", "account": {"homePage": site, "name": user.public_id}}
 
 
-def _activity(activity_id: str, name: str, activity_type: str, more_info: str | None = None) -> dict:
+def _activity(activity_id: str, name: str, activity_type: str, more_info: str | None = None) -> dict[str, Any]:
     definition = {"name": {"en-US": name}, "type": activity_type}
     if more_info:
         definition["moreInfo"] = more_info
@@ -79,25 +81,26 @@ def statement_id(site: str, kind: str, key: int | str) -> str:
 
 
 def event_statement(*, event: ProgressEvent, article: Article, user: User, path: LearningPath | None,
-                    site: str) -> dict:
-    statement = {
+                    site: str) -> dict[str, Any]:
+    context: dict[str, Any] = {"platform": "Learning-path tracker", "language": "en"}
+    if path is not None:
+        context["contextActivities"] = {
+            "grouping": [_activity(f"{site}/paths/{path.slug}", path.title, COURSE_TYPE)]}
+    statement: dict[str, Any] = {
         "id": statement_id(site, "event", event.id),
         "actor": actor(user, site),
         "verb": _verb(event.state, site),
         "object": _activity(f"{site}/articles/{article.slug}", article.title, ARTICLE_TYPE, article.url),
         "timestamp": _timestamp(event.created_at),
-        "context": {"platform": "Learning-path tracker", "language": "en"},
+        "context": context,
         "version": XAPI_VERSION,
     }
     if event.state == ProgressState.done:
         statement["result"] = {"completion": True}
-    if path is not None:
-        statement["context"]["contextActivities"] = {
-            "grouping": [_activity(f"{site}/paths/{path.slug}", path.title, COURSE_TYPE)]}
     return statement
 
 
-def credential_statement(*, credential: Credential, user: User, site: str) -> dict:
+def credential_statement(*, credential: Credential, user: User, site: str) -> dict[str, Any]:
     """Finishing a path: `completed` for the path as a course."""
     return {
         "id": statement_id(site, "credential", credential.public_id),
@@ -114,26 +117,29 @@ def credential_statement(*, credential: Credential, user: User, site: str) -> di
 
 @dataclass
 class StatementPage:
-    statements: list[dict]
+    statements: list[dict[str, Any]]
     after: str | None  # the cursor of the next page; None on the last one
 
 
-def event_rows(session: Session, user_ids: list[int] | None, after_event: int, limit: int):
+def event_rows(session: Session, user_ids: list[int] | None, after_event: int,
+               limit: int) -> Sequence[tuple[ProgressEvent, Article, User, LearningPath | None]]:
+    """Progress events after `after_event` (of these users; None: everyone's), oldest first, with what they name."""
     query = (select(ProgressEvent, Article, User, LearningPath)
-             .join(Article, Article.id == ProgressEvent.article_id)
-             .join(User, User.id == ProgressEvent.user_id)
-             .outerjoin(LearningPath, LearningPath.id == ProgressEvent.path_id)
+             .join(Article, col(Article.id) == ProgressEvent.article_id)
+             .join(User, col(User.id) == ProgressEvent.user_id)
+             .outerjoin(LearningPath, col(LearningPath.id) == ProgressEvent.path_id)
              .where(ProgressEvent.id > after_event))
     if user_ids is not None:
-        query = query.where(ProgressEvent.user_id.in_(user_ids or [0]))
-    return session.exec(query.order_by(ProgressEvent.id).limit(limit)).all()
+        query = query.where(col(ProgressEvent.user_id).in_(user_ids or [0]))
+    return session.exec(query.order_by(col(ProgressEvent.id)).limit(limit)).all()
 
 
-def _credentials(session: Session, user_ids: list[int] | None, after_id: int, limit: int):
-    query = select(Credential, User).join(User, User.id == Credential.user_id).where(Credential.id > after_id)
+def _credentials(session: Session, user_ids: list[int] | None, after_id: int,
+                 limit: int) -> Sequence[tuple[Credential, User]]:
+    query = select(Credential, User).join(User, col(User.id) == Credential.user_id).where(Credential.id > after_id)
     if user_ids is not None:
-        query = query.where(Credential.user_id.in_(user_ids or [0]))
-    return session.exec(query.order_by(Credential.id).limit(limit)).all()
+        query = query.where(col(Credential.user_id).in_(user_ids or [0]))
+    return session.exec(query.order_by(col(Credential.id)).limit(limit)).all()
 
 
 def parse_cursor(after: str | None) -> tuple[str, int]:
@@ -151,20 +157,20 @@ def statements(*, session: Session, user_ids: list[int] | None, site: str, after
     """One page of statements, oldest first: every progress event, then every path finished. `user_ids`
     None means everyone (admins)."""
     kind, number = parse_cursor(after)
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     if kind == "e":
-        rows = event_rows(session, user_ids, number, limit + 1)
-        for event, article, user, path in rows[:limit]:
+        events = event_rows(session, user_ids, number, limit + 1)
+        for event, article, user, path in events[:limit]:
             out.append(event_statement(event=event, article=article, user=user, path=path, site=site))
-        if len(rows) > limit:
-            return StatementPage(out, f"e{rows[limit - 1][0].id}")
+        if len(events) > limit:
+            return StatementPage(out, f"e{events[limit - 1][0].id}")
         kind, number = "c", 0
-    rows = _credentials(session, user_ids, number, limit - len(out) + 1)
+    credentials = _credentials(session, user_ids, number, limit - len(out) + 1)
     room = limit - len(out)
-    for credential, user in rows[:room]:
-        out.append(credential_statement(credential=credential, user=user, site=site))
-    if len(rows) > room:
-        return StatementPage(out, f"c{rows[room - 1][0].id}" if room else f"c{number}")
+    for credential, owner in credentials[:room]:
+        out.append(credential_statement(credential=credential, user=owner, site=site))
+    if len(credentials) > room:
+        return StatementPage(out, f"c{credentials[room - 1][0].id}" if room else f"c{number}")
     return StatementPage(out, None)
 
 
