@@ -21,6 +21,7 @@ its hits, misses, entries and bytes in the metrics (`tracker_cache_*{cache="frag
 from __future__ import annotations
 
 from collections.abc import Hashable
+from functools import partial
 
 from flask import Flask, current_app, get_template_attribute, request
 from markupsafe import Markup
@@ -36,8 +37,9 @@ CARD_PARTS = "partials/_card_parts.html"
 def init_app(app: Flask) -> None:
     """The app's store of fragments, sized by FRAGMENT_CACHE_MB (none at 0), and the template helper."""
     max_bytes = app.config["FRAGMENT_CACHE_MB"] * 1024 * 1024
-    app.extensions[EXTENSION] = Store("fragments", max_bytes=max_bytes, size_of=html_bytes) if max_bytes else None
-    app.jinja_env.globals["article_row_head"] = article_row_head
+    kept: Store[Markup] | None = Store("fragments", max_bytes=max_bytes, size_of=html_bytes) if max_bytes else None
+    app.extensions[EXTENSION] = kept
+    app.jinja_env.globals["article_row_head"] = partial(article_row_head, kept)
 
 
 def html_bytes(html: str) -> int:
@@ -51,20 +53,19 @@ def store() -> Store[Markup] | None:
     return kept
 
 
-def article_row_head(card: ArticleCard, state: ProgressState | None, optional: object, is_next: object,
-                     oob: object) -> Markup:
+def article_row_head(kept: Store[Markup] | None, card: ArticleCard, state: ProgressState | None, optional: object,
+                     is_next: object, oob: object) -> Markup:
     """The start of an article's list row, the same for every reader: `row_head(card, state, optional, is_next,
-    oob)`, kept by the article's id and stamp and those arguments."""
-    return _card_part("row_head", card, state or None, bool(optional), bool(is_next), bool(oob))
+    oob)`, kept in `kept` by the article's id and stamp and those arguments."""
+    return _card_part(kept, "row_head", card, state or None, bool(optional), bool(is_next), bool(oob))
 
 
-def _card_part(macro: str, card: ArticleCard, *args: Hashable) -> Markup:
+def _card_part(kept: Store[Markup] | None, macro: str, card: ArticleCard, *args: Hashable) -> Markup:
     """`macro(card, *args)` from `partials/_card_parts.html`, kept by (macro, where the app is mounted, article
     id, stamp, *args) when the card has a stamp."""
     def render() -> Markup:
         return Markup(get_template_attribute(CARD_PARTS, macro)(card, *args))
 
-    kept = store()
     if kept is None or card.stamp is None:
         return render()
     # The app's mount point is in the key: the part's links are made with url_for.

@@ -58,8 +58,12 @@ class Store(Generic[Value]):
 
     def get(self, key: Hashable) -> Value | None:
         """The value kept under `key` (now the most recently used), or None."""
+        value: Value | None
         with self._lock:
-            value: Value | None = self._values.get(key)
+            try:
+                value = self._values[key]
+            except KeyError:
+                value = None
         metrics.cache_lookup(self.name, hit=value is not None)
         return value
 
