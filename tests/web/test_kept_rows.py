@@ -1,4 +1,5 @@
-"""Lists are rendered once and kept (tracker.web.cards), yet each page still shows its own reader's rows."""
+"""An article row's head is kept (tracker.web.fragments) and its forms are rendered for each request, so each page
+still shows its own reader's rows: their CSRF token, their page's address, their note, their mentees, their clock."""
 
 import html
 import re
@@ -7,6 +8,7 @@ from sqlmodel import select
 
 from tests.web.test_main import first_article
 from tracker.models import Article
+from tracker.web import fragments
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 NEXT_FIELD = re.compile(r'name="next" value="([^"]+)"')
@@ -29,7 +31,8 @@ def test_every_row_form_carries_the_readers_own_token_and_comes_back_to_the_page
         assert set(CSRF_FIELD.findall(rows(page))) == {PAGE_TOKEN.search(page).group(1)}
         assert set(NEXT_FIELD.findall(rows(page))) == {"/paths/api-designer?view=all"}
     assert set(CSRF_FIELD.findall(rows(pages["lena"]))) != set(CSRF_FIELD.findall(rows(pages["leo"])))
-    other = html.unescape(NEXT_FIELD.search(rows(lena.get("/paths/api-designer?a=1&b=2").get_data(as_text=True))).group(1))
+    page = lena.get("/paths/api-designer?a=1&b=2").get_data(as_text=True)
+    other = html.unescape(NEXT_FIELD.search(rows(page)).group(1))
     assert other == "/paths/api-designer?a=1&b=2"
 
 
@@ -119,3 +122,18 @@ def test_an_overview_row_follows_the_mentees_progress_and_the_mentors_clock(make
         shown[zone] = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', mona.get("/mentor/").get_data(as_text=True))
     assert shown["Pacific/Pago_Pago"].group(1) == shown["Pacific/Kiritimati"].group(1)  # the same moment
     assert shown["Pacific/Pago_Pago"].group(2) != shown["Pacific/Kiritimati"].group(2)  # on each clock's day
+
+
+def test_kept_parts_hold_nothing_of_a_request_or_a_person(app, make_client, session):
+    article, _ = first_article(session)
+    lena, leo = make_client("lena"), make_client("leo")
+    lena.post("/paths/api-designer/follow")
+    lena.post(f"/articles/{article.slug}/note", data={"body": "Mine alone"})
+    pages = [who.get(url).get_data(as_text=True) for who in (lena, leo, make_client())
+             for url in ("/paths/api-designer?from=kept", "/catalog?page=2", "/catalog?q=api")]
+    tokens = {token for page in pages for token in CSRF_FIELD.findall(page)}
+    kept = app.extensions[fragments.EXTENSION].values()
+    assert len(kept) > 20 and all(row.startswith('<li class="article-row') for row in kept)
+    for row in kept:
+        assert "<form" not in row and "csrf" not in row and not any(token in row for token in tokens)
+        assert "from=kept" not in row and "Mine alone" not in row and "note-" not in row

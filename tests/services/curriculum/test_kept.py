@@ -1,10 +1,12 @@
 """What a process keeps of the curriculum: read once per state of it, and never shown after a change, however
-the change was made (an object saved, a bulk statement, another process, a rolled-back transaction)."""
+the change was made (an object saved, a bulk statement, another process, a rolled-back transaction); bounded
+by the bytes its rows take, the least recently used leaving first."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests import factories
 from tests.queries import statements
@@ -130,8 +132,46 @@ def test_the_kept_catalog_follows_every_change_to_articles_and_topics(session):
     assert catalog.require_card(session=session, slug="routing").article.summary == "Now about the protocol too."
     link = session.exec(select(ArticleTopic).where(ArticleTopic.article_id == article.id)).first()
     topic_slug = next(row.topic.slug for row in catalog.list_topics(session=session) if row.topic.id == link.topic_id)
-    session.exec(delete(ArticleTopic).where(ArticleTopic.article_id == article.id, ArticleTopic.topic_id == link.topic_id))
+    session.exec(delete(ArticleTopic).where(col(ArticleTopic.article_id) == article.id,
+                                            col(ArticleTopic.topic_id) == link.topic_id))
     session.commit()
     counts = {row.topic.slug: row.article_count for row in catalog.list_topics(session=session)}
     assert counts.get(topic_slug, 0) == topics[topic_slug] - 1
     assert catalog.require_card(session=session, slug="routing").article not in session
+
+
+def test_a_store_drops_the_least_recently_used_first_and_only_what_it_must():
+    store = content_cache.Store("test", max_bytes=10, size_of=len)
+    store.put("a", "aaaa")
+    store.put("b", "bbbb")
+    assert store.get("a") == "aaaa"  # now the most recently used
+    store.put("c", "cccc")  # 12 bytes would not fit: b leaves, and only b
+    assert (store.get("a"), store.get("b"), store.get("c")) == ("aaaa", None, "cccc")
+    assert (len(store), store.size) == (2, 8)
+    store.put("d", "d" * 11)  # larger than the whole store: not kept, and nothing leaves for it
+    assert store.get("d") is None and len(store) == 2
+    assert store.kept("e", lambda: "ee") == "ee" and store.kept("e", lambda: "not made again") == "ee"
+
+
+@pytest.fixture
+def curriculum_store():
+    yield content_cache.store
+    content_cache.configure(max_bytes=content_cache.MAX_BYTES)
+
+
+def test_the_kept_curriculum_is_bounded_by_its_rows_bytes_and_keeps_the_most_recently_used(session,
+                                                                                          curriculum_store):
+    slugs = ["api-designer", "production-services", "real-time-streaming"]
+    sizes = {}
+    for slug in slugs:  # each path alone: its rows' estimate
+        content_cache.configure(max_bytes=content_cache.MAX_BYTES)
+        titles_on(session, slug)
+        [(_, sizes[slug])] = curriculum_store().values()
+        assert sizes[slug] >= 40 * content_cache.ROW_BYTES  # its sections, items, articles, sources, topics
+    first, second, third = slugs
+    content_cache.configure(max_bytes=sizes[first] + max(sizes[second], sizes[third]))
+    for slug in (first, second, first, third):  # the first read again: the second is the least recently used
+        titles_on(session, slug)
+    kept = {sections[0].section.path_id for sections, _ in curriculum_store().values()}
+    assert kept == {factories.path(session, slug).id for slug in (first, third)}
+    assert curriculum_store().size <= curriculum_store().max_bytes

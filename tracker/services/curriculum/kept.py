@@ -93,6 +93,11 @@ class Store(Generic[Value]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def values(self) -> list[Value]:
+        """Every value kept, for looking at (which counts as using them)."""
+        with self._lock:
+            return list(self._values.values())
+
     @property
     def size(self) -> int:
         """The bytes the values take, by `size_of`."""
@@ -111,6 +116,11 @@ def configure(*, max_bytes: int) -> None:
     """Bound what this process keeps of the curriculum to `max_bytes` (it starts empty again)."""
     global _kept
     _kept = Store("curriculum", max_bytes=max_bytes, size_of=lambda built: built.size)
+
+
+def store() -> Store[_Built]:
+    """What this process keeps of the curriculum: each value with its estimated bytes."""
+    return _kept
 
 
 @functools.cache  # built once: it runs on nearly every request
