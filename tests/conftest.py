@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,14 +55,27 @@ def seed_text(prefix: str) -> str:
 
 # ---------------------------------------------------------------- PostgreSQL databases
 
+# Databases dropped side by side (each holds a connection; the server's limit is shared with everyone else).
+DROPS_AT_ONCE = 8
+
+
 class PostgresDatabases:
-    """Creates and drops scratch databases beside the one TRACKER_TEST_DATABASE_URL names."""
+    """Creates and drops scratch databases beside the one TRACKER_TEST_DATABASE_URL names.
+
+    Each DROP DATABASE waits for a checkpoint, which flushes every database on the server: one after
+    another at the end of a run, a few hundred drops kept a worker waiting for half a minute or more.
+    So a test's database is dropped in the background once it is done with, several at a time: drops
+    waiting side by side share a checkpoint, and the waiting overlaps the tests that follow.
+    """
 
     def __init__(self, url: str):
         self.base = make_url(url)
-        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT", pool_size=DROPS_AT_ONCE + 1)
         self.prefix = f"tracker_test_{os.getpid()}"
         self.created: list[str] = []
+        self.spent: list[str] = []
+        self.dropping: list[Future[None]] = []
+        self.droppers = ThreadPoolExecutor(max_workers=DROPS_AT_ONCE, thread_name_prefix="drop-database")
 
     def url(self, name: str) -> str:
         return self.base.set(database=name).render_as_string(hide_password=False)
@@ -74,11 +88,27 @@ class PostgresDatabases:
         self.created.append(name)
         return name
 
-    def drop_all(self) -> None:
+    def drop(self, name: str) -> None:
         with self.admin.connect() as conn:
-            for name in reversed(self.created):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def release(self, name: str) -> None:
+        """Done with `name`: it is dropped in the background with the next few released."""
+        self.created.remove(name)
+        self.spent.append(name)
+        if len(self.spent) >= DROPS_AT_ONCE:
+            self.dropping += [self.droppers.submit(self.drop, spent) for spent in self.spent]
+            self.spent = []
+
+    def drop_all(self) -> None:
+        """Drops every database still there, several at once, and waits for all of them."""
+        left = self.spent + self.created[::-1]
+        self.dropping += [self.droppers.submit(self.drop, name) for name in left]
+        self.droppers.shutdown(wait=True)
+        failed = [future.exception() for future in self.dropping if future.exception() is not None]
         self.admin.dispose()
+        if failed:
+            raise RuntimeError(f"{len(failed)} scratch databases were not dropped: {failed[0]!r}")
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +172,9 @@ def database_url(backend, template_databases, tmp_path, request) -> str:
         shutil.copy(template, target)
         return f"sqlite:///{target}"
     postgres = request.getfixturevalue("postgres")
-    return postgres.url(postgres.create(f"case_{uuid.uuid4().hex[:8]}", template=template))
+    name = postgres.create(f"case_{uuid.uuid4().hex[:8]}", template=template)
+    request.addfinalizer(lambda: postgres.release(name))  # after the app's teardown, which needs it
+    return postgres.url(name)
 
 
 @pytest.fixture
@@ -151,7 +183,9 @@ def empty_database_url(backend, tmp_path, request) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.db'}"
     postgres = request.getfixturevalue("postgres")
-    return postgres.url(postgres.create(f"empty_{uuid.uuid4().hex[:8]}"))
+    name = postgres.create(f"empty_{uuid.uuid4().hex[:8]}")
+    request.addfinalizer(lambda: postgres.release(name))
+    return postgres.url(name)
 
 
 # ---------------------------------------------------------------- app and clients
