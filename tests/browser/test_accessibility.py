@@ -19,6 +19,12 @@ from tests.browser.test_mentor_flow import sign_in
 
 VENDOR = Path(__file__).parent / "vendor"
 AXE = VENDOR / json.loads((VENDOR / "vendor.json").read_text())["axe-core"]["file"]
+AXE_SOURCE = AXE.read_text(encoding="utf-8")
+# A page is settled once the load has ended (page.goto waits for it) and nothing of htmx is in flight: its
+# `load` triggers (the notification badge) are sent before the load event and hold `htmx-request` until the
+# answer is swapped in, and the swapped part holds `htmx-settling` until it has settled. Waiting for the
+# network to be idle would instead wait half a second on every page.
+HTMX_SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 # GET routes that are not pages a person opens: files, fragments, probes, the JSON API.
 NOT_PAGES = re.compile(r"^/(static/|api/v1/|healthz|readyz|metrics|setup|\.well-known/)|\.(csv|yaml|jwt|json)$"
@@ -49,7 +55,7 @@ def visible_to(role: str, url: str) -> bool:
 
 
 def axe_violations(page) -> list[str]:
-    page.evaluate(AXE.read_text(encoding="utf-8"))
+    page.evaluate(AXE_SOURCE)
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ["violations"]});
         return r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(
@@ -80,7 +86,7 @@ def test_every_page_passes_axe_and_logs_no_console_error(browser, live_app, live
         if not visible_to(role, url):
             continue
         page.goto(f"{live_server}{url}")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_function(HTMX_SETTLED)
         visited += 1
         found = axe_violations(page)
         if found:
