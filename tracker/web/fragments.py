@@ -21,9 +21,9 @@ its hits, misses, entries and bytes in the metrics (`tracker_cache_*{cache="frag
 from __future__ import annotations
 
 from collections.abc import Hashable
-from functools import partial
+from functools import lru_cache, partial
 
-from flask import Flask, current_app, get_template_attribute, request
+from flask import Flask, current_app, get_template_attribute, request, url_for
 from markupsafe import Markup
 
 from tracker.models import ProgressState
@@ -40,11 +40,23 @@ def init_app(app: Flask) -> None:
     kept: Store[Markup] | None = Store("fragments", max_bytes=max_bytes, size_of=html_bytes) if max_bytes else None
     app.extensions[EXTENSION] = kept
     app.jinja_env.globals["article_row_head"] = partial(article_row_head, kept)
+    app.jinja_env.globals["article_url"] = article_url
 
 
 def html_bytes(html: str) -> int:
     """What a kept part takes, counted as its HTML encoded (as it is sent)."""
     return len(html.encode())
+
+
+def article_url(endpoint: str, slug: str) -> str:
+    """`url_for(endpoint, slug=slug)` for an article's own pages and forms, built once per mount point: a list
+    row asks for two or three of them, on every request."""
+    return _article_url(request.script_root, endpoint, slug)
+
+
+@lru_cache(maxsize=4096)  # endpoints x articles; the URL depends on nothing else
+def _article_url(script_root: str, endpoint: str, slug: str) -> str:
+    return url_for(endpoint, slug=slug)
 
 
 def store() -> Store[Markup] | None:
