@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from cachetools import LRUCache  # type: ignore[import-untyped]  # it ships no types (types-cachetools has them)
+from cachetools import LRUCache
 from sqlalchemy import event, orm, update
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, col, select
