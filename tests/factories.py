@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Callable
 
-from tracker.models import Article, Installation, LearningPath, Note, Role, User, utcnow
+from flask.testing import FlaskClient
+from sqlmodel import Session, col, select
+
+from tracker.models import Article, Installation, LearningPath, Note, Role, SuggestedCard, User, utcnow
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.mentoring import mentorships
 from tracker.services.people import accounts, tokens
@@ -12,7 +15,8 @@ from tracker.services.records import outbox as xapi_outbox
 
 
 def user(session: Session, username: str) -> User:
-    return accounts.get_user(session=session, username=username)
+    """The user with this username; NotFound if there is none."""
+    return accounts.require_user(session=session, username=username)
 
 
 def path(session: Session, slug: str) -> LearningPath:
@@ -37,7 +41,7 @@ def mentor_of(session: Session, mentor: str, *learners: str) -> None:
         mentorships.link(session=session, mentor=user(session, mentor), learner=user(session, name))
 
 
-def lived_in(session: Session, make_client) -> None:
+def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> None:
     """A row in every table, made the way users make them: follows, marks, notes, replies, assignments, a
     path finished (its credential), and the xAPI statements queued for a Learning Record Store."""
     mentor_of(session, "mona", "lena")
@@ -52,15 +56,16 @@ def lived_in(session: Session, make_client) -> None:
     tokens.create_token(session=session, user=user(session, "lena"), name="script")
     leo = make_client("leo")
     leo.post("/paths/real-time-streaming/follow")
-    detail = path_queries.get_path(session=session, slug="real-time-streaming")
-    for slug in [e.card.article.slug for view in detail.sections for e in view.entries if not e.item.optional]:
+    streaming = path(session, "real-time-streaming")
+    sections = path_queries.path_sections(session=session, path_ids=[streaming.id])[streaming.id]
+    for slug in [e.card.article.slug for view in sections for e in view.entries if not e.item.optional]:
         leo.post(f"/articles/{slug}/progress", data={"state": "done", "path": "real-time-streaming"})
     xapi_outbox.enqueue_new(session=session, site="http://tracker.test", now=utcnow())
     if session.get(Installation, 1) is None:  # the test database's users were not made through /setup
         session.add(Installation(id=1, admin_id=user(session, "ada").id))
         session.commit()
-    card = lena.post("/api/v1/me/cards", json={"article": "http-protocol", "prompt": "Which HTTP methods are "
-                                                                               "idempotent?",
+    card = lena.post("/api/v1/me/cards", json={"article": "http-protocol",
+                                               "prompt": "Which HTTP methods are idempotent?",
                                                "answer": "GET, HEAD, PUT, DELETE, OPTIONS"}).get_json()
     lena.post(f"/api/v1/me/cards/{card['id']}/review", json={"rating": "good"})
     # a weekly plan, a takeaway, a mentor's suggested card and an adopted one
@@ -68,7 +73,5 @@ def lived_in(session: Session, make_client) -> None:
     lena.post("/articles/http-protocol/takeaway", data={"text": "Methods carry meaning.", "shared": "on"})
     mona.post("/mentor/mentees/lena/paths/api-designer/cards",
               data={"article": "routing", "prompt": "What does a router match on?", "answer": "Method and path."})
-    from tracker.models import SuggestedCard
-
-    suggestion = session.exec(select(SuggestedCard).where(SuggestedCard.mentor_id.is_not(None))).first()
+    suggestion = session.exec(select(SuggestedCard).where(col(SuggestedCard.mentor_id).is_not(None))).one()
     lena.post(f"/cards/suggested/{suggestion.id}/adopt")

@@ -10,7 +10,7 @@ from tests import factories
 from tests.conftest import PASSWORD
 from tests.services.records.test_export import lived_in_everywhere, rows_pointing_at
 from tracker.models import Article, SecurityEvent, SecurityEventKind, User
-from tracker.services.people import tokens
+from tracker.services.people import accounts, tokens
 
 
 def bearer(session, username: str) -> dict:
@@ -92,19 +92,19 @@ def test_a_refused_deletion_deletes_nothing_and_says_why(client, session, body, 
     assert response.status_code == status
     assert response.get_json()["error"]["message"] == message
     session.expire_all()
-    assert factories.user(session, "lena") is not None
+    assert accounts.get_user(session=session, username="lena") is not None
 
 
 def test_the_last_admin_gets_a_clear_refusal(client, session):
     response = client.delete("/api/v1/me", json={"password": PASSWORD}, headers=bearer(session, "ada"))
     assert response.status_code == 403 and "last administrator" in response.get_json()["error"]["message"]
-    assert factories.user(session, "ada") is not None
+    assert accounts.get_user(session=session, username="ada") is not None
 
 
 def test_a_read_only_token_cannot_delete_the_account(client, session):
     raw, _ = tokens.create_token(session=session, user=factories.user(session, "lena"), name="r", scope="read")
     response = client.delete("/api/v1/me", json={"password": PASSWORD}, headers={"Authorization": f"Bearer {raw}"})
-    assert response.status_code == 403 and factories.user(session, "lena") is not None
+    assert response.status_code == 403 and accounts.get_user(session=session, username="lena") is not None
 
 
 def test_a_token_cannot_be_used_to_guess_the_password(client, session, make_client):
@@ -116,6 +116,6 @@ def test_a_token_cannot_be_used_to_guess_the_password(client, session, make_clie
     assert page.status_code == 400
     blocked = client.delete("/api/v1/me", json={"password": PASSWORD}, headers=token)
     assert blocked.status_code == 429 and "Too many attempts" in blocked.get_json()["error"]["message"]
-    assert factories.user(session, "lena") is not None
+    assert accounts.get_user(session=session, username="lena") is not None
     refused = session.exec(select(SecurityEvent).where(SecurityEvent.kind == SecurityEventKind.access_refused)).all()
     assert len(refused) == 9 and all("DELETE /api/v1/me" in event.detail for event in refused)

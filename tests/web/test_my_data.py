@@ -4,7 +4,7 @@ from tests import factories
 from tests.conftest import PASSWORD
 from tests.services.records.test_export import lived_in_everywhere, rows_pointing_at
 from tracker.models import Role, User
-from tracker.services.people import tokens
+from tracker.services.people import accounts, tokens
 
 
 def test_the_account_page_offers_the_download_and_the_deletion(make_client):
@@ -46,33 +46,35 @@ def test_deleting_my_account_signs_me_out_and_leaves_nothing_behind(make_client,
 def test_a_wrong_password_or_no_confirmation_deletes_nothing(make_client, session):
     browser = make_client("lena")
     wrong = browser.post("/account/delete", data={"password": "not my password", "understood": "y"})
-    assert wrong.status_code == 400 and "The password is not right; nothing was deleted." in wrong.get_data(as_text=True)
+    assert wrong.status_code == 400
+    assert "The password is not right; nothing was deleted." in wrong.get_data(as_text=True)
     unticked = browser.post("/account/delete", data={"password": PASSWORD})
     assert unticked.status_code == 400 and "tick the box to confirm" in unticked.get_data(as_text=True)
     empty = browser.post("/account/delete", data={"understood": "y"})
     assert empty.status_code == 400 and "type your password to confirm" in empty.get_data(as_text=True)
-    assert factories.user(session, "lena") is not None
+    assert accounts.get_user(session=session, username="lena") is not None
     assert browser.get("/account").status_code == 200  # still signed in
 
 
 def test_the_last_admin_is_told_why_they_cannot_leave(make_client, session):
     response = make_client("ada").post("/account/delete", data={"password": PASSWORD, "understood": "y"})
     assert response.status_code == 400 and "You are the last administrator" in response.get_data(as_text=True)
-    assert factories.user(session, "ada") is not None
+    assert accounts.get_user(session=session, username="ada") is not None
 
 
 def test_an_admin_deletes_an_account_from_the_users_page_once_confirmed(make_client, session):
     ada = make_client("ada")
     page = ada.get("/admin/users").get_data(as_text=True)
-    assert 'action="/admin/users/leo/delete?q="' in page and "Type <strong>leo</strong> to confirm" in page and "Deleting an account removes it for good" in page
+    assert 'action="/admin/users/leo/delete?q="' in page and "Type <strong>leo</strong> to confirm" in page
+    assert "Deleting an account removes it for good" in page
     assert 'action="/admin/users/ada/delete' not in page  # not themselves, from here
     refused = ada.post("/admin/users/leo/delete", data={"confirm": "lena"}, follow_redirects=True)
     assert "Type &#39;leo&#39; to confirm; nothing was deleted." in refused.get_data(as_text=True)
-    assert factories.user(session, "leo") is not None
+    assert accounts.get_user(session=session, username="leo") is not None
     done = ada.post("/admin/users/leo/delete", data={"confirm": " Leo "}, follow_redirects=True)
     assert "The account &#39;leo&#39; is deleted, with everything in it." in done.get_data(as_text=True)
     session.expire_all()
-    assert factories.user(session, "leo") is None
+    assert accounts.get_user(session=session, username="leo") is None
     assert ada.post("/admin/users/leo/delete", data={"confirm": "leo"}).status_code == 404
 
 
@@ -81,10 +83,10 @@ def test_an_admin_cannot_delete_themselves_from_the_users_page(make_client, sess
     session.commit()
     response = make_client("ada").post("/admin/users/ada/delete", data={"confirm": "ada"}, follow_redirects=True)
     assert "Delete your own account from your account page" in response.get_data(as_text=True)
-    assert factories.user(session, "ada") is not None
+    assert accounts.get_user(session=session, username="ada") is not None
 
 
 def test_only_admins_delete_other_accounts(make_client, session):
     for name in ("lena", "mona"):
         assert make_client(name).post("/admin/users/leo/delete", data={"confirm": "leo"}).status_code == 403
-    assert factories.user(session, "leo") is not None
+    assert accounts.get_user(session=session, username="leo") is not None

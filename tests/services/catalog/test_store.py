@@ -65,7 +65,8 @@ def test_a_new_article_with_a_known_title_is_refused_until_confirmed(session):
     assert [c.article.slug for c in refused.value.matches] == ["caching"]
     assert "“Caching” from Backend & DevOps Series (caching)" in str(refused.value)
     with pytest.raises(article_editing.DuplicateTitle):  # a confirmation given for another title does not count
-        article_editing.save_article(session=session, slug=None, form=article_form("Caching"), confirmed_title="Routing")
+        article_editing.save_article(session=session, slug=None, form=article_form("Caching"),
+                                     confirmed_title="Routing")
     assert len(session.exec(select(Article)).all()) == before
     article = article_editing.save_article(session=session, slug=None, form=article_form("Caching"),
                                          confirmed_title="caching")

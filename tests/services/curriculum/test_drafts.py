@@ -7,8 +7,10 @@ from tracker.services.curriculum.drafts import DraftError, apply_action, empty_d
 
 def draft():
     value = empty_draft()
-    value["sections"] = [{"title": "A", "items": [{"slug": "a1", "optional": False}, {"slug": "a2", "optional": False}]},
-                         {"title": "B", "items": [{"slug": "b1", "optional": False}]}]
+    value["sections"] = [
+        {"title": "A", "items": [{"slug": "a1", "optional": False}, {"slug": "a2", "optional": False}]},
+        {"title": "B", "items": [{"slug": "b1", "optional": False}]},
+    ]
     return value
 
 

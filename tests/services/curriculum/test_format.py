@@ -60,7 +60,8 @@ def test_curation_rules_refuse_a_link_only_required_entry_and_a_repeated_title()
         validate_path(optional, source="the editor", known_slugs=KNOWN, articles=facts)
     fine = data(sections=[{"title": "One", "items": ["b", "d"]}, {"title": "Two", "items": [
         {"slug": "c", "optional": True}]}])
-    assert validate_path(fine, source="the editor", known_slugs=KNOWN, articles=facts).article_slugs() == ["b", "d", "c"]
+    validated = validate_path(fine, source="the editor", known_slugs=KNOWN, articles=facts)
+    assert validated.article_slugs() == ["b", "d", "c"]
     # versions saved before a rule existed still read back (no `articles`): history stays viewable
     assert validate_path(data(), source="version 1", known_slugs=KNOWN).article_slugs() == ["a", "b", "c"]
 

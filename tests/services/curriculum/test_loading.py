@@ -76,7 +76,8 @@ def test_no_path_repeats_a_title_or_puts_a_link_only_entry_in_a_required_slot():
 
 def test_a_good_definition_round_trips_through_dump():
     definition = parse_path_definition(GOOD, filename="tiny.yaml", known_slugs=KNOWN)
-    assert parse_path_definition(dump_path_definition(definition), filename="tiny.yaml", known_slugs=KNOWN) == definition
+    dumped = dump_path_definition(definition)
+    assert parse_path_definition(dumped, filename="tiny.yaml", known_slugs=KNOWN) == definition
     assert definition.sections[1].items[1].optional
 
 
@@ -92,7 +93,8 @@ def broken(**changes) -> str:
 
 @pytest.mark.parametrize(("text", "message"), [
     (GOOD.replace("routing", "no-such-article"), "tiny.yaml: section 1 'Basics': unknown article 'no-such-article'"),
-    (GOOD.replace("caching", "routing"), "tiny.yaml: section 2 'More': duplicate article 'routing' (also in section 1)"),
+    (GOOD.replace("caching", "routing"),
+     "tiny.yaml: section 2 'More': duplicate article 'routing' (also in section 1)"),
     (GOOD.replace("[middleware, routing", "[middleware, middleware"),
      "tiny.yaml: section 1 'Basics': duplicate article 'middleware' (earlier in this section)"),
     (broken(outcome=None), "tiny.yaml: missing field 'outcome'"),
@@ -130,7 +132,7 @@ def test_a_bad_file_loads_nothing(session, tmp_path):
     (folder / "api-designer.yaml").write_text(changed)
     (folder / "production-services.yaml").write_text(
         (folder / "production-services.yaml").read_text().replace("title: Backend Developer", "title: Changed"))
-    with pytest.raises(PathDefinitionError, match="api-designer.yaml: section 1 .*unknown article 'http-protocl'"):
+    with pytest.raises(PathDefinitionError, match=r"api-designer\.yaml: section 1 .*unknown article 'http-protocl'"):
         load_curriculum(session=session, paths_dir=folder, update_existing=True)
     titles = set(session.exec(select(LearningPath.title)))
     assert "Backend Developer — Production Services" in titles
@@ -138,7 +140,8 @@ def test_a_bad_file_loads_nothing(session, tmp_path):
 
 def test_export_writes_files_that_load_back_identically(session, tmp_path):
     written = export_paths(session=session, directory=tmp_path)
-    assert sorted(p.name for p in written) == sorted(p.name for p in PATHS_DIR.glob("*.yaml") if p.name not in {"catalog.yaml", "cards.yaml"})
+    path_files = [p.name for p in PATHS_DIR.glob("*.yaml") if p.name not in {"catalog.yaml", "cards.yaml"}]
+    assert sorted(p.name for p in written) == sorted(path_files)
     for file in written:
         assert file.read_text() == (PATHS_DIR / file.name).read_text()
     shutil.copy(PATHS_DIR / "catalog.yaml", tmp_path / "catalog.yaml")

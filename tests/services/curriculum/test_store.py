@@ -37,9 +37,9 @@ def test_history_lists_versions_newest_first_and_restore_makes_a_new_version(ses
 
 def test_items_that_stay_keep_the_date_they_joined_the_path(session):
     ada = factories.user(session, "ada")
+    api_designer = factories.path(session, "api-designer").id
     before = {e.card.article.slug: e.item.added_at
-              for e in path_queries.path_entries(session=session, path_ids=[factories.path(session, "api-designer").id])[
-                  factories.path(session, "api-designer").id]}
+              for e in path_queries.path_entries(session=session, path_ids=[api_designer])[api_designer]}
     path_store.save_path(session=session, definition=renamed(session, "Renamed"), base_version=1, author=ada)
     path_id = factories.path(session, "api-designer").id
     after = {e.card.article.slug: e.item.added_at

@@ -1,5 +1,6 @@
 """Recall cards: written, edited and deleted by their owner only; FSRS schedules them from each rating."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,7 +61,7 @@ def test_intervals_grow_over_successive_good_reviews(session):
         rate(session, card, "good", now)
         intervals.append(as_utc(card.due) - now)
         now = as_utc(card.due)
-    assert all(later > earlier for earlier, later in zip(intervals, intervals[1:])), intervals
+    assert all(later > earlier for earlier, later in itertools.pairwise(intervals)), intervals
     assert intervals[-1] > timedelta(days=7)
     assert len(recall.review_logs(session=session, user=factories.user(session, "lena"))) == 6
 

@@ -58,8 +58,9 @@ def test_a_path_finished_after_its_due_date_is_completed_late_and_keeps_the_time
     factories.mentor_of(session, "mona", "lena")
     mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
     with time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False):
-        assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=factories.path(session, "api-designer"),
-                              due_on=date(2026, 3, 5), note="", today=date(2026, 3, 1))
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena"],
+                                path=factories.path(session, "api-designer"),
+                                due_on=date(2026, 3, 5), note="", today=date(2026, 3, 1))
     finished = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
     finish_path(session, lena, "api-designer", finished)
     with time_machine.travel(datetime(2026, 3, 8, 12, tzinfo=UTC), tick=False):

@@ -1,5 +1,6 @@
 """Activity from the event log: recent changes and the heatmap."""
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 from tests import factories
@@ -46,4 +47,4 @@ def test_the_heatmap_labels_each_month_once_above_its_first_week(session):
     heatmap = activity.activity_heatmap(session=session, user=lena, today=date(2026, 11, 25))
     months = [name for _, name in heatmap.months]
     assert months == ["Jun", "Jul", "Aug", "Sep", "Oct", "Nov"]
-    assert all(b - a >= 3 for (a, _), (b, _) in zip(heatmap.months, heatmap.months[1:]))
+    assert all(b - a >= 3 for (a, _), (b, _) in itertools.pairwise(heatmap.months))

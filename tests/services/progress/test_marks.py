@@ -89,8 +89,8 @@ def test_concurrent_marks_log_events_in_commit_order_and_answer_their_own_write(
         with Session(app.extensions["tracker.engine"]) as own:
             from tracker.models import Article, User
 
-            record = progress.write_mark(session=own, user=own.get(User, lena_id),
-                                           article=own.get(Article, article_id), state=state)
+            record = progress.write_mark(session=own, user=own.get_one(User, lena_id),
+                                           article=own.get_one(Article, article_id), state=state)
             return state, record.state
 
     with ThreadPoolExecutor(max_workers=10) as pool:

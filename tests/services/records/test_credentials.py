@@ -195,9 +195,11 @@ def test_the_credential_is_an_open_badge_signed_as_a_vc_jwt(session, issuer):
     assert signed.headers() == {"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": issuer.key.kid}
     claims = json.loads(signed.payload)
     url = f"https://tracker.example.com/credentials/{credential.public_id}"
-    assert claims["@context"] == credentials.CONTEXTS and claims["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert claims["@context"] == credentials.CONTEXTS
+    assert claims["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert claims["id"] == claims["jti"] == url
-    assert claims["issuer"] == {"id": "https://tracker.example.com", "type": ["Profile"], "name": "Learning-path tracker"}
+    assert claims["issuer"] == {"id": "https://tracker.example.com", "type": ["Profile"],
+                                "name": "Learning-path tracker"}
     assert claims["validFrom"] == "2026-03-07T18:30:00Z" and claims["nbf"] == claims["iat"] == int(NOW.timestamp())
     subject = claims["credentialSubject"]
     assert subject["id"] == claims["sub"] == f"urn:uuid:{uuid.UUID(hex=lena.public_id)}"
@@ -268,7 +270,7 @@ def test_an_issued_credential_verifies(session, issuer, credential):
 
 
 def test_changing_the_payload_is_refused_as_tampering(session, issuer, credential):
-    header, body, signature = credential.jwt.split(".")
+    header, _body, signature = credential.jwt.split(".")
     claims = payload(credential.jwt)
     claims["credentialSubject"]["achievement"]["name"] = "Something harder"
     found = check(session, issuer, ".".join([header, encode(claims), signature]))
@@ -355,7 +357,8 @@ def test_only_the_owner_shares_and_a_private_certificate_does_not_exist_for_othe
     with pytest.raises(NotFound):
         credentials.set_sharing(session=session, viewer=leo, public_id=credential.public_id, shared=True)
     credentials.set_sharing(session=session, viewer=lena, public_id=credential.public_id, shared=True)
-    assert credentials.visible_credential(session=session, viewer=None, public_id=credential.public_id).learner.id == lena.id
+    shown = credentials.visible_credential(session=session, viewer=None, public_id=credential.public_id)
+    assert shown.learner.id == lena.id
     with pytest.raises(NotAllowed):
         credentials.set_sharing(session=session, viewer=leo, public_id=credential.public_id, shared=False)
 

@@ -30,8 +30,9 @@ def site():
 
 
 def _mark(session, username, slug, state, path=None):
-    progress.write_mark(session=session, user=factories.user(session, username), article=factories.article(session, slug),
-                          state=state, path=factories.path(session, path) if path else None)
+    progress.write_mark(session=session, user=factories.user(session, username),
+                        article=factories.article(session, slug), state=state,
+                        path=factories.path(session, path) if path else None)
 
 
 def assert_valid_statement(statement: dict) -> None:
@@ -115,7 +116,8 @@ def failing_lrs():
 
 def _stored(ralph_lrs, site, user) -> list[dict]:
     agent = json.dumps({"account": {"homePage": site, "name": user.public_id}})
-    answer = requests.get(ralph_lrs["endpoint"] + "/statements", params={"agent": agent, "limit": 500},
+    params: dict[str, str | int] = {"agent": agent, "limit": 500}
+    answer = requests.get(ralph_lrs["endpoint"] + "/statements", params=params,
                           auth=(ralph_lrs["username"], ralph_lrs["password"]),
                           headers={"X-Experience-API-Version": "1.0.3"}, timeout=10)
     assert answer.status_code == 200
@@ -140,7 +142,8 @@ def test_an_outage_loses_nothing_and_the_lrs_gets_each_statement_once(session, s
     assert failed.failed in xapi_outbox.push(session=session, store=down, now=now + timedelta(seconds=31)).failed
     assert failing_lrs.requests == 2
     rows = list(session.exec(select(XapiOutbox)))
-    assert {row.attempts for row in rows} == {2} and all(row.next_attempt_at > now + timedelta(seconds=31) for row in rows)
+    assert {row.attempts for row in rows} == {2}
+    assert all(row.next_attempt_at > now + timedelta(seconds=31) for row in rows)
 
     # The LRS comes back; one batch had in fact reached it before (an answer lost on the way back).
     store = xapi_outbox.RecordStore(**ralph_lrs)
@@ -168,7 +171,8 @@ def test_the_push_command_reports_and_fails_in_one_line(app, runner, session, si
     assert "no Learning Record Store is set up" in runner.invoke(args=["xapi", "push"]).output
     app.config.update(XAPI_ENDPOINT=failing_lrs.endpoint)
     failed = runner.invoke(args=["xapi", "push"])
-    assert failed.exit_code == 1 and "the LRS answered 503" in failed.output and "1 queued, 0 sent, 1 waiting." in failed.output
+    assert failed.exit_code == 1 and "the LRS answered 503" in failed.output
+    assert "1 queued, 0 sent, 1 waiting." in failed.output
     session.exec(XapiOutbox.__table__.update().values(next_attempt_at=utcnow()))
     session.commit()
     app.config.update(XAPI_ENDPOINT=ralph_lrs["endpoint"], XAPI_USERNAME=ralph_lrs["username"],
