@@ -104,7 +104,8 @@ def test_an_assignment_preview_says_what_would_change_and_writes_nothing(make_cl
     mona = make_client("mona")
     due = (date.today() + timedelta(days=10)).isoformat()
     mona.post("/api/v1/assignments", json={"learners": ["lena"], "path": "api-designer", "due_on": due})
-    counts = (session.exec(select(func.count(Assignment.id))).one(), session.exec(select(func.count(Notification.id))).one())
+    counts = (session.exec(select(func.count(Assignment.id))).one(),
+              session.exec(select(func.count(Notification.id))).one())
     later = (date.today() + timedelta(days=20)).isoformat()
     plan = mona.post("/api/v1/assignments/preview", json={"learners": ["lena", "leo"], "path": "api-designer",
                                                            "due_on": later})

@@ -58,8 +58,8 @@ def test_a_change_made_through_the_api_can_name_its_path(make_client, session):
     assert on_path.status_code == 200
     statement = lena.get("/api/v1/me/xapi").get_json()["statements"][-1]
     assert statement["context"]["contextActivities"]["grouping"][0]["id"].endswith("/paths/api-designer")
-    wrong = lena.put("/api/v1/me/progress/kafka-for-beginners-what-it-is-when-to-use-it-and-producer-consumer-examples-in",
-                     json={"state": "done", "path": "api-designer"})
+    elsewhere = "kafka-for-beginners-what-it-is-when-to-use-it-and-producer-consumer-examples-in"
+    wrong = lena.put(f"/api/v1/me/progress/{elsewhere}", json={"state": "done", "path": "api-designer"})
     assert wrong.status_code == 400 and "does not hold" in wrong.get_json()["error"]["message"]
     assert lena.put("/api/v1/me/progress/routing", json={"state": "done", "path": "nowhere"}).status_code == 404
     assert len(lena.get("/api/v1/me/xapi").get_json()["statements"]) == 1  # the refused ones wrote nothing

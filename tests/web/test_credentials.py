@@ -48,7 +48,8 @@ def finish_but_one(session, make_client, username="lena", slug="api-designer"):
 def earned(session, make_client):
     """lena finished api-designer through the page: (her client, the credential)."""
     lena, last = finish_but_one(session, make_client)
-    assert lena.post(f"/articles/{last.slug}/progress", data={"state": "done", "path": "api-designer"}).status_code == 303
+    marked = lena.post(f"/articles/{last.slug}/progress", data={"state": "done", "path": "api-designer"})
+    assert marked.status_code == 303
     [credential] = credentials_of(session)
     return lena, credential
 

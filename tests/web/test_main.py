@@ -29,13 +29,15 @@ def required(client, slug):
 
 
 def counts(session):
-    return (session.exec(select(func.count(Progress.id))).one(), session.exec(select(func.count(ProgressEvent.id))).one())
+    return (session.exec(select(func.count(Progress.id))).one(),
+            session.exec(select(func.count(ProgressEvent.id))).one())
 
 
 def test_htmx_mark_returns_the_row_and_both_bars_out_of_band(make_client, session):
     lena = make_client("lena")
     article, section = first_article(session)
-    response = lena.post(f"/articles/{article.slug}/progress", data={"state": "done", "path": "api-designer"}, headers=HX)
+    response = lena.post(f"/articles/{article.slug}/progress", data={"state": "done", "path": "api-designer"},
+                         headers=HX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith(f'<li class="article-row state-done" id="article-{article.slug}"')
@@ -158,7 +160,8 @@ def test_articles_that_share_a_title_are_told_apart_by_their_source(make_client,
     recent = page[page.index('id="recent-heading"'):]
     for slug in ("restful-api-design", "restful-api-design-backend-development-hub"):
         source = session.get(Source, factories.article(session, slug).source_id).name
-        shown = f'href="/articles/{slug}">RESTful API Design</a> <span class="muted small">· {html.escape(source)}</span>'
+        shown = (f'href="/articles/{slug}">RESTful API Design</a> '
+                 f'<span class="muted small">· {html.escape(source)}</span>')
         assert shown in recent
 
 
@@ -202,8 +205,9 @@ def test_output_is_escaped(make_client, session):
 
 
 def test_marking_with_a_path_that_lacks_the_article_answers_like_the_catalog(make_client, session):
-    response = make_client("lena").post("/articles/blockchain-from-scratch-a-technical-intro-with-a-toy-app-you-can-actually-run/progress",
-                                        data={"state": "done", "path": "api-designer"}, headers=HX)
+    slug = "blockchain-from-scratch-a-technical-intro-with-a-toy-app-you-can-actually-run"
+    response = make_client("lena").post(f"/articles/{slug}/progress", data={"state": "done", "path": "api-designer"},
+                                        headers=HX)
     assert response.status_code == 200
     assert "path-progress" not in response.get_data(as_text=True)
 

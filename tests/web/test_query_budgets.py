@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import partial
 
-import pytest
 from sqlalchemy import insert
 from sqlmodel import select
 
@@ -59,9 +58,10 @@ def heavy_learner(session, username):
         progress.write_mark(session=session, user=user, article=article,
                               state=ProgressState.done if index < 5 else ProgressState.in_progress)
     start = utcnow() - timedelta(days=180)
-    session.execute(insert(ProgressEvent.__table__), [
-        {"user_id": user.id, "article_id": articles[i % len(articles)].id, "created_at": start + timedelta(hours=i * 0.8),
-         "state": ("in_progress", "done")[i % 2], "path_id": None} for i in range(5_000)])
+    session.execute(insert(ProgressEvent), [
+        {"user_id": user.id, "article_id": articles[i % len(articles)].id,
+         "created_at": start + timedelta(hours=i * 0.8), "state": ("in_progress", "done")[i % 2], "path_id": None}
+        for i in range(5_000)])
     session.commit()
     for article in articles[:40]:
         recall.create_card(session=session, user=user, article=article, prompt="Q?", answer="A.")
@@ -72,9 +72,10 @@ def test_learner_routes_make_the_same_statements_for_a_light_and_a_heavy_history
     heavy_learner(session, "leo")
     lena, leo = make_client("lena"), make_client("leo")
     for route, budget in LEARNER_ROUTES.items():
-        light = statements(app, lambda: lena.get(route), warm=True)
-        heavy = statements(app, lambda: leo.get(route), warm=True)
-        assert (route, light) == (route, heavy), f"{route}: {light} statements for a light history, {heavy} for a heavy one"
+        light = statements(app, partial(lena.get, route), warm=True)
+        heavy = statements(app, partial(leo.get, route), warm=True)
+        assert (route, light) == (route, heavy), \
+            f"{route}: {light} statements for a light history, {heavy} for a heavy one"
         assert heavy <= budget, f"{route}: {heavy} statements, over its budget of {budget}"
 
 
@@ -86,10 +87,10 @@ def test_marking_makes_the_same_statements_on_a_short_and_a_long_path(app, sessi
         client = make_client(name)
         slug = "http-protocol"
         client.post(f"/articles/{slug}/progress", data={"state": "in_progress", "path": path}, headers=HX)
-        counts[name] = (statements(app, lambda: client.post(f"/articles/{slug}/progress",
-                                                            data={"state": "done", "path": path}, headers=HX)),
-                        statements(app, lambda: client.put(f"/api/v1/me/progress/{slug}",
-                                                           json={"state": "in_progress"})))
+        counts[name] = (statements(app, partial(client.post, f"/articles/{slug}/progress",
+                                                data={"state": "done", "path": path}, headers=HX)),
+                        statements(app, partial(client.put, f"/api/v1/me/progress/{slug}",
+                                                json={"state": "in_progress"})))
     assert counts["lena"] == counts["leo"]
     mark, put = counts["leo"]
     assert mark <= 13 and put <= 6, counts
@@ -100,7 +101,7 @@ def test_mentor_routes_make_the_same_statements_for_5_50_and_200_mentees(app, se
     mona = factories.user(session, "mona")
     path = factories.path(session, "api-designer")
     client = make_client("mona")
-    counts: dict[str, list[int]] = {route: [] for route in MENTOR_ROUTES}
+    counts = {route: [] for route in MENTOR_ROUTES}  # route -> statements at each size
     for prefix, size in (("a", 5), ("b", 45), ("c", 150)):
         learners = factories.add_learners(session, prefix, size)
         for learner in learners:
