@@ -62,13 +62,14 @@ def test_restore_refuses_a_backup_from_another_migration_and_writes_nothing(runn
     with older_db.app_context():
         db.upgrade(db.get_engine(), "0011")
     refused = older_db.test_cli_runner().invoke(cli, ["restore", str(file)])
-    assert refused.exit_code == 1 and f"the backup is at migration {db.head_revision()} and this database at 0011" in refused.output
+    assert refused.exit_code == 1
+    assert f"the backup is at migration {db.head_revision()} and this database at 0011" in refused.output
     with older_db.app_context():
         assert db.get_session().exec(select(Article)).all() == []
     older_db.extensions["tracker.engine"].dispose()
     # a backup from a version this one does not know, into a fresh database: one line, nothing made
     newer = tmp_path / "newer.json.gz"
-    newer.write_bytes(gzip.compress("\n".join([json.dumps(header | {"revision": "0099"})] + lines[1:]).encode()))
+    newer.write_bytes(gzip.compress("\n".join([json.dumps(header | {"revision": "0099"}), *lines[1:]]).encode()))
     fresh_url = empty_database_url.replace("empty", "fresh") if "sqlite" in empty_database_url else None
     if fresh_url:
         fresh = make_app(fresh_url, tmp_path / "fresh")
@@ -83,7 +84,8 @@ def test_a_backup_taken_during_writes_holds_every_write_acknowledged_before_it(a
     engine = app.extensions["tracker.engine"]
     lena_id = factories.user(session, "lena").id
     article_ids = list(session.exec(select(Article.id).order_by(Article.id)).all())
-    acknowledged: list[int] = []
+    acknowledged = []  # the writer's marks that write_mark has committed, by their index
+    twenty = threading.Event()  # waited on, not polled: a busy loop would take the interpreter from the writer
     stop = threading.Event()
 
     def writer():
@@ -95,11 +97,12 @@ def test_a_backup_taken_during_writes_holds_every_write_acknowledged_before_it(a
                 state = [ProgressState.done, ProgressState.skipped][i % 2]
                 progress.write_mark(session=own, user=user, article=own.get(Article, article_id), state=state)
                 acknowledged.append(i)
+                if len(acknowledged) >= 20:
+                    twenty.set()
 
     thread = threading.Thread(target=writer)
     thread.start()
-    while len(acknowledged) < 20:
-        pass
+    assert twenty.wait(timeout=60), "the writer did not get 20 marks in"
     before = len(acknowledged)
     with Session(engine) as own:
         events_before = own.exec(select(ProgressEvent.id).order_by(ProgressEvent.id.desc())).first()

@@ -160,6 +160,7 @@ def _start_lines(args: list[str], env: dict, until: str) -> tuple[list[str], int
 
     process = subprocess.Popen([sys.executable, "-m", "tracker", *args], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None  # stdout=PIPE
     lines = []
     try:
         for line in process.stdout:

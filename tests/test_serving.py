@@ -25,6 +25,13 @@ CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 WORKERS = 3
 
 
+def csrf_token(page: str) -> str:
+    """The CSRF token a page hands to htmx."""
+    found = CSRF_RE.search(page)
+    assert found, f"no CSRF token in the page: {page[:300]}"
+    return found.group(1)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -55,15 +62,15 @@ class Served:
         return browser.get(self.base + path, headers=self._traced(), timeout=30)
 
     def post(self, browser: requests.Session, path: str, **kwargs) -> requests.Response:
-        token = CSRF_RE.search(browser.get(self.base + "/signin" if path == "/signin" else self.base + "/",
-                                           timeout=30).text).group(1)
+        token = csrf_token(browser.get(self.base + "/signin" if path == "/signin" else self.base + "/",
+                                       timeout=30).text)
         return browser.post(self.base + path, headers=self._traced() | {"X-CSRFToken": token}, timeout=30, **kwargs)
 
-    def workers_that_answered(self, answers: list[requests.Response]) -> Counter:
+    def workers_that_answered(self, answers: list[requests.Response]) -> Counter[str]:
         """Which worker process answered each request, read from the access log by request id."""
         ids = {answer.headers["X-Request-ID"] for answer in answers}
         log = self.log_path.read_text(encoding="utf-8")
-        pids = Counter()
+        pids: Counter[str] = Counter()
         for match in re.finditer(r"\[(\d+)\] INFO tracker\.access: .* id=(\S+)", log):
             if match.group(2) in ids:
                 pids[match.group(1)] += 1
@@ -132,7 +139,7 @@ def test_several_workers_agree_on_sign_in_csrf_limits_and_notifications(served):
     answered += pages
 
     # One CSRF token, from one page, is good on every worker.
-    token = CSRF_RE.search(pages[0].text).group(1)
+    token = csrf_token(pages[0].text)
     slugs = ("http-protocol", "restful-api-design", "validation-transformation", "webhooks-openapi") * 3
     marks = at_once([lambda slug=slug: as_browser(cookies).post(
         served.base + f"/articles/{slug}/progress", data={"state": "done"}, allow_redirects=False, timeout=30,
@@ -144,7 +151,7 @@ def test_several_workers_agree_on_sign_in_csrf_limits_and_notifications(served):
     guesser = served.browser()
     served.get(guesser, "/signin")
     guess_cookies = guesser.cookies.get_dict()
-    guess_token = CSRF_RE.search(served.get(guesser, "/signin").text).group(1)
+    guess_token = csrf_token(served.get(guesser, "/signin").text)
     attempts = at_once([lambda i=i: as_browser(guess_cookies).post(
         served.base + "/signin", data={"username": "leo", "password": f"wrong {i}"}, timeout=30,
         headers=served._traced() | {"X-CSRFToken": guess_token}) for i in range(12)])

@@ -26,6 +26,7 @@ def timed(args: list[str], env: dict) -> tuple[float, float, str]:
                                stderr=subprocess.STDOUT, text=True)
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - began
+    assert process.stdout is not None  # stdout=PIPE
     output = process.stdout.read().strip()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"tracker {' '.join(args)} failed:\n{output}")
@@ -48,15 +49,14 @@ def main() -> None:
     print("data set:", built.stdout.strip().splitlines()[-1])
     file = work / "tracker.backup.json.gz"
 
-    rows = [("backup (SQLite)",) + timed(["backup", str(file)], base | {"TRACKER_DATABASE_URL": source})]
+    rows = [("backup (SQLite)", *timed(["backup", str(file)], base | {"TRACKER_DATABASE_URL": source}))]
     size = file.stat().st_size / 2**20
-    rows.append(("restore into SQLite",)
-                + timed(["restore", str(file)], base | {"TRACKER_DATABASE_URL": f"sqlite:///{work / 'restored.db'}"}))
+    restored_env = base | {"TRACKER_DATABASE_URL": f"sqlite:///{work / 'restored.db'}"}
+    rows.append(("restore into SQLite", *timed(["restore", str(file)], restored_env)))
     if args.postgresql:
-        rows.append(("restore into PostgreSQL",)
-                    + timed(["restore", str(file)], base | {"TRACKER_DATABASE_URL": args.postgresql}))
-        rows.append(("backup (PostgreSQL)",)
-                    + timed(["backup", str(work / "pg.json.gz")], base | {"TRACKER_DATABASE_URL": args.postgresql}))
+        postgresql_env = base | {"TRACKER_DATABASE_URL": args.postgresql}
+        rows.append(("restore into PostgreSQL", *timed(["restore", str(file)], postgresql_env)))
+        rows.append(("backup (PostgreSQL)", *timed(["backup", str(work / "pg.json.gz")], postgresql_env)))
     print(f"backup file: {size:.1f} MiB")
     print(f"{'step':<26}{'seconds':>9}{'peak MiB':>10}  output")
     for name, seconds, mib, output in rows:

@@ -95,22 +95,22 @@ def environment(url: str, data_dir: Path) -> dict[str, str]:
 def subjects(url: str) -> dict:
     """Who and what the scenarios use: the heaviest learner, the busiest mentor, an article, a path."""
     from sqlalchemy import func
-    from sqlmodel import Session, create_engine, select
+    from sqlmodel import Session, col, create_engine, select
 
     from tracker.models import Article, Mentorship, MentorshipStatus, Progress, ProgressEvent, User
 
     engine = create_engine(url)
     with Session(engine) as session:
-        learner = session.exec(select(ProgressEvent.user_id).group_by(ProgressEvent.user_id)
-                               .order_by(func.count().desc()).limit(1)).first()
+        learner = session.exec(select(ProgressEvent.user_id).group_by(col(ProgressEvent.user_id))
+                               .order_by(func.count().desc()).limit(1)).one()
         mentor, mentees = session.exec(
             select(Mentorship.mentor_id, func.count()).where(Mentorship.status == MentorshipStatus.active)
-            .group_by(Mentorship.mentor_id).order_by(func.count().desc()).limit(1)).first()
+            .group_by(col(Mentorship.mentor_id)).order_by(func.count().desc()).limit(1)).one()
         article = session.exec(select(Article).where(Article.slug == "routing")).one()
         rows = session.exec(select(Progress.article_id, Progress.state, Progress.updated_at)
                             .where(Progress.user_id == learner)).all()
-        found = {"learner": session.get(User, learner).username, "learner_id": learner,
-                 "mentor": session.get(User, mentor).username, "mentees": mentees,
+        found = {"learner": session.get_one(User, learner).username, "learner_id": learner,
+                 "mentor": session.get_one(User, mentor).username, "mentees": mentees,
                  "article": article.slug, "article_id": article.id, "progress_rows": len(rows),
                  "events": session.exec(select(func.count()).select_from(ProgressEvent)).one()}
     fill_baseline(engine, learner, rows)
@@ -126,7 +126,8 @@ def fill_baseline(engine, learner: int, rows) -> None:
     metadata.create_all(engine)
     with engine.begin() as connection:
         connection.execute(baseline_progress.insert(), [
-            {"user_id": learner, "article_id": a, "state": getattr(s, "value", s), "updated_at": u} for a, s, u in rows])
+            {"user_id": learner, "article_id": a, "state": getattr(s, "value", s), "updated_at": u}
+            for a, s, u in rows])
 
 
 def scenarios(who: dict, learner: dict, mentor: dict, api_path: str) -> list[dict]:

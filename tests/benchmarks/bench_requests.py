@@ -20,7 +20,7 @@ import statistics
 import time
 
 from sqlalchemy import event, func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker import create_app, db
 from tracker.models import Mentorship, ProgressEvent, User
@@ -32,11 +32,17 @@ TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 def signed_in(app, username: str):
     client = app.test_client()
     page = client.get("/signin").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    answer = client.post("/signin", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
+    form_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if not form_token:
+        raise SystemExit("the sign-in page has no form with a CSRF token")
+    answer = client.post("/signin", data={"username": username, "password": DEMO_PASSWORD,
+                                          "csrf_token": form_token.group(1)})
     if answer.status_code != 302:
         raise SystemExit(f"could not sign in as {username} (made by `tracker demo-data`?)")
-    return client, TOKEN.search(client.get("/").get_data(as_text=True)).group(1)
+    token = TOKEN.search(client.get("/").get_data(as_text=True))
+    if not token:
+        raise SystemExit(f"{username}'s home page carries no CSRF token for htmx")
+    return client, token.group(1)
 
 
 def main() -> None:
@@ -46,11 +52,11 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         session = db.get_session()
-        heavy = session.exec(select(ProgressEvent.user_id).group_by(ProgressEvent.user_id)
-                             .order_by(func.count().desc()).limit(1)).first()
-        mentor = session.exec(select(Mentorship.mentor_id).group_by(Mentorship.mentor_id)
-                              .order_by(func.count().desc()).limit(1)).first()
-        learner_name, mentor_name = session.get(User, heavy).username, session.get(User, mentor).username
+        heavy = session.exec(select(ProgressEvent.user_id).group_by(col(ProgressEvent.user_id))
+                             .order_by(func.count().desc()).limit(1)).one()
+        mentor = session.exec(select(Mentorship.mentor_id).group_by(col(Mentorship.mentor_id))
+                              .order_by(func.count().desc()).limit(1)).one()
+        learner_name, mentor_name = session.get_one(User, heavy).username, session.get_one(User, mentor).username
         events = session.exec(select(func.count()).select_from(ProgressEvent)).one()
     counted = []
     event.listen(app.extensions["tracker.engine"], "before_cursor_execute", lambda *a: counted.append(1))
@@ -84,8 +90,9 @@ def main() -> None:
         statements = len(counted)
         profile = cProfile.Profile()
         profile.runcall(call)
+        calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]  # set by Stats, missing from typeshed
         print(f"{name:<30}{answer.status_code:>7}{statistics.median(times):>9.1f}{statistics.median(cpu):>9.1f}"
-              f"{statements:>12}{pstats.Stats(profile).total_calls:>8}{len(answer.data) // 1024:>7}")
+              f"{statements:>12}{calls:>8}{len(answer.data) // 1024:>7}")
 
 
 if __name__ == "__main__":

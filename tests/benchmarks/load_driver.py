@@ -110,8 +110,11 @@ def sign_in(base: str, username: str) -> dict[str, str]:
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = browser.open(f"{base}/signin").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode({"username": username, "password": DEMO_PASSWORD, "csrf_token": token}).encode()
+    form_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if not form_token:
+        raise SystemExit(f"{base}/signin has no sign-in form with a CSRF token")
+    body = urllib.parse.urlencode({"username": username, "password": DEMO_PASSWORD,
+                                   "csrf_token": form_token.group(1)}).encode()
     browser.open(f"{base}/signin", data=body).read()
     home = browser.open(f"{base}/").read().decode()
     found = re.search(r'"X-CSRFToken": "([^"]+)"', home)
