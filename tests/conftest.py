@@ -44,6 +44,16 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql: runs against the PostgreSQL in TRACKER_TEST_DATABASE_URL")
 
 
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
+def pytest_collection_modifyitems(items):
+    """The slow tests first, then the browser's, then the rest: the run's last tests are short ones, so
+    neither worker is left waiting for the other's long test at the end."""
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("browser") else 2
+
+    items.sort(key=rank)
+
+
 def seed_file(prefix: str) -> Path:
     """The copy of a seed listing kept under tests/seeds, by its number ('000'...'004')."""
     return next(SEEDS.glob(f"{prefix}_*.txt"))

@@ -2,6 +2,7 @@
 
 import shutil
 
+import pytest
 from sqlmodel import select
 
 from tests.conftest import PATHS_DIR, SEEDS
@@ -173,6 +174,7 @@ def _start_lines(args: list[str], env: dict, until: str) -> tuple[list[str], int
     return lines, process.returncode
 
 
+@pytest.mark.slow
 def test_the_start_says_when_path_files_differ_from_the_database(database_url, tmp_path):
     import os
     import shutil
@@ -193,6 +195,7 @@ def test_the_start_says_when_path_files_differ_from_the_database(database_url, t
     assert "production-services" not in drift[0]
 
 
+@pytest.mark.slow
 def test_run_on_a_port_in_use_says_so_in_one_line(database_url, tmp_path):
     import os
     import socket
@@ -212,6 +215,7 @@ def test_run_on_a_port_in_use_says_so_in_one_line(database_url, tmp_path):
     assert not any("Traceback" in line or "Serving on" in line for line in lines), lines
 
 
+@pytest.mark.slow
 def test_serve_with_several_workers_needs_shared_limits(database_url, tmp_path):
     import os
 

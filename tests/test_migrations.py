@@ -1,5 +1,6 @@
 """Migrations are the only way the schema is made, and they run both ways."""
 
+import pytest
 from sqlalchemy import inspect
 
 from tests.conftest import make_app
@@ -93,6 +94,7 @@ def _common(one: dict, other: dict, folded: set = frozenset()) -> tuple[dict, di
             {name: cut(other, name, columns) for name, columns in shared.items()})
 
 
+@pytest.mark.slow
 def test_every_revision_steps_down_and_up_again_keeping_every_row(app, session, make_client):
     """On a populated database: each revision down one and up again; every row of every table that exists at
     both revisions comes back, column for column."""
@@ -122,6 +124,7 @@ def test_every_revision_steps_down_and_up_again_keeping_every_row(app, session, 
     db.upgrade(engine)
 
 
+@pytest.mark.slow
 def test_a_populated_database_at_every_revision_upgrades_to_head_keeping_every_row(app, session, make_client):
     """A lived-in database taken down to each revision, then upgraded to head, has every row it had there."""
     from tests import factories

@@ -127,6 +127,7 @@ def as_browser(cookies, username=None) -> requests.Session:
     return browser
 
 
+@pytest.mark.slow
 @pytest.mark.postgresql
 def test_several_workers_agree_on_sign_in_csrf_limits_and_notifications(served):
     lena = served.browser("lena")

@@ -1,5 +1,6 @@
 """The OpenAPI document is generated, covers every API route, and the live API keeps to it."""
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -32,6 +33,7 @@ def test_the_reference_page_is_readable_without_scripts(client):
     assert "<script>" not in page and "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 
+@pytest.mark.slow
 def test_every_operation_keeps_to_the_document_as_every_role(app, session):
     """Schemathesis generates requests for every operation from the document and checks the answers:
     never a 5xx, only documented status codes, bodies that match their schemas."""

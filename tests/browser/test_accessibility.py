@@ -70,6 +70,7 @@ def lived_in(session, make_client):
     factories.user(session, "lena")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_passes_axe_and_logs_no_console_error(browser, live_app, live_server, lived_in, role):
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -141,6 +141,7 @@ def own_postgres():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.slow
 @pytest.mark.postgresql
 def test_postgresql_going_away_answers_503_and_the_app_recovers_when_it_is_back(own_postgres, tmp_path, caplog):
     _build_template(own_postgres.url, tmp_path / "build")

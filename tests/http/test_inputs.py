@@ -26,6 +26,8 @@ FORM_FIELDS = ["state", "path", "body", "shared", "title", "slug", "summary", "o
                "q", "text", "source_name", "confirm", "sections-0-title", "sections-0-items-0-slug",
                "sections-99999999999-items-0-slug", "url", "reading_minutes", "topics", "source", "next"]
 QUERY_FIELDS = ["q", "page", "per_page", "topic", "source", "sort", "status", "path", "next"]
+pytestmark = pytest.mark.slow  # every route, role and hostile value, and a fuzzer
+
 _CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 

@@ -72,6 +72,7 @@ def two_servers(database_url, tmp_path):
         store.flushdb()
 
 
+@pytest.mark.slow
 def test_the_eleventh_failed_sign_in_is_refused_by_either_process(two_servers):
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
