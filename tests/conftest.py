@@ -11,15 +11,21 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from email.message import EmailMessage
 from pathlib import Path
+from typing import IO, Any, ClassVar, Protocol, Self
 
 import pytest
-from flask import got_request_exception
+from click import Command
+from click.testing import Result
+from flask import Flask, got_request_exception
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+from werkzeug.test import TestResponse
 
 from tracker import create_app, db
 from tracker.cli import cli as tracker_cli
@@ -40,12 +46,12 @@ CHEAP_HASHING = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 8, "P
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: runs against the PostgreSQL in TRACKER_TEST_DATABASE_URL")
 
 
 @pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slow tests first, then the browser's, then the rest: the run's last tests are short ones, so
     neither worker is left waiting for the other's long test at the end."""
     def rank(item: pytest.Item) -> int:
@@ -78,7 +84,7 @@ class PostgresDatabases:
     waiting side by side share a checkpoint, and the waiting overlaps the tests that follow.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str) -> None:
         self.base = make_url(url)
         self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT", pool_size=DROPS_AT_ONCE + 1)
         self.prefix = f"tracker_test_{os.getpid()}"
@@ -118,14 +124,14 @@ class PostgresDatabases:
         left = self.spent + self.created[::-1]
         self.dropping += [self.droppers.submit(self.drop, name) for name in left]
         self.droppers.shutdown(wait=True)
-        failed = [future.exception() for future in self.dropping if future.exception() is not None]
+        failed = [error for error in (future.exception() for future in self.dropping) if error is not None]
         self.admin.dispose()
         if failed:
             raise RuntimeError(f"{len(failed)} scratch databases were not dropped: {failed[0]!r}")
 
 
 @pytest.fixture(scope="session")
-def postgres():
+def postgres() -> Iterator[PostgresDatabases]:
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     databases = PostgresDatabases(PG_URL)
@@ -139,7 +145,8 @@ USERS = {"lena": Role.learner, "leo": Role.learner, "mona": Role.mentor, "ada": 
 
 
 def _build_template(url: str, data_dir: Path) -> None:
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": data_dir, "TESTING": True} | CHEAP_HASHING)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": data_dir, "TESTING": True}
+                     | CHEAP_HASHING)
     with app.app_context():
         db.upgrade(db.get_engine())
         session = db.get_session()
@@ -150,7 +157,8 @@ def _build_template(url: str, data_dir: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def template_databases(tmp_path_factory, request):
+def template_databases(tmp_path_factory: pytest.TempPathFactory,
+                       request: pytest.FixtureRequest) -> Callable[[str], str]:
     """Per backend, a migrated and loaded database built once."""
     built: dict[str, str] = {}
 
@@ -162,7 +170,7 @@ def template_databases(tmp_path_factory, request):
                 _build_template(f"sqlite:///{path}", folder)
                 built[backend] = str(path)
             else:
-                postgres = request.getfixturevalue("postgres")
+                postgres: PostgresDatabases = request.getfixturevalue("postgres")
                 name = postgres.create("template")
                 _build_template(postgres.url(name), tmp_path_factory.mktemp("pg-template"))
                 built[backend] = name
@@ -172,30 +180,32 @@ def template_databases(tmp_path_factory, request):
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request) -> str:
-    return request.param
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
 
 
 @pytest.fixture
-def database_url(backend, template_databases, tmp_path, request) -> str:
+def database_url(backend: str, template_databases: Callable[[str], str], tmp_path: Path,
+                 request: pytest.FixtureRequest) -> str:
     """A fresh copy of the loaded database."""
     template = template_databases(backend)
     if backend == "sqlite":
         target = tmp_path / "tracker.db"
         shutil.copy(template, target)
         return f"sqlite:///{target}"
-    postgres = request.getfixturevalue("postgres")
+    postgres: PostgresDatabases = request.getfixturevalue("postgres")
     name = postgres.create(f"case_{uuid.uuid4().hex[:8]}", template=template)
     request.addfinalizer(lambda: postgres.release(name))  # after the app's teardown, which needs it
     return postgres.url(name)
 
 
 @pytest.fixture
-def empty_database_url(backend, tmp_path, request) -> str:
+def empty_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A database with no tables at all."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.db'}"
-    postgres = request.getfixturevalue("postgres")
+    postgres: PostgresDatabases = request.getfixturevalue("postgres")
     name = postgres.create(f"empty_{uuid.uuid4().hex[:8]}")
     request.addfinalizer(lambda: postgres.release(name))
     return postgres.url(name)
@@ -203,18 +213,18 @@ def empty_database_url(backend, tmp_path, request) -> str:
 
 # ---------------------------------------------------------------- app and clients
 
-def make_app(database_url: str, tmp_path: Path, **overrides):
+def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
     config = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "DATA_DIR": tmp_path / "data",
               "TESTING": True} | CHEAP_HASHING | overrides
     return create_app(config)
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(database_url, tmp_path)
     crashes: list[BaseException] = []
 
-    def record(sender, exception, **extra):
+    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
         crashes.append(exception)
 
     got_request_exception.connect(record, app)
@@ -231,9 +241,11 @@ class CSRFClient(FlaskClient):
     """A test client that sends the CSRF header a page would, unless told `csrf=False`."""
 
     # Signing in (or out) starts a new session, and with it a new CSRF secret.
-    SESSION_CHANGES = {"/signin", "/signout", "/signup", "/setup", "/account/password", "/account/sessions/end-all"}
+    SESSION_CHANGES: ClassVar[frozenset[str]] = frozenset(
+        {"/signin", "/signout", "/signup", "/setup", "/account/password", "/account/sessions/end-all"})
+    _csrf_token: str | None = None
 
-    def open(self, *args, csrf: bool = True, **kwargs):
+    def open(self, *args: Any, csrf: bool = True, **kwargs: Any) -> TestResponse:
         method = kwargs.get("method", "GET").upper()
         if csrf and method in {"POST", "PUT", "PATCH", "DELETE"}:
             headers = dict(kwargs.pop("headers", None) or {})
@@ -247,12 +259,14 @@ class CSRFClient(FlaskClient):
 
     def csrf_token(self) -> str:
         """The token a page of this browser carries (it lives in the session, so one page load is enough)."""
-        if getattr(self, "_csrf_token", None) is None:
+        if self._csrf_token is None:
             page = super().open("/signin", method="GET", follow_redirects=True).get_data(as_text=True)
-            self._csrf_token = CSRF_RE.search(page).group(1)
+            found = CSRF_RE.search(page)
+            assert found, f"no CSRF token on the sign-in page: {page[:300]}"
+            self._csrf_token = found.group(1)
         return self._csrf_token
 
-    def sign_in(self, username: str, password: str = PASSWORD, remember: bool = False):
+    def sign_in(self, username: str, password: str = PASSWORD, remember: bool = False) -> Self:
         data = {"username": username, "password": password}
         if remember:
             data["remember"] = "y"
@@ -260,28 +274,38 @@ class CSRFClient(FlaskClient):
         assert response.status_code == 302, f"sign-in as {username} failed"
         return self
 
-    def sign_out(self):
+    def sign_out(self) -> TestResponse:
         return self.post("/signout")
 
 
-@pytest.fixture
-def client(app) -> CSRFClient:
+def csrf_client(app: Flask) -> CSRFClient:
+    """A new browser on `app` that sends the CSRF header by itself."""
     app.test_client_class = CSRFClient
-    return app.test_client()
+    client = app.test_client()
+    assert isinstance(client, CSRFClient)
+    return client
+
+
+class MakeClient(Protocol):
+    def __call__(self, username: str | None = None) -> CSRFClient: ...
 
 
 @pytest.fixture
-def make_client(app):
+def client(app: Flask) -> CSRFClient:
+    return csrf_client(app)
+
+
+@pytest.fixture
+def make_client(app: Flask) -> MakeClient:
     """Another browser: `make_client('lena')` is a client signed in as lena."""
     def make(username: str | None = None) -> CSRFClient:
-        app.test_client_class = CSRFClient
-        fresh = app.test_client()
+        fresh = csrf_client(app)
         return fresh.sign_in(username) if username else fresh
     return make
 
 
 @pytest.fixture
-def session(app):
+def session(app: Flask) -> Iterator[Session]:
     """A database session of the test's own, for arranging and checking data.
 
     It is not the app's request session: requests made during the test get their own, as in production.
@@ -293,16 +317,19 @@ def session(app):
 class TrackerRunner(FlaskCliRunner):
     """Invokes the `tracker` command group against the test app."""
 
-    def invoke(self, cli=None, args=None, **kwargs):
-        return super().invoke(cli or tracker_cli, args, **kwargs)
+    def invoke(self, cli: Command | None = None, args: str | Sequence[str] | None = None,
+               input: str | bytes | IO[Any] | None = None, env: Mapping[str, str | None] | None = None,
+               catch_exceptions: bool | None = None, color: bool = False, **extra: Any) -> Result:
+        return super().invoke(cli or tracker_cli, args, input=input, env=env, catch_exceptions=catch_exceptions,
+                              color=color, **extra)
 
 
 @pytest.fixture
-def runner(app) -> TrackerRunner:
+def runner(app: Flask) -> TrackerRunner:
     return TrackerRunner(app)
 
 
-def pytest_report_header(config):
+def pytest_report_header(config: pytest.Config) -> str:
     if PG_URL:
         return f"PostgreSQL runs: on ({make_url(PG_URL).render_as_string(hide_password=True)})"
     return f"PostgreSQL runs: skipped ({PG_SKIP_REASON})"
@@ -311,12 +338,12 @@ def pytest_report_header(config):
 class RecordingSMTP:
     """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it accepts."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         import socket
 
         from aiosmtpd.controller import Controller
 
-        self.messages: list = []
+        self.messages: list[EmailMessage] = []
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -326,14 +353,16 @@ class RecordingSMTP:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         from email import message_from_bytes
         from email.policy import default
 
-        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        message = message_from_bytes(envelope.content, policy=default)
+        assert isinstance(message, EmailMessage)  # what the default policy makes
+        self.messages.append(message)
         return "250 Message accepted for delivery"
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list:
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
         import time
 
         deadline = time.monotonic() + timeout
@@ -343,7 +372,7 @@ class RecordingSMTP:
 
 
 @pytest.fixture
-def smtp_server():
+def smtp_server() -> Iterator[RecordingSMTP]:
     server = RecordingSMTP()
     server.controller.start()
     yield server
@@ -351,7 +380,7 @@ def smtp_server():
 
 
 @pytest.fixture(scope="session")
-def ralph_lrs(tmp_path_factory):
+def ralph_lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A real Learning Record Store: Ralph's LRS server with its file backend, on a free port."""
     import json
     import socket
@@ -364,8 +393,9 @@ def ralph_lrs(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("lrs")
     auth = folder / "auth.json"
+    password_hash = bcrypt.hashpw(b"lrs-secret", bcrypt.gensalt()).decode()
     auth.write_text(json.dumps([{"agent": {"mbox": "mailto:tracker@example.com"}, "scopes": ["all"],
-                                 "username": "tracker", "hash": bcrypt.hashpw(b"lrs-secret", bcrypt.gensalt()).decode()}]))
+                                 "username": "tracker", "hash": password_hash}]))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -383,6 +413,7 @@ def ralph_lrs(tmp_path_factory):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
+            assert process.stderr is not None  # stderr=PIPE
             pytest.fail(f"Ralph LRS did not start: {process.stderr.read().decode()[-500:]}")
         time.sleep(0.2)
     yield {"endpoint": base, "username": "tracker", "password": "lrs-secret"}

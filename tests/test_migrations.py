@@ -1,7 +1,10 @@
 """Migrations are the only way the schema is made, and they run both ways."""
 
+from collections.abc import Set
+from itertools import pairwise
+
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from tests.conftest import make_app
 from tracker import db
@@ -10,7 +13,7 @@ EXPECTED_TABLES = {"source", "topic", "article", "article_topic", "learning_path
                    "path_item", "user"}
 
 
-def tables(engine) -> set[str]:
+def tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names()) - {"alembic_version"}
 
 
@@ -66,7 +69,13 @@ def _revisions() -> list[str]:
     return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 
 
-def _snapshot(engine) -> dict[str, tuple[list[str], list[dict]]]:
+# Per table: its columns, and its rows as text by column.
+Snapshot = dict[str, tuple[list[str], list[dict[str, str]]]]
+# Per table: its rows cut to some columns, sorted.
+Rows = dict[str, list[tuple[str, ...]]]
+
+
+def _snapshot(engine: Engine) -> Snapshot:
     """Every row of every table, as the database holds it at its current revision."""
     from sqlalchemy import MetaData
 
@@ -80,12 +89,13 @@ def _snapshot(engine) -> dict[str, tuple[list[str], list[dict]]]:
 
 # Columns whose newer values a downgrade folds into the older revision's (documented in the migration):
 # the rows stay, these values cannot. Keyed by the revision that is undone.
-FOLDED_BY_DOWNGRADE = {"0007": {("notification", "kind")}, "0012": {("notification", "kind")}}
+FOLDED_BY_DOWNGRADE: dict[str, Set[tuple[str, str]]] = {"0007": {("notification", "kind")},
+                                                        "0012": {("notification", "kind")}}
 
 
-def _common(one: dict, other: dict, folded: set = frozenset()) -> tuple[dict, dict]:
+def _common(one: Snapshot, other: Snapshot, folded: Set[tuple[str, str]] = frozenset()) -> tuple[Rows, Rows]:
     """Both snapshots cut to the tables and columns they share, rows in a comparable order."""
-    def cut(snapshot, name, shared):
+    def cut(snapshot: Snapshot, name: str, shared: list[str]) -> list[tuple[str, ...]]:
         return sorted(tuple(row[c] for c in shared) for row in snapshot[name][1])
 
     shared = {name: [c for c in columns if c in other[name][0] and (name, c) not in folded]
@@ -108,12 +118,12 @@ def test_every_revision_steps_down_and_up_again_keeping_every_row(app, session, 
     full = _snapshot(engine)
     assert all(rows for _columns, rows in full.values()), [t for t, (_c, rows) in full.items() if not rows]
 
-    for newer, older in zip(reversed(revisions), reversed(revisions[:-1])):
+    for newer, older in pairwise(reversed(revisions)):
         before = _snapshot(engine)
         db.downgrade(engine, older)
         below = _snapshot(engine)
         # nothing is lost going down: every table and column that stays keeps its rows
-        folded = FOLDED_BY_DOWNGRADE.get(newer, set())
+        folded = FOLDED_BY_DOWNGRADE.get(newer, frozenset())
         kept, had = _common(below, before, folded)
         assert kept == had, f"{newer} -> {older}"
         db.upgrade(engine, newer)

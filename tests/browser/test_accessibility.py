@@ -12,10 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from flask import Flask
+from playwright.sync_api import Page, expect
+from sqlmodel import Session
 
 from tests import factories
 from tests.browser.test_mentor_flow import sign_in
+from tests.conftest import MakeClient
 
 VENDOR = Path(__file__).parent / "vendor"
 AXE = VENDOR / json.loads((VENDOR / "vendor.json").read_text())["axe-core"]["file"]
@@ -34,15 +37,20 @@ ARTICLE = "http-protocol"
 ROLES = {"visitor": None, "learner": "lena", "mentor": "mona", "admin": "ada"}
 
 
-def page_urls(app) -> list[str]:
+def filled(rule: str, values: dict[str, str]) -> str:
+    """The rule's URL with each variable part replaced by its value."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule)
+
+
+def page_urls(app: Flask) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or NOT_PAGES.search(rule.rule):
+        if "GET" not in (rule.methods or ()) or NOT_PAGES.search(rule.rule):
             continue
         values = {name: (ARTICLE if rule.rule.startswith("/articles/") and name == "slug" else SAMPLES[name])
                   for name in rule.arguments}
-        urls.append(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule.rule))
-    return sorted(set(urls)) + ["/no-such-page"]
+        urls.append(filled(rule.rule, values))
+    return [*sorted(set(urls)), "/no-such-page"]
 
 
 def visible_to(role: str, url: str) -> bool:
@@ -54,18 +62,19 @@ def visible_to(role: str, url: str) -> bool:
     return True
 
 
-def axe_violations(page) -> list[str]:
+def axe_violations(page: Page) -> list[str]:
     page.evaluate(AXE_SOURCE)
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ["violations"]});
         return r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(
-            v => v.impact + " " + v.id + ": " + v.help + " at " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+            v => v.impact + " " + v.id + ": " + v.help + " at "
+                 + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
     }""")
-    return list(result)
+    return [str(violation) for violation in result]
 
 
 @pytest.fixture
-def lived_in(session, make_client):
+def lived_in(session: Session, make_client: MakeClient) -> None:
     factories.lived_in(session, make_client)
     factories.user(session, "lena")
 
@@ -77,7 +86,8 @@ def test_every_page_passes_axe_and_logs_no_console_error(browser, live_app, live
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(f"{page.url}: {message.text}") if message.type == "error" else None)
+    page.on("console",
+            lambda message: errors.append(f"{page.url}: {message.text}") if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     if ROLES[role]:
         sign_in(page, live_server, ROLES[role])

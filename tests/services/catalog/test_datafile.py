@@ -203,7 +203,7 @@ def test_inconsistent_topic_rules_are_refused(raw, tmp_path):
 
     path = tmp_path / "topics.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(CatalogError, match="topics.yaml"):
+    with pytest.raises(CatalogError, match=r"topics\.yaml"):
         read_topic_rules(path)
 
 
