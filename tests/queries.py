@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
 from sqlalchemy import event
+from werkzeug.test import TestResponse
 
 
-def statements(app, call, *, warm: bool = False) -> int:
+def statements(app: Flask, call: Callable[[], TestResponse], *, warm: bool = False) -> int:
     """How many statements `call()` (a request through a test client) sent to the app's database; the
     request must succeed. `warm`: call it once first, uncounted, as the views before it would have (what a
     process keeps of the curriculum is then kept; only for reads, which a second call does not change)."""
     engine = app.extensions["tracker.engine"]
     if warm:
         call()
-    seen = []
+    seen: list[str] = []
 
-    def count(*args):
+    def count(*args: Any) -> None:  # (connection, cursor, statement, parameters, context, executemany)
         seen.append(args[2])
 
     event.listen(engine, "before_cursor_execute", count)
