@@ -81,17 +81,21 @@ class PostgresDatabases:
     Each DROP DATABASE waits for a checkpoint, which flushes every database on the server: one after
     another at the end of a run, a few hundred drops kept a worker waiting for half a minute or more.
     So a test's database is dropped in the background once it is done with, several at a time: drops
-    waiting side by side share a checkpoint, and the waiting overlaps the tests that follow.
+    waiting side by side share a checkpoint, and the waiting overlaps the tests that follow. The copy of
+    the template the next test will start from is likewise made while the test before it runs.
     """
 
     def __init__(self, url: str) -> None:
         self.base = make_url(url)
-        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT", pool_size=DROPS_AT_ONCE + 1)
+        # a connection for each drop, one for the copy made ahead and one for the test's own
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT", pool_size=DROPS_AT_ONCE + 2)
         self.prefix = f"tracker_test_{os.getpid()}"
         self.created: list[str] = []
         self.spent: list[str] = []
         self.dropping: list[Future[None]] = []
         self.droppers = ThreadPoolExecutor(max_workers=DROPS_AT_ONCE, thread_name_prefix="drop-database")
+        self.next_copy: dict[str, Future[str]] = {}
+        self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-database")
 
     def url(self, name: str) -> str:
         return self.base.set(database=name).render_as_string(hide_password=False)
@@ -105,6 +109,13 @@ class PostgresDatabases:
             # other work on the machine keeps busy. What a commit makes visible, and when, is unchanged.
             conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         self.created.append(name)
+        return name
+
+    def copy(self, template: str) -> str:
+        """A fresh copy of `template`. The next one is made in the background while this one is in use."""
+        ahead = self.next_copy.pop(template, None)
+        name = ahead.result() if ahead else self.create(f"case_{uuid.uuid4().hex[:8]}", template=template)
+        self.next_copy[template] = self.copier.submit(self.create, f"case_{uuid.uuid4().hex[:8]}", template)
         return name
 
     def drop(self, name: str) -> None:
@@ -121,6 +132,7 @@ class PostgresDatabases:
 
     def drop_all(self) -> None:
         """Drops every database still there, several at once, and waits for all of them."""
+        self.copier.shutdown(wait=True)  # a copy made ahead and never used is dropped too
         left = self.spent + self.created[::-1]
         self.dropping += [self.droppers.submit(self.drop, name) for name in left]
         self.droppers.shutdown(wait=True)
@@ -195,7 +207,7 @@ def database_url(backend: str, template_databases: Callable[[str], str], tmp_pat
         shutil.copy(template, target)
         return f"sqlite:///{target}"
     postgres: PostgresDatabases = request.getfixturevalue("postgres")
-    name = postgres.create(f"case_{uuid.uuid4().hex[:8]}", template=template)
+    name = postgres.copy(template)
     request.addfinalizer(lambda: postgres.release(name))  # after the app's teardown, which needs it
     return postgres.url(name)
 
