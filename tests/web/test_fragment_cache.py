@@ -102,6 +102,7 @@ def assert_the_same_everywhere(apps: dict[str, Flask], browsers: dict[str, Brows
     return compared
 
 
+@pytest.mark.slow
 def test_every_page_is_the_same_with_the_cache_on_off_and_served_from_it_before_and_after_edits(
         apps, browsers, session):
     assert fragments.html_bytes("“x”") == 7 and apps["uncached"].extensions[fragments.EXTENSION] is None
