@@ -70,6 +70,8 @@ def test_marking_the_last_required_article_on_the_page_issues_a_credential(sessi
     lena.post(f"/articles/{last.slug}/progress", data={"state": "in_progress"}, headers={"HX-Request": "true"})
     assert credentials_of(session) == []  # started is not finished
     lena.post(f"/articles/{last.slug}/progress", data={"state": "skipped"}, headers={"HX-Request": "true"})
+    assert credentials_of(session) == []  # the bar is full, but a skipped article was not read
+    lena.post(f"/articles/{last.slug}/progress", data={"state": "done"}, headers={"HX-Request": "true"})
     assert [c.path_slug for c in credentials_of(session)] == ["api-designer"]
     lena.post(f"/articles/{last.slug}/progress", data={"state": "done"})
     assert len(credentials_of(session)) == 1  # not twice
@@ -123,7 +125,9 @@ def test_the_jwt_verifies_with_nothing_but_the_published_jwks(make_client, earne
     assert achievement["id"] == "http://localhost:5000/paths/api-designer" and achievement["type"] == ["Achievement"]
     assert achievement["name"] == credential.path_title and achievement["description"]
     assert achievement["criteria"]["narrative"].startswith(
-        f"Read or skipped every required article of version {credential.path_version} of the path (")
+        f"Read every required article of version {credential.path_version} of the path (")
+    evidence = claims["evidence"][0]
+    assert evidence["type"] == ["Evidence"] and "none of them skipped" in evidence["narrative"]
 
 
 def test_changing_one_character_of_the_payload_is_refused_by_anyone(make_client, earned):
@@ -193,6 +197,32 @@ def test_an_admin_revokes_and_every_verification_then_says_when_and_why(session,
     assert lena.get("/api/v1/me/credentials").get_json()["items"][0]["revoked"] is True
     again = ada.post(f"/admin/credentials/{credential.id}/revoke", data={"reason": "twice"}, follow_redirects=True)
     assert "already revoked" in again.get_data(as_text=True)
+
+
+def test_a_revocation_sticks_whatever_the_learner_marks_next(session, make_client, earned):
+    lena, credential = earned
+    assert make_client("ada").post(f"/admin/credentials/{credential.id}/revoke",
+                                   data={"reason": "Plagiarised"}).status_code == 303
+    last = required_articles(session, "api-designer")[-1]
+    # The same state again through the API, then unmarking and reading it again on the page and as a fragment.
+    assert lena.put(f"/api/v1/me/progress/{last.slug}", json={"state": "done"}).status_code == 200
+    lena.post(f"/articles/{last.slug}/progress", data={"state": "in_progress"}, headers={"HX-Request": "true"})
+    lena.post(f"/articles/{last.slug}/progress", data={"state": "done"}, headers={"HX-Request": "true"})
+    lena.post(f"/articles/{last.slug}/progress", data={"state": "in_progress"})
+    lena.post(f"/articles/{last.slug}/progress", data={"state": "done"})
+    assert [(c.public_id, c.revoked_reason) for c in credentials_of(session)] == [(credential.public_id, "Plagiarised")]
+    assert [item["revoked"] for item in lena.get("/api/v1/me/credentials").get_json()["items"]] == [True]
+
+
+def test_a_learner_who_skips_every_required_article_earns_no_credential(session, make_client):
+    lena = make_client("lena")
+    lena.post("/paths/api-designer/follow")
+    for article in required_articles(session, "api-designer"):
+        assert lena.put(f"/api/v1/me/progress/{article.slug}", json={"state": "skipped"}).status_code == 200
+    assert credentials_of(session) == []
+    assert lena.get("/api/v1/me/credentials").get_json() == {"items": []}
+    page = lena.get("/paths/api-designer").get_data(as_text=True)
+    assert "The certificate is for reading" in page and "You finished this path" not in page
 
 
 # ---------------------------------------------------------------- the certificate page and sharing

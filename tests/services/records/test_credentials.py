@@ -92,13 +92,25 @@ def test_no_credential_before_the_last_required_article_is_settled(session, issu
     assert issued(session, lena) == []
 
 
-def test_optional_articles_do_not_block_a_credential_and_skipped_ones_count_as_settled(session, issuer):
+def test_optional_articles_do_not_block_a_credential_but_a_skipped_required_one_earns_nothing(session, issuer):
     lena = follow(session)
     required = settle(session, lena, "api-designer", leave=2)
     for entry in required[-2:]:
         progress.write_mark(session=session, user=lena, article=entry.card.article, state=ProgressState.skipped)
+    assert credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer) == []
+    for entry in required[-2:]:  # reading them after all earns it
+        progress.write_mark(session=session, user=lena, article=entry.card.article, state=ProgressState.done)
     made = credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)
-    assert len(made) == 1 and made[0].articles_read == len(required) - 2
+    assert len(made) == 1 and made[0].articles_read == len(required)
+
+
+def test_a_learner_who_skipped_every_required_article_earns_nothing(session, issuer):
+    lena = follow(session)
+    for entry in entries(session, lena, "api-designer"):
+        if not entry.item.optional:
+            progress.write_mark(session=session, user=lena, article=entry.card.article, state=ProgressState.skipped)
+    assert credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer) == []
+    assert issued(session, lena) == []
 
 
 def test_finishing_again_issues_no_second_credential(session, issuer):
@@ -109,15 +121,20 @@ def test_finishing_again_issues_no_second_credential(session, issuer):
     assert len(issued(session, lena)) == 1
 
 
-def test_a_revoked_credential_is_replaced_by_a_new_one_on_the_next_finish(session, issuer):
+def test_a_revoked_credential_is_never_issued_again_by_finishing_again(session, issuer):
     lena, ada = follow(session), factories.user(session, "ada")
-    settle(session, lena, "api-designer")
+    required = settle(session, lena, "api-designer")
     first = credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)[0]
-    credentials.revoke(session=session, admin=ada, credential_id=first.id, reason="Marked in bulk", now=NOW)
-    again = credentials.issue_due(session=session, user=lena, now=NOW + timedelta(days=1), issuer=issuer)
-    assert len(again) == 1 and again[0].public_id != first.public_id
+    credentials.revoke(session=session, admin=ada, credential_id=first.id, reason="Plagiarised", now=NOW)
+    assert credentials.issue_due(session=session, user=lena, now=NOW + timedelta(days=1), issuer=issuer) == []
+    last = required[-1].card.article  # unmarking and marking the last article again changes nothing either
+    progress.write_mark(session=session, user=lena, article=last, state=ProgressState.in_progress)
+    progress.write_mark(session=session, user=lena, article=last, state=ProgressState.done)
+    assert credentials.issue_due(session=session, user=lena, now=NOW + timedelta(days=2), issuer=issuer,
+                                 article=last) == []
+    assert [c.public_id for c in issued(session, lena)] == [first.public_id]
     assert credentials.credential_for_path(session=session, user=lena, path=factories.path(session, "api-designer")
-                                           ).public_id == again[0].public_id
+                                           ).revoked_at is not None
 
 
 def test_two_marks_finishing_a_path_at_once_issue_one_credential(app, session, issuer, monkeypatch):
@@ -209,8 +226,13 @@ def test_the_credential_is_an_open_badge_signed_as_a_vc_jwt(session, issuer):
     assert subject["achievement"] == {
         "id": "https://tracker.example.com/paths/api-designer", "type": ["Achievement"], "name": path.title,
         "description": path.summary,
-        "criteria": {"narrative": f"Read or skipped every required article of version {path.version} of the path "
+        "criteria": {"narrative": f"Read every required article of version {path.version} of the path "
                                  f"({required} articles)"}}
+    read = credential.articles_read
+    assert claims["evidence"] == [{
+        "type": ["Evidence"], "name": f"Articles read: {path.title}, version {path.version}",
+        "narrative": f"Read {read} articles of the path, {required} of {required} required ones, "
+                     "none of them skipped."}]
     assert credentials.document(credential) == {k: v for k, v in claims.items()
                                                 if k not in ("iss", "jti", "sub", "nbf", "iat")}
 

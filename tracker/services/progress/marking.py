@@ -2,7 +2,7 @@
 all mark an article through `mark_article`.
 
 A mark writes the learner's state and its event (`marks.write_mark`, which also counts the day's activity in
-the same transaction); a mark that settles an article (done or skipped) may finish a path, and then earns its
+the same transaction); a mark that reads an article (done) may finish reading a path, and then earns its
 completion credential. The xAPI outbox needs nothing here: the scheduled round reads new events from the log.
 """
 
@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from tracker.models import Article, Credential, LearningPath, Progress, ProgressState, User, utcnow
-from tracker.services.progress.marks import SETTLED, write_mark
+from tracker.services.progress.marks import write_mark
 from tracker.services.records import credentials
 from tracker.services.records.signing_keys import CredentialKeyError, Issuer
 
@@ -37,12 +37,12 @@ def mark_article(*, session: Session, user: User, article: Article, state: Progr
     """Set the user's state on an article (see `write_mark`), then issue the credentials it completed when
     `issuer` is given. Commits.
 
-    Only a mark that settles an article can finish a path, so the others ask nothing more. A signing key that
+    Only a mark that reads an article (done) can earn a credential, so the others ask nothing more. A signing key that
     cannot be read or written is logged, not shown: the mark itself stands, and the credential is issued at the
     next mark settling an article on the path.
     """
     record = write_mark(session=session, user=user, article=article, state=state, at=at, path=path)
-    if issuer is None or state not in SETTLED:
+    if issuer is None or state is not ProgressState.done:
         return Marked(progress=record)
     try:
         earned = credentials.issue_due(session=session, user=user, now=at or utcnow(), issuer=issuer,

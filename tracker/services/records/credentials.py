@@ -1,7 +1,9 @@
 """Completion credentials: an Open Badges 3.0 credential, signed as a VC-JWT, for each path a learner finishes.
 
-A learner who has settled (done or skipped) every required article of a path they follow or were assigned
-gets one credential for it; a new one only if the earlier one was revoked. The credential is a W3C
+A learner who has read (marked done) every required article of a path they follow or were assigned gets one
+credential for it: a skipped article finishes the path's bar but earns nothing, and the credential says how many
+articles were read, of how many, in which version of the path. A credential is issued once per learner and path:
+a revoked one is never issued again by a mark. The credential is a W3C
 Verifiable Credential 2.0 `OpenBadgeCredential`, secured as VC-JOSE-COSE describes: a compact JWS (EdDSA
 over Ed25519, `typ` "vc+jwt") whose payload is the credential itself plus the JWT claims iss, jti, sub, nbf
 and iat. The signing key is a private JWK in the data dir, created on first use; its public half is the
@@ -65,7 +67,7 @@ warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=Securi
 def _due_paths(session: Session, user: User, article: Article | None,
                among: Sequence[int] | None = None) -> list[LearningPath]:
     """The paths the user follows or was assigned (no drafts), holding `article` if given, for which they
-    hold no credential that stands."""
+    were never issued a credential (a revoked one included: revoking sticks)."""
     params = {"user_id": user.id} | ({"article_id": article.id} if article is not None else {}) | (
         {"among": list(among)} if among is not None else {})
     return list(session.exec(_due_query(article is not None, among is not None), params=params).all())
@@ -77,8 +79,7 @@ def _due_query(holding_article: bool, among: bool) -> SelectOfScalar[LearningPat
     followed = select(PathFollow.path_id).where(PathFollow.user_id == user_id)
     assigned = select(Assignment.path_id).where(Assignment.learner_id == user_id,
                                                 col(Assignment.withdrawn_at).is_(None))
-    held = select(Credential.path_id).where(Credential.user_id == user_id, col(Credential.revoked_at).is_(None),
-                                            col(Credential.path_id).is_not(None))
+    held = select(Credential.path_id).where(Credential.user_id == user_id, col(Credential.path_id).is_not(None))
     query = select(LearningPath).where(or_(col(LearningPath.id).in_(followed), col(LearningPath.id).in_(assigned)),
                                        LearningPath.status != PathStatus.draft, col(LearningPath.id).not_in(held))
     if holding_article:
@@ -104,9 +105,14 @@ def _finished(session: Session, user: User, paths: Sequence[LearningPath]) -> li
     finished = []
     for path in paths:
         counted = tally(entries[path.id], states)
-        if counted.complete:
+        if counted.complete and read_every_required(entries[path.id], states):
             finished.append(Finished(path=path, tally=counted, articles_read=_read_count(entries[path.id], states)))
     return finished
+
+
+def read_every_required(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> bool:
+    """The rule a credential asks: every required article of the path read (done); a skipped one is not read."""
+    return all(states.get(e.article_id) is ProgressState.done for e in entries if not e.optional)
 
 
 def _read_count(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> int:
@@ -172,10 +178,16 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
                 "type": ["Achievement"],
                 "name": path.title,
                 "description": path.summary or path.outcome or path.title,
-                "criteria": {"narrative": f"Read or skipped every required article of version {path.version} "
+                "criteria": {"narrative": f"Read every required article of version {path.version} "
                                           f"of the path ({required} article{'' if required == 1 else 's'})"},
             },
         },
+        "evidence": [{
+            "type": ["Evidence"],
+            "name": f"Articles read: {path.title}, version {path.version}",
+            "narrative": f"Read {credential.articles_read} article{'' if credential.articles_read == 1 else 's'} "
+                         f"of the path, {required} of {required} required ones, none of them skipped.",
+        }],
     }
     seconds = int(issued_at.timestamp())
     return body | {"iss": issuer.url, "jti": url, "sub": subject, "nbf": seconds, "iat": seconds}
