@@ -61,13 +61,13 @@ def test_a_card_comes_back_in_the_due_list_when_its_interval_has_passed(client, 
     with time_machine.travel(START, tick=False):
         card = lena.post("/api/v1/me/cards", json=CARD).get_json()
         due = lena.get("/api/v1/me/reviews/due").get_json()
-        assert ([c["id"] for c in due["items"]], due["due_today"]) == ([card["id"]], 1)
+        assert ([c["id"] for c in due["items"]], due["due_now"], due["due_today"]) == ([card["id"]], 1, 1)
         for _ in range(2):  # the two learning steps: due minutes later each time
             card = lena.post(f"/api/v1/me/cards/{card['id']}/review", json={"rating": "good"}).get_json()
     with time_machine.travel(START + timedelta(minutes=15), tick=False):
         card = lena.post(f"/api/v1/me/cards/{card['id']}/review", json={"rating": "good"}).get_json()
         assert card["state"] == "review"
-        assert lena.get("/api/v1/me/reviews/due").get_json() == {"items": [], "due_today": 0}
+        assert lena.get("/api/v1/me/reviews/due").get_json() == {"items": [], "due_now": 0, "due_today": 0}
     next_due = datetime.fromisoformat(card["due"])
     assert next_due > START + timedelta(days=1)
     with time_machine.travel(next_due + timedelta(seconds=1), tick=False):

@@ -14,8 +14,8 @@ def test_a_learner_reviews_cards_with_the_keyboard(page, live_server, session):
     for prompt, answer in (("What is a safe method?", "One that changes nothing"), ("Is PUT idempotent?", "Yes")):
         recall.create_card(session=session, user=lena, article=article, prompt=prompt, answer=answer)
     sign_in(page, live_server, "lena")
-    expect(page.get_by_role("link", name="2 cards due today")).to_be_visible()
-    page.get_by_role("link", name="2 cards due today").click()
+    expect(page.get_by_role("link", name="2 cards due now")).to_be_visible()
+    page.get_by_role("link", name="2 cards due now").click()
 
     # Each step loads a new page; its keys work once the page's script has run ("load" comes after it).
     expect(page.get_by_text("What is a safe method?")).to_be_visible()

@@ -71,13 +71,27 @@ def test_a_bad_rating_on_the_review_page_is_a_400(lena, session):
     assert lena.post(f"/review/{card.id}", data={"rating": "perfect"}).status_code == 400
 
 
-def test_the_dashboard_shows_cards_due_today_only_to_learners_with_cards(lena):
-    assert "due today</a>" not in lena.get("/").get_data(as_text=True)
+def test_the_dashboard_shows_cards_due_only_to_learners_with_cards(lena):
+    assert "due now</a>" not in lena.get("/").get_data(as_text=True)
     add(lena)
     add(lena, prompt="Another")
     page = lena.get("/").get_data(as_text=True)
-    assert re.search(r'<a href="/review">2 cards due today</a>', page)
+    assert re.search(r'<a href="/review">2 cards due now</a></p>', page)
     assert page.count('<span class="forecast-count">') == 7
+
+
+def test_the_dashboard_and_the_review_page_count_what_is_due_the_same_way(lena, session):
+    add(lena)
+    add(lena, prompt="Another")
+    for card in recall.due_cards(session=session, user=factories.user(session, "lena"), now=utcnow()):
+        # "Good" on a new card: its next learning step falls due minutes from now, so later today
+        assert lena.post(f"/review/{card.id}", data={"rating": "good"}).status_code in (302, 303)
+    assert "Nothing to review." in lena.get("/review").get_data(as_text=True)
+    dashboard = lena.get("/").get_data(as_text=True)
+    assert re.search(r'<a href="/review">0 cards due now</a>', dashboard)  # not "2 cards due today"
+    counts = recall.due_counts(session=session, user=factories.user(session, "lena"), now=utcnow())
+    assert counts.now == 0 and counts.later_today in (0, 2)  # 0 only when the day ends within the next minutes
+    assert (f", {counts.later_today} more later today" in dashboard) == bool(counts.later_today)
 
 
 def test_the_dashboard_forecasts_the_next_seven_days(lena, session):
@@ -89,7 +103,7 @@ def test_the_dashboard_forecasts_the_next_seven_days(lena, session):
     session.add_all([first, second])
     session.commit()
     page = lena.get("/").get_data(as_text=True)
-    assert re.search(r'<a href="/review">0 cards due today</a>', page)
+    assert re.search(r'<a href="/review">0 cards due now</a>', page)
     days = re.findall(r'<li( class="has-due")?><span class="forecast-count">(\d+)</span><span class="visually-hidden">'
                       r' due on</span> <time datetime="([\d-]+)">', page)
     assert [(count, day) for _, count, day in days] == [

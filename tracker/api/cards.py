@@ -34,7 +34,8 @@ class CardPublic(Public):
 
 
 class DueCardsPublic(Items[CardPublic]):
-    due_today: int = Field(description="cards due by the end of your today, in your time zone")
+    due_now: int = Field(description="cards due now: the ones this queue serves")
+    due_today: int = Field(description="cards due now or later today (by the end of your today, in your time zone)")
 
 
 def _public(card: RecallCard, slug: str) -> CardPublic:
@@ -127,8 +128,8 @@ def due_cards():
     user = require_account()
     now = utcnow()
     cards = recall.due_cards(session=session, user=user, now=now)
-    return respond(DueCardsPublic(items=card_publics(cards),
-                                  due_today=recall.due_counts(session=session, user=user, now=now).today))
+    counts = recall.due_counts(session=session, user=user, now=now)
+    return respond(DueCardsPublic(items=card_publics(cards), due_now=counts.now, due_today=counts.today))
 
 
 @bp.post("/me/cards/<id:card_id>/review")

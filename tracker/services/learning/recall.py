@@ -157,12 +157,19 @@ def review(*, session: Session, user: User, card: RecallCard, rating: fsrs.Ratin
 
 @dataclass
 class DueCounts:
+    now: int  # due now: what the review queue serves
     today: int  # due now or later today, in the learner's zone
     forecast: list[tuple[date, int]]  # each of the next FORECAST_DAYS local days and the cards falling due that day
 
+    @property
+    def later_today(self) -> int:
+        """Cards that fall due before the learner's day ends, but not yet (new cards' learning steps, say)."""
+        return self.today - self.now
+
 
 def due_counts(*, session: Session, user: User, now: datetime) -> DueCounts:
-    """Cards due by the end of the learner's today, and how many fall due on each of the next seven days."""
+    """Cards due now (as the review queue counts them), due by the end of the learner's today, and how many fall
+    due on each of the next seven days: one count for every page and the API."""
     zone = zone_of(user)
     today = today_for(user, now)
     edges = [day_start(today + timedelta(days=offset), zone) for offset in range(1, FORECAST_DAYS + 2)]
@@ -170,7 +177,9 @@ def due_counts(*, session: Session, user: User, now: datetime) -> DueCounts:
         select(RecallCard.due).where(RecallCard.user_id == user.id, RecallCard.due < edges[-1]))]
     forecast = [(today + timedelta(days=offset + 1), sum(1 for due in dues if edges[offset] <= due < edges[offset + 1]))
                 for offset in range(FORECAST_DAYS)]
-    return DueCounts(today=sum(1 for due in dues if due < edges[0]), forecast=forecast)
+    moment = as_utc(now)
+    return DueCounts(now=sum(1 for due in dues if due <= moment), today=sum(1 for due in dues if due < edges[0]),
+                     forecast=forecast)
 
 
 def has_cards(*, session: Session, user: User) -> bool:

@@ -259,8 +259,8 @@ def set_sharing(*, session: Session, viewer: User, public_id: str, shared: bool)
 
 
 def revoke(*, session: Session, admin: User, credential_id: int, reason: str, now: datetime) -> Credential:
-    """Revoke a credential with a reason verifiers are shown. Admins only; commits. The learner may then earn
-    a new one by finishing the path again."""
+    """Revoke a credential with a reason verifiers are shown. Admins only; commits. No mark issues the path's
+    credential to the learner again."""
     if not access.can_revoke_credential(admin):
         raise NotAllowed("Only admins revoke credentials.")
     reason = " ".join(reason.split())
