@@ -76,3 +76,41 @@ def test_turning_email_on_does_not_send_what_arrived_before(app, make_client, se
 def test_email_cannot_be_switched_on_where_the_tracker_sends_none(make_client, session):
     response = make_client("lena").post("/account/email", data={"email": "lena@example.com", "frequency": "daily"})
     assert response.status_code == 400 and "This tracker does not send email" in response.get_data(as_text=True)
+
+
+def test_a_learner_sets_the_desired_retention_and_sees_what_it_costs(make_client, session):
+    lena = make_client("lena")
+    page = lena.get("/account").get_data(as_text=True)
+    assert "<td>90% (yours)</td><td>30 days</td>" in page and "<td>97%</td>" in page
+    assert lena.post("/account/retention", data={"retention": "95"}).status_code == 303
+    session.expire_all()
+    assert factories.user(session, "lena").desired_retention == 0.95
+    page = lena.get("/account").get_data(as_text=True)
+    assert "scheduled for 95% retention" in page and "<td>95% (yours)</td>" in page
+    assert '<option selected value="95">95%</option>' in page
+
+
+def test_a_desired_retention_outside_70_to_97_percent_is_refused_and_nothing_changes(make_client, session):
+    lena = make_client("lena")
+    for value in ("99", "50", "0.9", "", "nan"):
+        refused = lena.post("/account/retention", data={"retention": value})
+        assert refused.status_code == 400, value
+        expected = "This field is required" if value == "" else "Not a valid choice"
+        assert expected in refused.get_data(as_text=True), value
+    assert lena.post("/account/retention", data={"retention": "95"}, csrf=False).status_code == 400
+    session.expire_all()
+    assert factories.user(session, "lena").desired_retention == 0.9
+
+
+def test_the_api_sets_the_desired_retention_all_or_nothing(make_client, session):
+    lena = make_client("lena")
+    assert lena.get("/api/v1/me").get_json()["desired_retention"] == 0.9
+    changed = lena.patch("/api/v1/me", json={"desired_retention": 0.8})
+    assert changed.status_code == 200 and changed.get_json()["desired_retention"] == 0.8
+    for bad in (0.5, 0.99, 2, "lots"):
+        refused = lena.patch("/api/v1/me", json={"time_zone": "Europe/Paris", "desired_retention": bad})
+        assert refused.status_code == 400, bad
+        assert "retention" in refused.get_json()["error"]["message"].lower(), bad
+    session.expire_all()
+    lena_row = factories.user(session, "lena")
+    assert (lena_row.desired_retention, lena_row.time_zone) == (0.8, "UTC")

@@ -33,7 +33,8 @@ def _me() -> MePublic:
     user = require_account()
     return MePublic(username=user.username, name=user.name, role=user.role.value, time_zone=user.time_zone,
                     email=user.email, email_notifications=user.email_notifications,
-                    email_offered=current_app.config.get("SMTP_URL") is not None)
+                    email_offered=current_app.config.get("SMTP_URL") is not None,
+                    desired_retention=user.desired_retention)
 
 
 @bp.get("/me")
@@ -48,6 +49,8 @@ class SettingsBody(BaseModel):
     time_zone: str | None = Field(default=None, max_length=64, description="an IANA zone such as Europe/Paris")
     email: str | None = Field(default=None, max_length=254, description='"" removes the address')
     email_notifications: EmailFrequency | None = None
+    desired_retention: float | None = Field(default=None, description="0.70 to 0.97: the recall probability your "
+                                                                       "cards are scheduled for (default 0.90)")
 
 
 @bp.patch("/me")
@@ -58,7 +61,8 @@ def update_me():
     body = json_body(SettingsBody, hint='send a JSON object like {"time_zone": "Europe/Paris"}')
     accounts.update_settings(session=get_session(), user=require_account(), time_zone=body.time_zone,
                              email=body.email, frequency=body.email_notifications,
-                             email_offered=current_app.config.get("SMTP_URL") is not None)
+                             email_offered=current_app.config.get("SMTP_URL") is not None,
+                             desired_retention=body.desired_retention)
     return respond(_me())
 
 

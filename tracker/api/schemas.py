@@ -45,6 +45,7 @@ class MePublic(Public):
     email: str
     email_notifications: EmailFrequency
     email_offered: bool = Field(description="whether this tracker sends email at all")
+    desired_retention: float = Field(description="the recall probability your cards are scheduled for")
 
 
 # ---------------------------------------------------------------- catalog

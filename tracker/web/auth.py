@@ -20,12 +20,14 @@ from tracker.http.auth import (
 from tracker.http.auth import sign_in as sign_in_here
 from tracker.models import Role, SecurityEventKind, TokenScope
 from tracker.services.errors import Invalid, NotAllowed
+from tracker.services.learning import recall
 from tracker.services.people import accounts, security_log, sessions, tokens
 from tracker.services.records import deletion as account_deletion
 from tracker.web.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     EmailSettingsForm,
+    RetentionForm,
     SignInForm,
     SignUpForm,
     TimeZoneForm,
@@ -168,7 +170,7 @@ def account():
 
 
 def _account_page(*, password_form=None, token_form=None, zone_form=None, email_form=None, delete_form=None,
-                  new_token: str | None = None, status: int = 200):
+                  retention_form=None, new_token: str | None = None, status: int = 200):
     user = require_account()
     db = get_session()
     return render_template(
@@ -177,6 +179,8 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
         zone_form=zone_form or TimeZoneForm(time_zone=user.time_zone),
         email_form=email_form or EmailSettingsForm(email=user.email, frequency=user.email_notifications.value),
         delete_form=delete_form or DeleteAccountForm(), is_mentor=user.has_role(Role.mentor),
+        retention_form=retention_form or RetentionForm(retention=round(user.desired_retention * 100)),
+        retention_preview=recall.retention_preview(user.desired_retention),
         email_offered=current_app.config.get("SMTP_URL") is not None,
         tokens=tokens.list_tokens(session=db, user=user),
         devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
@@ -232,6 +236,23 @@ def change_email_settings():
                   "success")
             return redirect(url_for("auth.account"), code=303)
     return _account_page(email_form=form, status=400)
+
+
+@bp.post("/account/retention")
+@login_required
+def change_retention():
+    form = RetentionForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.update_settings(session=get_session(), user=require_account(),
+                                            desired_retention=form.retention.data / 100)
+        except Invalid as exc:
+            form.retention.errors = [str(exc)]
+        else:
+            flash(f"Your cards are now scheduled for {user.desired_retention:.0%} retention, each from its next "
+                  "review.", "success")
+            return redirect(url_for("auth.account"), code=303)
+    return _account_page(retention_form=form, status=400)
 
 
 @bp.post("/account/sessions/<id:session_id>/end")

@@ -136,6 +136,30 @@ def as_fsrs_card(card: RecallCard) -> fsrs.Card:
                      last_review=_utc(card.last_review) if card.last_review is not None else None)
 
 
+RETENTION_MIN, RETENTION_MAX = 0.70, 0.97  # below, cards are mostly forgotten; above, reviews pile up
+PREVIEW_RETENTIONS = (0.80, 0.85, 0.90, 0.95, 0.97)
+PREVIEW_STABILITY_DAYS = 30.0  # a card the learner would recall with 90% odds a month from now
+
+
+def check_retention(value: float) -> float:
+    """A desired retention the scheduler is given: 0.70 to 0.97, kept to whole percent; Invalid otherwise."""
+    if not RETENTION_MIN <= value <= RETENTION_MAX:  # NaN fails this too
+        raise Invalid(f"Desired retention: from {RETENTION_MIN:.0%} to {RETENTION_MAX:.0%}; "
+                      f"{value:.0%} is outside. Nothing was changed." if value == value else
+                      "Desired retention: a number from 0.70 to 0.97. Nothing was changed.")
+    return round(value, 2)
+
+
+def retention_preview(current: float) -> list[tuple[float, int, bool]]:
+    """What a desired retention costs: for each choice (and the learner's own), the days FSRS waits before showing
+    again a card that a month-long memory holds, and whether it is the current one. Shorter waits mean more
+    reviews for the same cards."""
+    choices = sorted({*PREVIEW_RETENTIONS, round(current, 2)})
+    # The scheduler's own interval (no fuzz, no cap), so the preview is what reviews will do.
+    return [(r, fsrs.Scheduler(desired_retention=r, enable_fuzzing=False, maximum_interval=36500)
+             ._next_interval(stability=PREVIEW_STABILITY_DAYS), abs(r - current) < 0.005) for r in choices]
+
+
 def scheduler_for(user: User) -> fsrs.Scheduler:
     """FSRS with the learner's desired retention (default parameters until an optimizer has run)."""
     return fsrs.Scheduler(desired_retention=user.desired_retention)

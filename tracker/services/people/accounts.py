@@ -14,6 +14,7 @@ from zxcvbn import zxcvbn
 
 from tracker.models import EmailFrequency, Installation, Role, User, utcnow
 from tracker.services.errors import Invalid, NotAllowed, NotFound
+from tracker.services.learning.recall import check_retention
 from tracker.services.notifications.mail import check_address, pass_over_pending
 from tracker.services.people.sessions import end_all_sessions
 from tracker.services.people.time_zones import check_zone, detected_zone
@@ -225,12 +226,14 @@ def set_temporary_password(*, session: Session, user: User, password: str) -> No
 
 
 def update_settings(*, session: Session, user: User, time_zone: str | None = None, email: str | None = None,
-                    frequency: EmailFrequency | str | None = None, email_offered: bool = True) -> User:
+                    frequency: EmailFrequency | str | None = None, email_offered: bool = True,
+                    desired_retention: float | None = None) -> User:
     """Change the user's settings; None keeps a setting as it is. Everything is checked before anything is
     written (one refusal, nothing changed). Days, due dates and the streak follow the time zone from now on.
     Email needs an address and a tracker that sends mail; turning it on does not send what arrived before
-    (those stay in the app). Commits."""
+    (those stay in the app). The desired retention reschedules each card at its next review. Commits."""
     zone = check_zone(time_zone) if time_zone is not None else user.time_zone
+    retention = check_retention(desired_retention) if desired_retention is not None else user.desired_retention
     address = check_address(email) if email is not None else user.email
     chosen = EmailFrequency(frequency) if frequency is not None else user.email_notifications
     if chosen is not EmailFrequency.off:
@@ -242,6 +245,7 @@ def update_settings(*, session: Session, user: User, time_zone: str | None = Non
         pass_over_pending(session=session, user=user, now=utcnow())
     moved = zone != user.time_zone
     user.time_zone, user.email, user.email_notifications = zone, address, chosen
+    user.desired_retention = retention
     session.add(user)
     if moved:  # the days of the heatmap and the streak are the new zone's, history included
         activity_days.rebuild(session=session, users=[user])

@@ -5,6 +5,7 @@ from tracker.web.forms.accounts import (  # noqa: F401
     DeleteAccountForm,
     DeleteUserForm,
     EmailSettingsForm,
+    RetentionForm,
     SignInForm,
     SignUpForm,
     TimeZoneForm,

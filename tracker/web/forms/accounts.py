@@ -61,6 +61,21 @@ class EmailSettingsForm(Form):
                             description="A daily digest goes out in the morning of your time zone.")
 
 
+def _percent(value: object) -> int | None:
+    """A whole percent from the form, or None (then "Not a valid choice") for anything else."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+class RetentionForm(Form):
+    retention = SelectField("Desired retention", coerce=_percent, validators=[InputRequired()],
+                            choices=[SelectChoice(percent, f"{percent}%") for percent in range(70, 98)],
+                            description="How likely you are to remember a card when it comes back. Higher means "
+                                        "more reviews.")
+
+
 class ChangePasswordForm(Form):
     current = PasswordField("Current password", validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
