@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from tests import factories
-from tracker.models import ProgressState
+from tracker.models import ActivityDay, ProgressState, utcnow
 from tracker.services.learning import plans, recall, streaks
 from tracker.services.people import accounts
 from tracker.services.progress import marks as progress
@@ -80,3 +80,18 @@ def test_cleared_reviews_keep_a_week_and_a_plan_sets_the_days_needed(session):
     session.commit()
     streak = streaks.streak_for(session=session, user=lena, today=date(2026, 3, 4))
     assert (streak.weeks, streak.this_week_days, streak.needed, streak.planned) == (0, 1, 2, True)
+
+
+def test_a_streak_longer_than_a_year_is_counted_whole():
+    # 70 weeks in a row with a day of reading each: no cap at 52
+    active = {weeks_back(n) for n in range(1, 71)}
+    assert streaks.weekly_streak(active_days=active, today=MONDAY).weeks == 70
+
+
+def test_seventy_weeks_of_reading_show_seventy_on_the_dashboard(session):
+    lena = factories.user(session, "lena")
+    today = streaks.monday_of(utcnow().date())
+    session.add_all([ActivityDay(user_id=lena.id, day=today - timedelta(weeks=n) + timedelta(days=2), changes=1,
+                                 reviews=0) for n in range(1, 71)])
+    session.commit()
+    assert streaks.streak_for(session=session, user=lena, today=today).weeks == 70

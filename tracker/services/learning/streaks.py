@@ -25,8 +25,6 @@ from tracker.services.learning.plans import plan_days, plans_of
 from tracker.services.people.time_zones import local_day, zone_of
 from tracker.services.progress import activity_days
 
-LOOKBACK_WEEKS = 52  # how far back a streak is counted
-
 
 @dataclass
 class WeeklyStreak:
@@ -68,7 +66,8 @@ def weekly_streak(*, active_days: set[date], needed_by_week: dict[date, int] | N
     weeks, bridges, repaired_months = 0, [], set()
     pending: list[date] = []  # repaired weeks not yet followed (further back) by a kept week
     monday = this_monday - timedelta(weeks=1)
-    earliest = this_monday - timedelta(weeks=LOOKBACK_WEEKS)
+    # No cap: the run goes back as far as the learner's activity does (a week before it cannot be kept).
+    earliest = monday_of(min(active_days)) if active_days else this_monday
     while monday >= earliest:
         if kept(monday):
             weeks += 1
@@ -107,19 +106,14 @@ def needed_days_by_week(*, plans: list[StudyPlan], mondays: list[date], zone) ->
     return needed
 
 
-def streak_start(today: date) -> date:
-    """The first day a streak as of `today` looks at."""
-    return monday_of(today) - timedelta(weeks=LOOKBACK_WEEKS)
-
-
 def streak_for(*, session: Session, user: User, today: date) -> WeeklyStreak:
     """The learner's weekly streak as of their `today` (two queries)."""
     zone = zone_of(user)
     this_monday = monday_of(today)
-    since = streak_start(today)
-    days = active_days(session=session, user=user, since=since)
+    days = active_days(session=session, user=user, since=date.min)  # at most a row a day, however long the log
     plans = list(plans_of(session=session, user=user).values())
-    mondays = [this_monday - timedelta(weeks=offset) for offset in range(LOOKBACK_WEEKS + 1)]
+    first = monday_of(min(days)) if days else this_monday
+    mondays = [this_monday - timedelta(weeks=offset) for offset in range((this_monday - first).days // 7 + 1)]
     return weekly_streak(active_days=days, needed_by_week=needed_days_by_week(plans=plans, mondays=mondays, zone=zone),
                          today=today, planned=bool(plans))
 
