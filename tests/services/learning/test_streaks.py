@@ -95,3 +95,21 @@ def test_seventy_weeks_of_reading_show_seventy_on_the_dashboard(session):
                                  reviews=0) for n in range(1, 71)])
     session.commit()
     assert streaks.streak_for(session=session, user=lena, today=today).weeks == 70
+
+
+def test_a_plan_made_on_a_saturday_starts_the_next_week_and_leaves_the_run_as_it_was(session):
+    lena = factories.user(session, "lena")
+    today = date(2026, 3, 4)  # a Wednesday
+    this_monday = streaks.monday_of(today)
+    session.add_all([ActivityDay(user_id=lena.id, day=this_monday - timedelta(weeks=n) + timedelta(days=1),
+                                 changes=1, reviews=0) for n in range(1, 7)])  # a Tuesday in each of six weeks
+    session.commit()
+    assert streaks.streak_for(session=session, user=lena, today=today).weeks == 6
+    plans.set_plan(session=session, user=lena, path=factories.path(session, "api-designer"), days=[1, 3],
+                   minutes=30)
+    plan = plans.plan_for(session=session, user=lena, path=factories.path(session, "api-designer"))
+    plan.created_at = datetime(2026, 2, 28, 18, tzinfo=UTC)  # the Saturday of last week, a kept week
+    session.add(plan)
+    session.commit()
+    streak = streaks.streak_for(session=session, user=lena, today=today)
+    assert (streak.weeks, streak.repaired, streak.needed) == (6, [], 2)  # last week stays kept; this week asks 2

@@ -94,13 +94,13 @@ def active_days(*, session: Session, user: User, since: date) -> set[date]:
 
 
 def needed_days_by_week(*, plans: list[StudyPlan], mondays: list[date], zone) -> dict[date, int]:
-    """Days each week asks for: the days of all plans made by that week's end, together (at least one)."""
+    """Days each week asks for: the days of all plans made by that week's Monday, together (at least one). A plan
+    made later in a week starts the next one: a week is never judged by a promise made once it was under way."""
     needed = {}
     for monday in mondays:
-        sunday = monday + timedelta(days=6)
         days = set()
         for plan in plans:
-            if local_day(plan.created_at, zone) <= sunday:
+            if local_day(plan.created_at, zone) <= monday:
                 days |= set(plan_days(plan.weekdays))
         needed[monday] = max(1, len(days))
     return needed
