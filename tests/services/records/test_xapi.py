@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from sqlmodel import func, select
+from sqlmodel import func, insert, select
 
 from tests import factories
-from tracker.models import ProgressState, XapiOutbox, utcnow
+from tracker.models import ProgressEvent, ProgressState, XapiOutbox, utcnow
 from tracker.services.operations import scheduled
 from tracker.services.progress import marks as progress
 from tracker.services.records import outbox as xapi_outbox
@@ -179,3 +179,26 @@ def test_the_push_command_reports_and_fails_in_one_line(app, runner, session, si
                       XAPI_PASSWORD=ralph_lrs["password"])
     done = runner.invoke(args=["xapi", "push"])
     assert done.exit_code == 0 and "0 queued, 1 sent, 0 waiting." in done.output
+
+
+def test_an_event_committed_after_a_later_one_was_queued_is_sent_all_the_same(session, site, ralph_lrs):
+    """On PostgreSQL an event's id is taken when it is written: a mark whose commit is slow leaves its id below
+    one already queued. (SQLite has one writer at a time, so its ids follow the commits.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("ids out of commit order need concurrent writers: PostgreSQL")
+    lena = factories.user(session, "lena")
+    slow = session.get_bind().connect()
+    transaction = slow.begin()
+    slow.execute(insert(ProgressEvent).values(user_id=lena.id, article_id=factories.article(session, "routing").id,
+                                              state=ProgressState.done, created_at=utcnow(), path_id=None))
+    _mark(session, "lena", "http-protocol", ProgressState.done)  # a later id, committed first
+    now = utcnow()
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 1
+    transaction.commit()  # the slow mark lands
+    slow.close()
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 1
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 0
+    delivered = xapi_outbox.push(session=session, store=xapi_outbox.RecordStore(**ralph_lrs), now=now)
+    assert (delivered.sent, delivered.failed) == (2, "")
+    objects = sorted(s["object"]["id"].rsplit("/", 1)[-1] for s in _stored(ralph_lrs, site, lena))
+    assert objects == ["http-protocol", "routing"]

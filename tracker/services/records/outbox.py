@@ -96,16 +96,24 @@ def record_store_from_config(config: Mapping[str, Any]) -> RecordStore | None:
                        password=config.get("XAPI_PASSWORD") or "")
 
 
+IN_FLIGHT = 10_000  # events written just before the newest queued one, looked at again: some may commit later
+
+
 def enqueue_new(*, session: Session, site: str, now: datetime) -> int:
-    """Copy statements not yet in the outbox into it (events after the last one queued, and finished paths).
-    Safe from several processes: a statement's id is unique, a second copy is ignored. Commits."""
+    """Copy statements not yet in the outbox into it (events the outbox does not hold, and finished paths).
+    Safe from several processes: a statement's id is unique, a second copy is ignored. Commits.
+
+    Events are looked for from IN_FLIGHT events below the highest one queued, not from it: on PostgreSQL an
+    event's id is taken when it is written, so a transaction that commits late leaves an id below ones already
+    queued, and a high-water mark would pass it by for good."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = 0
+    after = max(0, (session.exec(select(func.max(col(XapiOutbox.event_id)))).one() or 0) - IN_FLIGHT)
     while True:
-        last = session.exec(select(func.max(col(XapiOutbox.event_id)))).one() or 0
-        rows = event_rows(session, None, last, ENQUEUE_BATCH)
+        rows = event_rows(session, None, after, ENQUEUE_BATCH, unqueued=True)
         if not rows:
             break
+        after = rows[-1][0].id
         values = [{"statement_id": statement_id(site, "event", event.id), "user_id": user.id, "event_id": event.id,
                    "statement": json.dumps(event_statement(event=event, article=article, user=user, path=path,
                                                            site=site)),

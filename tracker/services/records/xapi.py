@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
 from tracker.models import (
@@ -34,6 +35,7 @@ from tracker.models import (
     ProgressEvent,
     ProgressState,
     User,
+    XapiOutbox,
     as_utc,
 )
 
@@ -121,14 +123,17 @@ class StatementPage:
     after: str | None  # the cursor of the next page; None on the last one
 
 
-def event_rows(session: Session, user_ids: list[int] | None, after_event: int,
-               limit: int) -> Sequence[tuple[ProgressEvent, Article, User, LearningPath | None]]:
-    """Progress events after `after_event` (of these users; None: everyone's), oldest first, with what they name."""
+def event_rows(session: Session, user_ids: list[int] | None, after_event: int, limit: int,
+               *, unqueued: bool = False) -> Sequence[tuple[ProgressEvent, Article, User, LearningPath | None]]:
+    """Progress events after `after_event` (of these users; None: everyone's; with `unqueued`, only those the
+    outbox does not hold yet), oldest first, with what they name."""
     query = (select(ProgressEvent, Article, User, LearningPath)
              .join(Article, col(Article.id) == ProgressEvent.article_id)
              .join(User, col(User.id) == ProgressEvent.user_id)
              .outerjoin(LearningPath, col(LearningPath.id) == ProgressEvent.path_id)
              .where(ProgressEvent.id > after_event))
+    if unqueued:
+        query = query.where(~exists().where(col(XapiOutbox.event_id) == ProgressEvent.id))
     if user_ids is not None:
         query = query.where(col(ProgressEvent.user_id).in_(user_ids or [0]))
     return session.exec(query.order_by(col(ProgressEvent.id)).limit(limit)).all()
