@@ -202,3 +202,29 @@ def test_an_event_committed_after_a_later_one_was_queued_is_sent_all_the_same(se
     assert (delivered.sent, delivered.failed) == (2, "")
     objects = sorted(s["object"]["id"].rsplit("/", 1)[-1] for s in _stored(ralph_lrs, site, lena))
     assert objects == ["http-protocol", "routing"]
+
+
+def test_a_statement_the_lrs_refuses_steps_aside_and_the_rest_keep_flowing(session, site, ralph_lrs):
+    for slug in ("http-protocol", "routing", "middleware"):
+        _mark(session, "lena", slug, ProgressState.done)
+    lena = factories.user(session, "lena")
+    now = utcnow()
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 3
+    first, taken, last = session.exec(select(XapiOutbox).order_by(XapiOutbox.id)).all()
+    # The LRS already holds another statement under the second one's id (as after ids were reused): it refuses it.
+    store = xapi_outbox.RecordStore(**ralph_lrs)
+    other = json.loads(first.statement) | {"id": taken.statement_id}
+    store.put(other)
+    delivered = xapi_outbox.push(session=session, store=store, now=now)
+    assert delivered.sent == 2 and "409" in delivered.failed
+    session.expire_all()
+    rows = {row.statement_id: row for row in session.exec(select(XapiOutbox))}
+    assert rows[first.statement_id].sent_at is not None and rows[last.statement_id].sent_at is not None
+    refused = rows[taken.statement_id]
+    assert refused.sent_at is None and "409" in refused.last_error and refused.next_attempt_at > now
+    stored = {s["id"] for s in _stored(ralph_lrs, site, lena)}
+    assert {first.statement_id, last.statement_id} <= stored
+    # Marks after it are not held up behind it either.
+    _mark(session, "lena", "request-context", ProgressState.done)
+    assert xapi_outbox.enqueue_new(session=session, site=site, now=now) == 1
+    assert xapi_outbox.push(session=session, store=store, now=now + timedelta(seconds=1)).sent == 1

@@ -160,49 +160,58 @@ def _claim(session: Session, now: datetime) -> list[XapiOutbox]:
 
 
 def push(*, session: Session, store: RecordStore, now: datetime, max_batches: int = 1000) -> PushResult:
-    """Send due statements in batches until none is due or a batch fails (the rest waits for its retry)."""
+    """Send due statements in batches until none is due or the LRS is out of reach (the rest waits for its
+    retry). A statement the LRS refuses steps aside with its answer, retried later, and the others keep going."""
     result = PushResult()
     for _ in range(max_batches):
         batch = _claim(session, now)
         if not batch:
             break
-        delivered, error = _deliver(store, batch)
+        delivered, refused, stopped = _deliver(store, batch)
         if delivered:
             session.exec(update(XapiOutbox).where(col(XapiOutbox.id).in_(delivered)).values(
                 sent_at=now, attempts=col(XapiOutbox.attempts) + 1, last_error=""))
             result.sent += len(delivered)
-        if error is not None:
-            result.failed = str(error)[:300]
-            for row in batch:
-                if row.id not in delivered:
-                    session.exec(update(XapiOutbox).where(col(XapiOutbox.id) == row.id).values(
-                        attempts=row.attempts + 1, next_attempt_at=now + backoff(row.attempts + 1),
-                        last_error=result.failed))
+        for row in batch:
+            error = refused.get(row.id) or (stopped if row.id not in delivered else None)
+            if error is not None:
+                result.failed = str(error)[:300]
+                session.exec(update(XapiOutbox).where(col(XapiOutbox.id) == row.id).values(
+                    attempts=row.attempts + 1, next_attempt_at=now + backoff(row.attempts + 1),
+                    last_error=str(error)[:300]))
         session.commit()
-        if error is not None:
+        if refused:
+            log.warning("The LRS refused %d xAPI statement(s); they are retried later (%s)", len(refused),
+                        result.failed)
+        if stopped is not None:
             log.warning("xAPI delivery failed; retrying later (%s)", result.failed)
             break
     return result
 
 
-def _deliver(store: RecordStore, batch: list[XapiOutbox]) -> tuple[set[int], LrsError | None]:
+def _deliver(store: RecordStore, batch: list[XapiOutbox]) -> tuple[set[int], dict[int, LrsError], LrsError | None]:
     """Send a batch; when the LRS refuses it whole (some LRSs refuse a batch holding a statement they already
     have, as after an answer lost on the way back), send its statements one by one with PUT, which is
-    idempotent. Returns the rows delivered and the error that stopped the rest, if any."""
+    idempotent. Returns the rows delivered, the rows the LRS refused (each with its answer), and the error that
+    stopped the rest (the LRS out of reach), if any."""
     try:
         store.send([json.loads(row.statement) for row in batch])
-        return {row.id for row in batch}, None
+        return {row.id for row in batch}, {}, None
     except LrsError as exc:
-        if not exc.refused or len(batch) == 1:
-            return set(), exc
+        if not exc.refused:
+            return set(), {}, exc
     delivered: set[int] = set()
+    refused: dict[int, LrsError] = {}
     for row in batch:
         try:
             store.put(json.loads(row.statement))
         except LrsError as exc:
-            return delivered, exc
-        delivered.add(row.id)
-    return delivered, None
+            if not exc.refused:
+                return delivered, refused, exc
+            refused[row.id] = exc
+        else:
+            delivered.add(row.id)
+    return delivered, refused, None
 
 
 @dataclass
