@@ -122,10 +122,11 @@ def enqueue_new(*, session: Session, site: str, now: datetime) -> int:
         added += len(session.exec(insert(XapiOutbox).values(values).on_conflict_do_nothing()
                                   .returning(col(XapiOutbox.id))).all())
         session.commit()
-    queued = select(XapiOutbox.statement_id)
+    # Credentials' statements have no event: the ones already queued, read once for the round.
+    queued = set(session.exec(select(XapiOutbox.statement_id).where(col(XapiOutbox.event_id).is_(None))))
     for credential, user in session.exec(select(Credential, User).join(User, col(User.id) == Credential.user_id)):
         sid = statement_id(site, "credential", credential.public_id)
-        if session.exec(queued.where(XapiOutbox.statement_id == sid)).first() is None:
+        if sid not in queued:
             added += len(session.exec(insert(XapiOutbox).values(
                 statement_id=sid, user_id=user.id, event_id=None, created_at=now, next_attempt_at=now, attempts=0,
                 last_error="", statement=json.dumps(credential_statement(credential=credential, user=user, site=site)),
