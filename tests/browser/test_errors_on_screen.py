@@ -114,3 +114,18 @@ def test_server_failures_and_lost_connections_show_a_banner(page, live_server):
     page.route("**/articles/http-protocol/progress", lambda route: route.abort())
     row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
     expect(page.locator("#alerts")).to_contain_text("The server could not be reached")
+
+
+def test_a_refused_setting_low_on_the_account_page_is_scrolled_to_and_focused(page, live_server):
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}/account")
+    choice = page.get_by_label("Desired retention")
+    # A value the form never offers (a tampered or stale page): the server refuses it.
+    choice.evaluate("el => { el.options[0].value = '99'; el.selectedIndex = 0; }")
+    page.get_by_role("button", name="Save desired retention").click()
+    error = page.locator("#retention-error")
+    expect(error).to_have_text("Not a valid choice.")
+    expect(page.get_by_label("Desired retention")).to_be_focused()
+    expect(error).to_be_in_viewport()
+    expect(page.get_by_label("Desired retention")).to_have_value("90")  # the setting that stands

@@ -43,10 +43,19 @@
       hint.hidden = false;
     });
   }
+  // A page answered with a refused form (400): the first field in error is brought into view and focused,
+  // wherever the form sits on the page.
+  function focusFirstError() {
+    var invalid = document.querySelector("[aria-invalid='true']");
+    if (!invalid || (document.activeElement && document.activeElement !== document.body)) { return; }
+    invalid.scrollIntoView({block: "center"});
+    invalid.focus({preventScroll: true});
+  }
+  function onReady() { showTimeZone(); focusFirstError(); }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", showTimeZone);
+    document.addEventListener("DOMContentLoaded", onReady);
   } else {
-    showTimeZone();
+    onReady();
   }
 
   document.addEventListener("click", function (event) {

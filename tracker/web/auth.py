@@ -252,6 +252,7 @@ def change_retention():
             flash(f"Your cards are now scheduled for {user.desired_retention:.0%} retention, each from its next "
                   "review.", "success")
             return redirect(url_for("auth.account"), code=303)
+    form.retention.data = round(require_account().desired_retention * 100)  # the choice that stands, shown
     return _account_page(retention_form=form, status=400)
 
 
