@@ -16,10 +16,9 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, require_account
 from tracker.http.issuer import current_issuer
 from tracker.http.render import see_other
-from tracker.models import PathStatus, utcnow
+from tracker.models import utcnow
 from tracker.services import access
-from tracker.services.curriculum.queries import get_learning_path
-from tracker.services.errors import Invalid, NotFound
+from tracker.services.errors import Invalid
 from tracker.services.records import badges, credentials, status_list
 from tracker.services.records import verification as credential_verification
 from tracker.web.forms import Form
@@ -84,10 +83,7 @@ def revocation_list():
 @bp.get("/paths/<slug>/badge.svg")
 def badge(slug: str):
     """The image of a path's achievement, named in its credentials: drawn from the path's title."""
-    path = get_learning_path(session=get_session(), slug=slug)
-    if path is None or path.status == PathStatus.draft:
-        raise NotFound(f"There is no path called '{slug}'.")
-    return badges.badge_svg(path.title), 200, PUBLIC | {
+    return badges.path_badge(session=get_session(), slug=slug), 200, PUBLIC | {
         "Content-Type": badges.MEDIA_TYPE, "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox"}
 

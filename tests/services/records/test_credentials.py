@@ -220,7 +220,8 @@ def test_the_credential_is_an_open_badge_signed_as_a_vc_jwt(session, issuer):
     assert claims["id"] == claims["jti"] == url
     assert claims["issuer"] == {"id": "https://tracker.example.com", "type": ["Profile"],
                                 "name": "Learning-path tracker", "url": "https://tracker.example.com"}
-    assert claims["validFrom"] == claims["awardedDate"] == "2026-03-07T18:30:00Z" and claims["nbf"] == claims["iat"] == int(NOW.timestamp())
+    assert claims["validFrom"] == claims["awardedDate"] == "2026-03-07T18:30:00Z"
+    assert claims["nbf"] == claims["iat"] == int(NOW.timestamp())
     subject = claims["credentialSubject"]
     assert subject["id"] == claims["sub"] == f"urn:uuid:{uuid.UUID(hex=lena.public_id)}"
     assert "lena" not in json.dumps(claims)
@@ -523,13 +524,13 @@ def test_deleting_the_account_keeps_a_status_only_record_that_still_verifies(ses
     assert kept.holder_deleted_at is not None and kept.status_index == credential.status_index
     assert (kept.public_id, kept.path_title, kept.issued_at) == (credential.public_id, credential.path_title, NOW)
     found = check(session, issuer, token)
-    assert found.valid and "the holder's account was since deleted" in found.reason
+    assert found.valid and "the holder’s account was since deleted" in found.reason
     with pytest.raises(NotFound):  # no certificate page: nothing about the person is left to show
         credentials.visible_credential(session=session, viewer=None, public_id=credential.public_id)
     credentials.revoke(session=session, admin=factories.user(session, "ada"), credential_id=credential.id,
                        reason="Copied", now=NOW)
     found = check(session, issuer, token)
-    assert not found.valid and found.reason.startswith("revoked on March 7, 2026: Copied; the holder's account")
+    assert not found.valid and found.reason.startswith("revoked on March 7, 2026: Copied; the holder’s account")
     bits = status_list.bitstring(status_list.revoked_indexes(session=session))
     assert status_list.is_set(bits, credential.status_index)
 

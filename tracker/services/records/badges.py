@@ -9,6 +9,12 @@ from __future__ import annotations
 import textwrap
 from xml.sax.saxutils import escape
 
+from sqlmodel import Session
+
+from tracker.models import PathStatus
+from tracker.services.curriculum.queries import get_learning_path
+from tracker.services.errors import NotFound
+
 LINE_CHARS = 22
 LINES_MAX = 3
 MEDIA_TYPE = "image/svg+xml"
@@ -43,3 +49,12 @@ def badge_svg(title: str) -> str:
         'fill="#555555">learning path</text>'
         "</svg>\n"
     )
+
+
+def path_badge(*, session: Session, slug: str) -> str:
+    """The badge of the path with this slug, for anyone (credentials link to it); NotFound for a draft or an
+    unknown path."""
+    path = get_learning_path(session=session, slug=slug)
+    if path is None or path.status == PathStatus.draft:
+        raise NotFound(f"There is no path called '{slug[:80]}'.")
+    return badge_svg(path.title)

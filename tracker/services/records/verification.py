@@ -119,7 +119,7 @@ def verify(*, session: Session, token: str, issuer: Issuer, now: datetime) -> Ve
         return Verification(False, "not on record: this tracker signed it, but keeps no record of it "
                                    "any more", claims)
     deleted = "" if record.holder_deleted_at is None else (
-        "; the holder's account was since deleted (this tracker keeps only the credential's status)")
+        "; the holder’s account was since deleted (this tracker keeps only the credential’s status)")
     if record.revoked_at is not None:
         return Verification(False, f"revoked on {record.revoked_at:%B %-d, %Y}: {record.revoked_reason}{deleted}",
                             claims, record)
