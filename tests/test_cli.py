@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from tests.conftest import PATHS_DIR, SEEDS
 from tracker.models import Role, User
+from tracker.services.records import signing_keys
 
 
 def test_catalog_import_regenerates_the_data_file_and_updates_the_database(runner, tmp_path, session):
@@ -227,3 +228,12 @@ def test_serve_with_several_workers_needs_shared_limits(database_url, tmp_path):
     lines, code = _start_lines(["serve", "--workers", "2", "--port", _free_port()], env, until="Serving on")
     assert code == 2 and any("set TRACKER_REDIS_URL" in line for line in lines), lines
     assert not any("Serving on" in line for line in lines)
+
+
+def test_rotating_the_credential_key_publishes_both_and_signs_with_the_new_one(runner, app):
+    before = signing_keys.signing_key(app.config["DATA_DIR"]).thumbprint()
+    result = runner.invoke(args=["credentials", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    ring = signing_keys.key_ring(app.config["DATA_DIR"])
+    assert ring.signing.thumbprint() != before and ring.signing.thumbprint() in result.output
+    assert [key.thumbprint() for key in ring.keys] == [before, ring.signing.thumbprint()]

@@ -4,10 +4,12 @@ published keys alone, shared or private, revoked by an admin."""
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
 import stat
 
+import jwt as pyjwt
 import pytest
 from joserfc import jws
 from joserfc.errors import BadSignatureError
@@ -15,11 +17,12 @@ from joserfc.jwk import KeySet
 from sqlmodel import select
 
 from tests import factories
+from tests.conftest import PASSWORD
 from tracker.models import Credential, ProgressState, TokenScope
 from tracker.services.people import tokens
 from tracker.services.progress import marks as progress
 
-pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")  # EdDSA is what VC verifiers expect
+pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")  # credentials signed before ES256
 
 
 def required_articles(session, slug="api-designer"):
@@ -94,7 +97,7 @@ def test_marking_the_last_required_article_through_the_api_issues_a_credential(s
 
 
 def test_the_signing_key_file_is_made_on_first_use_and_readable_by_the_owner_only(app, earned):
-    key_file = app.config["DATA_DIR"] / "credential_key.json"
+    key_file = app.config["DATA_DIR"] / "credential_keys.json"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
@@ -106,9 +109,9 @@ def test_the_jwt_verifies_with_nothing_but_the_published_jwks(make_client, earne
     assert response.status_code == 200 and "public" in response.headers["Cache-Control"]
     jwks = response.get_json()
     assert all("d" not in key for key in jwks["keys"])  # never the private part
-    signed = jws.deserialize_compact(credential.jwt, KeySet.import_key_set(jwks), algorithms=["EdDSA"])
+    signed = jws.deserialize_compact(credential.jwt, KeySet.import_key_set(jwks), algorithms=["ES256"])
     header = signed.headers()
-    assert header["alg"] == "EdDSA" and header["typ"] == "vc+jwt" and header["kid"] in {k["kid"] for k in jwks["keys"]}
+    assert header["alg"] == "ES256" and header["typ"] == "JWT" and header["kid"] in {k["kid"] for k in jwks["keys"]}
 
     claims = json.loads(signed.payload)
     assert claims["@context"] == ["https://www.w3.org/ns/credentials/v2",
@@ -138,7 +141,7 @@ def test_changing_one_character_of_the_payload_is_refused_by_anyone(make_client,
     tampered = ".".join([header, encode(claims), signature])
     jwks = make_client().get("/.well-known/jwks.json").get_json()
     with pytest.raises(BadSignatureError):
-        jws.deserialize_compact(tampered, KeySet.import_key_set(jwks), algorithms=["EdDSA"])
+        jws.deserialize_compact(tampered, KeySet.import_key_set(jwks), algorithms=["ES256"])
 
     answer = lena.post("/api/v1/credentials/verify", json={"jwt": tampered}).get_json()
     assert answer == {"valid": False, "reason": answer["reason"], "credential": None}
@@ -262,7 +265,8 @@ def test_the_certificate_page_shows_the_path_version_date_articles_and_name(sess
     download = lena.get(f"/credentials/{credential.public_id}/credential.jwt")
     assert download.mimetype == "application/vc+jwt" and download.get_data(as_text=True) == credential.jwt
     document = lena.get(f"/credentials/{credential.public_id}/credential.json").get_json()
-    assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"] and "jti" not in document
+    assert document == {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": "EnvelopedVerifiableCredential",
+                        "id": f"data:application/vc+jwt,{credential.jwt}"}
     lena.post(f"/credentials/{credential.public_id}/sharing", data={"shared": "y"})
     for url in urls(credential):  # shared, but no cache on the way keeps it once it is private again
         assert make_client().get(url).headers["Cache-Control"] == "no-store", url
@@ -295,3 +299,104 @@ def test_the_path_page_and_the_dashboard_point_to_the_certificate(make_client, e
 def test_the_credential_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "get" in paths["/api/v1/me/credentials"] and "post" in paths["/api/v1/credentials/verify"]
+
+
+# ---------------------------------------------------------------- what an outside verifier does (PyJWT only)
+
+def fetch(client, url: str):
+    """GET one of the tracker's public URLs as an outside verifier would (the test app is at localhost:5000)."""
+    assert url.startswith("http://localhost:5000/"), url
+    response = client.get(url.removeprefix("http://localhost:5000"))
+    assert response.status_code == 200, url
+    return response
+
+
+def verified_with_pyjwt(client, token: str) -> dict:
+    """The payload of a VC-JWT verified with PyJWT alone: the key is the JWK its kid URL answers with, and it
+    must also be in the published JWKS."""
+    header = pyjwt.get_unverified_header(token)
+    assert header == {"alg": "ES256", "typ": "JWT", "kid": header["kid"]}
+    key = fetch(client, header["kid"]).get_json()
+    assert key in fetch(client, "http://localhost:5000/.well-known/jwks.json").get_json()["keys"]
+    return pyjwt.decode(token, pyjwt.PyJWK(key).key, algorithms=["ES256"], options={"verify_sub": False})
+
+
+def revoked_per_status_list(client, token: str) -> bool:
+    entry = verified_with_pyjwt(client, token)["credentialStatus"]
+    assert (entry["type"], entry["statusPurpose"]) == ("BitstringStatusListEntry", "revocation")
+    listed = verified_with_pyjwt(client, fetch(client, entry["statusListCredential"]).get_data(as_text=True))
+    assert "BitstringStatusListCredential" in listed["type"] and listed["issuer"] == "http://localhost:5000"
+    encoded = listed["credentialSubject"]["encodedList"]
+    assert encoded.startswith("u")
+    bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+    assert len(bits) * 8 >= 131_072
+    index = int(entry["statusListIndex"])
+    return bool(bits[index // 8] >> (7 - index % 8) & 1)
+
+
+def test_an_outside_verifier_finds_a_revoked_credential_revoked_and_a_valid_one_not(session, make_client, earned):
+    _, credential = earned
+    leo, last = finish_but_one(session, make_client, "leo")
+    leo.post(f"/articles/{last.slug}/progress", data={"state": "done", "path": "api-designer"})
+    [standing] = credentials_of(session, "leo")
+    outsider = make_client()
+    assert not revoked_per_status_list(outsider, credential.jwt)
+    assert make_client("ada").post(f"/admin/credentials/{credential.id}/revoke",
+                                   data={"reason": "Copied"}).status_code == 303
+    assert revoked_per_status_list(outsider, credential.jwt)  # at once: the list is not cached anywhere
+    assert not revoked_per_status_list(outsider, standing.jwt)
+    assert outsider.get("/credentials/status/revocation").headers["Cache-Control"] == "no-cache"
+
+
+def test_each_key_url_answers_with_exactly_that_key(make_client, earned):
+    _, credential = earned
+    visitor = make_client()
+    kid = pyjwt.get_unverified_header(credential.jwt)["kid"]
+    answer = fetch(visitor, kid)
+    assert answer.get_json() == {k: v for k, v in answer.get_json().items() if k != "d"}
+    assert answer.get_json()["kid"] == kid and answer.get_json()["alg"] == "ES256"
+    assert visitor.get("/.well-known/jwks/not-a-key").status_code == 404
+    assert visitor.get("/.well-known/jwks/" + "x" * 5000).status_code == 404
+
+
+def test_the_downloaded_json_carries_a_proof_an_outside_verifier_checks(make_client, earned):
+    lena, credential = earned
+    document = lena.get(f"/credentials/{credential.public_id}/credential.json").get_json()
+    media_type, token = document["id"].removeprefix("data:").split(",", 1)
+    assert media_type == "application/vc+jwt" and document["type"] == "EnvelopedVerifiableCredential"
+    claims = verified_with_pyjwt(make_client(), token)
+    assert claims["id"] == f"http://localhost:5000/credentials/{credential.public_id}"
+    tampered = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB")
+    with pytest.raises(pyjwt.InvalidSignatureError):
+        verified_with_pyjwt(make_client(), tampered)
+
+
+def test_the_badge_image_is_served_under_the_path_and_is_safe(session, make_client, earned):
+    _, credential = earned
+    claims = decode(credential.jwt.split(".")[1])
+    image = claims["credentialSubject"]["achievement"]["image"]
+    assert image["type"] == "Image" and image["caption"]
+    badge = fetch(make_client(), image["id"])
+    assert badge.mimetype == "image/svg+xml" and badge.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in badge.headers["Content-Security-Policy"]
+    assert "<script" not in badge.get_data(as_text=True) and badge.get_data(as_text=True).startswith("<svg")
+    assert make_client().get("/paths/no-such-path/badge.svg").status_code == 404
+
+
+# ---------------------------------------------------------------- a deleted account's credential
+
+def test_after_the_learner_deletes_the_account_the_credential_still_verifies_and_says_so(session, make_client,
+                                                                                          earned):
+    lena, credential = earned
+    account = lena.get("/account").get_data(as_text=True)
+    assert "Certificates you earned still verify" in account  # the deletion section says what happens to them
+    answer = lena.post("/account/delete", data={"password": PASSWORD, "understood": "y"})
+    assert answer.status_code == 303
+    visitor = make_client()
+    page = visitor.post("/credentials/verify", data={"jwt": credential.jwt}).get_data(as_text=True)
+    assert "Not valid" not in page and "the holder’s account was since deleted" in page
+    api = visitor.post("/api/v1/credentials/verify", json={"jwt": credential.jwt}, csrf=False).get_json()
+    assert api["valid"] is True and "account was since deleted" in api["reason"]
+    assert not revoked_per_status_list(visitor, credential.jwt)
+    for url in urls(credential):
+        assert visitor.get(url).status_code == 404

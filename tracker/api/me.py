@@ -192,9 +192,10 @@ class DeleteAccountBody(BaseModel):
 @documented(summary="Delete your account and everything in it (asks for your password)", body=DeleteAccountBody,
             status=204, errors=(429,))
 def delete_me():
-    """Progress, history, notes, replies, follows, mentorships, assignments, notifications, sessions, tokens
-    and credentials go with the account; 403 for a wrong password or for the last administrator, and then
-    nothing is deleted."""
+    """Progress, history, notes, replies, follows, mentorships, assignments, notifications, sessions and tokens
+    go with the account; 403 for a wrong password or for the last administrator, and then nothing is deleted.
+    Credentials stay as status-only records (id, revocation bit, path title and version, dates; nothing that
+    names you), so a credential you shared still verifies, and verifiers are told the account was deleted."""
     body = json_body(DeleteAccountBody, hint='send a JSON object like {"password": "…"}')
     account_deletion.delete_own_account(session=get_session(), user=require_account(), password=body.password)
     logout_user()

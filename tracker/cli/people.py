@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker.cli.group import cli, prepared_session
@@ -13,11 +14,28 @@ from tracker.services.errors import NotAllowed, NotFound
 from tracker.services.mentoring import mentorships
 from tracker.services.people import accounts, security_log, tokens
 from tracker.services.records import deletion as account_deletion
+from tracker.services.records import signing_keys as credential_keys
 
 
 @cli.group("users")
 def users_group() -> None:
     """User accounts."""
+
+
+@cli.group("credentials")
+def credentials_group() -> None:
+    """Completion credentials and the keys that sign them."""
+
+
+@credentials_group.command("rotate-key")
+@with_appcontext
+def credentials_rotate_key() -> None:
+    """Sign new credentials with a new ES256 key; the older keys stay published, so what they signed verifies."""
+    try:
+        key = credential_keys.rotate_key(current_app.config["DATA_DIR"])
+    except (credential_keys.CredentialKeyError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"New credentials are signed with key {key.thumbprint()}; the earlier keys stay in the JWKS.")
 
 
 @users_group.command("create")

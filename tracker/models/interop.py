@@ -32,11 +32,16 @@ class XapiOutbox(SQLModel, table=True):
 
 class Credential(SQLModel, table=True):
     """A completion credential: the learner finished a path. The signed Open Badges 3.0 credential is kept
-    as issued; its certificate page is private until the learner shares it."""
+    as issued; its certificate page is private until the learner shares it. When the learner deletes their
+    account the row stays as a status-only record (no user, no JWT, `holder_deleted_at` set), so a credential
+    they shared still verifies and its revocation bit stays published."""
 
     id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     public_id: str = Field(max_length=32, unique=True, description="the credential's id in its URL")
-    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="SET NULL")
+    status_index: int | None = Field(default=None, unique=True,
+                                     description="its bit in the revocation status list (the row's id, set at issue)")
+    holder_deleted_at: datetime | None = Field(default=None, description="when the learner deleted their account")
     path_id: int | None = Field(default=None, foreign_key="learning_path.id", index=True, ondelete="SET NULL")
     path_slug: str = Field(max_length=80)
     path_title: str = Field(max_length=200)

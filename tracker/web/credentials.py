@@ -1,5 +1,6 @@
-"""Completion credentials on the web: the certificate page, its downloads and sharing, the verify page, and the
-public keys (JWKS) anyone can verify a credential with."""
+"""Completion credentials on the web: the certificate page, its downloads and sharing, the verify page, and what
+anyone verifies a credential with: the public keys (JWKS, and each key at its own URL), the revocation status
+list, and each path's badge image."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tracker.http.render import see_other
 from tracker.models import utcnow
 from tracker.services import access
 from tracker.services.errors import Invalid
-from tracker.services.records import credentials
+from tracker.services.records import badges, credentials, status_list
 from tracker.services.records import verification as credential_verification
 from tracker.web.forms import Form
 
@@ -52,11 +53,39 @@ class VerifyForm(Form):
             raise Invalid("The file is not text: a credential JWT is plain text (eyJ...).") from None
 
 
+PUBLIC = {"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"}
+
+
 @bp.get("/.well-known/jwks.json")
 def jwks():
     """The public keys credentials are signed with: public, and cacheable by anyone."""
-    return current_issuer().jwks(), 200, {"Cache-Control": "public, max-age=3600",
-                                         "Access-Control-Allow-Origin": "*"}
+    return current_issuer().jwks(), 200, PUBLIC
+
+
+@bp.get("/.well-known/jwks/<thumbprint>")
+def jwk(thumbprint: str):
+    """One public key, at the URL a credential's `kid` names: exactly that JWK."""
+    issuer = current_issuer()
+    key = issuer.ring.find(thumbprint[:100])
+    if key is None:
+        return {"error": "There is no such key."}, 404, {"Access-Control-Allow-Origin": "*"}
+    return issuer.public_jwk(key), 200, PUBLIC | {"Content-Type": "application/jwk+json"}
+
+
+@bp.get("/credentials/status/revocation")
+def revocation_list():
+    """The revocation status list, signed: computed per request, so a revocation shows at once."""
+    token = status_list.signed_status_list(session=get_session(), issuer=current_issuer(), now=utcnow())
+    return token, 200, {"Content-Type": credentials.MEDIA_TYPE, "Cache-Control": "no-cache",
+                        "Access-Control-Allow-Origin": "*"}
+
+
+@bp.get("/paths/<slug>/badge.svg")
+def badge(slug: str):
+    """The image of a path's achievement, named in its credentials: drawn from the path's title."""
+    return badges.path_badge(session=get_session(), slug=slug), 200, PUBLIC | {
+        "Content-Type": badges.MEDIA_TYPE, "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox"}
 
 
 def _visible(public_id: str) -> credentials.CredentialView:
@@ -84,7 +113,7 @@ def download_jwt(public_id: str):
 @bp.get("/credentials/<public_id>/credential.json")
 def download_json(public_id: str):
     credential = _visible(public_id).credential
-    body = json.dumps(credentials.document(credential), ensure_ascii=False, indent=2)
+    body = json.dumps(credentials.enveloped(credential), ensure_ascii=False, indent=2)
     return body, 200, NOT_KEPT | {"Content-Type": "application/json; charset=utf-8",
                        "Content-Disposition": f'inline; filename="{credential.path_slug}-credential.json"'}
 

@@ -4,15 +4,17 @@ a reason for every refusal."""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import stat
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
 
 import pytest
 from joserfc import jws
-from joserfc.jwk import KeySet, OKPKey
+from joserfc.jwk import ECKey, KeySet, OKPKey
 from sqlmodel import Session, select
 
 from tests import factories
@@ -22,12 +24,12 @@ from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
 from tracker.services.mentoring import assignments
 from tracker.services.progress import follows
 from tracker.services.progress import marks as progress
-from tracker.services.records import credentials
+from tracker.services.records import badges, credentials, deletion, status_list
 from tracker.services.records import signing_keys as credential_keys
 from tracker.services.records import verification as credential_verification
 
 NOW = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
-# EdDSA is what VC-JOSE-COSE verifiers expect; joserfc's advice to say "Ed25519" instead is not news here.
+# Credentials issued before ES256 carry EdDSA; joserfc's advice to say "Ed25519" instead is not news here.
 pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 
 
@@ -198,7 +200,7 @@ def test_the_issuer_and_its_key_are_not_touched_when_nothing_is_due(session, tmp
 
     article = entries(session, lena, "api-designer")[0].card.article
     assert credentials.issue_due(session=session, user=lena, now=NOW, issuer=no_issuer, article=article) == []
-    assert not (tmp_path / credential_keys.KEY_FILE).exists()
+    assert not (tmp_path / credential_keys.KEY_SET_FILE).exists()
 
 
 # ---------------------------------------------------------------- the credential
@@ -208,16 +210,18 @@ def test_the_credential_is_an_open_badge_signed_as_a_vc_jwt(session, issuer):
     settle(session, lena, "api-designer")
     credential = credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)[0]
     keys = KeySet.import_key_set(issuer.jwks())
-    signed = jws.deserialize_compact(credential.jwt, keys, algorithms=["EdDSA"])
-    assert signed.headers() == {"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": issuer.key.kid}
+    signed = jws.deserialize_compact(credential.jwt, keys, algorithms=["ES256"])
+    kid = f"https://tracker.example.com/.well-known/jwks/{issuer.key.thumbprint()}"
+    assert signed.headers() == {"alg": "ES256", "typ": "JWT", "kid": kid}
     claims = json.loads(signed.payload)
     url = f"https://tracker.example.com/credentials/{credential.public_id}"
     assert claims["@context"] == credentials.CONTEXTS
     assert claims["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert claims["id"] == claims["jti"] == url
     assert claims["issuer"] == {"id": "https://tracker.example.com", "type": ["Profile"],
-                                "name": "Learning-path tracker"}
-    assert claims["validFrom"] == "2026-03-07T18:30:00Z" and claims["nbf"] == claims["iat"] == int(NOW.timestamp())
+                                "name": "Learning-path tracker", "url": "https://tracker.example.com"}
+    assert claims["validFrom"] == claims["awardedDate"] == "2026-03-07T18:30:00Z"
+    assert claims["nbf"] == claims["iat"] == int(NOW.timestamp())
     subject = claims["credentialSubject"]
     assert subject["id"] == claims["sub"] == f"urn:uuid:{uuid.UUID(hex=lena.public_id)}"
     assert "lena" not in json.dumps(claims)
@@ -226,6 +230,8 @@ def test_the_credential_is_an_open_badge_signed_as_a_vc_jwt(session, issuer):
     assert subject["achievement"] == {
         "id": "https://tracker.example.com/paths/api-designer", "type": ["Achievement"], "name": path.title,
         "description": path.summary,
+        "image": {"id": "https://tracker.example.com/paths/api-designer/badge.svg", "type": "Image",
+                  "caption": f"Badge for completing the path “{path.title}”"},
         "criteria": {"narrative": f"Read every required article of version {path.version} of the path "
                                  f"({required} articles)"}}
     read = credential.articles_read
@@ -233,18 +239,27 @@ def test_the_credential_is_an_open_badge_signed_as_a_vc_jwt(session, issuer):
         "type": ["Evidence"], "name": f"Articles read: {path.title}, version {path.version}",
         "narrative": f"Read {read} articles of the path, {required} of {required} required ones, "
                      "none of them skipped."}]
+    assert claims["credentialSchema"] == [{
+        "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+        "type": "1EdTechJsonSchemaValidator2019"}]
+    status_url = "https://tracker.example.com/credentials/status/revocation"
+    assert claims["credentialStatus"] == {
+        "id": f"{status_url}#{credential.status_index}", "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": str(credential.status_index),
+        "statusListCredential": status_url}
     assert credentials.document(credential) == {k: v for k, v in claims.items()
                                                 if k not in ("iss", "jti", "sub", "nbf", "iat")}
 
 
-def test_the_signing_key_is_created_once_readable_by_the_owner_only(tmp_path):
+def test_the_signing_key_set_is_created_once_readable_by_the_owner_only(tmp_path):
     key = credential_keys.signing_key(tmp_path)
-    key_file = tmp_path / credential_keys.KEY_FILE
+    key_file = tmp_path / credential_keys.KEY_SET_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    stored = json.loads(key_file.read_text())
-    assert stored["kty"] == "OKP" and stored["crv"] == "Ed25519" and "d" in stored and stored["kid"] == key.kid
-    assert credential_keys.signing_key(tmp_path).kid == key.kid
-    assert [name for name in (p.name for p in tmp_path.iterdir())] == [credential_keys.KEY_FILE]  # no temporary left
+    [stored] = json.loads(key_file.read_text())["keys"]
+    assert (stored["kty"], stored["crv"], stored["alg"]) == ("EC", "P-256", "ES256") and "d" in stored
+    assert stored["kid"] == key.thumbprint()
+    assert credential_keys.signing_key(tmp_path).thumbprint() == key.thumbprint()
+    assert [p.name for p in tmp_path.iterdir()] == [credential_keys.KEY_SET_FILE]  # no temporary left
 
 
 def test_processes_starting_at_once_agree_on_one_key(tmp_path):
@@ -252,7 +267,7 @@ def test_processes_starting_at_once_agree_on_one_key(tmp_path):
 
     def load():
         start.wait()
-        kids.append(credential_keys.signing_key(tmp_path).kid)
+        kids.append(credential_keys.signing_key(tmp_path).thumbprint())
 
     threads = [threading.Thread(target=load) for _ in range(8)]
     for thread in threads:
@@ -262,11 +277,13 @@ def test_processes_starting_at_once_agree_on_one_key(tmp_path):
     assert len(kids) == 8 and len(set(kids)) == 1
 
 
-def test_a_damaged_key_file_is_reported_not_replaced(tmp_path):
-    (tmp_path / credential_keys.KEY_FILE).write_text("{not json")
-    with pytest.raises(credential_keys.CredentialKeyError, match="no usable Ed25519 key"):
-        credential_keys.signing_key(tmp_path)
-    assert (tmp_path / credential_keys.KEY_FILE).read_text() == "{not json"
+@pytest.mark.parametrize(("name", "reason"), [(credential_keys.KEY_SET_FILE, "no usable key set"),
+                                              (credential_keys.KEY_FILE, "no usable Ed25519 key")])
+def test_a_damaged_key_file_is_reported_not_replaced(tmp_path, name, reason):
+    (tmp_path / name).write_text("{not json")
+    with pytest.raises(credential_keys.CredentialKeyError, match=reason):
+        credential_keys.key_ring(tmp_path)
+    assert (tmp_path / name).read_text() == "{not json"
 
 
 # ---------------------------------------------------------------- verifying
@@ -307,19 +324,27 @@ def test_changing_one_character_anywhere_is_refused(session, issuer, credential)
 
 
 def test_a_signature_from_another_key_is_refused(session, issuer, credential):
-    stranger = OKPKey.generate_key("Ed25519", private=True)
+    stranger = ECKey.generate_key("P-256", private=True)
     claims = payload(credential.jwt)
-    unknown = jws.serialize_compact({"alg": "EdDSA", "kid": "someone-else"}, json.dumps(claims), stranger,
-                                    algorithms=["EdDSA"])
+    kid = issuer.kid(issuer.key)
+    unknown = jws.serialize_compact({"alg": "ES256", "kid": "https://elsewhere.example/key"}, json.dumps(claims),
+                                    stranger, algorithms=["ES256"])
     assert check(session, issuer, unknown).reason.startswith("unknown key")
-    forged = jws.serialize_compact({"alg": "EdDSA", "kid": issuer.key.kid}, json.dumps(claims | {"x": 1}), stranger,
-                                   algorithms=["EdDSA"])
+    bare = jws.serialize_compact({"alg": "ES256", "kid": issuer.key.thumbprint()}, json.dumps(claims), stranger,
+                                 algorithms=["ES256"])  # the new key is named by its URL only
+    assert check(session, issuer, bare).reason.startswith("unknown key")
+    forged = jws.serialize_compact({"alg": "ES256", "kid": kid}, json.dumps(claims | {"x": 1}), stranger,
+                                   algorithms=["ES256"])
     assert check(session, issuer, forged).reason.startswith("tampered")
     signed_bytes = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode()
-    own_payload = jws.serialize_compact({"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": issuer.key.kid},
-                                        signed_bytes, stranger, algorithms=["EdDSA"])
+    own_payload = jws.serialize_compact({"alg": "ES256", "typ": "JWT", "kid": kid}, signed_bytes, stranger,
+                                        algorithms=["ES256"])
     assert own_payload.split(".")[:2] == credential.jwt.split(".")[:2]
     assert check(session, issuer, own_payload).reason.startswith("bad signature")
+    # the same content under the other algorithm this tracker knows is refused, whatever the key says
+    confused = jws.serialize_compact({"alg": "EdDSA", "typ": "JWT", "kid": kid}, signed_bytes,
+                                     OKPKey.generate_key("Ed25519", private=True), algorithms=["EdDSA"])
+    assert check(session, issuer, confused).reason.startswith("bad signature")
 
 
 @pytest.mark.parametrize(("token", "reason"), [
@@ -405,3 +430,119 @@ def test_a_deleted_path_leaves_its_credentials_readable(session, credential):
     session.commit()
     kept = credentials.my_credentials(session=session, user=factories.user(session, "lena"))
     assert [(c.path_id, c.path_title) for c in kept] == [(None, credential.path_title)]
+
+
+# ---------------------------------------------------------------- keys kept across an upgrade and a rotation
+
+def legacy_credential(session, issuer, tmp_path) -> tuple[Credential, OKPKey]:
+    """A credential as this tracker issued them before ES256: EdDSA, typ vc+jwt, bare thumbprint as kid,
+    signed with the one Ed25519 key in credential_key.json (written before the key set existed)."""
+    old = OKPKey.generate_key("Ed25519", private=True)
+    (tmp_path / credential_keys.KEY_FILE).write_text(json.dumps(
+        old.as_dict(private=True) | {"kid": old.thumbprint(), "alg": "EdDSA", "use": "sig"}))
+    lena = follow(session)
+    settle(session, lena, "api-designer")
+    credential = credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)[0]
+    claims = {k: v for k, v in payload(credential.jwt).items() if k != "credentialStatus"}
+    credential.jwt = jws.serialize_compact({"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": old.thumbprint()},
+                                           json.dumps(claims, separators=(",", ":")), old, algorithms=["EdDSA"])
+    session.add(credential)
+    session.commit()
+    return credential, old
+
+
+def test_credentials_signed_with_the_ed25519_key_before_the_upgrade_still_verify(session, issuer, tmp_path):
+    credential, old = legacy_credential(session, issuer, tmp_path)
+    assert check(session, issuer, credential.jwt).valid
+    published = {key["kid"]: key for key in issuer.jwks()["keys"]}
+    assert published[old.thumbprint()] == old.as_dict(private=False) | {"kid": old.thumbprint(), "alg": "EdDSA",
+                                                                         "use": "sig"}
+    assert issuer.kid(issuer.key) in published and all("d" not in key for key in published.values())
+    # the old key signs nothing new, and a forgery under its name is still refused
+    assert jws.extract_compact(credentials.sign(issuer=issuer, claims={"a": 1}).encode()).headers()["alg"] == "ES256"
+    forged = jws.serialize_compact({"alg": "EdDSA", "kid": old.thumbprint()}, credential.jwt.split(".")[1],
+                                   OKPKey.generate_key("Ed25519", private=True), algorithms=["EdDSA"])
+    assert check(session, issuer, forged.split(".")[0] + "." + ".".join(credential.jwt.split(".")[1:2])
+                 + "." + forged.split(".")[2]).reason.startswith("bad signature")
+
+
+def test_rotating_the_key_signs_with_a_new_one_and_keeps_the_old_ones_verifying(session, issuer, tmp_path, credential):
+    before = issuer.key
+    new = credential_keys.rotate_key(tmp_path)
+    assert issuer.key.thumbprint() == new.thumbprint() != before.thumbprint()
+    assert stat.S_IMODE((tmp_path / credential_keys.KEY_SET_FILE).stat().st_mode) == 0o600
+    assert {key["kid"] for key in issuer.jwks()["keys"]} == {issuer.kid(before), issuer.kid(new)}
+    assert check(session, issuer, credential.jwt).valid  # signed with the key before
+    later = follow(session, "leo")
+    settle(session, later, "api-designer")
+    fresh = credentials.issue_due(session=session, user=later, now=NOW, issuer=issuer)[0]
+    assert jws.extract_compact(fresh.jwt.encode()).headers()["kid"] == issuer.kid(new)
+    assert check(session, issuer, fresh.jwt).valid
+
+
+# ---------------------------------------------------------------- the revocation status list
+
+def test_each_credential_has_its_own_bit_and_the_list_sets_it_once_revoked(session, issuer, credential):
+    leo = follow(session, "leo")
+    settle(session, leo, "api-designer")
+    other = credentials.issue_due(session=session, user=leo, now=NOW, issuer=issuer)[0]
+    assert credential.status_index is not None and other.status_index not in (None, credential.status_index)
+    credentials.revoke(session=session, admin=factories.user(session, "ada"), credential_id=credential.id,
+                       reason="Copied", now=NOW)
+    token = status_list.signed_status_list(session=session, issuer=issuer, now=NOW)
+    signed = jws.deserialize_compact(token, KeySet.import_key_set(issuer.jwks()), algorithms=["ES256"])
+    assert signed.headers() == {"alg": "ES256", "typ": "JWT", "kid": issuer.kid(issuer.key)}
+    listed = json.loads(signed.payload)
+    assert listed["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    subject = listed["credentialSubject"]
+    assert (subject["type"], subject["statusPurpose"]) == ("BitstringStatusList", "revocation")
+    body = subject["encodedList"]
+    assert body[0] == "u" and "=" not in body
+    bits = gzip.decompress(base64.urlsafe_b64decode(body[1:] + "=" * (-len(body[1:]) % 4)))
+    assert len(bits) * 8 >= 131_072
+    bit = lambda index: bits[index // 8] >> (7 - index % 8) & 1  # noqa: E731  # index 0 is the leftmost bit
+    assert bit(credential.status_index) == 1 and bit(other.status_index) == 0
+    assert sum(bin(byte).count("1") for byte in bits) == 1
+
+
+def test_the_list_grows_past_its_minimum_without_losing_a_bit():
+    assert len(status_list.bitstring([])) * 8 == 131_072
+    bits = status_list.bitstring([0, 131_071, 131_072])
+    assert len(bits) * 8 == 2 * 131_072
+    assert [status_list.is_set(bits, i) for i in (0, 1, 131_071, 131_072, 131_073)] == [True, False, True, True, False]
+
+
+# ---------------------------------------------------------------- a deleted account's credentials
+
+def test_deleting_the_account_keeps_a_status_only_record_that_still_verifies(session, issuer, credential):
+    lena = factories.user(session, "lena")
+    token = credential.jwt
+    deletion.erase_account(session=session, user=lena, by="test")
+    session.expire_all()
+    kept = session.get(Credential, credential.id)
+    assert kept is not None and (kept.user_id, kept.jwt, kept.shared, kept.articles_read) == (None, "", False, 0)
+    assert kept.holder_deleted_at is not None and kept.status_index == credential.status_index
+    assert (kept.public_id, kept.path_title, kept.issued_at) == (credential.public_id, credential.path_title, NOW)
+    found = check(session, issuer, token)
+    assert found.valid and "the holder’s account was since deleted" in found.reason
+    with pytest.raises(NotFound):  # no certificate page: nothing about the person is left to show
+        credentials.visible_credential(session=session, viewer=None, public_id=credential.public_id)
+    credentials.revoke(session=session, admin=factories.user(session, "ada"), credential_id=credential.id,
+                       reason="Copied", now=NOW)
+    found = check(session, issuer, token)
+    assert not found.valid and found.reason.startswith("revoked on March 7, 2026: Copied; the holder’s account")
+    bits = status_list.bitstring(status_list.revoked_indexes(session=session))
+    assert status_list.is_set(bits, credential.status_index)
+
+
+# ---------------------------------------------------------------- the badge image
+
+def test_the_badge_escapes_the_title_and_holds_no_script():
+    title = '<script>alert(1)</script> & "quotes" onload=x'
+    root = ElementTree.fromstring(badges.badge_svg(title))  # well-formed whatever the title
+    svg = "{http://www.w3.org/2000/svg}"
+    assert {element.tag.removeprefix(svg) for element in root.iter()} == {"svg", "circle", "text", "tspan"}
+    assert not any(name.startswith("on") or "href" in name for element in root.iter() for name in element.attrib)
+    assert root.attrib["aria-label"] == f"Completion badge: {title}"
+    assert " ".join(t.text or "" for t in root.iter(f"{svg}tspan")).replace("  ", " ").startswith("<script>alert(1)")
+    assert badges.title_lines("word " * 40)[-1].endswith("…") and len(badges.title_lines("word " * 40)) == 3

@@ -3,13 +3,17 @@
 A learner who has read (marked done) every required article of a path they follow or were assigned gets one
 credential for it: a skipped article finishes the path's bar but earns nothing, and the credential says how many
 articles were read, of how many, in which version of the path. A credential is issued once per learner and path:
-a revoked one is never issued again by a mark. The credential is a W3C
-Verifiable Credential 2.0 `OpenBadgeCredential`, secured as VC-JOSE-COSE describes: a compact JWS (EdDSA
-over Ed25519, `typ` "vc+jwt") whose payload is the credential itself plus the JWT claims iss, jti, sub, nbf
-and iat. The signing key is a private JWK in the data dir, created on first use; its public half is the
-site's JWKS, so anyone can verify a credential without asking the tracker.
-"""
+a revoked one is never issued again by a mark. The credential is a W3C Verifiable Credential 2.0
+`OpenBadgeCredential`, secured as Open Badges 3.0's JSON Web Token proof format asks: a compact JWS (ES256,
+`typ` "JWT", `kid` the URL of the signing key) whose payload is the credential itself plus the JWT claims iss,
+jti, sub, nbf and iat. It names its bit in the revocation status list (`credentialStatus`), the schema it
+follows (`credentialSchema`) and the achievement's badge image. The keys are in the data dir
+(`signing_keys`); their public halves are the site's JWKS, so anyone can verify a credential without asking
+the tracker.
 
+When a learner deletes their account, their credentials stay as status-only records (`keep_status_only`):
+what verifying needs, nothing about the person.
+"""
 from __future__ import annotations
 
 import base64
@@ -23,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from joserfc import jws
 from joserfc.errors import SecurityWarning
 from sqlalchemy import BindParameter, bindparam, or_, update
 from sqlmodel import Session, col, select
@@ -45,21 +48,21 @@ from tracker.services import access
 from tracker.services.curriculum.queries import PathEntry, path_entries
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
 from tracker.services.progress.marks import Tally, states_for, tally
-from tracker.services.records.signing_keys import ALGORITHM, Issuer, subject_id
+from tracker.services.records.signing_keys import Issuer, sign, subject_id
+from tracker.services.records.status_list import status_entry
 
 MEDIA_TYPE = "application/vc+jwt"
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
+SCHEMA = {"id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+          "type": "1EdTechJsonSchemaValidator2019"}
 JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "iat", "exp")
 TOKEN_MAX = 20_000  # far above any credential this tracker signs (about 2 KB)
 REASON_MAX = 300    # the column's size
 
-# RFC 9864 prefers the fully specified "Ed25519" name, but VC-JOSE-COSE and Open Badges verifiers expect
-# "EdDSA"; joserfc warns on every use of the older name, which here is a choice, not a mistake.
+# Credentials signed before ES256 carry "EdDSA" (RFC 9864 prefers "Ed25519"); joserfc warns each time one is
+# verified, which here is keeping old credentials valid, not a mistake.
 warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
-
-
-# ---------------------------------------------------------------- the issuer and its key
 
 
 # ---------------------------------------------------------------- issuing
@@ -149,6 +152,9 @@ def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | C
         credential = Credential(public_id=uuid.uuid4().hex, user_id=user.id, path_id=done.path.id,
                                 path_slug=done.path.slug, path_title=done.path.title, path_version=done.path.version,
                                 articles_read=done.articles_read, issued_at=moment, jwt="")
+        session.add(credential)
+        session.flush()  # the row's id is its bit in the status list: unique without a race between learners
+        credential.status_index = credential.id
         credential.jwt = sign(issuer=signer, claims=credential_claims(
             issuer=signer, credential=credential, user=user, path=done.path, required=done.tally.total))
         session.add(credential)
@@ -163,12 +169,15 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
     url = issuer.credential_url(credential.public_id)
     subject = subject_id(user)
     issued_at = credential.issued_at
+    if credential.status_index is None:
+        raise ValueError("a credential is signed once it has its status index")
     body = {
         "@context": CONTEXTS,
         "id": url,
         "type": TYPES,
-        "issuer": {"id": issuer.url, "type": ["Profile"], "name": issuer.name},
+        "issuer": {"id": issuer.url, "type": ["Profile"], "name": issuer.name, "url": issuer.url},
         "validFrom": _timestamp(issued_at),
+        "awardedDate": _timestamp(issued_at),
         "name": f"Completed: {path.title}",
         "credentialSubject": {
             "id": subject,
@@ -178,6 +187,8 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
                 "type": ["Achievement"],
                 "name": path.title,
                 "description": path.summary or path.outcome or path.title,
+                "image": {"id": issuer.badge_url(path.slug), "type": "Image",
+                          "caption": f"Badge for completing the path “{path.title}”"},
                 "criteria": {"narrative": f"Read every required article of version {path.version} "
                                           f"of the path ({required} article{'' if required == 1 else 's'})"},
             },
@@ -188,23 +199,26 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
             "narrative": f"Read {credential.articles_read} article{'' if credential.articles_read == 1 else 's'} "
                          f"of the path, {required} of {required} required ones, none of them skipped.",
         }],
+        "credentialSchema": [SCHEMA],
+        "credentialStatus": status_entry(issuer=issuer, index=credential.status_index),
     }
     seconds = int(issued_at.timestamp())
     return body | {"iss": issuer.url, "jti": url, "sub": subject, "nbf": seconds, "iat": seconds}
 
 
-def sign(*, issuer: Issuer, claims: dict[str, Any]) -> str:
-    """The claims as a VC-JWT: a compact JWS signed with the issuer's key."""
-    key = issuer.key
-    header = {"alg": ALGORITHM, "typ": "vc+jwt", "cty": "vc", "kid": key.kid}
-    payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return jws.serialize_compact(header, payload, key, algorithms=[ALGORITHM])
-
-
 def document(credential: Credential) -> dict[str, Any]:
-    """The credential as a VC 2.0 JSON document: the signed payload without the JWT claims."""
-    claims = decode_part(credential.jwt.split(".")[1]) or {}
+    """The credential as a VC 2.0 JSON document: the signed payload without the JWT claims (unsecured: for
+    reading; `enveloped` is the document that carries its proof)."""
+    parts = credential.jwt.split(".")
+    claims = (decode_part(parts[1]) if len(parts) == 3 else None) or {}
     return {name: value for name, value in claims.items() if name not in JWT_CLAIMS}
+
+
+def enveloped(credential: Credential) -> dict[str, Any]:
+    """The credential as a JSON document with its proof: a VC 2.0 `EnvelopedVerifiableCredential` whose id is a
+    data: URL holding the VC-JWT exactly as issued, so its signature is the proof any verifier checks."""
+    return {"@context": [CONTEXTS[0]], "id": f"data:{MEDIA_TYPE},{credential.jwt}",
+            "type": "EnvelopedVerifiableCredential"}
 
 
 def _timestamp(moment: datetime) -> str:
@@ -216,7 +230,7 @@ def _timestamp(moment: datetime) -> str:
 @dataclass(frozen=True)
 class CredentialView:
     credential: Credential
-    learner: User
+    learner: User | None  # None: a status-only record, kept after the learner deleted their account
 
     @property
     def revoked(self) -> bool:
@@ -233,18 +247,30 @@ def decode_part(part: str) -> Any:
 
 
 def by_public_id(session: Session, public_id: str) -> CredentialView | None:
-    row = session.exec(select(Credential, User).join(User, col(User.id) == Credential.user_id)
+    """The credential with its learner; a status-only record (the learner deleted their account) has none."""
+    row = session.exec(select(Credential, User).join(User, col(User.id) == Credential.user_id, isouter=True)
                        .where(Credential.public_id == public_id[:64])).first()
     return CredentialView(credential=row[0], learner=row[1]) if row else None
 
 
 def visible_credential(*, session: Session, viewer: User | None, public_id: str) -> CredentialView:
     """The credential and its learner if `viewer` may see it (`can_view_credential`); NotFound otherwise,
-    so a private certificate looks exactly like one that does not exist."""
+    so a private certificate looks exactly like one that does not exist (and a status-only record has no
+    certificate page: it holds nothing to show)."""
     view = by_public_id(session, public_id)
-    if view is None or not access.can_view_credential(viewer, view.credential):
+    if view is None or view.learner is None or not access.can_view_credential(viewer, view.credential):
         raise NotFound("There is no such certificate, or its owner has not shared it.")
     return view
+
+
+def keep_status_only(*, session: Session, user: User, now: datetime) -> int:
+    """Before `user`'s account is deleted: turn their credentials into status-only records that keep what
+    verifying a shared credential needs (public id, status bit, path title and version, issue and revocation
+    dates and reason) and drop what was theirs (the signed JWT naming them, the link to the account, the
+    number of articles read, sharing). Does not commit (part of the deletion's transaction); how many."""
+    result = session.exec(update(Credential).where(col(Credential.user_id) == user.id).values(
+        user_id=None, jwt="", articles_read=0, shared=False, holder_deleted_at=now))
+    return int(result.rowcount or 0)
 
 
 def set_sharing(*, session: Session, viewer: User, public_id: str, shared: bool) -> Credential:

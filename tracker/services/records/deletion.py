@@ -20,9 +20,11 @@ from tracker.models import (
     Role,
     SecurityEvent,
     User,
+    utcnow,
 )
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.services.people import accounts, security_log
+from tracker.services.records import credentials
 
 log = logging.getLogger("tracker.security")
 
@@ -59,11 +61,13 @@ def delete_user(*, session: Session, admin: User, user: User) -> None:
 
 def erase_account(*, session: Session, user: User, by: str) -> None:
     """Delete `user` with their progress, history, notes, replies, follows, mentorships, assignments as a
-    learner, notifications, sessions, tokens, credentials and xAPI outbox rows (ON DELETE CASCADE), and the
+    learner, notifications, sessions, tokens and xAPI outbox rows (ON DELETE CASCADE), and the
     notifications telling mentors about them.
     What stays is other people's: assignments the user made (mentor set to null), path versions they saved
     (author set to null), and the security log, which keeps the kind and time of each event about them but
-    no link, name, address or detail. One transaction; LastAdministrator (nothing deleted) when no other
+    no link, name, address or detail; and their credentials as status-only records
+    (`credentials.keep_status_only`), so one they shared still verifies (or shows as revoked) without naming
+    them. One transaction; LastAdministrator (nothing deleted) when no other
     active admin would remain. `by` says who asked, in the log line (which names no one else). Commits."""
     was_admin = user.has_role(Role.admin)
     try:
@@ -76,6 +80,7 @@ def erase_account(*, session: Session, user: User, by: str) -> None:
         session.exec(delete(Notification).where(or_(link == mentee_page,
                                                      link.startswith(mentee_page + "/", autoescape=True),
                                                      link.startswith(mentee_page + "#", autoescape=True))))
+        credentials.keep_status_only(session=session, user=user, now=utcnow())
         session.exec(delete(User).where(col(User.id) == user.id))
         # Counted inside the writing transaction, after the delete: what would really remain.
         if was_admin and not session.exec(select(func.count(col(User.id))).where(

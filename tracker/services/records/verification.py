@@ -1,5 +1,7 @@
-"""Verifying a credential the way any verifier would: the JWT's signature against the issuer's published key,
-its claims, and the tracker's own record (revoked, expired)."""
+"""Verifying a credential the way any verifier would: the JWT's signature against the key its `kid` names among
+the issuer's published keys (ES256 with a key URL, or EdDSA with a bare thumbprint for credentials issued
+before), its claims, and the tracker's own record (revoked, expired, the holder's account deleted). The record
+is what the published status list is computed from, so both always agree."""
 
 from __future__ import annotations
 
@@ -10,14 +12,14 @@ from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import ECKey
 from sqlmodel import Session
 
 from tracker.models import (
     Credential,
 )
 from tracker.services.records.credentials import TOKEN_MAX, TYPES, by_public_id, decode_part
-from tracker.services.records.signing_keys import ALGORITHM, Issuer
+from tracker.services.records.signing_keys import ALGORITHM, ALGORITHMS, LEGACY_ALGORITHM, Issuer
 
 
 @dataclass(frozen=True)
@@ -83,20 +85,25 @@ def verify(*, session: Session, token: str, issuer: Issuer, now: datetime) -> Ve
     header = decode_part(parts[0])
     if not isinstance(header, dict):
         return Verification(False, "malformed: the header is not base64url-encoded JSON")
-    if header.get("alg") != ALGORITHM:
-        return Verification(False, f"unsupported algorithm {str(header.get('alg'))[:20]!r}: "
-                                   f"this tracker signs with {ALGORITHM} (Ed25519)")
-    keys = issuer.jwks()
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        return Verification(False, f"unsupported algorithm {str(alg)[:20]!r}: this tracker signs with "
+                                   f"{ALGORITHM} (P-256), and signed with {LEGACY_ALGORITHM} (Ed25519) before")
     kid = header.get("kid")
-    if not isinstance(kid, str) or kid not in {key.get("kid") for key in keys["keys"]}:
+    key = next((k for k in issuer.ring.keys if isinstance(kid, str) and issuer.kid(k) == kid), None)
+    if key is None:
         return Verification(False, "unknown key: it was not signed with a key this tracker publishes "
                                    "at /.well-known/jwks.json")
+    key_alg = ALGORITHM if isinstance(key, ECKey) else LEGACY_ALGORITHM
+    if alg != key_alg:
+        return Verification(False, f"bad signature: the key it names signs with {key_alg}, not {alg}")
     try:
-        signed = jws.deserialize_compact(token, KeySet.import_key_set(keys), algorithms=[ALGORITHM])
+        signed = jws.deserialize_compact(token, key, algorithms=[alg])
     except (JoseError, ValueError, TypeError):
         claims = decode_part(parts[1])
         record = _record_named(session, claims)
-        if record is not None and record.jwt.split(".")[1] != parts[1]:
+        kept = record.jwt.split(".") if record is not None else []
+        if len(kept) == 3 and kept[1] != parts[1]:
             return Verification(False, "tampered: the content was changed after it was signed "
                                        "(it no longer matches its signature)")
         return Verification(False, "bad signature: the signature does not match the content and this "
@@ -109,10 +116,12 @@ def verify(*, session: Session, token: str, issuer: Issuer, now: datetime) -> Ve
         return Verification(False, "not an Open Badges credential: the signed payload is no OpenBadgeCredential")
     record = _record_named(session, claims)
     if record is None:
-        return Verification(False, "not on record: this tracker signed it, but no longer keeps it (the learner's "
-                                   "account may have been deleted)", claims)
+        return Verification(False, "not on record: this tracker signed it, but keeps no record of it "
+                                   "any more", claims)
+    deleted = "" if record.holder_deleted_at is None else (
+        "; the holder’s account was since deleted (this tracker keeps only the credential’s status)")
     if record.revoked_at is not None:
-        return Verification(False, f"revoked on {record.revoked_at:%B %-d, %Y}: {record.revoked_reason}",
+        return Verification(False, f"revoked on {record.revoked_at:%B %-d, %Y}: {record.revoked_reason}{deleted}",
                             claims, record)
     expires, starts = _moment(claims.get("exp")), _moment(claims.get("nbf"))
     if expires is not None and expires <= now:
@@ -120,4 +129,4 @@ def verify(*, session: Session, token: str, issuer: Issuer, now: datetime) -> Ve
     if starts is not None and starts > now:
         return Verification(False, f"not valid before {starts:%B %-d, %Y %H:%M} UTC", claims, record)
     return Verification(True, f"valid: {issuer.name} issued it on {record.issued_at:%B %-d, %Y} for finishing "
-                              f"“{record.path_title}” (version {record.path_version})", claims, record)
+                              f"“{record.path_title}” (version {record.path_version}){deleted}", claims, record)
