@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; the stubs stop at 3.2
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.models import ProgressState
+from tracker.models import CardKind, ProgressState
 from tracker.services.learning.notes import NOTE_MAX, TAKEAWAY_MAX
 from tracker.services.learning.plans import CUE_MAX, DAY_NAMES
 from tracker.services.learning.recall import TEXT_MAX as RECALL_TEXT_MAX
@@ -63,10 +63,15 @@ class SuggestCardForm(Form):
 
 
 class RecallCardForm(Form):
+    kind = SelectField("Kind", default=CardKind.qa.value, validators=[Optional()],
+                       choices=[SelectChoice(CardKind.qa.value, "Question and answer"),
+                                SelectChoice(CardKind.cloze.value, "Cloze: blanks in a sentence")])
     # Longer text is let through so that the service can say how long it was.
     prompt = TextAreaField("Prompt", validators=[Length(max=4 * RECALL_TEXT_MAX)],
-                           description="A question to answer from memory.")
-    answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)])
+                           description="A question to answer from memory; for a cloze card, a sentence with the "
+                                       "words to recall written {{c1::like this}} (c2, c3… make one card each).")
+    answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)],
+                           description="For a cloze card, optional: shown under the filled-in sentence.")
 
 
 class RatingForm(Form):
