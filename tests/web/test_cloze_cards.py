@@ -3,7 +3,7 @@ the article page (with and without JavaScript) and over the API, reviewed with t
 way to put markup on a page."""
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker.models import CardKind, RecallCard
 from tracker.services.learning import cloze
@@ -19,7 +19,7 @@ def lena(make_client):
 
 def cards(session) -> list[RecallCard]:
     session.expire_all()
-    return list(session.exec(select(RecallCard).order_by(RecallCard.id)))
+    return list(session.exec(select(RecallCard).order_by(col(RecallCard.id))))
 
 
 def test_a_cloze_text_blanks_the_deletion_asked_and_fills_in_the_others():

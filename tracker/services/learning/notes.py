@@ -88,7 +88,7 @@ def _store(*, session: Session, user: User, article: Article, shared: bool | _Ke
         return None
     before = shown_to_mentors(note) if note is not None else ("", None)
     if note is None:
-        note = Note(user_id=user.id, article_id=article.id)
+        note = Note(user_id=user.id, article_id=article.id, body=new_body)
     _fill(note, new_body, new_takeaway, new_shared, new_takeaway_shared)
     session.add(note)
     try:

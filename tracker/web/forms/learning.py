@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     SelectField,
@@ -13,6 +14,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.models import CardKind, ProgressState
+from tracker.services.learning.cards_io import IMPORT_BYTES_MAX
 from tracker.services.learning.notes import NOTE_MAX, TAKEAWAY_MAX
 from tracker.services.learning.plans import CUE_MAX, DAY_NAMES
 from tracker.services.learning.recall import TEXT_MAX as RECALL_TEXT_MAX
@@ -72,6 +74,18 @@ class RecallCardForm(Form):
                                        "words to recall written {{c1::like this}} (c2, c3… make one card each).")
     answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)],
                            description="For a cloze card, optional: shown under the filled-in sentence.")
+
+
+class CardImportForm(Form):
+    file = FileField("Anki text export", description="In Anki: File, Export, “Notes in Plain Text” (.txt). "
+                                                     "Or any tab-separated file: front, back, tags.")
+    # Up to the service's own limit; the service says what is wrong with a longer text.
+    text = TextAreaField("Or paste it", validators=[Length(max=2 * IMPORT_BYTES_MAX)])
+    article = StringField("Article the deck is about", validators=[Optional(), Length(max=200)],
+                          description="Its slug, as in the article's address. A card tagged with an article's slug "
+                                      "goes to that article instead.")
+    action = SelectField("Action", choices=[SelectChoice("preview"), SelectChoice("import")], default="preview",
+                         validators=[Optional()])
 
 
 class RatingForm(Form):
