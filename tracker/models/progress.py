@@ -85,8 +85,9 @@ class Note(SQLModel, table=True):
     takeaway: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
                                  description="what the learner would tell a colleague, written on marking it done")
     shared: bool = Field(default=False, description="the body is shared with the learner's mentors")
-    takeaway_shared: bool = Field(default=False, sa_column_kwargs={"server_default": false()}, description="the takeaway is shared with the learner's mentors "
-                                                             "(on its own: sharing the body does not share it)")
+    takeaway_shared: bool = Field(
+        default=False, sa_column_kwargs={"server_default": false()},
+        description="the takeaway is shared with the learner's mentors (on its own: sharing the body does not)")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
