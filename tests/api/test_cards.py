@@ -36,7 +36,8 @@ def test_a_card_is_written_listed_edited_and_deleted(lena):
     card = response.get_json()
     assert card | {"id": None, "due": None} == {"id": None, "article": "http-protocol", "prompt": CARD["prompt"],
                                                  "answer": CARD["answer"], "due": None, "state": "learning",
-                                                 "last_review": None}
+                                                 "last_review": None, "kind": "qa", "cloze_number": None,
+                                                 "front": CARD["prompt"], "back": CARD["answer"], "siblings": []}
     assert card["due"].endswith("Z")
     listed = lena.get("/api/v1/me/cards?article=http-protocol").get_json()["items"]
     assert [c["id"] for c in listed] == [card["id"]]

@@ -42,10 +42,10 @@ def test_a_takeaway_is_saved_in_place_into_the_note(lena, session):
                                                                    "shared": "on", "prompt": "1"}, headers=HX)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
     html = response.get_data(as_text=True)
-    assert "Saved." in html and "Make it a recall card" in html and "which your mentors see" in html
+    assert "Saved." in html and "Make it a recall card" in html and "your mentors see it" in html
     note = notes.note_for(session=session, user=factories.user(session, "lena"),
                           article=factories.article(session, "http-protocol"))
-    assert (note.takeaway, note.shared, note.body) == ("Methods carry meaning.", True, "")
+    assert (note.takeaway, note.takeaway_shared, note.shared, note.body) == ("Methods carry meaning.", True, False, "")
     page = lena.get("/articles/http-protocol").get_data(as_text=True)
     assert "Methods carry meaning." in page
 

@@ -33,9 +33,10 @@ def test_a_learner_adds_and_deletes_cards_on_the_article_page(lena, session):
 
 
 def test_an_empty_card_is_refused_with_the_reason(lena):
-    add(lena, prompt="   ")
-    page = lena.get("/articles/http-protocol").get_data(as_text=True)
-    assert "Prompt: write something" in page and "No cards yet" in page
+    response = add(lena, prompt="   ", answer="Kept draft")
+    assert response.status_code == 400  # the article page again, with the reason and the draft
+    page = response.get_data(as_text=True)
+    assert "Prompt: write something" in page and "No cards yet" in page and "Kept draft" in page
 
 
 def test_another_learners_card_cannot_be_deleted(lena, make_client, session):

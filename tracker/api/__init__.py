@@ -6,7 +6,17 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from tracker.api import cards, catalog, credentials, learning, me, mentoring, reference, xapi  # noqa: F401  (registers the routes)
+    from tracker.api import (  # noqa: F401  (registers the routes)
+        cards,
+        cards_io,
+        catalog,
+        credentials,
+        learning,
+        me,
+        mentoring,
+        reference,
+        xapi,
+    )
     from tracker.api.blueprint import bp
 
     app.register_blueprint(bp)

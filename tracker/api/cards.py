@@ -15,10 +15,10 @@ from tracker.db import get_session
 from tracker.http.auth import require_account
 from tracker.http.inputs import json_body
 from tracker.http.openapi import documented
-from tracker.models import RecallCard, as_utc, utcnow
+from tracker.models import CardKind, RecallCard, as_utc, utcnow
 from tracker.services.catalog import articles as catalog
 from tracker.services.errors import Invalid
-from tracker.services.learning import recall
+from tracker.services.learning import cloze, recall
 
 STATES = {1: "learning", 2: "review", 3: "relearning"}
 
@@ -26,11 +26,20 @@ STATES = {1: "learning", 2: "review", 3: "relearning"}
 class CardPublic(Public):
     id: int
     article: str = Field(description="the article's slug")
-    prompt: str
-    answer: str
+    kind: Literal["qa", "cloze"] = Field(description="qa: a question and its answer; cloze: a text with deletions")
+    prompt: str = Field(description="the question, or a cloze card's whole text ({{c1::answer}} deletions)")
+    answer: str = Field(description="the answer, or a cloze card's optional extra")
+    cloze_number: int | None = Field(description="the deletion a cloze card asks (1 for c1); null for qa")
+    front: str = Field(description="what the card asks, as text: a cloze card's text with its deletion as [...]")
+    back: str = Field(description="what it answers, as text: a cloze card's text filled in")
     due: datetime = Field(description="when FSRS schedules the next review")
     state: str = Field(description="FSRS's state: learning, review or relearning")
     last_review: datetime | None
+
+
+class CardsCreatedPublic(CardPublic):
+    siblings: list[CardPublic] = Field(description="the other cards made by the same request: a cloze text makes "
+                                                   "one card per deletion number (c1, c2…), this one being the first")
 
 
 class DueCardsPublic(Items[CardPublic]):
@@ -39,7 +48,9 @@ class DueCardsPublic(Items[CardPublic]):
 
 
 def _public(card: RecallCard, slug: str) -> CardPublic:
-    return CardPublic(id=card.id, article=slug, prompt=card.prompt, answer=card.answer, due=as_utc(card.due),
+    return CardPublic(id=card.id, article=slug, kind=card.kind.value, prompt=card.prompt, answer=card.answer,
+                      cloze_number=card.cloze_number, front=cloze.plain(cloze.front(card)),
+                      back=cloze.plain(cloze.back(card)), due=as_utc(card.due),
                       state=STATES.get(card.state, "learning"),
                       last_review=as_utc(card.last_review) if card.last_review else None)
 
@@ -53,8 +64,11 @@ def card_publics(cards: list[RecallCard]) -> list[CardPublic]:
 class CardBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     article: str = Field(max_length=200, description="the article's slug")
+    kind: Literal["qa", "cloze"] = Field(default="qa", description="cloze: `prompt` is a text with deletions "
+                                                                   "written {{c1::answer}} or {{c1::answer::hint}}")
     prompt: str = Field(max_length=4 * recall.TEXT_MAX, description=f"1 to {recall.TEXT_MAX} characters")
-    answer: str = Field(max_length=4 * recall.TEXT_MAX, description=f"1 to {recall.TEXT_MAX} characters")
+    answer: str = Field(default="", max_length=4 * recall.TEXT_MAX,
+                        description=f"1 to {recall.TEXT_MAX} characters; for a cloze card an optional extra")
 
 
 class CardEditBody(BaseModel):
@@ -74,16 +88,17 @@ class ReviewBody(BaseModel):
 
 @bp.post("/me/cards")
 @login_required
-@documented(summary="Write a recall card on an article (due for review at once)", body=CardBody,
-            response=CardPublic, status=201, errors=(404,))
+@documented(summary="Write a recall card on an article, or the cards of a cloze text (due for review at once)",
+            body=CardBody, response=CardsCreatedPublic, status=201, errors=(404,))
 def create_card():
     session = get_session()
     body = json_body(CardBody,
                      hint='send a JSON object like {"article": "http-protocol", "prompt": "…", "answer": "…"}')
     article = catalog.require_article(session=session, slug=body.article)
-    card = recall.create_card(session=session, user=require_account(), article=article, prompt=body.prompt,
-                              answer=body.answer)
-    return respond(_public(card, article.slug), 201)
+    first, *others = recall.write_cards(session=session, user=require_account(), article=article,
+                                        kind=CardKind(body.kind), prompt=body.prompt, answer=body.answer)
+    return respond(CardsCreatedPublic(**_public(first, article.slug).model_dump(),
+                                      siblings=[_public(card, article.slug) for card in others]), 201)
 
 
 @bp.get("/me/cards")

@@ -102,14 +102,16 @@ def clear_path_plan(slug: str):
 class TakeawayPublic(Public):
     article: str = Field(description="the article's slug")
     takeaway: str = Field(description='what you would tell a colleague ("" when there is none)')
-    shared: bool = Field(description="whether your mentors see your note on this article, takeaway included")
+    shared: bool = Field(description="whether your mentors see this takeaway (its own flag: sharing the note's "
+                                     "body does not share it)")
 
 
 class TakeawayBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     takeaway: str = Field(max_length=4 * notes.TAKEAWAY_MAX,
                           description=f'at most {notes.TAKEAWAY_MAX} characters; "" removes it')
-    shared: bool = Field(default=False, description="share your note on this article with your mentors")
+    shared: bool = Field(default=False, description="share this takeaway with your mentors (the note's body keeps "
+                                                    "its own setting)")
 
 
 @bp.put("/me/articles/<slug>/takeaway")
@@ -123,7 +125,7 @@ def put_takeaway(slug: str):
     note = notes.save_takeaway(session=session, user=require_account(), article=article, text=body.takeaway,
                                shared=body.shared)
     return respond(TakeawayPublic(article=article.slug, takeaway=note.takeaway if note else "",
-                                  shared=bool(note and note.shared)))
+                                  shared=bool(note and note.takeaway_shared)))
 
 
 # ---------------------------------------------------------------- suggested cards

@@ -26,7 +26,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
     return buffer.getvalue()
 
 
-def download(body: str, *, filename: str, mimetype: str) -> Response:
+def download(body: str | bytes, *, filename: str, mimetype: str) -> Response:
     """`body` as a file to save under `filename` (a name made of safe characters), kept by no cache."""
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
                                                       "Cache-Control": "no-store"})

@@ -83,6 +83,10 @@ def http_error(error: HTTPException):
         return unexpected_error(error)
     allowed = error.valid_methods if isinstance(error, MethodNotAllowed) else None
     headers = {"Allow": ", ".join(allowed)} if error.code == 405 and allowed else None
+    if error.code == 413:  # an upload or a body past MAX_CONTENT_LENGTH: say the limit
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return error_response(413, f"What was sent is larger than the {limit / 1_048_576:g} MB this server "
+                                   "accepts at a time. Nothing was saved.")
     return error_response(error.code, error.description or TITLES.get(error.code, "Error"), headers=headers)
 
 

@@ -32,7 +32,7 @@ from tracker.models.notifications import Notification, NotificationKind
 from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus, PathVersion
 from tracker.models.plans import StudyPlan
 from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
-from tracker.models.recall import CardReview, RecallCard, SuggestedCard, SuggestionOrigin
+from tracker.models.recall import CardKind, CardReview, RecallCard, SuggestedCard, SuggestionOrigin
 
 __all__ = [
     "ARTICLE_FIELDS",
@@ -43,6 +43,7 @@ __all__ = [
     "ArticleBase",
     "ArticleTopic",
     "Assignment",
+    "CardKind",
     "CardReview",
     "ContentStamp",
     "Credential",

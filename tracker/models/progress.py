@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import choice_column, utcnow
@@ -84,7 +84,10 @@ class Note(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     takeaway: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
                                  description="what the learner would tell a colleague, written on marking it done")
-    shared: bool = False
+    shared: bool = Field(default=False, description="the body is shared with the learner's mentors")
+    takeaway_shared: bool = Field(
+        default=False, sa_column_kwargs={"server_default": false()},
+        description="the takeaway is shared with the learner's mentors (on its own: sharing the body does not)")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

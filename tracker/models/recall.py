@@ -17,6 +17,11 @@ class SuggestionOrigin(StrEnum):
     mentor = "mentor"          # a mentor's suggestion for a path they assigned
 
 
+class CardKind(StrEnum):
+    qa = "qa"        # a question and its answer
+    cloze = "cloze"  # a text with Anki-style deletions ({{c1::answer}}); the card asks one deletion number
+
+
 class SuggestedCard(SQLModel, table=True):
     """A card offered to learners of an article: from the curriculum, or by a mentor for the path they
     assigned (then only that mentor's mentees with the assignment see it). Learners adopt a copy."""
@@ -34,7 +39,8 @@ class SuggestedCard(SQLModel, table=True):
 
 
 class RecallCard(SQLModel, table=True):
-    """A question and its answer about an article, with its FSRS memory state."""
+    """A question and its answer about an article (or a cloze text and the deletion it asks), with its FSRS
+    memory state."""
 
     __tablename__ = "recall_card"
     __table_args__ = (Index("ix_recall_card_user_id_due", "user_id", "due"),
@@ -43,8 +49,12 @@ class RecallCard(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    # A cloze card keeps its whole text in `prompt` and the optional extra shown on its back in `answer`.
     prompt: str = Field(sa_column=Column(Text, nullable=False))
     answer: str = Field(sa_column=Column(Text, nullable=False))
+    kind: CardKind = Field(default=CardKind.qa, sa_column=choice_column(
+        CardKind, check="ck_recall_card_kind", default=CardKind.qa, server_default=CardKind.qa.value))
+    cloze_number: int | None = Field(default=None, description="the deletion a cloze card asks: 1 for {{c1::…}}")
     created_at: datetime = Field(default_factory=utcnow)
     # FSRS's card state (fsrs.Card): learning step, stability, difficulty, when it is due, last review.
     state: int = 1  # fsrs.State: 1 learning, 2 review, 3 relearning

@@ -6,10 +6,10 @@ from datetime import date
 
 from flask import Flask, request
 
-from tracker.models import ProgressState, Role, TokenScope
+from tracker.models import CardKind, ProgressState, RecallCard, Role, TokenScope
 from tracker.services import access
 from tracker.services.curriculum.queries import weeks_label
-from tracker.services.learning import plans
+from tracker.services.learning import cloze, plans
 from tracker.services.people import time_zones
 
 
@@ -29,12 +29,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["ProgressState"] = ProgressState
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["TokenScope"] = TokenScope
+    app.jinja_env.globals["CardKind"] = CardKind
+    app.jinja_env.globals["card_face"] = card_face
     # Templates ask the access rules; they never compare statuses themselves.
     app.jinja_env.globals["can_see_path"] = access.can_see_path
     app.jinja_env.globals["can_follow_path"] = access.can_follow_path
     app.jinja_env.globals["describe_plan"] = plans.describe
     app.jinja_env.globals["page_address"] = page_address
     fragments.init_app(app)
+
+
+def card_face(card: RecallCard, side: str) -> list[cloze.Piece]:
+    """A card's front or back as pieces of text (partials/_card_face.html marks them up)."""
+    return cloze.back(card) if side == "back" else cloze.front(card)
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.

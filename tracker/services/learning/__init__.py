@@ -2,8 +2,13 @@
 
 Owns the `note`, `note_reply`, `recall_card`, `card_review`, `suggested_card` and `study_plan` rows.
 
-- `notes`: `save_note`, `save_takeaway`, `notes_for`, `shared_notes`, `reply`.
-- `recall`: `create_card`, `edit_card`, `delete_card`, `due_cards`, `review`, `due_counts`, `learning_stats`.
+- `notes`: `save_note`, `save_takeaway`, `notes_for`, `shared_notes`, `shown_to_mentors`, `reply`.
+- `recall`: `create_card`, `write_cards`, `edit_card`, `delete_card`, `due_cards`, `review`, `due_counts`,
+  `learning_stats`.
+- `cloze`: cloze cards (`{{c1::answer}}`), one per deletion number: `check_text`, `numbers`, `front`, `back`,
+  `create_cards`.
+- `cards_io`: a learner's cards out to Anki and in from it: `export_text`, `export_apkg`, `read_anki_text`,
+  `import_cards`.
 - `suggestions`: cards offered by the curriculum or a mentor: `suggest`, `suggestions_for`, `adopt`.
 - `plans`: `set_plan`, `clear_plan`, `forecasts`, `remind_plan_days`.
 - `streaks`: the weekly streak: `streak_for`.

@@ -18,8 +18,9 @@ from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from tracker.models import Article, CardReview, RecallCard, User, as_utc
+from tracker.models import Article, CardKind, CardReview, RecallCard, User, as_utc
 from tracker.services.errors import Invalid, NotFound
+from tracker.services.learning import cloze
 from tracker.services.people.time_zones import day_start, today_for, zone_of
 from tracker.services.progress import activity_days
 
@@ -65,13 +66,24 @@ def create_card(*, session: Session, user: User, article: Article, prompt: str, 
     return card
 
 
+def write_cards(*, session: Session, user: User, article: Article, kind: CardKind, prompt: str,
+                answer: str) -> list[RecallCard]:
+    """A new question-and-answer card, or the cards of a cloze text (`prompt`, with `answer` as its optional
+    extra): one per deletion number. All due now. Commits."""
+    if kind == CardKind.cloze:
+        return cloze.create_cards(session=session, user=user, article=article, text=prompt, extra=answer,
+                                  limit=TEXT_MAX)
+    return [create_card(session=session, user=user, article=article, prompt=prompt, answer=answer)]
+
+
 def edit_card(*, session: Session, card: RecallCard, prompt: str | None = None,
               answer: str | None = None) -> RecallCard:
-    """Change a card's prompt and/or answer (its schedule is kept). Commits."""
+    """Change a card's prompt and/or answer (a cloze card's text and extra); its schedule is kept. Commits."""
+    is_cloze = card.kind == CardKind.cloze
     if prompt is not None:
-        card.prompt = card_text("Prompt", prompt)
+        card.prompt = cloze.edited_text(card, prompt, limit=TEXT_MAX) if is_cloze else card_text("Prompt", prompt)
     if answer is not None:
-        card.answer = card_text("Answer", answer)
+        card.answer = cloze.check_extra(answer) if is_cloze else card_text("Answer", answer)
     session.add(card)
     session.commit()
     session.refresh(card)

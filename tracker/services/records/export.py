@@ -43,6 +43,7 @@ from tracker.models import (
     XapiOutbox,
 )
 from tracker.services import access
+from tracker.services.learning import notes
 from tracker.services.learning.plans import plan_days
 from tracker.services.people import security_log
 from tracker.services.people.time_zones import today_for
@@ -141,8 +142,8 @@ def _events(session: Session, user: User) -> list[EventRecord]:
 def _notes(session: Session, user: User, *, shared_only: bool = False) -> list[NoteRecord]:
     query = (select(Note, Article.slug).join(Article, col(Article.id) == Note.article_id)
              .where(Note.user_id == user.id).order_by(col(Note.created_at), col(Note.id)))
-    if shared_only:
-        query = query.where(col(Note.shared).is_(True))
+    if shared_only:  # what mentors see: each part only when its own flag shares it
+        query = query.where(or_(col(Note.shared).is_(True), col(Note.takeaway_shared).is_(True)))
     rows = session.exec(query).all()
     replies: dict[int, list[ReplyRecord]] = {note.id: [] for note, _ in rows}
     if replies:
@@ -151,9 +152,11 @@ def _notes(session: Session, user: User, *, shared_only: bool = False) -> list[N
                                           .where(col(NoteReply.note_id).in_(list(replies)))
                                           .order_by(col(NoteReply.created_at), col(NoteReply.id))):
             replies[reply.note_id].append(ReplyRecord(author=author, body=reply.body, created_at=reply.created_at))
-    return [NoteRecord(article_slug=slug, body=note.body, takeaway=note.takeaway, shared=note.shared,
-                       created_at=note.created_at, updated_at=note.updated_at, replies=replies[note.id])
-            for note, slug in rows]
+    return [NoteRecord(article_slug=slug, body=body, takeaway=takeaway, shared=note.shared,
+                       takeaway_shared=note.takeaway_shared, created_at=note.created_at, updated_at=note.updated_at,
+                       replies=replies[note.id])
+            for note, slug in rows
+            for body, takeaway in [notes.shown_to_mentors(note) if shared_only else (note.body, note.takeaway)]]
 
 
 def _replies_written(session: Session, user: User) -> list[WrittenReplyRecord]:

@@ -70,7 +70,8 @@ class NoteRecord(Record):
     article_slug: str
     body: str
     takeaway: str | None = Field(default=None, description="what you would tell a colleague about the article")
-    shared: bool
+    shared: bool = Field(description="the body is shared with mentors")
+    takeaway_shared: bool = Field(default=False, description="the takeaway is shared with mentors (its own flag)")
     created_at: datetime
     updated_at: datetime
     replies: list[ReplyRecord]

@@ -28,6 +28,7 @@ from tracker.web.forms.base import (  # noqa: F401
     WholeNumberField,
 )
 from tracker.web.forms.learning import (  # noqa: F401
+    CardImportForm,
     InvitationAnswerForm,
     MarkForm,
     NoteForm,

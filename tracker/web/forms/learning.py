@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     SelectField,
@@ -12,7 +13,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; the stubs stop at 3.2
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.models import ProgressState
+from tracker.models import CardKind, ProgressState
+from tracker.services.learning.cards_io import IMPORT_BYTES_MAX
 from tracker.services.learning.notes import NOTE_MAX, TAKEAWAY_MAX
 from tracker.services.learning.plans import CUE_MAX, DAY_NAMES
 from tracker.services.learning.recall import TEXT_MAX as RECALL_TEXT_MAX
@@ -63,10 +65,27 @@ class SuggestCardForm(Form):
 
 
 class RecallCardForm(Form):
+    kind = SelectField("Kind", default=CardKind.qa.value, validators=[Optional()],
+                       choices=[SelectChoice(CardKind.qa.value, "Question and answer"),
+                                SelectChoice(CardKind.cloze.value, "Cloze: blanks in a sentence")])
     # Longer text is let through so that the service can say how long it was.
     prompt = TextAreaField("Prompt", validators=[Length(max=4 * RECALL_TEXT_MAX)],
-                           description="A question to answer from memory.")
-    answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)])
+                           description="A question to answer from memory; for a cloze card, a sentence with the "
+                                       "words to recall written {{c1::like this}} (c2, c3… make one card each).")
+    answer = TextAreaField("Answer", validators=[Length(max=4 * RECALL_TEXT_MAX)],
+                           description="For a cloze card, optional: shown under the filled-in sentence.")
+
+
+class CardImportForm(Form):
+    file = FileField("Anki text export", description="In Anki: File, Export, “Notes in Plain Text” (.txt). "
+                                                     "Or any tab-separated file: front, back, tags.")
+    # Up to the service's own limit; the service says what is wrong with a longer text.
+    text = TextAreaField("Or paste it", validators=[Length(max=2 * IMPORT_BYTES_MAX)])
+    article = StringField("Article the deck is about", validators=[Optional(), Length(max=200)],
+                          description="Its slug, as in the article's address. A card tagged with an article's slug "
+                                      "goes to that article instead.")
+    action = SelectField("Action", choices=[SelectChoice("preview"), SelectChoice("import")], default="preview",
+                         validators=[Optional()])
 
 
 class RatingForm(Form):

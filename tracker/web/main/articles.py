@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
 from flask_login import login_required
+from sqlmodel import Session
 
 from tracker.db import get_session
 from tracker.http.auth import current_account, require_account
 from tracker.http.issuer import current_issuer
 from tracker.http.render import fragment, fragment_or_page, is_htmx, page_or_fragment, see_other
-from tracker.models import ProgressState
+from tracker.models import Article, ProgressState, User
 from tracker.services import access
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import queries as path_queries
@@ -78,20 +79,32 @@ def mark(slug: str):
 @bp.get("/articles/<slug>")
 def article_page(slug: str):
     """One article: what it is, where to read it, my state and note, and the paths it belongs to."""
+    return render_template("catalog/article.html", **article_context(slug))
+
+
+def article_context(slug: str, **overrides) -> dict:
+    """What the article page shows, with `overrides` (a refused card form and its reason, say)."""
     session = get_session()
     user = current_account()
     card = catalog.require_card(session=session, slug=slug)
     article = card.article
     note = notes.note_for(session=session, user=user, article=article) if user else None
-    return render_template(
-        "catalog/article.html", card=card, note=note,
-        state=progress.states_for(session=session, user=user, article_ids=[article.id]).get(
+    context = {
+        "card": card, "note": note,
+        "state": progress.states_for(session=session, user=user, article_ids=[article.id]).get(
             article.id, ProgressState.not_started) if user else None,
-        replies=notes.replies_to(session=session, note=note) if note else [],
-        recall_cards=recall.cards_for_article(session=session, user=user, article=article) if user else [],
-        suggestions=card_suggestions.suggestions_for(session=session, learner=user, article=article) if user else [],
-        card_form=RecallCardForm(formdata=None),
-        memberships=path_queries.paths_with_article(session=session, viewer=user, article=article))
+        "replies": notes.replies_to(session=session, note=note) if note else [],
+        "card_form": RecallCardForm(formdata=None),
+        "memberships": path_queries.paths_with_article(session=session, viewer=user, article=article),
+    } | (recall_context(session, user, article) if user else {"recall_cards": [], "suggestions": []})
+    return context | overrides
+
+
+def recall_context(session: Session, user: User, article: Article) -> dict:
+    """The learner's cards on an article and the suggestions offered: what partials/_recall_cards.html shows."""
+    return {"article": article,
+            "recall_cards": recall.cards_for_article(session=session, user=user, article=article),
+            "suggestions": card_suggestions.suggestions_for(session=session, learner=user, article=article)}
 
 
 @bp.get("/articles/<slug>/note")
