@@ -67,7 +67,7 @@ class Heatmap:
     weeks: tuple[tuple[HeatmapDay | None, ...], ...]  # columns of Monday..Sunday; None past today
     total: int
     active_days: int
-    zone: str = "UTC"  # the time zone whose days the squares count
+    zone: str = "UTC"  # the learner's zone now: today's square, and the zone new days are counted in
 
     @property
     def months(self) -> list[tuple[int, str]]:
