@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from tracker.models import Article, Installation, LearningPath, Note, Role, SuggestedCard, User, utcnow
+from tracker.models import Article, Installation, LearningPath, Note, ProgressState, Role, SuggestedCard, User, utcnow
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.mentoring import mentorships
 from tracker.services.people import accounts, tokens
+from tracker.services.progress import marks
 from tracker.services.records import outbox as xapi_outbox
 
 
@@ -45,6 +47,9 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
     """A row in every table, made the way users make them: follows, marks, notes, replies, assignments, a
     path finished (its credential), and the xAPI statements queued for a Learning Record Store."""
     mentor_of(session, "mona", "lena")
+    # a week of reading behind her, judged for her streak when her dashboard shows it (at the end)
+    marks.write_mark(session=session, user=user(session, "lena"), article=article(session, "http-protocol"),
+                     state=ProgressState.in_progress, at=utcnow() - timedelta(weeks=1))
     lena, mona = make_client("lena"), make_client("mona")
     lena.post("/paths/api-designer/follow")
     for slug, state in (("http-protocol", "done"), ("restful-api-design", "reading")):
@@ -75,3 +80,4 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
               data={"article": "routing", "prompt": "What does a router match on?", "answer": "Method and path."})
     suggestion = session.exec(select(SuggestedCard).where(col(SuggestedCard.mentor_id).is_not(None))).one()
     lena.post(f"/cards/suggested/{suggestion.id}/adopt")
+    lena.get("/")

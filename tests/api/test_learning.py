@@ -3,8 +3,10 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import select
 
 from tests import factories
+from tracker.models import StudyPlanVersion
 from tracker.services.learning import suggestions as card_suggestions
 
 PLAN = {"days": [1, 3], "minutes": 30, "cue": "after standup"}
@@ -41,12 +43,25 @@ def test_a_plan_is_made_read_with_its_forecast_and_removed(lena):
     ({"days": "Tue", "minutes": 30}, "days"),
     ({"days": [1], "minutes": 30, "colour": "red"}, "colour"),
 ])
-def test_a_bad_plan_is_a_400_naming_the_field_and_the_old_plan_stays(lena, body, message):
+def test_a_bad_plan_is_a_400_naming_the_field_and_the_old_plan_stays(lena, session, body, message):
     lena.put("/api/v1/me/paths/api-designer/plan", json=PLAN)
     response = lena.put("/api/v1/me/paths/api-designer/plan", json=body)
     assert response.status_code == 400
     assert message in response.get_json()["error"]["message"]
     assert lena.get("/api/v1/me/paths/api-designer/plan").get_json()["plan"]["days"] == [1, 3]
+    # and the streak's history of the plan holds the good one only
+    assert [v.weekdays for v in session.exec(select(StudyPlanVersion))] == [0b1010]
+
+
+def test_a_plan_changed_over_the_api_is_the_plan_read_back_and_each_version_is_in_the_export(lena, session):
+    """The answer is the plan as it stands; the history the streak judges by is in the data export."""
+    lena.put("/api/v1/me/paths/api-designer/plan", json=PLAN)
+    changed = lena.put("/api/v1/me/paths/api-designer/plan", json={**PLAN, "days": [0, 2, 4]}).get_json()
+    assert changed["plan"]["days"] == [0, 2, 4]
+    assert lena.get("/api/v1/me/paths/api-designer/plan").get_json()["plan"]["days"] == [0, 2, 4]
+    versions = lena.get("/api/v1/me/export").get_json()["plan_versions"]
+    # both changes made this week judge the streak from the same Monday: the later one stands for it
+    assert [(v["path_slug"], v["weekdays"]) for v in versions] == [("api-designer", [0, 2, 4])]
 
 
 def test_a_plan_for_a_path_that_is_not_there_is_a_404(lena):

@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from tracker.models import Note, RecallCard, StudyPlan
-from tracker.services.learning import notes
+from tracker.models import Note, RecallCard, StudyPlan, StudyPlanVersion, utcnow
+from tracker.services.learning import notes, plans
 from tracker.services.learning import suggestions as card_suggestions
 
 HX = {"HX-Request": "true"}
@@ -99,6 +99,7 @@ def test_a_bad_plan_is_refused_in_place_and_the_plan_is_kept(lena, session, data
     assert 'role="alert"' in html and message in html
     [plan] = session.exec(select(StudyPlan)).all()
     assert (plan.weekdays, plan.minutes) == (0b1010, 30)
+    assert [(v.weekdays, v.minutes) for v in session.exec(select(StudyPlanVersion))] == [(0b1010, 30)]
     # without JavaScript: back to the path page, told why
     refused = lena.post("/paths/api-designer/plan", data=data)
     page = refused.get_data(as_text=True)
@@ -111,6 +112,18 @@ def test_a_plan_is_removed(lena, session):
     response = lena.post("/paths/api-designer/plan", data={"clear": "1"}, headers=HX)
     assert response.status_code == 200 and "Plan removed." in response.get_data(as_text=True)
     assert session.exec(select(StudyPlan)).all() == []
+
+
+def test_a_plan_change_says_from_which_monday_the_streak_asks_it_and_the_card_shows_it_at_once(lena, session):
+    response = lena.post("/paths/api-designer/plan", data=PLAN, follow_redirects=True)
+    monday = plans.first_week_judged(user=factories.user(session, "lena"), now=utcnow())
+    page = response.get_data(as_text=True)
+    assert f"Plan saved. Your streak asks it from {monday.strftime('%A %b %-d')}." in page
+    changed = lena.post("/paths/api-designer/plan", data={**PLAN, "days": ["0", "2", "4"]}, headers=HX)
+    assert "Mon, Wed and Fri after standup, 30 min" in changed.get_data(as_text=True)
+    assert "Tue and Thu" not in changed.get_data(as_text=True)  # the card shows the plan as it stands only
+    api = lena.get("/api/v1/me/paths/api-designer/plan").get_json()
+    assert api["plan"]["days"] == [0, 2, 4]
 
 
 def test_a_plan_needs_the_csrf_token(lena, session):

@@ -30,7 +30,7 @@ from tracker.models.interop import Credential, XapiOutbox
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
 from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus, PathVersion
-from tracker.models.plans import StudyPlan
+from tracker.models.plans import StreakWeek, StudyPlan, StudyPlanVersion
 from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 from tracker.models.recall import CardKind, CardReview, RecallCard, SuggestedCard, SuggestionOrigin
 
@@ -70,7 +70,9 @@ __all__ = [
     "SecurityEvent",
     "SecurityEventKind",
     "Source",
+    "StreakWeek",
     "StudyPlan",
+    "StudyPlanVersion",
     "SuggestedCard",
     "SuggestionOrigin",
     "TokenScope",

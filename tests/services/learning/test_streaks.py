@@ -49,8 +49,9 @@ def test_a_plan_asks_for_its_number_of_days():
     assert (two_days.weeks, two_days.this_week_days, two_days.this_week_kept) == (1, 1, False)
 
 
-def test_the_week_is_the_learners_own_across_a_time_zone_boundary(session):
-    """Sunday 20:00 in Los Angeles is Monday 04:00 in UTC: the week it counts in is the learner's."""
+def test_the_week_is_the_learners_own_across_a_time_zone_boundary_and_stays_so_after_a_move(session):
+    """Sunday 20:00 in Los Angeles is Monday 04:00 in UTC: the week it counts in is the learner's, then and
+    after they move to another zone."""
     lena = factories.user(session, "lena")
     accounts.set_time_zone(session=session, user=lena, time_zone="America/Los_Angeles")
     sunday_evening = datetime(2026, 3, 2, 4, tzinfo=UTC)  # Sun Mar 1, 20:00 PST
@@ -61,7 +62,7 @@ def test_the_week_is_the_learners_own_across_a_time_zone_boundary(session):
     assert (in_la.weeks, in_la.this_week_days) == (1, 0)  # last week was kept; nothing yet this week
     accounts.set_time_zone(session=session, user=lena, time_zone="UTC")
     in_utc = streaks.streak_for(session=session, user=lena, today=wednesday)
-    assert (in_utc.weeks, in_utc.this_week_days) == (1, 1)  # the same mark is this week's, in UTC
+    assert (in_utc.weeks, in_utc.this_week_days) == (1, 0)  # the Sunday she lived stays a Sunday
 
 
 def test_cleared_reviews_keep_a_week_and_a_plan_sets_the_days_needed(session):
@@ -73,11 +74,7 @@ def test_cleared_reviews_keep_a_week_and_a_plan_sets_the_days_needed(session):
     streak = streaks.streak_for(session=session, user=lena, today=date(2026, 3, 4))
     assert (streak.weeks, streak.needed, streak.planned) == (1, 1, False)
     plans.set_plan(session=session, user=lena, path=factories.path(session, "api-designer"), days=[1, 3],
-                   minutes=30)
-    plan = plans.plan_for(session=session, user=lena, path=factories.path(session, "api-designer"))
-    plan.created_at = datetime(2026, 3, 1, tzinfo=UTC)  # made before this week
-    session.add(plan)
-    session.commit()
+                   minutes=30, now=datetime(2026, 3, 1, tzinfo=UTC))  # made before this week
     streak = streaks.streak_for(session=session, user=lena, today=date(2026, 3, 4))
     assert (streak.weeks, streak.this_week_days, streak.needed, streak.planned) == (0, 1, 2, True)
 
@@ -106,10 +103,6 @@ def test_a_plan_made_on_a_saturday_starts_the_next_week_and_leaves_the_run_as_it
     session.commit()
     assert streaks.streak_for(session=session, user=lena, today=today).weeks == 6
     plans.set_plan(session=session, user=lena, path=factories.path(session, "api-designer"), days=[1, 3],
-                   minutes=30)
-    plan = plans.plan_for(session=session, user=lena, path=factories.path(session, "api-designer"))
-    plan.created_at = datetime(2026, 2, 28, 18, tzinfo=UTC)  # the Saturday of last week, a kept week
-    session.add(plan)
-    session.commit()
+                   minutes=30, now=datetime(2026, 2, 28, 18, tzinfo=UTC))  # the Saturday of last week, a kept week
     streak = streaks.streak_for(session=session, user=lena, today=today)
     assert (streak.weeks, streak.repaired, streak.needed) == (6, [], 2)  # last week stays kept; this week asks 2

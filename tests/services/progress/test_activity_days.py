@@ -1,5 +1,6 @@
-"""The per-day activity rows: counted with each change and review, in the learner's zone; what the migration
-and a change of zone make from the logs is what counting on write would have made."""
+"""The per-day activity rows: counted with each change and review, in the learner's zone at the time, and kept
+as the days lived (a move to another zone or a deleted card changes none); what the migration and a rebuild
+make from the logs is what counting on write would have made."""
 
 from __future__ import annotations
 
@@ -42,14 +43,27 @@ def test_changes_and_reviews_count_on_their_day_in_the_learners_zone_and_resets_
     assert rows_of(session, lena) == {date(2026, 3, 10): (1, 0), date(2026, 3, 11): (1, 1)}
 
 
-def test_rebuilding_from_the_logs_gives_what_counting_gave_and_follows_a_new_zone(session):
+def test_rebuilding_from_the_logs_gives_what_counting_gave_and_a_move_leaves_the_days_lived(session):
     lena = lived_day(session)
     counted = rows_of(session, lena)
     activity_days.rebuild(session=session, users=[lena])
     session.commit()
     assert rows_of(session, lena) == counted
     accounts.set_time_zone(session=session, user=lena, time_zone="UTC")
+    assert rows_of(session, lena) == counted  # Tokyo's days, as she lived them
+    activity_days.rebuild(session=session, users=[lena])  # only data written in bulk is counted again
+    session.commit()
     assert rows_of(session, lena) == {date(2026, 3, 10): (2, 0), date(2026, 3, 11): (0, 1)}
+
+
+def test_a_skip_is_no_activity_on_write_nor_when_counted_again(session):
+    lena = factories.user(session, "lena")
+    progress.write_mark(session=session, user=lena, article=factories.article(session, "http-protocol"),
+                        state=ProgressState.skipped, at=datetime(2026, 3, 10, 9, tzinfo=UTC))
+    assert rows_of(session, lena) == {}
+    activity_days.rebuild(session=session, users=[lena])
+    session.commit()
+    assert rows_of(session, lena) == {}
 
 
 def test_the_migration_fills_the_rows_from_the_logs(app, session):
@@ -62,8 +76,9 @@ def test_the_migration_fills_the_rows_from_the_logs(app, session):
     assert rows_of(session, lena) == counted
 
 
-def test_deleting_a_card_takes_its_reviews_out_of_the_days(session):
+def test_deleting_a_card_leaves_the_days_it_was_reviewed_on(session):
     lena = lived_day(session)
+    counted = rows_of(session, lena)
     card = session.exec(select(recall.RecallCard).where(recall.RecallCard.user_id == lena.id)).one()
     recall.delete_card(session=session, card=card)
-    assert rows_of(session, lena) == {date(2026, 3, 10): (1, 0), date(2026, 3, 11): (1, 0)}
+    assert rows_of(session, lena) == counted == {date(2026, 3, 10): (1, 0), date(2026, 3, 11): (1, 1)}

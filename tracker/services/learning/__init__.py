@@ -1,6 +1,7 @@
 """Keeping what you read: notes and takeaways, recall cards reviewed with FSRS, weekly plans and the streak.
 
-Owns the `note`, `note_reply`, `recall_card`, `card_review`, `suggested_card` and `study_plan` rows.
+Owns the `note`, `note_reply`, `recall_card`, `card_review`, `suggested_card`, `study_plan`,
+`study_plan_version` and `streak_week` rows.
 
 - `notes`: `save_note`, `save_takeaway`, `notes_for`, `shared_notes`, `shown_to_mentors`, `reply`.
 - `recall`: `create_card`, `write_cards`, `edit_card`, `delete_card`, `due_cards`, `review`, `due_counts`,
@@ -10,6 +11,8 @@ Owns the `note`, `note_reply`, `recall_card`, `card_review`, `suggested_card` an
 - `cards_io`: a learner's cards out to Anki and in from it: `export_text`, `export_apkg`, `read_anki_text`,
   `import_cards`.
 - `suggestions`: cards offered by the curriculum or a mentor: `suggest`, `suggestions_for`, `adopt`.
-- `plans`: `set_plan`, `clear_plan`, `forecasts`, `remind_plan_days`.
-- `streaks`: the weekly streak: `streak_for`.
+- `plans`: `set_plan`, `clear_plan`, `first_week_judged`, `plan_versions`, `versions_in_force`, `forecasts`,
+  `remind_plan_days`.
+- `streaks`: the weekly streak: `streak_for` (judges and records the weeks ended), `judged_streak`,
+  `weekly_streak`; one function per number: `days_active_in`, `needed_in`, `kept`.
 """

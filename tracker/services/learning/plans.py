@@ -1,6 +1,10 @@
 """Weekly plans: a learner's if-then plan for a path ("Tue and Thu after standup, 30 min"), the finish date
 it forecasts, and the plan-day reminders.
 
+The `study_plan` row is the plan as it stands (what the plan card, the API, the forecasts and the reminders
+show); each change also keeps a `study_plan_version` starting the Monday after it, so the streak judges every
+week by the plans in force during it (`versions_in_force`).
+
 A plan is the learner's own intention; the pace (tracker.services.mentoring.rules) is what they really did.
 Pages show both forecasts side by side once there is activity.
 """
@@ -17,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from tracker.models import LearningPath, Notification, NotificationKind, StudyPlan, User, utcnow
+from tracker.models import LearningPath, Notification, NotificationKind, StudyPlan, StudyPlanVersion, User, utcnow
 from tracker.services.errors import Invalid
 from tracker.services.mentoring.rules import forecast_finish
 from tracker.services.notifications import in_app as notifications
@@ -99,37 +103,99 @@ def _plans_among() -> SelectOfScalar[StudyPlan]:
 
 
 def set_plan(*, session: Session, user: User, path: LearningPath, days: list[int], minutes: int | None,
-             cue: str = "") -> StudyPlan:
-    """Create or replace the learner's plan for a path; all checked before anything is written. Commits."""
+             cue: str = "", now: datetime | None = None) -> StudyPlan:
+    """Create or replace the learner's plan for a path, shown at once and judging the streak from the Monday
+    after `now` (default: now); all checked before anything is written. Commits."""
     mask = weekday_mask(days)
     if minutes is None or not MINUTES_MIN <= minutes <= MINUTES_MAX:
         raise Invalid(f"Minutes: a number from {MINUTES_MIN} to {MINUTES_MAX} for each planned day.")
     cue = " ".join((cue or "").split())
     if len(cue) > CUE_MAX:
         raise Invalid(f"When: {len(cue)} characters; at most {CUE_MAX} (like “after standup”).")
+    now = now or utcnow()
     plan = plan_for(session=session, user=user, path=path)
     if plan is None:
-        plan = StudyPlan(user_id=user.id, path_id=path.id, weekdays=mask, minutes=minutes, cue=cue)
+        plan = StudyPlan(user_id=user.id, path_id=path.id, weekdays=mask, minutes=minutes, cue=cue, created_at=now,
+                         updated_at=now)
     else:
-        plan.weekdays, plan.minutes, plan.cue, plan.updated_at = mask, minutes, cue, utcnow()
+        plan.weekdays, plan.minutes, plan.cue, plan.updated_at = mask, minutes, cue, now
     session.add(plan)
+    _keep_version(session, user=user, path=path, weekdays=mask, minutes=minutes, cue=cue, now=now)
     try:
         session.commit()
     except IntegrityError:  # the same plan made twice at once: the later one wins
         session.rollback()
-        return set_plan(session=session, user=user, path=path, days=days, minutes=minutes, cue=cue)
+        return set_plan(session=session, user=user, path=path, days=days, minutes=minutes, cue=cue, now=now)
     session.refresh(plan)
     return plan
 
 
-def clear_plan(*, session: Session, user: User, path: LearningPath) -> bool:
-    """Remove the learner's plan for a path; whether there was one. Commits."""
+def clear_plan(*, session: Session, user: User, path: LearningPath, now: datetime | None = None) -> bool:
+    """Remove the learner's plan for a path: gone from the page at once, and from the streak from the Monday
+    after `now` (the weeks before stay judged by it); whether there was one. Commits."""
     plan = plan_for(session=session, user=user, path=path)
     if plan is None:
         return False
     session.delete(plan)
-    session.commit()
+    _keep_version(session, user=user, path=path, weekdays=0, minutes=0, cue="", now=now or utcnow())
+    try:
+        session.commit()
+    except IntegrityError:  # cleared twice at once: once is enough
+        session.rollback()
+        return clear_plan(session=session, user=user, path=path, now=now)
     return True
+
+
+def first_week_judged(*, user: User, now: datetime) -> date:
+    """The Monday from which a plan changed at `now` judges the streak: today's when today is a Monday (in the
+    learner's zone), the next one otherwise: a week is never judged by a promise made once it was under way."""
+    today = today_for(user, now)
+    return today + timedelta(days=-today.weekday() % 7)
+
+
+def _keep_version(session: Session, *, user: User, path: LearningPath, weekdays: int, minutes: int, cue: str,
+                  now: datetime) -> None:
+    """Add (or, before its week begins, replace) the version starting the Monday after `now`; nothing when it
+    would say what the version in force then already says. The caller commits."""
+    starts = first_week_judged(user=user, now=now)
+    earlier = session.exec(select(StudyPlanVersion).where(
+        StudyPlanVersion.user_id == user.id, StudyPlanVersion.path_id == path.id, StudyPlanVersion.starts <= starts)
+        .order_by(col(StudyPlanVersion.starts).desc()).limit(2)).all()
+    pending = earlier[0] if earlier and earlier[0].starts == starts else None
+    before = next((version for version in earlier if version is not pending), None)
+    same_as_before = ((before.weekdays, before.minutes, before.cue) == (weekdays, minutes, cue) if before is not None
+                      else weekdays == 0)
+    if same_as_before:  # the change undoes a pending one, or changes nothing the streak sees
+        if pending is not None:
+            session.delete(pending)
+        return
+    if pending is None:
+        session.add(StudyPlanVersion(user_id=user.id, path_id=path.id, starts=starts, weekdays=weekdays,
+                                     minutes=minutes, cue=cue, made_at=now))
+    else:
+        pending.weekdays, pending.minutes, pending.cue, pending.made_at = weekdays, minutes, cue, now
+        session.add(pending)
+
+
+def plan_versions(*, session: Session, user: User) -> list[StudyPlanVersion]:
+    """Every version of the learner's plans, by path then first week (one query)."""
+    return list(session.exec(_versions_of(), params={"user_id": user.id}))
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _versions_of() -> SelectOfScalar[StudyPlanVersion]:
+    return (select(StudyPlanVersion).where(StudyPlanVersion.user_id == bindparam("user_id"))
+            .order_by(col(StudyPlanVersion.path_id), col(StudyPlanVersion.starts)))
+
+
+def versions_in_force(*, versions: list[StudyPlanVersion], monday: date) -> list[StudyPlanVersion]:
+    """The plans (one a path, cleared ones left out) in force in the week beginning `monday`."""
+    latest: dict[int, StudyPlanVersion] = {}
+    for version in versions:
+        if version.starts <= monday and (version.path_id not in latest
+                                         or version.starts > latest[version.path_id].starts):
+            latest[version.path_id] = version
+    return [version for version in latest.values() if version.weekdays]
 
 
 @dataclass

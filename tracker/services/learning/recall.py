@@ -91,12 +91,11 @@ def edit_card(*, session: Session, card: RecallCard, prompt: str | None = None,
 
 
 def delete_card(*, session: Session, card: RecallCard) -> None:
-    """Delete a card and its review log (its reviews leave the learner's days of activity too). Commits."""
+    """Delete a card and its review log. The days the learner reviewed it stay days of activity: the heatmap and
+    the streak keep what happened. Commits."""
     for review in session.exec(select(CardReview).where(CardReview.card_id == card.id)):
         session.delete(review)
     session.delete(card)
-    session.flush()
-    activity_days.rebuild(session=session, users=[session.get_one(User, card.user_id)])
     session.commit()
 
 

@@ -18,7 +18,6 @@ from tracker.services.learning.recall import check_retention
 from tracker.services.notifications.mail import check_address, pass_over_pending
 from tracker.services.people.sessions import end_all_sessions
 from tracker.services.people.time_zones import check_zone, detected_zone
-from tracker.services.progress import activity_days
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
@@ -243,12 +242,9 @@ def update_settings(*, session: Session, user: User, time_zone: str | None = Non
             raise Invalid("Give an email address to receive notifications by email.")
     if user.email_notifications == EmailFrequency.off and chosen is not EmailFrequency.off:
         pass_over_pending(session=session, user=user, now=utcnow())
-    moved = zone != user.time_zone
     user.time_zone, user.email, user.email_notifications = zone, address, chosen
     user.desired_retention = retention
-    session.add(user)
-    if moved:  # the days of the heatmap and the streak are the new zone's, history included
-        activity_days.rebuild(session=session, users=[user])
+    session.add(user)  # days already counted stay the days lived; the new zone counts the days from now on
     session.commit()
     return user
 

@@ -67,7 +67,7 @@ class Heatmap:
     weeks: tuple[tuple[HeatmapDay | None, ...], ...]  # columns of Monday..Sunday; None past today
     total: int
     active_days: int
-    zone: str = "UTC"  # the time zone whose days the squares count
+    zone: str = "UTC"  # the learner's zone now: today's square, and the zone new days are counted in
 
     @property
     def months(self) -> list[tuple[int, str]]:
@@ -83,10 +83,12 @@ class Heatmap:
 
 
 def daily_counts(*, session: Session, user: User, since: date) -> Counter[date]:
-    """Progress changes per day of the user's time zone from `since` on (resetting to 'not started' is not
-    activity), read from the per-day rows (tracker.services.progress.activity_days): at most one row a day."""
-    return Counter({day: changes for day, changes, _reviews in activity_days.days(session=session, user=user,
-                                                                                    since=since) if changes})
+    """Activity per day from `since` on, marks and reviews together, as the streak counts it (a skip or a reset
+    is not activity), read from the per-day rows (tracker.services.progress.activity_days): at most one row a
+    day, each the day the learner lived in the zone they were in."""
+    return Counter({day: activity_days.day_count(changes, reviews)
+                    for day, changes, reviews in activity_days.days(session=session, user=user, since=since)
+                    if activity_days.day_count(changes, reviews)})
 
 
 def heatmap_start(today: date) -> date:

@@ -1,7 +1,13 @@
-"""Each learner's activity per day of their time zone (the `activity_day` rows): counted in the same transaction
-as the progress change or card review it counts, made again from the logs when the learner's time zone
-changes, and read by the heatmap and the streak, so a page reads at most one row a day however long the
-history grows."""
+"""Each learner's activity per day (the `activity_day` rows): counted in the same transaction as the progress
+change or card review it counts, on the day of the zone the learner is in at that moment, and read by the
+heatmap and the streak, so a page reads at most one row a day however long the history grows.
+
+A counted day is a record of what happened: it is never moved or taken back, not when the learner moves to
+another time zone (the day stays the one they lived) nor when they delete the card they reviewed. Only data
+written in bulk (`rebuild`) is counted again from the logs.
+
+Activity is a mark that the learner read (reading or done) or a card review: a reset to "not started" and a
+skip are not (`counts_as_activity`); a day's count is its marks and reviews together (`day_count`)."""
 
 from __future__ import annotations
 
@@ -21,10 +27,21 @@ from tracker.services.people.time_zones import local_day, zone_of
 
 CHUNK = 5_000
 USERS_AT_ONCE = 500
+ACTIVE_STATES = (ProgressState.in_progress, ProgressState.done)
+
+
+def counts_as_activity(state: ProgressState) -> bool:
+    """Whether a change to `state` is a day's activity: reading or done, not a skip nor a reset."""
+    return state in ACTIVE_STATES
+
+
+def day_count(changes: int, reviews: int) -> int:
+    """A day's activity: its marks and its reviews together."""
+    return changes + reviews
 
 
 def count(*, session: Session, user: User, moment: datetime, changes: int = 0, reviews: int = 0) -> None:
-    """Add a change or a review at `moment` to its day in the user's zone. The caller commits."""
+    """Add a change or a review at `moment` to its day in the user's zone as it is now. The caller commits."""
     session.connection().execute(_counting(session.get_bind().dialect.name), {
         "user_id": user.id, "day": local_day(moment, zone_of(user)), "changes": changes, "reviews": reviews})
 
@@ -46,6 +63,12 @@ def days(*, session: Session, user: User, since: date) -> list[tuple[date, int, 
     return list(session.exec(_days_since(), params={"user_id": user.id, "since": since}))
 
 
+def active_days(*, session: Session, user: User, since: date) -> list[date]:
+    """The user's days with activity from `since` on, oldest first (one query)."""
+    return [day for day, changes, reviews in days(session=session, user=user, since=since)
+            if day_count(changes, reviews)]
+
+
 @functools.cache  # built once: building a statement costs more than running it
 def _days_since() -> Select[date, int, int]:
     return (select(col(ActivityDay.day), ActivityDay.changes, ActivityDay.reviews)
@@ -54,8 +77,9 @@ def _days_since() -> Select[date, int, int]:
 
 
 def rebuild(*, session: Session, users: Iterable[User]) -> int:
-    """Count these users' days again from the event log and the reviews, in their current zones (after a
-    change of time zone, or for data written in bulk). Returns the rows written; the caller commits."""
+    """Count these users' days again from the event log and the reviews, in their current zones: only for data
+    written in bulk (the demo), never for a learner's own history. Returns the rows written; the caller
+    commits."""
     zones = {user.id: zone_of(user) for user in users}
     ids = list(zones)
     written = 0
@@ -70,7 +94,7 @@ def _rebuild(session: Session, zones: dict[int, tzinfo]) -> int:
     changes: Counter[tuple[int, date]] = Counter()
     reviews: Counter[tuple[int, date]] = Counter()
     for user_id, moment in session.exec(select(ProgressEvent.user_id, ProgressEvent.created_at).where(
-            col(ProgressEvent.user_id).in_(ids), ProgressEvent.state != ProgressState.not_started)):
+            col(ProgressEvent.user_id).in_(ids), col(ProgressEvent.state).in_(ACTIVE_STATES))):
         changes[(user_id, local_day(moment, zones[user_id]))] += 1
     for user_id, moment in session.exec(select(CardReview.user_id, CardReview.reviewed_at)
                                         .where(col(CardReview.user_id).in_(ids))):

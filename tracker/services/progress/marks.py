@@ -75,7 +75,7 @@ def write_mark(*, session: Session, user: User, article: Article, state: Progres
     connection.execute(statements.stamp, {"progress_id": changed[0], "updated_at": moment})
     connection.execute(statements.log, {**key, "state": state, "created_at": moment,
                                         "path_id": path.id if path is not None else None})
-    if state is not ProgressState.not_started:  # a reset is not activity
+    if activity_days.counts_as_activity(state):  # a reset or a skip is not activity
         activity_days.count(session=session, user=user, moment=moment, changes=1)
     session.commit()
     return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)

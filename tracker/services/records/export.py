@@ -37,7 +37,9 @@ from tracker.models import (
     RecallCard,
     SecurityEvent,
     Source,
+    StreakWeek,
     StudyPlan,
+    StudyPlanVersion,
     SuggestedCard,
     User,
     XapiOutbox,
@@ -69,7 +71,9 @@ from tracker.services.records.export_schema import (
     ReplyRecord,
     SecurityEventRecord,
     SessionRecord,
+    StreakWeekRecord,
     StudyPlanRecord,
+    StudyPlanVersionRecord,
     SuggestedCardRecord,
     TokenRecord,
     WrittenReplyRecord,
@@ -103,6 +107,8 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "card_review": ("card_reviews",),
     "study_plan": ("study_plans",),
     "activity_day": ("activity_days",),
+    "study_plan_version": ("plan_versions",),
+    "streak_week": ("streak_weeks",),
     "suggested_card": ("cards_suggested",),
 }
 
@@ -271,6 +277,17 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
         activity_days=[ActivityDayRecord(day=d.day, changes=d.changes, reviews=d.reviews)
                        for d in _rows(session, ActivityDay, ActivityDay.user_id == user.id,
                                       order=(col(ActivityDay.day),))],
+        plan_versions=[StudyPlanVersionRecord(path_slug=slug, starts=v.starts, weekdays=plan_days(v.weekdays),
+                                              cue=v.cue, minutes=v.minutes, made_at=v.made_at)
+                       for v, slug in session.exec(select(StudyPlanVersion, LearningPath.slug)
+                                                   .join(LearningPath, col(LearningPath.id) == StudyPlanVersion.path_id)
+                                                   .where(StudyPlanVersion.user_id == user.id)
+                                                   .order_by(col(StudyPlanVersion.path_id),
+                                                             col(StudyPlanVersion.starts)))],
+        streak_weeks=[StreakWeekRecord(monday=w.monday, active_days=w.active_days, needed=w.needed,
+                                       judged_at=w.judged_at)
+                      for w in _rows(session, StreakWeek, StreakWeek.user_id == user.id,
+                                     order=(col(StreakWeek.monday),))],
         cards_suggested=[SuggestedCardRecord(path_slug=path_slug, article_slug=article_slug, prompt=c.prompt,
                                              answer=c.answer, created_at=c.created_at)
                          for c, path_slug, article_slug in session.exec(

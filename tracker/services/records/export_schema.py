@@ -192,7 +192,7 @@ class CardReviewRecord(Record):
 
 class ActivityDayRecord(Record):
     day: date = Field(description="a day of your time zone")
-    changes: int = Field(description="progress changes that day (resets not counted)")
+    changes: int = Field(description="marks that day (resets not counted, nor skips since revision 0017)")
     reviews: int = Field(description="card reviews that day")
 
 
@@ -203,6 +203,22 @@ class StudyPlanRecord(Record):
     minutes: int = Field(description="reading minutes on each planned day")
     created_at: datetime
     updated_at: datetime
+
+
+class StudyPlanVersionRecord(Record):
+    path_slug: str
+    starts: date = Field(description="the Monday of the first week this version judged your streak by")
+    weekdays: list[int] = Field(description="0 Monday ... 6 Sunday; empty: the plan was removed")
+    cue: str
+    minutes: int = Field(description="reading minutes on each planned day; 0 when the plan was removed")
+    made_at: datetime
+
+
+class StreakWeekRecord(Record):
+    monday: date = Field(description="the week's Monday")
+    active_days: int = Field(description="days you were active that week")
+    needed: int = Field(description="days your plans asked that week")
+    judged_at: datetime
 
 
 class SuggestedCardRecord(Record):
@@ -241,7 +257,12 @@ class DataExport(Record):
                                                                                    "oldest first")
     study_plans: list[StudyPlanRecord] = Field(default_factory=list, description="your weekly plans")
     activity_days: list[ActivityDayRecord] = Field(default_factory=list, description="your activity per day, as "
-                                                   "the heatmap and the streak count it (from the two logs above)")
+                                                   "the heatmap and the streak count it (each day counted when "
+                                                   "it happened, in your time zone then)")
+    plan_versions: list[StudyPlanVersionRecord] = Field(default_factory=list, description="every change to your "
+                                                        "weekly plans and the week it took effect")
+    streak_weeks: list[StreakWeekRecord] = Field(default_factory=list, description="the weeks of your streak, as "
+                                                 "each was judged once it ended")
     cards_suggested: list[SuggestedCardRecord] = Field(default_factory=list,
                                                        description="as a mentor: cards you suggested to mentees")
 

@@ -75,15 +75,17 @@ def save_plan(slug: str):
     view = _visible_path(slug)
     session = get_session()
     form = PlanForm()
+    now = utcnow()
+    monday = plans.first_week_judged(user=user, now=now).strftime("%A %b %-d")
     try:
         if form.clear.data:
-            plans.clear_plan(session=session, user=user, path=view.path)
-            message = "Plan removed."
+            plans.clear_plan(session=session, user=user, path=view.path, now=now)
+            message = f"Plan removed. Your streak stops asking it from {monday}."
         else:
             form.checked()
             plans.set_plan(session=session, user=user, path=view.path, days=form.days.data or [],
-                           minutes=form.minutes.data, cue=form.cue.data or "")
-            message = "Plan saved."
+                           minutes=form.minutes.data, cue=form.cue.data or "", now=now)
+            message = f"Plan saved. Your streak asks it from {monday}."
     except Invalid as exc:  # the form again, with what was typed and why, where it was typed (page or fragment)
         refusal = {"plan_form": form, "error": f"{str(exc).rstrip('.')}. The plan was not changed."}
         if is_htmx():
