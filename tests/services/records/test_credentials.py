@@ -27,6 +27,7 @@ from tracker.services.records import signing_keys as credential_keys
 from tracker.services.records import verification as credential_verification
 
 NOW = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
+SITE = "https://tracker.example.org"
 # EdDSA is what VC-JOSE-COSE verifiers expect; joserfc's advice to say "Ed25519" instead is not news here.
 pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 
@@ -125,7 +126,7 @@ def test_a_revoked_credential_is_never_issued_again_by_finishing_again(session, 
     lena, ada = follow(session), factories.user(session, "ada")
     required = settle(session, lena, "api-designer")
     first = credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)[0]
-    credentials.revoke(session=session, admin=ada, credential_id=first.id, reason="Plagiarised", now=NOW)
+    credentials.revoke(session=session, admin=ada, credential_id=first.id, reason="Plagiarised", now=NOW, site=SITE)
     assert credentials.issue_due(session=session, user=lena, now=NOW + timedelta(days=1), issuer=issuer) == []
     last = required[-1].card.article  # unmarking and marking the last article again changes nothing either
     progress.write_mark(session=session, user=lena, article=last, state=ProgressState.in_progress)
@@ -341,7 +342,7 @@ def test_garbage_is_refused_with_a_reason(session, issuer, token, reason):
 def test_a_revoked_credential_says_when_and_why(session, issuer, credential):
     ada = factories.user(session, "ada")
     credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Marked in  bulk\nby a script",
-                       now=datetime(2026, 4, 2, 9, tzinfo=UTC))
+                       now=datetime(2026, 4, 2, 9, tzinfo=UTC), site=SITE)
     found = check(session, issuer, credential.jwt)
     assert not found.valid and found.reason == "revoked on April 2, 2026: Marked in bulk by a script"
     assert found.claims is not None
@@ -388,16 +389,17 @@ def test_only_the_owner_shares_and_a_private_certificate_does_not_exist_for_othe
 def test_revoking_needs_an_admin_a_reason_and_happens_once(session, credential):
     ada, mona = factories.user(session, "ada"), factories.user(session, "mona")
     with pytest.raises(NotAllowed):
-        credentials.revoke(session=session, admin=mona, credential_id=credential.id, reason="No", now=NOW)
+        credentials.revoke(session=session, admin=mona, credential_id=credential.id, reason="No", now=NOW, site=SITE)
     with pytest.raises(Invalid, match="say why"):
-        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="  \n ", now=NOW)
+        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="  \n ", now=NOW, site=SITE)
     with pytest.raises(Invalid, match="at most 300"):
-        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="x" * 301, now=NOW)
-    credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Duplicate", now=NOW)
+        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="x" * 301,
+                           now=NOW, site=SITE)
+    credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Duplicate", now=NOW, site=SITE)
     with pytest.raises(Conflict, match="already revoked"):
-        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Again", now=NOW)
+        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Again", now=NOW, site=SITE)
     with pytest.raises(NotFound):
-        credentials.revoke(session=session, admin=ada, credential_id=10**6, reason="Gone", now=NOW)
+        credentials.revoke(session=session, admin=ada, credential_id=10**6, reason="Gone", now=NOW, site=SITE)
 
 
 def test_a_deleted_path_leaves_its_credentials_readable(session, credential):
