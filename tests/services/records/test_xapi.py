@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from sqlmodel import func, insert, select
+from sqlmodel import col, func, insert, select
 
 from tests import factories
 from tracker.models import ProgressEvent, ProgressState, SecurityEvent, SecurityEventKind, XapiOutbox, utcnow
@@ -238,8 +238,8 @@ def test_a_statement_the_lrs_refuses_steps_aside_and_the_rest_keep_flowing(sessi
 
 
 def _refused(session) -> list[XapiOutbox]:
-    return list(session.exec(select(XapiOutbox).where(XapiOutbox.refused_at.is_not(None),
-                                                      XapiOutbox.sent_at.is_(None))))
+    return list(session.exec(select(XapiOutbox).where(col(XapiOutbox.refused_at).is_not(None),
+                                                      col(XapiOutbox.sent_at).is_(None))))
 
 
 def test_a_new_learner_never_takes_a_deleted_learners_statement_ids(session, site, ralph_lrs):
@@ -325,7 +325,8 @@ def issuer(tmp_path):
 def _voiding(ralph_lrs, site) -> list[dict]:
     """The statements voiding others (by the tracker itself, not by a learner)."""
     agent = json.dumps({"account": {"homePage": site, "name": "learning-path-tracker"}})
-    answer = requests.get(ralph_lrs["endpoint"] + "/statements", params={"agent": agent, "limit": 500},
+    params: dict[str, str | int] = {"agent": agent, "limit": 500}
+    answer = requests.get(ralph_lrs["endpoint"] + "/statements", params=params,
                           auth=(ralph_lrs["username"], ralph_lrs["password"]),
                           headers={"X-Experience-API-Version": "1.0.3"}, timeout=10)
     assert answer.status_code == 200
