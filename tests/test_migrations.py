@@ -179,3 +179,27 @@ def test_deleting_a_mentor_keeps_their_mentees_assignments(app, session, make_cl
     assignment = session.exec(select(Assignment)).one()
     assert assignment.mentor_id is None
     assert "API Designer" in make_client("lena").get("/").get_data(as_text=True)
+
+
+def test_events_already_queued_keep_their_statement_id_through_the_upgrade_and_the_others_get_fresh_ones(
+        app, session, make_client):
+    """0016 stores each event's statement id: one already in the outbox keeps the id it is (or was) sent under."""
+    from sqlalchemy import text
+
+    from tests import factories
+
+    factories.lived_in(session, make_client)
+    session.close()
+    engine = app.extensions["tracker.engine"]
+    db.downgrade(engine, "0015")
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM xapi_outbox WHERE event_id = (SELECT max(id) FROM progress_event)"))
+        queued = dict(connection.execute(text("SELECT event_id, statement_id FROM xapi_outbox "
+                                              "WHERE event_id IS NOT NULL")).all())
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT id, statement_id FROM progress_event")).all())
+    assert queued and all(stored[event] == statement for event, statement in queued.items())
+    fresh = [statement for event, statement in stored.items() if event not in queued]
+    assert fresh and len(set(stored.values())) == len(stored)
+    assert all(len(statement) == 36 and statement[14] == "4" for statement in fresh)  # random (version 4) UUIDs

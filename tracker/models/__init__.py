@@ -15,7 +15,7 @@ from tracker.models.accounts import (
     TokenScope,
     User,
 )
-from tracker.models.base import as_utc, choice_column, utcnow
+from tracker.models.base import as_utc, choice_column, new_uuid, utcnow
 from tracker.models.catalog import (
     ARTICLE_FIELDS,
     READING_MINUTES_MAX,
@@ -81,5 +81,6 @@ __all__ = [
     "XapiOutbox",
     "as_utc",
     "choice_column",
+    "new_uuid",
     "utcnow",
 ]

@@ -127,6 +127,8 @@ class SecurityEventKind(StrEnum):
     token_created = "token_created"
     token_revoked = "token_revoked"
     access_refused = "access_refused"
+    credential_regranted = "credential_regranted"
+    statement_discarded = "statement_discarded"
 
     @property
     def label(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -11,6 +12,11 @@ from sqlalchemy import Column, Enum
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def new_uuid() -> str:
+    """A random UUID as text: an id no other row, here or in a Learning Record Store, has had."""
+    return str(uuid.uuid4())
 
 
 def as_utc(moment: datetime) -> datetime:

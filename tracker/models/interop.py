@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from tracker.models.base import utcnow
+from tracker.models.base import new_uuid, utcnow
 
 
 class XapiOutbox(SQLModel, table=True):
@@ -16,7 +16,8 @@ class XapiOutbox(SQLModel, table=True):
     for the LRS; `sent_at` is set only once the LRS accepted it."""
 
     __tablename__ = "xapi_outbox"
-    __table_args__ = (Index("ix_xapi_outbox_pending", "sent_at", "next_attempt_at"),)
+    __table_args__ = (Index("ix_xapi_outbox_pending", "sent_at", "next_attempt_at"),
+                      Index("ix_xapi_outbox_refused_at", "refused_at"))
 
     id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
     statement_id: str = Field(max_length=36, unique=True)
@@ -28,6 +29,8 @@ class XapiOutbox(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     last_error: str = Field(default="", max_length=300)
+    refused_at: datetime | None = Field(default=None, description="when the LRS last refused it (4xx), until sent")
+    discarded_at: datetime | None = Field(default=None, description="set aside for good by an admin: never sent")
 
 
 class Credential(SQLModel, table=True):
@@ -52,3 +55,6 @@ class Credential(SQLModel, table=True):
     shared: bool = False
     revoked_at: datetime | None = None
     revoked_reason: str = Field(default="", max_length=300)
+    statement_id: str | None = Field(default_factory=new_uuid, max_length=36, sa_column_kwargs={"default": new_uuid},
+                                     description="its xAPI `completed` statement's id (a new one at each re-grant); "
+                                                 "None for credentials issued before it was stored")

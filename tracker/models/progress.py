@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-from tracker.models.base import choice_column, utcnow
+from tracker.models.base import choice_column, new_uuid, utcnow
 
 
 class ProgressState(StrEnum):
@@ -30,6 +30,8 @@ class PathFollow(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
     path_id: int = Field(foreign_key="learning_path.id", primary_key=True, index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
+    registration: str = Field(default_factory=new_uuid, max_length=36, sa_column_kwargs={"default": new_uuid},
+                              description="the enrollment's xAPI registration: new each time the path is followed")
 
 
 class Progress(SQLModel, table=True):
@@ -58,6 +60,11 @@ class ProgressEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     path_id: int | None = Field(default=None, foreign_key="learning_path.id", ondelete="SET NULL",
                                 description="the path the change was made on, when it was made on a path page")
+    statement_id: str = Field(default_factory=new_uuid, max_length=36, unique=True,
+                              sa_column_kwargs={"default": new_uuid},
+                              description="its xAPI statement's id: drawn when it is written, never used again")
+    registration: str | None = Field(default=None, max_length=36,
+                                     description="the xAPI registration of the path's enrollment when it was made")
 
 
 class ActivityDay(SQLModel, table=True):

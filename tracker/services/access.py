@@ -66,3 +66,15 @@ def can_share_credential(viewer: User | None, credential: Credential) -> bool:
 
 def can_revoke_credential(viewer: User | None) -> bool:
     return is_admin(viewer)
+
+
+def can_regrant_credential(viewer: User | None) -> bool:
+    """Giving back a revoked credential is an admin's explicit decision; no mark does it."""
+    return is_admin(viewer)
+
+
+# ---------------------------------------------------------------- learning records
+
+def can_handle_refused_statements(viewer: User | None) -> bool:
+    """Retrying or discarding statements the Learning Record Store refused: admins."""
+    return is_admin(viewer)

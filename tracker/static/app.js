@@ -103,6 +103,16 @@
                 "Nothing you see was changed by it; please try again in a moment.");
     }
   });
+  // A refusal swapped into the alert area (the server retargets it there) is brought into view and focused,
+  // wherever on the page the control that asked was.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var area = alertArea();
+    var alert = area && event.detail.target === area ? area.querySelector("[role=alert]") : null;
+    if (!alert) { return; }
+    alert.setAttribute("tabindex", "-1");
+    alert.scrollIntoView({block: "center"});
+    alert.focus({preventScroll: true});
+  });
   document.addEventListener("htmx:sendError", function () {
     showAlert("No connection", "The server could not be reached. Check your connection and try again.");
   });

@@ -29,6 +29,7 @@ from tracker.services.records import signing_keys as credential_keys
 from tracker.services.records import verification as credential_verification
 
 NOW = datetime(2026, 3, 7, 18, 30, tzinfo=UTC)
+SITE = "https://tracker.example.org"
 # Credentials issued before ES256 carry EdDSA; joserfc's advice to say "Ed25519" instead is not news here.
 pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 
@@ -127,7 +128,7 @@ def test_a_revoked_credential_is_never_issued_again_by_finishing_again(session, 
     lena, ada = follow(session), factories.user(session, "ada")
     required = settle(session, lena, "api-designer")
     first = credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)[0]
-    credentials.revoke(session=session, admin=ada, credential_id=first.id, reason="Plagiarised", now=NOW)
+    credentials.revoke(session=session, admin=ada, credential_id=first.id, reason="Plagiarised", now=NOW, site=SITE)
     assert credentials.issue_due(session=session, user=lena, now=NOW + timedelta(days=1), issuer=issuer) == []
     last = required[-1].card.article  # unmarking and marking the last article again changes nothing either
     progress.write_mark(session=session, user=lena, article=last, state=ProgressState.in_progress)
@@ -366,7 +367,7 @@ def test_garbage_is_refused_with_a_reason(session, issuer, token, reason):
 def test_a_revoked_credential_says_when_and_why(session, issuer, credential):
     ada = factories.user(session, "ada")
     credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Marked in  bulk\nby a script",
-                       now=datetime(2026, 4, 2, 9, tzinfo=UTC))
+                       now=datetime(2026, 4, 2, 9, tzinfo=UTC), site=SITE)
     found = check(session, issuer, credential.jwt)
     assert not found.valid and found.reason == "revoked on April 2, 2026: Marked in bulk by a script"
     assert found.claims is not None
@@ -413,16 +414,17 @@ def test_only_the_owner_shares_and_a_private_certificate_does_not_exist_for_othe
 def test_revoking_needs_an_admin_a_reason_and_happens_once(session, credential):
     ada, mona = factories.user(session, "ada"), factories.user(session, "mona")
     with pytest.raises(NotAllowed):
-        credentials.revoke(session=session, admin=mona, credential_id=credential.id, reason="No", now=NOW)
+        credentials.revoke(session=session, admin=mona, credential_id=credential.id, reason="No", now=NOW, site=SITE)
     with pytest.raises(Invalid, match="say why"):
-        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="  \n ", now=NOW)
+        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="  \n ", now=NOW, site=SITE)
     with pytest.raises(Invalid, match="at most 300"):
-        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="x" * 301, now=NOW)
-    credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Duplicate", now=NOW)
+        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="x" * 301,
+                           now=NOW, site=SITE)
+    credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Duplicate", now=NOW, site=SITE)
     with pytest.raises(Conflict, match="already revoked"):
-        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Again", now=NOW)
+        credentials.revoke(session=session, admin=ada, credential_id=credential.id, reason="Again", now=NOW, site=SITE)
     with pytest.raises(NotFound):
-        credentials.revoke(session=session, admin=ada, credential_id=10**6, reason="Gone", now=NOW)
+        credentials.revoke(session=session, admin=ada, credential_id=10**6, reason="Gone", now=NOW, site=SITE)
 
 
 def test_a_deleted_path_leaves_its_credentials_readable(session, credential):
@@ -488,7 +490,7 @@ def test_each_credential_has_its_own_bit_and_the_list_sets_it_once_revoked(sessi
     other = credentials.issue_due(session=session, user=leo, now=NOW, issuer=issuer)[0]
     assert credential.status_index is not None and other.status_index not in (None, credential.status_index)
     credentials.revoke(session=session, admin=factories.user(session, "ada"), credential_id=credential.id,
-                       reason="Copied", now=NOW)
+                       reason="Copied", now=NOW, site=SITE)
     token = status_list.signed_status_list(session=session, issuer=issuer, now=NOW)
     signed = jws.deserialize_compact(token, KeySet.import_key_set(issuer.jwks()), algorithms=["ES256"])
     assert signed.headers() == {"alg": "ES256", "typ": "JWT", "kid": issuer.kid(issuer.key)}
@@ -528,7 +530,7 @@ def test_deleting_the_account_keeps_a_status_only_record_that_still_verifies(ses
     with pytest.raises(NotFound):  # no certificate page: nothing about the person is left to show
         credentials.visible_credential(session=session, viewer=None, public_id=credential.public_id)
     credentials.revoke(session=session, admin=factories.user(session, "ada"), credential_id=credential.id,
-                       reason="Copied", now=NOW)
+                       reason="Copied", now=NOW, site=SITE)
     found = check(session, issuer, token)
     assert not found.valid and found.reason.startswith("revoked on March 7, 2026: Copied; the holder’s account")
     bits = status_list.bitstring(status_list.revoked_indexes(session=session))

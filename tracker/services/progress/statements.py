@@ -45,9 +45,13 @@ def marking(dialect: str) -> Marking:
         upsert=upsert, current=select(Progress).where(*mine),
         stamp=update(Progress).where(col(Progress.id) == bindparam("progress_id"))
         .values(updated_at=bindparam("updated_at")),
-        log=insert(ProgressEvent).values(user_id=bindparam("user_id"), article_id=bindparam("article_id"),
-                                         state=bindparam("state"), created_at=bindparam("created_at"),
-                                         path_id=bindparam("path_id")))
+        log=insert(ProgressEvent).values(
+            user_id=bindparam("user_id"), article_id=bindparam("article_id"), state=bindparam("state"),
+            created_at=bindparam("created_at"), path_id=bindparam("path_id"),
+            # the enrollment's xAPI registration, when the change is made on a path the learner follows
+            registration=select(PathFollow.registration).where(PathFollow.user_id == bindparam("user_id"),
+                                                               PathFollow.path_id == bindparam("path_id"))
+            .scalar_subquery()))
 
 
 @functools.cache

@@ -5,8 +5,10 @@ Owns the `credential` and `xapi_outbox` rows, and the credential signing keys in
 
 - `export` (`export_account`, `export_mentee`, `export_everyone`) in the shape `export_schema` declares.
 - `deletion`: `delete_own_account`, `delete_user`, `erase_account`.
-- `xapi`: progress as xAPI statements: `statements`, `event_statement`; `outbox`: `enqueue_new`, `push`.
-- `credentials`: `issue_due`, `revoke`, `set_sharing`, `my_credentials`, `keep_status_only`, `enveloped`;
-  `signing_keys`: the `Issuer`, `key_ring`, `rotate_key`, `sign`; `status_list`: `status_entry`,
-  `signed_status_list`; `badges`: `badge_svg`; `verification`: `verify`.
+- `xapi`: progress as xAPI statements: `statements`, `event_statement`, `credential_statements`,
+  `voiding_statement`; `outbox`: `enqueue_new`, `queue_credential`, `push`, `outbox_state`, and what the LRS
+  refuses: `refused_statements`, `retry_refused`, `discard_refused`.
+- `credentials`: `issue_due`, `revoke` (voids its statement), `regrant`, `set_sharing`, `my_credentials`,
+  `keep_status_only`, `enveloped`; `signing_keys`: the `Issuer`, `key_ring`, `rotate_key`, `sign`;
+  `status_list`: `status_entry`, `signed_status_list`; `badges`: `badge_svg`; `verification`: `verify`.
 """

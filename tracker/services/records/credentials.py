@@ -42,12 +42,16 @@ from tracker.models import (
     PathSection,
     PathStatus,
     ProgressState,
+    SecurityEventKind,
     User,
+    new_uuid,
 )
 from tracker.services import access
 from tracker.services.curriculum.queries import PathEntry, path_entries
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from tracker.services.people import security_log
 from tracker.services.progress.marks import Tally, states_for, tally
+from tracker.services.records import outbox as xapi_outbox
 from tracker.services.records.signing_keys import Issuer, sign, subject_id
 from tracker.services.records.status_list import status_entry
 
@@ -284,24 +288,67 @@ def set_sharing(*, session: Session, viewer: User, public_id: str, shared: bool)
     return credential
 
 
-def revoke(*, session: Session, admin: User, credential_id: int, reason: str, now: datetime) -> Credential:
-    """Revoke a credential with a reason verifiers are shown. Admins only; commits. No mark issues the path's
-    credential to the learner again."""
-    if not access.can_revoke_credential(admin):
-        raise NotAllowed("Only admins revoke credentials.")
+def _reason(reason: str, why: str) -> str:
     reason = " ".join(reason.split())
     if not reason:
-        raise Invalid("Reason: say why the credential is revoked; verifiers are shown it.")
+        raise Invalid(f"Reason: say why {why}.")
     if len(reason) > REASON_MAX:
         raise Invalid(f"Reason: at most {REASON_MAX} characters ({len(reason)} given).")
+    return reason
+
+
+def _credential(session: Session, credential_id: int) -> Credential:
     credential = session.get(Credential, credential_id)
     if credential is None:
         raise NotFound("There is no such credential.")
-    if credential.revoked_at is not None:
+    return credential
+
+
+def revoke(*, session: Session, admin: User, credential_id: int, reason: str, now: datetime,
+           site: str) -> Credential:
+    """Revoke a credential with a reason verifiers are shown, and queue the xAPI statement voiding its
+    `completed` one (once: a second revoke is refused, and the voiding statement's id is fixed by the voided
+    one). Admins only; commits. No mark issues the path's credential to the learner again."""
+    if not access.can_revoke_credential(admin):
+        raise NotAllowed("Only admins revoke credentials.")
+    reason = _reason(reason, "the credential is revoked; verifiers are shown it")
+    credential = _credential(session, credential_id)
+    # Only if it still stands: of two admins revoking at once, one wins and the other is told.
+    won = session.exec(update(Credential).where(col(Credential.id) == credential.id,
+                                                col(Credential.revoked_at).is_(None))
+                       .values(revoked_at=now, revoked_reason=reason).returning(col(Credential.id))).first()
+    session.refresh(credential)
+    if won is None:
+        session.rollback()
         raise Conflict(f"This credential was already revoked on {credential.revoked_at:%B %-d, %Y}.")
-    credential.revoked_at, credential.revoked_reason = now, reason
-    session.add(credential)
+    xapi_outbox.queue_credential(session=session, credential=credential, site=site, now=now)
     session.commit()
+    return credential
+
+
+def regrant(*, session: Session, admin: User, credential_id: int, reason: str, now: datetime, site: str,
+            address: str = "") -> Credential:
+    """Give a revoked credential back, by an admin's explicit decision: the revocation is cleared, a fresh
+    xAPI `completed` statement (under a new id; the old one stays voided) is queued, and the security log
+    records the admin, the learner and the reason. Admins only; commits. A credential that stands is a
+    Conflict, and nothing changes."""
+    if not access.can_regrant_credential(admin):
+        raise NotAllowed("Only admins re-grant credentials.")
+    reason = _reason(reason, "the credential is given back; the security log keeps it")
+    credential = _credential(session, credential_id)
+    won = session.exec(update(Credential).where(col(Credential.id) == credential.id,
+                                                col(Credential.revoked_at).is_not(None))
+                       .values(revoked_at=None, revoked_reason="", statement_id=new_uuid())
+                       .returning(col(Credential.id))).first()
+    if won is None:
+        session.rollback()
+        raise Conflict("This credential is not revoked; there is nothing to re-grant.")
+    session.refresh(credential)
+    learner = session.exec(select(User).where(col(User.id) == credential.user_id)).one()
+    xapi_outbox.queue_credential(session=session, credential=credential, site=site, now=now)
+    security_log.record(session=session, kind=SecurityEventKind.credential_regranted, user=admin, address=address,
+                        detail=f"{learner.username}'s credential for “{credential.path_title}” "
+                               f"({credential.public_id}): {reason}", at=now)  # commits the re-grant with it
     return credential
 
 

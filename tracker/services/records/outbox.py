@@ -19,10 +19,20 @@ from sqlmodel import Session, col, select
 
 from tracker.models import (
     Credential,
+    SecurityEventKind,
     User,
     XapiOutbox,
 )
-from tracker.services.records.xapi import XAPI_VERSION, credential_statement, event_rows, event_statement, statement_id
+from tracker.services import access
+from tracker.services.errors import Conflict, NotAllowed, NotFound
+from tracker.services.people import security_log
+from tracker.services.records.xapi import (
+    XAPI_VERSION,
+    credential_rows,
+    credential_statements,
+    event_rows,
+    event_statement,
+)
 
 log = logging.getLogger("tracker.services.records.xapi")  # one logger for the xAPI integration
 
@@ -100,13 +110,13 @@ IN_FLIGHT = 10_000  # events written just before the newest queued one, looked a
 
 
 def enqueue_new(*, session: Session, site: str, now: datetime) -> int:
-    """Copy statements not yet in the outbox into it (events the outbox does not hold, and finished paths).
-    Safe from several processes: a statement's id is unique, a second copy is ignored. Commits.
+    """Copy statements not yet in the outbox into it (events the outbox does not hold, finished paths, and the
+    voiding of revoked ones). Safe from several processes: a statement's id is unique, a second copy is
+    ignored. Commits.
 
     Events are looked for from IN_FLIGHT events below the highest one queued, not from it: on PostgreSQL an
     event's id is taken when it is written, so a transaction that commits late leaves an id below ones already
     queued, and a high-water mark would pass it by for good."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = 0
     after = max(0, (session.exec(select(func.max(col(XapiOutbox.event_id)))).one() or 0) - IN_FLIGHT)
     while True:
@@ -114,25 +124,43 @@ def enqueue_new(*, session: Session, site: str, now: datetime) -> int:
         if not rows:
             break
         after = rows[-1][0].id
-        values = [{"statement_id": statement_id(site, "event", event.id), "user_id": user.id, "event_id": event.id,
-                   "statement": json.dumps(event_statement(event=event, article=article, user=user, path=path,
-                                                           site=site)),
-                   "created_at": now, "next_attempt_at": now, "attempts": 0, "last_error": ""}
-                  for event, article, user, path in rows]
-        added += len(session.exec(insert(XapiOutbox).values(values).on_conflict_do_nothing()
-                                  .returning(col(XapiOutbox.id))).all())
+        added += _queue(session, now, [(user.id, event.id, event_statement(event=event, article=article, user=user,
+                                                                           path=path, site=site))
+                                       for event, article, user, path in rows])
         session.commit()
     # Credentials' statements have no event: the ones already queued, read once for the round.
     queued = set(session.exec(select(XapiOutbox.statement_id).where(col(XapiOutbox.event_id).is_(None))))
-    for credential, user in session.exec(select(Credential, User).join(User, col(User.id) == Credential.user_id)):
-        sid = statement_id(site, "credential", credential.public_id)
-        if sid not in queued:
-            added += len(session.exec(insert(XapiOutbox).values(
-                statement_id=sid, user_id=user.id, event_id=None, created_at=now, next_attempt_at=now, attempts=0,
-                last_error="", statement=json.dumps(credential_statement(credential=credential, user=user, site=site)),
-            ).on_conflict_do_nothing().returning(col(XapiOutbox.id))).all())
+    for credential, user, registration in credential_rows(session, None, 0, None):
+        due = [s for s in credential_statements(credential, user, site, registration) if s["id"] not in queued]
+        added += _queue(session, now, [(user.id, None, statement) for statement in due])
     session.commit()
     return added
+
+
+def queue_credential(*, session: Session, credential: Credential, site: str, now: datetime) -> int:
+    """Queue the credential's statements the outbox does not hold yet: `completed`, then the voiding of it once
+    revoked (each once: a statement's id is unique). Does not commit: it goes with the change it reports.
+    A status-only record (its holder deleted the account) queues nothing: the deletion ended the holder's
+    statements here, and the status list is what verifiers read."""
+    if credential.user_id is None:
+        return 0
+    row = session.exec(select(User).where(col(User.id) == credential.user_id)).one()
+    registration = next((reg for c, _u, reg in credential_rows(session, [row.id], credential.id - 1, 1)), None)
+    return _queue(session, now, [(row.id, None, statement)
+                                 for statement in credential_statements(credential, row, site, registration)])
+
+
+def _queue(session: Session, now: datetime, statements: list[tuple[int, int | None, dict[str, Any]]]) -> int:
+    """Insert (learner, event, statement) rows, skipping any whose statement id is already queued; how many
+    were new."""
+    if not statements:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = [{"statement_id": statement["id"], "user_id": user_id, "event_id": event_id,
+               "statement": json.dumps(statement), "created_at": now, "next_attempt_at": now, "attempts": 0,
+               "last_error": ""} for user_id, event_id, statement in statements]
+    return len(session.exec(insert(XapiOutbox).values(values).on_conflict_do_nothing()
+                            .returning(col(XapiOutbox.id))).all())
 
 
 def backoff(attempts: int) -> timedelta:
@@ -148,13 +176,14 @@ class PushResult:
 
 def _claim(session: Session, now: datetime) -> list[XapiOutbox]:
     ids = list(session.exec(select(XapiOutbox.id).where(col(XapiOutbox.sent_at).is_(None),
+                                                         col(XapiOutbox.discarded_at).is_(None),
                                                          XapiOutbox.next_attempt_at <= now)
                             .order_by(col(XapiOutbox.id)).limit(BATCH_SIZE)))
     if not ids:
         return []
     won = [row[0] for row in session.exec(
         update(XapiOutbox).where(col(XapiOutbox.id).in_(ids), col(XapiOutbox.sent_at).is_(None),
-                                 col(XapiOutbox.next_attempt_at) <= now)
+                                 col(XapiOutbox.discarded_at).is_(None), col(XapiOutbox.next_attempt_at) <= now)
         .values(next_attempt_at=now + LEASE).returning(col(XapiOutbox.id))).all()]
     session.commit()
     return list(session.exec(select(XapiOutbox).where(col(XapiOutbox.id).in_(won or [0])).order_by(col(XapiOutbox.id))))
@@ -171,7 +200,7 @@ def push(*, session: Session, store: RecordStore, now: datetime, max_batches: in
         delivered, refused, stopped = _deliver(store, batch)
         if delivered:
             session.exec(update(XapiOutbox).where(col(XapiOutbox.id).in_(delivered)).values(
-                sent_at=now, attempts=col(XapiOutbox.attempts) + 1, last_error=""))
+                sent_at=now, attempts=col(XapiOutbox.attempts) + 1, last_error="", refused_at=None))
             result.sent += len(delivered)
         for row in batch:
             error = refused.get(row.id) or (stopped if row.id not in delivered else None)
@@ -179,11 +208,11 @@ def push(*, session: Session, store: RecordStore, now: datetime, max_batches: in
                 result.failed = str(error)[:300]
                 session.exec(update(XapiOutbox).where(col(XapiOutbox.id) == row.id).values(
                     attempts=row.attempts + 1, next_attempt_at=now + backoff(row.attempts + 1),
-                    last_error=str(error)[:300]))
+                    last_error=str(error)[:300], refused_at=now if row.id in refused else row.refused_at))
         session.commit()
         if refused:
-            log.warning("The LRS refused %d xAPI statement(s); they are retried later (%s)", len(refused),
-                        result.failed)
+            log.warning("The LRS refused %d xAPI statement(s); they are retried later and listed for admins "
+                        "(%s)", len(refused), result.failed)
         if stopped is not None:
             log.warning("xAPI delivery failed; retrying later (%s)", result.failed)
             break
@@ -221,13 +250,100 @@ class OutboxState:
     sent: int
     last_error: str
     next_attempt_at: datetime | None  # of the failing statement that is retried last
+    refused: int = 0                  # waiting ones the LRS refused
+    discarded: int = 0
+
+
+def _waiting() -> tuple[Any, ...]:
+    return col(XapiOutbox.sent_at).is_(None), col(XapiOutbox.discarded_at).is_(None)
 
 
 def outbox_state(*, session: Session) -> OutboxState:
-    """What the admin page shows: how many statements wait, how many went out, and the last error."""
-    waiting = session.exec(select(func.count(col(XapiOutbox.id))).where(col(XapiOutbox.sent_at).is_(None))).one()
-    sent = session.exec(select(func.count(col(XapiOutbox.id))).where(col(XapiOutbox.sent_at).is_not(None))).one()
-    failing = session.exec(select(XapiOutbox).where(col(XapiOutbox.sent_at).is_(None), XapiOutbox.last_error != "")
+    """What the admin page shows: how many statements wait (how many of them the LRS refused), how many went
+    out or were discarded, and the last error."""
+    def count(*where: Any) -> int:
+        return session.exec(select(func.count(col(XapiOutbox.id))).where(*where)).one()
+
+    failing = session.exec(select(XapiOutbox).where(*_waiting(), XapiOutbox.last_error != "")
                            .order_by(col(XapiOutbox.next_attempt_at).desc()).limit(1)).first()
-    return OutboxState(waiting=waiting, sent=sent, last_error=failing.last_error if failing else "",
-                       next_attempt_at=failing.next_attempt_at if failing else None)
+    return OutboxState(waiting=count(*_waiting()), sent=count(col(XapiOutbox.sent_at).is_not(None)),
+                       last_error=failing.last_error if failing else "",
+                       next_attempt_at=failing.next_attempt_at if failing else None,
+                       refused=count(*_waiting(), col(XapiOutbox.refused_at).is_not(None)),
+                       discarded=count(col(XapiOutbox.discarded_at).is_not(None)))
+
+
+# ---------------------------------------------------------------- what the LRS refuses, and the admin's way out
+
+REFUSED_PAGE = 100
+
+
+@dataclass(frozen=True)
+class RefusedStatement:
+    row: XapiOutbox
+    learner: str      # the learner's username
+
+    @property
+    def summary(self) -> str:
+        """What the statement says, in a few words: its verb and what it is about."""
+        statement = json.loads(self.row.statement)
+        verb = statement.get("verb", {}).get("display", {}).get("en-US", "?")
+        target = statement.get("object", {})
+        name = target.get("definition", {}).get("name", {}).get("en-US") or target.get("id", "")
+        return f"{verb} {name}".strip()
+
+
+def refused_statements(*, session: Session, limit: int = REFUSED_PAGE) -> list[RefusedStatement]:
+    """Statements the LRS refused and that still wait (neither sent nor discarded), most recently refused first,
+    with the learner they are about."""
+    rows = session.exec(select(XapiOutbox, User.username).join(User, col(User.id) == XapiOutbox.user_id)
+                        .where(*_waiting(), col(XapiOutbox.refused_at).is_not(None))
+                        .order_by(col(XapiOutbox.refused_at).desc(), col(XapiOutbox.id).desc()).limit(limit)).all()
+    return [RefusedStatement(row=row, learner=username) for row, username in rows]
+
+
+def _refused_row(session: Session, statement_id: str) -> XapiOutbox:
+    row = session.exec(select(XapiOutbox).where(XapiOutbox.statement_id == statement_id[:36])).first()
+    if row is None:
+        raise NotFound("There is no such statement in the outbox.")
+    if row.sent_at is not None:
+        raise Conflict("The LRS took this statement in the meantime; there is nothing left to do.")
+    if row.discarded_at is not None:
+        raise Conflict(f"This statement was already discarded on {row.discarded_at:%B %-d, %Y}.")
+    return row
+
+
+def retry_refused(*, session: Session, admin: User, now: datetime, statement_id: str | None = None) -> int:
+    """Make one refused statement (or, with None, every one) due now, for the next sending. Admins only;
+    commits; how many are due again."""
+    if not access.can_handle_refused_statements(admin):
+        raise NotAllowed("Only admins retry statements the LRS refused.")
+    where = [*_waiting(), col(XapiOutbox.refused_at).is_not(None)]
+    if statement_id is not None:
+        where.append(col(XapiOutbox.id) == _refused_row(session, statement_id).id)
+    due = session.exec(update(XapiOutbox).where(*where).values(next_attempt_at=now)
+                       .returning(col(XapiOutbox.id))).all()
+    session.commit()
+    return len(due)
+
+
+def discard_refused(*, session: Session, admin: User, statement_id: str, now: datetime,
+                    address: str = "") -> XapiOutbox:
+    """Set a waiting statement aside for good: kept in the outbox, marked discarded, never sent, and recorded in
+    the security log with the admin and the LRS's last answer. Admins only; commits. A statement sent or
+    discarded in the meantime is a Conflict, and nothing changes."""
+    if not access.can_handle_refused_statements(admin):
+        raise NotAllowed("Only admins discard statements the LRS refused.")
+    row = _refused_row(session, statement_id)
+    # Only while it still waits: a push that delivered it a moment ago wins, and the log says nothing false.
+    won = session.exec(update(XapiOutbox).where(col(XapiOutbox.id) == row.id, *_waiting())
+                       .values(discarded_at=now).returning(col(XapiOutbox.id))).first()
+    if won is None:
+        session.rollback()
+        raise Conflict("The LRS took this statement in the meantime, or it was discarded; nothing was changed.")
+    learner = session.get(User, row.user_id)
+    security_log.record(session=session, kind=SecurityEventKind.statement_discarded, user=admin, address=address,
+                        detail=f"xAPI statement {row.statement_id} about {learner.username if learner else '?'} "
+                               f"({row.attempts} attempts): {row.last_error}", at=now)
+    session.refresh(row)
+    return row
