@@ -6,6 +6,7 @@ from tracker.web.forms.accounts import (  # noqa: F401
     DeleteUserForm,
     EmailSettingsForm,
     RetentionForm,
+    ReviewLimitsForm,
     SignInForm,
     SignUpForm,
     TimeZoneForm,
@@ -37,6 +38,7 @@ from tracker.web.forms.learning import (  # noqa: F401
     RestartForm,
     SuggestCardForm,
     TakeawayForm,
+    UndoForm,
 )
 from tracker.web.forms.mentoring import (  # noqa: F401
     AssignForm,
