@@ -196,9 +196,11 @@ def due_cards():
     session = get_session()
     user = require_account()
     now = utcnow()
-    cards = recall.due_cards(session=session, user=user, now=now, limit=query.limit + 1, after=_after(query.after))
+    left = recall.allowance(session=session, user=user, now=now)
+    cards = recall.due_cards(session=session, user=user, now=now, limit=query.limit + 1, after=_after(query.after),
+                             left=left)
     page, more = cards[:query.limit], len(cards) > query.limit
-    counts = recall.due_counts(session=session, user=user, now=now)
+    counts = recall.due_counts(session=session, user=user, now=now, left=left)
     slugs = recall.article_slugs(session=session, cards=page)
     items = [DueCardPublic(**_public(card, slugs[card.id]).model_dump(), next_due=NextDuePublic(
         **recall.next_intervals(user=user, card=card, now=now))) for card in page]

@@ -58,7 +58,8 @@ def _review(*, notice: str | None = None, status: int = 200):
     session = get_session()
     user = require_account()
     now = utcnow()
-    due = recall.due_cards(session=session, user=user, now=now, limit=1)
+    left = recall.allowance(session=session, user=user, now=now)
+    due = recall.due_cards(session=session, user=user, now=now, limit=1, left=left)
     card = due[0] if due else None
     revealed = card is not None and request.args.get("reveal", type=int) == card.id
     shown = None
@@ -76,7 +77,7 @@ def _review(*, notice: str | None = None, status: int = 200):
         card=card, buttons=BUTTONS, revealed=revealed, shown=shown, notice=notice,
         labels={name: recall.interval_label(due - now) for name, due in intervals.items()}, intervals=intervals,
         article=session.get(Article, card.article_id) if card else None,
-        counts=recall.due_counts(session=session, user=user, now=now),
+        counts=recall.due_counts(session=session, user=user, now=now, left=left),
         undoable=last, undoable_card=session.get(RecallCard, last.card_id) if last else None,
         rating_names=RATING_NAMES, user=user,
         next_due=None if card else recall.next_due(session=session, user=user, now=now))

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import fsrs
-from sqlalchemy import and_, bindparam, delete, false, func, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from tracker.models import Article, CardReview, RecallCard, User, as_utc
+from tracker.models import Article, CardReview, RecallCard, User, as_utc, utcnow
 from tracker.services.errors import Conflict, Invalid, NotFound
 from tracker.services.people.time_zones import day_start, local_day, today_for, zone_of
 from tracker.services.progress import activity_days
@@ -122,86 +122,67 @@ class Allowance:
 
 
 def allowance(*, session: Session, user: User, now: datetime) -> Allowance:
-    """New cards and reviews left today under the learner's limits, counted over their local day (two queries)."""
+    """New cards and reviews left today under the learner's limits, counted over their local day (one query)."""
     start = day_start(today_for(user, now), zone_of(user))
     first_reviews = (select(CardReview.card_id).where(CardReview.user_id == user.id)
                      .group_by(col(CardReview.card_id)).having(func.min(CardReview.reviewed_at) >= start).subquery())
-    new_done = session.exec(select(func.count()).select_from(first_reviews)).one()
-    reviews_done = session.exec(select(func.count()).where(
-        CardReview.user_id == user.id, CardReview.reviewed_at >= start,
-        CardReview.state_before == int(fsrs.State.Review))).one()
+    reviews = select(func.count()).where(CardReview.user_id == user.id, CardReview.reviewed_at >= start,
+                                         CardReview.state_before == int(fsrs.State.Review))
+    new_done, reviews_done = session.exec(select(select(func.count()).select_from(first_reviews).scalar_subquery(),
+                                                 reviews.scalar_subquery())).one()
     return Allowance(new_done=new_done, reviews_done=reviews_done,
                      new_left=max(0, user.new_cards_per_day - new_done),
                      reviews_left=max(0, user.reviews_per_day - reviews_done))
 
 
-def _available(user: User, now: datetime):
+def _available(user: User, now: datetime) -> tuple[ColumnElement[bool], ...]:
     """Cards in the queue at `now`: due, not suspended, not buried."""
-    return (RecallCard.user_id == user.id, RecallCard.due <= now, col(RecallCard.suspended).is_(False),
+    return (col(RecallCard.user_id) == user.id, col(RecallCard.due) <= now, col(RecallCard.suspended).is_(False),
             or_(col(RecallCard.buried_until).is_(None), col(RecallCard.buried_until) <= now))
 
 
-def _is_new():
+def _is_new() -> ColumnElement[bool]:
     return col(RecallCard.last_review).is_(None)
 
 
-def _is_review():
-    return and_(col(RecallCard.last_review).is_not(None), RecallCard.state == int(fsrs.State.Review))
+def _is_review() -> ColumnElement[bool]:
+    return and_(col(RecallCard.last_review).is_not(None), col(RecallCard.state) == int(fsrs.State.Review))
 
 
-def _is_learning():
-    return and_(col(RecallCard.last_review).is_not(None), RecallCard.state != int(fsrs.State.Review))
-
-
-def _up_to(edge: tuple[datetime, int] | None):
-    """Cards at or before `edge` in queue order (due, id); none when there is no edge."""
-    if edge is None:
-        return false()
-    return or_(RecallCard.due < edge[0], and_(RecallCard.due == edge[0], RecallCard.id <= edge[1]))
-
-
-def _edge(session: Session, user: User, now: datetime, kind, left: int) -> tuple[datetime, int] | None | bool:
-    """The last card of `kind` the day's allowance still serves (queue order), True when it serves them all."""
-    if left <= 0:
-        return None
-    row = session.exec(select(RecallCard.due, RecallCard.id).where(*_available(user, now), kind)
-                       .order_by(col(RecallCard.due), col(RecallCard.id)).offset(left - 1).limit(1)).first()
-    return True if row is None else (row[0], row[1])
-
-
-def _queued(session: Session, user: User, now: datetime, left: Allowance):
-    """The condition for cards the queue serves now: learning ones, and new and review ones within the limits."""
-    parts = [_is_learning()]
-    for kind, budget in ((_is_new(), left.new_left), (_is_review(), left.reviews_left)):
-        edge = _edge(session, user, now, kind, budget)
-        if edge is True:
-            parts.append(kind)
-        elif edge is not None:
-            parts.append(and_(kind, _up_to(edge)))
-    return or_(*parts)
+def _is_learning() -> ColumnElement[bool]:
+    return and_(col(RecallCard.last_review).is_not(None), col(RecallCard.state) != int(fsrs.State.Review))
 
 
 def due_cards(*, session: Session, user: User, now: datetime, limit: int | None = None,
-              after: tuple[datetime, int] | None = None) -> list[RecallCard]:
+              after: tuple[datetime, int] | None = None, left: Allowance | None = None) -> list[RecallCard]:
     """The cards the review queue serves at `now`, the longest overdue first: cards in learning, then as many new
-    and review-state cards as the day's limits leave; never suspended or buried ones. `after` (a card's due and
-    id) starts past that card, for paging; `limit` caps the page (at most four queries)."""
-    query = select(RecallCard).where(*_available(user, now),
-                                     _queued(session, user, now, allowance(session=session, user=user, now=now)))
+    and review-state cards as the day's limits leave (`left`, computed when not given); never suspended or buried
+    ones. `after` (a card's due and id) starts past that card, for paging; `limit` caps the page (two queries,
+    one with `left`)."""
+    left = left or allowance(session=session, user=user, now=now)
+    kind = case((_is_new(), 0), (_is_review(), 1), else_=2)
+    ranked = (select(col(RecallCard.id).label("id"), kind.label("kind"), func.row_number().over(
+        partition_by=kind, order_by=(col(RecallCard.due), col(RecallCard.id))).label("rank"))
+        .where(*_available(user, now)).subquery())
+    served = select(ranked.c.id).where(or_(ranked.c.kind == 2, and_(ranked.c.kind == 0, ranked.c.rank <= left.new_left),
+                                           and_(ranked.c.kind == 1, ranked.c.rank <= left.reviews_left)))
+    query = select(RecallCard).where(col(RecallCard.id).in_(served))
     if after is not None:
-        query = query.where(or_(RecallCard.due > after[0], and_(RecallCard.due == after[0], RecallCard.id > after[1])))
+        query = query.where(or_(col(RecallCard.due) > after[0],
+                                and_(col(RecallCard.due) == after[0], col(RecallCard.id) > after[1])))
     query = query.order_by(col(RecallCard.due), col(RecallCard.id))
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))
 
 
-def next_due(*, session: Session, user: User, now: datetime) -> datetime | None:
+def next_due(*, session: Session, user: User, now: datetime | None = None) -> datetime | None:
     """When the learner's next card falls due (a buried card when it comes back), or None without cards in the
     queue's reach (none, or all suspended)."""
+    now = now or utcnow()
     rows = session.exec(select(RecallCard.due, RecallCard.buried_until).where(
         RecallCard.user_id == user.id, col(RecallCard.suspended).is_(False),
-        or_(RecallCard.due > now, col(RecallCard.buried_until) > now))).all()
+        or_(col(RecallCard.due) > now, col(RecallCard.buried_until) > now))).all()
     moments = [max(as_utc(due), as_utc(buried)) if buried is not None else as_utc(due) for due, buried in rows]
     return min(moments, default=None)
 
@@ -301,7 +282,7 @@ def review(*, session: Session, user: User, card: RecallCard, rating: fsrs.Ratin
         session.rollback()
         raise Conflict("This card was rated already (a second click, or another tab); the rating was not "
                        "counted twice.")
-    session.connection().execute(update(CardReview).where(CardReview.user_id == user.id, col(CardReview.undoable))
+    session.connection().execute(update(CardReview).where(col(CardReview.user_id) == user.id, col(CardReview.undoable))
                                  .values(undoable=False))
     session.add(CardReview(card_id=card.id, user_id=user.id, rating=int(rating), reviewed_at=_utc(now),
                            review_duration_ms=duration_ms, undoable=True, **before))
@@ -321,10 +302,10 @@ def _same_moment(a: datetime | None, b: datetime | None) -> bool:
         milliseconds=1))
 
 
-def _same_state(card: RecallCard):
+def _same_state(card: RecallCard) -> ColumnElement[bool]:
     if card.last_review is None:
         return col(RecallCard.last_review).is_(None)
-    return RecallCard.last_review == card.last_review
+    return col(RecallCard.last_review) == card.last_review
 
 
 def undoable_review(*, session: Session, user: User, now: datetime) -> CardReview | None:
@@ -355,7 +336,7 @@ def undo_review(*, session: Session, user: User, now: datetime, review_id: int |
     card.stability, card.difficulty = last.stability_before, last.difficulty_before
     card.due, card.last_review = last.due_before or card.due, last.last_review_before
     session.add(card)
-    session.connection().execute(update(CardReview).where(CardReview.user_id == user.id, col(CardReview.undoable))
+    session.connection().execute(update(CardReview).where(col(CardReview.user_id) == user.id, col(CardReview.undoable))
                                  .values(undoable=False))
     activity_days.count(session=session, user=user, moment=last.reviewed_at, reviews=-1)
     session.expunge(last)
@@ -418,20 +399,23 @@ class DueCounts:
         return self.today - self.now
 
 
-def due_counts(*, session: Session, user: User, now: datetime) -> DueCounts:
+def due_counts(*, session: Session, user: User, now: datetime, left: Allowance | None = None) -> DueCounts:
     """Cards due now (as the review queue serves them: learning ones, new and review-state ones within the day's
     limits; never suspended or buried), due by the end of the learner's today, held back by the limits, and how
-    many fall due on each of the next seven days: one count for every page and the API (three queries)."""
+    many fall due on each of the next seven days: one count for every page and the API (two queries, one with
+    `left`)."""
     zone = zone_of(user)
     today = today_for(user, now)
     edges = [day_start(today + timedelta(days=offset), zone) for offset in range(1, FORECAST_DAYS + 2)]
     moment = as_utc(now)
-    rows = [(_effective_due(due, buried), _kind(state, last_review)) for due, buried, state, last_review in session.exec(
-        select(RecallCard.due, RecallCard.buried_until, RecallCard.state, RecallCard.last_review).where(
-            RecallCard.user_id == user.id, RecallCard.due < edges[-1], col(RecallCard.suspended).is_(False)))]
+    found = session.exec(select(RecallCard.due, RecallCard.buried_until, RecallCard.state, RecallCard.last_review)
+                         .where(RecallCard.user_id == user.id, RecallCard.due < edges[-1],
+                                col(RecallCard.suspended).is_(False)))
+    rows = [(_effective_due(due, buried), _kind(state, last_review)) for due, buried, state, last_review in found]
     forecast = [(today + timedelta(days=offset + 1),
-                 sum(1 for due, _ in rows if edges[offset] <= due < edges[offset + 1])) for offset in range(FORECAST_DAYS)]
-    left = allowance(session=session, user=user, now=now)
+                 sum(1 for due, _ in rows if edges[offset] <= due < edges[offset + 1]))
+                for offset in range(FORECAST_DAYS)]
+    left = left or allowance(session=session, user=user, now=now)
     budget = {"new": left.new_left, "review": left.reviews_left}
 
     def within(until: datetime) -> tuple[int, int]:

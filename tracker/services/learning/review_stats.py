@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import fsrs
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from tracker.models import CardReview, RecallCard, User, as_utc
 from tracker.services.people.time_zones import day_start, local_day, today_for, zone_of
@@ -51,7 +52,7 @@ class ReviewStatistics:
 
 
 def review_statistics(*, session: Session, user: User, now: datetime) -> ReviewStatistics:
-    """The learner's statistics at `now`, days in their time zone (three queries, bounded by the windows)."""
+    """The learner's statistics at `now`, days in their time zone (three queries)."""
     zone = zone_of(user)
     today = today_for(user, now)
     since = day_start(today - timedelta(days=HISTORY_DAYS - 1), zone)
@@ -64,12 +65,11 @@ def review_statistics(*, session: Session, user: User, now: datetime) -> ReviewS
     edges = [day_start(today + timedelta(days=offset), zone) for offset in range(1, FORECAST_DAYS + 2)]
     by_state: Counter[str] = Counter({"new": 0, "learning": 0, "review": 0, "suspended": 0})
     dues: list[datetime] = []
-    for due, buried, state, last_review, suspended in session.exec(
-            select(RecallCard.due, RecallCard.buried_until, RecallCard.state, RecallCard.last_review,
-                   RecallCard.suspended).where(RecallCard.user_id == user.id)):
-        if suspended:
-            by_state["suspended"] += 1
-            continue
+    by_state["suspended"] = session.exec(select(func.count()).where(
+        col(RecallCard.user_id) == user.id, col(RecallCard.suspended).is_(True))).one()
+    for due, buried, state, last_review in session.exec(
+            select(RecallCard.due, RecallCard.buried_until, RecallCard.state, RecallCard.last_review).where(
+                col(RecallCard.user_id) == user.id, col(RecallCard.suspended).is_(False))):
         by_state["new" if last_review is None else "review" if state == int(fsrs.State.Review) else "learning"] += 1
         dues.append(max(as_utc(due), as_utc(buried)) if buried is not None else as_utc(due))
     forecast = [(today + timedelta(days=offset + 1), sum(1 for due in dues if edges[offset] <= due < edges[offset + 1]))

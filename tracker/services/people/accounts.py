@@ -238,7 +238,8 @@ def update_settings(*, session: Session, user: User, time_zone: str | None = Non
     retention = check_retention(desired_retention) if desired_retention is not None else user.desired_retention
     new_cards = (check_daily_limit("New cards per day", new_cards_per_day) if new_cards_per_day is not None
                  else user.new_cards_per_day)
-    reviews = check_daily_limit("Reviews per day", reviews_per_day) if reviews_per_day is not None else user.reviews_per_day
+    reviews = (check_daily_limit("Reviews per day", reviews_per_day) if reviews_per_day is not None
+               else user.reviews_per_day)
     address = check_address(email) if email is not None else user.email
     chosen = EmailFrequency(frequency) if frequency is not None else user.email_notifications
     if chosen is not EmailFrequency.off:

@@ -78,9 +78,11 @@ class RetentionForm(Form):
 
 class ReviewLimitsForm(Form):
     new_cards = WholeNumberField("New cards per day", validators=[InputRequired(message="write a whole number")],
-                                 render_kw={"inputmode": "numeric"}, description="Cards you have never reviewed that the review queue brings in each day.")
+                                 render_kw={"inputmode": "numeric"},
+                                 description="Cards you have never reviewed that the review queue brings in each day.")
     reviews = WholeNumberField("Reviews per day", validators=[InputRequired(message="write a whole number")],
-                               render_kw={"inputmode": "numeric"}, description="Reviews of cards you know already (learning steps are never held back).")
+                               render_kw={"inputmode": "numeric"},
+                               description="Reviews of cards you know already (learning steps are never held back).")
 
 
 class ChangePasswordForm(Form):
