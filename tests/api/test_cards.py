@@ -37,7 +37,8 @@ def test_a_card_is_written_listed_edited_and_deleted(lena):
     assert card | {"id": None, "due": None} == {"id": None, "article": "http-protocol", "prompt": CARD["prompt"],
                                                  "answer": CARD["answer"], "due": None, "state": "learning",
                                                  "last_review": None, "kind": "qa", "cloze_number": None,
-                                                 "front": CARD["prompt"], "back": CARD["answer"], "siblings": []}
+                                                 "front": CARD["prompt"], "back": CARD["answer"], "siblings": [],
+                                                 "suspended": False, "buried_until": None}
     assert card["due"].endswith("Z")
     listed = lena.get("/api/v1/me/cards?article=http-protocol").get_json()["items"]
     assert [c["id"] for c in listed] == [card["id"]]
@@ -68,7 +69,8 @@ def test_a_card_comes_back_in_the_due_list_when_its_interval_has_passed(client, 
     with time_machine.travel(START + timedelta(minutes=15), tick=False):
         card = lena.post(f"/api/v1/me/cards/{card['id']}/review", json={"rating": "good"}).get_json()
         assert card["state"] == "review"
-        assert lena.get("/api/v1/me/reviews/due").get_json() == {"items": [], "due_now": 0, "due_today": 0}
+        assert lena.get("/api/v1/me/reviews/due").get_json() == {"items": [], "due_now": 0, "due_today": 0,
+                                                                 "beyond_limits": 0, "limits_reached": [], "more": None}
     next_due = datetime.fromisoformat(card["due"])
     assert next_due > START + timedelta(days=1)
     with time_machine.travel(next_due + timedelta(seconds=1), tick=False):

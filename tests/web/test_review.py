@@ -54,12 +54,16 @@ def test_the_review_page_works_without_javascript(lena):
     card_id = re.search(r'name="reveal" value="(\d+)"', page).group(1)
     page = lena.get(f"/review?reveal={card_id}").get_data(as_text=True)
     assert "First answer" in page
-    assert [label for label in ("Again", "Hard", "Good", "Easy") if f">{label} <kbd>" in page] == [
-        "Again", "Hard", "Good", "Easy"]
+    buttons = re.findall(r'>(Again|Hard|Good|Easy) <span class="rating-interval">.*?<time datetime="[^"]+">([^<]+)'
+                         r'</time></span> <kbd>', page)
+    assert [label for label, _ in buttons] == ["Again", "Hard", "Good", "Easy"]
+    assert dict(buttons)["Again"] == "1m" and dict(buttons)["Good"] == "10m" and dict(buttons)["Easy"].endswith("d")
     response = lena.post(f"/review/{card_id}", data={"rating": "good"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/review")
     page = lena.get("/review").get_data(as_text=True)
-    assert "Second question" in page and "First question" not in page
+    card = page.split('id="review-card"')[1]
+    assert "Second question" in card and "First question" not in card
+    assert "Last rating: Good on “First question”" in page  # offered for undo
     second = re.search(r'name="reveal" value="(\d+)"', page).group(1)
     lena.post(f"/review/{second}", data={"rating": "easy"})
     page = lena.get("/review").get_data(as_text=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from flask import request
+from flask import request, url_for
 from flask_login import login_required
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tracker.api.blueprint import bp
 from tracker.api.schemas import Items, Public, respond
@@ -21,6 +21,7 @@ from tracker.services.errors import Invalid
 from tracker.services.learning import cloze, recall
 
 STATES = {1: "learning", 2: "review", 3: "relearning"}
+DUE_PAGE, DUE_PAGE_MAX = 20, 100
 
 
 class CardPublic(Public):
@@ -35,6 +36,8 @@ class CardPublic(Public):
     due: datetime = Field(description="when FSRS schedules the next review")
     state: str = Field(description="FSRS's state: learning, review or relearning")
     last_review: datetime | None
+    suspended: bool = Field(description="out of the review queue until unsuspended")
+    buried_until: datetime | None = Field(description="out of the queue until then (the start of your next day)")
 
 
 class CardsCreatedPublic(CardPublic):
@@ -42,9 +45,42 @@ class CardsCreatedPublic(CardPublic):
                                                    "one card per deletion number (c1, c2…), this one being the first")
 
 
-class DueCardsPublic(Items[CardPublic]):
-    due_now: int = Field(description="cards due now: the ones this queue serves")
-    due_today: int = Field(description="cards due now or later today (by the end of your today, in your time zone)")
+class NextDuePublic(Public):
+    again: datetime
+    hard: datetime
+    good: datetime
+    easy: datetime
+
+
+class DueCardPublic(CardPublic):
+    next_due: NextDuePublic = Field(description="when the card would be due again after each rating (your desired "
+                                                "retention, without fuzz); the card does not change")
+
+
+class DueCardsPublic(Items[DueCardPublic]):
+    due_now: int = Field(description="cards due now within your daily limits: the ones this queue serves")
+    due_today: int = Field(description="cards due now or later today (by the end of your today, in your time zone), "
+                                       "within your daily limits")
+    beyond_limits: int = Field(description="cards due now that your daily limits hold back until tomorrow")
+    limits_reached: list[str] = Field(description='the limits that hold cards back: "new cards", "reviews"')
+    more: str | None = Field(description="the address of the next page; null on the last one")
+
+
+class DueQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=DUE_PAGE, ge=1, le=DUE_PAGE_MAX, description=f"cards per page (1 to {DUE_PAGE_MAX})")
+    after: str | None = Field(default=None, max_length=40, description="the cursor from a previous page's `more`")
+
+    @classmethod
+    def from_args(cls, args) -> DueQuery:
+        """The query string, checked; Invalid naming the first parameter in error."""
+        try:
+            return cls.model_validate({key: value for key, value in args.items() if value != ""})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = error["loc"][0] if error["loc"] else "query"
+            raise Invalid(f"{name}: {error['msg']}" if error["type"] != "extra_forbidden" else
+                          f"{name}: unknown parameter (only `limit` and `after` are read)") from None
 
 
 def _public(card: RecallCard, slug: str) -> CardPublic:
@@ -52,7 +88,8 @@ def _public(card: RecallCard, slug: str) -> CardPublic:
                       cloze_number=card.cloze_number, front=cloze.plain(cloze.front(card)),
                       back=cloze.plain(cloze.back(card)), due=as_utc(card.due),
                       state=STATES.get(card.state, "learning"),
-                      last_review=as_utc(card.last_review) if card.last_review else None)
+                      last_review=as_utc(card.last_review) if card.last_review else None, suspended=card.suspended,
+                      buried_until=as_utc(card.buried_until) if card.buried_until else None)
 
 
 def card_publics(cards: list[RecallCard]) -> list[CardPublic]:
@@ -84,6 +121,23 @@ class CardQuery(BaseModel):
 class ReviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rating: Literal["again", "hard", "good", "easy"]
+    duration_ms: int | None = Field(default=None, description="how long the review took, in milliseconds (kept up "
+                                                              f"to {recall.REVIEW_DURATION_MAX_MS // 1000} s)")
+
+
+class UndoBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    review: int | None = Field(default=None, description="the id of the review you mean to undo (from the rating's "
+                                                         "answer): refused if it is no longer your last")
+
+
+class SuspendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    suspended: bool = Field(description="true takes the card out of the queue; false brings it back")
+
+
+class ReviewedCardPublic(CardPublic):
+    review: int = Field(description="the id of this review, to undo it")
 
 
 @bp.post("/me/cards")
@@ -135,26 +189,86 @@ def delete_card(card_id: int):
     return "", 204
 
 
+def _cursor(card: RecallCard) -> str:
+    return f"{int(as_utc(card.due).timestamp() * 1_000_000)}.{card.id}"
+
+
+def _after(cursor: str | None) -> tuple[datetime, int] | None:
+    if cursor is None:
+        return None
+    micros, _, card_id = cursor.partition(".")
+    if not (micros.isdigit() and card_id.isdigit() and len(micros) <= 20 and len(card_id) <= 18):
+        raise Invalid("after: not a cursor from this queue (use the `more` address as it came)")
+    return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(card_id)
+
+
 @bp.get("/me/reviews/due")
 @login_required
-@documented(summary="Your cards due for review now, the longest overdue first", response=DueCardsPublic)
+@documented(summary="Your cards due for review now within your daily limits, the longest overdue first, a page at "
+                    "a time", query=DueQuery, response=DueCardsPublic)
 def due_cards():
+    query = DueQuery.from_args(request.args)
     session = get_session()
     user = require_account()
     now = utcnow()
-    cards = recall.due_cards(session=session, user=user, now=now)
-    counts = recall.due_counts(session=session, user=user, now=now)
-    return respond(DueCardsPublic(items=card_publics(cards), due_now=counts.now, due_today=counts.today))
+    left = recall.allowance(session=session, user=user, now=now)
+    cards = recall.due_cards(session=session, user=user, now=now, limit=query.limit + 1, after=_after(query.after),
+                             left=left)
+    page, more = cards[:query.limit], len(cards) > query.limit
+    counts = recall.due_counts(session=session, user=user, now=now, left=left)
+    slugs = recall.article_slugs(session=session, cards=page)
+    items = [DueCardPublic(**_public(card, slugs[card.id]).model_dump(), next_due=NextDuePublic(
+        **recall.next_intervals(user=user, card=card, now=now))) for card in page]
+    return respond(DueCardsPublic(
+        items=items, due_now=counts.now, due_today=counts.today, beyond_limits=counts.beyond_limits,
+        limits_reached=list(counts.limits_reached),
+        more=url_for("api.due_cards", limit=query.limit, after=_cursor(page[-1])) if more else None))
 
 
 @bp.post("/me/cards/<id:card_id>/review")
 @login_required
 @documented(summary="Rate a card (again, hard, good, easy): FSRS schedules its next review", body=ReviewBody,
-            response=CardPublic, errors=(404,))
+            response=ReviewedCardPublic, errors=(404, 409))
 def review_card(card_id: int):
     session = get_session()
     user = require_account()
     card = recall.card_of(session=session, user=user, card_id=card_id)
-    body = json_body(ReviewBody, hint='send a JSON object like {"rating": "good"}')
-    card = recall.review(session=session, user=user, card=card, rating=recall.parse_rating(body.rating), now=utcnow())
+    body = json_body(ReviewBody, hint='send a JSON object like {"rating": "good", "duration_ms": 5400}')
+    now = utcnow()
+    card = recall.review(session=session, user=user, card=card, rating=recall.parse_rating(body.rating), now=now,
+                         duration_ms=recall.check_duration(body.duration_ms))
+    last = recall.undoable_review(session=session, user=user, now=now)
+    return respond(ReviewedCardPublic(**card_publics([card])[0].model_dump(), review=last.id if last else 0))
+
+
+@bp.post("/me/reviews/undo")
+@login_required
+@documented(summary="Undo your last rating: the card gets back its state before it (once, on the day you rated)",
+            body=UndoBody, response=CardPublic, errors=(409,))
+def undo_review():
+    body = json_body(UndoBody, hint='send a JSON object like {"review": 42}, or {}')
+    session = get_session()
+    card = recall.undo_review(session=session, user=require_account(), now=utcnow(), review_id=body.review)
     return respond(card_publics([card])[0])
+
+
+@bp.put("/me/cards/<id:card_id>/suspended")
+@login_required
+@documented(summary="Suspend a card (out of the review queue until unsuspended) or bring it back", body=SuspendBody,
+            response=CardPublic, errors=(404,))
+def suspend_card(card_id: int):
+    session = get_session()
+    card = recall.card_of(session=session, user=require_account(), card_id=card_id)
+    body = json_body(SuspendBody, hint='send a JSON object like {"suspended": true}')
+    return respond(card_publics([recall.suspend_card(session=session, card=card, suspended=body.suspended)])[0])
+
+
+@bp.post("/me/cards/<id:card_id>/bury")
+@login_required
+@documented(summary="Bury a card: out of today's queue, back at the start of your next day", response=CardPublic,
+            errors=(404,))
+def bury_card(card_id: int):
+    session = get_session()
+    user = require_account()
+    card = recall.card_of(session=session, user=user, card_id=card_id)
+    return respond(card_publics([recall.bury_card(session=session, user=user, card=card, now=utcnow())])[0])

@@ -34,7 +34,8 @@ def _me() -> MePublic:
     return MePublic(username=user.username, name=user.name, role=user.role.value, time_zone=user.time_zone,
                     email=user.email, email_notifications=user.email_notifications,
                     email_offered=current_app.config.get("SMTP_URL") is not None,
-                    desired_retention=user.desired_retention)
+                    desired_retention=user.desired_retention, new_cards_per_day=user.new_cards_per_day,
+                    reviews_per_day=user.reviews_per_day)
 
 
 @bp.get("/me")
@@ -51,6 +52,12 @@ class SettingsBody(BaseModel):
     email_notifications: EmailFrequency | None = None
     desired_retention: float | None = Field(default=None, description="0.70 to 0.97: the recall probability your "
                                                                        "cards are scheduled for (default 0.90)")
+    new_cards_per_day: int | None = Field(default=None, description="0 to 9999: cards never reviewed that the review "
+                                                                    "queue brings in per day, in your time zone "
+                                                                    "(default 20)")
+    reviews_per_day: int | None = Field(default=None, description="0 to 9999: reviews of review-state cards the "
+                                                                  "queue serves per day (default 200; cards in "
+                                                                  "learning steps are never held back)")
 
 
 @bp.patch("/me")
@@ -62,7 +69,8 @@ def update_me():
     accounts.update_settings(session=get_session(), user=require_account(), time_zone=body.time_zone,
                              email=body.email, frequency=body.email_notifications,
                              email_offered=current_app.config.get("SMTP_URL") is not None,
-                             desired_retention=body.desired_retention)
+                             desired_retention=body.desired_retention, new_cards_per_day=body.new_cards_per_day,
+                             reviews_per_day=body.reviews_per_day)
     return respond(_me())
 
 

@@ -46,6 +46,8 @@ class MePublic(Public):
     email_notifications: EmailFrequency
     email_offered: bool = Field(description="whether this tracker sends email at all")
     desired_retention: float = Field(description="the recall probability your cards are scheduled for")
+    new_cards_per_day: int = Field(description="cards never reviewed that the review queue brings in per day")
+    reviews_per_day: int = Field(description="reviews of review-state cards the queue serves per day")
 
 
 # ---------------------------------------------------------------- catalog

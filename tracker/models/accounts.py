@@ -56,6 +56,10 @@ class User(SQLModel, table=True):
     digest_sent_on: date | None = Field(default=None, description="the user's local day of the last digest")
     desired_retention: float = Field(default=0.9, ge=0.7, le=0.99, sa_column_kwargs={"server_default": "0.9"},
                                      description="the recall probability FSRS schedules reviews for")
+    new_cards_per_day: int = Field(default=20, ge=0, sa_column_kwargs={"server_default": "20"},
+                                   description="cards never reviewed that the review queue introduces per local day")
+    reviews_per_day: int = Field(default=200, ge=0, sa_column_kwargs={"server_default": "200"},
+                                 description="reviews of review-state cards the queue serves per local day")
     public_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=32, unique=True,
                            description="an opaque, stable id for records that leave the app (xAPI, credentials)")
 

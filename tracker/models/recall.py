@@ -65,10 +65,14 @@ class RecallCard(SQLModel, table=True):
     last_review: datetime | None = None
     suggested_card_id: int | None = Field(default=None, foreign_key="suggested_card.id", ondelete="SET NULL",
                                           description="the suggestion this card was adopted from")
+    suspended: bool = Field(default=False, description="out of the review queue until unsuspended")
+    buried_until: datetime | None = Field(default=None, description="out of the queue until then (the start of the "
+                                                                    "learner's next day)")
 
 
 class CardReview(SQLModel, table=True):
-    """One review of a card: the rating (1 again .. 4 easy), when, and how long it took if known."""
+    """One review of a card: the rating (1 again .. 4 easy), when, how long it took if known, and the card's
+    state before it."""
 
     __tablename__ = "card_review"
 
@@ -78,3 +82,11 @@ class CardReview(SQLModel, table=True):
     rating: int = Field(ge=1, le=4)
     reviewed_at: datetime = Field(default_factory=utcnow)
     review_duration_ms: int | None = None
+    # The card's FSRS state before this review: what undoing it restores (NULL on reviews from before undo).
+    state_before: int | None = None
+    step_before: int | None = None
+    stability_before: float | None = None
+    difficulty_before: float | None = None
+    due_before: datetime | None = None
+    last_review_before: datetime | None = None
+    undoable: bool = Field(default=False, description="the learner's last review, still open to undo")

@@ -1,4 +1,5 @@
-// The review page's keyboard: Space shows the answer, 1-4 rate the card (Again, Hard, Good, Easy).
+// The review page's keyboard: Space shows the answer, 1-4 rate the card (Again, Hard, Good, Easy), u undoes
+// the last rating.
 // Without this file the same buttons work by mouse, Tab and Enter.
 (function () {
   "use strict";
@@ -12,6 +13,8 @@
       button = document.querySelector("button[data-reveal]");
     } else if (/^[1-4]$/.test(event.key)) {
       button = document.querySelector('button[data-rating-key="' + event.key + '"]');
+    } else if (event.key === "u" || event.key === "U") {
+      button = document.querySelector("button[data-undo]");
     }
     if (!button) { return; }
     event.preventDefault();

@@ -28,6 +28,7 @@ from tracker.web.forms import (
     DeleteAccountForm,
     EmailSettingsForm,
     RetentionForm,
+    ReviewLimitsForm,
     SignInForm,
     SignUpForm,
     TimeZoneForm,
@@ -170,7 +171,7 @@ def account():
 
 
 def _account_page(*, password_form=None, token_form=None, zone_form=None, email_form=None, delete_form=None,
-                  retention_form=None, new_token: str | None = None, status: int = 200):
+                  retention_form=None, limits_form=None, new_token: str | None = None, status: int = 200):
     user = require_account()
     db = get_session()
     return render_template(
@@ -181,6 +182,7 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
         delete_form=delete_form or DeleteAccountForm(), is_mentor=user.has_role(Role.mentor),
         retention_form=retention_form or RetentionForm(retention=round(user.desired_retention * 100)),
         retention_preview=recall.retention_preview(user.desired_retention),
+        limits_form=limits_form or ReviewLimitsForm(new_cards=user.new_cards_per_day, reviews=user.reviews_per_day),
         email_offered=current_app.config.get("SMTP_URL") is not None,
         tokens=tokens.list_tokens(session=db, user=user),
         devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
@@ -254,6 +256,23 @@ def change_retention():
             return redirect(url_for("auth.account"), code=303)
     form.retention.data = round(require_account().desired_retention * 100)  # the choice that stands, shown
     return _account_page(retention_form=form, status=400)
+
+
+@bp.post("/account/review-limits")
+@login_required
+def change_review_limits():
+    form = ReviewLimitsForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.update_settings(session=get_session(), user=require_account(),
+                                            new_cards_per_day=form.new_cards.data, reviews_per_day=form.reviews.data)
+        except Invalid as exc:
+            (form.new_cards if str(exc).startswith("New") else form.reviews).errors = [str(exc)]
+        else:
+            flash(f"Each day the review queue brings in up to {user.new_cards_per_day} new cards and "
+                  f"{user.reviews_per_day} reviews.", "success")
+            return redirect(url_for("auth.account"), code=303)
+    return _account_page(limits_form=form, status=400)
 
 
 @bp.post("/account/sessions/<id:session_id>/end")

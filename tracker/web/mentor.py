@@ -15,7 +15,7 @@ from tracker.models import Role, User, utcnow
 from tracker.services import access
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import Invalid
-from tracker.services.learning import notes, recall
+from tracker.services.learning import notes, recall, review_stats
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import overview as mentor_overview
@@ -135,7 +135,7 @@ def mentee(username: str):
             path_id: {entry.article_id for entry in items} for path_id, items in entries.items()}),
         series=mentor_overview.progress_series(session=session, learner=learner, now=now),
         shared=notes.shared_notes(session=session, learner=learner),
-        followed=paths.followed,
+        followed=paths.followed, reviewing=review_stats.review_summary(session=session, learner=learner, now=now),
     )
 
 

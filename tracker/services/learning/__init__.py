@@ -4,8 +4,11 @@ Owns the `note`, `note_reply`, `recall_card`, `card_review`, `suggested_card`, `
 `study_plan_version` and `streak_week` rows.
 
 - `notes`: `save_note`, `save_takeaway`, `notes_for`, `shared_notes`, `shown_to_mentors`, `reply`.
-- `recall`: `create_card`, `write_cards`, `edit_card`, `delete_card`, `due_cards`, `review`, `due_counts`,
-  `learning_stats`.
+- `recall`: `create_card`, `write_cards`, `edit_card`, `delete_card`, `due_cards` (the queue within the daily
+  limits, paged), `allowance`, `due_counts`, `next_intervals`, `interval_label`, `review` (with its time),
+  `undoable_review`, `undo_review`, `suspend_card`, `bury_card`, `learning_stats`.
+- `review_stats`: the statistics page and a mentor's summary: `review_statistics`, `review_summary`,
+  `true_retention`.
 - `cloze`: cloze cards (`{{c1::answer}}`), one per deletion number: `check_text`, `numbers`, `front`, `back`,
   `create_cards`.
 - `cards_io`: a learner's cards out to Anki and in from it: `export_text`, `export_apkg`, `read_anki_text`,

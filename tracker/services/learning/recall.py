@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import fsrs
-from sqlalchemy import bindparam, func
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from tracker.models import Article, CardKind, CardReview, RecallCard, User, as_utc
-from tracker.services.errors import Invalid, NotFound
+from tracker.models import Article, CardKind, CardReview, RecallCard, User, as_utc, utcnow
+from tracker.services.errors import Conflict, Invalid, NotFound
 from tracker.services.learning import cloze
-from tracker.services.people.time_zones import day_start, today_for, zone_of
+from tracker.services.people.time_zones import day_start, local_day, today_for, zone_of
 from tracker.services.progress import activity_days
 
 TEXT_MAX = 500
@@ -111,19 +111,91 @@ def _cards_on_article() -> SelectOfScalar[RecallCard]:
             .order_by(col(RecallCard.created_at), col(RecallCard.id)))
 
 
-def due_cards(*, session: Session, user: User, now: datetime, limit: int | None = None) -> list[RecallCard]:
-    """The learner's cards due at `now`, the longest overdue first."""
-    query = (select(RecallCard).where(RecallCard.user_id == user.id, RecallCard.due <= now)
-             .order_by(col(RecallCard.due), col(RecallCard.id)))
+DAILY_LIMIT_MAX = 9999
+
+
+def check_daily_limit(label: str, value: int) -> int:
+    """A daily limit (new cards, reviews): a whole number from 0 to DAILY_LIMIT_MAX; Invalid otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= DAILY_LIMIT_MAX:
+        raise Invalid(f"{label}: a whole number from 0 to {DAILY_LIMIT_MAX}; {str(value)[:20]!r} is not. "
+                      "Nothing was changed.")
+    return value
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What the learner's daily limits leave for the rest of their local day."""
+
+    new_done: int      # cards reviewed for the first time today
+    reviews_done: int  # reviews of review-state cards today
+    new_left: int
+    reviews_left: int
+
+
+def allowance(*, session: Session, user: User, now: datetime) -> Allowance:
+    """New cards and reviews left today under the learner's limits, counted over their local day (one query)."""
+    start = day_start(today_for(user, now), zone_of(user))
+    first_reviews = (select(CardReview.card_id).where(CardReview.user_id == user.id)
+                     .group_by(col(CardReview.card_id)).having(func.min(CardReview.reviewed_at) >= start).subquery())
+    reviews = select(func.count()).where(CardReview.user_id == user.id, CardReview.reviewed_at >= start,
+                                         CardReview.state_before == int(fsrs.State.Review))
+    new_done, reviews_done = session.exec(select(select(func.count()).select_from(first_reviews).scalar_subquery(),
+                                                 reviews.scalar_subquery())).one()
+    return Allowance(new_done=new_done, reviews_done=reviews_done,
+                     new_left=max(0, user.new_cards_per_day - new_done),
+                     reviews_left=max(0, user.reviews_per_day - reviews_done))
+
+
+def _available(user: User, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Cards in the queue at `now`: due, not suspended, not buried."""
+    return (col(RecallCard.user_id) == user.id, col(RecallCard.due) <= now, col(RecallCard.suspended).is_(False),
+            or_(col(RecallCard.buried_until).is_(None), col(RecallCard.buried_until) <= now))
+
+
+def _is_new() -> ColumnElement[bool]:
+    return col(RecallCard.last_review).is_(None)
+
+
+def _is_review() -> ColumnElement[bool]:
+    return and_(col(RecallCard.last_review).is_not(None), col(RecallCard.state) == int(fsrs.State.Review))
+
+
+def _is_learning() -> ColumnElement[bool]:
+    return and_(col(RecallCard.last_review).is_not(None), col(RecallCard.state) != int(fsrs.State.Review))
+
+
+def due_cards(*, session: Session, user: User, now: datetime, limit: int | None = None,
+              after: tuple[datetime, int] | None = None, left: Allowance | None = None) -> list[RecallCard]:
+    """The cards the review queue serves at `now`, the longest overdue first: cards in learning, then as many new
+    and review-state cards as the day's limits leave (`left`, computed when not given); never suspended or buried
+    ones. `after` (a card's due and id) starts past that card, for paging; `limit` caps the page (two queries,
+    one with `left`)."""
+    left = left or allowance(session=session, user=user, now=now)
+    kind = case((_is_new(), 0), (_is_review(), 1), else_=2)
+    ranked = (select(col(RecallCard.id).label("id"), kind.label("kind"), func.row_number().over(
+        partition_by=kind, order_by=(col(RecallCard.due), col(RecallCard.id))).label("rank"))
+        .where(*_available(user, now)).subquery())
+    served = select(ranked.c.id).where(or_(ranked.c.kind == 2, and_(ranked.c.kind == 0, ranked.c.rank <= left.new_left),
+                                           and_(ranked.c.kind == 1, ranked.c.rank <= left.reviews_left)))
+    query = select(RecallCard).where(col(RecallCard.id).in_(served))
+    if after is not None:
+        query = query.where(or_(col(RecallCard.due) > after[0],
+                                and_(col(RecallCard.due) == after[0], col(RecallCard.id) > after[1])))
+    query = query.order_by(col(RecallCard.due), col(RecallCard.id))
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))
 
 
-def next_due(*, session: Session, user: User) -> datetime | None:
-    """When the learner's next card falls due, or None without cards."""
-    moment = session.exec(select(func.min(col(RecallCard.due))).where(RecallCard.user_id == user.id)).one()
-    return as_utc(moment) if moment is not None else None
+def next_due(*, session: Session, user: User, now: datetime | None = None) -> datetime | None:
+    """When the learner's next card falls due (a buried card when it comes back), or None without cards in the
+    queue's reach (none, or all suspended)."""
+    now = now or utcnow()
+    rows = session.exec(select(RecallCard.due, RecallCard.buried_until).where(
+        RecallCard.user_id == user.id, col(RecallCard.suspended).is_(False),
+        or_(col(RecallCard.due) > now, col(RecallCard.buried_until) > now))).all()
+    moments = [max(as_utc(due), as_utc(buried)) if buried is not None else as_utc(due) for due, buried in rows]
+    return min(moments, default=None)
 
 
 def article_slugs(*, session: Session, cards: list[RecallCard]) -> dict[int, str]:
@@ -176,25 +248,161 @@ def scheduler_for(user: User) -> fsrs.Scheduler:
     return fsrs.Scheduler(desired_retention=user.desired_retention)
 
 
-def review(*, session: Session, user: User, card: RecallCard, rating: fsrs.Rating, now: datetime) -> RecallCard:
-    """Rate a card at `now`: FSRS schedules it again and the review is logged, in one transaction. Commits."""
+REVIEW_DURATION_MAX_MS = 60_000  # longer is a learner who walked away (Anki caps it the same way)
+UNSEEN = datetime.min  # `seen_last_review` when the caller did not say which state it showed
+
+
+def review_duration(shown_at: datetime | None, now: datetime) -> int | None:
+    """Milliseconds from showing a card to its rating, capped at REVIEW_DURATION_MAX_MS; None when unknown or
+    implausible (shown in the future)."""
+    if shown_at is None:
+        return None
+    elapsed = (as_utc(now) - as_utc(shown_at)).total_seconds() * 1000
+    return None if elapsed < 0 else min(int(elapsed), REVIEW_DURATION_MAX_MS)
+
+
+def check_duration(value: int | None) -> int | None:
+    """A review time sent by a client: milliseconds, 0 or more, capped at REVIEW_DURATION_MAX_MS."""
+    if value is None:
+        return None
+    if value < 0:
+        raise Invalid(f"duration_ms: {value} is negative; send the milliseconds the review took. Nothing was saved.")
+    return min(value, REVIEW_DURATION_MAX_MS)
+
+
+def review(*, session: Session, user: User, card: RecallCard, rating: fsrs.Rating, now: datetime,
+           duration_ms: int | None = None, seen_last_review: datetime | None = UNSEEN) -> RecallCard:
+    """Rate a card at `now`: FSRS schedules it again and the review is logged with the card's state before it
+    (what undo restores), in one transaction; it becomes the learner's one undoable review. A suspended card, or
+    one rated since the state the learner saw (`seen_last_review`: a second click, another tab), is a Conflict
+    and nothing is written. Commits."""
+    if card.suspended:
+        raise Conflict("This card is suspended: unsuspend it to review it. Nothing was saved.")
+    before = _state_of(card)
+    if seen_last_review is not UNSEEN and _same_moment(seen_last_review, card.last_review) is False:
+        raise Conflict("This card was rated already (a second click, or another tab); the rating was not "
+                       "counted twice.")
     scheduled, _ = scheduler_for(user).review_card(as_fsrs_card(card), rating, review_datetime=_utc(now))
-    card.state, card.step = int(scheduled.state), scheduled.step
-    card.stability, card.difficulty = scheduled.stability, scheduled.difficulty
-    card.due, card.last_review = scheduled.due, scheduled.last_review
-    session.add(card)
-    session.add(CardReview(card_id=card.id, user_id=user.id, rating=int(rating), reviewed_at=_utc(now)))
+    # Only from the state it was read in: two ratings racing for one card leave one review.
+    changed = session.connection().execute(
+        update(RecallCard).where(col(RecallCard.id) == card.id, _same_state(card))
+        .values(state=int(scheduled.state), step=scheduled.step, stability=scheduled.stability,
+                difficulty=scheduled.difficulty, due=scheduled.due, last_review=scheduled.last_review,
+                buried_until=None)).rowcount
+    if changed != 1:
+        session.rollback()
+        raise Conflict("This card was rated already (a second click, or another tab); the rating was not "
+                       "counted twice.")
+    session.connection().execute(update(CardReview).where(col(CardReview.user_id) == user.id, col(CardReview.undoable))
+                                 .values(undoable=False))
+    session.add(CardReview(card_id=card.id, user_id=user.id, rating=int(rating), reviewed_at=_utc(now),
+                           review_duration_ms=duration_ms, undoable=True, **before))
     activity_days.count(session=session, user=user, moment=_utc(now), reviews=1)
     session.commit()
     session.refresh(card)
     return card
 
 
+def _state_of(card: RecallCard) -> dict:
+    return {"state_before": card.state, "step_before": card.step, "stability_before": card.stability,
+            "difficulty_before": card.difficulty, "due_before": card.due, "last_review_before": card.last_review}
+
+
+def _same_moment(a: datetime | None, b: datetime | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(as_utc(a) - as_utc(b)) < timedelta(
+        milliseconds=1))
+
+
+def _same_state(card: RecallCard) -> ColumnElement[bool]:
+    if card.last_review is None:
+        return col(RecallCard.last_review).is_(None)
+    return col(RecallCard.last_review) == card.last_review
+
+
+def undoable_review(*, session: Session, user: User, now: datetime) -> CardReview | None:
+    """The learner's last review if it may still be undone: theirs, not undone yet, from their today."""
+    last = session.exec(select(CardReview).where(CardReview.user_id == user.id, col(CardReview.undoable))
+                        .order_by(col(CardReview.reviewed_at).desc(), col(CardReview.id).desc()).limit(1)).first()
+    if last is None or local_day(last.reviewed_at, zone_of(user)) != today_for(user, now):
+        return None
+    return last
+
+
+def undo_review(*, session: Session, user: User, now: datetime, review_id: int | None = None) -> RecallCard:
+    """Undo the learner's last rating: the card gets back its FSRS state exactly, the review leaves the log and
+    the day's count. Only one's own last review, once, on the day it was made; `review_id` (what the learner saw
+    as last) must still be it. Conflict otherwise, and nothing changes. Commits."""
+    last = undoable_review(session=session, user=user, now=now)
+    if last is None or (review_id is not None and last.id != review_id):
+        raise Conflict("There is no rating to undo: only your last rating can be undone, once, on the day you "
+                       "made it." if last is None else
+                       "That is no longer your last rating (you rated another card since); nothing was undone.")
+    taken = session.connection().execute(
+        delete(CardReview).where(col(CardReview.id) == last.id, col(CardReview.undoable))).rowcount
+    if taken != 1:  # another undo got there first
+        session.rollback()
+        raise Conflict("That rating was undone already; nothing was undone twice.")
+    card = session.get_one(RecallCard, last.card_id)
+    card.state, card.step = last.state_before or int(fsrs.State.Learning), last.step_before
+    card.stability, card.difficulty = last.stability_before, last.difficulty_before
+    card.due, card.last_review = last.due_before or card.due, last.last_review_before
+    session.add(card)
+    session.connection().execute(update(CardReview).where(col(CardReview.user_id) == user.id, col(CardReview.undoable))
+                                 .values(undoable=False))
+    activity_days.count(session=session, user=user, moment=last.reviewed_at, reviews=-1)
+    session.expunge(last)
+    session.commit()
+    session.refresh(card)
+    return card
+
+
+def suspend_card(*, session: Session, card: RecallCard, suspended: bool = True) -> RecallCard:
+    """Take a card out of the review queue until it is unsuspended (`suspended=False` brings it back, with its
+    schedule as it was). Commits."""
+    card.suspended = suspended
+    session.add(card)
+    session.commit()
+    session.refresh(card)
+    return card
+
+
+def bury_card(*, session: Session, user: User, card: RecallCard, now: datetime) -> RecallCard:
+    """Take a card out of today's queue: it comes back at the start of the learner's next day. Commits."""
+    card.buried_until = day_start(today_for(user, now) + timedelta(days=1), zone_of(user))
+    session.add(card)
+    session.commit()
+    session.refresh(card)
+    return card
+
+
+def next_intervals(*, user: User, card: RecallCard, now: datetime) -> dict[str, datetime]:
+    """When the card would be due again after each rating, by the learner's scheduler, without changing it (FSRS
+    reviews a copy; no fuzz, so the same card shows the same intervals)."""
+    scheduler = fsrs.Scheduler(desired_retention=user.desired_retention, enable_fuzzing=False)
+    fsrs_card = as_fsrs_card(card)
+    return {name: scheduler.review_card(fsrs_card, rating, review_datetime=_utc(now))[0].due
+            for name, rating in RATINGS.items()}
+
+
+def interval_label(interval: timedelta) -> str:
+    """A wait as a rating button shows it: "<1m", "10m", "5h", "3d", "2.1mo", "1.5y"."""
+    seconds = interval.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    for unit, size in (("m", 60), ("h", 3600), ("d", 86400)):
+        if seconds < size * {"m": 60, "h": 24, "d": 30}[unit]:
+            return f"{round(seconds / size)}{unit}"
+    months = seconds / (86400 * 30)
+    return f"{months:.1f}mo" if months < 12 else f"{seconds / (86400 * 365):.1f}y"
+
+
 @dataclass
 class DueCounts:
-    now: int  # due now: what the review queue serves
-    today: int  # due now or later today, in the learner's zone
+    now: int  # due now within the day's limits: what the review queue serves
+    today: int  # due now or later today, in the learner's zone, within the day's limits
     forecast: list[tuple[date, int]]  # each of the next FORECAST_DAYS local days and the cards falling due that day
+    beyond_limits: int = 0  # due now but held back by the daily limits (new cards, reviews)
+    limits_reached: tuple[str, ...] = ()  # "new cards", "reviews": the limits that hold cards back now
 
     @property
     def later_today(self) -> int:
@@ -202,19 +410,45 @@ class DueCounts:
         return self.today - self.now
 
 
-def due_counts(*, session: Session, user: User, now: datetime) -> DueCounts:
-    """Cards due now (as the review queue counts them), due by the end of the learner's today, and how many fall
-    due on each of the next seven days: one count for every page and the API."""
+def due_counts(*, session: Session, user: User, now: datetime, left: Allowance | None = None) -> DueCounts:
+    """Cards due now (as the review queue serves them: learning ones, new and review-state ones within the day's
+    limits; never suspended or buried), due by the end of the learner's today, held back by the limits, and how
+    many fall due on each of the next seven days: one count for every page and the API (two queries, one with
+    `left`)."""
     zone = zone_of(user)
     today = today_for(user, now)
     edges = [day_start(today + timedelta(days=offset), zone) for offset in range(1, FORECAST_DAYS + 2)]
-    dues = [as_utc(moment) for moment in session.exec(
-        select(RecallCard.due).where(RecallCard.user_id == user.id, RecallCard.due < edges[-1]))]
-    forecast = [(today + timedelta(days=offset + 1), sum(1 for due in dues if edges[offset] <= due < edges[offset + 1]))
-                for offset in range(FORECAST_DAYS)]
     moment = as_utc(now)
-    return DueCounts(now=sum(1 for due in dues if due <= moment), today=sum(1 for due in dues if due < edges[0]),
-                     forecast=forecast)
+    found = session.exec(select(RecallCard.due, RecallCard.buried_until, RecallCard.state, RecallCard.last_review)
+                         .where(RecallCard.user_id == user.id, RecallCard.due < edges[-1],
+                                col(RecallCard.suspended).is_(False)))
+    rows = [(_effective_due(due, buried), _kind(state, last_review)) for due, buried, state, last_review in found]
+    forecast = [(today + timedelta(days=offset + 1),
+                 sum(1 for due, _ in rows if edges[offset] <= due < edges[offset + 1]))
+                for offset in range(FORECAST_DAYS)]
+    left = left or allowance(session=session, user=user, now=now)
+    budget = {"new": left.new_left, "review": left.reviews_left}
+
+    def within(until: datetime) -> tuple[int, int]:
+        kinds = Counter(kind for due, kind in rows if due <= until)
+        served = kinds["learning"] + sum(min(kinds[kind], budget[kind]) for kind in budget)
+        return served, sum(kinds.values()) - served
+
+    served_now, held = within(moment)
+    kinds_now = Counter(kind for due, kind in rows if due <= moment)
+    reached = tuple(label for kind, label in (("new", "new cards"), ("review", "reviews"))
+                    if kinds_now[kind] > budget[kind])
+    return DueCounts(now=served_now, today=within(edges[0] - timedelta(microseconds=1))[0], forecast=forecast,
+                     beyond_limits=held, limits_reached=reached)
+
+
+def _effective_due(due: datetime, buried_until: datetime | None) -> datetime:
+    return max(as_utc(due), as_utc(buried_until)) if buried_until is not None else as_utc(due)
+
+
+def _kind(state: int, last_review: datetime | None) -> str:
+    """new (never reviewed), review (FSRS's review state) or learning (learning or relearning steps)."""
+    return "new" if last_review is None else "review" if state == int(fsrs.State.Review) else "learning"
 
 
 def has_cards(*, session: Session, user: User) -> bool:

@@ -14,7 +14,7 @@ from zxcvbn import zxcvbn
 
 from tracker.models import EmailFrequency, Installation, Role, User, utcnow
 from tracker.services.errors import Invalid, NotAllowed, NotFound
-from tracker.services.learning.recall import check_retention
+from tracker.services.learning.recall import check_daily_limit, check_retention
 from tracker.services.notifications.mail import check_address, pass_over_pending
 from tracker.services.people.sessions import end_all_sessions
 from tracker.services.people.time_zones import check_zone, detected_zone
@@ -226,13 +226,19 @@ def set_temporary_password(*, session: Session, user: User, password: str) -> No
 
 def update_settings(*, session: Session, user: User, time_zone: str | None = None, email: str | None = None,
                     frequency: EmailFrequency | str | None = None, email_offered: bool = True,
-                    desired_retention: float | None = None) -> User:
+                    desired_retention: float | None = None, new_cards_per_day: int | None = None,
+                    reviews_per_day: int | None = None) -> User:
     """Change the user's settings; None keeps a setting as it is. Everything is checked before anything is
     written (one refusal, nothing changed). Days, due dates and the streak follow the time zone from now on.
     Email needs an address and a tracker that sends mail; turning it on does not send what arrived before
-    (those stay in the app). The desired retention reschedules each card at its next review. Commits."""
+    (those stay in the app). The desired retention reschedules each card at its next review; the daily limits
+    apply to the review queue at once. Commits."""
     zone = check_zone(time_zone) if time_zone is not None else user.time_zone
     retention = check_retention(desired_retention) if desired_retention is not None else user.desired_retention
+    new_cards = (check_daily_limit("New cards per day", new_cards_per_day) if new_cards_per_day is not None
+                 else user.new_cards_per_day)
+    reviews = (check_daily_limit("Reviews per day", reviews_per_day) if reviews_per_day is not None
+               else user.reviews_per_day)
     address = check_address(email) if email is not None else user.email
     chosen = EmailFrequency(frequency) if frequency is not None else user.email_notifications
     if chosen is not EmailFrequency.off:
@@ -244,6 +250,7 @@ def update_settings(*, session: Session, user: User, time_zone: str | None = Non
         pass_over_pending(session=session, user=user, now=utcnow())
     user.time_zone, user.email, user.email_notifications = zone, address, chosen
     user.desired_retention = retention
+    user.new_cards_per_day, user.reviews_per_day = new_cards, reviews
     session.add(user)  # days already counted stay the days lived; the new zone counts the days from now on
     session.commit()
     return user

@@ -6,6 +6,7 @@ from tracker.web.forms.accounts import (  # noqa: F401
     DeleteUserForm,
     EmailSettingsForm,
     RetentionForm,
+    ReviewLimitsForm,
     SignInForm,
     SignUpForm,
     TimeZoneForm,
@@ -38,6 +39,7 @@ from tracker.web.forms.learning import (  # noqa: F401
     RestartForm,
     SuggestCardForm,
     TakeawayForm,
+    UndoForm,
 )
 from tracker.web.forms.mentoring import (  # noqa: F401
     AssignForm,

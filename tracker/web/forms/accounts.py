@@ -16,7 +16,7 @@ from tracker.models import EmailFrequency, TokenScope
 from tracker.services.people.accounts import PASSWORD_MAX
 from tracker.services.people.time_zones import zone_names
 from tracker.services.people.tokens import TOKEN_LIFETIMES
-from tracker.web.forms.base import Form
+from tracker.web.forms.base import Form, WholeNumberField
 
 
 class SignInForm(Form):
@@ -74,6 +74,15 @@ class RetentionForm(Form):
                             choices=[SelectChoice(percent, f"{percent}%") for percent in range(70, 98)],
                             description="How likely you are to remember a card when it comes back. Higher means "
                                         "more reviews.")
+
+
+class ReviewLimitsForm(Form):
+    new_cards = WholeNumberField("New cards per day", validators=[InputRequired(message="write a whole number")],
+                                 render_kw={"inputmode": "numeric"},
+                                 description="Cards you have never reviewed that the review queue brings in each day.")
+    reviews = WholeNumberField("Reviews per day", validators=[InputRequired(message="write a whole number")],
+                               render_kw={"inputmode": "numeric"},
+                               description="Reviews of cards you know already (learning steps are never held back).")
 
 
 class ChangePasswordForm(Form):

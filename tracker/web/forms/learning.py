@@ -91,6 +91,13 @@ class CardImportForm(Form):
 class RatingForm(Form):
     rating = StringField("Rating", validators=[InputRequired(message="rate the card: again, hard, good or easy"),
                                                Length(max=20)])
+    shown = StringField("Card shown", validators=[Optional(), Length(max=300)],
+                        description="signed: which card was shown, when, in which state (review time, double clicks)")
+
+
+class UndoForm(Form):
+    review = WholeNumberField("Review", validators=[Optional()],
+                              description="the review the page offered to undo: refused if it is no longer the last")
 
 
 class InvitationAnswerForm(Form):

@@ -1,4 +1,5 @@
-"""Recall cards on an article's page: written, adopted from a suggestion, deleted (reviewing is /review)."""
+"""Recall cards on an article's page: written, adopted from a suggestion, suspended or brought back, deleted
+(reviewing is /review)."""
 
 from __future__ import annotations
 
@@ -133,3 +134,17 @@ def import_cards():
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@bp.post("/cards/<id:card_id>/suspend")
+@login_required
+def suspend_card(card_id: int):
+    """Suspend a card (`suspended=1`: out of the review queue) or bring it back (`suspended=0`)."""
+    session = get_session()
+    card = recall.card_of(session=session, user=require_account(), card_id=card_id)
+    suspended = request.form.get("suspended", "1") != "0"
+    recall.suspend_card(session=session, card=card, suspended=suspended)
+    flash("Card suspended: it stays out of reviews until you unsuspend it." if suspended
+          else "Card unsuspended: it is back in your reviews.", "success")
+    return see_other(url_for("main.article_page", slug=recall.article_slugs(session=session, cards=[card])[card.id])
+                     + f"#card-{card.id}")
