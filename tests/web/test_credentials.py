@@ -16,7 +16,7 @@ from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 from sqlmodel import select
 
-from tests import factories
+from tests import factories, ob_schema
 from tests.conftest import PASSWORD
 from tracker.models import Credential, ProgressState, TokenScope
 from tracker.services.people import tokens
@@ -369,6 +369,16 @@ def test_the_downloaded_json_carries_a_proof_an_outside_verifier_checks(make_cli
     tampered = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB")
     with pytest.raises(pyjwt.InvalidSignatureError):
         verified_with_pyjwt(make_client(), tampered)
+
+
+def test_the_downloaded_credential_follows_1edtechs_open_badges_schema(make_client, earned):
+    """What a wallet or verifier does with credential.json: take the VC-JWT out of the envelope, check its
+    signature, drop the JWT claims and check the credential against 1EdTech's Open Badges 3.0 schema."""
+    lena, credential = earned
+    document = lena.get(f"/credentials/{credential.public_id}/credential.json").get_json()
+    claims = verified_with_pyjwt(make_client(), document["id"].split(",", 1)[1])
+    errors = ob_schema.schema_errors(ob_schema.extracted(claims))
+    assert errors == [], ob_schema.report(errors)
 
 
 def test_the_badge_image_is_served_under_the_path_and_is_safe(session, make_client, earned):

@@ -17,7 +17,7 @@ from joserfc import jws
 from joserfc.jwk import ECKey, KeySet, OKPKey
 from sqlmodel import Session, select
 
-from tests import factories
+from tests import factories, ob_schema
 from tracker.models import Credential, LearningPath, ProgressState, User
 from tracker.services import access
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -535,6 +535,67 @@ def test_deleting_the_account_keeps_a_status_only_record_that_still_verifies(ses
     assert not found.valid and found.reason.startswith("revoked on March 7, 2026: Copied; the holder’s account")
     bits = status_list.bitstring(status_list.revoked_indexes(session=session))
     assert status_list.is_set(bits, credential.status_index)
+
+
+# ---------------------------------------------------------------- against 1EdTech's Open Badges 3.0 schema
+
+def test_the_schema_is_1edtechs_and_finds_what_is_wrong_with_a_credential(credential):
+    schema = json.loads(ob_schema.SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert (schema["$id"], schema["$schema"]) == (ob_schema.SCHEMA_ID, "https://json-schema.org/draft/2019-09/schema#")
+    assert "validFrom" in schema["required"]  # the VC 2.0 version of Open Badges 3.0, as the tracker signs
+    broken = credentials.document(credential)
+    del broken["issuer"]
+    broken["validFrom"] = "March 7, 2026"
+    broken["credentialSubject"]["achievement"]["image"]["alt"] = "a badge"
+    broken["@context"] = broken["@context"][:1]
+    errors = ob_schema.schema_errors(broken)
+    for expected in ("$: 'issuer' is a required property", "$.validFrom: 'March 7, 2026' is not a 'date-time'",
+                     "$.credentialSubject.achievement.image: Additional properties are not allowed ('alt'",
+                     "$['@context']: ['https://www.w3.org/ns/credentials/v2'] is too short"):
+        assert any(error.startswith(expected) for error in errors), (expected, ob_schema.report(errors))
+
+
+def test_the_signed_credential_follows_1edtechs_open_badges_schema(issuer, credential):
+    signed = jws.deserialize_compact(credential.jwt, KeySet.import_key_set(issuer.jwks()), algorithms=["ES256"])
+    claims = json.loads(signed.payload)
+    # What a verifier reads: the payload without the JWT claims (iss, jti, sub, nbf, iat), and the payload whole,
+    # as VC 2.0 takes it (the schema lets a credential carry more properties than it names).
+    for name, document in (("the credential", ob_schema.extracted(claims)), ("the whole payload", claims)):
+        errors = ob_schema.schema_errors(document)
+        assert errors == [], f"{name}: {ob_schema.report(errors)}"
+
+
+def test_the_readable_document_follows_1edtechs_open_badges_schema(credential):
+    document = credentials.document(credential)
+    assert document["credentialSubject"]["achievement"]["name"] == credential.path_title
+    errors = ob_schema.schema_errors(document)
+    assert errors == [], ob_schema.report(errors)
+
+
+def test_a_path_without_summary_or_outcome_still_gives_a_credential_the_schema_accepts(session, issuer):
+    path = factories.path(session, "api-designer")
+    path.title, path.summary, path.outcome = 'APIs, "quoted" — and 1 × ünïcode', "", ""
+    session.add(path)
+    session.commit()
+    lena = follow(session)
+    settle(session, lena, "api-designer")
+    [credential] = credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)
+    document = credentials.document(credential)
+    assert document["credentialSubject"]["achievement"]["description"] == path.title
+    errors = ob_schema.schema_errors(document)
+    assert errors == [], ob_schema.report(errors)
+
+
+def test_a_deleted_accounts_credential_as_its_holder_kept_it_follows_the_schema(session, issuer, credential):
+    token = credential.jwt
+    deletion.erase_account(session=session, user=factories.user(session, "lena"), by="test")
+    session.expire_all()
+    # The tracker keeps no document naming the person; the credential is the JWT the holder kept.
+    assert credentials.document(session.get(Credential, credential.id)) == {}
+    found = check(session, issuer, token)
+    assert found.valid and found.claims is not None
+    errors = ob_schema.schema_errors(ob_schema.extracted(found.claims))
+    assert errors == [], ob_schema.report(errors)
 
 
 # ---------------------------------------------------------------- the badge image
