@@ -30,8 +30,8 @@ AXE_SOURCE = AXE.read_text(encoding="utf-8")
 HTMX_SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 # GET routes that are not pages a person opens: files, fragments, probes, the JSON API.
-NOT_PAGES = re.compile(r"^/(static/|api/v1/|healthz|readyz|metrics|setup|\.well-known/)|\.(csv|yaml|jwt|json)$"
-                       r"|^/notifications/badge$|^/admin/paths/search$")
+NOT_PAGES = re.compile(r"^/(static/|api/v1/|healthz|readyz|metrics|setup|\.well-known/|credentials/status/)"
+                       r"|\.(csv|yaml|jwt|json|svg)$|^/cards/export$|^/notifications/badge$|^/admin/paths/search$")
 SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1", "public_id": "0" * 32}
 ARTICLE = "http-protocol"
 ROLES = {"visitor": None, "learner": "lena", "mentor": "mona", "admin": "ada"}

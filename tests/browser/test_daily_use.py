@@ -74,7 +74,7 @@ def test_a_mentor_hears_of_a_shared_note_in_the_app_and_by_email(browser, live_a
     sign_in(learner, live_server, "lena")
     learner.goto(f"{live_server}/articles/http-protocol")
     learner.get_by_label("Note on “HTTP Protocol”").fill("Status codes are a contract.")
-    learner.get_by_label("Share with my mentors").check()
+    learner.get_by_label("Share the note with my mentors").check()
     learner.get_by_role("button", name="Save note").click()
     expect(learner.locator("#note-http-protocol .note-status")).to_have_text("Saved.")
 

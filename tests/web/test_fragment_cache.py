@@ -21,8 +21,8 @@ from tests.web.test_admin import editor_form
 from tracker.config import ConfigError
 from tracker.web import fragments
 
-# The only per-request values in a page: the CSRF token in each form and in the headers htmx sends.
-TOKENS = re.compile(r'(name="csrf_token" value=|"X-CSRFToken": )"[^"]*"')
+# Per request by design: the CSRF token, and the signed moment a review card was shown (its review time).
+TOKENS = re.compile(r'(name="csrf_token" value=|"X-CSRFToken": |name="shown" value=)"[^"]*"')
 ROLES = {"visitor": None, "learner": "lena", "second learner": "leo", "mentor": "mona", "admin": "ada"}
 HTMX = {"HX-Request": "true"}
 # Beyond the URL map's samples: more lists of article rows (other paths, searches, pages of the catalog) and the
