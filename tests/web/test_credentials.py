@@ -410,3 +410,12 @@ def test_after_the_learner_deletes_the_account_the_credential_still_verifies_and
     assert not revoked_per_status_list(visitor, credential.jwt)
     for url in urls(credential):
         assert visitor.get(url).status_code == 404
+    # The admin still finds the record, says whose it was not, and can revoke it: the list then says so.
+    ada = make_client("ada")
+    listing = ada.get("/admin/credentials").get_data(as_text=True)
+    assert "Deleted account" in listing and "API Designer" in listing
+    assert ada.post(f"/admin/credentials/{credential.id}/revoke", data={"reason": "Shared by someone else"},
+                    headers={"HX-Request": "true"}).status_code == 200
+    assert revoked_per_status_list(visitor, credential.jwt)
+    verdict = visitor.post("/api/v1/credentials/verify", json={"jwt": credential.jwt}, csrf=False).get_json()
+    assert verdict["valid"] is False and "Shared by someone else" in verdict["reason"]

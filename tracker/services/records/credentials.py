@@ -374,8 +374,9 @@ def credential_for_path(*, session: Session, user: User | None, path: LearningPa
 
 
 def all_credentials(*, session: Session, username: str = "", limit: int = 200) -> list[CredentialView]:
-    """Credentials with their learners for the admin list, newest first, optionally one learner's."""
-    query = select(Credential, User).join(User, col(User.id) == Credential.user_id)
+    """Credentials with their learners for the admin list, newest first, optionally one learner's; status-only
+    records (the learner deleted the account) come with no learner, so an admin can still revoke them."""
+    query = select(Credential, User).outerjoin(User, col(User.id) == Credential.user_id)
     if username.strip():
         query = query.where(User.username == username.strip().lower())
     rows = session.exec(query.order_by(col(Credential.issued_at).desc(), col(Credential.id).desc())
