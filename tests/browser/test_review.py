@@ -2,10 +2,12 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.test_mentor_flow import sign_in
+from tracker.models import CardKind
 from tracker.services.learning import notes, recall
 
 
@@ -90,3 +92,39 @@ def test_a_weekly_plan_is_made_in_place_and_a_refusal_is_shown(page, live_server
     plan.get_by_role("button", name="Save plan").click()
     expect(plan.get_by_role("alert")).to_contain_text("choose at least one day")
     expect(plan.locator(".plan-summary")).to_have_text("Tue and Thu after standup, 30 min")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_each_rating_says_when_the_card_comes_back_and_u_undoes_the_last_one(browser, live_server, session, width):
+    lena, article = factories.user(session, "lena"), factories.article(session, "http-protocol")
+    recall.write_cards(session=session, user=lena, article=article, kind=CardKind.cloze,
+                       prompt="A {{c1::safe}} method changes nothing on the server.", answer="")
+    context = browser.new_context(viewport={"width": width, "height": 844 if width < 500 else 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "lena")
+        page.goto(f"{live_server}/review")
+        expect(page.locator(".recall-prompt")).to_have_text("A [...] method changes nothing on the server.")
+        page.wait_for_load_state("load")
+        page.keyboard.press("Space")
+        buttons = {name: page.get_by_role("button", name=re.compile(f"^{name}")) for name in ("Again", "Good")}
+        # A new card: Again brings it back in minutes, Good later; the wait is on the button itself.
+        expect(buttons["Again"]).to_contain_text(re.compile(r"\d+\s*m"))
+        expect(buttons["Good"].locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-"))
+        box = buttons["Good"].bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width  # on screen at phone width too
+        page.wait_for_load_state("load")
+        page.keyboard.press("3")
+        undo = page.get_by_role("button", name=re.compile("^Undo"))
+        expect(undo).to_be_visible()
+        # The undo line names the card by its blanked front, never by the text holding the answer.
+        expect(page.locator(".review-undo")).to_contain_text("A [...] method")
+        expect(page.locator(".review-undo")).not_to_contain_text("{{c1::")
+        page.wait_for_load_state("load")
+        page.keyboard.press("u")
+        expect(page.locator(".recall-prompt")).to_have_text("A [...] method changes nothing on the server.")
+        session.expire_all()
+        assert recall.review_logs(session=session, user=factories.user(session, "lena")) == []
+    finally:
+        context.close()

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["TokenScope"] = TokenScope
     app.jinja_env.globals["CardKind"] = CardKind
     app.jinja_env.globals["card_face"] = card_face
+    app.jinja_env.filters["card_title"] = card_title
     # Templates ask the access rules; they never compare statuses themselves.
     app.jinja_env.globals["can_see_path"] = access.can_see_path
     app.jinja_env.globals["can_follow_path"] = access.can_follow_path
@@ -42,6 +43,12 @@ def init_app(app: Flask) -> None:
 def card_face(card: RecallCard, side: str) -> list[cloze.Piece]:
     """A card's front or back as pieces of text (partials/_card_face.html marks them up)."""
     return cloze.back(card) if side == "back" else cloze.front(card)
+
+
+def card_title(card: RecallCard) -> str:
+    """What a card asks, as plain text, to name it in a label: a cloze card's front, its deletion blanked
+    (never the raw text, which holds the answer)."""
+    return "".join(piece.text for piece in cloze.front(card))
 
 
 # Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.
