@@ -133,9 +133,9 @@ def shipped_list() -> array:
     """The shipped list as the sorted first 8 bytes of each password's SHA-1 (1.6 MB for 200,000 passwords;
     a false match is one chance in 10^14). Read once per process, at the first password checked."""
     with gzip.open(BREACHED_LIST, "rb") as listed:
-        prefixes = array("Q", sorted(int.from_bytes(_sha1(line.decode("utf-8"))[:8], "big")
-                                     for line in listed.read().split(b"\n") if line))
-    return prefixes
+        lines = listed.read().split(b"\n")  # UTF-8 already: hashed as they are
+    sha1, from_bytes = hashlib.sha1, int.from_bytes
+    return array("Q", sorted(from_bytes(sha1(line, usedforsecurity=False).digest()[:8]) for line in lines if line))
 
 
 def in_shipped_list(password: str) -> bool:
