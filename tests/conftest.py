@@ -33,6 +33,7 @@ from tracker.models import Role
 from tracker.resources import resource_dir
 from tracker.services.curriculum.loading import load_curriculum
 from tracker.services.people import accounts
+from tracker.services.people.passwords import PasswordPolicy
 
 SEEDS = Path(__file__).parent / "seeds"
 PATHS_DIR = resource_dir("paths")
@@ -164,7 +165,8 @@ def _build_template(url: str, data_dir: Path) -> None:
         session = db.get_session()
         load_curriculum(session=session, paths_dir=PATHS_DIR)
         for username, role in USERS.items():
-            accounts.create_user(session=session, username=username, password=PASSWORD, role=role)
+            accounts.create_user(session=session, username=username, password=PASSWORD, role=role,
+                                 policy=PasswordPolicy())
     app.extensions["tracker.engine"].dispose()
 
 

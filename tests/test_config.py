@@ -28,6 +28,7 @@ def test_defaults_put_sqlite_and_a_generated_secret_in_the_data_dir(tmp_path, mo
     ("TRACKER_SECRET_KEY", "short", "at least 16"),
     ("TRACKER_SMTP_URL", "mail.example:25", "expected smtp://"),
     ("TRACKER_PUBLIC_URL", "learn.example", "expected http://HOST"),
+    ("TRACKER_PWNED_PASSWORDS_URL", "api.pwnedpasswords.com/range", "expected https://HOST/range/"),
 ])
 def test_invalid_settings_name_the_variable(tmp_path, monkeypatch, variable, value, fragment):
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
@@ -38,6 +39,13 @@ def test_invalid_settings_name_the_variable(tmp_path, monkeypatch, variable, val
     assert message.startswith(f"{variable} is invalid")
     assert fragment in message
     assert "\n" not in message
+
+
+def test_the_range_service_s_address_is_off_by_default_and_ends_with_a_slash(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    assert load_settings()["PWNED_PASSWORDS_URL"] is None
+    monkeypatch.setenv("TRACKER_PWNED_PASSWORDS_URL", "https://api.pwnedpasswords.com/range")
+    assert load_settings()["PWNED_PASSWORDS_URL"] == "https://api.pwnedpasswords.com/range/"
 
 
 def test_the_command_line_reports_bad_configuration_in_one_line(tmp_path):

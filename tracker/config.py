@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     xapi_endpoint: str | None = None
     xapi_username: str = ""
     xapi_password: str = ""
+    # A Pwned Passwords range service (https://api.pwnedpasswords.com/range/) asked about each new password
+    # with the first 5 hex digits of its SHA-1; without it, only the breached list shipped with the tracker.
+    pwned_passwords_url: str | None = None
 
     @field_validator("xapi_endpoint")
     @classmethod
@@ -76,6 +79,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected https://HOST/xAPI (the LRS's xAPI base address)")
         return value.rstrip("/")
+
+    @field_validator("pwned_passwords_url")
+    @classmethod
+    def _check_pwned_passwords_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected https://HOST/range/ (the range API's address, before the 5 hex digits)")
+        return value if value.endswith("/") else value + "/"
 
     @field_validator("smtp_url")
     @classmethod
@@ -197,6 +209,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "XAPI_ENDPOINT": settings.xapi_endpoint,
         "XAPI_USERNAME": settings.xapi_username,
         "XAPI_PASSWORD": settings.xapi_password,
+        "PWNED_PASSWORDS_URL": settings.pwned_passwords_url,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

@@ -8,10 +8,12 @@ from tests import factories
 from tests.browser.test_mentor_flow import sign_in
 from tracker.models import Role
 from tracker.services.people import accounts
+from tracker.services.people.passwords import PasswordPolicy
 
 
 def test_a_stale_save_in_the_editor_shows_the_conflict_and_keeps_the_draft(browser, live_server, session):
-    accounts.create_user(session=session, username="grace", password="another admin's passphrase", role=Role.admin)
+    accounts.create_user(session=session, username="grace", password="another admin's passphrase", role=Role.admin,
+                         policy=PasswordPolicy())
     first = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
     second = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
     sign_in(first, live_server, "ada")
@@ -53,7 +55,8 @@ def test_a_note_over_the_limit_shows_its_message_and_keeps_the_text(page, live_s
 
 
 def test_a_temporary_password_sign_in_settles_on_the_account_page(page, live_server, session):
-    accounts.set_temporary_password(session=session, user=factories.user(session, "leo"), password="temporary pass 123")
+    accounts.set_temporary_password(session=session, user=factories.user(session, "leo"), password="temporary pass 123",
+                                    policy=PasswordPolicy())
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{live_server}/signin")

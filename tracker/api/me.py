@@ -21,7 +21,7 @@ from tracker.services.errors import Invalid
 from tracker.services.mentoring import mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.people import accounts
-from tracker.services.people.accounts import PASSWORD_MAX
+from tracker.services.people.passwords import PASSWORD_MAX
 from tracker.services.progress import follows, marking, restart
 from tracker.services.progress import marks as progress
 from tracker.services.records import deletion as account_deletion

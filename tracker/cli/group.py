@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command
 
 from tracker import create_app, db
 from tracker.config import ConfigError
+from tracker.services.people.passwords import PasswordPolicy, policy_for_site
 
 
 class ConfigProblem(NoAppException):
@@ -37,3 +39,9 @@ def prepared_session():
     """Apply pending migrations, then hand out the command's session."""
     db.upgrade(db.get_engine())
     return db.get_session()
+
+
+def password_policy() -> PasswordPolicy:
+    """The site's password policy, as its pages apply it: its words and, if set, the range service."""
+    config = current_app.config
+    return policy_for_site(public_url=config["PUBLIC_URL"], range_url=config.get("PWNED_PASSWORDS_URL"))

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.cli.group import cli, prepared_session
+from tracker.cli.group import cli, password_policy, prepared_session
 from tracker.models import Role, SecurityEventKind, TokenScope
 from tracker.services.errors import NotAllowed, NotFound
 from tracker.services.mentoring import mentorships
@@ -51,6 +51,7 @@ def users_create(username: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = accounts.create_user(session=prepared_session(), username=username, password=password,
+                                    policy=password_policy(),
                                     role=Role(role))
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None

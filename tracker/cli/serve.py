@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from tracker import db, serving
-from tracker.cli.group import ConfigProblem, cli, prepared_session
+from tracker.cli.group import ConfigProblem, cli, password_policy, prepared_session
 from tracker.config import ConfigError, load_settings
 from tracker.models import utcnow
 from tracker.services.catalog import datafile as catalog_file
@@ -48,7 +48,7 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
         from tracker.services.operations.demo import create_demo
 
         click.echo("Creating the demo accounts and their history…")
-        accounts_made = create_demo(session=session, now=utcnow())
+        accounts_made = create_demo(session=session, now=utcnow(), policy=password_policy())
         click.echo("Demo accounts (passwords are new at every start):")
         for account in accounts_made:
             click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")

@@ -19,7 +19,7 @@ from tracker.http.errors import error_response, wants_json
 from tracker.http.render import is_htmx
 from tracker.models import ApiToken, DeviceSession, Role, TokenScope, User
 from tracker.services.errors import NotAllowed
-from tracker.services.people import accounts, sessions, tokens
+from tracker.services.people import accounts, passwords, sessions, tokens
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Refused account deletions (a wrong password) per account, on the pages and the API together.
@@ -56,6 +56,12 @@ def session_policy() -> sessions.SessionPolicy:
     config = current_app.config
     return sessions.SessionPolicy(idle=config["SESSION_IDLE"], max_age=config["SESSION_MAX_AGE"],
                                   remember=config["REMEMBER_AGE"])
+
+
+def password_policy() -> passwords.PasswordPolicy:
+    """The password policy with this site's words (from TRACKER_PUBLIC_URL) and the range service, if set."""
+    config = current_app.config
+    return passwords.policy_for_site(public_url=config["PUBLIC_URL"], range_url=config.get("PWNED_PASSWORDS_URL"))
 
 
 def client_address() -> str:

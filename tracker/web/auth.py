@@ -14,6 +14,7 @@ from tracker.http.auth import (
     current_account,
     limit_account_deletion,
     mark_users_exist,
+    password_policy,
     require_account,
     session_policy,
 )
@@ -68,7 +69,8 @@ def setup():
     if form.validate_on_submit():
         try:
             user = accounts.create_first_admin(session=session, username=form.username.data,
-                                               password=form.password.data, display_name=form.display_name.data or "",
+                                               password=form.password.data, policy=password_policy(),
+                                               display_name=form.display_name.data or "",
                                                time_zone=form.time_zone.data)
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
@@ -108,7 +110,8 @@ def sign_up():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(session=get_session(), username=form.username.data,
-                                        password=form.password.data, display_name=form.display_name.data or "",
+                                        password=form.password.data, policy=password_policy(),
+                                        display_name=form.display_name.data or "",
                                         time_zone=form.time_zone.data)
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
@@ -198,7 +201,7 @@ def change_password():
         user = require_account()
         try:
             accounts.change_password(session=get_session(), user=user, current=form.current.data,
-                                     new=form.password.data)
+                                     new=form.password.data, policy=password_policy())
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:

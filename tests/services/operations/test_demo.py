@@ -5,16 +5,18 @@ from tracker.services.mentoring import standings as assignment_views
 from tracker.services.mentoring.rules import AssignmentStatus
 from tracker.services.operations import demo
 from tracker.services.people import accounts
+from tracker.services.people.passwords import PasswordPolicy
 
 
 def test_the_demo_learner_has_history_and_an_assignment_under_way(session):
-    created = demo.create_demo(session=session, now=utcnow())
+    created = demo.create_demo(session=session, now=utcnow(), policy=PasswordPolicy())
     assert {account.username for account in created} == {"demo-learner", "demo-mentor", "demo-admin"}
     learner = accounts.get_user(session=session, username="demo-learner")
     (row,) = assignment_views.learner_assignments(session=session, learner=learner, now=utcnow())
     assert row.path.slug == "api-designer" and row.tally.done > 0
     assert row.status is not AssignmentStatus.not_started  # assigned before the demo's history began
-    again = demo.create_demo(session=session, now=utcnow())  # a restart renews passwords, adds no history
+    # a restart renews passwords, adds no history
+    again = demo.create_demo(session=session, now=utcnow(), policy=PasswordPolicy())
     assert [a.password for a in again] != [a.password for a in created]
     assert len(assignment_views.learner_assignments(session=session, learner=learner, now=utcnow())) == 1
 
@@ -22,7 +24,7 @@ def test_the_demo_learner_has_history_and_an_assignment_under_way(session):
 def test_the_demo_learner_is_not_told_of_new_articles_on_a_path_they_never_finished(session):
     from tracker.services.progress import marks as progress
 
-    demo.create_demo(session=session, now=utcnow())
+    demo.create_demo(session=session, now=utcnow(), policy=PasswordPolicy())
     learner = accounts.get_user(session=session, username="demo-learner")
     view = progress.path_progress(session=session, user=learner, slug="production-services")
     assert view.overall.done > 0 and not view.overall.complete
@@ -32,7 +34,7 @@ def test_the_demo_learner_is_not_told_of_new_articles_on_a_path_they_never_finis
 def test_the_demo_learner_has_recall_cards_to_review(session):
     from tracker.services.learning import recall
 
-    demo.create_demo(session=session, now=utcnow())
+    demo.create_demo(session=session, now=utcnow(), policy=PasswordPolicy())
     learner = accounts.get_user(session=session, username="demo-learner")
     due = recall.due_cards(session=session, user=learner, now=utcnow())
     assert len(due) == 2 and recall.next_due(session=session, user=learner) is not None

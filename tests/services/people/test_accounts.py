@@ -6,6 +6,7 @@ from tests import factories
 from tests.conftest import PASSWORD
 from tracker.services.errors import NotFound
 from tracker.services.people import accounts, sessions
+from tracker.services.people.passwords import PasswordPolicy
 
 
 def test_usernames_are_case_insensitive_and_checked():
@@ -18,7 +19,7 @@ def test_usernames_are_case_insensitive_and_checked():
 @pytest.mark.parametrize("password", ["short", "password123", "x" * 1025])
 def test_weak_or_absurd_passwords_are_refused(password):
     with pytest.raises(accounts.AccountError):
-        accounts.check_password(password, username="lena")
+        accounts.check_password(password, policy=PasswordPolicy(), username="lena")
 
 
 def test_sign_in_is_refused_for_wrong_passwords_unknown_and_deactivated_users(session):
@@ -38,9 +39,11 @@ def test_changing_the_password_ends_every_session(session):
     policy = sessions.SessionPolicy()
     token, _ = sessions.start_session(session=session, user=lena, remember=True, policy=policy)
     with pytest.raises(accounts.AccountError):
-        accounts.change_password(session=session, user=lena, current="wrong", new="a brand new passphrase")
+        accounts.change_password(session=session, user=lena, current="wrong", new="a brand new passphrase",
+                                 policy=PasswordPolicy())
     assert sessions.resume_session(session=session, token=token, policy=policy) is not None
-    accounts.change_password(session=session, user=lena, current=PASSWORD, new="a brand new passphrase")
+    accounts.change_password(session=session, user=lena, current=PASSWORD, new="a brand new passphrase",
+                                 policy=PasswordPolicy())
     assert sessions.resume_session(session=session, token=token, policy=policy) is None
     assert accounts.authenticate(session=session, username="lena", password="a brand new passphrase")
 

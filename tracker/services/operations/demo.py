@@ -13,6 +13,7 @@ from tracker.models import Article, LearningPath, PathItem, ProgressState, Role,
 from tracker.services.learning import notes, plans, recall
 from tracker.services.mentoring import assignments, mentorships
 from tracker.services.people import accounts
+from tracker.services.people.passwords import PasswordPolicy
 from tracker.services.progress import follows, marking
 from tracker.services.progress import marks as progress
 
@@ -31,17 +32,18 @@ def _demo_password() -> str:
     return "-".join(secrets.token_hex(3) for _ in range(3))
 
 
-def create_demo(*, session: Session, now: datetime) -> list[DemoAccount]:
-    """Create (or reset the passwords of) the demo accounts and give the learner some history."""
+def create_demo(*, session: Session, now: datetime, policy: PasswordPolicy) -> list[DemoAccount]:
+    """Create (or reset the passwords of) the demo accounts, their passwords checked by `policy`, and give the
+    learner some history."""
     created = []
     for username, role, display_name in DEMO_USERS:
         password = _demo_password()
         user = accounts.get_user(session=session, username=username)
         if user is None:
-            accounts.create_user(session=session, username=username, password=password, role=role,
+            accounts.create_user(session=session, username=username, password=password, policy=policy, role=role,
                                  display_name=display_name)
         else:
-            accounts.set_password(session=session, user=user, password=password)
+            accounts.set_password(session=session, user=user, password=password, policy=policy)
         created.append(DemoAccount(username=username, role=role, password=password))
     learner = accounts.require_user(session=session, username="demo-learner")
     if progress.progress_count(session=session, user=learner) == 0:

@@ -3,6 +3,9 @@
 Owns the `user`, `user_session`, `api_token` and `security_event` rows.
 
 - `accounts`: `create_user`, `authenticate`, `change_password`, `set_role`, `set_active`, `update_settings`.
+- `passwords`: the password policy every new password passes: `password_problem` (length, the shipped breached
+  list, zxcvbn with the site's and the person's words, the optional range service), `policy_for_site`,
+  `personal_words`, `in_shipped_list`, `in_range_service`.
 - `sessions`: a record per signed-in browser: `start_session`, `resume_session`, `end_session`, `end_all_sessions`.
 - `tokens`: `create_token`, `user_for_token`, `revoke_token`.
 - `time_zones`: each person's own day: `zone_of`, `today_for`, `local_day`.

@@ -10,17 +10,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
-from zxcvbn import zxcvbn
 
 from tracker.models import EmailFrequency, Installation, Role, User, utcnow
 from tracker.services.errors import Invalid, NotAllowed, NotFound
 from tracker.services.learning.recall import check_daily_limit, check_retention
 from tracker.services.notifications.mail import check_address, pass_over_pending
+from tracker.services.people.passwords import PasswordPolicy, password_problem, personal_words
 from tracker.services.people.sessions import end_all_sessions
 from tracker.services.people.time_zones import check_zone, detected_zone
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 1024
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,30}[a-z0-9]$")
 
 
@@ -52,29 +50,31 @@ def normalise_username(username: str) -> str:
     return candidate
 
 
-def check_password(password: str, *, username: str = "") -> None:
-    """Refuse short, over-long and easily guessed passwords. The password is used exactly as typed."""
-    if len(password) < PASSWORD_MIN:
-        raise AccountError(f"Passwords need at least {PASSWORD_MIN} characters.")
-    if len(password) > PASSWORD_MAX:
-        raise AccountError(f"Passwords can be at most {PASSWORD_MAX} characters.")
-    # zxcvbn judges the first 72 characters; a longer password is at least that strong.
-    verdict = zxcvbn(password[:72], user_inputs=[username] if username else [])
-    if verdict["score"] < 2:
-        warning = verdict["feedback"]["warning"] or "This password is too easy to guess."
-        raise AccountError(f"{warning.rstrip('.')}. Choose a longer or less common password.")
+def check_password(password: str, *, policy: PasswordPolicy, username: str = "", display_name: str = "",
+                   email: str | None = None) -> None:
+    """Refuse short, over-long, easily guessed and breached passwords, knowing the site's words and the
+    person's own (see `passwords.password_problem`). The password is used exactly as typed."""
+    problem = password_problem(password, policy=policy,
+                               words=personal_words(username=username, display_name=display_name, email=email))
+    if problem is not None:
+        raise AccountError(problem)
+
+
+def _check_new_password(password: str, *, policy: PasswordPolicy, user: User) -> None:
+    check_password(password, policy=policy, username=user.username, display_name=user.display_name,
+                   email=user.email)
 
 
 def hash_password(password: str) -> str:
     return _Hashing.hasher.hash(password)
 
 
-def create_user(*, session: Session, username: str, password: str, role: Role = Role.learner,
-                display_name: str = "", time_zone: str | None = None) -> User:
-    """Create an account after checking the username and the password policy. `time_zone` is what the
+def create_user(*, session: Session, username: str, password: str, policy: PasswordPolicy,
+                role: Role = Role.learner, display_name: str = "", time_zone: str | None = None) -> User:
+    """Create an account after checking the username and the password `policy`. `time_zone` is what the
     browser reported (UTC when it is missing or unknown). Commits."""
     username = normalise_username(username)
-    check_password(password, username=username)
+    check_password(password, policy=policy, username=username, display_name=display_name)
     if get_user(session=session, username=username) is not None:
         raise AccountError(f"The username '{username}' is taken.")
     user = User(username=username, password_hash=hash_password(password), role=Role(role),
@@ -92,13 +92,13 @@ class AccountDeactivated(NotAllowed):
     """The password is right but an administrator deactivated the account."""
 
 
-def create_first_admin(*, session: Session, username: str, password: str, display_name: str = "",
-                       time_zone: str | None = None) -> User:
+def create_first_admin(*, session: Session, username: str, password: str, policy: PasswordPolicy,
+                       display_name: str = "", time_zone: str | None = None) -> User:
     """The administrator of a fresh install: exactly one, however many requests race (the single
     `installation` row is written in the same transaction). NotFound once setup is done. Commits."""
     require_no_users(session=session)
     username = normalise_username(username)
-    check_password(password, username=username)
+    check_password(password, policy=policy, username=username, display_name=display_name)
     user = User(username=username, password_hash=hash_password(password), role=Role.admin,
                 display_name=display_name.strip()[:80], time_zone=detected_zone(time_zone))
     session.add(user)
@@ -140,22 +140,22 @@ def user_count(*, session: Session) -> int:
     return session.exec(select(func.count(col(User.id)))).one()
 
 
-def change_password(*, session: Session, user: User, current: str, new: str) -> None:
+def change_password(*, session: Session, user: User, current: str, new: str, policy: PasswordPolicy) -> None:
     """Replace the password after checking the current one; ends every session of the user (the caller
     signs the current device in again). Commits."""
     if not _verify(user.password_hash, current):
         raise AccountError("The current password is not right.")
-    check_password(new, username=user.username)
+    _check_new_password(new, policy=policy, user=user)
     user.password_hash = hash_password(new)
     user.must_change_password = False
     end_all_sessions(session=session, user=user)
     session.commit()
 
 
-def set_password(*, session: Session, user: User, password: str) -> None:
+def set_password(*, session: Session, user: User, password: str, policy: PasswordPolicy) -> None:
     """Set a password without asking for the old one (demo accounts, administrators); ends the user's
     sessions. Commits."""
-    check_password(password, username=user.username)
+    _check_new_password(password, policy=policy, user=user)
     user.password_hash = hash_password(password)
     end_all_sessions(session=session, user=user)
     session.commit()
@@ -214,9 +214,9 @@ def set_active(*, session: Session, admin: User, user: User, active: bool) -> No
     session.commit()
 
 
-def set_temporary_password(*, session: Session, user: User, password: str) -> None:
+def set_temporary_password(*, session: Session, user: User, password: str, policy: PasswordPolicy) -> None:
     """Set a password the user must change at their next sign-in; ends their sessions. Commits."""
-    check_password(password, username=user.username)
+    _check_new_password(password, policy=policy, user=user)
     user.password_hash = hash_password(password)
     user.must_change_password = True
     end_all_sessions(session=session, user=user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from tracker.db import get_session
-from tracker.http.auth import client_address, require_account, role_required
+from tracker.http.auth import client_address, password_policy, require_account, role_required
 from tracker.models import Role, SecurityEventKind
 from tracker.services.errors import NotAllowed
 from tracker.services.people import accounts, security_log
@@ -47,7 +47,8 @@ def update_user(username: str):
             flash(f"{user.username} is {'reactivated' if active else 'deactivated; their sessions ended'}.",
                   "success")
         elif action == "password":
-            accounts.set_temporary_password(session=session, user=user, password=form.password.data or "")
+            accounts.set_temporary_password(session=session, user=user, password=form.password.data or "",
+                                            policy=password_policy())
             _event(SecurityEventKind.temporary_password_set, user, f"by {admin.username}")
             flash(f"Temporary password set; {user.username} must change it at the next sign-in.", "success")
     except accounts.AccountError as exc:

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from tracker.models import EmailFrequency, TokenScope
-from tracker.services.people.accounts import PASSWORD_MAX
+from tracker.services.people.passwords import PASSWORD_MAX
 from tracker.services.people.time_zones import zone_names
 from tracker.services.people.tokens import TOKEN_LIFETIMES
 from tracker.web.forms.base import Form, WholeNumberField

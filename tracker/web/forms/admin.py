@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from tracker.models import PathStatus, Role
 from tracker.services.curriculum.format import ORDER_MAX
-from tracker.services.people.accounts import PASSWORD_MAX
+from tracker.services.people.passwords import PASSWORD_MAX
 from tracker.web.forms.base import TEXT_GUARD, Form, WholeNumberField
 
 
