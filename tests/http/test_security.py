@@ -157,7 +157,8 @@ def test_an_api_token_does_not_open_the_pages(session, client):
 
 def test_tokens_are_created_with_a_scope_and_an_expiry_from_the_account_page(make_client, session):
     lena = make_client("lena")
-    page = lena.post("/account/tokens", data={"name": "reader", "scope": "read", "lifetime": "30"})
+    page = lena.post("/account/tokens", data={"name": "reader", "scope": "read", "lifetime": "30",
+                                              "password": PASSWORD})
     assert page.status_code == 200 and "Copy your new token now" in page.get_data(as_text=True)
     token = tokens.list_tokens(session=session, user=factories.user(session, "lena"))[0]
     assert token.scope is TokenScope.read and token.expires_at is not None
@@ -311,7 +312,7 @@ def test_the_sqlite_file_and_data_dir_are_readable_by_the_owner_only(tmp_path):
 def test_security_events_are_recorded_and_shown_to_admins_and_to_each_user(make_client, session):
     make_client().post("/signin", data={"username": "lena", "password": "wrong password"})
     lena = make_client("lena")
-    lena.post("/account/tokens", data={"name": "script", "scope": "write", "lifetime": ""})
+    lena.post("/account/tokens", data={"name": "script", "scope": "write", "lifetime": "", "password": PASSWORD})
     kinds = [e.kind for e in session.exec(select(SecurityEvent).where(SecurityEvent.username == "lena"))]
     assert kinds == [SecurityEventKind.sign_in_failed, SecurityEventKind.sign_in, SecurityEventKind.token_created]
     history = lena.get("/account").get_data(as_text=True)
@@ -330,7 +331,8 @@ def test_every_account_change_is_in_the_security_log_and_its_json_line_holds_no_
     temporary = "temporary passphrase 42"
     with caplog.at_level("INFO", logger="tracker.security"):
         lena, other_device = make_client("lena"), make_client("lena")
-        page = lena.post("/account/tokens", data={"name": "reader", "scope": "read", "lifetime": "30"})
+        page = lena.post("/account/tokens", data={"name": "reader", "scope": "read", "lifetime": "30",
+                                                  "password": PASSWORD})
         raw = re.search(r"trk_[A-Za-z0-9_-]{20,}", page.get_data(as_text=True)).group(0)
         token = tokens.list_tokens(session=session, user=factories.user(session, "lena"))[0]
         lena.post(f"/account/tokens/{token.id}/revoke")

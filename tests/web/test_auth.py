@@ -118,7 +118,7 @@ def test_a_fresh_install_offers_the_administrator_setup_once(client, session):
 
 def test_tokens_are_shown_once_stored_hashed_and_revocable(make_client, session):
     lena = make_client("lena")
-    page = lena.post("/account/tokens", data={"name": "my script"}).get_data(as_text=True)
+    page = lena.post("/account/tokens", data={"name": "my script", "password": PASSWORD}).get_data(as_text=True)
     raw = page.split('id="new-token">')[1].split("<")[0]
     assert raw.startswith("trk_")
     stored = session.exec(select(ApiToken)).one()
@@ -132,7 +132,7 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(make_client, session)
 
 
 def test_a_user_cannot_revoke_someone_elses_token(make_client, session):
-    make_client("lena").post("/account/tokens", data={"name": "mine"})
+    make_client("lena").post("/account/tokens", data={"name": "mine", "password": PASSWORD})
     token_id = session.exec(select(ApiToken.id)).one()
     assert make_client("leo").post(f"/account/tokens/{token_id}/revoke").status_code == 404
 

@@ -59,6 +59,11 @@ def _event(kind: SecurityEventKind, *, user=None, username: str = "", detail: st
                         detail=detail)
 
 
+def _tokens_revoked(user, count: int, reason: str) -> None:
+    if count:
+        _event(SecurityEventKind.tokens_revoked, user=user, detail=tokens.describe_revocation(count, reason))
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     """Create the administrator on a fresh install; gone once any account exists."""
@@ -197,12 +202,13 @@ def change_password():
     if form.validate_on_submit():
         user = require_account()
         try:
-            accounts.change_password(session=get_session(), user=user, current=form.current.data,
-                                     new=form.password.data)
+            ended = accounts.change_password(session=get_session(), user=user, current=form.current.data,
+                                             new=form.password.data)
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
             _event(SecurityEventKind.password_changed, user=user)
+            _tokens_revoked(user, ended.tokens, "password changed")
             sign_in_here(user)  # every session ended with the old password: this device signs in anew
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("auth.account"))
@@ -289,12 +295,13 @@ def end_device_session(session_id: int):
 @login_required
 def sign_out_everywhere():
     user = require_account()
-    count = sessions.end_all_sessions(session=get_session(), user=user)
+    ended = sessions.end_all_access(session=get_session(), user=user)
     get_session().commit()
-    _event(SecurityEventKind.signed_out_everywhere, user=user, detail=f"{count} devices")
+    _event(SecurityEventKind.signed_out_everywhere, user=user, detail=f"{ended.devices} devices")
+    _tokens_revoked(user, ended.tokens, "signed out everywhere")
     logout_user()
     session.clear()
-    flash(f"Signed out on every device ({count}).", "info")
+    flash(f"Signed out on every device ({ended.devices}); API tokens revoked ({ended.tokens}).", "info")
     response = redirect(url_for("auth.sign_in"), code=303)
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
@@ -306,6 +313,13 @@ def create_token():
     form = TokenForm()
     user = require_account()
     if form.validate_on_submit():
+        try:
+            # A stolen session alone cannot make a token that would outlive the owner's password change.
+            accounts.confirm_password(user=user, password=form.password.data)
+        except accounts.AccountError as exc:
+            form.password.errors = [str(exc)]
+            _event(SecurityEventKind.access_refused, user=user, detail="token not made: wrong password")
+            return _account_page(token_form=form, status=400)
         try:
             raw, token = tokens.create_token(session=get_session(), user=user, name=form.name.data,
                                              scope=TokenScope(form.scope.data),

@@ -106,6 +106,11 @@ class TokenForm(Form):
                            choices=[*(SelectChoice(str(days), f"in {days} days") for days in TOKEN_LIFETIMES),
                                     SelectChoice("", "never (until revoked)")],
                            default=str(TOKEN_LIFETIMES[1]), validate_choice=True)
+    password = PasswordField("Your password", validators=[DataRequired(message="type your password to confirm"),
+                                                          Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"},
+                             description="A token acts as you until it is revoked; changing your password or "
+                                         "signing out everywhere revokes every token.")
 
 
 class DeleteAccountForm(Form):
