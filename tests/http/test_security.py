@@ -367,3 +367,27 @@ def test_a_logged_line_escapes_what_a_user_typed(session, caplog):
         security_log.record(session=session, kind=SecurityEventKind.sign_in_failed, username="evil\n{\"event\": 1}")
     [line] = [r.getMessage() for r in caplog.records if r.name == "tracker.security"]
     assert "\n" not in line and json.loads(line)["user"] == "evil\n{\"event\": 1}"
+
+
+def test_the_content_security_policy_forbids_plugins_and_a_changed_base(client):
+    policy = client.get("/signin").headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["object-src"] == "'none'" and directives["base-uri"] == "'none'"
+
+
+def test_signing_out_removes_the_remember_me_cookie(make_client, app):
+    browser = make_client()
+    browser.sign_in("lena", remember=True)
+    name = app.config["REMEMBER_COOKIE_NAME"]
+    assert browser.get_cookie(name) is not None
+    out = browser.sign_out()
+    assert any(header.startswith(f"{name}=;") for header in out.headers.getlist("Set-Cookie"))
+    assert browser.get_cookie(name) is None
+    assert browser.get("/account").status_code == 302  # signed out, and no cookie signs it back in
+
+
+def test_signing_out_everywhere_removes_the_remember_me_cookie_here(make_client, app):
+    browser = make_client()
+    browser.sign_in("lena", remember=True)
+    browser.post("/account/sessions/end-all")
+    assert browser.get_cookie(app.config["REMEMBER_COOKIE_NAME"]) is None

@@ -54,6 +54,21 @@ def safe_next(default: str) -> str:
     return default
 
 
+def _signed_out(target: str):
+    """The answer that ends this browser's sign-in: the session emptied, the remember-me cookie deleted (emptying
+    the session drops Flask-Login's own note to delete it), and pages and htmx's copies of them leave this
+    browser's caches and storage."""
+    logout_user()
+    session.clear()
+    response = redirect(target, code=303)
+    config = current_app.config
+    response.delete_cookie(config["REMEMBER_COOKIE_NAME"], path=config["REMEMBER_COOKIE_PATH"],
+                           domain=config["REMEMBER_COOKIE_DOMAIN"], secure=config["REMEMBER_COOKIE_SECURE"],
+                           httponly=config["REMEMBER_COOKIE_HTTPONLY"], samesite=config["REMEMBER_COOKIE_SAMESITE"])
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
 def _event(kind: SecurityEventKind, *, user=None, username: str = "", detail: str = "") -> None:
     security_log.record(session=get_session(), kind=kind, user=user, username=username, address=client_address(),
                         detail=detail)
@@ -160,12 +175,8 @@ def sign_out():
     if device is not None:
         sessions.end_session(session=get_session(), user=current_account(), session_id=device.id)
         _event(SecurityEventKind.sign_out, user=current_account())
-    logout_user()
-    session.clear()
+    response = _signed_out(url_for("main.index"))
     flash("You are signed out.", "info")
-    response = redirect(url_for("main.index"))
-    # Pages and htmx's copies of them leave this browser's caches and storage with the session.
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
@@ -299,11 +310,8 @@ def sign_out_everywhere():
     get_session().commit()
     _event(SecurityEventKind.signed_out_everywhere, user=user, detail=f"{ended.devices} devices")
     _tokens_revoked(user, ended.tokens, "signed out everywhere")
-    logout_user()
-    session.clear()
+    response = _signed_out(url_for("auth.sign_in"))
     flash(f"Signed out on every device ({ended.devices}); API tokens revoked ({ended.tokens}).", "info")
-    response = redirect(url_for("auth.sign_in"), code=303)
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
@@ -358,10 +366,7 @@ def delete_account():
         except (account_deletion.LastAdministrator, Invalid) as exc:
             form.form_errors.append(str(exc))
         else:
-            logout_user()
-            session.clear()
+            response = _signed_out(url_for("main.index"))
             flash("Your account is deleted, with everything in it.", "info")
-            response = redirect(url_for("main.index"), code=303)
-            response.headers["Clear-Site-Data"] = '"cache", "storage"'
             return response
     return _account_page(delete_form=form, status=400)
