@@ -21,7 +21,7 @@ from tracker.http.auth import sign_in as sign_in_here
 from tracker.models import Role, SecurityEventKind, TokenScope
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.services.learning import recall
-from tracker.services.people import accounts, security_log, sessions, tokens
+from tracker.services.people import accounts, first_run, security_log, sessions, tokens
 from tracker.services.records import deletion as account_deletion
 from tracker.web.forms import (
     ChangePasswordForm,
@@ -29,6 +29,7 @@ from tracker.web.forms import (
     EmailSettingsForm,
     RetentionForm,
     ReviewLimitsForm,
+    SetupForm,
     SignInForm,
     SignUpForm,
     TimeZoneForm,
@@ -81,10 +82,16 @@ def _tokens_revoked(user, count: int, reason: str) -> None:
 
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
-    """Create the administrator on a fresh install; gone once any account exists."""
+    """Create the administrator on a fresh install, with the setup link printed at start; gone once one exists."""
     session = get_session()
-    accounts.require_no_users(session=session)
-    form = SignUpForm()
+    accounts.require_no_administrator(session=session)
+    data_dir = current_app.config["DATA_DIR"]
+    offered = request.values.get("token", "")
+    if not first_run.setup_token_matches(data_dir=data_dir, offered=offered):
+        # Whoever reaches the site first must not become its administrator: only who reads the server's output.
+        status = 403 if offered or request.method == "POST" else 200
+        return render_template("auth/setup_link.html", refused=status == 403), status
+    form = SetupForm(token=offered)
     if form.validate_on_submit():
         try:
             user = accounts.create_first_admin(session=session, username=form.username.data,
@@ -93,6 +100,7 @@ def setup():
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
+            first_run.discard_setup_token(data_dir=data_dir)
             mark_users_exist()
             _event(SecurityEventKind.setup, user=user)
             sign_in_here(user)
@@ -124,6 +132,8 @@ def _account_key() -> str:
 def sign_up():
     if not current_app.config["OPEN_SIGNUP"]:
         raise NotAllowed("Sign-up is closed on this tracker. Ask an administrator for an account.")
+    if not accounts.has_administrator(session=get_session()):
+        raise NotAllowed("Sign-up opens once the administrator has set up this tracker.")
     form = SignUpForm()
     if form.validate_on_submit():
         try:

@@ -95,8 +95,8 @@ class AccountDeactivated(NotAllowed):
 def create_first_admin(*, session: Session, username: str, password: str, display_name: str = "",
                        time_zone: str | None = None) -> User:
     """The administrator of a fresh install: exactly one, however many requests race (the single
-    `installation` row is written in the same transaction). NotFound once setup is done. Commits."""
-    require_no_users(session=session)
+    `installation` row is written in the same transaction). NotFound once an administrator exists. Commits."""
+    require_no_administrator(session=session)
     username = normalise_username(username)
     check_password(password, username=username)
     user = User(username=username, password_hash=hash_password(password), role=Role.admin,
@@ -181,9 +181,14 @@ def require_user(*, session: Session, username: str) -> User:
     return user
 
 
-def require_no_users(*, session: Session) -> None:
-    """First-run setup exists only while there is no account at all; NotFound afterwards."""
-    if user_count(session=session) > 0:
+def has_administrator(*, session: Session) -> bool:
+    """Whether the tracker has an administrator: until then only first-run setup makes accounts."""
+    return session.exec(select(col(User.id)).where(User.role == Role.admin).limit(1)).first() is not None
+
+
+def require_no_administrator(*, session: Session) -> None:
+    """First-run setup exists only while there is no administrator; NotFound afterwards."""
+    if has_administrator(session=session):
         raise NotFound("Setup is done: an administrator already exists.")
 
 

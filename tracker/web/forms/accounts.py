@@ -43,6 +43,12 @@ class SignUpForm(Form):
     time_zone = HiddenField("Time zone", validators=[Length(max=64)], render_kw={"data-detect-time-zone": ""})
 
 
+class SetupForm(SignUpForm):
+    """The first administrator's account, with the setup link's token carried along."""
+
+    token = HiddenField("Setup token", validators=[DataRequired(), Length(max=200)])
+
+
 class TimeZoneForm(Form):
     time_zone = SelectField("Time zone", validators=[InputRequired()],
                             description="Your days, due dates, the heatmap and your streak follow this zone.")
