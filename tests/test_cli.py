@@ -237,3 +237,48 @@ def test_rotating_the_credential_key_publishes_both_and_signs_with_the_new_one(r
     ring = signing_keys.key_ring(app.config["DATA_DIR"])
     assert ring.signing.thumbprint() != before and ring.signing.thumbprint() in result.output
     assert [key.thumbprint() for key in ring.keys] == [before, ring.signing.thumbprint()]
+
+
+def test_tokens_are_listed_for_everyone_or_one_user(runner, session):
+    from tests import factories
+    from tracker.services.people import tokens
+
+    tokens.create_token(session=session, user=factories.user(session, "lena"), name="lena's backup")
+    tokens.create_token(session=session, user=factories.user(session, "leo"), name="leo's script")
+    everyone = runner.invoke(args=["tokens", "list"])
+    assert everyone.exit_code == 0, everyone.output
+    assert "lena's backup" in everyone.output and "leo's script" in everyone.output
+    only_leo = runner.invoke(args=["tokens", "list", "--user", "leo"])
+    assert "leo's script" in only_leo.output and "lena" not in only_leo.output
+    assert "trk_" in only_leo.output  # the hint, never the secret: a hint is 8 characters
+    assert runner.invoke(args=["tokens", "list", "--user", "nobody"]).exit_code == 1
+
+
+def test_an_operator_revokes_one_token_or_all_of_a_users_tokens(runner, session, make_client):
+    from tests import factories
+    from tracker.models import SecurityEvent, SecurityEventKind
+    from tracker.services.people import tokens
+
+    lena = factories.user(session, "lena")
+    one, first = tokens.create_token(session=session, user=lena, name="one")
+    two, _ = tokens.create_token(session=session, user=lena, name="two")
+    three, _ = tokens.create_token(session=session, user=lena, name="three")
+    leos, leo_token = tokens.create_token(session=session, user=factories.user(session, "leo"), name="leo's")
+    api = make_client()
+
+    def answers(raw: str) -> int:
+        return api.get("/api/v1/me/export", headers={"Authorization": f"Bearer {raw}"}).status_code
+
+    # another person's token id is refused: nothing is revoked
+    wrong = runner.invoke(args=["tokens", "revoke", "--user", "lena", "--id", str(leo_token.id)])
+    assert wrong.exit_code == 1 and answers(leos) == 200
+    assert runner.invoke(args=["tokens", "revoke", "--user", "lena"]).exit_code == 2  # --id or --all
+    single = runner.invoke(args=["tokens", "revoke", "--user", "lena", "--id", str(first.id)])
+    assert single.exit_code == 0, single.output
+    assert answers(one) == 401 and answers(two) == 200
+    every = runner.invoke(args=["tokens", "revoke", "--user", "lena", "--all"])
+    assert every.exit_code == 0 and "2 tokens of lena revoked" in every.output
+    assert answers(two) == 401 and answers(three) == 401 and answers(leos) == 200
+    details = session.exec(select(SecurityEvent.detail).where(SecurityEvent.kind == SecurityEventKind.tokens_revoked)
+                           ).all()
+    assert details == ["2 tokens: revoked from the command line"]

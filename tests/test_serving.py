@@ -178,3 +178,39 @@ def test_several_workers_agree_on_sign_in_csrf_limits_and_notifications(served):
             if sample.name == "tracker_security_events_total":
                 values[sample.labels["kind"]] += sample.value
     assert values["sign_in_failed"] == 10 and values["throttled"] == 2, text_format[:3000]
+
+
+def test_one_command_prints_the_setup_link_and_only_that_link_creates_the_administrator(tmp_path):
+    """The README's start on a fresh install: `tracker run` prints a one-time link; /setup wants it."""
+    port = free_port()
+    env = os.environ | {"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+                        "TRACKER_DATA_DIR": str(tmp_path / "data")}
+    env.pop("TRACKER_SECRET_KEY", None)
+    env |= {f"TRACKER_{key}": str(value) for key, value in CHEAP_HASHING.items()}
+    log_path = tmp_path / "run.log"
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.Popen([sys.executable, "-m", "tracker", "run", "--port", str(port), "--threads", "2"],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "Serving on" not in log_path.read_text(encoding="utf-8"):
+            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text(encoding="utf-8")
+            time.sleep(0.2)
+        printed = re.search(r"(http://\S+/setup\?token=\S+)", log_path.read_text(encoding="utf-8"))
+        assert printed, log_path.read_text(encoding="utf-8")
+        link = printed.group(1)
+        assert link.startswith(f"http://localhost:{port}/setup?token=")
+        browser = requests.Session()
+        without = browser.get(f"http://127.0.0.1:{port}/setup", timeout=10)
+        assert without.status_code == 200 and 'name="password"' not in without.text
+        page = browser.get(link.replace("localhost", "127.0.0.1"), timeout=10)
+        assert page.status_code == 200 and 'name="password"' in page.text
+        made = browser.post(f"http://127.0.0.1:{port}/setup", timeout=30, allow_redirects=False,
+                            data={"token": link.split("token=")[1], "username": "root",
+                                  "password": "the first admin here", "confirm": "the first admin here"},
+                            headers={"X-CSRFToken": csrf_token(page.text)})
+        assert made.status_code == 302
+        assert browser.get(link.replace("localhost", "127.0.0.1"), timeout=10).status_code == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -22,3 +22,16 @@ def create_once(path: Path, text: str) -> bool:
         return False
     finally:
         candidate.unlink()
+
+
+def replace(path: Path, text: str) -> None:
+    """Write `path` holding `text`, readable by its owner only, replacing what it held in one step (a reader
+    sees the old text or the new, never a mix)."""
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(candidate, path)
+    finally:
+        candidate.unlink(missing_ok=True)

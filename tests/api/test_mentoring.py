@@ -119,3 +119,21 @@ def test_an_assignment_preview_says_what_would_change_and_writes_nothing(make_cl
             session.exec(select(func.count(Notification.id))).one()) == counts
     assert make_client("lena").post("/api/v1/assignments/preview",
                                     json={"learners": ["leo"], "path": "api-designer"}).status_code == 403
+
+
+def test_assigning_a_draft_answers_as_for_a_path_that_does_not_exist(make_client, linked, session):
+    from tracker.models import PathStatus
+
+    draft = factories.path(session, "api-designer")
+    draft.status = PathStatus.draft
+    draft.title = "Secret reorg: the new platform team"
+    session.add(draft)
+    session.commit()
+    mona = make_client("mona")
+    refused = mona.post("/api/v1/assignments", json={"learners": ["lena"], "path": "api-designer"})
+    unknown = mona.post("/api/v1/assignments", json={"learners": ["lena"], "path": "no-such-path"})
+    assert "Secret reorg" not in refused.get_data(as_text=True)
+    assert refused.status_code == unknown.status_code == 404
+    assert refused.get_data(as_text=True) == unknown.get_data(as_text=True).replace("no-such-path", "api-designer")
+    preview = mona.post("/api/v1/assignments/preview", json={"learners": ["lena"], "path": "api-designer"})
+    assert preview.status_code == 404 and "Secret reorg" not in preview.get_data(as_text=True)

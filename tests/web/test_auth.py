@@ -106,21 +106,88 @@ def test_closed_sign_up_is_refused(database_url, tmp_path):
     app.extensions["tracker.engine"].dispose()
 
 
-def test_a_fresh_install_offers_the_administrator_setup_once(client, session):
+ROOT = {"username": "root", "password": "the first admin here", "confirm": "the first admin here"}
+
+
+def _setup_link(runner) -> str:
+    """The link `tracker setup-link` prints (as `tracker run` does at start), as a path with its token."""
+    result = runner.invoke(args=["setup-link"])
+    assert result.exit_code == 0, result.output
+    return "/setup?" + result.output.split("/setup?")[1].split()[0]
+
+
+def test_a_fresh_install_offers_the_administrator_setup_once(client, session, runner):
     session.exec(delete(User))
     session.commit()
     assert client.get("/").headers["Location"] == "/setup"
-    response = client.post("/setup", data={"username": "root", "password": "the first admin here",
-                                           "confirm": "the first admin here"})
+    link = _setup_link(runner)
+    token = link.split("token=")[1]
+    assert 'name="token"' in client.get(link).get_data(as_text=True)
+    response = client.post("/setup", data=ROOT | {"token": token})
     assert response.status_code == 302
     assert session.exec(select(User.role).where(User.username == "root")).one() == Role.admin
     assert client.get("/setup").status_code == 404
+    assert client.get(link).status_code == 404
     assert client.get("/").status_code == 200
+
+
+def test_whoever_comes_first_cannot_claim_or_block_a_fresh_install(client, make_client, session, runner, app):
+    session.exec(delete(User))
+    session.commit()
+    link = _setup_link(runner)
+    # sign-up is closed until the administrator exists, so the first visitor cannot take the first account
+    squatter = make_client()
+    refused = squatter.post("/signup", data={"username": "squatter", "password": "first come first served",
+                                             "confirm": "first come first served"})
+    assert refused.status_code == 403 and "once the administrator has set up" in refused.get_data(as_text=True)
+    # and /setup without the printed link says how to get it, and creates nothing
+    page = squatter.get("/setup")
+    assert page.status_code == 200 and "tracker setup-link" in page.get_data(as_text=True)
+    assert 'name="password"' not in page.get_data(as_text=True)
+    assert squatter.post("/setup", data=ROOT).status_code == 403
+    guessed = squatter.post("/setup", data=ROOT | {"token": "guessed-" + "x" * 35})
+    assert guessed.status_code == 403 and "not valid" in guessed.get_data(as_text=True)
+    assert squatter.get("/setup?token=" + "x" * 10_000).status_code == 403
+    assert session.exec(select(User)).all() == []
+    # the owner, who reads the server's output, still sets it up
+    assert client.post("/setup", data=ROOT | {"token": link.split("token=")[1]}).status_code == 302
+    stored = app.config["DATA_DIR"] / "setup-token"
+    assert not stored.exists()
+
+
+def test_the_setup_token_is_kept_hashed_owner_only_and_a_new_link_ends_the_old_one(client, session, runner, app):
+    import os
+    import stat
+
+    session.exec(delete(User))
+    session.commit()
+    first = _setup_link(runner)
+    stored = app.config["DATA_DIR"] / "setup-token"
+    assert stat.S_IMODE(os.stat(stored).st_mode) == 0o600
+    assert first.split("token=")[1] not in stored.read_text()
+    second = _setup_link(runner)
+    assert client.get(first).status_code == 403
+    assert client.get(second).status_code == 200
+
+
+def test_an_install_claimed_by_an_early_sign_up_can_still_be_set_up(client, session, runner):
+    """Before sign-up waited for setup, a visitor could take the first account: the link still makes an admin."""
+    session.exec(delete(User).where(User.role != Role.learner))
+    session.commit()
+    link = _setup_link(runner)
+    assert client.post("/setup", data=ROOT | {"token": link.split("token=")[1]}).status_code == 302
+    assert session.exec(select(User.role).where(User.username == "root")).one() == Role.admin
+
+
+def test_the_setup_link_is_refused_once_an_administrator_exists(runner, app):
+    result = runner.invoke(args=["setup-link"])
+    assert result.exit_code == 1 and "setup is done" in result.output
+    assert not (app.config["DATA_DIR"] / "setup-token").exists()
 
 
 def test_tokens_are_shown_once_stored_hashed_and_revocable(make_client, session):
     lena = make_client("lena")
-    page = lena.post("/account/tokens", data={"name": "my script"}).get_data(as_text=True)
+    page = lena.post("/account/tokens", data={"name": "my script", "password": PASSWORD}).get_data(as_text=True)
     raw = page.split('id="new-token">')[1].split("<")[0]
     assert raw.startswith("trk_")
     stored = session.exec(select(ApiToken)).one()
@@ -134,7 +201,7 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(make_client, session)
 
 
 def test_a_user_cannot_revoke_someone_elses_token(make_client, session):
-    make_client("lena").post("/account/tokens", data={"name": "mine"})
+    make_client("lena").post("/account/tokens", data={"name": "mine", "password": PASSWORD})
     token_id = session.exec(select(ApiToken.id)).one()
     assert make_client("leo").post(f"/account/tokens/{token_id}/revoke").status_code == 404
 

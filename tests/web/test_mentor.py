@@ -318,3 +318,23 @@ def test_a_first_assignment_needs_no_confirmation(make_client, mentored, session
     factories.mentor_of(session, "mona", "leo")
     answer = make_client("mona").post("/mentor/assignments", data={"learners": "leo", "path": "api-designer"})
     assert answer.status_code == 303
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_mentors_refused_draft_does_not_show_its_title(make_client, session, htmx):
+    from sqlmodel import select
+
+    from tracker.models import Assignment, PathStatus
+
+    factories.mentor_of(session, "mona", "lena")
+    draft = factories.path(session, "real-time-streaming")
+    draft.status, draft.title = PathStatus.draft, "Secret reorg: the new platform team"
+    session.add(draft)
+    session.commit()
+    mona = make_client("mona")
+    headers = {"HX-Request": "true"} if htmx else {}
+    answer = mona.post("/mentor/assignments", data={"learners": "lena", "path": "real-time-streaming"},
+                       headers=headers, follow_redirects=True)
+    page = answer.get_data(as_text=True)
+    assert "There is no path called" in page and "Secret reorg" not in page
+    assert session.exec(select(Assignment)).all() == []

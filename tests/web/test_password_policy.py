@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlmodel import Session, delete, select
 
-from tests.conftest import PASSWORD, CSRFClient, csrf_client, make_app
+from tests.conftest import PASSWORD, CSRFClient, TrackerRunner, csrf_client, make_app
 from tests.pwned_range_server import RangeService, sha1_hex
 from tracker.models import Installation, User
 from tracker.services.people import passwords
@@ -89,9 +89,13 @@ def test_first_run_setup_refuses_a_breached_password_and_stays_open(site):
     with Session(client.application.extensions["tracker.engine"]) as session:
         session.exec(delete(User))
         session.commit()
-    response = client.post("/setup", data={"username": "root", "password": "Company2024!", "confirm": "Company2024!"})
+    link = TrackerRunner(client.application).invoke(args=["setup-link"]).output
+    token = link.split("token=")[1].split()[0]
+    response = client.post("/setup", data={"username": "root", "password": "Company2024!", "confirm": "Company2024!",
+                                           "token": token})
     assert response.status_code == 400 and CONTEXT in said(response)
-    response = client.post("/setup", data={"username": "root", "password": "1q2w3e4r", "confirm": "1q2w3e4r"})
+    response = client.post("/setup", data={"username": "root", "password": "1q2w3e4r", "confirm": "1q2w3e4r",
+                                           "token": token})
     assert response.status_code == 400 and BREACHED in said(response)
     assert users(client) == set()
     with Session(client.application.extensions["tracker.engine"]) as session:

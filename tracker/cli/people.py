@@ -111,6 +111,61 @@ def tokens_create(username: str, name: str, scope: str, expires_in_days: int | N
     click.echo(raw)
 
 
+def _named_user(session, username: str):
+    try:
+        return accounts.require_user(session=session, username=username)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _day(moment) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "never"
+
+
+@tokens_group.command("list")
+@click.option("--user", "username", default=None, help="Only this user's tokens.")
+@with_appcontext
+def tokens_list(username: str | None) -> None:
+    """List the tokens that still work (never their secrets: only the first characters)."""
+    session = prepared_session()
+    user = _named_user(session, username) if username else None
+    found = tokens.live_tokens(session=session, user=user)
+    if not found:
+        click.echo("No tokens that work.")
+    for token, owner in found:
+        click.echo(f"{token.id:>6}  {owner.username:<32}  {token.hint}…  {token.scope.value:<5}  "
+                   f"made {_day(token.created_at)}  expires {_day(token.expires_at)}  "
+                   f"last used {_day(token.last_used_at)}  {token.name}")
+
+
+@tokens_group.command("revoke")
+@click.option("--user", "username", required=True, help="Whose tokens.")
+@click.option("--id", "token_id", type=int, default=None, help="Revoke this token (see `tracker tokens list`).")
+@click.option("--all", "every", is_flag=True, help="Revoke every token of the user.")
+@with_appcontext
+def tokens_revoke(username: str, token_id: int | None, every: bool) -> None:
+    """Revoke one token (--id) or every token (--all) of a user; requests using them are refused at once."""
+    if (token_id is not None) == every:
+        raise click.UsageError("give either --id N or --all")
+    session = prepared_session()
+    user = _named_user(session, username)
+    if token_id is not None:
+        try:
+            token = tokens.revoke_token(session=session, user=user, token_id=token_id)
+        except NotFound:
+            raise click.ClickException(f"{user.username} has no working token {token_id}.") from None
+        security_log.record(session=session, kind=SecurityEventKind.token_revoked, user=user,
+                            detail=f"{token.name} ({token.hint}…) from the command line")
+        click.echo(f"Token {token.id} ('{token.name}') of {user.username} revoked.")
+        return
+    count = tokens.revoke_all_tokens(session=session, user=user)
+    session.commit()
+    if count:
+        security_log.record(session=session, kind=SecurityEventKind.tokens_revoked, user=user,
+                            detail=tokens.describe_revocation(count, "revoked from the command line"))
+    click.echo(f"{count} token{'' if count == 1 else 's'} of {user.username} revoked.")
+
+
 # ---------------------------------------------------------------- mentors
 
 @cli.group("mentors")

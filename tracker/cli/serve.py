@@ -10,12 +10,13 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from tracker import db, serving
 from tracker.cli.group import ConfigProblem, cli, password_policy, prepared_session
-from tracker.config import ConfigError, load_settings
+from tracker.config import ConfigError, Settings, load_settings
 from tracker.models import utcnow
 from tracker.services.catalog import datafile as catalog_file
 from tracker.services.curriculum import format as path_format
 from tracker.services.curriculum import loading as curriculum
 from tracker.services.learning import suggestions as card_suggestions
+from tracker.services.people import accounts, first_run
 from tracker.services.records import outbox as xapi_outbox
 
 
@@ -35,6 +36,38 @@ def prepare_to_serve():
     return session
 
 
+def _site_address(host: str, port: int) -> str:
+    """Where people open the tracker: TRACKER_PUBLIC_URL when it is set, else the address being served."""
+    configured = current_app.config["PUBLIC_URL"]
+    if configured != Settings.model_fields["public_url"].default:
+        return configured
+    shown = "localhost" if host in {"", "127.0.0.1", "0.0.0.0", "::", "::1"} else host
+    return f"http://{shown}:{port}"
+
+
+def offer_setup_link(session, *, site: str) -> None:
+    """While no administrator exists, print a new one-time setup link (the one before stops working); once one
+    exists, make sure no link is left."""
+    data_dir = current_app.config["DATA_DIR"]
+    if accounts.has_administrator(session=session):
+        first_run.discard_setup_token(data_dir=data_dir)
+        return
+    token = first_run.issue_setup_token(data_dir=data_dir)
+    click.echo(f"No administrator yet. Open this link to create one (it works until the administrator exists or "
+               f"the next start):\n\n    {site}/setup?token={token}\n")
+
+
+@cli.command("setup-link")
+@with_appcontext
+def setup_link_command() -> None:
+    """Print a new link to create the first administrator (while there is none); the link before stops working."""
+    session = prepared_session()
+    if accounts.has_administrator(session=session):
+        first_run.discard_setup_token(data_dir=current_app.config["DATA_DIR"])
+        raise click.ClickException("setup is done: an administrator exists (`tracker users create` adds accounts)")
+    offer_setup_link(session, site=current_app.config["PUBLIC_URL"])
+
+
 @cli.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
@@ -52,6 +85,7 @@ def run_command(host: str, port: int, threads: int, demo: bool) -> None:
         click.echo("Demo accounts (passwords are new at every start):")
         for account in accounts_made:
             click.echo(f"  {account.role.value:<8} {account.username:<13} password: {account.password}")
+    offer_setup_link(session, site=_site_address(host, port))
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy typed as Flask
     try:
@@ -83,7 +117,7 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int, thread
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(serving.metrics_directory(settings["DATA_DIR"]))
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
-        prepare_to_serve()
+        offer_setup_link(prepare_to_serve(), site=_site_address(host, port))
         db.get_session().close()
     app.extensions["tracker.engine"].dispose()  # no connection may cross into the workers
     click.echo(f"Serving on http://{host}:{port} with {workers} workers of {threads} threads (Ctrl+C stops)")

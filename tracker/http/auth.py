@@ -222,13 +222,13 @@ def require_new_password():
 
 
 def first_run_setup():
-    """A fresh install (no account yet) sends every page to /setup."""
+    """A fresh install (no administrator yet) sends every page to /setup."""
     if current_app.extensions.get("tracker.has_users") or request.method != "GET":
         return None
     if request.endpoint in {"auth.setup", "static", "health.healthz", "health.readyz",
                             "metrics.prometheus_metrics"} or is_api_request():
         return None
-    if accounts.user_count(session=get_session()) == 0:
+    if not accounts.has_administrator(session=get_session()):
         return redirect(url_for("auth.setup"))
     current_app.extensions["tracker.has_users"] = True
     return None

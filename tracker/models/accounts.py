@@ -130,6 +130,7 @@ class SecurityEventKind(StrEnum):
     reactivated = "reactivated"
     token_created = "token_created"
     token_revoked = "token_revoked"
+    tokens_revoked = "tokens_revoked"  # every token of an account at once, with how many and why
     access_refused = "access_refused"
     credential_regranted = "credential_regranted"
     statement_discarded = "statement_discarded"

@@ -51,9 +51,11 @@ def card_title(card: RecallCard) -> str:
     return "".join(piece.text for piece in cloze.front(card))
 
 
-# Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval.
+# Scripts and styles come only from our own /static; htmx is configured not to inject styles or eval. No plugin
+# content at all, and no <base> element (an injected one would move every relative URL elsewhere).
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'")
+                           "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'; "
+                           "base-uri 'none'")
 
 
 def security_headers(response):

@@ -22,7 +22,7 @@ from tracker.http.auth import sign_in as sign_in_here
 from tracker.models import Role, SecurityEventKind, TokenScope
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.services.learning import recall
-from tracker.services.people import accounts, security_log, sessions, tokens
+from tracker.services.people import accounts, first_run, security_log, sessions, tokens
 from tracker.services.records import deletion as account_deletion
 from tracker.web.forms import (
     ChangePasswordForm,
@@ -30,6 +30,7 @@ from tracker.web.forms import (
     EmailSettingsForm,
     RetentionForm,
     ReviewLimitsForm,
+    SetupForm,
     SignInForm,
     SignUpForm,
     TimeZoneForm,
@@ -55,17 +56,43 @@ def safe_next(default: str) -> str:
     return default
 
 
+def _signed_out(target: str):
+    """The answer that ends this browser's sign-in: the session emptied, the remember-me cookie deleted (emptying
+    the session drops Flask-Login's own note to delete it), and pages and htmx's copies of them leave this
+    browser's caches and storage."""
+    logout_user()
+    session.clear()
+    response = redirect(target, code=303)
+    config = current_app.config
+    response.delete_cookie(config["REMEMBER_COOKIE_NAME"], path=config["REMEMBER_COOKIE_PATH"],
+                           domain=config["REMEMBER_COOKIE_DOMAIN"], secure=config["REMEMBER_COOKIE_SECURE"],
+                           httponly=config["REMEMBER_COOKIE_HTTPONLY"], samesite=config["REMEMBER_COOKIE_SAMESITE"])
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
 def _event(kind: SecurityEventKind, *, user=None, username: str = "", detail: str = "") -> None:
     security_log.record(session=get_session(), kind=kind, user=user, username=username, address=client_address(),
                         detail=detail)
 
 
+def _tokens_revoked(user, count: int, reason: str) -> None:
+    if count:
+        _event(SecurityEventKind.tokens_revoked, user=user, detail=tokens.describe_revocation(count, reason))
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
-    """Create the administrator on a fresh install; gone once any account exists."""
+    """Create the administrator on a fresh install, with the setup link printed at start; gone once one exists."""
     session = get_session()
-    accounts.require_no_users(session=session)
-    form = SignUpForm()
+    accounts.require_no_administrator(session=session)
+    data_dir = current_app.config["DATA_DIR"]
+    offered = request.values.get("token", "")
+    if not first_run.setup_token_matches(data_dir=data_dir, offered=offered):
+        # Whoever reaches the site first must not become its administrator: only who reads the server's output.
+        status = 403 if offered or request.method == "POST" else 200
+        return render_template("auth/setup_link.html", refused=status == 403), status
+    form = SetupForm(token=offered)
     if form.validate_on_submit():
         try:
             user = accounts.create_first_admin(session=session, username=form.username.data,
@@ -75,6 +102,7 @@ def setup():
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
+            first_run.discard_setup_token(data_dir=data_dir)
             mark_users_exist()
             _event(SecurityEventKind.setup, user=user)
             sign_in_here(user)
@@ -106,6 +134,8 @@ def _account_key() -> str:
 def sign_up():
     if not current_app.config["OPEN_SIGNUP"]:
         raise NotAllowed("Sign-up is closed on this tracker. Ask an administrator for an account.")
+    if not accounts.has_administrator(session=get_session()):
+        raise NotAllowed("Sign-up opens once the administrator has set up this tracker.")
     form = SignUpForm()
     if form.validate_on_submit():
         try:
@@ -158,12 +188,8 @@ def sign_out():
     if device is not None:
         sessions.end_session(session=get_session(), user=current_account(), session_id=device.id)
         _event(SecurityEventKind.sign_out, user=current_account())
-    logout_user()
-    session.clear()
+    response = _signed_out(url_for("main.index"))
     flash("You are signed out.", "info")
-    response = redirect(url_for("main.index"))
-    # Pages and htmx's copies of them leave this browser's caches and storage with the session.
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
@@ -200,12 +226,13 @@ def change_password():
     if form.validate_on_submit():
         user = require_account()
         try:
-            accounts.change_password(session=get_session(), user=user, current=form.current.data,
-                                     new=form.password.data, policy=password_policy())
+            ended = accounts.change_password(session=get_session(), user=user, current=form.current.data,
+                                             new=form.password.data, policy=password_policy())
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
             _event(SecurityEventKind.password_changed, user=user)
+            _tokens_revoked(user, ended.tokens, "password changed")
             sign_in_here(user)  # every session ended with the old password: this device signs in anew
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("auth.account"))
@@ -292,14 +319,12 @@ def end_device_session(session_id: int):
 @login_required
 def sign_out_everywhere():
     user = require_account()
-    count = sessions.end_all_sessions(session=get_session(), user=user)
+    ended = sessions.end_all_access(session=get_session(), user=user)
     get_session().commit()
-    _event(SecurityEventKind.signed_out_everywhere, user=user, detail=f"{count} devices")
-    logout_user()
-    session.clear()
-    flash(f"Signed out on every device ({count}).", "info")
-    response = redirect(url_for("auth.sign_in"), code=303)
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    _event(SecurityEventKind.signed_out_everywhere, user=user, detail=f"{ended.devices} devices")
+    _tokens_revoked(user, ended.tokens, "signed out everywhere")
+    response = _signed_out(url_for("auth.sign_in"))
+    flash(f"Signed out on every device ({ended.devices}); API tokens revoked ({ended.tokens}).", "info")
     return response
 
 
@@ -309,6 +334,13 @@ def create_token():
     form = TokenForm()
     user = require_account()
     if form.validate_on_submit():
+        try:
+            # A stolen session alone cannot make a token that would outlive the owner's password change.
+            accounts.confirm_password(user=user, password=form.password.data)
+        except accounts.AccountError as exc:
+            form.password.errors = [str(exc)]
+            _event(SecurityEventKind.access_refused, user=user, detail="token not made: wrong password")
+            return _account_page(token_form=form, status=400)
         try:
             raw, token = tokens.create_token(session=get_session(), user=user, name=form.name.data,
                                              scope=TokenScope(form.scope.data),
@@ -347,10 +379,7 @@ def delete_account():
         except (account_deletion.LastAdministrator, Invalid) as exc:
             form.form_errors.append(str(exc))
         else:
-            logout_user()
-            session.clear()
+            response = _signed_out(url_for("main.index"))
             flash("Your account is deleted, with everything in it.", "info")
-            response = redirect(url_for("main.index"), code=303)
-            response.headers["Clear-Site-Data"] = '"cache", "storage"'
             return response
     return _account_page(delete_form=form, status=400)

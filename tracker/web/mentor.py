@@ -14,7 +14,7 @@ from tracker.http.render import page_or_fragment
 from tracker.models import Role, User, utcnow
 from tracker.services import access
 from tracker.services.curriculum import queries as path_queries
-from tracker.services.errors import Invalid
+from tracker.services.errors import Invalid, NotFound
 from tracker.services.learning import notes, recall, review_stats
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.mentoring import assignments, mentorships
@@ -102,7 +102,8 @@ def assign():
     form = AssignForm()
     try:  # a refused assignment is shown on the overview, where the form is
         form.checked()
-        path = path_queries.get_learning_path(session=session, slug=form.path.data or "")
+        # An unknown path and one the mentor may not see get the same answer.
+        path = path_queries.require_learning_path(session=session, slug=form.path.data) if form.path.data else None
         # Left empty, the due date and note of mentees who already have the path stay as they are.
         mentor = require_account()
         request_ = dict(session=session, mentor=mentor, usernames=form.learners.data, path=path,
@@ -114,7 +115,7 @@ def assign():
             if assignments.needs_confirmation(planned):
                 return render_template("mentor/assign_confirm.html", form=form, path=path, outcomes=planned)
         outcomes = assignments.assign_path(**request_)
-    except Invalid as exc:
+    except (Invalid, NotFound) as exc:
         flash(str(exc), "error")
         return redirect(url_for("mentor.overview"), code=303)
     flash(assignments.describe_outcomes(path, outcomes), "success")

@@ -72,4 +72,4 @@ def test_unknown_users_are_not_found(session):
     with pytest.raises(NotFound):
         accounts.require_user(session=session, username="nobody")
     with pytest.raises(NotFound):
-        accounts.require_no_users(session=session)
+        accounts.require_no_administrator(session=session)

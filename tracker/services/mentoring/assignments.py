@@ -16,6 +16,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services import access
+from tracker.services.errors import NotFound
 from tracker.services.mentoring.mentorships import MentoringError, NotYourMentee, get_mentee
 from tracker.services.notifications import in_app as notifications
 
@@ -66,6 +67,8 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
         raise MentoringError("Choose at least one mentee.")
     if path is None:
         raise MentoringError("Choose a path to assign.")
+    if not access.can_see_path(mentor, path):  # a draft's title is not for those who cannot see drafts
+        raise NotFound(f"There is no path called '{path.slug}'.")
     if not access.can_be_assigned(path):
         raise MentoringError(f"“{path.title}” is {path.status}; only published paths can be assigned.")
     if isinstance(due_on, date) and due_on < today:

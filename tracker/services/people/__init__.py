@@ -2,12 +2,16 @@
 
 Owns the `user`, `user_session`, `api_token` and `security_event` rows.
 
-- `accounts`: `create_user`, `authenticate`, `change_password`, `set_role`, `set_active`, `update_settings`.
+- `accounts`: `create_user`, `create_first_admin`, `has_administrator`, `authenticate`, `confirm_password`,
+  `change_password`, `set_role`, `set_active`, `set_temporary_password`, `update_settings`.
 - `passwords`: the password policy every new password passes: `password_problem` (length, the shipped breached
   list, zxcvbn with the site's and the person's words, the optional range service), `policy_for_site`,
   `personal_words`, `in_shipped_list`, `in_range_service`.
-- `sessions`: a record per signed-in browser: `start_session`, `resume_session`, `end_session`, `end_all_sessions`.
-- `tokens`: `create_token`, `user_for_token`, `revoke_token`.
+- `sessions`: a record per signed-in browser: `start_session`, `resume_session`, `end_session`, `end_all_sessions`,
+  and `end_all_access` (every device and every API token: what taking an account back does).
+- `tokens`: `create_token`, `user_for_token`, `list_tokens`, `live_tokens`, `live_token_counts`, `revoke_token`,
+  `revoke_all_tokens`.
+- `first_run`: the setup link of a fresh install: `issue_setup_token`, `setup_token_matches`, `discard_setup_token`.
 - `time_zones`: each person's own day: `zone_of`, `today_for`, `local_day`.
 - `security_log`: `record`, `search`, `sign_in_history`.
 """

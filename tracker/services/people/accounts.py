@@ -16,7 +16,7 @@ from tracker.services.errors import Invalid, NotAllowed, NotFound
 from tracker.services.learning.recall import check_daily_limit, check_retention
 from tracker.services.notifications.mail import check_address, pass_over_pending
 from tracker.services.people.passwords import PasswordPolicy, password_problem, personal_words
-from tracker.services.people.sessions import end_all_sessions
+from tracker.services.people.sessions import Ended, end_all_access, end_all_sessions
 from tracker.services.people.time_zones import check_zone, detected_zone
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,30}[a-z0-9]$")
@@ -95,8 +95,8 @@ class AccountDeactivated(NotAllowed):
 def create_first_admin(*, session: Session, username: str, password: str, policy: PasswordPolicy,
                        display_name: str = "", time_zone: str | None = None) -> User:
     """The administrator of a fresh install: exactly one, however many requests race (the single
-    `installation` row is written in the same transaction). NotFound once setup is done. Commits."""
-    require_no_users(session=session)
+    `installation` row is written in the same transaction). NotFound once an administrator exists. Commits."""
+    require_no_administrator(session=session)
     username = normalise_username(username)
     check_password(password, policy=policy, username=username, display_name=display_name)
     user = User(username=username, password_hash=hash_password(password), role=Role.admin,
@@ -140,25 +140,33 @@ def user_count(*, session: Session) -> int:
     return session.exec(select(func.count(col(User.id)))).one()
 
 
-def change_password(*, session: Session, user: User, current: str, new: str, policy: PasswordPolicy) -> None:
+def confirm_password(*, user: User, password: str) -> None:
+    """Refuse unless `password` is the user's own: asked again before what a stolen session must not do."""
+    if not _verify(user.password_hash, password):
+        raise AccountError("The password is not right.")
+
+
+def change_password(*, session: Session, user: User, current: str, new: str, policy: PasswordPolicy) -> Ended:
     """Replace the password after checking the current one; ends every session of the user (the caller
-    signs the current device in again). Commits."""
+    signs the current device in again) and revokes their API tokens. Commits."""
     if not _verify(user.password_hash, current):
         raise AccountError("The current password is not right.")
     _check_new_password(new, policy=policy, user=user)
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    end_all_sessions(session=session, user=user)
+    ended = end_all_access(session=session, user=user)
     session.commit()
+    return ended
 
 
-def set_password(*, session: Session, user: User, password: str, policy: PasswordPolicy) -> None:
+def set_password(*, session: Session, user: User, password: str, policy: PasswordPolicy) -> Ended:
     """Set a password without asking for the old one (demo accounts, administrators); ends the user's
-    sessions. Commits."""
+    sessions and revokes their API tokens. Commits."""
     _check_new_password(password, policy=policy, user=user)
     user.password_hash = hash_password(password)
-    end_all_sessions(session=session, user=user)
+    ended = end_all_access(session=session, user=user)
     session.commit()
+    return ended
 
 
 def get_user(*, session: Session, username: str) -> User | None:
@@ -173,9 +181,14 @@ def require_user(*, session: Session, username: str) -> User:
     return user
 
 
-def require_no_users(*, session: Session) -> None:
-    """First-run setup exists only while there is no account at all; NotFound afterwards."""
-    if user_count(session=session) > 0:
+def has_administrator(*, session: Session) -> bool:
+    """Whether the tracker has an administrator: until then only first-run setup makes accounts."""
+    return session.exec(select(col(User.id)).where(User.role == Role.admin).limit(1)).first() is not None
+
+
+def require_no_administrator(*, session: Session) -> None:
+    """First-run setup exists only while there is no administrator; NotFound afterwards."""
+    if has_administrator(session=session):
         raise NotFound("Setup is done: an administrator already exists.")
 
 
@@ -205,22 +218,27 @@ def set_role(*, session: Session, admin: User, user: User, role: Role) -> None:
     session.commit()
 
 
-def set_active(*, session: Session, admin: User, user: User, active: bool) -> None:
-    """Deactivate (sign-in refused, open sessions end, data kept) or reactivate an account. Commits."""
+def set_active(*, session: Session, admin: User, user: User, active: bool) -> Ended:
+    """Deactivate (sign-in refused, open sessions end, API tokens revoked for good, data kept) or reactivate
+    an account (its tokens stay revoked). Commits."""
     if user.id == admin.id and not active:
         raise AccountError("You cannot deactivate your own account.")
     user.is_active = active
-    end_all_sessions(session=session, user=user)
+    ended = (Ended(devices=end_all_sessions(session=session, user=user), tokens=0) if active
+             else end_all_access(session=session, user=user))
     session.commit()
+    return ended
 
 
-def set_temporary_password(*, session: Session, user: User, password: str, policy: PasswordPolicy) -> None:
-    """Set a password the user must change at their next sign-in; ends their sessions. Commits."""
+def set_temporary_password(*, session: Session, user: User, password: str, policy: PasswordPolicy) -> Ended:
+    """Set a password the user must change at their next sign-in; ends their sessions and revokes their API
+    tokens. Commits."""
     _check_new_password(password, policy=policy, user=user)
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    end_all_sessions(session=session, user=user)
+    ended = end_all_access(session=session, user=user)
     session.commit()
+    return ended
 
 
 

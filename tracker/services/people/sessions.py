@@ -2,7 +2,8 @@
 
 The cookie (Flask's session, and the remember-me cookie) carries only a random token; the database
 keeps its SHA-256. A record is refused once it is ended, idle for longer than the policy allows (unless
-remembered), or past its absolute end. Ending records is how every "sign out" in the app works.
+remembered), or past its absolute end. Ending records is how every "sign out" in the app works; taking the
+account back (`end_all_access`) also revokes its API tokens.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlmodel.sql.expression import Select
 
 from tracker.models import DeviceSession, User, as_utc, utcnow
 from tracker.services.errors import NotFound
+from tracker.services.people.tokens import revoke_all_tokens
 
 LAST_SEEN_PRECISION = timedelta(minutes=1)  # at most one write a minute per device, not one per request
 
@@ -97,6 +99,22 @@ def end_all_sessions(*, session: Session, user: User, keep: DeviceSession | None
     if keep is not None:
         statement = statement.where(col(DeviceSession.id) != keep.id)
     return session.exec(statement.values(ended_at=utcnow())).rowcount
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What taking an account back ended: signed-in devices and API tokens."""
+
+    devices: int
+    tokens: int
+
+
+def end_all_access(*, session: Session, user: User, keep: DeviceSession | None = None) -> Ended:
+    """Sign the user out everywhere (but `keep`) and revoke every API token: what a password change, signing
+    out everywhere, a temporary password and deactivation do, so nothing a thief made outlives them. The
+    caller commits."""
+    devices = end_all_sessions(session=session, user=user, keep=keep)
+    return Ended(devices=devices, tokens=revoke_all_tokens(session=session, user=user))
 
 
 def live_sessions(*, session: Session, user: User, policy: SessionPolicy) -> list[DeviceSession]:

@@ -1,4 +1,9 @@
-"""Personal API tokens: shown once, stored as a SHA-256 hash, revocable."""
+"""Personal API tokens: shown once, stored as a SHA-256 hash, revocable.
+
+A token is as strong as the account behind it: whatever takes the account back (a password change, signing
+out everywhere, an administrator's temporary password, deactivation) revokes every token with
+`revoke_all_tokens`, for good.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
 from tracker.models import ApiToken, TokenScope, User, as_utc, utcnow
@@ -72,13 +78,43 @@ def _expired(token: ApiToken, now: datetime) -> bool:
     return token.expires_at is not None and now >= as_utc(token.expires_at)
 
 
-
 def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
     """The user's tokens that still work, newest first."""
     now = utcnow()
     rows = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
                         .order_by(col(ApiToken.created_at).desc()))
     return [token for token in rows if not _expired(token, now)]
+
+
+def _working(now: datetime) -> ColumnElement[bool]:
+    """The condition for tokens that still work: not revoked, not expired."""
+    return col(ApiToken.revoked_at).is_(None) & or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > now)
+
+
+def live_tokens(*, session: Session, user: User | None = None) -> list[tuple[ApiToken, User]]:
+    """Tokens that still work with their owners (everyone's, or `user`'s), by username then newest first."""
+    query = (select(ApiToken, User).join(User, col(User.id) == ApiToken.user_id).where(_working(utcnow()))
+             .order_by(col(User.username), col(ApiToken.created_at).desc(), col(ApiToken.id).desc()))
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return [(token, owner) for token, owner in session.exec(query)]
+
+
+def live_token_counts(*, session: Session, user_ids: list[int]) -> dict[int, int]:
+    """How many working tokens each of these users has (users without any are left out)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(select(ApiToken.user_id, func.count(col(ApiToken.id)))
+                        .where(col(ApiToken.user_id).in_(user_ids), _working(utcnow()))
+                        .group_by(col(ApiToken.user_id)))
+    return dict(rows.all())
+
+
+def revoke_all_tokens(*, session: Session, user: User) -> int:
+    """Revoke every token of the user that still works; returns how many. The caller commits."""
+    now = utcnow()
+    statement = update(ApiToken).where(col(ApiToken.user_id) == user.id, _working(now)).values(revoked_at=now)
+    return session.exec(statement).rowcount
 
 
 def revoke_token(*, session: Session, user: User, token_id: int) -> ApiToken:
@@ -89,3 +125,8 @@ def revoke_token(*, session: Session, user: User, token_id: int) -> ApiToken:
     token.revoked_at = utcnow()
     session.commit()
     return token
+
+
+def describe_revocation(count: int, reason: str) -> str:
+    """The security log's note of a revocation of every token: how many, and why."""
+    return f"{count} token{'' if count == 1 else 's'}: {reason}"

@@ -1,4 +1,5 @@
-"""Admin: finding users, changing roles, deactivating, setting temporary passwords, and deleting accounts."""
+"""Admin: finding users, changing roles, deactivating, setting temporary passwords, revoking API tokens, and
+deleting accounts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from tracker.db import get_session
 from tracker.http.auth import client_address, password_policy, require_account, role_required
 from tracker.models import Role, SecurityEventKind
 from tracker.services.errors import NotAllowed
-from tracker.services.people import accounts, security_log
+from tracker.services.people import accounts, security_log, tokens
 from tracker.services.records import deletion as account_deletion
 from tracker.web.admin.blueprint import bp
 from tracker.web.forms import DeleteUserForm, UserActionForm
@@ -18,8 +19,10 @@ from tracker.web.forms import DeleteUserForm, UserActionForm
 @role_required(Role.admin)
 def users():
     q = request.args.get("q", "")[:64]
-    return render_template("admin/users.html", users=accounts.list_users(session=get_session(), q=q), q=q,
-                           roles=list(Role))
+    session = get_session()
+    found = accounts.list_users(session=session, q=q)
+    return render_template("admin/users.html", users=found, q=q, roles=list(Role),
+                           token_counts=tokens.live_token_counts(session=session, user_ids=[u.id for u in found]))
 
 
 def _event(kind: SecurityEventKind, user, detail: str) -> None:
@@ -41,19 +44,32 @@ def update_user(username: str):
             flash(f"{user.username} is now {role.value}.", "success")
         elif action in {"deactivate", "reactivate"}:
             active = action == "reactivate"
-            accounts.set_active(session=session, admin=admin, user=user, active=active)
+            ended = accounts.set_active(session=session, admin=admin, user=user, active=active)
             _event(SecurityEventKind.reactivated if active else SecurityEventKind.deactivated, user,
                    f"by {admin.username}")
+            _tokens_revoked(user, ended.tokens, f"deactivated by {admin.username}")
             flash(f"{user.username} is {'reactivated' if active else 'deactivated; their sessions ended'}.",
                   "success")
         elif action == "password":
-            accounts.set_temporary_password(session=session, user=user, password=form.password.data or "",
-                                            policy=password_policy())
+            ended = accounts.set_temporary_password(session=session, user=user, password=form.password.data or "",
+                                                    policy=password_policy())
             _event(SecurityEventKind.temporary_password_set, user, f"by {admin.username}")
-            flash(f"Temporary password set; {user.username} must change it at the next sign-in.", "success")
+            _tokens_revoked(user, ended.tokens, f"temporary password set by {admin.username}")
+            flash(f"Temporary password set; {user.username} must change it at the next sign-in. Their API tokens "
+                  "are revoked.", "success")
+        elif action == "revoke_tokens":
+            count = tokens.revoke_all_tokens(session=session, user=user)
+            session.commit()
+            _tokens_revoked(user, count, f"revoked by {admin.username}")
+            flash(f"{count} API token{'' if count == 1 else 's'} of {user.username} revoked.", "success")
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     return redirect(url_for("admin.users", q=request.args.get("q", "")), code=303)
+
+
+def _tokens_revoked(user, count: int, reason: str) -> None:
+    if count:
+        _event(SecurityEventKind.tokens_revoked, user, tokens.describe_revocation(count, reason))
 
 
 @bp.post("/users/<username>/delete")

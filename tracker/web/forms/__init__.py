@@ -7,6 +7,7 @@ from tracker.web.forms.accounts import (  # noqa: F401
     EmailSettingsForm,
     RetentionForm,
     ReviewLimitsForm,
+    SetupForm,
     SignInForm,
     SignUpForm,
     TimeZoneForm,

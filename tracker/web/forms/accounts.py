@@ -43,6 +43,12 @@ class SignUpForm(Form):
     time_zone = HiddenField("Time zone", validators=[Length(max=64)], render_kw={"data-detect-time-zone": ""})
 
 
+class SetupForm(SignUpForm):
+    """The first administrator's account, with the setup link's token carried along."""
+
+    token = HiddenField("Setup token", validators=[DataRequired(), Length(max=200)])
+
+
 class TimeZoneForm(Form):
     time_zone = SelectField("Time zone", validators=[InputRequired()],
                             description="Your days, due dates, the heatmap and your streak follow this zone.")
@@ -106,6 +112,11 @@ class TokenForm(Form):
                            choices=[*(SelectChoice(str(days), f"in {days} days") for days in TOKEN_LIFETIMES),
                                     SelectChoice("", "never (until revoked)")],
                            default=str(TOKEN_LIFETIMES[1]), validate_choice=True)
+    password = PasswordField("Your password", validators=[DataRequired(message="type your password to confirm"),
+                                                          Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"},
+                             description="A token acts as you until it is revoked; changing your password or "
+                                         "signing out everywhere revokes every token.")
 
 
 class DeleteAccountForm(Form):

@@ -103,7 +103,8 @@ class LinksForm(Form):
 
 
 class UserActionForm(Form):
-    action = SelectField("Action", choices=[SelectChoice(a) for a in ("role", "deactivate", "reactivate", "password")],
+    action = SelectField("Action", choices=[SelectChoice(a) for a in ("role", "deactivate", "reactivate", "password",
+                                                                     "revoke_tokens")],
                          validators=[InputRequired(message="unknown user action")])
     role = SelectField("Role", choices=[SelectChoice(r.value) for r in Role], validate_choice=False)
     password = PasswordField("Temporary password", validators=[Length(max=PASSWORD_MAX)])
