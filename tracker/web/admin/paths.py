@@ -16,7 +16,7 @@ from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
 from tracker.services.curriculum.format import PathDefinitionError
 from tracker.web.admin.blueprint import UPLOAD_LIMIT, bp
-from tracker.web.forms import PathEditorForm, RestoreForm
+from tracker.web.forms import PathEditorForm, PathStatusForm, RestoreForm
 
 
 @bp.get("/paths")
@@ -78,7 +78,9 @@ def save_path(slug: str | None = None):
             return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
         return _editor(draft, path=path, base_version=base_version, dirty=True)
     if path is not None:
-        draft["slug"] = path.slug  # the slug names the path; it is not edited in place
+        # The slug names the path; it is not edited in place. The status has its own action (change_status),
+        # with a confirmation that says who loses the path: a save never changes it.
+        draft["slug"], draft["status"] = path.slug, path.status.value
     try:
         definition = path_store.validate_definition(session=session, data=draft, source="The path")
         result = path_store.save_path(session=session, definition=definition, base_version=base_version,
@@ -134,8 +136,44 @@ def restore(slug: str, version: int):
     except path_store.VersionConflict as conflict:
         flash(f"{conflict} Nothing was restored; look at the latest history and try again.", "error")
         return redirect(url_for("admin.history", slug=slug), code=303)
-    flash(f"Version {version} restored as version {result.path.version}.", "success")
+    if result.unchanged:
+        flash(f"Version {version} has the content the path has now: nothing changed.", "info")
+        return redirect(url_for("admin.history", slug=slug), code=303)
+    flash(f"Version {version} restored as version {result.path.version}; the path stays "
+          f"{result.path.status.label.lower()}.", "success")
     return redirect(url_for("admin.history", slug=slug), code=303)
+
+
+@bp.route("/paths/<slug>/status", methods=["GET", "POST"])
+@role_required(Role.admin)
+def path_status(slug: str):
+    """Change a path's status on its own: the page says who is on the path and what the change does to them."""
+    session = get_session()
+    path = _path(slug)
+    form = PathStatusForm(status=request.args.get("status", path.status.value), base_version=path.version)
+    status, error = 200, None
+    if request.method == "POST":
+        base_version = form.base_version.data if form.validate() else None  # required: None only when refused
+        if base_version is not None:
+            try:
+                result = path_store.change_status(session=session, path=path, status=PathStatus(form.status.data),
+                                                  base_version=base_version, author=require_account())
+            except path_store.VersionConflict as conflict:
+                session.refresh(path)
+                status, error = 409, f"{conflict} Nothing was changed; check the status below and confirm again."
+                form = PathStatusForm(formdata=None, status=form.status.data, base_version=path.version)
+            else:
+                if result.unchanged:
+                    flash(f"“{path.title}” is already {path.status.label.lower()}.", "info")
+                else:
+                    flash(f"“{path.title}” is now {path.status.label.lower()} (version {path.version}).", "success")
+                return see_other(url_for("admin.edit_path", slug=slug))
+        else:
+            status, error = 400, form.first_error()
+    chosen = PathStatus(form.status.data) if form.status.data in set(PathStatus) else path.status
+    return render_template("admin/path_status.html", path=path, form=form, chosen=chosen, error=error,
+                           statuses=list(PathStatus), audience=path_store.path_audience(session=session, path=path),
+                           consequence=path_store.status_consequence), status
 
 
 @bp.get("/paths/<slug>.yaml")
