@@ -10,10 +10,10 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; the stubs stop at 3.2
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from tracker.models import EmailFrequency, TokenScope
-from tracker.services.people.accounts import PASSWORD_MAX
+from tracker.services.people.accounts import PASSWORD_MAX, AccountError, check_password, normalise_username
 from tracker.services.people.time_zones import zone_names
 from tracker.services.people.tokens import TOKEN_LIFETIMES
 from tracker.web.forms.base import Form, WholeNumberField
@@ -41,6 +41,20 @@ class SignUpForm(Form):
                             render_kw={"autocomplete": "new-password"})
     # Filled in by the browser (app.js) with its IANA zone; UTC when it is missing or unknown.
     time_zone = HiddenField("Time zone", validators=[Length(max=64)], render_kw={"data-detect-time-zone": ""})
+
+    # The account rules are checked here too, field by field, so that one submit shows every problem at once,
+    # each beside its field (the service checks them again when it creates the account).
+    def validate_username(self, field: StringField) -> None:
+        try:
+            normalise_username(field.data or "")
+        except AccountError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_password(self, field: PasswordField) -> None:
+        try:
+            check_password(field.data or "", username=(self.username.data or "").strip().lower())
+        except AccountError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class TimeZoneForm(Form):
