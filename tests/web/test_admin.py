@@ -145,7 +145,7 @@ def test_restoring_an_old_version_is_a_new_version(make_client, session):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"title": ""}, "The path: title: must not be empty"),
+    ({"title": ""}, "Title: must not be empty"),
     ({"title": "x" * 201}, "at most 200 characters"),
     ({"sections-0-items-1-slug": "http-protocol"}, "duplicate article 'http-protocol'"),
     ({"sections-0-items-1-slug": "no-such-article"}, "unknown article 'no-such-article'"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
@@ -30,14 +32,31 @@ def _path(slug: str):
 
 
 def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 200, error: str | None = None,
-            conflict=None, saved: list[str] | None = None, dirty: bool = False, search=None, q: str = ""):
+            conflict=None, saved: list[str] | None = None, dirty: bool = False, q: str = "",
+            add_to: int | None = None, focus: str | None = None):
+    """The editor page (or its form alone, for HTMX). The catalog search and the section to add to stay as they
+    were; `focus` names the control that gets the keyboard focus (and the view) in the new page."""
     session = get_session()
     slugs = [item["slug"] for section in draft["sections"] for item in section["items"]]
     titles = dict(session.exec(select(Article.slug, Article.title).where(col(Article.slug).in_(slugs))).all())
-    context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles, "error": error,
-               "conflict": conflict, "saved": saved, "dirty": dirty, "statuses": list(PathStatus),
-               "search": search, "q": q}
+    search = None
+    if q:
+        query = catalog.ArticleQuery.from_args({"q": q, "per_page": "8"})
+        q, search = query.q, catalog.search_articles(session=session, query=query)
+    if add_to is None or not 0 <= add_to < len(draft["sections"]):
+        add_to = len(draft["sections"]) - 1
+    context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles,
+               "error": _readable(error) if error else None, "conflict": conflict, "saved": saved, "dirty": dirty,
+               "statuses": list(PathStatus), "search": search, "q": q, "add_to": add_to,
+               "focus": None if error or conflict else focus}
     return page_or_fragment("admin/path_edit.html", block="editor", target="editor", status=status, **context)
+
+
+def _readable(error: str) -> str:
+    """"The path: section 2 needs at least one article" reads, in the editor, "Section 2 needs at least one
+    article": the editor is the path."""
+    error = error.removeprefix("The path: ")
+    return error[:1].upper() + error[1:]
 
 
 @bp.get("/paths/new")
@@ -65,18 +84,19 @@ def save_path(slug: str | None = None):
     form = PathEditorForm()
     valid = form.validate()
     draft, base_version, action = form.draft(), form.base_version.data, form.action.data or "save"
+    q, add_to = request.form.get("q", "").strip(), form.add_to.data
     if not valid:  # a number out of range: the editor again, with the draft and the reason
-        return _editor(draft, path=path, base_version=base_version, status=400, error=form.first_error(), dirty=True)
-    if action == "search":  # the catalog search without JavaScript: the editor again, with the hits
-        query = catalog.ArticleQuery.from_args({"q": request.form.get("q", ""), "per_page": "8"})
-        return _editor(draft, path=path, base_version=base_version, dirty=True, q=query.q,
-                       search=catalog.search_articles(session=session, query=query))
-    if action != "save":
+        return _editor(draft, path=path, base_version=base_version, status=400, error=form.first_error(), dirty=True,
+                       q=q, add_to=add_to)
+    if action != "save":  # reshape the draft; Enter in the search box ("refresh") searches without JavaScript
+        before = copy.deepcopy(draft)
         try:
-            path_drafts.apply_action(draft, action, add_to=form.add_to.data)
+            path_drafts.apply_action(draft, action, add_to=add_to)
         except path_drafts.DraftError as exc:
-            return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
-        return _editor(draft, path=path, base_version=base_version, dirty=True)
+            return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True,
+                           q=q, add_to=add_to)
+        focus = path_drafts.focus_after(before, draft, action) or ("search" if q and action == "refresh" else None)
+        return _editor(draft, path=path, base_version=base_version, dirty=True, q=q, add_to=add_to, focus=focus)
     if path is not None:
         # The slug names the path; it is not edited in place. The status has its own action (change_status),
         # with a confirmation that says who loses the path: a save never changes it.
@@ -86,9 +106,11 @@ def save_path(slug: str | None = None):
         result = path_store.save_path(session=session, definition=definition, base_version=base_version,
                                         author=require_account())
     except PathDefinitionError as exc:
-        return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
+        return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True,
+                       q=q, add_to=add_to)
     except path_store.VersionConflict as conflict:
-        return _editor(draft, path=path, base_version=base_version, status=409, conflict=conflict, dirty=True)
+        return _editor(draft, path=path, base_version=base_version, status=409, conflict=conflict, dirty=True,
+                       q=q, add_to=add_to)
     if result.unchanged:
         flash(f"Nothing changed: “{result.path.title}” stays at version {result.path.version}.", "info")
     else:
