@@ -145,7 +145,7 @@ def test_restoring_an_old_version_is_a_new_version(make_client, session):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"title": ""}, "The path: title: must not be empty"),
+    ({"title": ""}, "Title: must not be empty"),
     ({"title": "x" * 201}, "at most 200 characters"),
     ({"sections-0-items-1-slug": "http-protocol"}, "duplicate article 'http-protocol'"),
     ({"sections-0-items-1-slug": "no-such-article"}, "unknown article 'no-such-article'"),
@@ -178,8 +178,8 @@ def test_a_new_draft_path_is_for_admins_only_until_published(make_client, sessio
 def test_an_archived_path_stays_with_its_followers_only(make_client, session):
     lena = make_client("lena")
     lena.post("/paths/api-designer/follow")
-    form = editor_form(session) | {"status": "archived", "action": "save"}
-    assert make_client("ada").post("/admin/paths/api-designer/edit", data=form).status_code == 303
+    assert make_client("ada").post("/admin/paths/api-designer/status",
+                                   data={"status": "archived", "base_version": "1"}).status_code == 303
     assert "API Designer" in lena.get("/paths/").get_data(as_text=True)
     assert "API Designer" not in make_client("leo").get("/paths/").get_data(as_text=True)
     assert "Archived." in make_client("leo").get("/paths/api-designer").get_data(as_text=True)
@@ -368,7 +368,7 @@ def test_an_old_version_is_shown_whole_before_restoring_it(make_client, session)
     assert "Section 1: REST first" in current and "This is the current version." in current
     assert "Restore this version" not in current
     restored = ada.post("/admin/paths/api-designer/restore/1", data={"base_version": "2"}, follow_redirects=True)
-    assert "Version 1 restored as version 3." in restored.get_data(as_text=True)
+    assert "Version 1 restored as version 3; the path stays published." in restored.get_data(as_text=True)
 
 
 def test_a_shortened_text_change_is_whole_on_the_version_page(make_client, session):

@@ -12,6 +12,7 @@ from tracker.api.schemas import (
     Items,
     PathDetailPublic,
     PathHistory,
+    PathStatusPublic,
     PathSummaryPublic,
     SourcePublic,
     TopicPublic,
@@ -93,7 +94,9 @@ class PathBody(BaseModel):
     outcome: str = Field(max_length=1000)
     weeks_min: int = Field(ge=1, le=520)
     weeks_max: int | None = Field(default=None, ge=1, le=520)
-    status: str = Field(default=PathStatus.published.value, max_length=16)
+    status: str | None = Field(default=None, max_length=16,
+                               description="left out: the path keeps its status (PUT /paths/<slug>/status changes "
+                                           "it on its own)")
     order: int | None = Field(default=None, ge=-path_format.ORDER_MAX, le=path_format.ORDER_MAX)
     sections: list[SectionBody] = Field(max_length=100)
 
@@ -110,7 +113,8 @@ def update_path(slug: str):
     current = {view.section.title: view.section.why for view in _detail(path).sections}
     data = {
         "slug": slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
-        "weeks": {"min": body.weeks_min, "max": body.weeks_max}, "status": body.status,
+        "weeks": {"min": body.weeks_min, "max": body.weeks_max},
+        "status": body.status if body.status is not None else path.status.value,
         "order": body.order if body.order is not None else path.position,
         "sections": [{"title": s.title, "why": s.why if s.why is not None else current.get(s.title, ""),
                       "items": [{"slug": i.article.slug, "optional": i.optional} for i in s.items]}
@@ -125,6 +129,43 @@ def update_path(slug: str):
 def _detail(path: LearningPath) -> path_queries.PathDetail:
     """The path with its sections and articles, as they are now."""
     return path_queries.path_details(session=get_session(), paths=[path])[path.id]
+
+
+class PathStatusBody(BaseModel):
+    """The new status and the version the change is based on."""
+
+    status: PathStatus
+    version: int = Field(ge=1, le=DB_INT_MAX)
+
+
+def _status_answer(path: LearningPath):
+    audience = path_store.path_audience(session=get_session(), path=path)
+    return respond(PathStatusPublic(slug=path.slug, status=path.status, version=path.version,
+                                    followers=audience.followers, assigned=audience.assigned,
+                                    audience=audience.sentence))
+
+
+@bp.get("/paths/<slug>/status")
+@role_required(Role.admin)
+@documented(summary="A path's status and the learners it reaches (admins)", response=PathStatusPublic,
+            errors=(404,))
+def path_status(slug: str):
+    """Who a status change would reach: the learners following the path and those with it assigned."""
+    return _status_answer(path_queries.require_learning_path(session=get_session(), slug=slug))
+
+
+@bp.put("/paths/<slug>/status")
+@role_required(Role.admin)
+@documented(summary="Change a path's status on its own (admins)", body=PathStatusBody, response=PathStatusPublic,
+            errors=(404, 409))
+def change_path_status(slug: str):
+    """Publish, archive or unpublish a path, keeping its content; a stale `version` answers 409."""
+    session = get_session()
+    path = path_queries.require_learning_path(session=session, slug=slug)
+    body = json_body(PathStatusBody, hint='send {"status": "published", "version": <the version it is based on>}')
+    path_store.change_status(session=session, path=path, status=body.status, base_version=body.version,
+                             author=require_account())
+    return _status_answer(path)
 
 
 @bp.get("/paths/<slug>/history")

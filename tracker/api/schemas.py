@@ -178,6 +178,17 @@ class VersionPublic(Public):
                    changes=entry.version.summary.splitlines())
 
 
+class PathStatusPublic(Public):
+    """A path's status and who it reaches: the learners following it and those with it assigned."""
+
+    slug: str
+    status: PathStatus
+    version: int
+    followers: int
+    assigned: int
+    audience: str = Field(description="the same in words: “12 learners follow it; 3 have it assigned.”")
+
+
 class PathHistory(Public):
     slug: str
     version: int

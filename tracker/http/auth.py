@@ -58,10 +58,13 @@ def session_policy() -> sessions.SessionPolicy:
                                   remember=config["REMEMBER_AGE"])
 
 
-def password_policy() -> passwords.PasswordPolicy:
-    """The password policy with this site's words (from TRACKER_PUBLIC_URL) and the range service, if set."""
+def password_policy(*, ask_range_service: bool = True) -> passwords.PasswordPolicy:
+    """The password policy with this site's words (from TRACKER_PUBLIC_URL) and the range service, if set.
+    `ask_range_service=False`: the local checks only, for a form's field-by-field messages (the service that
+    then sets the password asks the range service, once)."""
     config = current_app.config
-    return passwords.policy_for_site(public_url=config["PUBLIC_URL"], range_url=config.get("PWNED_PASSWORDS_URL"))
+    return passwords.policy_for_site(public_url=config["PUBLIC_URL"],
+                                     range_url=config.get("PWNED_PASSWORDS_URL") if ask_range_service else None)
 
 
 def client_address() -> str:

@@ -11,6 +11,7 @@ from tracker.services import access
 from tracker.services.curriculum.queries import weeks_label
 from tracker.services.learning import cloze, plans
 from tracker.services.people import time_zones
+from tracker.services.people.devices import device_name
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["when"] = local_when
     app.jinja_env.filters["strftime"] = format_date
+    app.jinja_env.filters["device_name"] = device_name
     app.jinja_env.globals["ProgressState"] = ProgressState
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["TokenScope"] = TokenScope

@@ -20,7 +20,7 @@ def test_plain_data_validates_without_any_file():
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"order": 10**30}, "the editor: order: Input should be less than or equal to 100000"),
+    ({"order": 10**30}, "the editor: order: must be at most 100000"),
     ({"sections": [{"title": "One", "items": ["zzz"]}]}, "section 1 'One': unknown article 'zzz'"),
     ({"sections": [{"title": "One", "items": ["a"]}, {"title": "one", "items": ["b"]}]}, "duplicate section title"),
     ({"sections": [{"title": "One", "items": ["a", "a"]}]}, "duplicate article 'a' (earlier in this section)"),

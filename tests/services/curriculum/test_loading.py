@@ -101,7 +101,7 @@ def broken(**changes) -> str:
     (broken(sections=[{"title": "Basics"}]), "tiny.yaml: section 1 'Basics': missing field 'items'"),
     (broken(sections=[{"title": "  ", "items": ["routing"]}]), "tiny.yaml: section 1: title: must not be blank"),
     (broken(weeks={"min": 5, "max": 2}), "tiny.yaml: weeks: max must not be less than min"),
-    (broken(slug="Not A Slug"), "tiny.yaml: slug: String should match pattern"),
+    (broken(slug="Not A Slug"), "tiny.yaml: slug: lower-case letters and digits in words joined by single hyphens"),
     (broken(colour="blue"), "tiny.yaml: unknown field 'colour'"),
     ("slug: [unclosed", "tiny.yaml: not valid YAML at line 1"),
     ("- just\n- a list", "tiny.yaml: expected a mapping"),

@@ -1,11 +1,17 @@
 """Storing paths: versions with optimistic locking, history, and restoring an old version."""
 
+from datetime import date
+
 import pytest
 
 from tests import factories
+from tracker.models import PathStatus
+from tracker.services import access
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
 from tracker.services.errors import NotFound
+from tracker.services.mentoring.assignments import assign_path
+from tracker.services.progress import follows
 
 
 def renamed(session, title: str):
@@ -81,3 +87,43 @@ def test_a_saved_version_is_read_whole_with_the_one_before_it(session):
     assert first.previous is None and first.author is None
     with pytest.raises(NotFound):
         path_store.saved_version(session=session, path=path, version=3)
+
+
+def test_restoring_a_draft_version_of_a_published_path_keeps_it_published(session):
+    ada = factories.user(session, "ada")
+    lena = factories.user(session, "lena")
+    follows.follow_path(session=session, user=lena, path=factories.path(session, "api-designer"))
+    draft = renamed(session, "Being reworked").model_copy(update={"status": PathStatus.draft})
+    path_store.save_path(session=session, definition=draft, base_version=1, author=ada)  # v2, a draft
+    published = renamed(session, "API Designer").model_copy(update={"status": PathStatus.published})
+    path_store.save_path(session=session, definition=published, base_version=2, author=ada)  # v3, published again
+    result = path_store.restore_version(session=session, path=factories.path(session, "api-designer"), version=2,
+                                        base_version=3, author=ada)
+    assert (result.path.version, result.path.title, result.path.status) == (4, "Being reworked",
+                                                                           PathStatus.published)
+    assert not any("Status" in line for line in result.changes)
+    assert access.can_see_path(lena, result.path)
+
+
+def test_a_status_change_keeps_the_content_and_says_who_is_on_the_path(session):
+    ada = factories.user(session, "ada")
+    path = factories.path(session, "api-designer")
+    assert path_store.path_audience(session=session, path=path).sentence == ("No learner follows it or has it "
+                                                                             "assigned.")
+    for learner in factories.add_learners(session, "reader", 12):
+        follows.follow_path(session=session, user=learner, path=path)
+    factories.mentor_of(session, "mona", "lena", "leo", "reader000")
+    assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena", "leo", "reader000"],
+                path=path, today=date(2030, 1, 1))
+    audience = path_store.path_audience(session=session, path=path)
+    assert audience.sentence == "12 learners follow it; 3 have it assigned."
+    before = path_queries.path_definition(session=session, path=path)
+    result = path_store.change_status(session=session, path=path, status=PathStatus.draft, base_version=1,
+                                      author=ada)
+    assert result.path.status == PathStatus.draft and result.changes == ["Status changed from “published” to "
+                                                                          "“draft”."]
+    assert path_queries.path_definition(session=session, path=result.path) == before.model_copy(
+        update={"status": PathStatus.draft})
+    with pytest.raises(path_store.VersionConflict):  # a confirmation read at version 1 is stale now
+        path_store.change_status(session=session, path=path, status=PathStatus.archived, base_version=1,
+                                 author=ada)

@@ -5,9 +5,10 @@ Owns the `learning_path`, `path_section`, `path_item` and `path_version` rows an
 - `queries`: reading paths: `list_paths`, `get_path`, `path_details`, `path_entries`, `paths_with_article`,
   `require_learning_path`, `visible_path`.
 - `store`: every write of a path: `load_paths`, `save_path` (optimistic locking), `history`,
-  `restore_version`, `export_yaml`.
+  `restore_version` (content only), `change_status`, `path_audience`, `status_consequence`, `export_yaml`.
 - `format`: the path definition format: `parse_path_definition`, `validate_path`, `dump_path_definition`.
-- `drafts` (the editor's unsaved draft: `apply_action`) and `changes` (`describe_changes` between versions).
+- `drafts` (the editor's unsaved draft: `apply_action`, and where the focus goes after it: `focus_after`)
+  and `changes` (`describe_changes` between versions).
 - `loading`: `load_curriculum`, the catalog and paths in one transaction.
 - `kept`: the curriculum as lists show it, read once per state: `current_stamp`, `whole`, `per_path`.
 """

@@ -1,4 +1,5 @@
-"""The path editor's unsaved draft: a plain dict reshaped by the editor's buttons before anything is saved."""
+"""The path editor's unsaved draft: a plain dict reshaped by the editor's buttons before anything is saved,
+and where the keyboard focus goes after each button (`focus_after`)."""
 
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ def apply_action(draft: Draft, action: str, *, add_to: int | None = None) -> Dra
     """Apply one editor action to an unsaved draft: add, move, remove items or sections, toggle nothing else.
 
     Actions: add-section, remove-section:S, section-up:S, section-down:S, up:S:I, down:S:I,
-    remove:S:I, add:SLUG (into section `add_to`, or the last one).
+    remove:S:I, add:SLUG (into section `add_to`, or the last one); refresh and search change nothing.
     """
     sections = draft["sections"]
     kind, _, rest = action.partition(":")
     try:
         numbers = [int(x) for x in rest.split(":")] if rest and kind != "add" else []
-        if kind == "refresh":
+        if kind in {"refresh", "search"}:  # the draft as it is (the view shows the catalog search)
             pass
         elif kind == "add-section":
             sections.append({"title": "", "items": []})
@@ -74,3 +75,45 @@ def apply_action(draft: Draft, action: str, *, add_to: int | None = None) -> Dra
             raise
         raise DraftError(f"The editor action '{action}' does not fit this path.") from None
     return draft
+
+
+def focus_after(before: Draft, after: Draft, action: str) -> str | None:
+    """The editor control that keeps the keyboard focus after `action` reshaped `before` into `after`.
+
+    Focus follows what moved: after "Move down" it is on the moved article's own "Move down" button in its new
+    place (or its "Move up" one when it can go no further), so a second press moves it again rather than
+    moving its neighbour back. Keys are button values ("down:1:0"), "title:S" for a section title, or "search".
+    """
+    kind, _, rest = action.partition(":")
+    sections = after["sections"]
+    if kind in {"up", "down"}:
+        s, i = (int(x) for x in rest.split(":"))
+        slug = before["sections"][s]["items"][i]["slug"]
+        place = next(((t, j) for t, section in enumerate(sections) for j, item in enumerate(section["items"])
+                      if item["slug"] == slug), None)
+        if place is None:
+            return None
+        t, j = place
+        first = t == 0 and j == 0
+        last = t == len(sections) - 1 and j == len(sections[t]["items"]) - 1
+        direction = "down" if (kind == "up" and first) or (kind == "down" and not last) else "up"
+        return f"{direction}:{t}:{j}" if not (first and last) else f"remove:{t}:{j}"
+    if kind in {"section-up", "section-down"}:
+        s = int(rest)
+        t = max(0, min(len(sections) - 1, s - 1 if kind == "section-up" else s + 1))
+        if len(sections) == 1:
+            return "title:0"
+        if kind == "section-up":
+            return f"section-up:{t}" if t > 0 else f"section-down:{t}"
+        return f"section-down:{t}" if t < len(sections) - 1 else f"section-up:{t}"
+    if kind == "remove":
+        s, i = (int(x) for x in rest.split(":"))
+        remaining = len(sections[s]["items"]) if s < len(sections) else 0
+        return f"remove:{s}:{min(i, remaining - 1)}" if remaining else f"title:{s}"
+    if kind == "add-section":
+        return f"title:{len(sections) - 1}"
+    if kind == "remove-section":
+        return "add-section"
+    if kind in {"add", "search"}:
+        return "search"
+    return None

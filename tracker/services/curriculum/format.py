@@ -162,6 +162,11 @@ def check_curation(definition: PathDefinition, *, articles: Mapping[str, Catalog
             same_title[key] = (number, item.slug)
 
 
+_NEEDS = {"items": "article", "sections": "section"}
+_BOUNDS = {"greater_than_equal": "must be at least", "less_than_equal": "must be at most",
+           "greater_than": "must be more than", "less_than": "must be less than"}
+
+
 def _describe(error: ErrorDetails, raw: dict[Any, Any]) -> str:
     """Turn a pydantic error into 'section 2 'Title': items: field required'."""
     loc = list(error["loc"])
@@ -182,6 +187,13 @@ def _describe(error: ErrorDetails, raw: dict[Any, Any]) -> str:
         return f"{prefix}unknown field '{field}'"
     if error["type"] == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
         return f"{prefix}{field}: must not be empty"
+    # In the words of the editor, not of the validator ("List should have at least 1 item after validation").
+    if error["type"] == "too_short" and field in {"items", "sections"}:
+        return f"{prefix.removesuffix(': ') or 'the path'} needs at least one {_NEEDS[field]}"
+    if error["type"] in _BOUNDS:
+        return f"{prefix}{field}: {_BOUNDS[error['type']]} {next(iter(error.get('ctx', {}).values()), '')}".rstrip()
+    if error["type"] == "string_pattern_mismatch" and field == "slug":
+        return f"{prefix}slug: lower-case letters and digits in words joined by single hyphens, like 'api-design'"
     return f"{prefix}{field}: {message}" if field else f"{prefix}{message}"
 
 

@@ -10,10 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, PathVersion, User, utcnow
+from tracker.models import (
+    Article,
+    Assignment,
+    LearningPath,
+    PathFollow,
+    PathItem,
+    PathSection,
+    PathStatus,
+    PathVersion,
+    User,
+    utcnow,
+)
 from tracker.services.curriculum.changes import describe_changes
 from tracker.services.curriculum.format import (
     CatalogFacts,
@@ -291,13 +302,64 @@ def saved_version(*, session: Session, path: LearningPath, version: int) -> Save
 
 def restore_version(*, session: Session, path: LearningPath, version: int, base_version: int,
                     author: User) -> SaveResult:
-    """Make an earlier version current again, as a new version."""
+    """Make an earlier version's content current again, as a new version. Commits.
+
+    Only the content comes back: the path keeps its status, so restoring a version saved as a draft never
+    takes a published path away from the learners on it (a status change is `change_status`, asked for apart).
+    """
     definition = version_definition(session=session, path=path, version=version)
     if definition is None:
         raise NotFound(f"There is no version {version} of this path.")
+    definition = definition.model_copy(update={"status": path.status})
     check_curation(definition, articles=catalog_facts(session=session), source=f"Version {version}")
     return save_path(session=session, definition=definition, base_version=base_version, author=author,
                      summary_prefix=[f"Restored version {version}."])
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is on a path now: the people a status change reaches."""
+
+    followers: int  # learners following it
+    assigned: int  # learners with a live (not withdrawn) assignment of it
+
+    @property
+    def sentence(self) -> str:
+        """"12 learners follow it; 3 have it assigned." (or that nobody is on it)."""
+        if not self.followers and not self.assigned:
+            return "No learner follows it or has it assigned."
+        one = self.followers == 1
+        follow = f"{self.followers} {'learner follows' if one else 'learners follow'} it"
+        assign = f"{self.assigned} {'has' if self.assigned == 1 else 'have'} it assigned"
+        return f"{follow}; {assign}."
+
+
+def path_audience(*, session: Session, path: LearningPath) -> Audience:
+    """How many learners follow the path and how many have it assigned."""
+    followers = session.exec(select(func.count()).select_from(PathFollow)
+                             .where(PathFollow.path_id == path.id)).one()
+    assigned = session.exec(select(func.count()).select_from(Assignment)
+                            .where(Assignment.path_id == path.id, col(Assignment.withdrawn_at).is_(None))).one()
+    return Audience(followers=followers, assigned=assigned)
+
+
+def status_consequence(status: PathStatus) -> str:
+    """What a path's status means for the learners on it, in the words the confirmation uses."""
+    if status == PathStatus.draft:
+        return ("As a draft only admins can open it: the learners on it lose it from their dashboard and its page "
+                "answers “not found” until it is published again. Their progress is kept.")
+    if status == PathStatus.archived:
+        return ("Archived, it stays open to the learners already on it, but it leaves the path list and nobody "
+                "new can follow it or be assigned it.")
+    return "Published, it is in the path list: anyone can open and follow it, and mentors can assign it."
+
+
+def change_status(*, session: Session, path: LearningPath, status: PathStatus, base_version: int,
+                  author: User) -> SaveResult:
+    """Give the path another status, as a new version with the same content; refuse a stale base. Commits."""
+    ensure_baseline(session=session, path=path)
+    definition = path_definition(session=session, path=path).model_copy(update={"status": PathStatus(status)})
+    return save_path(session=session, definition=definition, base_version=base_version, author=author)
 
 
 def export_yaml(*, session: Session, path: LearningPath) -> str:

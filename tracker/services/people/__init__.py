@@ -9,6 +9,7 @@ Owns the `user`, `user_session`, `api_token` and `security_event` rows.
   `personal_words`, `in_shipped_list`, `in_range_service`.
 - `sessions`: a record per signed-in browser: `start_session`, `resume_session`, `end_session`, `end_all_sessions`,
   and `end_all_access` (every device and every API token: what taking an account back does).
+- `devices`: what a signed-in browser is called: `device_name` ("Chrome on Linux").
 - `tokens`: `create_token`, `user_for_token`, `list_tokens`, `live_tokens`, `live_token_counts`, `revoke_token`,
   `revoke_all_tokens`.
 - `first_run`: the setup link of a fresh install: `issue_setup_token`, `setup_token_matches`, `discard_setup_token`.

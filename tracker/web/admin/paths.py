@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
@@ -16,7 +18,7 @@ from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
 from tracker.services.curriculum.format import PathDefinitionError
 from tracker.web.admin.blueprint import UPLOAD_LIMIT, bp
-from tracker.web.forms import PathEditorForm, RestoreForm
+from tracker.web.forms import PathEditorForm, PathStatusForm, RestoreForm
 
 
 @bp.get("/paths")
@@ -30,14 +32,31 @@ def _path(slug: str):
 
 
 def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 200, error: str | None = None,
-            conflict=None, saved: list[str] | None = None, dirty: bool = False, search=None, q: str = ""):
+            conflict=None, saved: list[str] | None = None, dirty: bool = False, q: str = "",
+            add_to: int | None = None, focus: str | None = None):
+    """The editor page (or its form alone, for HTMX). The catalog search and the section to add to stay as they
+    were; `focus` names the control that gets the keyboard focus (and the view) in the new page."""
     session = get_session()
     slugs = [item["slug"] for section in draft["sections"] for item in section["items"]]
     titles = dict(session.exec(select(Article.slug, Article.title).where(col(Article.slug).in_(slugs))).all())
-    context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles, "error": error,
-               "conflict": conflict, "saved": saved, "dirty": dirty, "statuses": list(PathStatus),
-               "search": search, "q": q}
+    search = None
+    if q:
+        query = catalog.ArticleQuery.from_args({"q": q, "per_page": "8"})
+        q, search = query.q, catalog.search_articles(session=session, query=query)
+    if add_to is None or not 0 <= add_to < len(draft["sections"]):
+        add_to = len(draft["sections"]) - 1
+    context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles,
+               "error": _readable(error) if error else None, "conflict": conflict, "saved": saved, "dirty": dirty,
+               "statuses": list(PathStatus), "search": search, "q": q, "add_to": add_to,
+               "focus": None if error or conflict else focus}
     return page_or_fragment("admin/path_edit.html", block="editor", target="editor", status=status, **context)
+
+
+def _readable(error: str) -> str:
+    """"The path: section 2 needs at least one article" reads, in the editor, "Section 2 needs at least one
+    article": the editor is the path."""
+    error = error.removeprefix("The path: ")
+    return error[:1].upper() + error[1:]
 
 
 @bp.get("/paths/new")
@@ -65,28 +84,33 @@ def save_path(slug: str | None = None):
     form = PathEditorForm()
     valid = form.validate()
     draft, base_version, action = form.draft(), form.base_version.data, form.action.data or "save"
+    q, add_to = request.form.get("q", "").strip(), form.add_to.data
     if not valid:  # a number out of range: the editor again, with the draft and the reason
-        return _editor(draft, path=path, base_version=base_version, status=400, error=form.first_error(), dirty=True)
-    if action == "search":  # the catalog search without JavaScript: the editor again, with the hits
-        query = catalog.ArticleQuery.from_args({"q": request.form.get("q", ""), "per_page": "8"})
-        return _editor(draft, path=path, base_version=base_version, dirty=True, q=query.q,
-                       search=catalog.search_articles(session=session, query=query))
-    if action != "save":
+        return _editor(draft, path=path, base_version=base_version, status=400, error=form.first_error(), dirty=True,
+                       q=q, add_to=add_to)
+    if action != "save":  # reshape the draft; Enter in the search box ("refresh") searches without JavaScript
+        before = copy.deepcopy(draft)
         try:
-            path_drafts.apply_action(draft, action, add_to=form.add_to.data)
+            path_drafts.apply_action(draft, action, add_to=add_to)
         except path_drafts.DraftError as exc:
-            return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
-        return _editor(draft, path=path, base_version=base_version, dirty=True)
+            return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True,
+                           q=q, add_to=add_to)
+        focus = path_drafts.focus_after(before, draft, action) or ("search" if q and action == "refresh" else None)
+        return _editor(draft, path=path, base_version=base_version, dirty=True, q=q, add_to=add_to, focus=focus)
     if path is not None:
-        draft["slug"] = path.slug  # the slug names the path; it is not edited in place
+        # The slug names the path; it is not edited in place. The status has its own action (change_status),
+        # with a confirmation that says who loses the path: a save never changes it.
+        draft["slug"], draft["status"] = path.slug, path.status.value
     try:
         definition = path_store.validate_definition(session=session, data=draft, source="The path")
         result = path_store.save_path(session=session, definition=definition, base_version=base_version,
                                         author=require_account())
     except PathDefinitionError as exc:
-        return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True)
+        return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True,
+                       q=q, add_to=add_to)
     except path_store.VersionConflict as conflict:
-        return _editor(draft, path=path, base_version=base_version, status=409, conflict=conflict, dirty=True)
+        return _editor(draft, path=path, base_version=base_version, status=409, conflict=conflict, dirty=True,
+                       q=q, add_to=add_to)
     if result.unchanged:
         flash(f"Nothing changed: “{result.path.title}” stays at version {result.path.version}.", "info")
     else:
@@ -134,8 +158,44 @@ def restore(slug: str, version: int):
     except path_store.VersionConflict as conflict:
         flash(f"{conflict} Nothing was restored; look at the latest history and try again.", "error")
         return redirect(url_for("admin.history", slug=slug), code=303)
-    flash(f"Version {version} restored as version {result.path.version}.", "success")
+    if result.unchanged:
+        flash(f"Version {version} has the content the path has now: nothing changed.", "info")
+        return redirect(url_for("admin.history", slug=slug), code=303)
+    flash(f"Version {version} restored as version {result.path.version}; the path stays "
+          f"{result.path.status.label.lower()}.", "success")
     return redirect(url_for("admin.history", slug=slug), code=303)
+
+
+@bp.route("/paths/<slug>/status", methods=["GET", "POST"])
+@role_required(Role.admin)
+def path_status(slug: str):
+    """Change a path's status on its own: the page says who is on the path and what the change does to them."""
+    session = get_session()
+    path = _path(slug)
+    form = PathStatusForm(status=request.args.get("status", path.status.value), base_version=path.version)
+    status, error = 200, None
+    if request.method == "POST":
+        base_version = form.base_version.data if form.validate() else None  # required: None only when refused
+        if base_version is not None:
+            try:
+                result = path_store.change_status(session=session, path=path, status=PathStatus(form.status.data),
+                                                  base_version=base_version, author=require_account())
+            except path_store.VersionConflict as conflict:
+                session.refresh(path)
+                status, error = 409, f"{conflict} Nothing was changed; check the status below and confirm again."
+                form = PathStatusForm(formdata=None, status=form.status.data, base_version=path.version)
+            else:
+                if result.unchanged:
+                    flash(f"“{path.title}” is already {path.status.label.lower()}.", "info")
+                else:
+                    flash(f"“{path.title}” is now {path.status.label.lower()} (version {path.version}).", "success")
+                return see_other(url_for("admin.edit_path", slug=slug))
+        else:
+            status, error = 400, form.first_error()
+    chosen = PathStatus(form.status.data) if form.status.data in set(PathStatus) else path.status
+    return render_template("admin/path_status.html", path=path, form=form, chosen=chosen, error=error,
+                           statuses=list(PathStatus), audience=path_store.path_audience(session=session, path=path),
+                           consequence=path_store.status_consequence), status
 
 
 @bp.get("/paths/<slug>.yaml")

@@ -20,6 +20,7 @@ from tracker.web.forms.admin import (  # noqa: F401
     ListingImportForm,
     MentorshipForm,
     PathEditorForm,
+    PathStatusForm,
     RestoreForm,
     SectionForm,
     UserActionForm,

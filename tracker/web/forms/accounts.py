@@ -10,9 +10,11 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; the stubs stop at 3.2
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
+from tracker.http.auth import password_policy
 from tracker.models import EmailFrequency, TokenScope
+from tracker.services.people.accounts import AccountError, check_password, normalise_username
 from tracker.services.people.passwords import PASSWORD_MAX
 from tracker.services.people.time_zones import zone_names
 from tracker.services.people.tokens import TOKEN_LIFETIMES
@@ -41,6 +43,22 @@ class SignUpForm(Form):
                             render_kw={"autocomplete": "new-password"})
     # Filled in by the browser (app.js) with its IANA zone; UTC when it is missing or unknown.
     time_zone = HiddenField("Time zone", validators=[Length(max=64)], render_kw={"data-detect-time-zone": ""})
+
+    # The account rules are checked here too, field by field, so that one submit shows every problem at once,
+    # each beside its field (the service checks them again when it creates the account).
+    def validate_username(self, field: StringField) -> None:
+        try:
+            normalise_username(field.data or "")
+        except AccountError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_password(self, field: PasswordField) -> None:
+        try:
+            check_password(field.data or "", policy=password_policy(ask_range_service=False),
+                           username=(self.username.data or "").strip().lower(),
+                           display_name=self.display_name.data or "")
+        except AccountError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class SetupForm(SignUpForm):

@@ -73,6 +73,14 @@ class RestoreForm(Form):
     base_version = WholeNumberField("Version", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
+class PathStatusForm(Form):
+    """A path's status, changed on its own (never by a save or a restore), from the version it was read at."""
+
+    status = SelectField("New status", choices=[SelectChoice(s.value, s.label) for s in PathStatus],
+                         validators=[InputRequired(message="choose a status")])
+    base_version = WholeNumberField("Version", validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
+
+
 class ArticleEditForm(Form):
     title = StringField("Title", validators=[Length(max=300)])
     url = StringField("Link", validators=[Length(max=500)])
