@@ -179,4 +179,5 @@ def test_several_workers_agree_on_sign_in_csrf_limits_and_notifications(served):
         for sample in family.samples:
             if sample.name == "tracker_security_events_total":
                 values[sample.labels["kind"]] += sample.value
-    assert values["sign_in_failed"] == 10 and values["throttled"] == 2, text_format[:3000]
+    assert values["sign_in_failed"] == statuses.count(400), text_format[:3000]
+    assert values["throttled"] == statuses.count(429), text_format[:3000]  # counted even when no row is kept
