@@ -8,6 +8,7 @@ never signed in to it; past each free allowance the wait doubles. Counting is on
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -24,8 +25,7 @@ from tracker.models import SecurityEvent, SecurityEventKind, User
 from tracker.services.people import limits
 
 REDIS_URL = os.environ.get("TRACKER_TEST_LIMITS_REDIS_URL", "redis://127.0.0.1:6379/11")
-# Clocks are frozen here; never before the real now, or the browsers' signed cookies would come from the future.
-START = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -37,6 +37,13 @@ def store(request) -> Iterator[str]:
         client.flushdb()
     else:
         yield ""
+
+
+@pytest.fixture
+def start() -> datetime:
+    """Where a test freezes the clock: just after the real now (the browsers' signed cookies must not come
+    from the future)."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
 
 
 @pytest.fixture
@@ -91,9 +98,9 @@ def test_the_owner_signs_in_after_many_wrong_passwords_from_another_address(limi
     assert sign_in(owner, "lena", PASSWORD, "198.51.100.20").status_code == 302
 
 
-def test_guesses_from_a_hundred_addresses_slow_strangers_down_but_never_the_owners_browser(limited):
+def test_guesses_from_a_hundred_addresses_slow_strangers_down_but_never_the_owners_browser(limited, start):
     owner, attacker, stranger = browser(limited), browser(limited), browser(limited)
-    with time_machine.travel(START, tick=False):
+    with time_machine.travel(start, tick=False):
         assert sign_in(owner, "lena", PASSWORD, "198.51.100.20").status_code == 302
         owner.sign_out()
         statuses = [sign_in(attacker, "lena", f"guess {i}", f"203.0.{i // 250}.{i % 250}").status_code
@@ -117,9 +124,9 @@ def test_ten_successful_sign_ins_in_five_minutes_never_lock_the_account(limited)
         assert sign_in(browser(limited), "leo", PASSWORD, "198.51.100.30").status_code == 302, attempt
 
 
-def test_wrong_passwords_from_one_address_make_a_growing_wait_that_is_stated(limited):
-    guesser, now = browser(limited), START
-    with time_machine.travel(START, tick=False) as clock:
+def test_wrong_passwords_from_one_address_make_a_growing_wait_that_is_stated(limited, start):
+    guesser, now = browser(limited), start
+    with time_machine.travel(start, tick=False) as clock:
         assert [sign_in(guesser, "lena", f"guess {i}", "203.0.113.9").status_code for i in range(6)] == [400] * 6
         for wait in (1, 2, 4, 8):
             refused = sign_in(guesser, "lena", PASSWORD, "203.0.113.9")
@@ -138,9 +145,9 @@ def test_wrong_passwords_from_one_address_make_a_growing_wait_that_is_stated(lim
         assert [sign_in(guesser, "lena", f"fresh {i}", "203.0.113.9").status_code for i in range(6)] == [400] * 6
 
 
-def test_a_refused_sign_in_is_a_429_with_the_wait_as_a_page_a_fragment_and_json(limited):
+def test_a_refused_sign_in_is_a_429_with_the_wait_as_a_page_a_fragment_and_json(limited, start):
     guesser = browser(limited)
-    with time_machine.travel(START, tick=False):
+    with time_machine.travel(start, tick=False):
         for i in range(6):
             sign_in(guesser, "lena", f"guess {i}", "203.0.113.9")
         page = sign_in(guesser, "lena", PASSWORD, "203.0.113.9")
@@ -164,18 +171,18 @@ def _in_parallel(calls) -> list[int]:
         return list(pool.map(lambda call: call(), calls))
 
 
-def test_a_hundred_parallel_wrong_passwords_for_one_account_are_counted_exactly(limited):
+def test_a_hundred_parallel_wrong_passwords_for_one_account_are_counted_exactly(limited, start):
     clients = [browser(limited) for _ in range(100)]
-    with time_machine.travel(START, tick=False):
+    with time_machine.travel(start, tick=False):
         statuses = _in_parallel([lambda c=c, i=i: sign_in(c, "lena", f"guess {i}", "203.0.113.7").status_code
                                  for i, c in enumerate(clients)])
     assert sorted(statuses) == [400] * 6 + [429] * 94  # five free failures, the sixth starts the wait
     assert len(events(limited, SecurityEventKind.sign_in_failed)) == 6
 
 
-def test_a_hundred_parallel_failures_from_one_address_are_counted_exactly(limited):
+def test_a_hundred_parallel_failures_from_one_address_are_counted_exactly(limited, start):
     clients = [browser(limited) for _ in range(100)]
-    with time_machine.travel(START, tick=False):
+    with time_machine.travel(start, tick=False):
         statuses = _in_parallel([lambda c=c, i=i: sign_in(c, f"nobody{i}", "guess", "203.0.113.8").status_code
                                  for i, c in enumerate(clients)])
         assert sorted(statuses) == [400] * 60 + [429] * 40
@@ -185,13 +192,13 @@ def test_a_hundred_parallel_failures_from_one_address_are_counted_exactly(limite
         assert sign_in(browser(limited), "lena", PASSWORD, "203.0.113.80").status_code == 302
 
 
-def test_parallel_sign_ups_never_make_more_accounts_than_the_limit_leaves(limited):
+def test_parallel_sign_ups_never_make_more_accounts_than_the_limit_leaves(limited, start):
     def sign_up(name: str) -> int:
         return browser(limited).post("/signup", data={"username": name, "password": "a fine long passphrase",
                                                       "confirm": "a fine long passphrase"},
                                      headers={"X-Forwarded-For": "198.51.100.60"}).status_code
 
-    with time_machine.travel(START, tick=False):
+    with time_machine.travel(start, tick=False):
         assert [sign_up(f"early{i}") for i in range(5)] == [302] * 5
         statuses = _in_parallel([lambda i=i: sign_up(f"rushed{i}") for i in range(20)])
     assert sorted(statuses) == [302] * 5 + [429] * 15
@@ -223,9 +230,9 @@ def test_taken_username_answers_count_so_sign_up_cannot_list_accounts(limited):
 
 # ---------------------------------------------------------------- re-authentication
 
-def test_guessing_the_current_password_is_slowed_on_every_form_that_asks_for_it(limited):
+def test_guessing_the_current_password_is_slowed_on_every_form_that_asks_for_it(limited, start):
     lena = browser(limited)
-    with time_machine.travel(START, tick=False) as clock:
+    with time_machine.travel(start, tick=False) as clock:
         assert sign_in(lena, "lena", PASSWORD, "198.51.100.20").status_code == 302
         change = {"current": "guess", "password": "a brand new passphrase", "confirm": "a brand new passphrase"}
         assert [lena.post("/account/password", data=change).status_code for _ in range(3)] == [400] * 3
@@ -239,9 +246,9 @@ def test_guessing_the_current_password_is_slowed_on_every_form_that_asks_for_it(
         assert over_api.status_code == 429 and over_api.get_json()["error"]["retry_after"] == 1
         fragment = lena.post("/account/password", data=change | {"current": PASSWORD}, headers={"HX-Request": "true"})
         assert fragment.status_code == 429 and fragment.headers["HX-Retarget"] == "#alerts"
-        clock.move_to(START + timedelta(seconds=1))
+        clock.move_to(start + timedelta(seconds=1))
         assert lena.post("/account/password", data=change).status_code == 400
-        clock.move_to(START + timedelta(seconds=3))
+        clock.move_to(start + timedelta(seconds=3))
         assert lena.post("/account/password", data=change | {"current": PASSWORD}).status_code == 302
         assert sign_in(browser(limited), "lena", "a brand new passphrase", "198.51.100.20").status_code == 302
 
@@ -274,3 +281,18 @@ def test_a_refused_learner_is_sampled_per_address_and_view(make_client, session)
     rows = session.exec(select(SecurityEvent).where(SecurityEvent.kind == SecurityEventKind.access_refused)).all()
     assert [r.detail.split(":")[0] for r in rows] == ["GET /admin/users"] * 5 + ["GET /admin/security"]
     assert all(r.username == "lena" for r in rows)
+
+
+def test_without_its_redis_sign_in_answers_503_and_checks_no_password(database_url, tmp_path):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # nothing listens there once closed
+    app = make_app(database_url, tmp_path, REDIS_URL=f"redis://127.0.0.1:{port}/0", OPEN_SIGNUP=False)
+    app.test_client_class = CSRFClient
+    client = browser(app)
+    down = sign_in(client, "lena", PASSWORD, "198.51.100.20")
+    assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+    assert "Nothing was changed" in down.get_data(as_text=True)
+    assert client.get("/signup").status_code == 403  # a refusal is still answered (and recorded, unsampled)
+    assert len(events(app, SecurityEventKind.sign_in)) == 0 and len(events(app, SecurityEventKind.access_refused)) == 1
+    app.extensions["tracker.engine"].dispose()

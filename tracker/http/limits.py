@@ -148,6 +148,9 @@ def record_sampled(kind: SecurityEventKind, *, key: str, user: User | None = Non
     8th … alike event from one address in a minute gets a row saying which one it is; the rest are only counted
     in the metrics."""
     address = client_address()
-    repeat = _call(store().tally, f"{kind.value}|{address}|{key}", seconds=60, now=time.time())
+    try:
+        repeat = store().tally(f"{kind.value}|{address}|{key}", seconds=60, now=time.time())
+    except redis.RedisError:
+        repeat = 1  # Redis down: every such event gets its row rather than the refusal failing
     security_log.record_repeated(session=get_session(), kind=kind, repeat=repeat, user=user, username=username,
                                  address=address, detail=detail)
