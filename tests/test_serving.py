@@ -148,7 +148,8 @@ def test_several_workers_agree_on_sign_in_csrf_limits_and_notifications(served):
     assert [m.status_code for m in marks] == [303] * 12
     answered += marks
 
-    # The eleventh wrong password for one account is refused, whichever worker takes it.
+    # Wrong passwords for one account from one address: five free, the sixth starts a wait; parallel guesses
+    # beyond those are refused unchecked, whichever worker takes them.
     guesser = served.browser()
     served.get(guesser, "/signin")
     guess_cookies = guesser.cookies.get_dict()
@@ -156,7 +157,8 @@ def test_several_workers_agree_on_sign_in_csrf_limits_and_notifications(served):
     attempts = at_once([lambda i=i: as_browser(guess_cookies).post(
         served.base + "/signin", data={"username": "leo", "password": f"wrong {i}"}, timeout=30,
         headers=served._traced() | {"X-CSRFToken": guess_token}) for i in range(12)])
-    assert sorted(a.status_code for a in attempts) == [400] * 10 + [429] * 2
+    statuses = sorted(a.status_code for a in attempts)
+    assert statuses.count(429) >= 5 and set(statuses) == {400, 429}, statuses  # 6 checked, or 7 past a 1 s wait
     answered += attempts
 
     # A mentor's invitation reaches the learner on every worker.
@@ -177,7 +179,8 @@ def test_several_workers_agree_on_sign_in_csrf_limits_and_notifications(served):
         for sample in family.samples:
             if sample.name == "tracker_security_events_total":
                 values[sample.labels["kind"]] += sample.value
-    assert values["sign_in_failed"] == 10 and values["throttled"] == 2, text_format[:3000]
+    assert values["sign_in_failed"] == statuses.count(400), text_format[:3000]
+    assert values["throttled"] == statuses.count(429), text_format[:3000]  # counted even when no row is kept
 
 
 def test_one_command_prints_the_setup_link_and_only_that_link_creates_the_administrator(tmp_path):

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tracker.api.blueprint import bp
 from tracker.api.schemas import DataExport, Items, MenteeExport, MePublic, MyPathPublic, ProgressPublic, respond
 from tracker.db import get_session
-from tracker.http.auth import limit_account_deletion, require_account, role_required
+from tracker.http import limits
+from tracker.http.auth import require_account, role_required
 from tracker.http.downloads import csv_text, download
 from tracker.http.inputs import json_body
 from tracker.http.issuer import current_issuer
@@ -17,7 +18,7 @@ from tracker.http.openapi import documented
 from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import queries as path_queries
-from tracker.services.errors import Invalid
+from tracker.services.errors import DomainError, Invalid
 from tracker.services.mentoring import mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.people import accounts
@@ -196,16 +197,26 @@ class DeleteAccountBody(BaseModel):
 
 @bp.delete("/me")
 @login_required
-@limit_account_deletion
 @documented(summary="Delete your account and everything in it (asks for your password)", body=DeleteAccountBody,
             status=204, errors=(429,))
 def delete_me():
     """Progress, history, notes, replies, follows, mentorships, assignments, notifications, sessions and tokens
     go with the account; 403 for a wrong password or for the last administrator, and then nothing is deleted.
+    Wrong passwords count per account together with the account page's password forms: past five, each one
+    doubles the wait before the next try (429 with `Retry-After`).
     Credentials stay as status-only records (id, revocation bit, path title and version, dates; nothing that
     names you), so a credential you shared still verifies, and verifiers are told the account was deleted."""
     body = json_body(DeleteAccountBody, hint='send a JSON object like {"password": "…"}')
-    account_deletion.delete_own_account(session=get_session(), user=require_account(), password=body.password)
+    user = require_account()
+    with limits.password_check(user) as attempt:  # wrong passwords count with the account page's
+        try:
+            account_deletion.delete_own_account(session=get_session(), user=user, password=body.password)
+        except account_deletion.WrongPassword:
+            raise
+        except DomainError:
+            attempt.did_not_count()
+            raise
+        attempt.did_not_count()
     logout_user()
     return "", 204
 

@@ -14,16 +14,16 @@ from werkzeug.exceptions import Unauthorized
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.db import get_session
-from tracker.extensions import csrf, limiter, login_manager
+from tracker.extensions import csrf, login_manager
+from tracker.http import limits
 from tracker.http.errors import error_response, wants_json
+from tracker.http.limits import client_address
 from tracker.http.render import is_htmx
 from tracker.models import ApiToken, DeviceSession, Role, TokenScope, User
 from tracker.services.errors import NotAllowed
 from tracker.services.people import accounts, passwords, sessions, tokens
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# Refused account deletions (a wrong password) per account, on the pages and the API together.
-ACCOUNT_DELETION_LIMIT = "10 per hour"
 # What a user with a temporary password may still reach (the badge only reads a count).
 PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.sign_out", "notifications.badge", "static"}
 
@@ -65,11 +65,6 @@ def password_policy(*, ask_range_service: bool = True) -> passwords.PasswordPoli
     config = current_app.config
     return passwords.policy_for_site(public_url=config["PUBLIC_URL"],
                                      range_url=config.get("PWNED_PASSWORDS_URL") if ask_range_service else None)
-
-
-def client_address() -> str:
-    """The client's address: the peer, or what trusted proxies (TRACKER_TRUSTED_PROXIES) say it is."""
-    return (request.remote_addr or "")[:64]
 
 
 def sign_in(user: User, *, remember: bool = False) -> None:
@@ -150,18 +145,6 @@ def role_required(role: Role):
     return decorator
 
 
-def limit_account_deletion(view):
-    """Count refused deletions of the signed-in account (pages and API share the count), so that a stolen API
-    token or session is no way to guess the password."""
-    def per_account() -> str:
-        user = current_account()
-        return f"account-deletion|{user.id if user else client_address()}"
-
-    return limiter.shared_limit(ACCOUNT_DELETION_LIMIT, scope="account-deletion", key_func=per_account,
-                                deduct_when=lambda response: response.status_code in (400, 403),
-                                error_message="Too many attempts to delete this account. Try again in an hour.")(view)
-
-
 def current_account() -> User | None:
     """The signed-in User row (not the Flask-Login wrapper), or None."""
     return current_user.user if current_user.is_authenticated else None
@@ -181,6 +164,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     login_manager.request_loader(_load_user_from_request)
     login_manager.unauthorized_handler(_unauthorized)
+    limits.init_app(app)
     app.after_request(private_answers)
     if app.config["TRUSTED_PROXIES"]:
         # Behind N proxies, the client's address is the one they report; without this, X-Forwarded-For is ignored.

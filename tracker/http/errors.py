@@ -24,10 +24,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from tracker import metrics
 from tracker.db import get_session
 from tracker.extensions import login_manager
+from tracker.http.limits import record_sampled
 from tracker.http.render import is_htmx
 from tracker.models import SecurityEventKind
 from tracker.services.errors import DomainError
-from tracker.services.people import security_log
 
 TITLES = {400: "Bad request", 401: "Sign-in needed", 403: "Not allowed", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Too large", 415: "Unsupported type",
@@ -60,17 +60,19 @@ def error_response(status: int, message: str, *, title: str | None = None, heade
 def domain_error(error: DomainError):
     if error.status == 403:
         _record_refusal(error.message)
-    return error_response(error.status, error.message or TITLES.get(error.status, "Error"), **error.details)
+    # A wait (429, 503) is said twice: in the Retry-After header for programs, in the message for people.
+    headers = {"Retry-After": str(error.details["retry_after"])} if "retry_after" in error.details else None
+    return error_response(error.status, error.message or TITLES.get(error.status, "Error"), headers=headers,
+                          **error.details)
 
 
 def _record_refusal(reason: str) -> None:
-    """A refused action (a role or token scope that does not allow it) goes to the security log."""
+    """A refused action (a role or token scope that does not allow it) goes to the security log: sampled per
+    address and view, since anyone can ask again and again."""
     user = current_user.user if current_user.is_authenticated else None
-    session = get_session()
-    session.rollback()
-    security_log.record(session=session, kind=SecurityEventKind.access_refused, user=user,
-                        address=(request.remote_addr or ""),
-                        detail=f"{request.method} {loggable(request.path, 120)}: {reason}"[:300])
+    get_session().rollback()
+    record_sampled(SecurityEventKind.access_refused, key=f"{request.method} {request.endpoint}", user=user,
+                   detail=f"{request.method} {loggable(request.path, 120)}: {reason}"[:280])
 
 
 def csrf_error(error: CSRFError):

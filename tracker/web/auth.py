@@ -8,11 +8,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, logout_user
 
 from tracker.db import get_session
-from tracker.extensions import limiter
+from tracker.http import limits
 from tracker.http.auth import (
     client_address,
     current_account,
-    limit_account_deletion,
     mark_users_exist,
     password_policy,
     require_account,
@@ -38,10 +37,6 @@ from tracker.web.forms import (
 )
 
 bp = Blueprint("auth", __name__)
-# Failed sign-ins: per account from every address, and per address; both windows pass (no lockout).
-SIGN_IN_ACCOUNT_LIMIT = "10 per 5 minutes"
-SIGN_IN_ADDRESS_LIMIT = "60 per 5 minutes"
-SIGN_UP_LIMIT = "10 per hour"
 
 
 def safe_next(default: str) -> str:
@@ -111,26 +106,11 @@ def setup():
     return render_template("auth/setup.html", form=form), 400 if request.method == "POST" else 200
 
 
-def _throttled(kind: str):
-    def record_breach(request_limit) -> None:
-        _event(SecurityEventKind.throttled, username=_typed_username(), detail=f"{kind}: {request_limit.limit}")
-    return record_breach
-
-
 def _typed_username() -> str:
     return request.form.get("username", "").strip().lower()[:64]
 
 
-def _account_key() -> str:
-    """Failed sign-ins per account, from every address together: spreading guesses over many addresses
-    does not buy more of them."""
-    return f"account|{_typed_username()}"
-
-
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(SIGN_UP_LIMIT, methods=["POST"], on_breach=_throttled("sign-up"),
-               deduct_when=lambda response: response.status_code == 302,
-               error_message="Too many accounts created from your address. Try again in an hour.")
 def sign_up():
     if not current_app.config["OPEN_SIGNUP"]:
         raise NotAllowed("Sign-up is closed on this tracker. Ask an administrator for an account.")
@@ -138,46 +118,51 @@ def sign_up():
         raise NotAllowed("Sign-up opens once the administrator has set up this tracker.")
     form = SignUpForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(session=get_session(), username=form.username.data,
-                                        password=form.password.data, policy=password_policy(),
-                                        display_name=form.display_name.data or "",
-                                        time_zone=form.time_zone.data)
-        except accounts.AccountError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            _event(SecurityEventKind.signed_up, user=user)
-            sign_in_here(user)
-            flash(f"Welcome, {user.name}! Pick a path to follow.", "success")
-            return redirect(url_for("main.path_list"))
+        # Counted per address: accounts made and "taken" answers; other refusals are given back.
+        with limits.sign_up_attempt() as attempt:
+            try:
+                user = accounts.create_user(session=get_session(), username=form.username.data,
+                                            password=form.password.data, policy=password_policy(),
+                                            display_name=form.display_name.data or "",
+                                            time_zone=form.time_zone.data)
+            except accounts.UsernameTaken as exc:
+                form.form_errors.append(str(exc))
+            except accounts.AccountError as exc:
+                attempt.did_not_count()
+                form.form_errors.append(str(exc))
+            else:
+                _event(SecurityEventKind.signed_up, user=user)
+                sign_in_here(user)
+                flash(f"Welcome, {user.name}! Pick a path to follow.", "success")
+                return redirect(url_for("main.path_list"))
     return render_template("auth/signup.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-# Per account, every attempt counts, taken before the password is checked: the count and the check are one
-# atomic step in the limiter's store, so parallel guesses cannot slip past it. Per address, only failures count.
-@limiter.limit(SIGN_IN_ACCOUNT_LIMIT, key_func=_account_key, methods=["POST"], on_breach=_throttled("sign-in, account"),
-               error_message="Too many sign-in attempts for this account. Try again in 5 minutes.")
-@limiter.limit(SIGN_IN_ADDRESS_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code == 400,
-               on_breach=_throttled("sign-in, address"),
-               error_message="Too many failed sign-ins from your address. Try again in 5 minutes.")
 def sign_in():
+    """Failed sign-ins are counted per (account, address), per address, and per account from browsers that
+    never signed in to it; past each allowance the wait doubles (a 429 saying how long). Counted before the
+    password is checked, in one atomic step; a success is given back."""
     form = SignInForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(session=get_session(), username=form.username.data,
-                                         password=form.password.data)
-        except accounts.AccountDeactivated as exc:
-            _event(SecurityEventKind.sign_in_refused_inactive, username=_typed_username())
-            form.form_errors.append(str(exc))
-        else:
-            if user is None:
-                _event(SecurityEventKind.sign_in_failed, username=_typed_username())
-                form.form_errors.append("Wrong username or password.")
+        username, user = _typed_username(), None
+        with limits.sign_in_attempt(username) as attempt:
+            try:
+                user = accounts.authenticate(session=get_session(), username=form.username.data,
+                                             password=form.password.data)
+            except accounts.AccountDeactivated as exc:
+                _event(SecurityEventKind.sign_in_refused_inactive, username=username)
+                form.form_errors.append(str(exc))
             else:
-                _event(SecurityEventKind.sign_in, user=user, detail="remembered" if form.remember.data else "")
-                sign_in_here(user, remember=form.remember.data)
-                return redirect(safe_next(url_for("main.index")))
+                if user is None:
+                    _event(SecurityEventKind.sign_in_failed, username=username)
+                    form.form_errors.append("Wrong username or password.")
+                else:
+                    attempt.did_not_count()
+        if user is not None:
+            _event(SecurityEventKind.sign_in, user=user, detail="remembered" if form.remember.data else "")
+            sign_in_here(user, remember=form.remember.data)
+            return limits.remember_device(redirect(safe_next(url_for("main.index"))), user.username)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/signin.html", form=form, open_signup=current_app.config["OPEN_SIGNUP"]), status
 
@@ -224,13 +209,20 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = require_account()
-        try:
-            ended = accounts.change_password(session=get_session(), user=user, current=form.current.data,
-                                             new=form.password.data, policy=password_policy())
-        except accounts.AccountError as exc:
-            form.form_errors.append(str(exc))
-        else:
+        user, changed = require_account(), False
+        with limits.password_check(user) as attempt:
+            try:
+                ended = accounts.change_password(session=get_session(), user=user, current=form.current.data,
+                                                 new=form.password.data, policy=password_policy())
+            except accounts.WrongCurrentPassword as exc:
+                form.form_errors.append(str(exc))
+            except accounts.AccountError as exc:
+                attempt.did_not_count()  # the current password was right; the new one is refused
+                form.form_errors.append(str(exc))
+            else:
+                attempt.did_not_count()
+                changed = True
+        if changed:
             _event(SecurityEventKind.password_changed, user=user)
             _tokens_revoked(user, ended.tokens, "password changed")
             sign_in_here(user)  # every session ended with the old password: this device signs in anew
@@ -334,11 +326,18 @@ def create_token():
     form = TokenForm()
     user = require_account()
     if form.validate_on_submit():
-        try:
-            # A stolen session alone cannot make a token that would outlive the owner's password change.
-            accounts.confirm_password(user=user, password=form.password.data)
-        except accounts.AccountError as exc:
-            form.password.errors = [str(exc)]
+        # A stolen session alone cannot make a token that would outlive the owner's password change; the
+        # wrong passwords count with every other check of the current password.
+        confirmed = False
+        with limits.password_check(user) as attempt:
+            try:
+                accounts.confirm_password(user=user, password=form.password.data)
+            except accounts.AccountError as exc:
+                form.password.errors = [str(exc)]
+            else:
+                attempt.did_not_count()
+                confirmed = True
+        if not confirmed:
             _event(SecurityEventKind.access_refused, user=user, detail="token not made: wrong password")
             return _account_page(token_form=form, status=400)
         try:
@@ -366,19 +365,24 @@ def revoke_token(token_id: int):
 
 @bp.post("/account/delete")
 @login_required
-@limit_account_deletion
 def delete_account():
     """Delete the account after the password is confirmed; the browser is signed out."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
-            account_deletion.delete_own_account(session=get_session(), user=require_account(),
-                                                password=form.password.data)
-        except account_deletion.WrongPassword as exc:
-            form.password.errors = [str(exc)]
-        except (account_deletion.LastAdministrator, Invalid) as exc:
-            form.form_errors.append(str(exc))
-        else:
+        deleted = False
+        with limits.password_check(require_account()) as attempt:
+            try:
+                account_deletion.delete_own_account(session=get_session(), user=require_account(),
+                                                    password=form.password.data)
+            except account_deletion.WrongPassword as exc:
+                form.password.errors = [str(exc)]
+            except (account_deletion.LastAdministrator, Invalid) as exc:
+                attempt.did_not_count()
+                form.form_errors.append(str(exc))
+            else:
+                attempt.did_not_count()
+                deleted = True
+        if deleted:
             response = _signed_out(url_for("main.index"))
             flash("Your account is deleted, with everything in it.", "info")
             return response

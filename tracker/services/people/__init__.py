@@ -1,4 +1,4 @@
-"""People: accounts, signing in, devices, API tokens, time zones and the security log.
+"""People: accounts, signing in, devices, API tokens, time zones, attempt limits and the security log.
 
 Owns the `user`, `user_session`, `api_token` and `security_event` rows.
 
@@ -14,5 +14,8 @@ Owns the `user`, `user_session`, `api_token` and `security_event` rows.
   `revoke_all_tokens`.
 - `first_run`: the setup link of a fresh install: `issue_setup_token`, `setup_token_matches`, `discard_setup_token`.
 - `time_zones`: each person's own day: `zone_of`, `today_for`, `local_day`.
-- `security_log`: `record`, `search`, `sign_in_history`.
+- `security_log`: `record`, `record_repeated`, `search`, `sign_in_history`.
+- `limits`: attempt limits with waits instead of lockouts: `sign_in_counters`, `sign_up_counters`,
+  `password_check_counters`, `wait_after`, `wait_text`, `refusal`, `worth_recording`, and the stores
+  (`MemoryStore`, `RedisStore`).
 """

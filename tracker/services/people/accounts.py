@@ -41,6 +41,14 @@ class AccountError(Invalid):
     """A request about an account was refused; the message is fit to show the user."""
 
 
+class UsernameTaken(AccountError):
+    """Someone has that username already (an answer sign-up limits count: it tells who has an account)."""
+
+
+class WrongCurrentPassword(AccountError):
+    """The current password given to confirm a change is not the account's."""
+
+
 def normalise_username(username: str) -> str:
     """Usernames are case-insensitive: stored and compared lower-case."""
     candidate = username.strip().lower()
@@ -76,7 +84,7 @@ def create_user(*, session: Session, username: str, password: str, policy: Passw
     username = normalise_username(username)
     check_password(password, policy=policy, username=username, display_name=display_name)
     if get_user(session=session, username=username) is not None:
-        raise AccountError(f"The username '{username}' is taken.")
+        raise UsernameTaken(f"The username '{username}' is taken.")
     user = User(username=username, password_hash=hash_password(password), role=Role(role),
                 display_name=display_name.strip()[:80], time_zone=detected_zone(time_zone))
     session.add(user)
@@ -84,7 +92,7 @@ def create_user(*, session: Session, username: str, password: str, policy: Passw
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise AccountError(f"The username '{username}' is taken.") from None
+        raise UsernameTaken(f"The username '{username}' is taken.") from None
     return user
 
 
@@ -150,7 +158,7 @@ def change_password(*, session: Session, user: User, current: str, new: str, pol
     """Replace the password after checking the current one; ends every session of the user (the caller
     signs the current device in again) and revokes their API tokens. Commits."""
     if not _verify(user.password_hash, current):
-        raise AccountError("The current password is not right.")
+        raise WrongCurrentPassword("The current password is not right.")
     _check_new_password(new, policy=policy, user=user)
     user.password_hash = hash_password(new)
     user.must_change_password = False

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from tracker import metrics
 from tracker.models import SecurityEvent, SecurityEventKind, User, utcnow
+from tracker.services.people.limits import worth_recording
 
 log = logging.getLogger("tracker.security")
 SIGN_IN_KINDS = (SecurityEventKind.sign_in, SecurityEventKind.sign_in_failed,
@@ -36,6 +37,19 @@ def record(*, session: Session, kind: SecurityEventKind, user: User | None = Non
     log.info(json.dumps({"event": kind.value, "user": event.username, "address": event.address,
                          "detail": event.detail}, ensure_ascii=True))
     return event
+
+
+def record_repeated(*, session: Session, kind: SecurityEventKind, repeat: int, user: User | None = None,
+                    username: str = "", address: str = "", detail: str = "") -> SecurityEvent | None:
+    """An event a client can repeat at will, being the `repeat`-th alike one in its minute: stored when
+    `worth_recording` says so (the 1st, 2nd, 4th …, its detail saying which), else only counted in the
+    metrics. Commits when it stores."""
+    if not worth_recording(repeat):
+        metrics.security_event(kind.value)
+        return None
+    if repeat > 1:
+        detail = f"{detail[:260]} (#{repeat} alike this minute)"
+    return record(session=session, kind=kind, user=user, username=username, address=address, detail=detail)
 
 
 def search(*, session: Session, kind: SecurityEventKind | None = None, username: str = "",
