@@ -210,7 +210,7 @@ def test_a_write_the_database_refuses_answers_our_500_page_with_its_security_hea
     def refused_write():
         user = require_account()
         if refused == "null username":
-            user.username = None  # type: ignore[assignment]  # the broken write under test
+            user.username = None  # the broken write under test
         else:
             user.display_name = "Lena\x00"
         get_session().flush()

@@ -22,8 +22,8 @@ from typing import Any
 
 from flask import Flask, current_app, g, got_request_exception, render_template, request
 from flask_login import current_user
-from markupsafe import escape
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
