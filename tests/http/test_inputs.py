@@ -164,17 +164,19 @@ DEEP = b"[" * 50_000
 BAD_PATH_FILES = [
     ("deep.yaml", DEEP, "deep.yaml: line 1, column 33: nested more than 32 levels deep"),
     ("digits.yaml", PATH_FILE.format(title="X", weeks_max="9" * 5000).encode(),
-     "digits.yaml: line 7, column 8: a whole number of more than 19 digits"),
+     "digits.yaml: line 7, column 8: 'max' is a whole number of more than 19 digits"),
     ("nul.yaml", PATH_FILE.format(title="X\x00Y", weeks_max=2).encode(),
      "nul.yaml: line 2, column 9: a NUL character"),
+    ("escaped.yaml", PATH_FILE.format(title='"X\\0Y"', weeks_max=2).encode(),
+     "escaped.yaml: line 2, column 8: a NUL character"),
     ("bomb.yaml", ALIAS_BOMB.encode(), "bomb.yaml: line 2, column 8: an alias (*a)"),
     ("big.yaml", b"# " + b"x" * (300 * 1024), "big.yaml: larger than the 256 KiB accepted at once"),
     ("latin.yaml", "title: caf\xe9\n".encode("latin-1"), "latin.yaml: not UTF-8 text at line 1, column 11"),
 ]
 BAD_LINK_FILES = [
     ("deep.yaml", DEEP, "deep.yaml: line 1, column 33: nested more than 32 levels deep"),
-    ("digits.yaml", b"http-protocol: " + b"9" * 5000, "digits.yaml: line 1, column 16: a whole number of more "
-                                                      "than 19 digits"),
+    ("digits.yaml", b"http-protocol: " + b"9" * 5000, "digits.yaml: line 1, column 16: 'http-protocol' is "
+                                                      "a whole number of more than 19 digits"),
     ("nul.csv", b"slug,url\nhttp-protocol,https://example.org/a\x00b\n", "nul.csv: line 2, column 36: a NUL"),
     ("field.csv", b"slug,url\nhttp-protocol,https://example.org/" + b"x" * 140_000,
      "field.csv: line 2: a field longer than 65536 characters"),

@@ -81,7 +81,7 @@ def decoded(data: bytes, *, name: str, limit: int = SIZE_MAX) -> str:
 
 def checked_text(text: str, *, name: str, limit: int = SIZE_MAX) -> str:
     """Text that fits `limit` (counted in UTF-8 bytes) and holds no NUL character; DocumentError otherwise."""
-    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+    if len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit):
         raise DocumentError(f"{name}: larger than the {_size(limit)} accepted at once.")
     if (index := text.find("\x00")) >= 0:
         line, column = _position(text, index)
@@ -101,6 +101,7 @@ class _BoundedLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.depth = 0
+        self.keys: dict[int, str] = {}
 
     def compose_node(self, parent: Node | None, index: object) -> Node | None:
         event = self.peek_event()
@@ -112,14 +113,24 @@ class _BoundedLoader(yaml.SafeLoader):
             raise _OutOfBounds(problem=f"nested more than {DEPTH_MAX} levels deep",
                                        problem_mark=event.start_mark)
         try:
-            return Composer.compose_node(self, parent, index)  # type: ignore[arg-type]  # typeshed: index is any key
+            node = Composer.compose_node(self, parent, index)  # type: ignore[arg-type]  # typeshed: index is any key
         finally:
             self.depth -= 1
+        if isinstance(node, ScalarNode) and isinstance(index, ScalarNode):
+            self.keys[id(node)] = str(index.value)[:40]  # a mapping's value: its key names it in a refusal
+        return node
+
+    def construct_scalar(self, node: Node) -> Any:
+        value = super().construct_scalar(node)  # type: ignore[arg-type]  # typeshed wants a ScalarNode; any node comes
+        if isinstance(value, str) and "\x00" in value:  # written as an escape ("\0", "\x00") in a quoted string
+            raise _OutOfBounds(problem="a NUL character (\\0); text may not hold one", problem_mark=node.start_mark)
+        return value
 
     def construct_bounded_int(self, node: ScalarNode) -> int:
         if len(str(node.value).lstrip("+-").replace("_", "")) > DIGITS_MAX:
-            raise _OutOfBounds(problem=f"a whole number of more than {DIGITS_MAX} digits",
-                               problem_mark=node.start_mark)
+            key = self.keys.get(id(node))
+            raise _OutOfBounds(problem=(f"'{key}' is " if key else "") + f"a whole number of more than {DIGITS_MAX} "
+                               "digits", problem_mark=node.start_mark)
         value: int = self.construct_yaml_int(node)
         return value
 
@@ -174,6 +185,11 @@ def json_document(text: str, *, name: str, line: int | None = None, limit: int =
         raise DocumentError(f"{_at(name, at_line, exc.colno)}not valid JSON: {exc.msg}.") from None
     except ValueError as exc:  # a bounded number
         raise DocumentError(f"{_at(name, line or 1)}{exc}.") from None
+    if value is not None and _holds_nul(value):  # written as the escape \u0000
+        index = text.find("\\u0000")
+        at_line, column = _position(text, max(index, 0))
+        raise DocumentError(f"{_at(name, at_line if line is None else line + at_line - 1, column)}"
+                            "a NUL character (\\u0000); text may not hold one.")
     if value is None or nesting_depth(value) > DEPTH_MAX:
         index = _too_deep_at(text)
         at_line, column = _position(text, index)
@@ -197,6 +213,21 @@ def _too_deep_at(text: str) -> int:
         elif char in "]}":
             depth -= 1
     return 0
+
+
+def _holds_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def nesting_depth(value: Any) -> int:

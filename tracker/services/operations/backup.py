@@ -214,6 +214,10 @@ class BackupFile:
         """One line's JSON, within the bounds of `documents`; BackupError naming the line otherwise."""
         if not raw:
             return None
+        try:  # the common case, fast: a row's cells are checked one by one against their columns after
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            pass  # read again within the bounds, to say what is wrong and where
         try:
             return documents.json_document(raw.decode("utf-8"), name=self.name, line=number, limit=LINE_MAX)
         except UnicodeDecodeError:
@@ -348,6 +352,8 @@ def _cell_check(column: Column[Any]) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if value is None:
             return None if nullable else "is empty (NULL), which the column does not allow"
+        if isinstance(value, list | dict):
+            return "is not a single value"
         return _type_problem(column_type, value)
 
     return check
