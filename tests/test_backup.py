@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, SQLModel, select
 
 from tests import factories
-from tests.conftest import CSRFClient, make_app
+from tests.conftest import SECRET, CSRFClient, make_app
 from tracker import db
 from tracker.cli import cli
 from tracker.models import Article, ProgressEvent, ProgressState, User
@@ -20,6 +24,16 @@ def every_row(engine) -> dict[str, list[tuple]]:
     with engine.connect() as connection:
         return {table.name: sorted(tuple(str(v) for v in row) for row in connection.execute(table.select()))
                 for table in SQLModel.metadata.sorted_tables}
+
+
+def signed(path: Path, lines: list[str], *, secret: str = SECRET) -> None:
+    """Write backup lines (a closing line last, no signature) as a file signed the way `tracker backup` signs."""
+    import hashlib
+    import hmac
+
+    body = "".join(line + "\n" for line in lines if not line.startswith('{"signature"'))
+    mac = hmac.new(backup.signing_key(secret), body.encode("utf-8"), hashlib.sha256).hexdigest()
+    path.write_bytes(gzip.compress((body + json.dumps({"signature": f"hmac-sha256:{mac}"}) + "\n").encode()))
 
 
 def test_a_restore_gives_back_every_row_of_every_table(app, make_client, session, runner, empty_database_url,
@@ -49,9 +63,6 @@ def test_restore_refuses_a_database_that_has_rows(runner, tmp_path):
 
 
 def test_restore_refuses_a_backup_from_another_migration_and_writes_nothing(runner, tmp_path, empty_database_url):
-    import gzip
-    import json
-
     file = tmp_path / "b.json.gz"
     assert runner.invoke(args=["backup", str(file)]).exit_code == 0
     lines = gzip.decompress(file.read_bytes()).decode("utf-8").splitlines()
@@ -69,7 +80,7 @@ def test_restore_refuses_a_backup_from_another_migration_and_writes_nothing(runn
     older_db.extensions["tracker.engine"].dispose()
     # a backup from a version this one does not know, into a fresh database: one line, nothing made
     newer = tmp_path / "newer.json.gz"
-    newer.write_bytes(gzip.compress("\n".join([json.dumps(header | {"revision": "0099"}), *lines[1:]]).encode()))
+    signed(newer, [json.dumps(header | {"revision": "0099"}), *lines[1:]])  # made here, by a newer version
     fresh_url = empty_database_url.replace("empty", "fresh") if "sqlite" in empty_database_url else None
     if fresh_url:
         fresh = make_app(fresh_url, tmp_path / "fresh")
@@ -116,22 +127,19 @@ def test_a_backup_taken_during_writes_holds_every_write_acknowledged_before_it(a
 
 def test_a_damaged_or_cut_short_backup_restores_nothing(app, make_client, session, runner, empty_database_url,
                                                         tmp_path):
-    import gzip
-
     factories.lived_in(session, make_client)
     file = tmp_path / "whole.json.gz"
     assert runner.invoke(args=["backup", str(file)]).exit_code == 0
     lines = gzip.decompress(file.read_bytes()).decode().splitlines()
     cut = tmp_path / "cut.json.gz"
-    cut.write_bytes(gzip.compress("\n".join(lines[:-1]).encode()))  # every row, but no closing line
+    cut.write_bytes(gzip.compress("\n".join(lines[:-2]).encode()))  # every row, but no closing line
     torn = tmp_path / "torn.json.gz"
     torn.write_bytes(file.read_bytes()[: file.stat().st_size // 2])  # the gzip stream itself ends early
     target = make_app(empty_database_url, tmp_path / "restored")
     for broken, message in ((cut, "cut short"), (torn, "damaged or cut short")):
         result = target.test_cli_runner().invoke(cli, ["restore", str(broken)])
         assert result.exit_code == 1 and message in result.output and "nothing was restored" in result.output
-        assert all(not rows for name, rows in every_row(target.extensions["tracker.engine"]).items()
-                   if name not in backup.MIGRATION_ROWS)  # as the migrations left it
+        assert db.current_revision(target.extensions["tracker.engine"]) is None  # checked before anything is made
     assert target.test_cli_runner().invoke(cli, ["restore", str(file)]).exit_code == 0
     target.extensions["tracker.engine"].dispose()
 
@@ -152,3 +160,108 @@ def test_copy_moves_an_installation_from_sqlite_to_postgresql(app, make_client, 
     page = lena.get("/paths/api-designer").get_data(as_text=True)
     assert "Done: “HTTP Protocol” (press to mark as not done)" in page
     moved.extensions["tracker.engine"].dispose()
+
+
+# ---------------------------------------------------------------- tampered backups
+
+def backup_lines(runner, tmp_path: Path) -> list[str]:
+    file = tmp_path / "good.json.gz"
+    assert runner.invoke(args=["backup", str(file)]).exit_code == 0
+    return gzip.decompress(file.read_bytes()).decode("utf-8").splitlines()
+
+
+def lena_row(lines: list[str]) -> tuple[int, list[str], list[Any]]:
+    """Where lena's account is in a backup: its line index, the user table's columns and the row."""
+    table_at = next(i for i, line in enumerate(lines) if line.startswith('{"table":"user"'))
+    columns = json.loads(lines[table_at])["columns"]
+    for index in range(table_at + 1, len(lines)):
+        row = json.loads(lines[index])
+        if row[columns.index("username")] == "lena":
+            return index, columns, row
+    raise AssertionError("lena is not in the backup")
+
+
+def with_lena(lines: list[str], column: str, value: Any) -> list[str]:
+    index, columns, row = lena_row(lines)
+    row[columns.index(column)] = value
+    return [*lines[:index], json.dumps(row), *lines[index + 1:]]
+
+
+def with_counts(lines: list[str], change: dict[str, int]) -> list[str]:
+    closing = json.loads(lines[-2])
+    return [*lines[:-2], json.dumps(closing | {"counts": closing["counts"] | change}), lines[-1]]
+
+
+TAMPERED = {
+    "a number for a time": (lambda lines: with_lena(lines, "created_at", 1_700_000_000),
+                            "user.created_at is not a date or time"),
+    "text for a whole number": (lambda lines: with_lena(lines, "id", "lena"), "user.id is not a whole number"),
+    "NULL where none is allowed": (lambda lines: with_lena(lines, "username", None),
+                                   "user.username is empty (NULL), which the column does not allow"),
+    "an unknown role": (lambda lines: with_lena(lines, "role", "owner"),
+                        "user.role is not one of learner, mentor, admin"),
+    "a name too long": (lambda lines: with_lena(lines, "username", "l" * 33), "user.username is longer than 32"),
+    "a NUL in text": (lambda lines: with_lena(lines, "display_name", "Le\u0000na"), "NUL"),
+    "a list for text": (lambda lines: with_lena(lines, "display_name", json.loads("[" * 40 + "]" * 40)),
+                        "user.display_name is not a single value"),
+    "50,000 brackets": (lambda lines: [*lines[:5], "[" * 50_000, *lines[6:]], "nested more than 32 levels deep"),
+    "a row more than stated": (lambda lines: [*lines[:lena_row(lines)[0] + 1], json.dumps(lena_row(lines)[2]),
+                                              *lines[lena_row(lines)[0] + 1:]],
+                               "row counts do not match the rows the backup holds (table 'user': 4 stated, 5 held)"),
+    "a count changed": (lambda lines: with_counts(lines, {"user": 3}),
+                        "row counts do not match the rows the backup holds (table 'user': 3 stated, 4 held)"),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERED))
+def test_a_tampered_backup_is_refused_in_one_line_before_anything_is_written(runner, tmp_path, empty_database_url,
+                                                                             case):
+    """Signed again with this installation's key, or restored --unsigned: the rows are checked all the same."""
+    tamper, message = TAMPERED[case]
+    file = tmp_path / "tampered.json.gz"
+    signed(file, tamper(backup_lines(runner, tmp_path)))
+    target = make_app(empty_database_url, tmp_path / "target")
+    for args in (["restore", str(file)], ["restore", "--unsigned", str(file)]):
+        result = target.test_cli_runner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert message in result.output and "nothing was restored" in result.output
+        assert "Traceback" not in result.output and result.output.strip().count("\n") == 0
+        assert db.current_revision(target.extensions["tracker.engine"]) is None  # not even the tables were made
+    target.extensions["tracker.engine"].dispose()
+
+
+def test_a_learner_who_made_themselves_admin_in_a_backup_is_caught_by_its_signature(runner, tmp_path,
+                                                                                    empty_database_url):
+    lines = backup_lines(runner, tmp_path)
+    file = tmp_path / "promoted.json.gz"
+    file.write_bytes(gzip.compress("\n".join(with_lena(lines, "role", "admin")).encode()))  # the old signature
+    target = make_app(empty_database_url, tmp_path / "target")
+    refused = target.test_cli_runner().invoke(cli, ["restore", str(file)])
+    assert refused.exit_code == 1 and "the signature does not match this installation's key" in refused.output
+    assert "--unsigned" in refused.output and db.current_revision(target.extensions["tracker.engine"]) is None
+    unsigned = tmp_path / "unsigned.json.gz"  # the signature line taken away: not signed at all
+    unsigned.write_bytes(gzip.compress("\n".join(with_lena(lines, "role", "admin")[:-1]).encode()))
+    refused = target.test_cli_runner().invoke(cli, ["restore", str(unsigned)])
+    assert refused.exit_code == 1 and "the backup is not signed" in refused.output
+    # the operator who trusts the file says so, and is told the signature was not checked
+    trusted = target.test_cli_runner().invoke(cli, ["restore", "--unsigned", str(file)])
+    assert trusted.exit_code == 0 and "signature was not checked (--unsigned)" in trusted.output
+    with Session(target.extensions["tracker.engine"]) as own:
+        assert own.exec(select(User).where(User.username == "lena")).one().role == "admin"
+    target.extensions["tracker.engine"].dispose()
+
+
+def test_a_backup_from_another_installation_needs_its_key_or_unsigned(runner, tmp_path, empty_database_url):
+    lines = backup_lines(runner, tmp_path)
+    file = tmp_path / "theirs.json.gz"
+    signed(file, lines, secret="another-installation-" + "y" * 32)
+    target = make_app(empty_database_url, tmp_path / "target")
+    refused = target.test_cli_runner().invoke(cli, ["restore", str(file)])
+    assert refused.exit_code == 1 and "another installation made it" in refused.output
+    assert target.test_cli_runner().invoke(cli, ["restore", "--unsigned", str(file)]).exit_code == 0
+    target.extensions["tracker.engine"].dispose()
+    theirs = make_app(empty_database_url.replace("empty", "theirs") if "sqlite" in empty_database_url
+                      else empty_database_url, tmp_path / "theirs", SECRET_KEY="another-installation-" + "y" * 32)
+    if "sqlite" in empty_database_url:  # the same key restores it without --unsigned
+        assert theirs.test_cli_runner().invoke(cli, ["restore", str(file)]).exit_code == 0
+    theirs.extensions["tracker.engine"].dispose()

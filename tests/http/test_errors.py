@@ -193,6 +193,42 @@ def test_unexpected_errors_are_logged_with_escaped_paths_and_without_sql_paramet
     assert secret not in logged and secret not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("refused", ["null username", "NUL in a name"])
+def test_a_write_the_database_refuses_answers_our_500_page_with_its_security_headers(database_url, backend, tmp_path,
+                                                                                     refused):
+    """A flush the database refuses (NOT NULL; on PostgreSQL also a NUL byte, a DataError) leaves the session
+    needing a rollback: the error page (whose header asks for the signed-in person) still renders, as in
+    production (exceptions not propagated), with the headers every page carries."""
+    if refused == "NUL in a name" and backend != "postgresql":
+        pytest.skip("SQLite stores a NUL byte")
+    from tests.conftest import csrf_client
+    from tracker.db import get_session
+    from tracker.http.auth import require_account
+
+    app = make_app(database_url, tmp_path, PROPAGATE_EXCEPTIONS=False)
+
+    def refused_write():
+        user = require_account()
+        if refused == "null username":
+            user.username = None  # the broken write under test
+        else:
+            user.display_name = "Lena\x00"
+        get_session().flush()
+
+    app.add_url_rule("/refused-write", "refused_write", refused_write)
+    lena = csrf_client(app).sign_in("lena")
+    for headers in ({}, HX):
+        response = lena.get("/refused-write", headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 500
+        assert "Something went wrong on our side" in body
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<html" in lena.get("/refused-write").get_data(as_text=True)  # the page, signed in, with its header
+    assert lena.get("/account").status_code == 200  # and the next request is served as usual
+    app.extensions["tracker.engine"].dispose()
+
+
 def test_loggable_escapes_control_characters_and_caps_length():
     assert loggable("/a\r\nb\x1b[31m") == "/a\\r\\nb\\x1b[31m"
     assert loggable("x" * 1000).endswith("…") and len(loggable("x" * 1000)) == 301

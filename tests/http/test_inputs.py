@@ -139,3 +139,101 @@ def test_random_requests_never_answer_5xx(app, clients):
         check(clients[role], method, url, form=form, body=body, query=query)
 
     run()
+
+
+# ---------------------------------------------------------------- admin uploads: one bounded reader for all
+
+PATH_FILE = """slug: bounded-path
+title: {title}
+summary: s
+outcome: o
+weeks:
+  min: 1
+  max: {weeks_max}
+sections:
+- title: A
+  items: [http-protocol]
+"""
+ALIAS_BOMB = "a: &a lol\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcd", "bcde", strict=True))
+DEEP = b"[" * 50_000
+
+# (name, content, what the refusal says) for each endpoint; the 50,000 brackets once were a RecursionError,
+# the 5,000 digits a ValueError, the long field a csv.Error (each a 500), the NUL stored on SQLite and a
+# DataError on PostgreSQL, and the alias bomb a value 10x larger per line.
+BAD_PATH_FILES = [
+    ("deep.yaml", DEEP, "deep.yaml: line 1, column 33: nested more than 32 levels deep"),
+    ("digits.yaml", PATH_FILE.format(title="X", weeks_max="9" * 5000).encode(),
+     "digits.yaml: line 7, column 8: 'max' is a whole number of more than 19 digits"),
+    ("nul.yaml", PATH_FILE.format(title="X\x00Y", weeks_max=2).encode(),
+     "nul.yaml: line 2, column 9: a NUL character"),
+    ("escaped.yaml", PATH_FILE.format(title='"X\\0Y"', weeks_max=2).encode(),
+     "escaped.yaml: line 2, column 8: a NUL character"),
+    ("bomb.yaml", ALIAS_BOMB.encode(), "bomb.yaml: line 2, column 8: an alias (*a)"),
+    ("big.yaml", b"# " + b"x" * (300 * 1024), "big.yaml: larger than the 256 KiB accepted at once"),
+    ("latin.yaml", "title: caf\xe9\n".encode("latin-1"), "latin.yaml: not UTF-8 text at line 1, column 11"),
+]
+BAD_LINK_FILES = [
+    ("deep.yaml", DEEP, "deep.yaml: line 1, column 33: nested more than 32 levels deep"),
+    ("digits.yaml", b"http-protocol: " + b"9" * 5000, "digits.yaml: line 1, column 16: 'http-protocol' is "
+                                                      "a whole number of more than 19 digits"),
+    ("nul.csv", b"slug,url\nhttp-protocol,https://example.org/a\x00b\n", "nul.csv: line 2, column 36: a NUL"),
+    ("field.csv", b"slug,url\nhttp-protocol,https://example.org/" + b"x" * 140_000,
+     "field.csv: line 2: a field longer than 65536 characters"),
+    ("bomb.yaml", ALIAS_BOMB.encode(), "bomb.yaml: line 2, column 8: an alias (*a)"),
+]
+
+
+def _upload(url: str, name: str, content: bytes) -> dict[str, Any]:
+    import io
+    return {"data": {"file": (io.BytesIO(content), name)}, "content_type": "multipart/form-data"}
+
+
+def _saved(session) -> tuple[Any, ...]:
+    """What an upload could change: every article's link, every path and its version."""
+    from sqlmodel import select
+
+    from tracker.models import Article, LearningPath
+    session.expire_all()
+    return (tuple(session.exec(select(Article.slug, Article.url).order_by(Article.slug)).all()),
+            tuple(session.exec(select(LearningPath.slug, LearningPath.version).order_by(LearningPath.slug)).all()))
+
+
+@pytest.mark.parametrize(("url", "name", "content", "message"),
+                         [("/admin/paths/import", *case) for case in BAD_PATH_FILES]
+                         + [("/admin/articles/links", *case) for case in BAD_LINK_FILES],
+                         ids=[f"paths-{c[0]}" for c in BAD_PATH_FILES] + [f"links-{c[0]}" for c in BAD_LINK_FILES])
+def test_a_hostile_upload_is_refused_naming_the_line_and_saves_nothing(make_client, session, url, name, content,
+                                                                        message):
+    from markupsafe import escape
+
+    ada = make_client("ada")
+    before = _saved(session)
+    page = ada.post(url, **_upload(url, name, content))
+    body = page.get_data(as_text=True)
+    assert page.status_code == 400, body[:300]
+    assert str(escape(message)) in body and "Nothing was saved." in body
+    assert 'aria-invalid="true"' in body  # the field in error is focused when the page loads
+    fragment = ada.post(url, headers={"HX-Request": "true"}, **_upload(url, name, content))
+    assert fragment.status_code == 400
+    assert fragment.headers["HX-Retarget"] == "#alerts"  # the alert, brought into view and focused
+    assert 'role="alert"' in fragment.get_data(as_text=True) and str(escape(message)) in fragment.get_data(as_text=True)
+    assert _saved(session) == before
+
+
+@pytest.mark.parametrize(("name", "content", "message"), BAD_LINK_FILES, ids=[c[0] for c in BAD_LINK_FILES])
+def test_the_links_command_refuses_the_same_files_in_one_line(runner, session, tmp_path, name, content, message):
+    before = _saved(session)
+    file = tmp_path / name
+    file.write_bytes(content)
+    result = runner.invoke(args=["catalog", "links", str(file)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().count("\n") == 0 and message.split(": ", 1)[1] in result.output
+    assert _saved(session) == before
+
+
+def test_a_path_file_within_the_bounds_still_imports(make_client, session):
+    ada = make_client("ada")
+    good = PATH_FILE.format(title="Bounded", weeks_max=12).encode()
+    assert ada.post("/admin/paths/import", **_upload("", "good.yaml", good)).status_code == 303
+    assert ("bounded-path", 1) in _saved(session)[1]

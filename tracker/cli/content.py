@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker.cli.group import cli, prepared_session
+from tracker.services import documents
 from tracker.services.catalog import datafile as catalog_file
 from tracker.services.catalog import editing as article_editing
 from tracker.services.catalog import layouts, listings
@@ -30,13 +31,10 @@ def catalog_group() -> None:
 def catalog_links(file: Path) -> None:
     """Give articles their links from FILE: CSV `slug,url` lines or a YAML mapping (all or nothing)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{file}: not UTF-8 text") from None
-    try:
-        links = article_editing.parse_links(text)
+        text = documents.read_file(file, name=str(file), limit=documents.FILE_MAX)
+        links = article_editing.parse_links(text, name=str(file))
         changed = article_editing.set_links(session=prepared_session(), links=links)
-    except catalog_file.CatalogError as exc:
+    except (documents.DocumentError, catalog_file.CatalogError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Links: {changed} article{'s' if changed != 1 else ''} changed, {len(links) - changed} already so.")
 
@@ -61,9 +59,11 @@ def catalog_import(files: tuple[Path, ...], source_name: str | None, output: Pat
     parsed = []
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
+            text = documents.read_file(file, name=str(file), limit=documents.FILE_MAX)
             listing = layouts.parse_listing(text, provenance=file.name, source_name=source_name)
-        except (UnicodeDecodeError, listings.ListingError) as exc:
+        except documents.DocumentError as exc:
+            raise click.ClickException(str(exc)) from None
+        except listings.ListingError as exc:
             raise click.ClickException(f"{file}: {exc}") from None
         click.echo(f"{file.name}: {len(listing.articles)} articles from {listing.source_name}")
         for warning in listing.warnings:  # the page contradicts itself: say so, import what is there

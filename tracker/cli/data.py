@@ -6,8 +6,10 @@ import time
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import db
 from tracker.cli.group import cli, prepared_session
@@ -84,18 +86,30 @@ def _revision(engine: Engine) -> str:
 def backup_command(file: Path) -> None:
     """Write every row to FILE (gzip JSON lines), consistently, while the server keeps running."""
     engine = db.get_engine()
-    counts = backup.write_backup(engine=engine, revision=_revision(engine), path=file)
-    click.echo(f"Backed up {sum(counts.values())} rows ({counts.get('progress_event', 0)} events) to {file}.")
+    counts = backup.write_backup(engine=engine, revision=_revision(engine), path=file, key=_signing_key())
+    click.echo(f"Backed up {sum(counts.values())} rows ({counts.get('progress_event', 0)} events) to {file}, "
+               "signed with this installation's key.")
+
+
+def _signing_key() -> bytes:
+    """Backups are signed with a key derived from the installation's secret key (TRACKER_SECRET_KEY, or the
+    data dir's `secret_key` file)."""
+    return backup.signing_key(current_app.config["SECRET_KEY"])
 
 
 @cli.command("restore")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--unsigned", is_flag=True,
+              help="Restore without checking the signature: a backup from another installation, or from before "
+                   "backups were signed, that you trust.")
 @with_appcontext
-def restore_command(file: Path) -> None:
-    """Load FILE into this (empty) database; refuses a database that has rows."""
+def restore_command(file: Path, unsigned: bool) -> None:
+    """Load FILE into this (empty) database after checking all of it: its signature, every row against the
+    tables, the row counts it states. Refuses a database that has rows."""
     engine = db.get_engine()
     try:
-        with backup.BackupFile(file) as source:
+        with backup.BackupFile(file, key=None if unsigned else _signing_key()) as source:
+            source.check()  # the whole file, before anything (even the schema) is written
             if db.current_revision(engine) is None:  # a fresh database: build the backup's schema
                 if source.revision not in db.known_revisions(engine):
                     raise backup.BackupError(f"the backup is at migration {source.revision or '(none)'}, which this "
@@ -105,6 +119,12 @@ def restore_command(file: Path) -> None:
             counts = backup.restore(engine=engine, revision=_revision(engine), source=source)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    except SQLAlchemyError as exc:  # a constraint the rows break together (a reference, a unique name)
+        problem = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
+        raise click.ClickException(f"{file}: the database refused the backup's rows ({problem}); nothing was "
+                                   "restored") from None
+    if unsigned:
+        click.echo("Warning: the backup's signature was not checked (--unsigned).", err=True)
     click.echo(f"Restored {sum(counts.values())} rows from {file}.")
 
 

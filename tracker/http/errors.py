@@ -8,6 +8,11 @@ with its traceback (never shown). Each becomes the same answer shape for its kin
   sees it wherever they were looking; views with an error place of their own (the editor's conflict
   panel, a form's error line) render that instead and never reach this module
 - a page: `errors/error.html`, with the status in its title
+
+Before any of them is rendered the request's session is rolled back: a failed flush (a constraint, a
+value the database refuses) leaves it unusable, and the page's header asks the database for the
+signed-in person. Should rendering fail all the same, a plain page goes out, through the same
+after-request hooks (so with the security headers), never the server's bare 500.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from flask import Flask, current_app, g, got_request_exception, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
@@ -44,17 +50,37 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str, *, title: str | None = None, headers: dict | None = None,
                    **details: Any):
-    """The answer for a refusal or failure, shaped for whoever asked."""
+    """The answer for a refusal or failure, shaped for whoever asked; the request's unsaved work rolled back."""
+    roll_back()
     headers = dict(headers or {})
     if wants_json():
         return {"error": {"status": status, "message": message, **details}}, status, headers
     title = title or TITLES.get(status, "Error")
     headers["Vary"] = "HX-Request"
+    template = "errors/error.html"
     if is_htmx():
         # Into the page's alert area, whatever the request's own target was: the person sees it.
         headers |= {"HX-Retarget": ALERT_TARGET, "HX-Reswap": "innerHTML"}
-        return render_template("partials/_alert.html", status=status, title=title, message=message), status, headers
-    return render_template("errors/error.html", status=status, title=title, message=message), status, headers
+        template = "partials/_alert.html"
+    try:
+        body = render_template(template, status=status, title=title, message=message)
+    except Exception:
+        current_app.logger.exception("The error page for %s %s could not be rendered", request.method,
+                                     loggable(request.path))
+        body = PLAIN_PAGE.format(title=escape(title), message=escape(message))
+    return body, status, headers
+
+
+PLAIN_PAGE = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+              '<body><main><h1>{title}</h1><p role="alert">{message}</p></main></body></html>')
+
+
+def roll_back() -> None:
+    """Undo the request's unsaved work, so a failed flush cannot break the error page that follows."""
+    try:
+        get_session().rollback()
+    except Exception:  # the database itself is gone: the page is rendered without it
+        pass
 
 
 def domain_error(error: DomainError):
@@ -100,10 +126,7 @@ class DatabaseOutage:
 
 def database_unavailable(error: Exception):
     """The database is down, locked past the timeout, out of space or too slow: 503, and try again soon."""
-    try:
-        get_session().rollback()
-    except Exception:
-        pass
+    roll_back()
     if "_login_user" not in g:
         # Loading the signed-in user is what failed: the error page must not ask the database again.
         g._login_user = login_manager.anonymous_user()

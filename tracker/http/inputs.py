@@ -12,10 +12,11 @@ from flask import Flask, current_app, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.routing import IntegerConverter
 
+from tracker.services.documents import DEPTH_MAX, nesting_depth
 from tracker.services.errors import Invalid, NotFound
 
 DB_INT_MAX = 2**31 - 1       # ids and versions are INTEGER columns: the range both databases store
-JSON_DEPTH_MAX = 32          # deeper than any body this API accepts
+JSON_DEPTH_MAX = DEPTH_MAX   # deeper than any body this API accepts
 Body = TypeVar("Body", bound=BaseModel)
 
 
@@ -61,19 +62,6 @@ def reject_nul_bytes() -> None:
 _FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
-def json_depth(value: Any) -> int:
-    """How deeply lists and dicts nest in `value` (a scalar is 0)."""
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
-            deepest = max(deepest, depth + 1)
-            stack.extend((child, depth + 1) for child in item)
-    return deepest
-
-
 def json_document() -> Any:
     """The request's JSON, checked for depth and NUL bytes; Invalid (400) with a readable message otherwise."""
     if not request.is_json:
@@ -84,7 +72,7 @@ def json_document() -> Any:
         raise Invalid(f"The JSON is nested too deeply; the limit is {JSON_DEPTH_MAX} levels.") from None
     except ValueError as exc:
         raise Invalid(f"The body is not valid JSON: {exc}.") from None
-    if json_depth(data) > JSON_DEPTH_MAX:
+    if nesting_depth(data) > JSON_DEPTH_MAX:
         raise Invalid(f"The JSON is nested too deeply; the limit is {JSON_DEPTH_MAX} levels.")
     if has_nul(data):
         raise Invalid(NUL_MESSAGE)

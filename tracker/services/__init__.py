@@ -10,6 +10,7 @@
 - `notifications`: in-app notifications and email.
 - `operations`: backups, demo data, the scheduled round.
 
-Shared by all of them: `errors` (the domain's refusals) and `access` (one function per access rule).
+Shared by all of them: `errors` (the domain's refusals), `access` (one function per access rule) and
+`documents` (every uploaded or imported file read within bounds: size, depth, aliases, digits, NUL).
 A package imports another's modules, never its own package's `__init__`; the import graph has no circles.
 """

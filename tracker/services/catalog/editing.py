@@ -3,18 +3,16 @@ links in bulk (slug,url CSV or YAML)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from tracker.models import READING_MINUTES_MAX, Article, ArticleTopic, Source, Topic, utcnow
+from tracker.services import documents
 from tracker.services.catalog.articles import ArticleCard, article_cards, require_article
 from tracker.services.catalog.datafile import (
     CatalogError,
@@ -130,31 +128,28 @@ URL_PATTERN = re.compile(r"^https?://[^\s]+$")
 LINKS_MAX = 5000  # far more than the catalog holds
 
 
-def parse_links(text: str) -> dict[str, str]:
+def parse_links(text: str, *, name: str = "Links") -> dict[str, str]:
     """Articles' links given in bulk: CSV lines `slug,url` (an optional `slug,url` header), or a YAML
-    mapping `slug: url`. CatalogError naming the line otherwise."""
-    stripped = text.strip()
+    mapping `slug: url`, read within the upload bounds (`documents`). CatalogError naming the line otherwise."""
+    stripped = documents.checked_text(text, name=name).strip()
     if not stripped:
-        raise CatalogError("Links: nothing given (one `slug,url` per line, or a YAML mapping slug: url).")
+        raise CatalogError(f"{name}: nothing given (one `slug,url` per line, or a YAML mapping slug: url).")
     links: dict[str, str] = {}
     if "," in stripped.splitlines()[0]:
-        for number, row in enumerate(csv.reader(io.StringIO(stripped)), start=1):
+        for number, row in documents.csv_rows(stripped, name=name):
             header = number == 1 and [c.strip().lower() for c in row] == ["slug", "url"]
             if not row or not "".join(row).strip() or header:
                 continue
             if len(row) != 2:
-                raise CatalogError(f"Links: line {number} should be `slug,url`.")
+                raise CatalogError(f"{name}: line {number} should be `slug,url`.")
             links[row[0].strip()] = row[1].strip()
     else:
-        try:
-            data = yaml.safe_load(stripped)
-        except yaml.YAMLError:
-            raise CatalogError("Links: not CSV (`slug,url` per line) nor a YAML mapping (slug: url).") from None
-        if not isinstance(data, dict):
-            raise CatalogError("Links: not CSV (`slug,url` per line) nor a YAML mapping (slug: url).")
+        data = documents.yaml_document(stripped, name=name)
+        if not isinstance(data, dict) or any(isinstance(value, dict | list) for value in data.values()):
+            raise CatalogError(f"{name}: not CSV (`slug,url` per line) nor a YAML mapping (slug: url).")
         links = {str(slug).strip(): str(url).strip() if url is not None else "" for slug, url in data.items()}
     if len(links) > LINKS_MAX:
-        raise CatalogError(f"Links: {len(links)} lines; at most {LINKS_MAX} at once.")
+        raise CatalogError(f"{name}: {len(links)} lines; at most {LINKS_MAX} at once.")
     return links
 
 

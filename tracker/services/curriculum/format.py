@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from tracker.models import PathStatus
+from tracker.services import documents
 from tracker.services.errors import Invalid
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -95,14 +96,12 @@ class CatalogFacts:
 
 def parse_path_definition(text: str, *, filename: str, known_slugs: set[str],
                           articles: Mapping[str, CatalogFacts] | None = None) -> PathDefinition:
-    """Validate one YAML definition against the format and the catalog; refuse it whole on any problem.
-    With `articles`, the curation rules apply too (see `validate_path`)."""
+    """Validate one YAML definition (read within the upload bounds, see `documents`) against the format and the
+    catalog; refuse it whole on any problem. With `articles`, the curation rules apply too (see `validate_path`)."""
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise PathDefinitionError(f"{filename}: not valid YAML{where}") from None
+        raw = documents.yaml_document(text, name=filename)
+    except documents.DocumentError as exc:
+        raise PathDefinitionError(str(exc)) from None
     return validate_path(raw, source=filename, known_slugs=known_slugs, articles=articles)
 
 
@@ -210,9 +209,9 @@ def read_path_files(directory: Path, *, known_slugs: set[str],
         if file.name in NOT_PATH_FILES:
             continue
         try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise PathDefinitionError(f"{file.name}: not UTF-8 text (byte {exc.start})") from None
+            text = documents.read_file(file)
+        except documents.DocumentError as exc:
+            raise PathDefinitionError(str(exc)) from None
         definition = parse_path_definition(text, filename=file.name, known_slugs=known_slugs, articles=articles)
         if definition.slug in origin:
             raise PathDefinitionError(

@@ -7,7 +7,9 @@ from sqlmodel import select
 
 from tracker.db import get_session
 from tracker.http.auth import role_required
+from tracker.http.render import is_htmx
 from tracker.models import Role, Source
+from tracker.services import documents
 from tracker.services.catalog import articles as catalog
 from tracker.services.catalog import datafile as catalog_file
 from tracker.services.catalog import editing as article_editing
@@ -67,20 +69,23 @@ def article_links():
         return render_template("admin/article_links.html", text="", error=None)
     form = LinksForm()
     text = form.text.data or ""
-    if form.file.data:
-        try:
-            text = form.file.data.read(UPLOAD_LIMIT + 1).decode("utf-8")
-        except UnicodeDecodeError:
-            return render_template("admin/article_links.html", text="", error="The file is not UTF-8 text."), 400
     try:
         form.checked()
-        if len(text) > UPLOAD_LIMIT:
-            raise Invalid(f"At most {UPLOAD_LIMIT // 1024} KiB of links at once.")
-        links = article_editing.parse_links(text)
+        if form.file.data:
+            upload = form.file.data
+            name = upload.filename or "The file"
+            text = documents.decoded(upload.read(UPLOAD_LIMIT + 1), name=name, limit=UPLOAD_LIMIT)
+        else:
+            name = "Links"
+            documents.checked_text(text, name=name, limit=UPLOAD_LIMIT)
+        links = article_editing.parse_links(text, name=name)
         changed = article_editing.set_links(session=get_session(), links=links)
     except Invalid as exc:
         get_session().rollback()
-        return render_template("admin/article_links.html", text=text, error=str(exc)), 400
+        if is_htmx():
+            raise  # the alert, where the person looks (`http.errors`)
+        shown = text if len(text) <= UPLOAD_LIMIT and "\x00" not in text else ""
+        return render_template("admin/article_links.html", text=shown, error=str(exc)), 400
     flash(f"Links saved: {changed} article{'s' if changed != 1 else ''} changed, {len(links) - changed} already so.",
           "success")
     return redirect(url_for("admin.article_list"), code=303)

@@ -9,14 +9,16 @@ from sqlmodel import col, select
 
 from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
-from tracker.http.render import page_or_fragment, see_other
+from tracker.http.render import is_htmx, page_or_fragment, see_other
 from tracker.models import Article, PathStatus, Role
+from tracker.services import documents
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import drafts as path_drafts
 from tracker.services.curriculum import format as path_format
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
 from tracker.services.curriculum.format import PathDefinitionError
+from tracker.services.errors import DomainError, Invalid
 from tracker.web.admin.blueprint import UPLOAD_LIMIT, bp
 from tracker.web.forms import PathEditorForm, PathStatusForm, RestoreForm
 
@@ -206,6 +208,14 @@ def export_path(slug: str):
                     headers={"Content-Disposition": f'attachment; filename="{path.slug}.yaml"'})
 
 
+def _import_refused(error: DomainError):
+    """A refused upload, nothing saved: the page again with the reason, or for HTMX the alert (`http.errors`)."""
+    get_session().rollback()
+    if is_htmx():
+        raise error
+    return render_template("admin/path_import.html", error=str(error)), 400
+
+
 @bp.route("/paths/import", methods=["GET", "POST"])
 @role_required(Role.admin)
 def import_path():
@@ -214,13 +224,10 @@ def import_path():
         return render_template("admin/path_import.html", error=None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return render_template("admin/path_import.html", error="Choose a YAML file to import."), 400
-    data = upload.read(UPLOAD_LIMIT + 1)
-    if len(data) > UPLOAD_LIMIT:
-        return render_template("admin/path_import.html", error="The file is larger than 256 KiB."), 400
+        return _import_refused(Invalid("Choose a YAML file to import."))
     session = get_session()
     try:
-        text = data.decode("utf-8")
+        text = documents.decoded(upload.read(UPLOAD_LIMIT + 1), name=upload.filename, limit=UPLOAD_LIMIT)
         facts = path_store.catalog_facts(session=session)
         definition = path_format.parse_path_definition(text, filename=upload.filename, known_slugs=set(facts),
                                                          articles=facts)
@@ -228,10 +235,8 @@ def import_path():
         result = path_store.save_path(session=session, definition=definition,
                                         base_version=existing.version if existing else None,
                                         author=require_account(), summary_prefix=[f"Imported {upload.filename}."])
-    except UnicodeDecodeError:
-        return render_template("admin/path_import.html", error=f"{upload.filename}: not UTF-8 text."), 400
-    except (PathDefinitionError, path_store.VersionConflict) as exc:
-        return render_template("admin/path_import.html", error=str(exc)), 400
+    except (Invalid, path_store.VersionConflict) as exc:
+        return _import_refused(exc)
     if result.unchanged:
         flash(f"{upload.filename} matches “{result.path.title}” as it is (version {result.path.version}); "
               "no new version was made.", "info")
