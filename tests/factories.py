@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
+import pyotp
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from tracker.models import Article, Installation, LearningPath, Note, ProgressState, Role, SuggestedCard, User, utcnow
+from tracker.models import (
+    Article,
+    Installation,
+    LearningPath,
+    Note,
+    Passkey,
+    PasskeyChallenge,
+    ProgressState,
+    Role,
+    SuggestedCard,
+    User,
+    utcnow,
+)
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.mentoring import mentorships
 from tracker.services.people import accounts, tokens
@@ -81,3 +95,14 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
     suggestion = session.exec(select(SuggestedCard).where(col(SuggestedCard.mentor_id).is_not(None))).one()
     lena.post(f"/cards/suggested/{suggestion.id}/adopt")
     lena.get("/")
+    # an authenticator app with its recovery codes, set up as a person does (the key read off the page);
+    # a passkey and a challenge under way
+    started = lena.post("/account/second-factor/app").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', started).group(1).replace(" ", "")  # type: ignore[union-attr]
+    lena.post("/account/second-factor/app/confirm", data={"code": pyotp.TOTP(secret).now()})
+    mona_id = user(session, "mona").id
+    session.add(Passkey(user_id=mona_id, name="work laptop", credential_id="AAEC", public_key="pQECAyYgASFYIA",
+                        sign_count=3, transports="internal"))
+    session.add(PasskeyChallenge(challenge_hash="0" * 64, purpose="register", user_id=mona_id,
+                                 expires_at=utcnow() + timedelta(minutes=5)))
+    session.commit()

@@ -14,7 +14,8 @@ from tracker.models import SecurityEvent, SecurityEventKind, User, utcnow
 
 log = logging.getLogger("tracker.security")
 SIGN_IN_KINDS = (SecurityEventKind.sign_in, SecurityEventKind.sign_in_failed,
-                 SecurityEventKind.sign_in_refused_inactive, SecurityEventKind.throttled)
+                 SecurityEventKind.sign_in_refused_inactive, SecurityEventKind.throttled,
+                 SecurityEventKind.second_factor_failed, SecurityEventKind.recovery_code_used)
 
 
 def about(user: User) -> ColumnElement[bool]:
