@@ -13,7 +13,7 @@ import time_machine
 from sqlmodel import select
 
 from tests.conftest import PASSWORD, CSRFClient
-from tracker.models import ApiToken, RecoveryCode, SecurityEvent, SecurityEventKind, TotpFactor, User
+from tracker.models import ApiToken, Passkey, RecoveryCode, SecurityEvent, SecurityEventKind, TotpFactor, User
 from tracker.services.people import tokens
 
 SECRET_RE = re.compile(r'id="totp-secret">([A-Z2-7 ]+)<')
@@ -34,7 +34,7 @@ def enrol(client: CSRFClient) -> tuple[str, list[str]]:
     found = SECRET_RE.search(started.get_data(as_text=True))
     assert found, "the key is shown while the app is being set up"
     secret = found.group(1).replace(" ", "")
-    confirmed = client.post("/account/second-factor/app/confirm", data={"code": code_at(secret)})
+    confirmed = client.post("/account/second-factor/app/confirm", data={"confirm-code": code_at(secret)})
     assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
     codes = CODES_RE.findall(confirmed.get_data(as_text=True))
     assert len(codes) == 10
@@ -56,12 +56,12 @@ def test_an_app_is_on_only_after_a_right_code_and_its_key_is_never_shown_again(m
     page = lena.post("/account/second-factor/app").get_data(as_text=True)
     assert 'src="data:image/svg+xml' in page and "otpauth" not in page.split('src="data:image/svg+xml')[0][-200:]
     secret = SECRET_RE.search(page).group(1).replace(" ", "")
-    wrong = lena.post("/account/second-factor/app/confirm", data={"code": "000000"})
+    wrong = lena.post("/account/second-factor/app/confirm", data={"confirm-code": "000000"})
     assert wrong.status_code == 400 and "That code is not right" in wrong.get_data(as_text=True)
     # not on yet: the password alone still signs in
     assert make_client().post("/signin", data={"username": "lena", "password": PASSWORD}).headers["Location"] == "/"
 
-    confirmed = lena.post("/account/second-factor/app/confirm", data={"code": code_at(secret)})
+    confirmed = lena.post("/account/second-factor/app/confirm", data={"confirm-code": code_at(secret)})
     assert confirmed.status_code == 200 and len(CODES_RE.findall(confirmed.get_data(as_text=True))) == 10
     account = lena.get("/account").get_data(as_text=True)
     assert "<strong>On.</strong> 10 recovery codes left." in account
@@ -166,8 +166,9 @@ def test_a_recovery_code_signs_in_once(make_client, session):
 def test_new_recovery_codes_need_the_password_and_end_the_old_ones(make_client):
     lena = make_client("lena")
     _secret, old = enrol(lena)
-    assert lena.post("/account/second-factor/recovery-codes", data={"password": "not it at all"}).status_code == 400
-    renewed = lena.post("/account/second-factor/recovery-codes", data={"password": PASSWORD})
+    wrong = lena.post("/account/second-factor/recovery-codes", data={"renew-password": "not it at all"})
+    assert wrong.status_code == 400
+    renewed = lena.post("/account/second-factor/recovery-codes", data={"renew-password": PASSWORD})
     new = CODES_RE.findall(renewed.get_data(as_text=True))
     assert renewed.status_code == 200 and len(new) == 10 and not set(new) & set(old)
     browser = make_client()
@@ -180,12 +181,14 @@ def test_turning_the_app_off_needs_the_password_and_a_code(make_client, session)
     lena = make_client("lena")
     secret, _codes = enrol(lena)
     no_password = lena.post("/account/second-factor/app/remove",
-                            data={"password": "wrong wrong", "code": code_at(secret, 1)})
+                            data={"remove-password": "wrong wrong", "remove-code": code_at(secret, 1)})
     assert no_password.status_code == 400 and "The password is not right." in no_password.get_data(as_text=True)
-    no_code = lena.post("/account/second-factor/app/remove", data={"password": PASSWORD, "code": "111111"})
+    no_code = lena.post("/account/second-factor/app/remove",
+                        data={"remove-password": PASSWORD, "remove-code": "111111"})
     assert no_code.status_code == 400 and "That code is not right" in no_code.get_data(as_text=True)
     assert session.exec(select(TotpFactor)).one() is not None
-    off = lena.post("/account/second-factor/app/remove", data={"password": PASSWORD, "code": code_at(secret, 1)})
+    off = lena.post("/account/second-factor/app/remove",
+                    data={"remove-password": PASSWORD, "remove-code": code_at(secret, 1)})
     assert off.status_code == 303
     session.expire_all()
     assert session.exec(select(TotpFactor)).first() is None and session.exec(select(RecoveryCode)).first() is None
@@ -200,11 +203,11 @@ def test_htmx_gets_the_section_or_the_step_back_with_the_error_focused(make_clie
     assert started.status_code == 200 and fragment.lstrip().startswith('<section class="card second-factor"')
     assert "autofocus" in fragment  # the code field, ready to type into
     secret = SECRET_RE.search(fragment).group(1).replace(" ", "")
-    refused = lena.post("/account/second-factor/app/confirm", data={"code": "12"}, headers=HTMX)
+    refused = lena.post("/account/second-factor/app/confirm", data={"confirm-code": "12"}, headers=HTMX)
     text = refused.get_data(as_text=True)
     assert refused.status_code == 400 and 'aria-invalid="true"' in text and "autofocus" in text
     assert "<html" not in text and "That code is not right" in text
-    on = lena.post("/account/second-factor/app/confirm", data={"code": code_at(secret)}, headers=HTMX)
+    on = lena.post("/account/second-factor/app/confirm", data={"confirm-code": code_at(secret)}, headers=HTMX)
     assert on.status_code == 200
 
     browser = make_client()
@@ -231,3 +234,60 @@ def test_api_tokens_keep_working_with_a_second_factor(make_client, session):
     answer = make_client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
     assert answer.status_code == 200
     assert session.exec(select(ApiToken)).first() is not None
+
+
+def lena_with_a_passkey(make_client, session) -> tuple[CSRFClient, Passkey]:
+    lena = make_client("lena")
+    user = session.exec(select(User).where(User.username == "lena")).one()
+    passkey = Passkey(user_id=user.id, name="old phone", credential_id="AAEC", public_key="pQECAyYgASFYIA")
+    session.add(passkey)
+    session.commit()
+    return lena, passkey
+
+
+def test_deleting_a_passkey_needs_the_password(make_client, session):
+    lena, passkey = lena_with_a_passkey(make_client, session)
+    field = f"passkey{passkey.id}-password"
+    refused = lena.post(f"/account/passkeys/{passkey.id}/delete", data={field: "not my password"}, headers=HTMX)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "The password is not right." in text and "autofocus" in text
+    assert session.exec(select(Passkey)).first() is not None
+    assert make_client("leo").post(f"/account/passkeys/{passkey.id}/delete", data={field: PASSWORD}).status_code == 404
+    deleted = lena.post(f"/account/passkeys/{passkey.id}/delete", data={field: PASSWORD})
+    assert deleted.status_code == 303
+    session.expire_all()
+    assert session.exec(select(Passkey)).first() is None
+    assert [e.detail for e in events(session, SecurityEventKind.passkey_removed)] == ["old phone"]
+
+
+def test_a_passkey_answer_without_its_challenge_is_refused_in_json(make_client, session):
+    _lena, _passkey = lena_with_a_passkey(make_client, session)
+    stranger = make_client()
+    forged = stranger.post("/signin/passkey", data={"credential": '{"id": "AAEC", "rawId": "AAEC"}'},
+                           headers={"Accept": "application/json"})
+    assert forged.status_code == 400 and "already answered" in forged.get_json()["error"]["message"]
+    no_pending = stranger.post("/signin/second-step/passkey/options", headers={"Accept": "application/json"})
+    assert no_pending.status_code == 400 and "Sign in again" in no_pending.get_json()["error"]["message"]
+    # a passkey account's password alone waits for the second step
+    password_step(stranger)
+    assert stranger.get("/account").status_code == 302
+
+
+def test_with_the_policy_on_a_mentor_without_a_second_factor_must_set_one_up_first(app, make_client, session):
+    app.config["REQUIRE_SECOND_FACTOR"] = True
+    mona = make_client("mona")
+    for page in ("/", "/paths/", "/mentor/"):
+        sent = mona.get(page)
+        assert sent.status_code == 302 and sent.headers["Location"] == "/account/second-factor"
+    assert mona.get("/", headers=HTMX).headers["HX-Redirect"] == "/account/second-factor"
+    assert mona.get("/api/v1/me").status_code == 403
+    assert "requires a second factor for your role" in mona.get("/account/second-factor").get_data(as_text=True)
+    raw, _token = tokens.create_token(session=session, user=session.exec(select(User).where(User.username == "mona"))
+                                      .one(), name="script")
+    assert make_client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert make_client("lena").get("/").status_code == 200  # learners are not covered
+    secret, _codes = enrol(mona)
+    assert mona.get("/").status_code == 200
+    kept = mona.post("/account/second-factor/app/remove",
+                     data={"remove-password": PASSWORD, "remove-code": code_at(secret, 1)})
+    assert kept.status_code == 400 and "Your role needs a second factor" in kept.get_data(as_text=True)

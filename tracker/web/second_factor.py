@@ -4,12 +4,14 @@ and passkeys. Each form works as a plain page and as an HTMX fragment of the acc
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from tracker.db import get_session
 from tracker.http.auth import require_account
+from tracker.http.auth import sign_in as start_signed_in_session
 from tracker.http.render import is_htmx, page_or_fragment, see_other
 from tracker.http.second_factor import (
     PENDING_KEY,
@@ -21,7 +23,7 @@ from tracker.http.second_factor import (
     sealing_key,
 )
 from tracker.models import SecurityEventKind, User
-from tracker.services.people import second_factor
+from tracker.services.people import passkeys, second_factor
 from tracker.web.forms import (
     ConfirmAppForm,
     DeletePasskeyForm,
@@ -46,15 +48,25 @@ def section_context(user: User, **overrides: Any) -> dict[str, Any]:
         "enrolment": second_factor.enrolment(session=db, user=user, key=sealing_key()) if standing.enrolling
         else None,
         "policy_covers": second_factor.policy_covers(user, required=policy_required()),
-        "confirm_form": ConfirmAppForm(formdata=None), "remove_form": RemoveAppForm(formdata=None),
-        "renew_form": RenewCodesForm(formdata=None), "passkey_form": PasskeyNameForm(formdata=None),
-        "delete_passkey_form": DeletePasskeyForm(formdata=None),
-        "recovery_codes": None, "message": None, "focus": None,
+        "confirm_form": ConfirmAppForm(formdata=None, prefix="confirm"),
+        "remove_form": RemoveAppForm(formdata=None, prefix="remove"),
+        "renew_form": RenewCodesForm(formdata=None, prefix="renew"),
+        "passkey_form": PasskeyNameForm(formdata=None, prefix="passkey"),
+        "delete_passkey_forms": {p.id: _delete_passkey_form(p.id, formdata=None) for p in standing.passkeys},
+        "recovery_codes": None, "message": None, "focus": None, "deleting": None,
     }
+    refused_deletion = overrides.pop("delete_passkey_form", None)
     context |= overrides
-    if context["focus"]:
+    if refused_deletion is not None and context["deleting"] in context["delete_passkey_forms"]:
+        context["delete_passkey_forms"][context["deleting"]] = refused_deletion
+        _autofocus(refused_deletion)
+    elif context["focus"]:
         _autofocus(context[f"{context['focus']}_form"])
     return context
+
+
+def _delete_passkey_form(passkey_id: int, **kwargs: Any) -> DeletePasskeyForm:
+    return DeletePasskeyForm(prefix=f"passkey{passkey_id}", **kwargs)
 
 
 def _autofocus(form: Form) -> None:
@@ -96,7 +108,7 @@ def begin_app():
 def confirm_app():
     """The first code proves the app holds the secret: the app is on, and ten recovery codes are shown once."""
     user = require_account()
-    form = ConfirmAppForm()
+    form = ConfirmAppForm(prefix="confirm")
     if form.validate():
         try:
             codes = second_factor.confirm_app(session=get_session(), user=user, key=sealing_key(),
@@ -123,7 +135,7 @@ def cancel_app():
 def remove_app():
     """Turn the app off: the password and a code (or a recovery code) say it is really the owner."""
     user = require_account()
-    form = RemoveAppForm()
+    form = RemoveAppForm(prefix="remove")
     if form.validate():
         try:
             second_factor.check_attempts_left(session=get_session(), user=user)
@@ -146,7 +158,7 @@ def remove_app():
 def renew_recovery_codes():
     """Ten new recovery codes, shown once; the earlier ones stop working."""
     user = require_account()
-    form = RenewCodesForm()
+    form = RenewCodesForm(prefix="renew")
     if form.validate():
         try:
             codes = second_factor.renew_recovery_codes(session=get_session(), user=user,
@@ -176,7 +188,9 @@ def second_step():
         return redirect(url_for("main.index"))
     pending = pending_sign_in()
     if pending is None:
-        flash("Your sign-in waited too long for its second step, or was not started here. Sign in again.", "info")
+        if request.method == "POST":  # a visit alone changes nothing, not even the next page's messages
+            flash("Your sign-in waited too long for its second step, or was not started here. Sign in again.",
+                  "info")
         return see_other(url_for("auth.sign_in"))
     user, state = pending
     form = SecondStepForm()
@@ -205,3 +219,116 @@ def second_step():
                 return see_other(next_page)
     return page_or_fragment("auth/second_step.html", block="step", target="second-step", status=status, form=form,
                             standing=second_factor.standing(session=get_session(), user=user))
+
+
+# ---------------------------------------------------------------- passkeys (static/passkeys.js drives them)
+
+CHALLENGE_KEY = "passkey_challenge"
+
+
+def _party() -> passkeys.RelyingParty:
+    """The relying party: the public URL's host, and its origin (TRACKER_PUBLIC_URL)."""
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    return passkeys.RelyingParty(rp_id=public.hostname or "localhost", origin=f"{public.scheme}://{public.netloc}")
+
+
+def _options(answer: tuple[str, str]):
+    """Options for the browser; the challenge also stays in this browser's session (one at a time)."""
+    options, challenge = answer
+    session[CHALLENGE_KEY] = challenge
+    return current_app.response_class(options, mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+
+def _given_challenge() -> str:
+    return str(session.pop(CHALLENGE_KEY, ""))
+
+
+def _went(location: str):
+    """Where the script goes next, after a passkey did its part."""
+    return jsonify(redirect=location)
+
+
+@bp.post("/account/passkeys/options")
+@login_required
+def passkey_options():
+    return _options(passkeys.registration_options(session=get_session(), user=require_account(), party=_party()))
+
+
+@bp.post("/account/passkeys")
+@login_required
+def add_passkey():
+    """Register the passkey the browser just made, under the name typed beside the button."""
+    user = require_account()
+    form = PasskeyNameForm(prefix="passkey")
+    form.checked()
+    passkey = passkeys.add_passkey(session=get_session(), user=user, name=form.name.data or "",
+                                   credential=request.form.get("credential", ""), challenge=_given_challenge(),
+                                   party=_party())
+    record(SecurityEventKind.passkey_added, user=user, detail=passkey.name)
+    flash(f"The passkey “{passkey.name}” is added: use it to sign in, or as the step after your password.",
+          "success")
+    return _went(url_for("second_factor.page"))
+
+
+@bp.post("/account/passkeys/<id:passkey_id>/delete")
+@login_required
+def delete_passkey(passkey_id: int):
+    """Delete a passkey; the password says it is really the owner."""
+    user = require_account()
+    form = _delete_passkey_form(passkey_id)
+    if form.validate():
+        try:
+            passkey = passkeys.remove_passkey(session=get_session(), user=user, passkey_id=passkey_id,
+                                              password=form.password.data or "", required=policy_required())
+        except passkeys.PasskeyError as exc:
+            form.password.errors = [str(exc)]
+        else:
+            record(SecurityEventKind.passkey_removed, user=user, detail=passkey.name)
+            return _done(f"The passkey “{passkey.name}” is deleted.")
+    return _section(400, delete_passkey_form=form, deleting=passkey_id)
+
+
+@bp.post("/signin/passkey/options")
+def passkey_sign_in_options():
+    return _options(passkeys.authentication_options(session=get_session(), party=_party()))
+
+
+@bp.post("/signin/passkey")
+def passkey_sign_in():
+    """Sign in with a passkey alone: a discoverable credential, verified by the authenticator's owner."""
+    try:
+        user, passkey = passkeys.verify_passkey(session=get_session(), credential=request.form.get("credential", ""),
+                                                challenge=_given_challenge(), party=_party())
+    except passkeys.PasskeyError:
+        record(SecurityEventKind.sign_in_failed, detail="passkey")
+        raise
+    record(SecurityEventKind.sign_in, user=user, detail=f"passkey: {passkey.name}")
+    start_signed_in_session(user)
+    return _went(url_for("main.index"))
+
+
+@bp.post("/signin/second-step/passkey/options")
+def second_step_passkey_options():
+    user, _state = _pending_or_refuse()
+    return _options(passkeys.authentication_options(session=get_session(), party=_party(), user=user))
+
+
+@bp.post("/signin/second-step/passkey")
+def second_step_passkey():
+    """The second step answered with one of the account's passkeys."""
+    user, state = _pending_or_refuse()
+    second_factor.check_attempts_left(session=get_session(), user=user)
+    try:
+        _owner, passkey = passkeys.verify_passkey(session=get_session(), credential=request.form.get("credential", ""),
+                                                  challenge=_given_challenge(), party=_party(), user=user)
+    except passkeys.PasskeyError:
+        record(SecurityEventKind.second_factor_failed, user=user, detail="signing in, passkey")
+        raise
+    return _went(finish_second_step(user, state, how=f"passkey {passkey.name}"))
+
+
+def _pending_or_refuse() -> tuple[User, dict]:
+    pending = pending_sign_in()
+    if pending is None:
+        raise passkeys.PasskeyError("Your sign-in waited too long for its second step. Sign in again.")
+    return pending

@@ -11,4 +11,6 @@ Owns the `user`, `user_session`, `api_token`, `security_event`, `totp_factor`, `
 - `second_factor`: the authenticator app and recovery codes: `standing`, `has_second_factor`, `policy_covers`,
   `begin_app`, `enrolment`, `confirm_app`, `cancel_enrolment`, `remove_app`, `renew_recovery_codes`,
   `check_code`, `check_attempts_left`, `recent_failures`, `sealing_key`.
+- `passkeys`: WebAuthn: `registration_options`, `add_passkey`, `authentication_options`, `verify_passkey`,
+  `remove_passkey`.
 """

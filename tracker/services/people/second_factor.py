@@ -116,9 +116,11 @@ def _unseal(sealed: str, key: bytes) -> str:
 
 def standing(*, session: Session, user: User) -> Standing:
     """The user's second factors: the app (confirmed or being set up), recovery codes left, passkeys."""
-    factor = _factor(session, user)
-    left = session.exec(select(func.count(col(RecoveryCode.id)))
-                        .where(RecoveryCode.user_id == user.id, col(RecoveryCode.used_at).is_(None))).one()
+    factor, left = session.exec(  # the app and its recovery codes left, in one statement
+        select(TotpFactor, func.count(col(RecoveryCode.id))).select_from(User)
+        .outerjoin(TotpFactor, col(TotpFactor.user_id) == User.id)
+        .outerjoin(RecoveryCode, (col(RecoveryCode.user_id) == User.id) & col(RecoveryCode.used_at).is_(None))
+        .where(col(User.id) == user.id).group_by(col(TotpFactor.id))).one()
     passkeys = list(session.exec(select(Passkey).where(Passkey.user_id == user.id).order_by(col(Passkey.id))))
     return Standing(app=factor is not None and factor.confirmed_at is not None,
                     enrolling=factor is not None and factor.confirmed_at is None,
