@@ -256,7 +256,8 @@ class CSRFClient(FlaskClient):
 
     # Signing in (or out) starts a new session, and with it a new CSRF secret.
     SESSION_CHANGES: ClassVar[frozenset[str]] = frozenset(
-        {"/signin", "/signout", "/signup", "/setup", "/account/password", "/account/sessions/end-all"})
+        {"/signin", "/signout", "/signup", "/setup", "/account/password", "/account/sessions/end-all",
+         "/signin/second-step", "/signin/passkey"})
     _csrf_token: str | None = None
 
     def open(self, *args: Any, csrf: bool = True, **kwargs: Any) -> TestResponse:

@@ -5,15 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pyotp
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from tracker.models import Article, Installation, LearningPath, Note, ProgressState, Role, SuggestedCard, User, utcnow
+from tests.conftest import SECRET
+from tracker.models import (
+    Article,
+    Installation,
+    LearningPath,
+    Note,
+    Passkey,
+    PasskeyChallenge,
+    ProgressState,
+    Role,
+    SecurityEventKind,
+    SuggestedCard,
+    User,
+    utcnow,
+)
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.mentoring import mentorships
-from tracker.services.people import accounts, tokens
+from tracker.services.people import accounts, second_factor, security_log, tokens
+from tracker.services.people.passwords import PasswordPolicy
 from tracker.services.progress import marks
 from tracker.services.records import outbox as xapi_outbox
+
+PASSWORD_OF_SAM = "second factor person 42"
 
 
 def user(session: Session, username: str) -> User:
@@ -81,3 +99,16 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
     suggestion = session.exec(select(SuggestedCard).where(col(SuggestedCard.mentor_id).is_not(None))).one()
     lena.post(f"/cards/suggested/{suggestion.id}/adopt")
     lena.get("/")
+    # someone with a second factor (an app, its recovery codes, a passkey and a passkey request under way), kept
+    # apart from the accounts tests sign in with afterwards, whose password alone must still sign in
+    sam = accounts.create_user(session=session, username="sam", password=PASSWORD_OF_SAM, policy=PasswordPolicy())
+    key = second_factor.sealing_key(SECRET)
+    enrolment = second_factor.begin_app(session=session, user=sam, key=key)
+    second_factor.confirm_app(session=session, user=sam, key=key, code=pyotp.TOTP(enrolment.secret).now())
+    security_log.record(session=session, kind=SecurityEventKind.second_factor_enrolled, user=sam,
+                        detail="authenticator app")
+    session.add(Passkey(user_id=sam.id, name="work laptop", credential_id="AAEC", public_key="pQECAyYgASFYIA",
+                        sign_count=3, transports="internal"))
+    session.add(PasskeyChallenge(challenge_hash="0" * 64, purpose="register", user_id=sam.id,
+                                 expires_at=utcnow() + timedelta(minutes=5)))
+    session.commit()

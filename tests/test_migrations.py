@@ -90,7 +90,9 @@ def _snapshot(engine: Engine) -> Snapshot:
 # Columns whose newer values a downgrade folds into the older revision's (documented in the migration):
 # the rows stay, these values cannot. Keyed by the revision that is undone.
 FOLDED_BY_DOWNGRADE: dict[str, Set[tuple[str, str]]] = {"0007": {("notification", "kind")},
-                                                        "0012": {("notification", "kind")}}
+                                                        "0012": {("notification", "kind")},
+                                                        "0022": {("security_event", "kind"),
+                                                                 ("security_event", "detail")}}
 
 
 def _common(one: Snapshot, other: Snapshot, folded: Set[tuple[str, str]] = frozenset()) -> tuple[Rows, Rows]:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # A Pwned Passwords range service (https://api.pwnedpasswords.com/range/) asked about each new password
     # with the first 5 hex digits of its SHA-1; without it, only the breached list shipped with the tracker.
     pwned_passwords_url: str | None = None
+    # Mentors and admins must have a second factor (an authenticator app or a passkey): one without is sent to
+    # set it up right after signing in, and can do nothing else until then.
+    require_second_factor: bool = False
 
     @field_validator("xapi_endpoint")
     @classmethod
@@ -210,6 +213,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "XAPI_USERNAME": settings.xapi_username,
         "XAPI_PASSWORD": settings.xapi_password,
         "PWNED_PASSWORDS_URL": settings.pwned_passwords_url,
+        "REQUIRE_SECOND_FACTOR": settings.require_second_factor,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

@@ -33,6 +33,7 @@ from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus
 from tracker.models.plans import StreakWeek, StudyPlan, StudyPlanVersion
 from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 from tracker.models.recall import CardKind, CardReview, RecallCard, SuggestedCard, SuggestionOrigin
+from tracker.models.second_factor import Passkey, PasskeyChallenge, RecoveryCode, TotpFactor
 
 __all__ = [
     "ARTICLE_FIELDS",
@@ -57,6 +58,8 @@ __all__ = [
     "NoteReply",
     "Notification",
     "NotificationKind",
+    "Passkey",
+    "PasskeyChallenge",
     "PathFollow",
     "PathItem",
     "PathSection",
@@ -66,6 +69,7 @@ __all__ = [
     "ProgressEvent",
     "ProgressState",
     "RecallCard",
+    "RecoveryCode",
     "Role",
     "SecurityEvent",
     "SecurityEventKind",
@@ -77,6 +81,7 @@ __all__ = [
     "SuggestionOrigin",
     "TokenScope",
     "Topic",
+    "TotpFactor",
     "User",
     "XapiOutbox",
     "as_utc",

@@ -134,6 +134,13 @@ class SecurityEventKind(StrEnum):
     access_refused = "access_refused"
     credential_regranted = "credential_regranted"
     statement_discarded = "statement_discarded"
+    second_factor_enrolled = "second_factor_enrolled"
+    second_factor_removed = "second_factor_removed"
+    second_factor_failed = "second_factor_failed"
+    recovery_code_used = "recovery_code_used"
+    recovery_codes_renewed = "recovery_codes_renewed"
+    passkey_added = "passkey_added"
+    passkey_removed = "passkey_removed"
 
     @property
     def label(self) -> str:

@@ -15,10 +15,21 @@ from tracker.services.people.devices import device_name
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, auth, credentials, fragments, health, main, mentor, notifications, review
+    from tracker.web import (
+        admin,
+        auth,
+        credentials,
+        fragments,
+        health,
+        main,
+        mentor,
+        notifications,
+        review,
+        second_factor,
+    )
 
     for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp, credentials.bp,
-                      review.bp):
+                      review.bp, second_factor.bp):
         app.register_blueprint(blueprint)
     if app.config["METRICS"]:
         app.register_blueprint(health.metrics_bp)

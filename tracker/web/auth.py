@@ -18,11 +18,13 @@ from tracker.http.auth import (
     session_policy,
 )
 from tracker.http.auth import sign_in as sign_in_here
+from tracker.http.second_factor import begin_second_step
 from tracker.models import Role, SecurityEventKind, TokenScope
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.services.learning import recall
-from tracker.services.people import accounts, first_run, security_log, sessions, tokens
+from tracker.services.people import accounts, first_run, second_factor, security_log, sessions, tokens
 from tracker.services.records import deletion as account_deletion
+from tracker.web import second_factor as second_factor_views
 from tracker.web.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -159,6 +161,10 @@ def sign_in():
                     form.form_errors.append("Wrong username or password.")
                 else:
                     attempt.did_not_count()
+        if user is not None and second_factor.has_second_factor(session=get_session(), user=user):
+            # Not signed in yet: the second step (web/second_factor.py) signs this browser in.
+            begin_second_step(user, remember=form.remember.data, next_page=safe_next(url_for("main.index")))
+            return redirect(url_for("second_factor.second_step"))
         if user is not None:
             _event(SecurityEventKind.sign_in, user=user, detail="remembered" if form.remember.data else "")
             sign_in_here(user, remember=form.remember.data)
@@ -201,6 +207,7 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
         tokens=tokens.list_tokens(session=db, user=user),
         devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
         this_device=current_user.device, history=security_log.sign_in_history(session=db, user=user),
+        **second_factor_views.section_context(user),
     ), status
 
 

@@ -97,7 +97,7 @@ def test_every_table_with_user_data_is_in_the_export(session, lived_in):
     tables = set(user_columns())
     assert set(my_data.PERSONAL_TABLES) - {"user"} == tables, "a table with user data is missing from the export"
     exercised = set()
-    for name in ("lena", "mona", "ada"):
+    for name in ("lena", "mona", "ada", "sam"):
         user = factories.user(session, name)
         document = my_data.export_account(session=session, user=user, now=utcnow()).model_dump(mode="json")
         for table, count in rows_pointing_at(session, user.id).items():
@@ -171,11 +171,12 @@ def test_deleting_an_account_leaves_no_row_pointing_at_it(session, lived_in):
     session.add(User(username="root", password_hash=factories.user(session, "ada").password_hash, role=Role.admin))
     session.commit()
     exercised = set()
-    for name in ("mona", "lena", "ada"):
+    for name in ("mona", "lena", "ada", "sam"):
         user = factories.user(session, name)
         user_id, before = user.id, rows_pointing_at(session, user.id)
         exercised |= set(before)
-        account_deletion.delete_own_account(session=session, user=user, password=PASSWORD)
+        account_deletion.delete_own_account(session=session, user=user,
+                                            password=factories.PASSWORD_OF_SAM if name == "sam" else PASSWORD)
         session.expire_all()
         assert rows_pointing_at(session, user_id) == {}, name
         assert session.get(User, user_id) is None

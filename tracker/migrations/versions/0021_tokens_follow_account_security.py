@@ -1,7 +1,7 @@
 """tokens follow account security
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0019
 Create Date: 2026-12-05 21:00:00
 
 Personal API tokens now end with the account's security: a password change, signing out everywhere, an
@@ -25,7 +25,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0021'
-down_revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

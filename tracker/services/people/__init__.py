@@ -1,6 +1,7 @@
 """People: accounts, signing in, devices, API tokens, time zones, attempt limits and the security log.
 
-Owns the `user`, `user_session`, `api_token` and `security_event` rows.
+Owns the `user`, `user_session`, `api_token`, `security_event`, `totp_factor`, `recovery_code`, `passkey` and
+`passkey_challenge` rows.
 
 - `accounts`: `create_user`, `create_first_admin`, `has_administrator`, `authenticate`, `confirm_password`,
   `change_password`, `set_role`, `set_active`, `set_temporary_password`, `update_settings`.
@@ -18,4 +19,9 @@ Owns the `user`, `user_session`, `api_token` and `security_event` rows.
 - `limits`: attempt limits with waits instead of lockouts: `sign_in_counters`, `sign_up_counters`,
   `password_check_counters`, `wait_after`, `wait_text`, `refusal`, `worth_recording`, and the stores
   (`MemoryStore`, `RedisStore`).
+- `second_factor`: the authenticator app and recovery codes: `standing`, `has_second_factor`, `policy_covers`,
+  `begin_app`, `enrolment`, `confirm_app`, `cancel_enrolment`, `remove_app`, `renew_recovery_codes`,
+  `check_code`, `check_attempts_left`, `recent_failures`, `sealing_key`.
+- `passkeys`: WebAuthn: `registration_options`, `add_passkey`, `authentication_options`, `verify_passkey`,
+  `remove_passkey`.
 """

@@ -15,7 +15,8 @@ from tracker.services.people.limits import worth_recording
 
 log = logging.getLogger("tracker.security")
 SIGN_IN_KINDS = (SecurityEventKind.sign_in, SecurityEventKind.sign_in_failed,
-                 SecurityEventKind.sign_in_refused_inactive, SecurityEventKind.throttled)
+                 SecurityEventKind.sign_in_refused_inactive, SecurityEventKind.throttled,
+                 SecurityEventKind.second_factor_failed, SecurityEventKind.recovery_code_used)
 
 
 def about(user: User) -> ColumnElement[bool]:

@@ -30,17 +30,21 @@ from tracker.models import (
     Note,
     NoteReply,
     Notification,
+    Passkey,
+    PasskeyChallenge,
     PathFollow,
     PathVersion,
     Progress,
     ProgressEvent,
     RecallCard,
+    RecoveryCode,
     SecurityEvent,
     Source,
     StreakWeek,
     StudyPlan,
     StudyPlanVersion,
     SuggestedCard,
+    TotpFactor,
     User,
     XapiOutbox,
 )
@@ -54,6 +58,7 @@ from tracker.services.records.export_schema import (
     AccountRecord,
     ActivityDayRecord,
     AssignmentRecord,
+    AuthenticatorAppRecord,
     CardReviewRecord,
     CredentialRecord,
     DataExport,
@@ -64,10 +69,12 @@ from tracker.services.records.export_schema import (
     MentorshipRecord,
     NoteRecord,
     NotificationRecord,
+    PasskeyRecord,
     PathVersionRecord,
     ProgressRecord,
     RecallCardRecord,
     Record,
+    RecoveryCodeRecord,
     ReplyRecord,
     SecurityEventRecord,
     SessionRecord,
@@ -110,6 +117,10 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "study_plan_version": ("plan_versions",),
     "streak_week": ("streak_weeks",),
     "suggested_card": ("cards_suggested",),
+    "totp_factor": ("authenticator_apps",),
+    "recovery_code": ("recovery_codes",),
+    "passkey": ("passkeys",),
+    "passkey_challenge": ("passkey_requests",),
 }
 
 
@@ -295,6 +306,17 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                              .join(LearningPath, col(LearningPath.id) == SuggestedCard.path_id)
                              .join(Article, col(Article.id) == SuggestedCard.article_id)
                              .where(SuggestedCard.mentor_id == user.id).order_by(col(SuggestedCard.id)))],
+        authenticator_apps=[AuthenticatorAppRecord(created_at=f.created_at, confirmed_at=f.confirmed_at)
+                            for f in _rows(session, TotpFactor, TotpFactor.user_id == user.id,
+                                           order=(col(TotpFactor.id),))],
+        recovery_codes=[RecoveryCodeRecord(created_at=c.created_at, used_at=c.used_at)
+                        for c in _rows(session, RecoveryCode, RecoveryCode.user_id == user.id,
+                                       order=(col(RecoveryCode.id),))],
+        passkeys=[PasskeyRecord(name=p.name, created_at=p.created_at, last_used_at=p.last_used_at,
+                                transports=p.transports)
+                  for p in _rows(session, Passkey, Passkey.user_id == user.id, order=(col(Passkey.id),))],
+        passkey_requests=len(_rows(session, PasskeyChallenge, PasskeyChallenge.user_id == user.id,
+                                   order=(col(PasskeyChallenge.id),))),
     )
 
 

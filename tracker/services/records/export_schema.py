@@ -164,6 +164,23 @@ class CredentialRecord(Record):
     jwt: str = Field(description="the signed credential (VC-JWT) as issued")
 
 
+class AuthenticatorAppRecord(Record):
+    created_at: datetime
+    confirmed_at: datetime | None = Field(description="none: set up but never confirmed with a code")
+
+
+class RecoveryCodeRecord(Record):
+    created_at: datetime
+    used_at: datetime | None
+
+
+class PasskeyRecord(Record):
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    transports: str
+
+
 class XapiSummary(Record):
     count: int = Field(description="xAPI statements about you the tracker wrote")
     sent: int = Field(description="of which the Learning Record Store accepted")
@@ -265,6 +282,13 @@ class DataExport(Record):
                                                  "each was judged once it ended")
     cards_suggested: list[SuggestedCardRecord] = Field(default_factory=list,
                                                        description="as a mentor: cards you suggested to mentees")
+    authenticator_apps: list[AuthenticatorAppRecord] = Field(default_factory=list, description="your second "
+                                                             "factor's app (never its secret)")
+    recovery_codes: list[RecoveryCodeRecord] = Field(default_factory=list, description="when each was made and "
+                                                     "used (never the codes)")
+    passkeys: list[PasskeyRecord] = Field(default_factory=list, description="your passkeys (never their keys)")
+    passkey_requests: int = Field(default=0, description="passkey sign-ins or registrations started and not yet "
+                                                        "answered or expired")
 
 
 class LearnerRef(Record):

@@ -49,3 +49,11 @@ from tracker.web.forms.mentoring import (  # noqa: F401
     InviteForm,
     ReplyForm,
 )
+from tracker.web.forms.second_factor import (  # noqa: F401
+    ConfirmAppForm,
+    DeletePasskeyForm,
+    PasskeyNameForm,
+    RemoveAppForm,
+    RenewCodesForm,
+    SecondStepForm,
+)
