@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_mentor_flow import sign_in
+from tests.conftest import PASSWORD
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
@@ -37,3 +38,46 @@ def test_the_takeaway_prompt_opens_below_the_row_and_leaves_the_title_its_width(
     main = _box(row.locator(".article-main"))
     assert form["y"] >= max(controls["y"] + controls["height"], main["y"] + main["height"]) - 1  # below the row
     assert form["width"] > _box(row)["width"] * 0.8  # across the row, not a column beside it
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_mark_from_a_tab_signed_out_in_another_says_so_and_is_repeated_after_signing_in(browser, live_server,
+                                                                                           width, javascript):
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h}, java_script_enabled=javascript)
+    context.set_default_timeout(10_000)
+    reading, other = context.new_page(), context.new_page()
+    if javascript:
+        sign_in(reading, live_server, "lena")
+    else:  # without scripts the sign-in form still answers with the dashboard
+        reading.goto(f"{live_server}/signin")
+        reading.get_by_label("Username").fill("lena")
+        reading.get_by_label("Password").fill(PASSWORD)
+        reading.get_by_role("button", name="Sign in").click()
+    reading.goto(f"{live_server}/paths/api-designer")
+    other.goto(f"{live_server}/")
+    other.get_by_role("button", name="Sign out").click()
+    expect(other.get_by_role("link", name="Sign in")).to_be_visible()
+
+    row = reading.locator("#article-http-protocol")
+    row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
+    if javascript:
+        alert = reading.locator("#alerts").get_by_role("alert")
+        expect(alert).to_contain_text("You were signed out")
+        expect(alert).not_to_contain_text("security token")
+        expect(alert).to_be_focused()
+        expect(alert).to_be_in_viewport()
+        expect(row.get_by_role("button", name="Mark done: “HTTP Protocol”")).to_be_visible()  # the row is intact
+        alert.get_by_role("link", name="Sign in to carry on").click()
+    else:
+        expect(reading.get_by_role("heading", level=1)).to_have_text("You were signed out")
+        reading.get_by_role("link", name="Sign in to carry on").click()
+    reading.get_by_label("Username").fill("lena")
+    reading.get_by_label("Password").fill(PASSWORD)
+    reading.get_by_role("button", name="Sign in").click()
+    expect(reading.get_by_role("heading", level=1)).to_have_text("Carry on where you were")
+    reading.get_by_role("button", name="Mark “HTTP Protocol” done").click()
+    expect(reading).to_have_url(f"{live_server}/paths/api-designer#article-http-protocol")
+    expect(reading.locator("#article-http-protocol")).to_have_class(re.compile("state-done"))
+    context.close()
