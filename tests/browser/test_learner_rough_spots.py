@@ -6,8 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests import factories
 from tests.browser.test_mentor_flow import sign_in
 from tests.conftest import PASSWORD
+from tracker.services.curriculum import queries as path_queries
+from tracker.services.curriculum import store as path_store
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
@@ -81,3 +84,36 @@ def test_a_mark_from_a_tab_signed_out_in_another_says_so_and_is_repeated_after_s
     expect(reading).to_have_url(f"{live_server}/paths/api-designer#article-http-protocol")
     expect(reading.locator("#article-http-protocol")).to_have_class(re.compile("state-done"))
     context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_path_changed_under_an_open_page_asks_to_reload_instead_of_failing_silently(page, live_server, session,
+                                                                                        width):
+    page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}/paths/api-designer")
+    page.evaluate("""window.__htmxErrors = [];
+        ['htmx:oobErrorNoTarget', 'htmx:targetError', 'htmx:swapError'].forEach(name =>
+            document.body.addEventListener(name, () => window.__htmxErrors.push(name)));""")
+
+    path = factories.path(session, "api-designer")  # an admin saves a new version: new sections
+    definition = path_queries.path_definition(session=session, path=path)
+    definition.sections.reverse()
+    path_store.save_path(session=session, definition=definition, base_version=path.version,
+                         author=factories.user(session, "ada"))
+
+    row = page.locator("#article-http-protocol")
+    row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
+    banner = page.locator("#alerts").get_by_role("alert")
+    expect(banner).to_contain_text("This path changed since you opened the page")
+    expect(banner).to_be_in_viewport()
+    expect(row).to_have_class(re.compile("state-done"))  # the mark itself is saved and shown
+    assert page.evaluate("window.__htmxErrors") == []
+    assert errors == []
+    banner.get_by_role("link", name="Reload the page").click()
+    expect(page.locator("#article-http-protocol")).to_have_class(re.compile("state-done"))
+    expect(page.locator("#alerts [role=alert]")).to_have_count(0)
+    expect(page.locator(".path-section").first).to_contain_text(definition.sections[0].title)
