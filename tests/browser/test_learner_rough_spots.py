@@ -117,3 +117,41 @@ def test_a_path_changed_under_an_open_page_asks_to_reload_instead_of_failing_sil
     expect(page.locator("#article-http-protocol")).to_have_class(re.compile("state-done"))
     expect(page.locator("#alerts [role=alert]")).to_have_count(0)
     expect(page.locator(".path-section").first).to_contain_text(definition.sections[0].title)
+
+
+TOUCH = 44
+# What a thumb presses in a list: every button, link and disclosure in the article rows and path cards.
+PRESSABLE = ("li.article-row :is(button, a, summary), article.path-card :is(button, a)")
+
+
+@pytest.mark.parametrize("where", ["/paths/api-designer", "/catalog", "/paths/"])
+def test_on_a_phone_what_is_pressed_in_a_list_is_at_least_44_px(page, live_server, where):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}{where}")
+    sizes = page.locator(PRESSABLE).evaluate_all("""els => els.filter(el => el.checkVisibility()).map(el => {
+        const r = el.getBoundingClientRect();
+        return [el.tagName + ' ' + (el.getAttribute('aria-label') || el.textContent.trim()).slice(0, 40),
+                Math.round(r.width * 10) / 10, Math.round(r.height * 10) / 10]; })""")
+    assert len(sizes) >= 10, sizes
+    small = [size for size in sizes if size[1] < TOUCH - 0.5 or size[2] < TOUCH - 0.5]
+    assert small == [], small[:10]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_state_buttons_in_a_list_are_secondary_and_the_pressed_one_stands_out(page, live_server, width):
+    page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}/catalog")
+    accent = page.evaluate("getComputedStyle(document.querySelector('.nav-links a.button, .button, body'))"
+                           ".getPropertyValue('--accent')") or "#2457c5"
+    backgrounds = page.locator("button.state-btn", has_text="Mark done").evaluate_all(
+        "els => els.map(el => getComputedStyle(el).backgroundColor)")
+    assert len(backgrounds) > 10
+    assert set(backgrounds) == {"rgb(255, 255, 255)"}, (accent, set(backgrounds))  # none solid primary
+    row = page.locator("li.article-row").first
+    row.locator("button.state-btn", has_text="Mark done").click()
+    done = row.locator("button.state-btn.is-done")
+    expect(done).to_be_visible()
+    assert done.evaluate("el => getComputedStyle(el).backgroundColor") != "rgb(255, 255, 255)"
+
