@@ -26,9 +26,9 @@ from functools import lru_cache, partial
 from flask import Flask, current_app, get_template_attribute, request, url_for
 from markupsafe import Markup
 
+from tracker.db import get_session
 from tracker.models import ProgressState
 from tracker.services.catalog.articles import ArticleCard
-from tracker.db import get_session
 from tracker.services.curriculum.kept import Store, current_stamp
 
 EXTENSION = "tracker.fragments"
