@@ -126,3 +126,20 @@ def test_marking_in_place_logs_no_console_error(page, live_server):
     page.get_by_label("Search").press_sequentially("kafka", delay=20)
     expect(page.locator(".result-count")).not_to_contain_text("136 articles")
     assert errors == []
+
+
+@pytest.mark.parametrize("where", ["/", "/paths/", "/catalog", "/paths/api-designer"])
+def test_learner_pages_keep_heading_order(page, live_server, where):
+    """axe's heading-order rule (moderate, so the every-page check leaves it out): no h1 -> h3 jump."""
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}/paths/api-designer")
+    page.get_by_role("button", name="Follow this path: API Designer").click()
+    expect(page.get_by_text("You follow “API Designer”")).to_be_visible()
+    page.goto(f"{live_server}{where}")
+    page.wait_for_function(HTMX_SETTLED)
+    page.evaluate(AXE_SOURCE)
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: ["heading-order", "page-has-heading-one"]});
+        return r.violations.map(v => v.id + " at " + v.nodes.map(n => n.target.join(" ")).join(", "));
+    }""")
+    assert found == []

@@ -122,10 +122,12 @@ def test_a_mark_without_csrf_token_is_refused_and_changes_nothing(make_client, s
 
 
 def test_anonymous_marks_go_to_sign_in(client, session):
+    # A press without a session is answered where it was made (a page, or the alert area), with the way to sign in
     page = client.post("/articles/http-protocol/progress", data={"state": "done"})
-    assert page.status_code == 302 and page.headers["Location"].startswith("/signin")
+    assert page.status_code == 401 and 'href="/signin?next=' in page.get_data(as_text=True)
     htmx = client.post("/articles/http-protocol/progress", data={"state": "done"}, headers=HX)
-    assert htmx.status_code == 401 and htmx.headers["HX-Redirect"].startswith("/signin")
+    assert htmx.status_code == 401 and htmx.headers["HX-Retarget"] == "#alerts"
+    assert 'href="/signin?next=' in htmx.get_data(as_text=True)
     assert counts(session) == (0, 0)
 
 

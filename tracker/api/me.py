@@ -19,7 +19,7 @@ from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import DomainError, Invalid
-from tracker.services.mentoring import mentorships
+from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.people import accounts
 from tracker.services.people.passwords import PASSWORD_MAX
@@ -131,6 +131,38 @@ def my_paths():
              for row in mine.assigned]
     items += [MyPathPublic.of(view.path, view.overall, following=True) for view in mine.followed]
     return respond(Items[MyPathPublic](items=items))
+
+
+class FollowPublic(BaseModel):
+    path: str
+    following: bool
+
+
+@bp.put("/me/paths/<slug>/follow")
+@login_required
+@documented(summary="Follow a path (following twice is the same as once)", response=FollowPublic, errors=(404,))
+def follow_path(slug: str):
+    """A published path you can see; an archived or draft one is refused (400)."""
+    session = get_session()
+    user = require_account()
+    path = path_queries.visible_path(session=session, viewer=user, slug=slug).path
+    follows.follow_path(session=session, user=user, path=path)
+    return respond(FollowPublic(path=path.slug, following=True))
+
+
+@bp.delete("/me/paths/<slug>/follow")
+@login_required
+@documented(summary="Stop following a path (your progress on it is kept)", response=FollowPublic,
+            errors=(404, 409))
+def unfollow_path(slug: str):
+    """Refused with 409 while a mentor's assignment holds the path (it stays on your dashboard): the error names
+    the mentor (`assigned_by`) and the due date (`due_on`); ask them to withdraw it."""
+    session = get_session()
+    user = require_account()
+    path = path_queries.visible_path(session=session, viewer=user, slug=slug).path
+    assignments.refuse_unfollow(session=session, learner=user, path=path)
+    follows.unfollow_path(session=session, user=user, path=path)
+    return respond(FollowPublic(path=path.slug, following=False))
 
 
 class RestartBody(BaseModel):

@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from tracker.db import get_session
 from tracker.extensions import csrf, login_manager
 from tracker.http import limits
-from tracker.http.errors import error_response, wants_json
+from tracker.http.errors import error_response, session_lost, wants_json
 from tracker.http.limits import client_address
 from tracker.http.render import is_htmx
 from tracker.models import ApiToken, DeviceSession, Role, TokenScope, User
@@ -120,6 +120,8 @@ def page_to_return_to() -> str | None:
 
 
 def _unauthorized():
+    if request.method in UNSAFE_METHODS and not is_api_request():
+        return session_lost()  # a press from a signed-out page: say so, and keep it to repeat after signing in
     if wants_json():
         return error_response(401, "Sign in, or send a personal API token as 'Authorization: Bearer <token>'.",
                               headers={"WWW-Authenticate": 'Bearer realm="tracker"'})

@@ -13,6 +13,9 @@ Before any of them is rendered the request's session is rolled back: a failed fl
 value the database refuses) leaves it unusable, and the page's header asks the database for the
 signed-in person. Should rendering fail all the same, a plain page goes out, through the same
 after-request hooks (so with the security headers), never the server's bare 500.
+
+A state change whose session is gone (signed out, or a stale page's token) is answered by `session_lost`:
+the same three shapes, saying which and offering to sign in and repeat what was pressed.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, current_app, g, got_request_exception, render_template, request
+from flask import Flask, current_app, g, got_request_exception, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -30,6 +33,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from tracker import metrics
 from tracker.db import get_session
 from tracker.extensions import login_manager
+from tracker.http import repeat
 from tracker.http.limits import record_sampled
 from tracker.http.render import is_htmx
 from tracker.models import SecurityEventKind
@@ -102,8 +106,37 @@ def _record_refusal(reason: str) -> None:
 
 
 def csrf_error(error: CSRFError):
-    return error_response(400, "The request was refused because its security token was missing or expired. "
-                               "Reload the page and try again.")
+    return session_lost()
+
+
+def session_lost():
+    """A state change from a page whose session is gone: signed out (in another tab, or after a while away; 401)
+    or a page whose security token no longer matches its session (400). Nothing was written. People are told
+    which, with a way to sign in that comes back to the page, and the press kept to repeat
+    (tracker.http.repeat); JSON clients get the error alone."""
+    signed_in = current_user.is_authenticated
+    if signed_in:
+        status, title = 400, "Page out of date"
+        message = ("The request was refused because its security token was missing or expired, so nothing was "
+                   "saved.")
+    else:
+        status, title = 401, "You were signed out"
+        message = "You were signed out (in another tab, or after a while away), so nothing was saved."
+    headers = {} if signed_in else {"WWW-Authenticate": 'Bearer realm="tracker"'}
+    if wants_json():
+        hint = " Reload the page and try again." if signed_in else \
+            " Sign in again, or send a personal API token as 'Authorization: Bearer <token>'."
+        return error_response(status, message + hint, headers=headers)
+    press = repeat.keep_press()
+    back = repeat.page_of_press()
+    resume = url_for("main.resume", press=press) if press else None
+    context = {"status": status, "title": title, "message": message, "signed_in": signed_in, "back": back,
+               "resume": resume, "sign_in": None if signed_in else url_for("auth.sign_in", next=resume or back)}
+    headers["Vary"] = "HX-Request"
+    if is_htmx():
+        headers |= {"HX-Retarget": ALERT_TARGET, "HX-Reswap": "innerHTML"}
+        return render_template("partials/_session_alert.html", **context), status, headers
+    return render_template("errors/session.html", **context), status, headers
 
 
 def http_error(error: HTTPException):

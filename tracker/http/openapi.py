@@ -21,7 +21,8 @@ ERROR_TEXT = {400: "The input breaks a rule; the message names the field.",
               401: "Not signed in: send a personal API token as `Authorization: Bearer <token>`.",
               403: "Signed in, but the role or the token's scope does not allow this.",
               404: "No such thing, or not yours to see.",
-              409: "Changed since the version the request was based on; nothing was written.",
+              409: "Conflicts with what is stored (changed since the version the request was based on, or held by "
+                   "something only someone else can change); nothing was written.",
               429: "Too many requests; retry after the time in `Retry-After`."}
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
@@ -18,6 +16,7 @@ from tracker.http.auth import (
     session_policy,
 )
 from tracker.http.auth import sign_in as sign_in_here
+from tracker.http.repeat import local_address
 from tracker.http.second_factor import begin_second_step
 from tracker.models import Role, SecurityEventKind, TokenScope
 from tracker.services.errors import Invalid, NotAllowed
@@ -43,14 +42,7 @@ bp = Blueprint("auth", __name__)
 
 def safe_next(default: str) -> str:
     """The `next` target if it stays on this site, else `default` (no open redirects)."""
-    target = request.values.get("next", "")
-    # Browsers read a backslash as a slash, so "/" + backslash + "evil.example" would leave the site.
-    if any(c == "\\" or ord(c) < 32 for c in target):
-        return default
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
-        return target
-    return default
+    return local_address(request.values.get("next", "")) or default
 
 
 def _signed_out(target: str):

@@ -26,9 +26,10 @@ from functools import lru_cache, partial
 from flask import Flask, current_app, get_template_attribute, request, url_for
 from markupsafe import Markup
 
+from tracker.db import get_session
 from tracker.models import ProgressState
 from tracker.services.catalog.articles import ArticleCard
-from tracker.services.curriculum.kept import Store
+from tracker.services.curriculum.kept import Store, current_stamp
 
 EXTENSION = "tracker.fragments"
 CARD_PARTS = "partials/_card_parts.html"
@@ -41,6 +42,13 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = kept
     app.jinja_env.globals["article_row_head"] = partial(article_row_head, kept)
     app.jinja_env.globals["article_url"] = article_url
+    app.jinja_env.globals["content_stamp"] = content_stamp
+
+
+def content_stamp() -> str:
+    """The curriculum's stamp this request reads: a path's rows send it back with a mark, so that an answer to a
+    page whose path has changed since says so instead of swapping parts the page no longer has."""
+    return current_stamp(get_session())
 
 
 def html_bytes(html: str) -> int:

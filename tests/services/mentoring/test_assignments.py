@@ -96,20 +96,35 @@ def test_a_new_assignment_is_not_started_until_the_learner_does_something_on_it(
     mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
     start = datetime(2026, 3, 1, 12, tzinfo=UTC)
     path = factories.path(session, "api-designer")
-    http = factories.article(session, "http-protocol")
-    progress.write_mark(session=session, user=lena, article=http, state=ProgressState.done,
-                          at=start - timedelta(days=3))  # read before it was assigned: no evidence of pace on it
     with time_machine.travel(start, tick=False):
         assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=path,
                                 due_on=date(2026, 3, 31), today=start.date())
     (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=start + timedelta(days=1))
     assert row.status is AssignmentStatus.not_started  # 30 days left and no pace yet: not "at risk"
+    assert row.tally.percent == 0
     progress.write_mark(session=session, user=lena, article=factories.article(session, "restful-api-design"),
                           state=ProgressState.in_progress, at=start + timedelta(days=2))
     (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=start + timedelta(days=2))
     assert row.status is not AssignmentStatus.not_started
     (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=datetime(2026, 4, 2, tzinfo=UTC))
     assert row.status is AssignmentStatus.overdue
+
+
+def test_a_path_read_before_it_was_assigned_is_in_progress_not_not_started(session):
+    factories.mentor_of(session, "mona", "lena")
+    mona, lena = factories.user(session, "mona"), factories.user(session, "lena")
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    path = factories.path(session, "api-designer")
+    http = factories.article(session, "http-protocol")
+    progress.write_mark(session=session, user=lena, article=http, state=ProgressState.done,
+                        at=start - timedelta(days=3))  # read before it was assigned: no evidence of pace on it
+    with time_machine.travel(start, tick=False):
+        assignments.assign_path(session=session, mentor=mona, usernames=["lena"], path=path,
+                                due_on=date(2026, 3, 31), today=start.date())
+    (row,) = assignment_views.learner_assignments(session=session, learner=lena, now=start + timedelta(days=1))
+    assert row.tally.percent > 0
+    assert row.status is AssignmentStatus.in_progress  # beside "5% done", never "Not started"; nor "at risk"
+    assert row.status.label == "In progress"
 
 
 def test_assigning_again_keeps_what_is_left_out_and_says_what_changed(session):

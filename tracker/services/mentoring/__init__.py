@@ -3,7 +3,8 @@
 Owns the `mentorship` and `assignment` rows.
 
 - `mentorships`: `link`, `unlink`, `invite`, `respond`, `mentees`, `get_mentee`.
-- `assignments`: `assign_path`, `withdraw`, `change_due_date`.
+- `assignments`: `assign_path`, `withdraw`, `change_due_date`; `holding_assignment`, `describe_holding` and
+  `refuse_unfollow` (an assigned path cannot be unfollowed: only its mentor can withdraw it).
 - `rules`: an assignment's status, forecast and staleness (pure): `assignment_status`, `forecast_finish`.
 - `standings`: each assignment with its tally, status and plan, for many learners at once:
   `assignment_views`, `learner_assignments`, `learner_paths`.

@@ -16,7 +16,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services import access
-from tracker.services.errors import NotFound
+from tracker.services.errors import Conflict, NotFound
 from tracker.services.mentoring.mentorships import MentoringError, NotYourMentee, get_mentee
 from tracker.services.notifications import in_app as notifications
 
@@ -162,6 +162,40 @@ def assigned_path_ids(*, session: Session, learner: User | None) -> set[int]:
         return set()
     return set(session.exec(select(Assignment.path_id).where(Assignment.learner_id == learner.id,
                                                              col(Assignment.withdrawn_at).is_(None))))
+
+
+class AssignedPath(Conflict):
+    """A learner asks to stop following a path a mentor assigned them: only the mentor can take it away."""
+
+
+def holding_assignment(*, session: Session, learner: User, path: LearningPath) -> tuple[Assignment, User | None] | None:
+    """The active assignment that keeps `path` on the learner's dashboard, with the mentor who made it (None once
+    their account is gone); the earliest one when several mentors assigned it."""
+    row = session.exec(select(Assignment, User).join(User, col(User.id) == Assignment.mentor_id, isouter=True)
+                       .where(Assignment.learner_id == learner.id, Assignment.path_id == path.id,
+                              col(Assignment.withdrawn_at).is_(None))
+                       .order_by(col(Assignment.id))).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def describe_holding(path: LearningPath, assignment: Assignment, mentor: User | None) -> str:
+    """Who assigned the path and when it is due, as the learner reads it."""
+    who = f"Your mentor {mentor.name}" if mentor is not None else "A mentor"
+    due = f", due {_day(assignment.due_on)}" if assignment.due_on is not None else ""
+    return f"{who} assigned “{path.title}”{due}"
+
+
+def refuse_unfollow(*, session: Session, learner: User, path: LearningPath) -> None:
+    """Raises AssignedPath when an active assignment holds the path: unfollowing would change nothing the
+    learner sees (it stays on their dashboard), so it is refused with the reason and who can lift it."""
+    held = holding_assignment(session=session, learner=learner, path=path)
+    if held is not None:
+        assignment, mentor = held
+        asker = mentor.name if mentor is not None else "your mentor"
+        raise AssignedPath(f"{describe_holding(path, assignment, mentor)}, so it stays on your dashboard; ask "
+                           f"{asker} to withdraw it.", path=path.slug,
+                           assigned_by=mentor.username if mentor is not None else None,
+                           due_on=assignment.due_on.isoformat() if assignment.due_on else None)
 
 
 def _managed_assignment(session: Session, mentor: User, assignment_id: int) -> tuple[Assignment, User]:

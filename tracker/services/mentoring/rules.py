@@ -16,6 +16,7 @@ PACE_WINDOW = timedelta(days=28)
 
 class AssignmentStatus(StrEnum):
     not_started = "not_started"
+    in_progress = "in_progress"
     on_track = "on_track"
     at_risk = "at_risk"
     overdue = "overdue"
@@ -56,15 +57,17 @@ def started_since(*, changed_at: list[datetime], assigned_at: datetime) -> bool:
 def assignment_status(*, t: Tally, due_on: date | None, completed_on: date | None,
                       forecast_on: date | None, today: date, started: bool = True) -> AssignmentStatus:
     """The one rule for an assignment's status. A due date never freezes anything. Until the learner's first
-    activity on the path after it was assigned there is no evidence of pace: "not started", not "at risk".
-    Every date is a day of the learner's time zone: a path due on the 3rd is on time all of their 3rd."""
+    activity on the path after it was assigned there is no evidence of pace: not "at risk", but "in progress"
+    when the tally shows any progress (read before the assignment: the words agree with the bar) and "not
+    started" only when it shows none. Every date is a day of the learner's time zone: a path due on the 3rd is
+    on time all of their 3rd."""
     if t.complete:
         late = due_on is not None and completed_on is not None and completed_on > due_on
         return AssignmentStatus.completed_late if late else AssignmentStatus.completed
     if due_on is not None and due_on < today:
         return AssignmentStatus.overdue
     if not started:
-        return AssignmentStatus.not_started
+        return AssignmentStatus.in_progress if t.started else AssignmentStatus.not_started
     if due_on is None:
         return AssignmentStatus.on_track
     if forecast_on is None or forecast_on > due_on:

@@ -145,6 +145,11 @@ class Tally:
     def complete(self) -> bool:
         return self.total > 0 and self.done + self.skipped >= self.total
 
+    @property
+    def started(self) -> bool:
+        """Any required item read, being read or skipped: the bar is not empty."""
+        return self.done + self.skipped + self.in_progress > 0
+
     def describe(self) -> str:
         text = f"{self.done} of {self.total} required done"
         return text + (f", {self.skipped} skipped" if self.skipped else "")

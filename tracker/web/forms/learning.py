@@ -25,6 +25,8 @@ class MarkForm(Form):
     state = SelectField("State", choices=[SelectChoice(s.value, s.label) for s in ProgressState],
                         validators=[InputRequired(message="choose done, reading, skipped or not started")])
     path = StringField("Path", validators=[Optional(), Length(max=80)])
+    # The curriculum's stamp the page was rendered with (tracker.web.fragments.content_stamp).
+    stamp = StringField("Stamp", validators=[Optional(), Length(max=64)])
     # Where the controls sit: a list row (the default) or the article page's state block.
     place = SelectField("Place", choices=[SelectChoice("row"), SelectChoice("article")], default="row",
                         validators=[Optional()])

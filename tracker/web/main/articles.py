@@ -14,6 +14,7 @@ from tracker.models import Article, ProgressState, User
 from tracker.services import access
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import queries as path_queries
+from tracker.services.curriculum.kept import current_stamp
 from tracker.services.learning import notes, recall
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.progress import marking
@@ -65,6 +66,12 @@ def mark(slug: str):
     if form.place.data == "article":
         return fragment("partials/_article_state.html", card=card, state=state, announce=True)
     after = before.with_state(article.id, state) if before else None
+    if after is not None and form.stamp.data and form.stamp.data != current_stamp(session):
+        # The page was made from an older curriculum (an editor changed the path since): its sections and rows
+        # may be gone, so only the pressed row is swapped, and the page is asked to reload.
+        my_notes = notes.notes_for(session=session, user=user, article_ids=[article.id])
+        return fragment("partials/_progress_update.html", card=card, state=state, view=after, moved=[],
+                        notes=my_notes, outdated=True)
     moved = []
     if before is not None and after is not None:
         old_next, new_next = before.overall.next_entry, after.overall.next_entry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, render_template, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
@@ -26,13 +26,14 @@ from tracker.web.main.blueprint import bp
 def path_list():
     session = get_session()
     user = current_account()
-    mine = follows.followed_path_ids(session=session, user=user) | assignments.assigned_path_ids(
-        session=session, learner=user)
-    summaries = path_queries.list_paths(session=session, statuses=access.listed_statuses(user), also_ids=mine)
+    followed = follows.followed_path_ids(session=session, user=user)
+    assigned = assignments.assigned_path_ids(session=session, learner=user)
+    summaries = path_queries.list_paths(session=session, statuses=access.listed_statuses(user),
+                                        also_ids=followed | assigned)
     return render_template(
         "paths/list.html", paths=summaries,
         tallies=progress.path_tallies(session=session, user=user, paths=[s.path for s in summaries]),
-        followed=follows.followed_path_ids(session=session, user=user),
+        followed=followed, assigned=assigned,
     )
 
 
@@ -51,9 +52,10 @@ def _path_page_context(view: progress.PathProgress, **plan_extra) -> dict:
     user = current_account()
     following = view.path.id in follows.followed_path_ids(session=session, user=user)
     my_notes = notes.notes_for(session=session, user=user, article_ids=list(view.article_ids())) if user else {}
-    planning = user is not None and (following or view.path.id in assignments.assigned_path_ids(
-        session=session, learner=user))
+    held = assignments.holding_assignment(session=session, learner=user, path=view.path) if user else None
+    planning = user is not None and (following or held is not None)
     return {"view": view, "following": following, "notes": my_notes,
+            "assigned": assignments.describe_holding(view.path, *held) if held else None,
             **(_plan_context(view, **plan_extra) if planning else {})}
 
 
@@ -103,16 +105,26 @@ def follow(slug: str):
     view = _visible_path(slug)
     follows.follow_path(session=get_session(), user=require_account(), path=view.path)
     flash(f"You follow “{view.path.title}”. It is on your dashboard; make a weekly plan for it below.", "success")
-    return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
+    return see_other(safe_next(url_for("main.path_page", slug=slug)))
 
 
 @bp.post("/paths/<slug>/unfollow")
 @login_required
 def unfollow(slug: str):
+    """Stop following a path; refused (409, with who assigned it) while a mentor's assignment holds it."""
     view = _visible_path(slug)
-    follows.unfollow_path(session=get_session(), user=require_account(), path=view.path)
+    session, user = get_session(), require_account()
+    back = safe_next(url_for("main.path_page", slug=slug))
+    try:
+        assignments.refuse_unfollow(session=session, learner=user, path=view.path)
+    except assignments.AssignedPath as refusal:
+        if is_htmx():
+            raise  # into the page's alert area
+        flash(str(refusal), "error")
+        return see_other(back)
+    follows.unfollow_path(session=session, user=user, path=view.path)
     flash(f"You no longer follow “{view.path.title}”. Your progress on its articles is kept.", "info")
-    return redirect(safe_next(url_for("main.path_page", slug=slug)), code=303)
+    return see_other(back)
 
 
 @bp.get("/paths/<slug>/restart")
