@@ -50,7 +50,7 @@ def test_a_learner_far_from_utc_sees_their_own_day(browser, live_server, session
     # the mark lands on the learner's today in the heatmap, and keeps this week
     today_square = page.locator(".heatmap rect", has=page.locator("title", has_text=local.strftime("%a %b %-d, %Y")))
     expect(today_square.locator("title")).to_have_text(f"{local.strftime('%a %b %-d, %Y')}: 1 mark or review")
-    expect(page.locator("#streak")).to_contain_text("This week: 1 of 1 day")
+    expect(page.locator("#streak")).to_contain_text("This week: 1 active day of 1 asked")
     expect(page.locator("#streak")).to_contain_text("1-week streak")
     expect(page.locator(".streak-rule")).to_contain_text(f"your time zone: {zone.replace('_', ' ')}")
     # and the time of the mark is shown on the learner's clock

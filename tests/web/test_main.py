@@ -147,7 +147,7 @@ def test_dashboard_shows_recent_activity_and_a_heatmap(make_client):
     lena.post("/articles/http-protocol/progress", data={"state": "done"}, headers=HX)
     page = lena.get("/").get_data(as_text=True)
     assert "HTTP Protocol" in page
-    assert "This week: 1 of 1 day" in page and "1-week streak" in page
+    assert "This week: 1 active day of 1 asked" in page and "1-week streak" in page
     assert page.count('class="heat-') >= 26 * 7 - 6
     assert 'class="heat-1"' in page or 'class="heat-4"' in page
 
