@@ -15,6 +15,13 @@ from tracker.services.curriculum import store as path_store
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
+
+def open_menu(page) -> None:
+    """At phone width the header's links sit behind its menu: open it (a laptop's header has none)."""
+    menu = page.locator("summary.nav-menu-toggle")
+    if menu.is_visible() and not page.evaluate("document.querySelector('details.nav-menu')?.open ?? true"):
+        menu.click()
+
 def _box(locator) -> dict:
     """The element's box on the page (not the viewport: focus may scroll it between two measures)."""
     return locator.evaluate("""el => { const r = el.getBoundingClientRect();
@@ -60,7 +67,9 @@ def test_a_mark_from_a_tab_signed_out_in_another_says_so_and_is_repeated_after_s
         reading.get_by_role("button", name="Sign in").click()
     reading.goto(f"{live_server}/paths/api-designer")
     other.goto(f"{live_server}/")
+    open_menu(other)
     other.get_by_role("button", name="Sign out").click()
+    open_menu(other)
     expect(other.get_by_role("link", name="Sign in")).to_be_visible()
 
     row = reading.locator("#article-http-protocol")

@@ -19,7 +19,10 @@ import pytest
 
 from tests.conftest import CHEAP_HASHING, SECRET
 
-REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# One Redis database per test worker: each test empties it, which must not wipe a neighbour's counters.
+_DATABASES = {"": 13, "gw0": 13, "gw1": 15, "gw2": 7, "gw3": 6}
+REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL",
+                           f"redis://127.0.0.1:6379/{_DATABASES.get(os.environ.get('PYTEST_XDIST_WORKER', ''), 13)}")
 
 
 def redis_client(url: str = REDIS_URL):

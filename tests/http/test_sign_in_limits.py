@@ -1,5 +1,5 @@
 """Sign-in, sign-up and password-check limits that slow guessing down without locking anyone out, on this
-process's memory (the default) and on Redis (database 11 of the machine's Redis, emptied before and after).
+process's memory (the default) and on Redis (a database of its own per test worker, emptied before and after).
 
 What is counted: failures only, per (account, address) pair, per address, and per account from browsers that
 never signed in to it; past each free allowance the wait doubles. Counting is one atomic step with the check.
@@ -24,7 +24,10 @@ from tracker import db
 from tracker.models import SecurityEvent, SecurityEventKind, User
 from tracker.services.people import limits
 
-REDIS_URL = os.environ.get("TRACKER_TEST_LIMITS_REDIS_URL", "redis://127.0.0.1:6379/11")
+# One Redis database per test worker: each test empties it, which must not wipe a neighbour's counters.
+_DATABASES = {"": 11, "gw0": 11, "gw1": 9, "gw2": 10, "gw3": 8}
+REDIS_URL = os.environ.get("TRACKER_TEST_LIMITS_REDIS_URL",
+                           f"redis://127.0.0.1:6379/{_DATABASES.get(os.environ.get('PYTEST_XDIST_WORKER', ''), 11)}")
 
 
 

@@ -98,7 +98,7 @@ def test_an_admin_revokes_someone_elses_tokens_from_the_users_page(make_client, 
     raw, _ = tokens.create_token(session=session, user=factories.user(session, "lena"), name="script")
     ada = make_client("ada")
     page = ada.get("/admin/users?q=lena").get_data(as_text=True)
-    assert "Revoke lena's API tokens" in page
+    assert "Revoke all of lena's API tokens" in page
     done = ada.post("/admin/users/lena?q=lena", data={"action": "revoke_tokens"}, follow_redirects=True)
     assert done.status_code == 200 and "1 API token of lena revoked" in done.get_data(as_text=True)
     assert make_client().get("/api/v1/me/export", headers=_bearer(raw)).status_code == 401

@@ -34,7 +34,7 @@ from tracker import metrics
 from tracker.db import get_session
 from tracker.extensions import login_manager
 from tracker.http import repeat
-from tracker.http.limits import record_sampled
+from tracker.http.limits import known_accounts, record_sampled
 from tracker.http.render import is_htmx
 from tracker.models import SecurityEventKind
 from tracker.services.errors import DomainError
@@ -106,7 +106,14 @@ def _record_refusal(reason: str) -> None:
 
 
 def csrf_error(error: CSRFError):
-    return session_lost()
+    """A state change without its page's security token. From a browser that was signed in here before (its
+    known-device cookie says so) and is not now, the session is what was lost: `session_lost` says so and
+    offers to sign in and repeat. Anyone else (a visitor who never signed in, a script, a forged page) gets a
+    plain 400."""
+    if current_user.is_authenticated or known_accounts():
+        return session_lost()
+    return error_response(400, "The request was refused because its security token was missing or expired, "
+                               "so nothing was saved. Reload the page and try again.")
 
 
 def session_lost():
