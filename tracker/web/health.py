@@ -6,6 +6,7 @@ from flask import Blueprint
 from sqlalchemy import text
 
 from tracker import db, metrics
+from tracker.http import limits
 
 bp = Blueprint("health", __name__)
 # Registered only when TRACKER_METRICS=1; otherwise /metrics does not exist.
@@ -20,7 +21,9 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready to serve: the database answers and its schema is at the latest migration."""
+    """Ready to serve: the database answers and its schema is at the latest migration. Redis not answering
+    leaves it ready (200: the limits go on per process) with `"degraded": ["redis"]`, so a load balancer
+    keeps sending traffic while monitoring sees the outage. Probes write no log lines."""
     headers = {"Cache-Control": "no-store"}
     try:
         with db.get_engine().connect() as connection:
@@ -31,7 +34,10 @@ def readyz():
     if revision != head:
         return ({"status": "unavailable", "reason": f"the database is at migration {revision}, not {head}; "
                  "run `tracker db upgrade`"}, 503, headers | {"Retry-After": "30"})
-    return {"status": "ready", "migration": revision}, 200, headers
+    answer: dict[str, object] = {"status": "ready", "migration": revision}
+    if limits.degraded():
+        answer["degraded"] = ["redis"]
+    return answer, 200, headers
 
 
 @metrics_bp.get("/metrics")
