@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, event, text
 from sqlmodel import Session
 
 from tests import factories
-from tests.conftest import CSRFClient, _build_template, make_app
+from tests.conftest import PASSWORD, CSRFClient, _build_template, make_app
 from tracker.models import ProgressState
 from tracker.services.progress import marks as progress
 
@@ -255,3 +255,46 @@ def test_probes_write_no_log_lines(app, caplog):
         answers = [client.get("/readyz").status_code for _ in range(10)] + [client.get("/healthz").status_code]
     assert answers == [200] * 11
     assert [r.getMessage() for r in caplog.records] == []
+
+
+@pytest.mark.slow
+@pytest.mark.postgresql
+def test_healthz_answers_within_a_second_while_every_server_thread_waits_on_a_lock(own_postgres, tmp_path):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from tests.test_serving import csrf_token
+    from tracker import serving
+
+    _build_template(own_postgres.url, tmp_path / "build")
+    app = make_app(own_postgres.url, tmp_path, DB_LOCK_TIMEOUT_MS=5000)
+    server = serving.embedded_server(app, host="127.0.0.1", port=_free_port(), threads=2)
+    base = f"http://127.0.0.1:{server.effective_port}"
+    threading.Thread(target=server.run, daemon=True).start()
+    lena = requests.Session()
+    token = csrf_token(lena.get(base + "/signin", timeout=10).text)
+    signed = lena.post(base + "/signin", data={"username": "lena", "password": PASSWORD},
+                       headers={"X-CSRFToken": token}, timeout=10)
+    assert signed.status_code == 200 and "Sign out" in signed.text
+    holder = create_engine(own_postgres.url).connect()
+    holder.execute(text("LOCK TABLE progress IN ACCESS EXCLUSIVE MODE"))
+    pool = ThreadPoolExecutor(6)
+    try:
+        stuck = [pool.submit(lena.get, base + "/", timeout=30) for _ in range(6)]  # 3 x the server's threads
+        time.sleep(0.5)  # both threads are now waiting on the lock, four requests queued behind them
+        started = time.perf_counter()
+        probe = requests.get(base + "/healthz", timeout=30)
+        latency = time.perf_counter() - started
+    finally:
+        holder.rollback()
+        holder.close()
+        statuses = [future.result().status_code for future in stuck]
+        pool.shutdown()
+        server.close()
+        app.extensions["tracker.engine"].dispose()
+    print(f"/healthz answered in {latency * 1000:.0f} ms while 6 requests waited on a table lock (2 threads)")
+    assert probe.status_code == 200 and probe.json() == {"status": "ok"}
+    assert latency < 1.0
+    assert set(statuses) <= {200, 503}
