@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
@@ -60,8 +60,10 @@ def init_app(app: Flask) -> None:
     """Attach the engine to the app and close the request's session on teardown."""
     from tracker.services.curriculum import kept as content_cache
 
-    app.extensions["tracker.engine"] = make_engine(app.config["DATABASE_URL"], app.config["DB_TIMEOUTS"])
+    engine = make_engine(app.config["DATABASE_URL"], app.config["DB_TIMEOUTS"])
+    app.extensions["tracker.engine"] = engine
     app.teardown_appcontext(_close_session)
+    event.listen(engine, "commit", _commit_sent)
     content_cache.track_changes()  # every change to the curriculum writes a new stamp
 
 
@@ -77,9 +79,36 @@ def get_session() -> Session:
 
 
 def _close_session(_exc: BaseException | None) -> None:
+    """End the request's session; never raises: a connection that died under it (its ROLLBACK fails) is
+    invalidated, so the pool drops it instead of handing it to the next request."""
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except Exception:
+        try:
+            session.invalidate()
+        except Exception:  # nothing left to release: the pool has already let the connection go
+            pass
+
+
+def _commit_sent(_connection) -> None:
+    """COMMIT is going to the database: until the session says it succeeded, its outcome is unknown."""
+    if has_app_context():
+        g.commit_in_flight = True
+
+
+@event.listens_for(Session, "after_commit")
+def _commit_done(_session) -> None:
+    if has_app_context():
+        g.pop("commit_in_flight", None)
+
+
+def commit_outcome_unknown() -> bool:
+    """Whether this request sent a COMMIT that never came back (the connection died during it): the change
+    may or may not be saved."""
+    return bool(g.get("commit_in_flight"))
 
 
 def alembic_config(engine: Engine | None) -> AlembicConfig:
@@ -119,7 +148,11 @@ def known_revisions(engine: Engine) -> set[str]:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The migration the database is at, read from Alembic's table directly (no Alembic log lines: /readyz
+    asks on every probe)."""
+    from sqlalchemy import inspect, text
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -57,11 +57,42 @@ def start_reminder_timer(app: Flask) -> threading.Event | None:
     return stop
 
 
+def probe_first_dispatcher(threads: int):
+    """waitress' thread pool, with a thread of its own for /healthz: a liveness probe never queues behind
+    requests that all wait on the database (a held lock, an outage), so the process is not restarted for
+    being slow. Only /healthz skips the queue; it is answered in front of Flask (tracker.web.health)."""
+    from waitress.task import ThreadedTaskDispatcher
+
+    from tracker.web.health import LIVENESS_PATH
+
+    class ProbeFirstDispatcher(ThreadedTaskDispatcher):
+        def __init__(self) -> None:
+            super().__init__()
+            self.probes = ThreadedTaskDispatcher()
+            self.probes.set_thread_count(1)
+
+        def add_task(self, task) -> None:
+            requests = getattr(task, "requests", None)  # task is the channel; its first request is next
+            if requests and requests[0].path == LIVENESS_PATH and requests[0].command in {"GET", "HEAD"}:
+                self.probes.add_task(task)
+            else:
+                super().add_task(task)
+
+        def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+            self.probes.shutdown(cancel_pending, timeout)
+            return super().shutdown(cancel_pending, timeout)
+
+    dispatcher = ProbeFirstDispatcher()
+    dispatcher.set_thread_count(threads)
+    return dispatcher
+
+
 def embedded_server(app: Flask, *, host: str, port: int, threads: int):
     """waitress, listening on host:port already (OSError when it cannot: the port is taken, say)."""
     import waitress
 
-    return waitress.create_server(app, host=host, port=port, threads=threads, ident="tracker")
+    return waitress.create_server(app, host=host, port=port, threads=threads, ident="tracker",
+                                  _dispatcher=probe_first_dispatcher(threads))
 
 
 def serve_embedded(app: Flask, server) -> None:

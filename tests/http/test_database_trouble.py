@@ -14,12 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import got_request_exception
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlmodel import Session
 
 from tests import factories
-from tests.conftest import CSRFClient, _build_template, make_app
+from tests.conftest import PASSWORD, CSRFClient, _build_template, make_app
 from tracker.models import ProgressState
 from tracker.services.progress import marks as progress
 
@@ -178,3 +179,122 @@ def test_postgresql_going_away_answers_503_and_the_app_recovers_when_it_is_back(
         assert progress.states_for(session=session, user=lena_row, article_ids=[article.id]) == {
             article.id: ProgressState.done}
     app.extensions["tracker.engine"].dispose()
+
+
+def stop_when(engine, own_postgres, event_name: str, matches=lambda statement: True) -> list[str]:
+    """Stop the cluster at the first `event_name` on the app's engine that `matches`: the database goes away in
+    the middle of a request, after the person was loaded."""
+    stopped: list[str] = []
+
+    def stop(*args) -> None:
+        statement = args[2] if event_name == "before_cursor_execute" else "COMMIT"
+        if not stopped and matches(statement):
+            stopped.append(statement)
+            own_postgres.stop()
+
+    event.listen(engine, event_name, stop)
+    return stopped
+
+
+@pytest.mark.slow
+@pytest.mark.postgresql
+def test_postgresql_stopping_mid_request_never_answers_500_and_logs_the_outage_once(own_postgres, tmp_path, caplog):
+    _build_template(own_postgres.url, tmp_path / "build")
+    app = make_app(own_postgres.url, tmp_path)
+    crashes: list[BaseException] = []
+    got_request_exception.connect(lambda sender, exception, **extra: crashes.append(exception), app)
+    lena = signed_in(app, "lena")
+    engine = app.extensions["tracker.engine"]
+    stopped = stop_when(engine, own_postgres, "before_cursor_execute", lambda s: "progress" in s.lower())
+    with caplog.at_level(logging.INFO):
+        during = lena.post("/articles/http-protocol/progress", data={"state": "done"})
+        assert stopped, "the write reached the database"
+        answers = [during.status_code]
+        for _ in range(6):  # between requests: pages, fragments, the API, and answers that need no database
+            answers += [lena.get("/").status_code, lena.get("/healthz").status_code,
+                        lena.post("/articles/rest-api-design/progress", data={"state": "done"},
+                                  headers=HX).status_code,
+                        lena.get("/api/v1/me/paths").status_code]
+        own_postgres.start()
+        back = time.monotonic()
+        while lena.get("/").status_code != 200 and time.monotonic() - back < 30:
+            time.sleep(0.05)
+    page = during.get_data(as_text=True)
+    assert answers == [503] + [503, 200, 503, 503] * 6 and not crashes
+    # the 503 page keeps its header, with the person's name, read without asking the database again
+    assert "Nothing was changed" in page and "Sign out" in page and "<nav" in page
+    outage = [r.getMessage() for r in caplog.records if "not answering" in r.getMessage()]
+    recovery = [r.getMessage() for r in caplog.records if "answers again" in r.getMessage()]
+    assert len(outage) == 1 and "database refuses connections" in outage[0]
+    assert len(recovery) == 1  # /healthz answering 200 meanwhile was not a recovery
+    assert not [r for r in caplog.records if "could not be rendered" in r.getMessage()]
+    engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgresql
+def test_a_commit_cut_off_by_the_database_going_away_says_the_change_may_be_saved(own_postgres, tmp_path):
+    _build_template(own_postgres.url, tmp_path / "build")
+    app = make_app(own_postgres.url, tmp_path)
+    lena = signed_in(app, "lena")
+    engine = app.extensions["tracker.engine"]
+    stopped = stop_when(engine, own_postgres, "commit")
+    page = lena.post("/articles/http-protocol/progress", data={"state": "done"})
+    api = lena.put("/api/v1/me/progress/http-protocol", json={"state": "done"})
+    assert stopped and page.status_code == 503 and api.status_code == 503
+    assert "Your change may have been saved; reload to check" in page.get_data(as_text=True)
+    assert "Nothing was changed" not in page.get_data(as_text=True)
+    # the next request, which sent no COMMIT, says plainly that nothing changed
+    assert "Nothing was changed" in api.get_json()["error"]["message"]
+    engine.dispose()
+
+
+def test_probes_write_no_log_lines(app, caplog):
+    client = app.test_client()
+    with caplog.at_level(logging.DEBUG):
+        answers = [client.get("/readyz").status_code for _ in range(10)] + [client.get("/healthz").status_code]
+    assert answers == [200] * 11
+    assert [r.getMessage() for r in caplog.records] == []
+
+
+@pytest.mark.slow
+@pytest.mark.postgresql
+def test_healthz_answers_within_a_second_while_every_server_thread_waits_on_a_lock(own_postgres, tmp_path):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from tests.test_serving import csrf_token
+    from tracker import serving
+
+    _build_template(own_postgres.url, tmp_path / "build")
+    app = make_app(own_postgres.url, tmp_path, DB_LOCK_TIMEOUT_MS=5000)
+    server = serving.embedded_server(app, host="127.0.0.1", port=_free_port(), threads=2)
+    base = f"http://127.0.0.1:{server.effective_port}"
+    threading.Thread(target=server.run, daemon=True).start()
+    lena = requests.Session()
+    token = csrf_token(lena.get(base + "/signin", timeout=10).text)
+    signed = lena.post(base + "/signin", data={"username": "lena", "password": PASSWORD},
+                       headers={"X-CSRFToken": token}, timeout=10)
+    assert signed.status_code == 200 and "Sign out" in signed.text
+    holder = create_engine(own_postgres.url).connect()
+    holder.execute(text("LOCK TABLE progress IN ACCESS EXCLUSIVE MODE"))
+    pool = ThreadPoolExecutor(6)
+    try:
+        stuck = [pool.submit(lena.get, base + "/", timeout=30) for _ in range(6)]  # 3 x the server's threads
+        time.sleep(0.5)  # both threads are now waiting on the lock, four requests queued behind them
+        started = time.perf_counter()
+        probe = requests.get(base + "/healthz", timeout=30)
+        latency = time.perf_counter() - started
+    finally:
+        holder.rollback()
+        holder.close()
+        statuses = [future.result().status_code for future in stuck]
+        pool.shutdown()
+        server.close()
+        app.extensions["tracker.engine"].dispose()
+    print(f"/healthz answered in {latency * 1000:.0f} ms while 6 requests waited on a table lock (2 threads)")
+    assert probe.status_code == 200 and probe.json() == {"status": "ok"}
+    assert latency < 1.0
+    assert set(statuses) <= {200, 503}

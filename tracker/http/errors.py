@@ -10,9 +10,14 @@ with its traceback (never shown). Each becomes the same answer shape for its kin
 - a page: `errors/error.html`, with the status in its title
 
 Before any of them is rendered the request's session is rolled back: a failed flush (a constraint, a
-value the database refuses) leaves it unusable, and the page's header asks the database for the
-signed-in person. Should rendering fail all the same, a plain page goes out, through the same
-after-request hooks (so with the security headers), never the server's bare 500.
+value the database refuses) leaves it unusable. Error pages never ask the database anything: the header
+shows the signed-in person from what the request already loaded (`header_account`), or a signed-out
+header when that is nothing (a 5xx). Should rendering fail all the same, a plain page goes out, through
+the same after-request hooks (so with the security headers), never the server's bare 500.
+
+A database outage (`database_unavailable`) is answered 503 and logged once, with its cause (disk full,
+connections refused, a lock timeout on a table), at the transition; its recovery is logged once when a
+statement next succeeds (`DatabaseOutage`), whatever other answers are given meanwhile.
 
 A state change whose session is gone (signed out, or a stale page's token) is answered by `session_lost`:
 the same three shapes, saying which and offering to sign in and repeat what was pressed.
@@ -20,23 +25,28 @@ the same three shapes, saying which and offering to sign in and repeat what was 
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g, got_request_exception, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import Engine, event, inspect
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from tracker import metrics
-from tracker.db import get_session
+from tracker.db import commit_outcome_unknown, get_session
 from tracker.extensions import login_manager
 from tracker.http import repeat
 from tracker.http.limits import known_accounts, record_sampled
 from tracker.http.render import is_htmx
-from tracker.models import SecurityEventKind
+from tracker.models import Role, SecurityEventKind
 from tracker.services.errors import DomainError
 
 TITLES = {400: "Bad request", 401: "Sign-in needed", 403: "Not allowed", 404: "Not found",
@@ -52,9 +62,39 @@ def wants_json() -> bool:
     )
 
 
+@dataclass(frozen=True)
+class HeaderAccount:
+    """What the page header shows of the signed-in person, copied from the loaded row: an error page renders
+    it without the database."""
+
+    name: str
+    role: Role
+
+    def has_role(self, role: Role) -> bool:
+        return Role(self.role).rank >= role.rank
+
+
+def header_account(status: int) -> HeaderAccount | None:
+    """The signed-in person as this request already loaded them, read without a query; for a 5xx before
+    anyone was loaded, nobody (the header is a signed-out one, and the after-request hooks see nobody, rather
+    than a query that may fail again)."""
+    if "_login_user" not in g:
+        if status < 500:
+            return None  # a refusal with the database well: the header loads the person as usual
+        g._login_user = login_manager.anonymous_user()
+    user = getattr(g._login_user, "user", None)
+    if user is None:
+        return None
+    loaded = inspect(user).dict  # the row's loaded values: reading them never queries
+    if "role" not in loaded or "username" not in loaded:
+        return None
+    return HeaderAccount(name=loaded.get("display_name") or loaded["username"], role=loaded["role"])
+
+
 def error_response(status: int, message: str, *, title: str | None = None, headers: dict | None = None,
                    **details: Any):
     """The answer for a refusal or failure, shaped for whoever asked; the request's unsaved work rolled back."""
+    account = header_account(status)
     roll_back()
     headers = dict(headers or {})
     if wants_json():
@@ -66,8 +106,9 @@ def error_response(status: int, message: str, *, title: str | None = None, heade
         # Into the page's alert area, whatever the request's own target was: the person sees it.
         headers |= {"HX-Retarget": ALERT_TARGET, "HX-Reswap": "innerHTML"}
         template = "partials/_alert.html"
+    shown = {"account": account} if account is not None or status >= 500 else {}
     try:
-        body = render_template(template, status=status, title=title, message=message)
+        body = render_template(template, status=status, title=title, message=message, **shown)
     except Exception:
         current_app.logger.exception("The error page for %s %s could not be rendered", request.method,
                                      loggable(request.path))
@@ -158,33 +199,84 @@ def http_error(error: HTTPException):
     return error_response(error.code, error.description or TITLES.get(error.code, "Error"), headers=headers)
 
 
-class DatabaseOutage:
-    """Whether the database is failing right now, so an outage is logged once, not once per request."""
+database_log = logging.getLogger("tracker.database")
+TABLE = re.compile(r'\b(?:UPDATE|INTO|FROM|TABLE)\s+"?(\w+)', re.IGNORECASE)
 
-    since: float | None = None
+
+class DatabaseOutage:
+    """Whether the database is failing right now (one per app), so an outage is logged once at its start and
+    once at its end, by transition under a lock, however many threads see it. The end is a statement that
+    succeeds (for a lock timeout: one on the locked table), never merely an answer that needed no database."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.since: float | None = None
+        self.table: str | None = None  # a lock timeout's table: only a statement on it ends that outage
+
+    def began(self, cause: str, table: str | None, where: str) -> None:
+        with self._lock:
+            if self.since is not None:
+                return
+            self.since, self.table = time.monotonic(), table
+        database_log.error("The database is not answering (%s, first seen on %s); answering 503 until it is back",
+                           cause, where)
+
+    def answered(self, statement: str) -> None:
+        """A statement succeeded: the end of the outage, if there is one it concerns."""
+        if self.since is None:
+            return  # the common case: no lock taken
+        if self.table is not None and self.table not in {m.lower() for m in TABLE.findall(statement)}:
+            return
+        with self._lock:
+            if self.since is None:
+                return
+            seconds, self.since, self.table = time.monotonic() - self.since, None, None
+        database_log.warning("The database answers again after %.1f s", seconds)
+
+
+def outage_cause(error: Exception) -> tuple[str, str | None]:
+    """What an operator should look at, in words, and the table a lock timeout was on."""
+    original = getattr(error, "orig", error)
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None) or ""
+    said = str(original).lower()
+    statement = getattr(error, "statement", None) or ""
+    tables = TABLE.findall(statement)
+    if code == "53100" or getattr(original, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in said:
+        return "disk is full", None
+    if code == "55P03" or "lock timeout" in said or "database is locked" in said:
+        table = tables[0].lower() if tables else None
+        return f"lock timeout on {table or 'the database'}", table
+    if code == "57014":
+        return "a statement ran past its timeout", None
+    if (isinstance(error, InterfaceError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+            or code.startswith(("08", "57P")) or "connect" in said or "closed" in said):
+        return "database refuses connections", None
+    return type(original).__name__, None
 
 
 def database_unavailable(error: Exception):
-    """The database is down, locked past the timeout, out of space or too slow: 503, and try again soon."""
-    roll_back()
-    if "_login_user" not in g:
-        # Loading the signed-in user is what failed: the error page must not ask the database again.
-        g._login_user = login_manager.anonymous_user()
+    """The database is down, locked past the timeout, out of space or too slow: 503, and try again soon. A
+    COMMIT that never came back may have saved the change: the answer says so rather than "nothing changed"."""
+    unknown = commit_outcome_unknown()
     metrics.database_error(type(getattr(error, "orig", error)).__name__)
-    if DatabaseOutage.since is None:
-        DatabaseOutage.since = time.monotonic()
-        current_app.logger.error("The database is not answering (%s on %s %s); answering 503 until it is back",
-                                 type(getattr(error, "orig", error)).__name__, request.method,
-                                 loggable(request.path))
-    return error_response(503, "The database is busy or unavailable. Nothing was changed; please try again in a "
-                               "moment.", headers={"Retry-After": "5"})
+    cause, table = outage_cause(error)
+    outage: DatabaseOutage = current_app.extensions["tracker.outage"]
+    outage.began(cause, table, f"{request.method} {loggable(request.path)}")
+    message = ("The database stopped answering while saving. Your change may have been saved; reload to check "
+               "before trying again." if unknown else
+               "The database is busy or unavailable. Nothing was changed; please try again in a moment.")
+    return error_response(503, message, headers={"Retry-After": "5"})
 
 
-def database_recovered(response):
-    if DatabaseOutage.since is not None and response.status_code < 500:
-        current_app.logger.warning("The database answers again after %.1f s", time.monotonic() - DatabaseOutage.since)
-        DatabaseOutage.since = None
-    return response
+def _watch_for_recovery(app: Flask) -> None:
+    outage = DatabaseOutage()
+    app.extensions["tracker.outage"] = outage
+    engine: Engine = app.extensions["tracker.engine"]
+
+    def answered(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        outage.answered(statement)
+
+    event.listen(engine, "after_cursor_execute", answered)
 
 
 def unexpected_error(error: Exception):
@@ -205,7 +297,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(InterfaceError, database_unavailable)
-    app.after_request(database_recovered)
+    _watch_for_recovery(app)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)

@@ -1,14 +1,20 @@
 """Attempt limits at the HTTP boundary: the store (Redis when TRACKER_REDIS_URL is set, else this process's
 memory), the counted attempt around each password check and sign-up, the known-device cookie, and the
 sampling of repeated security events. The rules themselves are in `tracker.services.people.limits`.
+
+When Redis does not answer, the limits go on in this process's memory (`FallbackStore`): the same rules,
+counted per process until Redis is back, so nobody is kept from signing in by a cache outage. The switch is
+logged once each way, and /readyz says "degraded".
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import TypeVar
+from typing import Any
 
 import redis
 from flask import Flask, Response, current_app, request
@@ -16,20 +22,83 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from tracker.db import get_session
 from tracker.models import SecurityEventKind, User
-from tracker.services.errors import DomainError
 from tracker.services.people import limits, security_log
 
-T = TypeVar("T")
 STORE = "tracker.limits"
 DEVICE_COOKIE = "tracker_device"
 DEVICE_AGE_DAYS = 180
 DEVICE_ACCOUNTS = 8  # accounts one browser is remembered for
 
 
-class LimitsUnavailable(DomainError):
-    """The shared counters do not answer: refuse rather than check passwords without a limit."""
+log = logging.getLogger("tracker.limits")
+RETRY_REDIS_SECONDS = 5.0  # while Redis is down, how often a request tries it again
 
-    status = 503
+
+class FallbackStore:
+    """Redis, or this process's memory while Redis does not answer: the same rules, counted per process
+    during the outage (an attacker gains at most one allowance per server process, never an unlimited check).
+    The outage and the recovery are each logged once, at the transition, under a lock."""
+
+    def __init__(self, client: Any, *, retry_seconds: float = RETRY_REDIS_SECONDS):
+        self.client = client
+        self.shared = limits.RedisStore(client)
+        self.local = limits.MemoryStore()
+        self._retry = retry_seconds
+        self._lock = threading.Lock()
+        self._down_since: float | None = None
+        self._next_try = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        """Whether the limits are counted in this process's memory because Redis does not answer."""
+        return self._down_since is not None
+
+    def _step(self, name: str, *args, **kwargs):
+        if self._down_since is not None and time.monotonic() < self._next_try:
+            return getattr(self.local, name)(*args, **kwargs)
+        try:
+            answer = getattr(self.shared, name)(*args, **kwargs)
+        except redis.RedisError as error:
+            self._went_down(error)
+            return getattr(self.local, name)(*args, **kwargs)
+        self._came_back()
+        return answer
+
+    def _went_down(self, error: Exception) -> None:
+        with self._lock:
+            self._next_try = time.monotonic() + self._retry
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+                log.warning("Redis does not answer (%s); counting attempt limits in this process's memory until "
+                            "it does", type(error).__name__)
+
+    def _came_back(self) -> None:
+        if self._down_since is None:
+            return
+        with self._lock:
+            if self._down_since is not None:
+                log.info("Redis answers again after %.1f s; attempt limits are shared again",
+                         time.monotonic() - self._down_since)
+                self._down_since = None
+
+    def check(self) -> bool:
+        """Ask Redis now (for /readyz); whether the limits are degraded to this process's memory."""
+        try:
+            self.client.ping()
+        except redis.RedisError as error:
+            self._went_down(error)
+        else:
+            self._came_back()
+        return self.degraded
+
+    def take(self, counters: Sequence[limits.Counter], *, now: float) -> tuple[int, float]:
+        return self._step("take", counters, now=now)
+
+    def give_back(self, counters: Sequence[limits.Counter], *, now: float) -> None:
+        self._step("give_back", counters, now=now)
+
+    def tally(self, key: str, *, seconds: float, now: float) -> int:
+        return self._step("tally", key, seconds=seconds, now=now)
 
 
 class Attempt:
@@ -46,8 +115,7 @@ class Attempt:
 def init_app(app: Flask) -> None:
     uri = app.config["RATELIMIT_STORAGE_URI"]
     if uri.startswith(("redis://", "rediss://", "unix://")):
-        app.extensions[STORE] = limits.RedisStore(redis.Redis.from_url(uri, socket_timeout=2,
-                                                                        socket_connect_timeout=2))
+        app.extensions[STORE] = FallbackStore(redis.Redis.from_url(uri, socket_timeout=2, socket_connect_timeout=2))
     else:
         app.extensions[STORE] = limits.MemoryStore()
 
@@ -57,14 +125,10 @@ def store() -> limits.Store:
     return found
 
 
-def _call(step: Callable[..., T], *args, **kwargs) -> T:
-    """A store step; Redis down answers 503 (nothing checked, nothing changed), never an unlimited check."""
-    try:
-        return step(*args, **kwargs)
-    except redis.RedisError as error:
-        current_app.logger.error("The limits store does not answer (%s)", type(error).__name__)
-        raise LimitsUnavailable("Signing in is unavailable for a moment. Nothing was changed; please try again.",
-                                retry_after=5) from error
+def degraded() -> bool:
+    """Whether the limits are counted in this process only, because Redis does not answer (asks Redis now)."""
+    found = store()
+    return found.check() if isinstance(found, FallbackStore) else False
 
 
 @contextmanager
@@ -72,7 +136,7 @@ def counted(counters: Sequence[limits.Counter], *, username: str = "") -> Iterat
     """Count an attempt on every counter before the work (refusing with 429 when one says wait), and give it
     back at the end if the work says it did not count (even when it then raises); an error raised without
 saying so leaves it counted."""
-    index, wait = _call(store().take, counters, now=time.time())
+    index, wait = store().take(counters, now=time.time())
     if index >= 0:
         counter = counters[index]
         which = ":".join(counter.key.split(":", 2)[:2])  # "sign-in:pair", never the username or address
@@ -84,7 +148,7 @@ saying so leaves it counted."""
         yield attempt
     finally:
         if not attempt.counts:
-            _call(store().give_back, counters, now=time.time())
+            store().give_back(counters, now=time.time())
 
 
 def sign_in_attempt(username: str) -> AbstractContextManager[Attempt]:
@@ -148,9 +212,6 @@ def record_sampled(kind: SecurityEventKind, *, key: str, user: User | None = Non
     8th … alike event from one address in a minute gets a row saying which one it is; the rest are only counted
     in the metrics."""
     address = client_address()
-    try:
-        repeat = store().tally(f"{kind.value}|{address}|{key}", seconds=60, now=time.time())
-    except redis.RedisError:
-        repeat = 1  # Redis down: every such event gets its row rather than the refusal failing
+    repeat = store().tally(f"{kind.value}|{address}|{key}", seconds=60, now=time.time())
     security_log.record_repeated(session=get_session(), kind=kind, repeat=repeat, user=user, username=username,
                                  address=address, detail=detail)

@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     if app.config["METRICS"]:
         app.register_blueprint(health.metrics_bp)
+    app.wsgi_app = health.answer_liveness_first(app.wsgi_app)  # type: ignore[method-assign]  # WSGI middleware
     app.after_request(security_headers)
     app.jinja_env.filters["weeks"] = weeks_label
     app.jinja_env.filters["minutes"] = format_minutes
