@@ -86,7 +86,14 @@ def _revision(engine: Engine) -> str:
 def backup_command(file: Path) -> None:
     """Write every row to FILE (gzip JSON lines), consistently, while the server keeps running."""
     engine = db.get_engine()
-    counts = backup.write_backup(engine=engine, revision=_revision(engine), path=file, key=_signing_key())
+    revision, head = _revision(engine), db.head_revision()
+    if revision != head:  # the tables this version reads are not (or no longer) those of the database
+        advice = ("run `tracker db upgrade` first, or copy the database as it is (the SQLite file while the tracker "
+                  "is stopped, or pg_dump)") if revision in db.known_revisions(engine) else \
+            "back it up with the version of the tracker that made it"
+        raise click.ClickException(f"the database is at migration {revision} and this version of the tracker at "
+                                   f"{head}: {advice}")
+    counts = backup.write_backup(engine=engine, revision=revision, path=file, key=_signing_key())
     click.echo(f"Backed up {sum(counts.values())} rows ({counts.get('progress_event', 0)} events) to {file}, "
                "signed with this installation's key.")
 
