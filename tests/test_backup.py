@@ -290,6 +290,6 @@ def test_a_backup_that_fails_while_writing_leaves_no_partial_file(app, tmp_path)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE content_stamp")  # a table the models have, gone from the database
     file = tmp_path / "b.json.gz"
-    with pytest.raises(Exception):  # noqa: B017, PT011  (the driver's own error; only what is left behind matters)
+    with pytest.raises(Exception):  # noqa: B017  (the driver's own error; only what is left behind matters)
         backup.write_backup(engine=engine, revision=db.head_revision(), path=file, key=b"k")
     assert list(tmp_path.glob("b.json.gz*")) == []

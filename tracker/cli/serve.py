@@ -15,6 +15,7 @@ from tracker.models import utcnow
 from tracker.services.catalog import datafile as catalog_file
 from tracker.services.curriculum import format as path_format
 from tracker.services.curriculum import loading as curriculum
+from tracker.services.curriculum.store import FileDifference
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.people import accounts, first_run
 from tracker.services.records import outbox as xapi_outbox
@@ -29,11 +30,24 @@ def prepare_to_serve():
     except (catalog_file.CatalogError, path_format.PathDefinitionError, card_suggestions.CardsFileError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
+    for difference in sorted(report.paths.differing, key=lambda d: d.slug):
+        click.echo(path_file_difference(difference))
     if report.paths.differing:
-        click.echo(f"Path files differ from the database for {', '.join(sorted(report.paths.differing))}: the "
-                   "database's versions are served (edits made in the app are kept). `tracker paths load` applies "
-                   "the files as new versions.")
+        click.echo("The database's versions are served (edits made in the app are kept).")
     return session
+
+
+CHANGES_SHOWN = 3  # change lines quoted per differing path file; the rest are counted
+
+
+def path_file_difference(difference: FileDifference) -> str:
+    """One path whose file differs from the database: which version is served, what the file would change."""
+    made = "edited in the app" if difference.edited_in_app else "loaded from the path files"
+    shown = [change.rstrip(".") for change in difference.changes[:CHANGES_SHOWN]]
+    more = len(difference.changes) - len(shown)
+    changes = "; ".join(shown) + (f"; and {more} more change{'s' if more != 1 else ''}" if more else "")
+    return (f"{difference.slug}: the database has version {difference.version} ({made}); its path file differs: "
+            f"{changes}. `tracker paths load` would replace the database's version with the file's.")
 
 
 def _site_address(host: str, port: int) -> str:
