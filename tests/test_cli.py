@@ -334,3 +334,30 @@ def test_after_an_upgrade_the_start_says_what_each_path_file_adds_to_the_databas
     assert [line.split(":")[0] for line in lines] == sorted(line.split(":")[0] for line in lines)
     assert lines and all("(loaded from the path files)" in line and "'s why changed from “”" in line
                          for line in lines), lines
+
+
+def test_the_start_makes_the_database_its_files_and_the_keys_readable_by_their_owner_only(tmp_path, capsys):
+    """A database file an older release left 0644 (and a data folder 0755): closed at the next start."""
+    import os
+
+    from tests.conftest import make_app
+    from tracker.cli.serve import prepare_to_serve
+
+    data = tmp_path / "data"
+    app = make_app(f"sqlite:///{data / 'tracker.db'}", tmp_path)
+    with app.app_context():
+        prepare_to_serve()
+    app.extensions["tracker.engine"].dispose()
+    (data / "secret_key").write_text("an older release's secret\n", encoding="utf-8")
+    opened = [data / "tracker.db", data / "secret_key", *data.glob("tracker.db-*")]
+    for path in opened:
+        path.chmod(0o644)
+    data.chmod(0o755)
+    capsys.readouterr()
+    app = make_app(f"sqlite:///{data / 'tracker.db'}", tmp_path)
+    with app.app_context():
+        prepare_to_serve()
+    app.extensions["tracker.engine"].dispose()
+    assert os.stat(data).st_mode & 0o777 == 0o700
+    assert {path.name: path.stat().st_mode & 0o777 for path in opened} == {path.name: 0o600 for path in opened}
+    assert "readable by their owner only" in capsys.readouterr().out
