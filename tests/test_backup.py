@@ -265,3 +265,31 @@ def test_a_backup_from_another_installation_needs_its_key_or_unsigned(runner, tm
     if "sqlite" in empty_database_url:  # the same key restores it without --unsigned
         assert theirs.test_cli_runner().invoke(cli, ["restore", str(file)]).exit_code == 0
     theirs.extensions["tracker.engine"].dispose()
+
+
+def test_a_backup_of_a_database_not_yet_upgraded_is_refused_in_one_line_and_leaves_no_partial_file(
+        app, runner, tmp_path):
+    """An operator backing up before an upgrade, with the new release already installed: told what to run (or how
+    to copy the database as it is), with no traceback and no half-written file left behind."""
+    engine = app.extensions["tracker.engine"]
+    db.downgrade(engine, "0012")  # before the content stamp every backup reads
+    file = tmp_path / "before-upgrade.json.gz"
+    result = runner.invoke(args=["backup", str(file)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    message = result.output.strip()
+    assert len(message.splitlines()) == 1
+    assert "migration 0012" in message and "tracker db upgrade" in message
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("before-upgrade")) == []
+    db.upgrade(engine)
+    assert runner.invoke(args=["backup", str(file)]).exit_code == 0
+
+
+def test_a_backup_that_fails_while_writing_leaves_no_partial_file(app, tmp_path):
+    engine = app.extensions["tracker.engine"]
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE content_stamp")  # a table the models have, gone from the database
+    file = tmp_path / "b.json.gz"
+    with pytest.raises(Exception):  # noqa: B017  (the driver's own error; only what is left behind matters)
+        backup.write_backup(engine=engine, revision=db.head_revision(), path=file, key=b"k")
+    assert list(tmp_path.glob("b.json.gz*")) == []

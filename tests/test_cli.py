@@ -282,3 +282,82 @@ def test_an_operator_revokes_one_token_or_all_of_a_users_tokens(runner, session,
     details = session.exec(select(SecurityEvent.detail).where(SecurityEvent.kind == SecurityEventKind.tokens_revoked)
                            ).all()
     assert details == ["2 tokens: revoked from the command line"]
+
+
+def test_the_start_names_each_path_file_that_differs_and_what_loading_it_would_change(app, session, capsys):
+    """One path edited in the app: the start names that path only, the version the database serves, who made it,
+    and what `tracker paths load` would change; the paths whose file matches say nothing."""
+    from tests import factories
+    from tracker.cli.serve import prepare_to_serve
+    from tracker.models import Article
+    from tracker.services.curriculum import store
+    from tracker.services.curriculum.queries import get_learning_path, path_definition
+
+    admin = factories.user(session, "ada")
+    assert admin.role is Role.admin
+    path = get_learning_path(session=session, slug="api-designer")
+    assert path is not None
+    definition = path_definition(session=session, path=path)
+    first = definition.sections[0]
+    dropped = first.items[-1].slug
+    edited = definition.model_copy(update={"sections": [first.model_copy(update={"items": first.items[:-1]}),
+                                                        *definition.sections[1:]]})
+    version = path.version
+    store.save_path(session=session, definition=edited, base_version=version, author=admin)
+    titles = dict(session.exec(select(Article.slug, Article.title)).all())
+    session.close()
+    capsys.readouterr()
+    with app.app_context():
+        prepare_to_serve()
+    lines = [line for line in capsys.readouterr().out.splitlines() if "differs" in line]
+    assert len(lines) == 1, lines
+    [line] = lines
+    assert line.startswith(f"api-designer: the database has version {version + 1} (edited in the app)")
+    assert "Added 1 article" in line and "tracker paths load" in line
+    assert titles[dropped] in line
+
+
+def test_after_an_upgrade_the_start_says_what_each_path_file_adds_to_the_database(app, session, capsys):
+    """A database from a release before sections had their "why": every file differs by those texts, and the
+    start says so path by path rather than only naming the paths."""
+    from tracker import db
+    from tracker.cli.serve import prepare_to_serve
+
+    session.close()
+    engine = app.extensions["tracker.engine"]
+    db.downgrade(engine, "0008")
+    db.upgrade(engine)
+    capsys.readouterr()
+    with app.app_context():
+        prepare_to_serve()
+    lines = [line for line in capsys.readouterr().out.splitlines() if "differs" in line]
+    assert [line.split(":")[0] for line in lines] == sorted(line.split(":")[0] for line in lines)
+    assert lines and all("(loaded from the path files)" in line and "'s why changed from “”" in line
+                         for line in lines), lines
+
+
+def test_the_start_makes_the_database_its_files_and_the_keys_readable_by_their_owner_only(tmp_path, capsys):
+    """A database file an older release left 0644 (and a data folder 0755): closed at the next start."""
+    import os
+
+    from tests.conftest import make_app
+    from tracker.cli.serve import prepare_to_serve
+
+    data = tmp_path / "data"
+    app = make_app(f"sqlite:///{data / 'tracker.db'}", tmp_path)
+    with app.app_context():
+        prepare_to_serve()
+    app.extensions["tracker.engine"].dispose()
+    (data / "secret_key").write_text("an older release's secret\n", encoding="utf-8")
+    opened = [data / "tracker.db", data / "secret_key", *data.glob("tracker.db-*")]
+    for path in opened:
+        path.chmod(0o644)
+    data.chmod(0o755)
+    capsys.readouterr()
+    app = make_app(f"sqlite:///{data / 'tracker.db'}", tmp_path)
+    with app.app_context():
+        prepare_to_serve()
+    app.extensions["tracker.engine"].dispose()
+    assert os.stat(data).st_mode & 0o777 == 0o700
+    assert {path.name: path.stat().st_mode & 0o777 for path in opened} == {path.name: 0o600 for path in opened}
+    assert "readable by their owner only" in capsys.readouterr().out

@@ -205,3 +205,60 @@ def test_events_already_queued_keep_their_statement_id_through_the_upgrade_and_t
     fresh = [statement for event, statement in stored.items() if event not in queued]
     assert fresh and len(set(stored.values())) == len(stored)
     assert all(len(statement) == 36 and statement[14] == "4" for statement in fresh)  # random (version 4) UUIDs
+
+
+# The values an older schema has no place for, that going down and up again used to change (the xAPI actor, the
+# estimates, the notification kinds) or drop (credentials, the xAPI outbox).
+WATCHED = {"notification": "id, kind", "user": "id, public_id", "article": "id, estimated_minutes",
+           "credential": "*", "xapi_outbox": "*"}
+
+
+def _watched(engine: Engine) -> dict[str, list[tuple]]:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return {table: sorted(tuple(str(v) for v in row)
+                              for row in connection.execute(text(f'SELECT {columns} FROM "{table}"')))
+                for table, columns in WATCHED.items()}
+
+
+@pytest.mark.slow
+def test_a_downgrade_that_would_lose_values_is_refused_with_the_list_and_the_database_untouched(
+        app, session, make_client, runner):
+    """On a lived-in database, `tracker db downgrade REV` to every older revision: either it refuses, naming what
+    would be lost, and leaves the database as it was; or going down and up again gives back every watched value."""
+    from tests import factories
+
+    factories.lived_in(session, make_client)
+    session.close()
+    engine = app.extensions["tracker.engine"]
+    head = db.current_revision(engine)
+    before = _watched(engine)
+    assert all(before.values()), {table: len(rows) for table, rows in before.items()}
+    for revision in reversed(_revisions()[:-1]):
+        result = runner.invoke(args=["db", "downgrade", revision])
+        if result.exit_code == 0:
+            db.upgrade(engine)
+        else:
+            assert "would lose" in result.output and "--force" in result.output, result.output
+            assert db.current_revision(engine) == head, revision
+        assert _watched(engine) == before, revision
+    below_0010 = runner.invoke(args=["db", "downgrade", "0009"]).output
+    assert "user.public_id: " in below_0010 and "table credential: " in below_0010
+    assert "table xapi_outbox: " in below_0010, below_0010
+    below_0009 = runner.invoke(args=["db", "downgrade", "0008"]).output
+    assert "article.estimated_minutes: " in below_0009
+    assert "notification.kind: " in runner.invoke(args=["db", "downgrade", "0006"]).output
+
+
+def test_a_forced_downgrade_goes_down_and_an_upgrade_comes_back(app, session, make_client, runner):
+    from tests import factories
+
+    factories.lived_in(session, make_client)
+    session.close()
+    engine = app.extensions["tracker.engine"]
+    forced = runner.invoke(args=["db", "downgrade", "0021", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert db.current_revision(engine) == "0021"
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["db", "downgrade", "9999"]).output.strip().startswith("Error: no migration 9999")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -9,8 +11,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, bindparam, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import ReflectedCheckConstraint
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -150,9 +153,64 @@ def known_revisions(engine: Engine) -> set[str]:
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, read from Alembic's table directly (no Alembic log lines: /readyz
     asks on every probe)."""
-    from sqlalchemy import inspect, text
-
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+_CHOICES = re.compile(r"^\s*\"?(\w+)\"?\s+IN\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def downgrade_losses(engine: Engine, revision: str) -> list[str]:
+    """What going down to `revision` would lose, one line each: tables with rows that the older schema has no
+    place for, columns with values it drops, and values outside its choices (folded into others). Read by
+    building `revision`'s schema in a scratch SQLite database and comparing it with this one."""
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = make_engine(f"sqlite:///{Path(scratch_dir) / 'schema.db'}")
+        try:
+            if revision != "base":
+                upgrade(scratch, revision)
+            older = inspect(scratch)
+            kept_tables = set(older.get_table_names())
+            kept = {name: {c["name"] for c in older.get_columns(name)} for name in kept_tables}
+            choices = {name: _choices(older.get_check_constraints(name)) for name in kept_tables}
+        finally:
+            scratch.dispose()
+    from tracker.services.operations.backup import MIGRATION_ROWS
+
+    current = inspect(engine)
+    losses: list[str] = []
+    with engine.connect() as connection:
+        for name in sorted(set(current.get_table_names()) - {"alembic_version"}):
+            table = name.replace('"', '""')
+            if name not in kept_tables:
+                if name in MIGRATION_ROWS:  # its row is made again by the upgrade
+                    continue
+                if rows := connection.execute(select(func.count()).select_from(text(f'"{table}"'))).scalar_one():
+                    losses.append(f"table {name}: {rows} row{'s' if rows != 1 else ''}")
+                continue
+            for column in sorted({c["name"] for c in current.get_columns(name)} - kept[name]):
+                count = connection.execute(text(f'SELECT count(*) FROM "{table}" WHERE "{column}" IS NOT NULL'))
+                if values := count.scalar_one():
+                    losses.append(f"{name}.{column}: {values} value{'s' if values != 1 else ''}")
+            for column, allowed in sorted(choices[name].items()):
+                if column not in kept[name]:
+                    continue
+                outside = connection.execute(
+                    text(f'SELECT "{column}", count(*) FROM "{table}" WHERE "{column}" NOT IN :allowed '
+                         f'GROUP BY "{column}" ORDER BY "{column}"').bindparams(bindparam("allowed", expanding=True)),
+                    {"allowed": sorted(allowed)}).all()
+                for value, count in outside:
+                    losses.append(f"{name}.{column}: {count} '{value}' value{'s' if count != 1 else ''}, which the "
+                                  "older schema does not have (changed to another)")
+    return losses
+
+
+def _choices(checks: list[ReflectedCheckConstraint]) -> dict[str, set[str]]:
+    """Per column, the values a `column IN ('a', 'b')` CHECK constraint allows."""
+    allowed: dict[str, set[str]] = {}
+    for check in checks:
+        if match := _CHOICES.match(str(check["sqltext"])):
+            allowed[match.group(1)] = set(re.findall(r"'([^']*)'", match.group(2)))
+    return allowed

@@ -37,11 +37,25 @@ def db_upgrade(revision: str) -> None:
 
 @db_group.command("downgrade")
 @click.argument("revision")
+@click.option("--force", is_flag=True, help="Go down even though the older schema has no place for some values.")
 @with_appcontext
-def db_downgrade(revision: str) -> None:
-    """Revert migrations down to REVISION ('base' removes every table)."""
-    db.downgrade(db.get_engine(), revision)
-    click.echo(f"Database at revision {db.current_revision(db.get_engine()) or 'base'}.")
+def db_downgrade(revision: str, force: bool) -> None:
+    """Revert migrations down to REVISION ('base' removes every table). Refuses, listing them, when rows or values
+    would be lost (an upgrade does not bring them back), unless --force."""
+    engine = db.get_engine()
+    if revision != "base" and revision not in db.known_revisions(engine):
+        raise click.ClickException(f"no migration {revision} (this version has "
+                                   f"{', '.join(sorted(db.known_revisions(engine)))})")
+    losses = db.downgrade_losses(engine, revision)
+    if losses and not force:
+        raise click.ClickException(
+            f"going down to {revision} would lose what the older schema has no place for (upgrading again does not "
+            "bring it back):\n  " + "\n  ".join(losses) + "\nBack up first (`tracker backup`), then run the "
+            "command again with --force; or restore that older release's own backup instead.")
+    if losses:
+        click.echo(f"Dropping {len(losses)} kinds of values (--force).", err=True)
+    db.downgrade(engine, revision)
+    click.echo(f"Database at revision {db.current_revision(engine) or 'base'}.")
 
 
 @db_group.command("copy")
@@ -86,7 +100,14 @@ def _revision(engine: Engine) -> str:
 def backup_command(file: Path) -> None:
     """Write every row to FILE (gzip JSON lines), consistently, while the server keeps running."""
     engine = db.get_engine()
-    counts = backup.write_backup(engine=engine, revision=_revision(engine), path=file, key=_signing_key())
+    revision, head = _revision(engine), db.head_revision()
+    if revision != head:  # the tables this version reads are not (or no longer) those of the database
+        advice = ("run `tracker db upgrade` first, or copy the database as it is (the SQLite file while the tracker "
+                  "is stopped, or pg_dump)") if revision in db.known_revisions(engine) else \
+            "back it up with the version of the tracker that made it"
+        raise click.ClickException(f"the database is at migration {revision} and this version of the tracker at "
+                                   f"{head}: {advice}")
+    counts = backup.write_backup(engine=engine, revision=revision, path=file, key=_signing_key())
     click.echo(f"Backed up {sum(counts.values())} rows ({counts.get('progress_event', 0)} events) to {file}, "
                "signed with this installation's key.")
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
+from sqlalchemy.engine import make_url
 
-from tracker import db, serving
+from tracker import db, private_files, serving
 from tracker.cli.group import ConfigProblem, cli, password_policy, prepared_session
 from tracker.config import ConfigError, Settings, load_settings
 from tracker.models import utcnow
 from tracker.services.catalog import datafile as catalog_file
 from tracker.services.curriculum import format as path_format
 from tracker.services.curriculum import loading as curriculum
+from tracker.services.curriculum.store import FileDifference
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.people import accounts, first_run
 from tracker.services.records import outbox as xapi_outbox
@@ -24,16 +27,44 @@ def prepare_to_serve():
     """Before serving: migrations applied, the catalog and paths loaded; bad files stop here in one line."""
     click.echo("Applying migrations and loading the catalog and paths…")
     session = prepared_session()
+    tighten_file_modes()
     try:
         report = curriculum.load_curriculum(session=session, paths_dir=current_app.config["PATHS_DIR"])
     except (catalog_file.CatalogError, path_format.PathDefinitionError, card_suggestions.CardsFileError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
+    for difference in sorted(report.paths.differing, key=lambda d: d.slug):
+        click.echo(path_file_difference(difference))
     if report.paths.differing:
-        click.echo(f"Path files differ from the database for {', '.join(sorted(report.paths.differing))}: the "
-                   "database's versions are served (edits made in the app are kept). `tracker paths load` applies "
-                   "the files as new versions.")
+        click.echo("The database's versions are served (edits made in the app are kept).")
     return session
+
+
+def tighten_file_modes() -> None:
+    """The data folder, every file in it (the secret, keys, tokens) and the SQLite database with its -wal and
+    -shm files: readable by their owner only, whatever mode an older release or a copy left them with."""
+    data_dir = Path(current_app.config["DATA_DIR"])
+    paths = [data_dir, *(path for path in sorted(data_dir.glob("*")) if path.is_file())]
+    url = make_url(current_app.config["DATABASE_URL"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        paths += [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+    changed = private_files.tighten(list(dict.fromkeys(paths)))
+    if changed:
+        click.echo(f"Made readable by their owner only: {', '.join(str(path) for path in changed)}.")
+
+
+CHANGES_SHOWN = 3  # change lines quoted per differing path file; the rest are counted
+
+
+def path_file_difference(difference: FileDifference) -> str:
+    """One path whose file differs from the database: which version is served, what the file would change."""
+    made = "edited in the app" if difference.edited_in_app else "loaded from the path files"
+    shown = [change.rstrip(".") for change in difference.changes[:CHANGES_SHOWN]]
+    more = len(difference.changes) - len(shown)
+    changes = "; ".join(shown) + (f"; and {more} more change{'s' if more != 1 else ''}" if more else "")
+    return (f"{difference.slug}: the database has version {difference.version} ({made}); its path file differs: "
+            f"{changes}. `tracker paths load` would replace the database's version with the file's.")
 
 
 def _site_address(host: str, port: int) -> str:

@@ -4,7 +4,8 @@ Owns the `learning_path`, `path_section`, `path_item` and `path_version` rows an
 
 - `queries`: reading paths: `list_paths`, `get_path`, `path_details`, `path_entries`, `paths_with_article`,
   `require_learning_path`, `visible_path`.
-- `store`: every write of a path: `load_paths`, `save_path` (optimistic locking), `history`,
+- `store`: every write of a path: `load_paths` (its report names each path file that differs: `FileDifference`),
+  `save_path` (optimistic locking), `history`,
   `restore_version` (content only), `change_status`, `path_audience`, `status_consequence`, `export_yaml`.
 - `format`: the path definition format: `parse_path_definition`, `validate_path`, `dump_path_definition`.
 - `drafts` (the editor's unsaved draft: `apply_action`, and where the focus goes after it: `focus_after`)

@@ -39,13 +39,24 @@ from tracker.services.curriculum.queries import get_learning_path, path_definiti
 from tracker.services.errors import Conflict, NotFound
 
 
+@dataclass(frozen=True)
+class FileDifference:
+    """A path whose file says something other than the database: the database's version, whether someone edited
+    it in the app (else it came from the files), and what loading the file would change, as change lines."""
+
+    slug: str
+    version: int
+    edited_in_app: bool
+    changes: list[str]
+
+
 @dataclass
 class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     # Without update_existing: paths whose file says something other than the database (kept as they are).
-    differing: list[str] = field(default_factory=list)
+    differing: list[FileDifference] = field(default_factory=list)
 
 
 def load_paths(*, session: Session, definitions: Iterable[PathDefinition], update_existing: bool) -> LoadReport:
@@ -71,10 +82,20 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
             report.updated += 1
         else:
             report.unchanged += 1
-            if not update_existing and path_definition(session=session, path=path) != definition:
-                report.differing.append(definition.slug)
+            if not update_existing and (stored := path_definition(session=session, path=path)) != definition:
+                report.differing.append(_file_difference(session, path, stored, definition))
     session.flush()
     return report
+
+
+def _file_difference(session: Session, path: LearningPath, stored: PathDefinition,
+                     definition: PathDefinition) -> FileDifference:
+    """How a path's file differs from the database's version, and who made that version."""
+    author = session.exec(select(PathVersion.author_id).where(PathVersion.path_id == path.id)
+                          .order_by(col(PathVersion.version).desc()).limit(1)).first()
+    changes = describe_changes(stored, definition, _titles(session, stored, definition))
+    return FileDifference(slug=path.slug, version=path.version, edited_in_app=author is not None,
+                          changes=changes or ["only its wording or spacing."])
 
 
 def _titles(session: Session, *definitions: PathDefinition) -> dict[str, str]:

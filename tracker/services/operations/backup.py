@@ -144,6 +144,16 @@ def write_backup(*, engine: Engine, revision: str, path: Path, key: bytes) -> di
     counts: dict[str, int] = {}
     mac = hmac.new(key, digestmod=hashlib.sha256)
     tmp = path.with_name(path.name + ".partial")
+    try:
+        _write(engine=engine, revision=revision, tmp=tmp, mac=mac, counts=counts)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed backup leaves nothing that looks like one
+        raise
+    tmp.replace(path)
+    return counts
+
+
+def _write(*, engine: Engine, revision: str, tmp: Path, mac: hmac.HMAC, counts: dict[str, int]) -> None:
     # Readable by the owner only: a backup holds password hashes and everyone's notes.
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw, \
             gzip.open(raw, "wb", compresslevel=6) as handle, \
@@ -164,8 +174,6 @@ def write_backup(*, engine: Engine, revision: str, path: Path, key: bytes) -> di
             counts[name] += len(rows)
         line({"end": True, "counts": counts})
         line({"signature": f"{SIGNATURE}:{mac.hexdigest()}"}, signed=False)
-    tmp.replace(path)
-    return counts
 
 
 class BackupFile:
