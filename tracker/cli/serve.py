@@ -11,6 +11,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from tracker import db, serving
 from tracker.cli.group import ConfigProblem, cli, password_policy, prepared_session
 from tracker.config import ConfigError, Settings, load_settings
+from tracker.http.issuer import key_store
 from tracker.models import utcnow
 from tracker.services.catalog import datafile as catalog_file
 from tracker.services.curriculum import format as path_format
@@ -18,6 +19,7 @@ from tracker.services.curriculum import loading as curriculum
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.people import accounts, first_run
 from tracker.services.records import outbox as xapi_outbox
+from tracker.services.records import signing_keys
 
 
 def prepare_to_serve():
@@ -29,6 +31,11 @@ def prepare_to_serve():
     except (catalog_file.CatalogError, path_format.PathDefinitionError, card_suggestions.CardsFileError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Catalog: {report.articles.created} articles added, {report.paths.created} paths added.")
+    try:  # made (or imported from the data dir's key files) before serving; a wrong secret key stops here
+        keys = signing_keys.key_ring(store=key_store())
+    except signing_keys.CredentialKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Credentials are signed with key {keys.signing.thumbprint()} ({len(keys.keys)} published).")
     if report.paths.differing:
         click.echo(f"Path files differ from the database for {', '.join(sorted(report.paths.differing))}: the "
                    "database's versions are served (edits made in the app are kept). `tracker paths load` applies "
