@@ -16,7 +16,7 @@ import requests
 from joserfc import jws
 from joserfc.jwk import ECKey, OKPKey
 from sqlalchemy import create_engine
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from tests import factories
 from tests.conftest import CHEAP_HASHING, make_app
@@ -88,7 +88,7 @@ def machines(database, tmp_path):
 
 def keys_of(engine) -> list[CredentialSigningKey]:
     with Session(engine) as session:
-        return list(session.exec(select(CredentialSigningKey).order_by(CredentialSigningKey.serial)))
+        return list(session.exec(select(CredentialSigningKey).order_by(col(CredentialSigningKey.serial))))
 
 
 def test_two_machines_starting_at_once_make_one_key_set_and_verify_each_others_credentials(machines, database):

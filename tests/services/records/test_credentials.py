@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey, KeySet, OKPKey
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from tests import factories, ob_schema
 from tests.conftest import SECRET
@@ -318,7 +318,7 @@ def test_another_secret_key_cannot_read_the_keys_and_says_which_setting(session,
 
 def test_a_sealed_key_moved_to_another_row_is_refused(session, issuer, credential):
     credential_keys.rotate_key(store=issuer.store)
-    first, second = session.exec(select(CredentialSigningKey).order_by(CredentialSigningKey.serial)).all()
+    first, second = session.exec(select(CredentialSigningKey).order_by(col(CredentialSigningKey.serial))).all()
     first.private_sealed, second.private_sealed = second.private_sealed, first.private_sealed
     session.add_all([first, second])
     session.commit()
