@@ -29,11 +29,13 @@ from werkzeug.test import TestResponse
 
 from tracker import create_app, db
 from tracker.cli import cli as tracker_cli
+from tracker.http.issuer import key_store
 from tracker.models import Role
 from tracker.resources import resource_dir
 from tracker.services.curriculum.loading import load_curriculum
 from tracker.services.people import accounts
 from tracker.services.people.passwords import PasswordPolicy
+from tracker.services.records import signing_keys
 
 SEEDS = Path(__file__).parent / "seeds"
 PATHS_DIR = resource_dir("paths")
@@ -167,6 +169,7 @@ def _build_template(url: str, data_dir: Path) -> None:
         for username, role in USERS.items():
             accounts.create_user(session=session, username=username, password=PASSWORD, role=role,
                                  policy=PasswordPolicy())
+        signing_keys.key_ring(store=key_store())  # as `tracker run` makes them before serving
     app.extensions["tracker.engine"].dispose()
 
 

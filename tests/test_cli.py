@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import PATHS_DIR, SEEDS
+from tracker.http.issuer import key_store
 from tracker.models import Role, User
 from tracker.services.records import signing_keys
 
@@ -231,10 +232,12 @@ def test_serve_with_several_workers_needs_shared_limits(database_url, tmp_path):
 
 
 def test_rotating_the_credential_key_publishes_both_and_signs_with_the_new_one(runner, app):
-    before = signing_keys.signing_key(app.config["DATA_DIR"]).thumbprint()
+    with app.app_context():
+        before = signing_keys.signing_key(store=key_store()).thumbprint()
     result = runner.invoke(args=["credentials", "rotate-key"])
     assert result.exit_code == 0, result.output
-    ring = signing_keys.key_ring(app.config["DATA_DIR"])
+    with app.app_context():
+        ring = signing_keys.key_ring(store=key_store())
     assert ring.signing.thumbprint() != before and ring.signing.thumbprint() in result.output
     assert [key.thumbprint() for key in ring.keys] == [before, ring.signing.thumbprint()]
 

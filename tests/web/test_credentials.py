@@ -7,7 +7,6 @@ import base64
 import gzip
 import io
 import json
-import stat
 
 import jwt as pyjwt
 import pytest
@@ -18,7 +17,7 @@ from sqlmodel import select
 
 from tests import factories, ob_schema
 from tests.conftest import PASSWORD
-from tracker.models import Credential, ProgressState, TokenScope
+from tracker.models import Credential, CredentialSigningKey, ProgressState, TokenScope
 from tracker.services.people import tokens
 from tracker.services.progress import marks as progress
 
@@ -96,9 +95,12 @@ def test_marking_the_last_required_article_through_the_api_issues_a_credential(s
     assert make_client("leo").get("/api/v1/me/credentials").get_json() == {"items": []}
 
 
-def test_the_signing_key_file_is_made_on_first_use_and_readable_by_the_owner_only(app, earned):
-    key_file = app.config["DATA_DIR"] / "credential_keys.json"
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+def test_the_signing_keys_are_kept_in_the_database_sealed_not_in_the_data_dir(app, session, earned):
+    _, credential = earned
+    kid = jws.extract_compact(credential.jwt.encode()).headers()["kid"]
+    [row] = session.exec(select(CredentialSigningKey)).all()
+    assert kid.endswith("/" + row.kid) and '"d"' not in row.private_sealed
+    assert not list(app.config["DATA_DIR"].glob("credential_key*"))
 
 
 # ---------------------------------------------------------------- verifying independently

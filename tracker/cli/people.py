@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker.cli.group import cli, password_policy, prepared_session
+from tracker.http.issuer import key_store
 from tracker.models import Role, SecurityEventKind, TokenScope
 from tracker.services.errors import NotAllowed, NotFound
 from tracker.services.mentoring import mentorships
@@ -30,12 +30,15 @@ def credentials_group() -> None:
 @credentials_group.command("rotate-key")
 @with_appcontext
 def credentials_rotate_key() -> None:
-    """Sign new credentials with a new ES256 key; the older keys stay published, so what they signed verifies."""
+    """Sign new credentials with a new ES256 key (in the database: every machine signs with it); the older keys
+    stay published, so what they signed verifies."""
+    prepared_session()
     try:
-        key = credential_keys.rotate_key(current_app.config["DATA_DIR"])
+        key = credential_keys.rotate_key(store=key_store())
     except (credential_keys.CredentialKeyError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"New credentials are signed with key {key.thumbprint()}; the earlier keys stay in the JWKS.")
+    click.echo(f"New credentials are signed with key {key.thumbprint()} on every machine; the earlier keys stay "
+               "in the JWKS.")
 
 
 @users_group.command("create")

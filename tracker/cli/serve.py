@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from tracker import db, private_files, serving
 from tracker.cli.group import ConfigProblem, cli, password_policy, prepared_session
 from tracker.config import ConfigError, Settings, load_settings
+from tracker.http.issuer import key_store
 from tracker.models import utcnow
 from tracker.services.catalog import datafile as catalog_file
 from tracker.services.curriculum import format as path_format
@@ -21,6 +22,7 @@ from tracker.services.curriculum.store import FileDifference
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.people import accounts, first_run
 from tracker.services.records import outbox as xapi_outbox
+from tracker.services.records import signing_keys
 
 
 def prepare_to_serve():
@@ -37,6 +39,11 @@ def prepare_to_serve():
         click.echo(path_file_difference(difference))
     if report.paths.differing:
         click.echo("The database's versions are served (edits made in the app are kept).")
+    try:  # made (or imported from the data dir's key files) before serving; a wrong secret key stops here
+        keys = signing_keys.key_ring(store=key_store())
+    except signing_keys.CredentialKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Credentials are signed with key {keys.signing.thumbprint()} ({len(keys.keys)} published).")
     return session
 
 

@@ -26,7 +26,7 @@ from tracker.models.catalog import (
     Source,
     Topic,
 )
-from tracker.models.interop import Credential, XapiOutbox
+from tracker.models.interop import Credential, CredentialSigningKey, KeyAlgorithm, XapiOutbox
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
 from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus, PathVersion
@@ -48,9 +48,11 @@ __all__ = [
     "CardReview",
     "ContentStamp",
     "Credential",
+    "CredentialSigningKey",
     "DeviceSession",
     "EmailFrequency",
     "Installation",
+    "KeyAlgorithm",
     "LearningPath",
     "Mentorship",
     "MentorshipStatus",

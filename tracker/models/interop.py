@@ -4,11 +4,12 @@ credentials (Open Badges 3.0)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from tracker.models.base import new_uuid, utcnow
+from tracker.models.base import choice_column, new_uuid, utcnow
 
 
 class XapiOutbox(SQLModel, table=True):
@@ -58,3 +59,28 @@ class Credential(SQLModel, table=True):
     statement_id: str | None = Field(default_factory=new_uuid, max_length=36, sa_column_kwargs={"default": new_uuid},
                                      description="its xAPI `completed` statement's id (a new one at each re-grant); "
                                                  "None for credentials issued before it was stored")
+
+
+class KeyAlgorithm(StrEnum):
+    """What a signing key signs with: ES256 (P-256) now, EdDSA (Ed25519) for the credentials before."""
+
+    es256 = "ES256"
+    eddsa = "EdDSA"
+
+
+class CredentialSigningKey(SQLModel, table=True):
+    """One key credentials are (or were) signed with, shared by every machine on this database. `serial` orders
+    them: the Ed25519 key of the first credentials is 0, ES256 keys count from 1 and the highest signs. A
+    unique serial makes two processes creating the first set (or rotating at once) end with one set. The
+    private key is stored encrypted (AES-GCM under a key derived from the tracker's secret key)."""
+
+    __tablename__ = "credential_signing_key"
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
+    serial: int = Field(unique=True, description="0: the Ed25519 key of earlier credentials; the highest signs")
+    kid: str = Field(max_length=100, unique=True, description="the key's JWK thumbprint")
+    algorithm: KeyAlgorithm = Field(sa_column=choice_column(KeyAlgorithm, check="ck_credential_signing_key_algorithm",
+                                                            length=8))
+    private_sealed: str = Field(sa_column=Column(Text, nullable=False),
+                                description="the private JWK, encrypted and base64url-encoded")
+    created_at: datetime = Field(default_factory=utcnow)

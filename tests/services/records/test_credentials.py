@@ -1,12 +1,12 @@
-"""Completion credentials: issued once on finishing a path, signed with a key kept owner-only, verified with
-a reason for every refusal."""
+"""Completion credentials: issued once on finishing a path, signed with a key kept sealed in the database,
+verified with a reason for every refusal."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import json
-import stat
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,10 +15,11 @@ from xml.etree import ElementTree
 import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey, KeySet, OKPKey
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
 from tests import factories, ob_schema
-from tracker.models import Credential, LearningPath, ProgressState, User
+from tests.conftest import SECRET
+from tracker.models import Credential, CredentialSigningKey, LearningPath, ProgressState, User
 from tracker.services import access
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
 from tracker.services.mentoring import assignments
@@ -34,9 +35,25 @@ SITE = "https://tracker.example.org"
 pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 
 
+def store_for(session, data_dir, secret=SECRET) -> credential_keys.KeyStore:
+    return credential_keys.KeyStore(engine=session.get_bind(), sealing_key=credential_keys.sealing_key(secret),
+                                    data_dir=data_dir)
+
+
 @pytest.fixture
-def issuer(tmp_path) -> credential_keys.Issuer:
-    return credential_keys.Issuer(url="https://tracker.example.com", data_dir=tmp_path)
+def issuer(session, tmp_path) -> credential_keys.Issuer:
+    return credential_keys.Issuer(url="https://tracker.example.com", store=store_for(session, tmp_path))
+
+
+def no_keys_yet(session) -> None:
+    """The database as the upgrade leaves it: the key table there, and empty."""
+    session.exec(delete(CredentialSigningKey))
+    session.commit()
+
+
+def fresh(issuer: credential_keys.Issuer) -> credential_keys.Issuer:
+    """The same issuer as the next request builds it: its keys read again."""
+    return dataclasses.replace(issuer)
 
 
 def entries(session, user, slug):
@@ -201,7 +218,6 @@ def test_the_issuer_and_its_key_are_not_touched_when_nothing_is_due(session, tmp
 
     article = entries(session, lena, "api-designer")[0].card.article
     assert credentials.issue_due(session=session, user=lena, now=NOW, issuer=no_issuer, article=article) == []
-    assert not (tmp_path / credential_keys.KEY_SET_FILE).exists()
 
 
 # ---------------------------------------------------------------- the credential
@@ -252,23 +268,26 @@ def test_the_credential_is_an_open_badge_signed_as_a_vc_jwt(session, issuer):
                                                 if k not in ("iss", "jti", "sub", "nbf", "iat")}
 
 
-def test_the_signing_key_set_is_created_once_readable_by_the_owner_only(tmp_path):
-    key = credential_keys.signing_key(tmp_path)
-    key_file = tmp_path / credential_keys.KEY_SET_FILE
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    [stored] = json.loads(key_file.read_text())["keys"]
-    assert (stored["kty"], stored["crv"], stored["alg"]) == ("EC", "P-256", "ES256") and "d" in stored
-    assert stored["kid"] == key.thumbprint()
-    assert credential_keys.signing_key(tmp_path).thumbprint() == key.thumbprint()
-    assert [p.name for p in tmp_path.iterdir()] == [credential_keys.KEY_SET_FILE]  # no temporary left
+def test_the_first_key_set_is_made_once_in_the_database_sealed_and_no_file_is_written(session, tmp_path):
+    no_keys_yet(session)
+    store = store_for(session, tmp_path)
+    key = credential_keys.signing_key(store=store)
+    [row] = session.exec(select(CredentialSigningKey)).all()
+    assert (row.serial, row.kid, row.algorithm.value) == (1, key.thumbprint(), "ES256")
+    private = str(key.as_dict(private=True)["d"])
+    assert private not in row.private_sealed and private not in base64.urlsafe_b64decode(row.private_sealed).hex()
+    assert credential_keys.signing_key(store=store).thumbprint() == key.thumbprint()
+    assert not list(tmp_path.rglob("credential_key*"))
 
 
-def test_processes_starting_at_once_agree_on_one_key(tmp_path):
+def test_processes_starting_at_once_agree_on_one_key(session, tmp_path):
+    no_keys_yet(session)
+    store = store_for(session, tmp_path)
     kids, start = [], threading.Barrier(8)
 
     def load():
         start.wait()
-        kids.append(credential_keys.signing_key(tmp_path).thumbprint())
+        kids.append(credential_keys.signing_key(store=store).thumbprint())
 
     threads = [threading.Thread(target=load) for _ in range(8)]
     for thread in threads:
@@ -276,15 +295,35 @@ def test_processes_starting_at_once_agree_on_one_key(tmp_path):
     for thread in threads:
         thread.join()
     assert len(kids) == 8 and len(set(kids)) == 1
+    assert len(session.exec(select(CredentialSigningKey)).all()) == 1
 
 
 @pytest.mark.parametrize(("name", "reason"), [(credential_keys.KEY_SET_FILE, "no usable key set"),
                                               (credential_keys.KEY_FILE, "no usable Ed25519 key")])
-def test_a_damaged_key_file_is_reported_not_replaced(tmp_path, name, reason):
+def test_a_damaged_key_file_is_reported_not_replaced(session, tmp_path, name, reason):
+    no_keys_yet(session)
     (tmp_path / name).write_text("{not json")
     with pytest.raises(credential_keys.CredentialKeyError, match=reason):
-        credential_keys.key_ring(tmp_path)
+        credential_keys.key_ring(store=store_for(session, tmp_path))
     assert (tmp_path / name).read_text() == "{not json"
+    assert session.exec(select(CredentialSigningKey)).all() == []  # nothing made in its place
+
+
+def test_another_secret_key_cannot_read_the_keys_and_says_which_setting(session, issuer, credential):
+    other = credential_keys.Issuer(url=issuer.url, store=store_for(session, None, secret="another-" + "y" * 40))
+    with pytest.raises(credential_keys.CredentialKeyError, match="TRACKER_SECRET_KEY"):
+        other.jwks()
+    assert check(session, fresh(issuer), credential.jwt).valid  # nothing was replaced
+
+
+def test_a_sealed_key_moved_to_another_row_is_refused(session, issuer, credential):
+    credential_keys.rotate_key(store=issuer.store)
+    first, second = session.exec(select(CredentialSigningKey).order_by(col(CredentialSigningKey.serial))).all()
+    first.private_sealed, second.private_sealed = second.private_sealed, first.private_sealed
+    session.add_all([first, second])
+    session.commit()
+    with pytest.raises(credential_keys.CredentialKeyError, match="TRACKER_SECRET_KEY"):
+        fresh(issuer).jwks()
 
 
 # ---------------------------------------------------------------- verifying
@@ -438,10 +477,13 @@ def test_a_deleted_path_leaves_its_credentials_readable(session, credential):
 
 def legacy_credential(session, issuer, tmp_path) -> tuple[Credential, OKPKey]:
     """A credential as this tracker issued them before ES256: EdDSA, typ vc+jwt, bare thumbprint as kid,
-    signed with the one Ed25519 key in credential_key.json (written before the key set existed)."""
+    signed with the one Ed25519 key in credential_key.json (written before the key set existed), imported
+    into the database at first use."""
+    no_keys_yet(session)
     old = OKPKey.generate_key("Ed25519", private=True)
     (tmp_path / credential_keys.KEY_FILE).write_text(json.dumps(
         old.as_dict(private=True) | {"kid": old.thumbprint(), "alg": "EdDSA", "use": "sig"}))
+    credential_keys.key_ring(store=issuer.store)  # the upgrade's first start imports the file
     lena = follow(session)
     settle(session, lena, "api-designer")
     credential = credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer)[0]
@@ -470,16 +512,16 @@ def test_credentials_signed_with_the_ed25519_key_before_the_upgrade_still_verify
 
 def test_rotating_the_key_signs_with_a_new_one_and_keeps_the_old_ones_verifying(session, issuer, tmp_path, credential):
     before = issuer.key
-    new = credential_keys.rotate_key(tmp_path)
+    new = credential_keys.rotate_key(store=issuer.store)
+    issuer = fresh(issuer)
     assert issuer.key.thumbprint() == new.thumbprint() != before.thumbprint()
-    assert stat.S_IMODE((tmp_path / credential_keys.KEY_SET_FILE).stat().st_mode) == 0o600
     assert {key["kid"] for key in issuer.jwks()["keys"]} == {issuer.kid(before), issuer.kid(new)}
     assert check(session, issuer, credential.jwt).valid  # signed with the key before
     later = follow(session, "leo")
     settle(session, later, "api-designer")
-    fresh = credentials.issue_due(session=session, user=later, now=NOW, issuer=issuer)[0]
-    assert jws.extract_compact(fresh.jwt.encode()).headers()["kid"] == issuer.kid(new)
-    assert check(session, issuer, fresh.jwt).valid
+    signed_later = credentials.issue_due(session=session, user=later, now=NOW, issuer=issuer)[0]
+    assert jws.extract_compact(signed_later.jwt.encode()).headers()["kid"] == issuer.kid(new)
+    assert check(session, issuer, signed_later.jwt).valid
 
 
 # ---------------------------------------------------------------- the revocation status list

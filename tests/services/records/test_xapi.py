@@ -13,6 +13,7 @@ import requests
 from sqlmodel import col, func, insert, select
 
 from tests import factories
+from tests.conftest import SECRET
 from tracker.models import ProgressEvent, ProgressState, SecurityEvent, SecurityEventKind, XapiOutbox, utcnow
 from tracker.services.errors import Conflict, Invalid, NotAllowed
 from tracker.services.operations import scheduled
@@ -318,8 +319,10 @@ def _finish(session, issuer):
 
 
 @pytest.fixture
-def issuer(tmp_path):
-    return credential_keys.Issuer(url="https://tracker.example.com", data_dir=tmp_path)
+def issuer(session, tmp_path):
+    store = credential_keys.KeyStore(engine=session.get_bind(), sealing_key=credential_keys.sealing_key(SECRET),
+                                     data_dir=tmp_path)
+    return credential_keys.Issuer(url="https://tracker.example.com", store=store)
 
 
 def _voiding(ralph_lrs, site) -> list[dict]:

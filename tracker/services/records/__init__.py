@@ -9,6 +9,7 @@ Owns the `credential` and `xapi_outbox` rows, and the credential signing keys in
   `voiding_statement`; `outbox`: `enqueue_new`, `queue_credential`, `push`, `outbox_state`, and what the LRS
   refuses: `refused_statements`, `retry_refused`, `discard_refused`.
 - `credentials`: `issue_due`, `revoke` (voids its statement), `regrant`, `set_sharing`, `my_credentials`,
-  `keep_status_only`, `enveloped`; `signing_keys`: the `Issuer`, `key_ring`, `rotate_key`, `sign`;
+  `keep_status_only`, `enveloped`; `signing_keys`: the `Issuer` and its `KeyStore`, `sealing_key`, `key_ring`,
+  `signing_key`, `rotate_key`, `sign`;
   `status_list`: `status_entry`, `signed_status_list`; `badges`: `badge_svg`; `verification`: `verify`.
 """
