@@ -3,6 +3,7 @@ recovery codes, the pending sign-in between the two steps, and what an attacker 
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,10 +15,10 @@ from sqlmodel import select
 
 from tests.conftest import PASSWORD, CSRFClient
 from tracker.models import ApiToken, Passkey, RecoveryCode, SecurityEvent, SecurityEventKind, TotpFactor, User
-from tracker.services.people import tokens
+from tracker.services.people import second_factor, tokens
 
 SECRET_RE = re.compile(r'id="totp-secret">([A-Z2-7 ]+)<')
-CODES_RE = re.compile(r"<li><code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code></li>")
+CODES_RE = re.compile(r"<li><code>((?:[a-z2-9]{4}-){5}[a-z2-9]{4})</code></li>")
 HTMX = {"HX-Request": "true"}
 
 
@@ -291,3 +292,27 @@ def test_with_the_policy_on_a_mentor_without_a_second_factor_must_set_one_up_fir
     kept = mona.post("/account/second-factor/app/remove",
                      data={"remove-password": PASSWORD, "remove-code": code_at(secret, 1)})
     assert kept.status_code == 400 and "Your role needs a second factor" in kept.get_data(as_text=True)
+
+
+def test_guessing_the_password_on_the_second_factor_forms_is_slowed_like_every_other_check(make_client):
+    """A stolen session cannot guess the password without limit through the forms that change the second
+    factor: their wrong passwords count with the password form's and the deletion page's."""
+    lena = make_client("lena")
+    enrol(lena)
+    for guess in range(3):
+        assert lena.post("/account/second-factor/recovery-codes",
+                         data={"renew-password": f"guess {guess}"}).status_code == 400
+    for guess in range(3):
+        assert lena.post("/account/second-factor/app/remove",
+                         data={"remove-password": f"guess {guess}", "remove-code": "123456"}).status_code == 400
+    refused = lena.post("/account/second-factor/recovery-codes", data={"renew-password": PASSWORD})
+    assert refused.status_code == 429 and "Try again in" in refused.get_data(as_text=True)
+    change = {"current": PASSWORD, "password": "a brand new passphrase", "confirm": "a brand new passphrase"}
+    assert lena.post("/account/password", data=change).status_code == 429  # one count for every form
+
+
+def test_recovery_codes_carry_enough_randomness_for_a_plain_hash(make_client):
+    """ASVS 6.5.2 allows a plain (unsalted, fast) hash only for secrets of at least 112 bits."""
+    _secret, codes = enrol(make_client("lena"))
+    symbols = len(codes[0].replace("-", ""))
+    assert symbols * math.log2(len(second_factor.RECOVERY_ALPHABET)) >= 112

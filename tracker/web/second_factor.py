@@ -138,17 +138,26 @@ def remove_app():
     user = require_account()
     form = RemoveAppForm(prefix="remove")
     if form.validate():
-        try:
-            second_factor.check_attempts_left(session=get_session(), user=user)
-            second_factor.remove_app(session=get_session(), user=user, key=sealing_key(),
-                                     password=form.password.data or "", code=form.code.data or "",
-                                     required=policy_required())
-        except second_factor.WrongCode as exc:
-            record(SecurityEventKind.second_factor_failed, user=user, detail="removing the authenticator app")
-            form.code.errors = [str(exc)]
-        except (second_factor.SecondFactorError, second_factor.TooManyFailures) as exc:
-            (form.password if "password" in str(exc) else form.code).errors = [str(exc)]
-        else:
+        removed = False
+        with limits.password_check(user) as attempt:  # wrong passwords count with every other check of it
+            try:
+                second_factor.check_attempts_left(session=get_session(), user=user)
+                second_factor.remove_app(session=get_session(), user=user, key=sealing_key(),
+                                         password=form.password.data or "", code=form.code.data or "",
+                                         required=policy_required())
+            except second_factor.WrongPassword as exc:
+                form.password.errors = [str(exc)]
+            except second_factor.WrongCode as exc:
+                attempt.did_not_count()
+                record(SecurityEventKind.second_factor_failed, user=user, detail="removing the authenticator app")
+                form.code.errors = [str(exc)]
+            except (second_factor.SecondFactorError, second_factor.TooManyFailures) as exc:
+                attempt.did_not_count()
+                form.code.errors = [str(exc)]
+            else:
+                attempt.did_not_count()
+                removed = True
+        if removed:
             record(SecurityEventKind.second_factor_removed, user=user, detail="authenticator app")
             return _done("The authenticator app is off, and its recovery codes with it.")
     return _section(400, remove_form=form, focus="remove")
@@ -161,12 +170,19 @@ def renew_recovery_codes():
     user = require_account()
     form = RenewCodesForm(prefix="renew")
     if form.validate():
-        try:
-            codes = second_factor.renew_recovery_codes(session=get_session(), user=user,
-                                                       password=form.password.data or "")
-        except second_factor.SecondFactorError as exc:
-            form.password.errors = [str(exc)]
-        else:
+        codes: list[str] = []
+        with limits.password_check(user) as attempt:  # wrong passwords count with every other check of it
+            try:
+                codes = second_factor.renew_recovery_codes(session=get_session(), user=user,
+                                                           password=form.password.data or "")
+            except second_factor.WrongPassword as exc:
+                form.password.errors = [str(exc)]
+            except second_factor.SecondFactorError as exc:
+                attempt.did_not_count()
+                form.password.errors = [str(exc)]
+            else:
+                attempt.did_not_count()
+        if codes:
             record(SecurityEventKind.recovery_codes_renewed, user=user)
             return _section(recovery_codes=codes, message="New recovery codes: the earlier ones no longer work.")
     return _section(400, renew_form=form, focus="renew")
@@ -278,12 +294,19 @@ def delete_passkey(passkey_id: int):
     user = require_account()
     form = _delete_passkey_form(passkey_id)
     if form.validate():
-        try:
-            passkey = passkeys.remove_passkey(session=get_session(), user=user, passkey_id=passkey_id,
-                                              password=form.password.data or "", required=policy_required())
-        except passkeys.PasskeyError as exc:
-            form.password.errors = [str(exc)]
-        else:
+        passkey = None
+        with limits.password_check(user) as attempt:  # wrong passwords count with every other check of it
+            try:
+                passkey = passkeys.remove_passkey(session=get_session(), user=user, passkey_id=passkey_id,
+                                                  password=form.password.data or "", required=policy_required())
+            except passkeys.WrongPassword as exc:
+                form.password.errors = [str(exc)]
+            except passkeys.PasskeyError as exc:
+                attempt.did_not_count()
+                form.password.errors = [str(exc)]
+            else:
+                attempt.did_not_count()
+        if passkey is not None:
             record(SecurityEventKind.passkey_removed, user=user, detail=passkey.name)
             return _done(f"The passkey “{passkey.name}” is deleted.")
     return _section(400, delete_passkey_form=form, deleting=passkey_id)

@@ -49,6 +49,10 @@ class PasskeyError(Invalid):
     """A passkey ceremony or request was refused; the message is fit to show."""
 
 
+class WrongPassword(PasskeyError):
+    """The account's password, asked before deleting a passkey, was not right (counted as a guess)."""
+
+
 @dataclass(frozen=True)
 class RelyingParty:
     """Who passkeys are made for: the public URL's host (the RP ID) and the origin pages are served from."""
@@ -184,7 +188,7 @@ def remove_passkey(*, session: Session, user: User, passkey_id: int, password: s
     if passkey is None or passkey.user_id != user.id:
         raise NotFound("No such passkey.")
     if accounts.authenticate(session=session, username=user.username, password=password) is None:
-        raise PasskeyError("The password is not right.")
+        raise WrongPassword("The password is not right.")
     now_standing = standing(session=session, user=user)
     if policy_covers(user, required=required) and not now_standing.app and len(now_standing.passkeys) == 1:
         raise PasskeyError("Your role needs a second factor on this tracker: keep this passkey until another "

@@ -42,7 +42,7 @@ STEP_SECONDS = 30
 DRIFT_STEPS = 1                     # codes of the step before and after now are accepted too
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper without doubt
-RECOVERY_LENGTH = 16                # 16 symbols of 31: about 79 bits
+RECOVERY_LENGTH = 24                # 24 symbols of 31: about 119 bits, enough for a plain hash (ASVS 6.5.2)
 PENDING_LIFETIME = timedelta(minutes=5)   # between the password and the second step
 FAILURES_ALLOWED = 5                # wrong codes per account ...
 FAILURE_WINDOW = timedelta(minutes=15)    # ... in this window, then the second step waits
@@ -51,6 +51,10 @@ ROLES_A_POLICY_COVERS = (Role.mentor, Role.admin)
 
 class SecondFactorError(Invalid):
     """A second-factor request was refused; the message is fit to show."""
+
+
+class WrongPassword(SecondFactorError):
+    """The account's password, asked before changing its second factor, was not right (counted as a guess)."""
 
 
 class WrongCode(SecondFactorError):
@@ -202,7 +206,7 @@ def remove_app(*, session: Session, user: User, key: bytes, password: str, code:
     if _factor(session, user) is None:
         raise SecondFactorError("There is no authenticator app to remove.")
     if accounts.authenticate(session=session, username=user.username, password=password) is None:
-        raise SecondFactorError("The password is not right.")
+        raise WrongPassword("The password is not right.")
     check_code(session=session, user=user, key=key, code=code, now=now)
     if policy_covers(user, required=required) and not standing(session=session, user=user).passkeys:
         raise SecondFactorError("Your role needs a second factor on this tracker: add a passkey before removing "
@@ -217,7 +221,7 @@ def renew_recovery_codes(*, session: Session, user: User, password: str) -> list
     if not standing(session=session, user=user).app:
         raise SecondFactorError("Recovery codes come with an authenticator app: set one up first.")
     if accounts.authenticate(session=session, username=user.username, password=password) is None:
-        raise SecondFactorError("The password is not right.")
+        raise WrongPassword("The password is not right.")
     codes = _replace_recovery_codes(session, user)
     session.commit()
     return codes
