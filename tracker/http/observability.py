@@ -14,6 +14,7 @@ from flask_login import current_user
 from tracker import metrics
 from tracker.http.auth import client_address
 from tracker.http.errors import loggable
+from tracker.jobs import jobs_for, queue
 
 access_log = logging.getLogger("tracker.access")
 # What a proxy may hand us as a request id: short, and nothing that could forge or split a log line.
@@ -49,5 +50,6 @@ def _finish(response):
 def init_app(app: Flask) -> None:
     if app.config.get("METRICS"):
         metrics.enable()
+        metrics.watch_jobs(lambda: queue.job_counts(jobs_for(app)))
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
