@@ -115,9 +115,11 @@ class _JobsCollector:
 
 
 def watch_jobs(read: Callable[[], Any]) -> None:
-    """Report the background jobs' queue (`read` returns its counts) with the other metrics, once per process."""
+    """Report the background jobs' queue (`read` returns its counts) with the other metrics: the collector is
+    registered once per process and reads the latest app's queue."""
     global _jobs
     if _jobs is not None:
+        _jobs.read = read
         return
     _jobs = _JobsCollector(read)
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

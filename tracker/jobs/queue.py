@@ -140,11 +140,16 @@ def retry_failed(jobs: Jobs, job_id: str) -> str:
     value = jobs.huey.storage.pop_data(FAILED + job_id)
     if value is EmptyData:
         raise JobGone(job_id)
-    name = json.loads(value)["name"]
-    task = jobs.tasks.get(name)
+    task = jobs.tasks.get(json.loads(value)["name"])
     if task is None:
         raise JobGone(job_id)
-    return task().id
+    job = task.s()
+    try:
+        jobs.huey.enqueue(job)
+    except Exception:
+        jobs.huey.storage.put_data(FAILED + job_id, value)  # not queued: the failure stays listed
+        raise
+    return job.id
 
 
 def discard_failed(jobs: Jobs, job_id: str) -> None:
