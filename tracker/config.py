@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     db_lock_timeout_ms: int = Field(default=5000, ge=100, le=3_600_000)
     # Minutes between the embedded server's due-date reminder rounds; 0 leaves them to `tracker reminders`.
     reminder_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    # Seconds between the background jobs' rounds, instead of TRACKER_REMINDER_MINUTES (short periods for tests).
+    job_seconds: int = Field(default=0, ge=0, le=24 * 3600)
+    # The first retry of a failed background job waits this long; each next one twice as long (4 retries at most).
+    job_retry_seconds: float = Field(default=30, ge=0, le=3600)
     # Shared storage for rate limits (several processes or machines); in-process memory without it.
     redis_url: str | None = None
     # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores that header.
@@ -204,6 +208,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
         "TRUSTED_PROXIES": settings.trusted_proxies,
         "REMINDER_MINUTES": settings.reminder_minutes,
+        "JOB_PERIOD_SECONDS": settings.job_seconds or settings.reminder_minutes * 60,
+        "JOB_RETRY_SECONDS": settings.job_retry_seconds,
+        "REDIS_URL": settings.redis_url,
         "METRICS": settings.metrics,
         "FRAGMENT_CACHE_MB": settings.fragment_cache_mb,
         "SMTP_URL": settings.smtp_url,

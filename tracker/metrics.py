@@ -1,5 +1,6 @@
 """Prometheus metrics (with TRACKER_METRICS=1): request latency per route, database errors, security events,
-and each process's caches (the curriculum and the rendered fragments): hits, misses, entries and bytes.
+each process's caches (the curriculum and the rendered fragments): hits, misses, entries and bytes, and the
+background jobs' queue (queued, waiting to retry, running, failed, the oldest queued job's age).
 
 The counters are made the first time metrics are switched on, so nothing is imported or counted
 otherwise. Under `tracker serve` several worker processes count into files in
@@ -8,7 +9,9 @@ PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode) and `/metrics` 
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +29,7 @@ class _Metrics:
 
 
 _metrics: _Metrics | None = None
+_jobs: Any = None  # the background jobs' collector, read at each scrape
 
 
 def enable() -> None:
@@ -83,6 +87,47 @@ def cache_size(cache: str, *, entries: int, size: int) -> None:
         _metrics.cache_bytes.labels(cache).set(size)
 
 
+class _JobsCollector:
+    """The queue's figures as gauges, read from the queue's storage at each scrape (so every process that serves
+    /metrics reports the same, whichever workers run the jobs)."""
+
+    def __init__(self, read: Callable[[], Any]) -> None:
+        self.read = read
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        try:
+            counts = self.read()
+        except Exception:  # the queue's storage is unreachable: say so, and keep the other metrics
+            logging.getLogger("tracker.jobs").exception("Could not read the job queue for the metrics")
+            yield GaugeMetricFamily("tracker_jobs_storage_up", "1 when the job queue's storage answered", value=0)
+            return
+        yield GaugeMetricFamily("tracker_jobs_storage_up", "1 when the job queue's storage answered", value=1)
+        yield GaugeMetricFamily("tracker_jobs_queued", "Background jobs queued, ready to run", value=counts.queued)
+        yield GaugeMetricFamily("tracker_jobs_waiting", "Background jobs waiting for the time of their retry",
+                                value=counts.waiting)
+        yield GaugeMetricFamily("tracker_jobs_running", "Background jobs running now", value=counts.running)
+        yield GaugeMetricFamily("tracker_jobs_failed", "Background jobs that failed every try (see /admin/jobs)",
+                                value=counts.failed)
+        yield GaugeMetricFamily("tracker_jobs_oldest_queued_seconds", "Seconds the oldest queued job has waited",
+                                value=counts.oldest_queued_seconds)
+
+
+def watch_jobs(read: Callable[[], Any]) -> None:
+    """Report the background jobs' queue (`read` returns its counts) with the other metrics: the collector is
+    registered once per process and reads the latest app's queue."""
+    global _jobs
+    if _jobs is not None:
+        _jobs.read = read
+        return
+    _jobs = _JobsCollector(read)
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import REGISTRY
+
+        REGISTRY.register(_jobs)
+
+
 def exposition() -> tuple[bytes, str]:
     """The metrics in Prometheus' text format: this process's, or every worker's in multiprocess mode."""
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
@@ -90,6 +135,8 @@ def exposition() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        if _jobs is not None:
+            registry.register(_jobs)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 

@@ -1,11 +1,11 @@
 """How the app is served: the embedded server for one machine, gunicorn for several processes.
 
-- `tracker run`: waitress, one process with threads; runs the due-date reminders on a timer itself.
+- `tracker run`: waitress, one process with threads; runs the background jobs' consumer in threads of its own.
 - `tracker serve`: gunicorn with several worker processes (each builds its own app, so no database
-  connection crosses a fork). Everything a worker knows that another must agree on lives in the
-  database (sessions, CSRF secrets in signed cookies, notifications) or in Redis (rate limits), so
-  several workers need TRACKER_REDIS_URL. Metrics from every worker are added up through
-  prometheus_client's multiprocess directory.
+  connection crosses a fork). They do no background work: `tracker worker` processes run the jobs.
+  Everything a worker knows that another must agree on lives in the database (sessions, CSRF secrets in
+  signed cookies, notifications) or in Redis (rate limits), so several workers need TRACKER_REDIS_URL.
+  Metrics from every worker are added up through prometheus_client's multiprocess directory.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import sys
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,30 +31,12 @@ def configure_logging() -> None:
     logging.getLogger("tracker").removeHandler(default_handler)
 
 
-def start_reminder_timer(app: Flask) -> threading.Event | None:
-    """Every TRACKER_REMINDER_MINUTES in a background thread, the scheduled round: due-date reminders, then
-    notification emails (0: leave both to `tracker reminders` from cron). Both are safe to run from several
-    processes at once."""
-    minutes = app.config["REMINDER_MINUTES"]
-    if not minutes:
-        return None
-    stop = threading.Event()
+def start_jobs(app: Flask) -> Callable[[], None]:
+    """The background jobs (reminders, email, xAPI statements) as threads of this process: the queue's consumer
+    and the clock that queues the periodic duties every TRACKER_REMINDER_MINUTES. Returns what stops them."""
+    from tracker.jobs import consumer, jobs_for
 
-    def loop() -> None:
-        from tracker import db
-        from tracker.models import utcnow
-        from tracker.services.operations.scheduled import scheduled_round
-
-        while not stop.is_set():
-            with app.app_context():
-                try:
-                    scheduled_round(session=db.get_session(), now=utcnow(), config=app.config)
-                except Exception:
-                    app.logger.exception("The scheduled round failed; trying again in %s minutes", minutes)
-            stop.wait(minutes * 60)
-
-    threading.Thread(target=loop, name="reminders", daemon=True).start()
-    return stop
+    return consumer.start_in_process(jobs_for(app))
 
 
 def probe_first_dispatcher(threads: int):
@@ -96,9 +78,12 @@ def embedded_server(app: Flask, *, host: str, port: int, threads: int):
 
 
 def serve_embedded(app: Flask, server) -> None:
-    """Answer requests on `server` until stopped, with the reminders' timer running."""
-    start_reminder_timer(app)
-    server.run()
+    """Answer requests on `server` until stopped, with the background jobs running in this process."""
+    stop_jobs = start_jobs(app)
+    try:
+        server.run()
+    finally:
+        stop_jobs()
 
 
 def metrics_directory(data_dir: Path) -> Path:
@@ -112,10 +97,6 @@ def metrics_directory(data_dir: Path) -> Path:
 def default_workers() -> int:
     """Two per core, at most 8: the app waits on the database as much as it computes."""
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
-
-
-def _post_worker_init(worker) -> None:
-    start_reminder_timer(worker.wsgi)
 
 
 def _child_exit(_server, worker) -> None:
@@ -138,7 +119,6 @@ def serve_workers(*, host: str, port: int, workers: int, threads: int, data_dir:
         "keepalive": 5,
         "accesslog": None,  # the app writes its own access log, with request ids
         "errorlog": "-",
-        "post_worker_init": _post_worker_init,
         "child_exit": _child_exit,
         "control_socket": str(data_dir / "gunicorn.ctl"),
         "proc_name": "tracker",

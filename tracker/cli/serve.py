@@ -158,7 +158,8 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int, thread
         offer_setup_link(prepare_to_serve(), site=_site_address(host, port))
         db.get_session().close()
     app.extensions["tracker.engine"].dispose()  # no connection may cross into the workers
-    click.echo(f"Serving on http://{host}:{port} with {workers} workers of {threads} threads (Ctrl+C stops)")
+    click.echo(f"Serving on http://{host}:{port} with {workers} workers of {threads} threads (Ctrl+C stops); "
+               "background jobs run in `tracker worker` processes")
     serving.configure_logging()
     serving.serve_workers(host=host, port=port, workers=workers, threads=threads, data_dir=settings["DATA_DIR"])
 
@@ -168,6 +169,25 @@ def _settings_or_exit() -> dict:
         return load_settings()
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from None
+
+
+@cli.command("worker")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Jobs this process runs at once.")
+@with_appcontext
+def worker_command(threads: int) -> None:
+    """Run the background jobs (reminders, email, xAPI statements) beside `tracker serve`; start as many as you
+    like, on as many machines as share TRACKER_REDIS_URL: each periodic job runs once per period among them."""
+    from tracker.jobs import consumer, jobs_for
+
+    prepared_session()
+    db.get_session().close()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy typed as Flask
+    jobs = jobs_for(app)
+    where = "Redis" if app.config["REDIS_URL"] else f"{app.config['DATA_DIR'] / 'jobs.db'}"
+    click.echo(f"Running background jobs from {where} with {threads} threads (Ctrl+C stops)")
+    serving.configure_logging()
+    consumer.run_worker(jobs, workers=threads)
 
 
 @cli.command("reminders")

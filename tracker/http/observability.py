@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 from tracker import metrics
 from tracker.http.auth import client_address
 from tracker.http.errors import loggable
+from tracker.jobs import jobs_for, queue
 
 access_log = logging.getLogger("tracker.access")
 # What a proxy may hand us as a request id: short, and nothing that could forge or split a log line.
@@ -64,5 +65,6 @@ def account_number() -> int | str:
 def init_app(app: Flask) -> None:
     if app.config.get("METRICS"):
         metrics.enable()
+        metrics.watch_jobs(lambda: queue.job_counts(jobs_for(app)))
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)

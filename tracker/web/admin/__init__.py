@@ -1,11 +1,11 @@
-"""Administration, one blueprint: paths (editor, history, import), the catalog, users and mentorships.
+"""Administration, one blueprint: paths (editor, history, import), the catalog, users, mentorships, background jobs.
 
 Each area is a module of this package; importing them registers their routes on `bp`.
 """
 
 from __future__ import annotations
 
-from tracker.web.admin import catalog, credentials, mentorships, paths, records, security, users  # noqa: F401  (registers the routes)
+from tracker.web.admin import catalog, credentials, jobs, mentorships, paths, records, security, users  # noqa: F401  (registers the routes)
 from tracker.web.admin.blueprint import bp
 
 __all__ = ["bp"]

@@ -1,0 +1,35 @@
+"""Background jobs: a Huey task queue for everything that runs outside requests.
+
+The queue lives in the data dir (SQLite, `jobs.db`) or, with TRACKER_REDIS_URL, in Redis, where several
+`tracker worker` processes on several machines share it. The duties stay in the services; the tasks here only
+open an app context and call them (each duty claims its work in the database, so a task run twice does no harm).
+
+- `jobs_for(app)`: the app's queue and its tasks, made once per process.
+- `queue`: `make_huey`, `failed_jobs`, `retry_failed`,
+  `discard_failed`, `job_counts` (queued, running, failed, age of the oldest queued: the page and the metrics).
+- `duties`: the periodic tasks, one per duty (due-date reminders, plan-day reminders, notification email,
+  xAPI statements), and `enqueue_due`, which claims a period for each so it is queued once across machines.
+- `consumer`: `start_in_process` (`tracker run`: the consumer as threads of the web process) and `run_worker`
+  (`tracker worker`: the consumer as a process of its own).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tracker.jobs import duties
+from tracker.jobs.queue import Jobs, keep_records, make_huey
+
+__all__ = ["Jobs", "jobs_for"]
+
+
+def jobs_for(app: Flask) -> Jobs:
+    """The app's queue with the duties defined, made once per app."""
+    jobs = app.extensions.get("tracker.jobs")
+    if jobs is None:
+        jobs = Jobs(app=app, huey=make_huey(app.config), period_seconds=int(app.config["JOB_PERIOD_SECONDS"]),
+                    retry_seconds=app.config["JOB_RETRY_SECONDS"])
+        keep_records(jobs.huey)
+        duties.define_duties(jobs)
+        app.extensions["tracker.jobs"] = jobs
+    return jobs

@@ -1,0 +1,83 @@
+"""The periodic duties as tasks, and the clock that queues each once per period across every worker.
+
+Each task is a thin wrapper: the service does the work and claims it in the database, so a task that runs twice
+(a retry, a second machine) sends nothing twice. A duty that reports it stopped (the mail server or the Learning
+Record Store refused) raises DutyStopped, so the queue retries it with backoff and shows it if it keeps failing.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app
+
+from tracker import db
+from tracker.jobs.queue import DutyStopped, Jobs
+from tracker.models import utcnow
+from tracker.services.learning.plans import remind_plan_days
+from tracker.services.mentoring.reminders import remind_everyone
+from tracker.services.notifications import mail
+from tracker.services.records import outbox as xapi_outbox
+
+
+def due_date_reminders() -> None:
+    """Due-date reminders for every learner."""
+    remind_everyone(session=db.get_session(), now=utcnow())
+
+
+def plan_day_reminders() -> None:
+    """Reminders for the days learners planned to study."""
+    remind_plan_days(session=db.get_session(), now=utcnow())
+
+
+def notification_email() -> None:
+    """Email the notifications that are due (when the tracker sends email)."""
+    outbox = mail.outbox_from_config(current_app.config)
+    if outbox is None:
+        return
+    sent = mail.send_due_mail(session=db.get_session(), outbox=outbox, now=utcnow())
+    if sent.failed:
+        raise DutyStopped(f"email stopped after {sent.sent} sent: {sent.failed}")
+
+
+def xapi_statements() -> None:
+    """Queue new xAPI statements and send them to the Learning Record Store (when one is set up)."""
+    store = xapi_outbox.record_store_from_config(current_app.config)
+    if store is None:
+        return
+    session = db.get_session()
+    now = utcnow()
+    xapi_outbox.enqueue_new(session=session, site=current_app.config["PUBLIC_URL"], now=now)
+    pushed = xapi_outbox.push(session=session, store=store, now=now)
+    if pushed.failed:
+        raise DutyStopped(f"the LRS did not take a batch after {pushed.sent} sent: {pushed.failed}")
+
+
+# In the order they are queued each period: reminders before the email that carries them.
+PERIODIC = {"due-date-reminders": due_date_reminders, "plan-day-reminders": plan_day_reminders,
+            "notification-email": notification_email, "xapi-statements": xapi_statements}
+PERIOD_KEY = "tracker:period:{name}:{slot}"
+
+
+def define_duties(jobs: Jobs) -> None:
+    """Every periodic duty as a task of the queue."""
+    for name, work in PERIODIC.items():
+        jobs.define(name, work)
+
+
+def enqueue_due(jobs: Jobs, *, now: float | None = None) -> list[str]:
+    """Queue each periodic duty whose period has begun and that no worker has queued for it yet; their names.
+
+    The period's claim is one atomic write-if-absent in the queue's storage (HSETNX in Redis), so however many
+    workers' clocks tick at once, one of them queues the duty."""
+    if not jobs.period_seconds:
+        return []
+    slot = int((time.time() if now is None else now) // jobs.period_seconds)
+    storage = jobs.huey.storage
+    queued = []
+    for name in PERIODIC:
+        if storage.put_if_empty(PERIOD_KEY.format(name=name, slot=slot), b"1"):
+            storage.pop_data(PERIOD_KEY.format(name=name, slot=slot - 2))  # older claims are of no more use
+            jobs.tasks[name]()
+            queued.append(name)
+    return queued
