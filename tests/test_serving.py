@@ -17,7 +17,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import CHEAP_HASHING, PASSWORD
+from tests.conftest import CHEAP_HASHING, PASSWORD, SECRET
 from tests.http.test_shared_limits import redis_client
 
 REDIS_URL = os.environ.get("TRACKER_TEST_SERVE_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -86,7 +86,7 @@ def served(postgres, template_databases, tmp_path):
     port = free_port()
     env = os.environ | {"TRACKER_DATABASE_URL": postgres.url(name), "TRACKER_REDIS_URL": REDIS_URL,
                         "TRACKER_DATA_DIR": str(tmp_path / "data"), "TRACKER_METRICS": "1"}
-    env.pop("TRACKER_SECRET_KEY", None)  # the workers share the key file the start made
+    env["TRACKER_SECRET_KEY"] = SECRET  # the one the test database's signing keys were sealed with
     env |= {f"TRACKER_{key}": str(value) for key, value in CHEAP_HASHING.items()}
     log_path = tmp_path / "server.log"
     with open(log_path, "w", encoding="utf-8") as log:
