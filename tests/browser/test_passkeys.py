@@ -46,6 +46,7 @@ def test_a_passkey_signs_in_alone_and_as_the_second_step(browser, live_app, live
     expect(page).to_have_url(f"{base}/")
     page.goto(f"{base}/account")
     page.get_by_label("Name of the passkey").fill("test laptop")
+    page.locator("#passkey-password").fill(PASSWORD)
     page.get_by_role("button", name="Add a passkey").click()
     expect(page).to_have_url(f"{base}/account/second-factor")
     expect(page.get_by_text("The passkey “test laptop” is added")).to_be_visible()

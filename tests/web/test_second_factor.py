@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from tests import factories
 from tests.conftest import PASSWORD, CSRFClient
 from tracker.models import ApiToken, Passkey, RecoveryCode, SecurityEvent, SecurityEventKind, TotpFactor, User
 from tracker.services.people import second_factor, tokens
@@ -30,7 +31,7 @@ def code_at(secret: str, offset_steps: int = 0) -> str:
 def enrol(client: CSRFClient) -> tuple[str, list[str]]:
     """Set up an app as a person would: read the key off the page, type the code; returns the key and the
     recovery codes shown."""
-    started = client.post("/account/second-factor/app")
+    started = client.post("/account/second-factor/app", data={"begin-password": PASSWORD})
     assert started.status_code == 200
     found = SECRET_RE.search(started.get_data(as_text=True))
     assert found, "the key is shown while the app is being set up"
@@ -54,7 +55,7 @@ def events(session, kind: SecurityEventKind) -> list[SecurityEvent]:
 
 def test_an_app_is_on_only_after_a_right_code_and_its_key_is_never_shown_again(make_client, session):
     lena = make_client("lena")
-    page = lena.post("/account/second-factor/app").get_data(as_text=True)
+    page = lena.post("/account/second-factor/app", data={"begin-password": PASSWORD}).get_data(as_text=True)
     assert 'src="data:image/svg+xml' in page and "otpauth" not in page.split('src="data:image/svg+xml')[0][-200:]
     secret = SECRET_RE.search(page).group(1).replace(" ", "")
     wrong = lena.post("/account/second-factor/app/confirm", data={"confirm-code": "000000"})
@@ -199,7 +200,7 @@ def test_turning_the_app_off_needs_the_password_and_a_code(make_client, session)
 
 def test_htmx_gets_the_section_or_the_step_back_with_the_error_focused(make_client):
     lena = make_client("lena")
-    started = lena.post("/account/second-factor/app", headers=HTMX)
+    started = lena.post("/account/second-factor/app", data={"begin-password": PASSWORD}, headers=HTMX)
     fragment = started.get_data(as_text=True)
     assert started.status_code == 200 and fragment.lstrip().startswith('<section class="card second-factor"')
     assert "autofocus" in fragment  # the code field, ready to type into
@@ -316,3 +317,20 @@ def test_recovery_codes_carry_enough_randomness_for_a_plain_hash(make_client):
     _secret, codes = enrol(make_client("lena"))
     symbols = len(codes[0].replace("-", ""))
     assert symbols * math.log2(len(second_factor.RECOVERY_ALPHABET)) >= 112
+
+
+def test_a_stolen_session_alone_cannot_add_a_factor_of_its_own(make_client, session):
+    """ASVS 7.5.1: adding an authenticator app or a passkey changes what signing in rests on, so it asks for
+    the password; without it nothing is set up, as a page, as a fragment, and for the passkey's JSON call."""
+    thief = make_client("lena")
+    page = thief.post("/account/second-factor/app", data={"begin-password": "not the password"})
+    assert page.status_code == 400 and "The password is not right." in page.get_data(as_text=True)
+    assert 'id="totp-secret"' not in page.get_data(as_text=True)
+    fragment = thief.post("/account/second-factor/app", data={}, headers=HTMX)
+    assert fragment.status_code == 400 and 'id="totp-secret"' not in fragment.get_data(as_text=True)
+    answer = thief.post("/account/passkeys", data={"passkey-name": "thief's key", "passkey-password": "guess",
+                                                  "credential": "{}"}, headers={"Accept": "application/json"})
+    assert answer.status_code == 400 and answer.get_json()["error"]["message"] == "The password is not right."
+    lena = factories.user(session, "lena")
+    assert session.exec(select(TotpFactor).where(TotpFactor.user_id == lena.id)).first() is None
+    assert session.exec(select(Passkey).where(Passkey.user_id == lena.id)).first() is None

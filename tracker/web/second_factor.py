@@ -24,8 +24,10 @@ from tracker.http.second_factor import (
     sealing_key,
 )
 from tracker.models import SecurityEventKind, User
-from tracker.services.people import passkeys, second_factor
+from tracker.services.errors import Invalid
+from tracker.services.people import accounts, passkeys, second_factor
 from tracker.web.forms import (
+    BeginAppForm,
     ConfirmAppForm,
     DeletePasskeyForm,
     Form,
@@ -49,6 +51,7 @@ def section_context(user: User, **overrides: Any) -> dict[str, Any]:
         "enrolment": second_factor.enrolment(session=db, user=user, key=sealing_key()) if standing.enrolling
         else None,
         "policy_covers": second_factor.policy_covers(user, required=policy_required()),
+        "begin_form": BeginAppForm(formdata=None, prefix="begin"),
         "confirm_form": ConfirmAppForm(formdata=None, prefix="confirm"),
         "remove_form": RemoveAppForm(formdata=None, prefix="remove"),
         "renew_form": RenewCodesForm(formdata=None, prefix="renew"),
@@ -79,6 +82,19 @@ def _autofocus(form: Form) -> None:
         target.render_kw = {**(target.render_kw or {}), "autofocus": True}
 
 
+def _password_confirmed(user: User, field: Any) -> bool:
+    """Whether the password typed in `field` is the account's; a wrong one is counted with every other check
+    of the current password, and put on the field."""
+    with limits.password_check(user) as attempt:
+        try:
+            accounts.confirm_password(user=user, password=field.data or "")
+        except accounts.AccountError as exc:
+            field.errors = [str(exc)]
+            return False
+        attempt.did_not_count()
+        return True
+
+
 def _section(status: int = 200, **overrides: Any):
     """The section as a fragment for HTMX, or its own page (the same section) otherwise."""
     return page_or_fragment(SECTION, block="section", status=status,
@@ -94,9 +110,12 @@ def page():
 @bp.post("/account/second-factor/app")
 @login_required
 def begin_app():
-    """Start adding an authenticator app: its QR code and secret, and a field for the first code."""
+    """Start adding an authenticator app, after the password: its QR code and secret, and a field for the
+    first code."""
     user = require_account()
-    Form().checked()
+    form = BeginAppForm(prefix="begin")
+    if not form.validate() or not _password_confirmed(user, form.password):
+        return _section(400, begin_form=form, focus="begin")
     try:
         second_factor.begin_app(session=get_session(), user=user, key=sealing_key())
     except second_factor.SecondFactorError as exc:
@@ -278,6 +297,8 @@ def add_passkey():
     user = require_account()
     form = PasskeyNameForm(prefix="passkey")
     form.checked()
+    if not _password_confirmed(user, form.password):
+        raise Invalid(form.password.errors[0])
     passkey = passkeys.add_passkey(session=get_session(), user=user, name=form.name.data or "",
                                    credential=request.form.get("credential", ""), challenge=_given_challenge(),
                                    party=_party())

@@ -50,6 +50,7 @@ from tracker.web.forms.mentoring import (  # noqa: F401
     ReplyForm,
 )
 from tracker.web.forms.second_factor import (  # noqa: F401
+    BeginAppForm,
     ConfirmAppForm,
     DeletePasskeyForm,
     PasskeyNameForm,

@@ -40,9 +40,16 @@ class RenewCodesForm(Form):
     password = _password_field()
 
 
+class BeginAppForm(Form):
+    """Adding an app changes what signing in rests on: the password says it is really the owner (a stolen
+    session alone cannot add a factor of its own)."""
+    password = _password_field()
+
+
 class PasskeyNameForm(Form):
     name = StringField("Name of the passkey", validators=[DataRequired(message="name the passkey"), Length(max=80)],
                        description="Which device or password manager holds it, e.g. “work laptop”.")
+    password = _password_field()
 
 
 class DeletePasskeyForm(Form):
