@@ -22,6 +22,8 @@ from tracker.models import (
     SecurityEventKind,
     SuggestedCard,
     User,
+    WebhookDelivery,
+    WebhookEvent,
     utcnow,
 )
 from tracker.services.curriculum import queries as path_queries
@@ -30,6 +32,7 @@ from tracker.services.people import accounts, second_factor, security_log, token
 from tracker.services.people.passwords import PasswordPolicy
 from tracker.services.progress import marks
 from tracker.services.records import outbox as xapi_outbox
+from tracker.services.webhooks import endpoints as webhook_endpoints
 
 PASSWORD_OF_SAM = "second factor person 42"
 
@@ -111,4 +114,14 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
                         sign_count=3, transports="internal"))
     session.add(PasskeyChallenge(challenge_hash="0" * 64, purpose="register", user_id=sam.id,
                                  expires_at=utcnow() + timedelta(minutes=5)))
+    session.commit()
+    # a webhook endpoint with a test event and the log of a try
+    endpoint = webhook_endpoints.add_endpoint(session=session, admin=user(session, "ada"), now=utcnow(),
+                                              url="https://hooks.example.com/tracker", event_types=["progress.marked"])
+    webhook_endpoints.send_test_event(session=session, admin=user(session, "ada"), endpoint_id=endpoint.id,
+                                      now=utcnow())
+    event = session.exec(select(WebhookEvent)).first()
+    assert event is not None
+    session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, message_id=event.message_id,
+                                event_type=event.type.value, attempt=1, status_code=503, error="answered 503"))
     session.commit()

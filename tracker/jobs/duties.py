@@ -18,6 +18,8 @@ from tracker.services.learning.plans import remind_plan_days
 from tracker.services.mentoring.reminders import remind_everyone
 from tracker.services.notifications import mail
 from tracker.services.records import outbox as xapi_outbox
+from tracker.services.webhooks import delivery as webhook_delivery
+from tracker.services.webhooks import events as webhook_events
 
 
 def due_date_reminders() -> None:
@@ -53,9 +55,30 @@ def xapi_statements() -> None:
         raise DutyStopped(f"the LRS did not take a batch after {pushed.sent} sent: {pushed.failed}")
 
 
+def webhook_events_round(jobs: Jobs) -> None:
+    """Queue one delivery job per endpoint for each event the outbox holds, then mark them dispatched."""
+    session = db.get_session()
+    targets = webhook_events.dispatch_pending(session=session, now=utcnow())
+    try:
+        for endpoint_id, event_id in targets:
+            jobs.tasks[WEBHOOK_DELIVERY](endpoint_id, event_id)
+    except Exception:
+        session.rollback()  # not queued: the events stay pending for the next round
+        raise
+    session.commit()
+
+
+def webhook_delivery_try(endpoint_id: int, event_id: int, attempt: int) -> None:
+    """One try to deliver an event to an endpoint; raises (so the queue retries) when it was not taken."""
+    webhook_delivery.deliver(session=db.get_session(), endpoint_id=endpoint_id, event_id=event_id,
+                             attempt=attempt, now=utcnow())
+
+
 # In the order they are queued each period: reminders before the email that carries them.
 PERIODIC = {"due-date-reminders": due_date_reminders, "plan-day-reminders": plan_day_reminders,
             "notification-email": notification_email, "xapi-statements": xapi_statements}
+# Queued after each commit that records an event, and each period for any a crash left behind.
+WEBHOOK_EVENTS, WEBHOOK_DELIVERY = "webhook-events", "webhook-delivery"
 PERIOD_KEY = "tracker:period:{name}:{slot}"
 
 
@@ -63,6 +86,8 @@ def define_duties(jobs: Jobs) -> None:
     """Every periodic duty as a task of the queue."""
     for name, work in PERIODIC.items():
         jobs.define(name, work)
+    jobs.define(WEBHOOK_EVENTS, lambda: webhook_events_round(jobs))
+    jobs.define_tries(WEBHOOK_DELIVERY, webhook_delivery_try)
 
 
 def enqueue_due(jobs: Jobs, *, now: float | None = None) -> list[str]:
@@ -75,7 +100,7 @@ def enqueue_due(jobs: Jobs, *, now: float | None = None) -> list[str]:
     slot = int((time.time() if now is None else now) // jobs.period_seconds)
     storage = jobs.huey.storage
     queued = []
-    for name in PERIODIC:
+    for name in [*PERIODIC, WEBHOOK_EVENTS]:
         if storage.put_if_empty(PERIOD_KEY.format(name=name, slot=slot), b"1"):
             storage.pop_data(PERIOD_KEY.format(name=name, slot=slot - 2))  # older claims are of no more use
             jobs.tasks[name]()

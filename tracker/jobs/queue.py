@@ -83,6 +83,22 @@ class Jobs:
         return task
 
 
+    def define_tries(self, name: str, work: Callable[..., object]) -> TaskWrapper:
+        """Make `work(*args, attempt=n)` a task called `name`: retried with backoff when it raises, each try told
+        its number (1 for the first)."""
+        app = self.app
+
+        def run(*args: object, task: Task) -> None:
+            with app.app_context():
+                work(*args, attempt=RETRIES - task.retries + 1)
+
+        run.__name__ = name.replace("-", "_")
+        task = self.huey.task(name=name, retries=RETRIES, retry_delay=self.retry_seconds, retry_backoff=BACKOFF,
+                              context=True)(run)
+        self.tasks[name] = task
+        return task
+
+
 def make_huey(config: dict[str, Any]) -> Huey:
     """Redis when TRACKER_REDIS_URL is set (several machines), else a SQLite file in the data dir."""
     if config.get("REDIS_URL"):

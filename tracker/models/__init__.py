@@ -34,6 +34,7 @@ from tracker.models.plans import StreakWeek, StudyPlan, StudyPlanVersion
 from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 from tracker.models.recall import CardKind, CardReview, RecallCard, SuggestedCard, SuggestionOrigin
 from tracker.models.second_factor import Passkey, PasskeyChallenge, RecoveryCode, TotpFactor
+from tracker.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
 
 __all__ = [
     "ARTICLE_FIELDS",
@@ -85,6 +86,10 @@ __all__ = [
     "Topic",
     "TotpFactor",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookEventType",
     "XapiOutbox",
     "as_utc",
     "choice_column",

@@ -78,3 +78,10 @@ def can_regrant_credential(viewer: User | None) -> bool:
 def can_handle_refused_statements(viewer: User | None) -> bool:
     """Retrying or discarding statements the Learning Record Store refused: admins."""
     return is_admin(viewer)
+
+
+# ---------------------------------------------------------------- webhooks
+
+def can_manage_webhooks(viewer: User | None) -> bool:
+    """Registering, switching and deleting the endpoints events are sent to, and testing them: admins."""
+    return is_admin(viewer)

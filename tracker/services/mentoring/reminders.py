@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from tracker.models import Assignment, Notification, NotificationKind, User, utcnow
+from tracker.models import Assignment, Notification, NotificationKind, User, WebhookEventType, utcnow
 from tracker.services.mentoring.rules import AssignmentStatus
 from tracker.services.mentoring.standings import AssignmentView, assignment_views, learner_assignments
 from tracker.services.notifications.in_app import notify
 from tracker.services.people.time_zones import today_for
+from tracker.services.webhooks import events as webhook_events
 
 DUE_SOON = timedelta(days=3)
 
@@ -67,9 +68,26 @@ def remind_due_dates(*, session: Session, user: User, today: date,
     missing = [row for row in wanted if (row[0].id, row[2]) not in existing]
     for recipient, kind, key, message, link in missing:
         notify(session=session, user=recipient, kind=kind, key=key, message=message, link=link)
+        if kind in WEBHOOK_EVENTS:
+            _record_event(session, WEBHOOK_EVENTS[kind], user, assignments, key)
     if missing:
         session.commit()
     return len(missing)
+
+
+WEBHOOK_EVENTS = {NotificationKind.due_soon: WebhookEventType.assignment_due_soon,
+                  NotificationKind.overdue: WebhookEventType.assignment_overdue}
+
+
+def _record_event(session: Session, event_type: WebhookEventType, learner: User,
+                  assignments: Sequence[AssignmentView], key: str) -> None:
+    """The learner's reminder as a webhook event, in the reminder's transaction (its key names the assignment)."""
+    assignment_id = int(key.split(":")[1])
+    view = next(view for view in assignments if view.assignment.id == assignment_id)
+    webhook_events.record(session=session, event_type=event_type, now=utcnow(), data={
+        "learner": webhook_events.learner(learner), "assignment": assignment_id, "path": view.path.slug,
+        "path_title": view.path.title, "due_on": view.assignment.due_on.isoformat() if view.assignment.due_on
+        else None, "mentor": view.mentor.username if view.mentor is not None else None})
 
 
 def remind_everyone(*, session: Session, now: datetime) -> int:

@@ -18,6 +18,7 @@ from tracker.models import (
     Progress,
     ProgressState,
     User,
+    WebhookEventType,
     utcnow,
 )
 from tracker.services import access
@@ -32,6 +33,7 @@ from tracker.services.curriculum.queries import (
 from tracker.services.errors import Invalid, NotFound
 from tracker.services.progress import activity_days
 from tracker.services.progress.statements import followed_paths, marking, my_progress, progress_list
+from tracker.services.webhooks import events as webhook_events
 
 
 class ProgressError(Invalid):
@@ -77,6 +79,9 @@ def write_mark(*, session: Session, user: User, article: Article, state: Progres
                                         "path_id": path.id if path is not None else None})
     if activity_days.counts_as_activity(state):  # a reset or a skip is not activity
         activity_days.count(session=session, user=user, moment=moment, changes=1)
+    webhook_events.record(session=session, event_type=WebhookEventType.progress_marked, now=moment, data={
+        "learner": webhook_events.learner(user), "article": article.slug, "state": state.value,
+        "path": path.slug if path is not None else None, "marked_at": moment.isoformat()})
     session.commit()
     return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)
 

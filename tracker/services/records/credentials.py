@@ -44,6 +44,8 @@ from tracker.models import (
     ProgressState,
     SecurityEventKind,
     User,
+    WebhookEventType,
+    as_utc,
     new_uuid,
 )
 from tracker.services import access
@@ -54,6 +56,7 @@ from tracker.services.progress.marks import Tally, states_for, tally
 from tracker.services.records import outbox as xapi_outbox
 from tracker.services.records.signing_keys import Issuer, sign, subject_id
 from tracker.services.records.status_list import status_entry
+from tracker.services.webhooks import events as webhook_events
 
 MEDIA_TYPE = "application/vc+jwt"
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -163,8 +166,19 @@ def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | C
             issuer=signer, credential=credential, user=user, path=done.path, required=done.tally.total))
         session.add(credential)
         issued.append(credential)
+        webhook_events.record(session=session, event_type=WebhookEventType.credential_issued, now=moment,
+                              data=_event_data(credential, user))
     session.commit()
     return issued
+
+
+def _event_data(credential: Credential, user: User | None) -> dict[str, Any]:
+    """What a webhook event says about a credential."""
+    return {"credential": credential.public_id, "path": credential.path_slug, "path_title": credential.path_title,
+            "learner": webhook_events.learner(user) if user is not None else None,
+            "issued_at": as_utc(credential.issued_at).isoformat(),
+            "revoked_at": as_utc(credential.revoked_at).isoformat() if credential.revoked_at else None,
+            "reason": credential.revoked_reason or None}
 
 
 def credential_claims(*, issuer: Issuer, credential: Credential, user: User, path: LearningPath,
@@ -322,6 +336,9 @@ def revoke(*, session: Session, admin: User, credential_id: int, reason: str, no
         session.rollback()
         raise Conflict(f"This credential was already revoked on {credential.revoked_at:%B %-d, %Y}.")
     xapi_outbox.queue_credential(session=session, credential=credential, site=site, now=now)
+    webhook_events.record(session=session, event_type=WebhookEventType.credential_revoked, now=now,
+                          data=_event_data(credential, session.get(User, credential.user_id)
+                                           if credential.user_id is not None else None))
     session.commit()
     return credential
 
