@@ -185,3 +185,67 @@ def test_nobody_subscribed_means_nothing_is_written_to_the_outbox(session):
 def test_an_endpoint_url_must_be_http_or_https_with_a_host(url):
     with pytest.raises(Invalid):
         endpoints.check_url(url)
+
+
+def _endpoints(session) -> list[WebhookEndpoint]:
+    session.expire_all()
+    return list(session.exec(select(WebhookEndpoint)))
+
+
+def test_an_admin_adds_an_endpoint_and_sees_its_secret_once_then_tests_disables_and_deletes_it(
+        session, make_client, receiver, running_jobs):
+    hook = receiver()
+    running_jobs()
+    admin = make_client("ada")
+    answer = admin.post("/admin/webhooks", data={"url": hook.url, "events": ["progress.marked",
+                                                                           "credential.revoked"]})
+    (endpoint,) = _endpoints(session)
+    endpoint_id = endpoint.id
+    assert answer.status_code == 200 and endpoint.secret in answer.get_data(as_text=True)
+    assert endpoint.events == "progress.marked,credential.revoked" and endpoint.secret.startswith("whsec_")
+    assert endpoint.secret not in admin.get("/admin/webhooks").get_data(as_text=True)
+
+    tested = admin.post(f"/admin/webhooks/{endpoint.id}/test", headers={"HX-Request": "true"})
+    assert tested.status_code == 200 and "A test event is on its way" in tested.get_data(as_text=True)
+    body, headers, _at = wait_until(lambda: hook.received, what="the test event")[0]
+    assert Webhook(endpoint.secret).verify(body, headers)["type"] == "webhook.test"
+    page = wait_until(lambda: "200 delivered" in (text := admin.get("/admin/webhooks").get_data(as_text=True))
+                      and text, what="the delivery in the log")
+    assert headers["webhook-id"] in page
+
+    disabled = admin.post(f"/admin/webhooks/{endpoint.id}/disable", follow_redirects=True)
+    assert disabled.status_code == 200 and "is disabled" in disabled.get_data(as_text=True)
+    assert _endpoints(session)[0].enabled is False
+    deleted = admin.post(f"/admin/webhooks/{endpoint.id}/delete", headers={"HX-Request": "true"})
+    assert deleted.status_code == 200 and "No endpoint yet." in deleted.get_data(as_text=True)
+    assert _endpoints(session) == []
+    again = admin.post(f"/admin/webhooks/{endpoint_id}/delete", headers={"HX-Request": "true"})
+    assert again.status_code == 404 and "no such webhook endpoint" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/hooks", "not a url"])
+def test_a_bad_url_is_refused_on_the_page_and_in_the_fragment_keeping_what_was_typed(session, make_client, url):
+    admin = make_client("ada")
+    page = admin.post("/admin/webhooks", data={"url": url, "events": ["progress.marked"]})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400 and 'aria-invalid="true"' in text and 'id="url-error"' in text
+    assert f'value="{url}"' in text
+    fragment = admin.post("/admin/webhooks", data={"url": url, "events": ["progress.marked"]},
+                          headers={"HX-Request": "true", "HX-Target": "webhook-endpoints"})
+    assert fragment.status_code == 400 and 'role="alert"' in fragment.get_data(as_text=True)
+    assert fragment.headers.get("HX-Retarget") == "#alerts"
+    assert _endpoints(session) == []
+
+
+def test_no_event_chosen_is_refused_and_only_admins_with_the_form_token_manage_webhooks(session, make_client):
+    admin = make_client("ada")
+    page = admin.post("/admin/webhooks", data={"url": "https://hooks.example.com/x"})
+    assert page.status_code == 400 and "Choose at least one event." in page.get_data(as_text=True)
+    assert admin.post("/admin/webhooks", data={"url": "https://hooks.example.com/x", "events": ["progress.marked"]},
+                      csrf=False).status_code == 400
+    for who in ("lena", "mona"):
+        client = make_client(who)
+        assert client.get("/admin/webhooks").status_code in {302, 403}
+        assert client.post("/admin/webhooks", data={"url": "https://hooks.example.com/x",
+                                                    "events": ["progress.marked"]}).status_code in {302, 403}
+    assert _endpoints(session) == []

@@ -1,11 +1,22 @@
-"""Administration, one blueprint: paths (editor, history, import), the catalog, users, mentorships, background jobs.
+"""Administration, one blueprint: paths (editor, history, import), the catalog, users, mentorships, background jobs,
+webhooks.
 
 Each area is a module of this package; importing them registers their routes on `bp`.
 """
 
 from __future__ import annotations
 
-from tracker.web.admin import catalog, credentials, jobs, mentorships, paths, records, security, users  # noqa: F401  (registers the routes)
+from tracker.web.admin import (  # noqa: F401  (registers the routes)
+    catalog,
+    credentials,
+    jobs,
+    mentorships,
+    paths,
+    records,
+    security,
+    users,
+    webhooks,
+)
 from tracker.web.admin.blueprint import bp
 
 __all__ = ["bp"]
