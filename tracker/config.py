@@ -6,7 +6,7 @@ import secrets
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     # Mentors and admins must have a second factor (an authenticator app or a passkey): one without is sent to
     # set it up right after signing in, and can do nothing else until then.
     require_second_factor: bool = False
+    # Where learners and mentors may have their notifications posted (Slack / Microsoft Teams incoming webhooks):
+    # "official" (https to hooks.slack.com, *.webhook.office.com, *.logic.azure.com), "any-https" (any https host,
+    # such as a self-hosted Mattermost), or "any" (http too: for tests and development only).
+    chat_hosts: Literal["official", "any-https", "any"] = "official"
 
     @field_validator("xapi_endpoint")
     @classmethod
@@ -221,6 +225,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "XAPI_PASSWORD": settings.xapi_password,
         "PWNED_PASSWORDS_URL": settings.pwned_passwords_url,
         "REQUIRE_SECOND_FACTOR": settings.require_second_factor,
+        "CHAT_HOSTS": settings.chat_hosts,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

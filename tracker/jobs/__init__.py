@@ -8,8 +8,8 @@ open an app context and call them (each duty claims its work in the database, so
 - `queue`: `make_huey`, `failed_jobs`, `retry_failed`,
   `discard_failed`, `job_counts` (queued, running, failed, age of the oldest queued: the page and the metrics).
 - `duties`: the periodic tasks, one per duty (due-date reminders, plan-day reminders, notification email,
-  xAPI statements, webhook events), and `enqueue_due`, which claims a period for each so it is queued once
-  across machines.
+  chat notifications, xAPI statements, webhook events), and `enqueue_due`, which claims a period for each so it
+  is queued once across machines.
 - The webhook outbox: after each commit that recorded an event, `webhook-events` is queued; it queues one
   `webhook-delivery` job per endpoint and event, retried with backoff under the same message id.
 - `consumer`: `start_in_process` (`tracker run`: the consumer as threads of the web process) and `run_worker`
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from tracker.jobs import duties
 from tracker.jobs.queue import Jobs, keep_records, make_huey
+from tracker.services.notifications import chat
 from tracker.services.webhooks import events as webhook_events
 
 log = logging.getLogger("tracker.jobs")
@@ -46,14 +47,19 @@ def jobs_for(app: Flask) -> Jobs:
 
 
 def _dispatch_recorded_events(session: Session) -> None:
-    """After a commit that recorded webhook events, queue their dispatch now rather than at the next period.
-    Should the queue be away, the period's round sends them: the request that recorded them goes on."""
-    if not webhook_events.recorded_in(session) or not has_app_context():
+    """After a commit that recorded webhook events or added notifications for someone's chat, queue their
+    sending now rather than at the next period. Should the queue be away, the period's round sends them: the
+    request that recorded them goes on."""
+    due = [name for name, waiting in ((duties.WEBHOOK_EVENTS, webhook_events.recorded_in(session)),
+                                      ("chat-notifications", chat.posted_in(session))) if waiting]
+    if not due or not has_app_context():
         return
     try:
-        jobs_for(current_app._get_current_object()).tasks[duties.WEBHOOK_EVENTS]()  # type: ignore[attr-defined]  # a proxy typed as Flask
+        jobs = jobs_for(current_app._get_current_object())  # type: ignore[attr-defined]  # a proxy typed as Flask
+        for name in due:
+            jobs.tasks[name]()
     except Exception:
-        log.exception("Could not queue the webhook events; the next period's round sends them")
+        log.exception("Could not queue %s; the next period's round sends them", ", ".join(due))
 
 
 event.listen(Session, "after_commit", _dispatch_recorded_events)

@@ -16,7 +16,7 @@ from tracker.jobs.queue import DutyStopped, Jobs
 from tracker.models import utcnow
 from tracker.services.learning.plans import remind_plan_days
 from tracker.services.mentoring.reminders import remind_everyone
-from tracker.services.notifications import mail
+from tracker.services.notifications import chat, mail
 from tracker.services.records import outbox as xapi_outbox
 from tracker.services.webhooks import delivery as webhook_delivery
 from tracker.services.webhooks import events as webhook_events
@@ -40,6 +40,13 @@ def notification_email() -> None:
     sent = mail.send_due_mail(session=db.get_session(), outbox=outbox, now=utcnow())
     if sent.failed:
         raise DutyStopped(f"email stopped after {sent.sent} sent: {sent.failed}")
+
+
+def chat_notifications() -> None:
+    """Post the new notifications of users who gave a Slack or Teams incoming webhook."""
+    posted = chat.send_due_chat(session=db.get_session(), public_url=current_app.config["PUBLIC_URL"], now=utcnow())
+    if posted.failed:
+        raise DutyStopped(f"chat posting stopped after {posted.posted} posted: {posted.failed}")
 
 
 def xapi_statements() -> None:
@@ -76,7 +83,8 @@ def webhook_delivery_try(endpoint_id: int, event_id: int, attempt: int) -> None:
 
 # In the order they are queued each period: reminders before the email that carries them.
 PERIODIC = {"due-date-reminders": due_date_reminders, "plan-day-reminders": plan_day_reminders,
-            "notification-email": notification_email, "xapi-statements": xapi_statements}
+            "notification-email": notification_email, "chat-notifications": chat_notifications,
+            "xapi-statements": xapi_statements}
 # Queued after each commit that records an event, and each period for any a crash left behind.
 WEBHOOK_EVENTS, WEBHOOK_DELIVERY = "webhook-events", "webhook-delivery"
 PERIOD_KEY = "tracker:period:{name}:{slot}"

@@ -54,6 +54,8 @@ class User(SQLModel, table=True):
                                                             default=EmailFrequency.off,
                                                             server_default=EmailFrequency.off.value))
     digest_sent_on: date | None = Field(default=None, description="the user's local day of the last digest")
+    chat_webhook_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""},
+                                  description="a Slack or Teams incoming webhook their notifications go to")
     desired_retention: float = Field(default=0.9, ge=0.7, le=0.99, sa_column_kwargs={"server_default": "0.9"},
                                      description="the recall probability FSRS schedules reviews for")
     new_cards_per_day: int = Field(default=20, ge=0, sa_column_kwargs={"server_default": "20"},

@@ -40,3 +40,4 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
     emailed_at: datetime | None = Field(default=None, description="sent by email, or passed over for email")
+    chatted_at: datetime | None = Field(default=None, description="posted to the user's chat, or passed over")

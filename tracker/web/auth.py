@@ -18,14 +18,16 @@ from tracker.http.auth import (
 from tracker.http.auth import sign_in as sign_in_here
 from tracker.http.repeat import local_address
 from tracker.http.second_factor import begin_second_step
-from tracker.models import Role, SecurityEventKind, TokenScope
+from tracker.models import Role, SecurityEventKind, TokenScope, utcnow
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.services.learning import recall
+from tracker.services.notifications import chat
 from tracker.services.people import accounts, first_run, second_factor, security_log, sessions, tokens
 from tracker.services.records import deletion as account_deletion
 from tracker.web import second_factor as second_factor_views
 from tracker.web.forms import (
     ChangePasswordForm,
+    ChatSettingsForm,
     DeleteAccountForm,
     EmailSettingsForm,
     RetentionForm,
@@ -183,7 +185,8 @@ def account():
 
 
 def _account_page(*, password_form=None, token_form=None, zone_form=None, email_form=None, delete_form=None,
-                  retention_form=None, limits_form=None, new_token: str | None = None, status: int = 200):
+                  retention_form=None, limits_form=None, chat_form=None, new_token: str | None = None,
+                  status: int = 200):
     user = require_account()
     db = get_session()
     return render_template(
@@ -196,6 +199,7 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
         retention_preview=recall.retention_preview(user.desired_retention),
         limits_form=limits_form or ReviewLimitsForm(new_cards=user.new_cards_per_day, reviews=user.reviews_per_day),
         email_offered=current_app.config.get("SMTP_URL") is not None,
+        chat_form=chat_form or ChatSettingsForm(url=user.chat_webhook_url),
         tokens=tokens.list_tokens(session=db, user=user),
         devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
         this_device=current_user.device, history=security_log.sign_in_history(session=db, user=user),
@@ -259,6 +263,24 @@ def change_email_settings():
                   "success")
             return redirect(url_for("auth.account"), code=303)
     return _account_page(email_form=form, status=400)
+
+
+@bp.post("/account/chat")
+@login_required
+def change_chat_settings():
+    """Where notifications are also posted: a refused URL is shown in its field, as typed, nothing changed."""
+    form = ChatSettingsForm()
+    if form.validate_on_submit():
+        try:
+            user = chat.set_chat_url(session=get_session(), user=require_account(), url=form.url.data or "",
+                                     hosts=current_app.config["CHAT_HOSTS"], now=utcnow())
+        except Invalid as exc:
+            form.url.errors = [str(exc)]
+        else:
+            flash("New notifications will also be posted to your chat." if user.chat_webhook_url
+                  else "Notifications are no longer posted to a chat.", "success")
+            return redirect(url_for("auth.account"), code=303)
+    return _account_page(chat_form=form, status=400)
 
 
 @bp.post("/account/retention")

@@ -16,8 +16,15 @@ signed, by the job queue.
 - webhook_delivery: each try to deliver an event to an endpoint (attempt, status code, error, when); the last
   50 per endpoint are kept.
 
-The downgrade drops the three tables: endpoints, their secrets, pending events and the delivery log are gone,
-and nothing else changes.
+Notifications in chat: a learner or mentor may give a Slack or Microsoft Teams incoming webhook, where their
+in-app notifications are posted too.
+
+- user.chat_webhook_url: that URL ('' for none).
+- notification.chatted_at: when it was posted there (or passed over: those from before the URL was set).
+  Existing notifications are stamped (with their own time), so setting a URL later never posts old ones.
+
+The downgrade drops the three tables (endpoints, their secrets, pending events and the delivery log are gone)
+and the two columns (notifications go back to the app and email only).
 """
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
@@ -78,9 +85,18 @@ def upgrade() -> None:
     )
     op.create_index('ix_webhook_delivery_endpoint_id_at', 'webhook_delivery', ['endpoint_id', 'at'], unique=False)
     op.create_index('ix_webhook_delivery_event_id', 'webhook_delivery', ['event_id'], unique=False)
+    with op.batch_alter_table('user') as batch_op:
+        batch_op.add_column(sa.Column('chat_webhook_url', TEXT(length=500), server_default='', nullable=False))
+    with op.batch_alter_table('notification') as batch_op:
+        batch_op.add_column(sa.Column('chatted_at', MOMENT(), nullable=True))
+    op.execute(sa.text("UPDATE notification SET chatted_at = created_at"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notification') as batch_op:
+        batch_op.drop_column('chatted_at')
+    with op.batch_alter_table('user') as batch_op:
+        batch_op.drop_column('chat_webhook_url')
     op.drop_index('ix_webhook_delivery_event_id', table_name='webhook_delivery')
     op.drop_index('ix_webhook_delivery_endpoint_id_at', table_name='webhook_delivery')
     op.drop_table('webhook_delivery')

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from tracker.models import Notification, NotificationKind, User, utcnow
 from tracker.services.errors import NotFound
+from tracker.services.notifications import chat
 
 
 def notify(*, session: Session, user: User, kind: NotificationKind, key: str, message: str, link: str = "") -> None:
@@ -18,6 +19,8 @@ def notify(*, session: Session, user: User, kind: NotificationKind, key: str, me
     session.exec(insert(Notification).values(
         user_id=user.id, kind=kind, key=key[:120], message=message[:500], link=link, created_at=utcnow(),
     ).on_conflict_do_nothing(index_elements=["user_id", "key"]))
+    if user.chat_webhook_url:
+        session.info[chat.POSTED] = True  # posted in the user's chat once the caller commits
 
 
 def unread_count(*, session: Session, user: User) -> int:

@@ -2,6 +2,7 @@
 
 from tracker.web.forms.accounts import (  # noqa: F401
     ChangePasswordForm,
+    ChatSettingsForm,
     DeleteAccountForm,
     DeleteUserForm,
     EmailSettingsForm,

@@ -18,7 +18,7 @@ from tracker.services.people.accounts import AccountError, check_password, norma
 from tracker.services.people.passwords import PASSWORD_MAX
 from tracker.services.people.time_zones import zone_names
 from tracker.services.people.tokens import TOKEN_LIFETIMES
-from tracker.web.forms.base import Form, WholeNumberField
+from tracker.web.forms.base import TEXT_GUARD, Form, WholeNumberField
 
 
 class SignInForm(Form):
@@ -83,6 +83,14 @@ class EmailSettingsForm(Form):
                             choices=[SelectChoice(f.value, f.label) for f in EmailFrequency],
                             default=EmailFrequency.off.value,
                             description="A daily digest goes out in the morning of your time zone.")
+
+
+class ChatSettingsForm(Form):
+    # The service says what is wrong with a URL (and its limit); the form only stops absurd input.
+    url = StringField("Slack or Teams incoming-webhook URL", validators=[Length(max=TEXT_GUARD)],
+                      render_kw={"spellcheck": "false", "autocomplete": "off"},
+                      description="Your notifications are posted there too, each a short text with a link. "
+                                  "Leave it empty to stop.")
 
 
 def _percent(value: object) -> int | None:
