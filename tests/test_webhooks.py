@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,12 +17,15 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from tests import factories
+from tests.services.records.test_credentials import follow, settle, store_for
 from tests.test_jobs import wait_until
 from tracker import serving
 from tracker.jobs import jobs_for
 from tracker.models import ProgressState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from tracker.services.errors import Invalid
+from tracker.services.mentoring import assignments, reminders
 from tracker.services.progress import marks
+from tracker.services.records import credentials, signing_keys
 from tracker.services.webhooks import endpoints
 
 
@@ -249,3 +253,43 @@ def test_no_event_chosen_is_refused_and_only_admins_with_the_form_token_manage_w
         assert client.post("/admin/webhooks", data={"url": "https://hooks.example.com/x",
                                                     "events": ["progress.marked"]}).status_code in {302, 403}
     assert _endpoints(session) == []
+
+
+def _outbox(session) -> list[tuple[str, dict]]:
+    session.expire_all()
+    return [(event.type.value, json.loads(event.payload)["data"])
+            for event in session.exec(select(WebhookEvent).order_by(col(WebhookEvent.id)))]
+
+
+@pytest.fixture
+def issuer(session, tmp_path) -> signing_keys.Issuer:
+    return signing_keys.Issuer(url="https://tracker.example.com", store=store_for(session, tmp_path))
+
+
+def test_a_credential_issued_then_revoked_is_two_events_in_the_outbox(session, issuer):
+    _endpoint(session, "https://hooks.example.com/x", "credential.issued", "credential.revoked")
+    lena = follow(session)
+    settle(session, lena, "api-designer")
+    (credential,) = credentials.issue_due(session=session, user=lena, now=utcnow(), issuer=issuer)
+    credentials.revoke(session=session, admin=factories.user(session, "ada"), credential_id=credential.id,
+                       reason="Marked in bulk by a script", now=utcnow(), site="https://tracker.example.org")
+    (issued, issued_data), (revoked, revoked_data) = _outbox(session)  # no progress.marked: not subscribed
+    assert (issued, revoked) == ("credential.issued", "credential.revoked")
+    assert issued_data["credential"] == revoked_data["credential"] == credential.public_id
+    assert issued_data["path"] == "api-designer" and issued_data["learner"]["username"] == "lena"
+    assert revoked_data["reason"] == "Marked in bulk by a script" and revoked_data["revoked_at"]
+
+
+def test_a_due_date_reminder_is_an_assignment_due_soon_event_once(session):
+    _endpoint(session, "https://hooks.example.com/x", "assignment.due_soon", "assignment.overdue")
+    factories.mentor_of(session, "mona", "lena")
+    today = utcnow().date()
+    assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
+                            path=factories.path(session, "api-designer"), due_on=today + timedelta(days=2),
+                            note="", today=today)
+    lena = factories.user(session, "lena")
+    reminders.remind_due_dates(session=session, user=lena, today=today)
+    reminders.remind_due_dates(session=session, user=lena, today=today)
+    ((kind, data),) = _outbox(session)
+    assert kind == "assignment.due_soon" and data["path"] == "api-designer" and data["mentor"] == "mona"
+    assert data["due_on"] == (today + timedelta(days=2)).isoformat()
