@@ -93,7 +93,7 @@ def test_marking_makes_the_same_statements_on_a_short_and_a_long_path(app, sessi
                                                 json={"state": "in_progress"})))
     assert counts["lena"] == counts["leo"]
     mark, put = counts["leo"]
-    assert mark <= 13 and put <= 6, counts
+    assert mark <= 13 and put <= 7, counts  # the API's mark also asks whether any webhook listens for it
 
 
 def test_mentor_routes_make_the_same_statements_for_5_50_and_200_mentees(app, session, make_client):
