@@ -26,6 +26,7 @@ from tracker.models import (
     WebhookEvent,
     utcnow,
 )
+from tracker.services import teams
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.mentoring import mentorships
 from tracker.services.people import accounts, second_factor, security_log, tokens
@@ -124,4 +125,10 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
     assert event is not None
     session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, message_id=event.message_id,
                                 event_type=event.type.value, attempt=1, status_code=503, error="answered 503"))
+    session.commit()
+    # a team with a manager and a member, and the audit entries their joining left
+    platform = teams.create_group(session=session, name="Platform team", actor=user(session, "ada"))
+    teams.add_member(session=session, group=platform, user=user(session, "mona"), is_manager=True,
+                     actor=user(session, "ada"))
+    teams.add_member(session=session, group=platform, user=user(session, "lena"), actor=user(session, "ada"))
     session.commit()

@@ -34,6 +34,7 @@ from tracker.models.plans import StreakWeek, StudyPlan, StudyPlanVersion
 from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 from tracker.models.recall import CardKind, CardReview, RecallCard, SuggestedCard, SuggestionOrigin
 from tracker.models.second_factor import Passkey, PasskeyChallenge, RecoveryCode, TotpFactor
+from tracker.models.teams import AuditEvent, Group, GroupMember, GroupSource
 from tracker.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ArticleBase",
     "ArticleTopic",
     "Assignment",
+    "AuditEvent",
     "CardKind",
     "CardReview",
     "ContentStamp",
@@ -52,6 +54,9 @@ __all__ = [
     "CredentialSigningKey",
     "DeviceSession",
     "EmailFrequency",
+    "Group",
+    "GroupMember",
+    "GroupSource",
     "Installation",
     "KeyAlgorithm",
     "LearningPath",
