@@ -49,3 +49,6 @@ class Assignment(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
     withdrawn_at: datetime | None = None
+    recur_months: int | None = Field(default=None, description="starts over every so many months (none: once)")
+    period_started_on: date | None = Field(default=None, description="the first day of the current period, when "
+                                                                      "it recurs")

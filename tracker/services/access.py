@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tracker.models import Credential, LearningPath, Mentorship, MentorshipStatus, PathStatus, Role, User
+from tracker.models import (
+    Credential,
+    Group,
+    GroupMember,
+    LearningPath,
+    Mentorship,
+    MentorshipStatus,
+    PathStatus,
+    Role,
+    User,
+)
 
 
 def is_admin(user: User | None) -> bool:
@@ -49,7 +59,39 @@ def can_look_after(*, session: Session, viewer: User | None, learner: User | Non
     if viewer is None or learner is None:
         return False
     return is_admin(viewer) or (viewer.has_role(Role.mentor)
-                                and is_mentor_of(session=session, mentor=viewer, learner=learner))
+                                and is_mentor_of(session=session, mentor=viewer, learner=learner)) \
+        or manages_group_of(session=session, manager=viewer, learner=learner)
+
+
+# ---------------------------------------------------------------- groups
+
+def manages_group_of(*, session: Session, manager: User, learner: User) -> bool:
+    """True when `manager` manages a group `learner` is in (a manager of a group is not their own learner)."""
+    if manager.id == learner.id:
+        return False
+    mine = select(GroupMember.group_id).where(GroupMember.user_id == manager.id,
+                                              GroupMember.is_manager == True)  # noqa: E712 (SQL, not Python)
+    return session.exec(select(GroupMember.id).where(GroupMember.user_id == learner.id,
+                                                     col(GroupMember.group_id).in_(mine))).first() is not None
+
+
+def can_manage_group(*, session: Session, viewer: User | None, group: Group) -> bool:
+    """Who may see a group's overview and assign within it: admins, and the group's own managers. Nobody else
+    learns that the group exists."""
+    if viewer is None:
+        return False
+    if is_admin(viewer):
+        return True
+    return session.exec(select(GroupMember.id).where(GroupMember.group_id == group.id,
+                                                     GroupMember.user_id == viewer.id,
+                                                     GroupMember.is_manager == True)  # noqa: E712
+                        ).first() is not None
+
+
+def can_administer_groups(viewer: User | None) -> bool:
+    """Making, renaming and deleting groups, choosing their managers and mapping them to the identity provider's
+    groups: admins."""
+    return is_admin(viewer)
 
 
 # ---------------------------------------------------------------- credentials

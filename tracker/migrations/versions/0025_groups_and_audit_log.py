@@ -13,8 +13,11 @@ Teams and cohorts, and the record of who changed what.
 - group_member: who is in which group, since when, whether they manage it, and where the membership came from.
 - audit_event: enrolments, rule runs, role and group changes, provisioning and sign-ins through the identity
   provider, each with its actor; labels keep the names after an account is deleted.
+- assignment.recur_months and assignment.period_started_on: an assignment that starts over every so many
+  months, and the first day of its current period (both empty: it happens once, as before).
 
-The downgrade drops the three tables: groups, memberships and the audit log are gone.
+The downgrade drops the three tables (groups, memberships and the audit log are gone) and the two columns
+(recurring assignments become one-off ones).
 """
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
@@ -89,9 +92,15 @@ def upgrade() -> None:
     op.create_index('ix_audit_event_at', 'audit_event', ['at'], unique=False)
     op.create_index('ix_audit_event_kind', 'audit_event', ['kind'], unique=False)
     op.create_index('ix_audit_event_subject_id', 'audit_event', ['subject_id'], unique=False)
+    with op.batch_alter_table('assignment') as batch_op:
+        batch_op.add_column(sa.Column('recur_months', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('period_started_on', sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('assignment') as batch_op:
+        batch_op.drop_column('period_started_on')
+        batch_op.drop_column('recur_months')
     op.drop_index('ix_audit_event_subject_id', table_name='audit_event')
     op.drop_index('ix_audit_event_kind', table_name='audit_event')
     op.drop_index('ix_audit_event_at', table_name='audit_event')

@@ -21,9 +21,12 @@ from tracker.models import (
     ApiToken,
     Article,
     Assignment,
+    AuditEvent,
     CardReview,
     Credential,
     DeviceSession,
+    Group,
+    GroupMember,
     Installation,
     LearningPath,
     Mentorship,
@@ -58,12 +61,14 @@ from tracker.services.records.export_schema import (
     AccountRecord,
     ActivityDayRecord,
     AssignmentRecord,
+    AuditRecord,
     AuthenticatorAppRecord,
     CardReviewRecord,
     CredentialRecord,
     DataExport,
     EventRecord,
     FollowRecord,
+    GroupMembershipRecord,
     LearnerRef,
     MenteeExport,
     MentorshipRecord,
@@ -121,6 +126,8 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "recovery_code": ("recovery_codes",),
     "passkey": ("passkeys",),
     "passkey_challenge": ("passkey_requests",),
+    "group_member": ("groups",),
+    "audit_event": ("audit_events",),
 }
 
 
@@ -317,6 +324,15 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                   for p in _rows(session, Passkey, Passkey.user_id == user.id, order=(col(Passkey.id),))],
         passkey_requests=len(_rows(session, PasskeyChallenge, PasskeyChallenge.user_id == user.id,
                                    order=(col(PasskeyChallenge.id),))),
+        groups=[GroupMembershipRecord(group=g.slug, group_name=g.name, manager=m.is_manager, source=m.source.value,
+                                      joined_at=m.joined_at)
+                for m, g in session.exec(select(GroupMember, Group).join(Group, col(Group.id) == GroupMember.group_id)
+                                         .where(GroupMember.user_id == user.id).order_by(col(Group.slug)))],
+        audit_events=[AuditRecord(kind=e.kind, at=e.at, actor=e.actor_label, subject=e.subject_label,
+                                  detail=e.detail)
+                      for e in _rows(session, AuditEvent, or_(col(AuditEvent.subject_id) == user.id,
+                                                              col(AuditEvent.actor_id) == user.id),
+                                     order=(col(AuditEvent.at), col(AuditEvent.id)))],
     )
 
 

@@ -143,6 +143,22 @@ class SecurityEventRecord(Record):
     detail: str
 
 
+class GroupMembershipRecord(Record):
+    group: str
+    group_name: str
+    manager: bool
+    source: str
+    joined_at: datetime
+
+
+class AuditRecord(Record):
+    kind: str
+    at: datetime
+    actor: str
+    subject: str
+    detail: str
+
+
 class PathVersionRecord(Record):
     path_slug: str
     version: int
@@ -289,6 +305,9 @@ class DataExport(Record):
     passkeys: list[PasskeyRecord] = Field(default_factory=list, description="your passkeys (never their keys)")
     passkey_requests: int = Field(default=0, description="passkey sign-ins or registrations started and not yet "
                                                         "answered or expired")
+    groups: list[GroupMembershipRecord] = Field(default_factory=list, description="the groups you are in")
+    audit_events: list[AuditRecord] = Field(default_factory=list, description="the audit log's entries about you "
+                                            "or made by you")
 
 
 class LearnerRef(Record):
