@@ -26,10 +26,11 @@ def init_app(app: Flask) -> None:
         notifications,
         review,
         second_factor,
+        teams,
     )
 
     for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp, credentials.bp,
-                      review.bp, second_factor.bp):
+                      review.bp, second_factor.bp, teams.bp):
         app.register_blueprint(blueprint)
     if app.config["METRICS"]:
         app.register_blueprint(health.metrics_bp)
