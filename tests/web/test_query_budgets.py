@@ -28,7 +28,7 @@ LEARNER_ROUTES = {
     "/catalog?q=kafka": 4,
     "/review": 6,  # the day's allowance (limits) and the rating open to undo come with the card
     "/notifications/": 3,
-    "/account": 6,  # the second factor: the app with its recovery codes left, and the passkeys
+    "/account": 7,  # the second factor: the app with its recovery codes left, and the passkeys; the groups
     "/api/v1/me/paths": 11,
     "/api/v1/me/progress": 2,
     "/api/v1/me/reviews/due": 5,  # with the day's allowance under the limits

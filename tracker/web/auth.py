@@ -24,6 +24,7 @@ from tracker.services.learning import recall
 from tracker.services.notifications import chat
 from tracker.services.people import accounts, first_run, second_factor, security_log, sessions, tokens
 from tracker.services.records import deletion as account_deletion
+from tracker.services.teams import groups_of_users
 from tracker.web import second_factor as second_factor_views
 from tracker.web.forms import (
     ChangePasswordForm,
@@ -202,6 +203,7 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
         chat_form=chat_form or ChatSettingsForm(url=user.chat_webhook_url),
         tokens=tokens.list_tokens(session=db, user=user),
         devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
+        my_groups=groups_of_users(session=db, user_ids=[user.id]).get(user.id, []),
         this_device=current_user.device, history=security_log.sign_in_history(session=db, user=user),
         **second_factor_views.section_context(user),
     ), status

@@ -3,6 +3,10 @@
 - `groups`: `create_group`, `get_group`, `find_group`, `rename_group`, `delete_group`, `list_groups`,
   `members`, `member_count`, `add_member`, `remove_member`, `set_manager`, `sync_user_groups`, `user_groups`,
   `slugify`.
+- `roster`: choosing members by hand: `plan_additions` / `add_usernames` (pasted or uploaded usernames, all or
+  nothing, unknown ones named by line), `join`, `leave`, `member_page`, `member_counts`, `groups_of_users`,
+  `managed_groups`, `group_for` (the group if the viewer may see it), `save` (commit, a clash as Conflict).
+  Groups provisioned over SCIM keep the members the identity provider gives them (`require_hand_managed`).
 
 Every change to a membership goes through `add_member` / `remove_member`, which write the audit entry and bump
 the group's version; what a join or a leave sets off (assignment rules) hangs on those two functions.
@@ -25,7 +29,61 @@ from tracker.services.teams.groups import (
     sync_user_groups,
     user_groups,
 )
+from tracker.services.teams.roster import (
+    Additions,
+    MemberPage,
+    MembershipManagedElsewhere,
+    UnknownUsernames,
+    add_usernames,
+    group_for,
+    groups_of_users,
+    hand_managed,
+    join,
+    leave,
+    managed_groups,
+    member_counts,
+    member_page,
+    membership_of,
+    membership_user,
+    plan_additions,
+    read_usernames,
+    require_hand_managed,
+    save,
+)
 
-__all__ = ["GroupError", "add_member", "create_group", "delete_group", "find_group", "get_group", "list_groups",
-           "member_count", "members", "remove_member", "rename_group", "set_manager", "slugify",
-           "sync_user_groups", "user_groups"]
+__all__ = [
+    "Additions",
+    "GroupError",
+    "MemberPage",
+    "MembershipManagedElsewhere",
+    "UnknownUsernames",
+    "add_member",
+    "add_usernames",
+    "create_group",
+    "delete_group",
+    "find_group",
+    "get_group",
+    "group_for",
+    "groups_of_users",
+    "hand_managed",
+    "join",
+    "leave",
+    "list_groups",
+    "managed_groups",
+    "member_count",
+    "member_counts",
+    "member_page",
+    "members",
+    "membership_of",
+    "membership_user",
+    "plan_additions",
+    "read_usernames",
+    "remove_member",
+    "rename_group",
+    "require_hand_managed",
+    "save",
+    "set_manager",
+    "slugify",
+    "sync_user_groups",
+    "user_groups",
+]

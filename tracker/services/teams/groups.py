@@ -16,6 +16,8 @@ from tracker.services.errors import Invalid, NotFound
 
 NAME_MAX = 120
 SLUG_MAX = 64
+DESCRIPTION_MAX = 2000
+IDP_NAME_MAX = 255
 
 
 class GroupError(Invalid):
@@ -42,11 +44,19 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def _check_texts(description: str | None, idp_name: str | None) -> None:
+    if description is not None and len(description.strip()) > DESCRIPTION_MAX:
+        raise GroupError(f"A group's description is at most {DESCRIPTION_MAX} characters.", field="description")
+    if idp_name is not None and len(idp_name) > IDP_NAME_MAX:
+        raise GroupError(f"A provider group name is at most {IDP_NAME_MAX} characters.", field="idp_name")
+
+
 def create_group(*, session: Session, name: str, slug: str | None = None, description: str = "",
                  source: GroupSource = GroupSource.local, external_id: str | None = None,
                  idp_name: str | None = None, actor: User | None = None, actor_label: str = "") -> Group:
     """Make a group; a taken slug, external id or provider name is refused. Does not commit."""
     name = _clean_name(name)
+    _check_texts(description, idp_name)
     slug = slugify(slug or name)
     if not slug:
         raise GroupError("A group's name needs at least one letter or digit.")
@@ -69,6 +79,7 @@ def rename_group(*, session: Session, group: Group, name: str | None = None, des
                  idp_name: str | None = None, external_id: str | None = None, actor: User | None = None,
                  actor_label: str = "") -> Group:
     """Change a group's name, description or mappings (None keeps each). Does not commit."""
+    _check_texts(description, idp_name)
     changes = []
     if name is not None and _clean_name(name) != group.name:
         changes.append(f"name: {group.name} → {_clean_name(name)}")

@@ -1,5 +1,5 @@
-"""Administration, one blueprint: paths (editor, history, import), the catalog, users, mentorships, background jobs,
-webhooks.
+"""Administration, one blueprint: paths (editor, history, import), the catalog, users, groups, mentorships, background
+jobs, webhooks.
 
 Each area is a module of this package; importing them registers their routes on `bp`.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 from tracker.web.admin import (  # noqa: F401  (registers the routes)
     catalog,
     credentials,
+    groups,
     jobs,
     mentorships,
     paths,

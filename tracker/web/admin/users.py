@@ -1,5 +1,5 @@
-"""Admin: finding users, changing roles, deactivating, setting temporary passwords, revoking API tokens, and
-deleting accounts."""
+"""Admin: finding users (with the groups each is in), changing roles, deactivating, setting temporary passwords,
+revoking API tokens, and deleting accounts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from tracker.models import Role, SecurityEventKind
 from tracker.services.errors import NotAllowed
 from tracker.services.people import accounts, security_log, tokens
 from tracker.services.records import deletion as account_deletion
+from tracker.services.teams import groups_of_users
 from tracker.web.admin.blueprint import bp
 from tracker.web.forms import DeleteUserForm, UserActionForm
 
@@ -21,8 +22,10 @@ def users():
     q = request.args.get("q", "")[:64]
     session = get_session()
     found = accounts.list_users(session=session, q=q)
+    ids = [u.id for u in found]
     return render_template("admin/users.html", users=found, q=q, roles=list(Role),
-                           token_counts=tokens.live_token_counts(session=session, user_ids=[u.id for u in found]))
+                           token_counts=tokens.live_token_counts(session=session, user_ids=ids),
+                           user_groups=groups_of_users(session=session, user_ids=ids))
 
 
 def _event(kind: SecurityEventKind, user, detail: str) -> None:

@@ -59,3 +59,11 @@ from tracker.web.forms.second_factor import (  # noqa: F401
     RenewCodesForm,
     SecondStepForm,
 )
+from tracker.web.forms.teams import (  # noqa: F401
+    AddMembersForm,
+    ConfirmMembersForm,
+    DeleteGroupForm,
+    GroupForm,
+    ManagerForm,
+    NewGroupForm,
+)
