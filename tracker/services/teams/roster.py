@@ -126,17 +126,18 @@ def plan_additions(*, session: Session, group: Group, text: str) -> Additions:
                      already=[u for u in ordered if u.id in current])
 
 
-def add_usernames(*, session: Session, group: Group, text: str, actor: User | None = None) -> Additions:
+def add_usernames(*, session: Session, group: Group, text: str, actor: User | None = None,
+                  actor_label: str = "") -> Additions:
     """Add everyone named in `text` to the group, or nobody when any name is unknown (UnknownUsernames). Those
     already in it stay as they are. Does not commit."""
     additions = plan_additions(session=session, group=group, text=text)
     for user in additions.joining:
-        add_member(session=session, group=group, user=user, actor=actor)
+        add_member(session=session, group=group, user=user, actor=actor, actor_label=actor_label)
     return additions
 
 
 def join(*, session: Session, group: Group, user: User, manager: bool | None = None,
-         actor: User | None = None) -> bool:
+         actor: User | None = None, actor_label: str = "") -> bool:
     """Put `user` in the group (True when they were not in it), and make them a manager or not when `manager`
     is given. In a provisioned group only the manager flag of an existing member can change. Does not commit."""
     membership = session.exec(select(GroupMember.id).where(GroupMember.group_id == group.id,
@@ -144,17 +145,19 @@ def join(*, session: Session, group: Group, user: User, manager: bool | None = N
     joined = False
     if membership is None:
         require_hand_managed(group)
-        joined = add_member(session=session, group=group, user=user, is_manager=bool(manager), actor=actor)
+        joined = add_member(session=session, group=group, user=user, is_manager=bool(manager), actor=actor,
+                            actor_label=actor_label)
     elif manager is not None:
-        set_manager(session=session, group=group, user=user, is_manager=manager, actor=actor)
+        set_manager(session=session, group=group, user=user, is_manager=manager, actor=actor,
+                    actor_label=actor_label)
     return joined
 
 
-def leave(*, session: Session, group: Group, user: User, actor: User | None = None) -> None:
+def leave(*, session: Session, group: Group, user: User, actor: User | None = None, actor_label: str = "") -> None:
     """Take `user` out of a group whose members are chosen here; NotFound when they are not in it. Their account,
     progress and assignments stay. Does not commit."""
     require_hand_managed(group)
-    if not remove_member(session=session, group=group, user=user, actor=actor):
+    if not remove_member(session=session, group=group, user=user, actor=actor, actor_label=actor_label):
         raise NotFound(f"{user.username} is not in {group.name}.")
 
 
@@ -244,3 +247,16 @@ def membership_user(*, session: Session, group: Group, username: str) -> User:
     if user is None:
         raise NotFound(f"{username.strip()[:64]} is not in {group.name}.")
     return user
+
+
+def members_named(*, session: Session, group: Group, usernames: Iterable[str]) -> list[User]:
+    """The group's members with these usernames, in the order given; NotFound naming every one who is not in it
+    (so that taking several out is all or nothing)."""
+    wanted = [name.strip().lower()[:64] for name in usernames if name.strip()]
+    found = {u.username: u for u in session.exec(
+        select(User).join(GroupMember, col(GroupMember.user_id) == User.id)
+        .where(GroupMember.group_id == group.id, col(User.username).in_(wanted)))}
+    missing = [name for name in dict.fromkeys(wanted) if name not in found]
+    if missing:
+        raise NotFound(f"Not in {group.name}: {', '.join(missing)}. Nobody was taken out.")
+    return [found[name] for name in dict.fromkeys(wanted)]
