@@ -150,9 +150,9 @@ def create_group():
     admin = _administrator()
     body = json_body(GroupBody)
     session = get_session()
-    group = teams.create_group(session=session, name=body.name, slug=body.slug, description=body.description,
-                               idp_name=body.idp_name, actor=admin)
-    teams.save(session=session)
+    with teams.one_change(session=session):
+        group = teams.create_group(session=session, name=body.name, slug=body.slug, description=body.description,
+                                   idp_name=body.idp_name, actor=admin)
     return respond(_public(group), 201)
 
 
@@ -175,9 +175,9 @@ def update_group(slug: str):
     given = body.model_fields_set
     if "name" in given and body.name is None:
         raise Invalid("name: a group keeps a name")
-    teams.rename_group(session=session, group=group, name=body.name, description=body.description,
-                       idp_name=(body.idp_name or "") if "idp_name" in given else None, actor=admin)
-    teams.save(session=session)
+    with teams.one_change(session=session):
+        teams.rename_group(session=session, group=group, name=body.name, description=body.description,
+                           idp_name=(body.idp_name or "") if "idp_name" in given else None, actor=admin)
     return respond(_public(group))
 
 
@@ -188,8 +188,8 @@ def update_group(slug: str):
 def delete_group(slug: str):
     admin = _administrator()
     session = get_session()
-    teams.delete_group(session=session, group=teams.get_group(session=session, slug=slug), actor=admin)
-    teams.save(session=session)
+    with teams.one_change(session=session):
+        teams.delete_group(session=session, group=teams.get_group(session=session, slug=slug), actor=admin)
     return "", 204
 
 
@@ -218,8 +218,8 @@ def put_member(slug: str, username: str):
     session = get_session()
     group = teams.get_group(session=session, slug=slug)
     user = accounts.require_user(session=session, username=username[:64])
-    joined = teams.join(session=session, group=group, user=user, manager=body.manager, actor=admin)
-    teams.save(session=session)
+    with teams.one_change(session=session):
+        joined = teams.join(session=session, group=group, user=user, manager=body.manager, actor=admin)
     membership = teams.membership_of(session=session, group=group, user=user)
     return respond(MembershipPublic(**MemberPublic.of(membership, user).model_dump(), joined=joined))
 
@@ -233,6 +233,6 @@ def delete_member(slug: str, username: str):
     session = get_session()
     group = teams.get_group(session=session, slug=slug)
     user = teams.membership_user(session=session, group=group, username=username)
-    teams.leave(session=session, group=group, user=user, actor=admin)
-    teams.save(session=session)
+    with teams.one_change(session=session):
+        teams.leave(session=session, group=group, user=user, actor=admin)
     return "", 204

@@ -3,6 +3,9 @@ change is audited with "command line" as its actor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from flask.cli import with_appcontext
 
@@ -29,9 +32,12 @@ def _group(session, slug: str):
         raise click.ClickException(f"No group '{slug}'. See `tracker groups list`.") from None
 
 
-def _save(session) -> None:
+@contextmanager
+def _change(session) -> Iterator[None]:
+    """One change, committed at the end; any refusal is one line (exit status 1) with nothing written."""
     try:
-        teams.save(session=session)
+        with teams.one_change(session=session):
+            yield
     except DomainError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -60,12 +66,9 @@ def groups_list() -> None:
 def groups_create(name: str, slug: str | None, description: str, idp_name: str | None) -> None:
     """Make a group called NAME."""
     session = prepared_session()
-    try:
+    with _change(session):
         group = teams.create_group(session=session, name=name, slug=slug, description=description,
                                    idp_name=idp_name, actor_label=ACTOR)
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from None
-    _save(session)
     click.echo(f"Made the group '{group.name}' at {group.slug}.")
 
 
@@ -99,8 +102,8 @@ def groups_delete(slug: str, yes: bool) -> None:
         click.confirm(f"Delete the group '{group.name}' ({teams.member_count(session=session, group=group)} "
                       "members)? Their accounts stay.", abort=True)
     name = group.name
-    teams.delete_group(session=session, group=group, actor_label=ACTOR)
-    _save(session)
+    with _change(session):
+        teams.delete_group(session=session, group=group, actor_label=ACTOR)
     click.echo(f"Deleted the group '{name}'.")
 
 
@@ -117,16 +120,14 @@ def groups_add(slug: str, usernames: tuple[str, ...], csv_file) -> None:
     text = "\n".join(usernames)
     if csv_file is not None:
         text = (text + "\n" if text else "") + csv_file.read(roster.TEXT_MAX + 1)
-    try:
-        additions = teams.add_usernames(session=session, group=group, text=text, actor_label=ACTOR)
-    except teams.UnknownUsernames as exc:
-        names = ", ".join(name for _, name in exc.unknown)
-        where = "" if csv_file is None else " (" + ", ".join(f"line {line}" for line, _ in exc.unknown) + ")"
-        raise click.ClickException(f"No account has the username{'s' if len(exc.unknown) > 1 else ''} "
-                                   f"{names}{where}. Nobody was added.") from None
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from None
-    _save(session)
+    with _change(session):
+        try:
+            additions = teams.add_usernames(session=session, group=group, text=text, actor_label=ACTOR)
+        except teams.UnknownUsernames as exc:  # said as names (the arguments have no lines), and lines of a file
+            names = ", ".join(name for _, name in exc.unknown)
+            where = "" if csv_file is None else " (" + ", ".join(f"line {line}" for line, _ in exc.unknown) + ")"
+            raise click.ClickException(f"No account has the username{'s' if len(exc.unknown) > 1 else ''} "
+                                       f"{names}{where}. Nobody was added.") from None
     joined = [u.username for u in additions.joining]
     click.echo(f"Added {len(joined)} to {group.name}" + (f": {', '.join(joined)}" if joined else "") + ".")
     if additions.already:
@@ -141,13 +142,10 @@ def groups_remove(slug: str, usernames: tuple[str, ...]) -> None:
     """Take USERNAMES out of a group: all of them, or nobody when one is not in it. Their accounts stay."""
     session = prepared_session()
     group = _group(session, slug)
-    try:
+    with _change(session):
         leaving = teams.members_named(session=session, group=group, usernames=usernames)
         for user in leaving:
             teams.leave(session=session, group=group, user=user, actor_label=ACTOR)
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from None
-    _save(session)
     click.echo(f"Took {len(leaving)} out of {group.name}: {', '.join(u.username for u in leaving)}.")
 
 
@@ -160,12 +158,9 @@ def groups_manager(slug: str, username: str, off: bool) -> None:
     """Make USERNAME a manager of a group, putting them in it first if needed (--off: no longer a manager)."""
     session = prepared_session()
     group = _group(session, slug)
-    try:
+    with _change(session):
         user = accounts.require_user(session=session, username=username)
         if off:
             user = teams.membership_user(session=session, group=group, username=username)
         teams.join(session=session, group=group, user=user, manager=not off, actor_label=ACTOR)
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from None
-    _save(session)
     click.echo(f"{user.username} {'no longer manages' if off else 'manages'} {group.name}.")

@@ -5,7 +5,8 @@
   `slugify`.
 - `roster`: choosing members by hand: `plan_additions` / `add_usernames` (pasted or uploaded usernames, all or
   nothing, unknown ones named by line), `join`, `leave`, `member_page`, `member_counts`, `groups_of_users`,
-  `managed_groups`, `group_for` (the group if the viewer may see it), `save` (commit, a clash as Conflict).
+  `managed_groups`, `group_for` (the group if the viewer may see it), `one_change` (a change committed as a
+  block, a clash with a concurrent one a Conflict).
   Groups provisioned over SCIM keep the members the identity provider gives them (`require_hand_managed`).
 
 Every change to a membership goes through `add_member` / `remove_member`, which write the audit entry and bump
@@ -46,10 +47,10 @@ from tracker.services.teams.roster import (
     members_named,
     membership_of,
     membership_user,
+    one_change,
     plan_additions,
     read_usernames,
     require_hand_managed,
-    save,
 )
 
 __all__ = [
@@ -78,12 +79,12 @@ __all__ = [
     "members_named",
     "membership_of",
     "membership_user",
+    "one_change",
     "plan_additions",
     "read_usernames",
     "remove_member",
     "rename_group",
     "require_hand_managed",
-    "save",
     "set_manager",
     "slugify",
     "sync_user_groups",

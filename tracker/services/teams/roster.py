@@ -8,7 +8,8 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
@@ -161,10 +162,13 @@ def leave(*, session: Session, group: Group, user: User, actor: User | None = No
         raise NotFound(f"{user.username} is not in {group.name}.")
 
 
-def save(*, session: Session) -> None:
-    """Commit a change to groups. Two changes that clash (the same address taken, the same person added at once)
-    leave the later one unsaved: Conflict, with nothing of it written."""
+@contextmanager
+def one_change(*, session: Session) -> Iterator[None]:
+    """A change to groups, committed at the end of the block. A clash with a change made at the same moment (the
+    same address taken, the same person added twice), found at any flush or at the commit, is a Conflict with
+    nothing of this change written; any other error leaves the rollback to the caller."""
     try:
+        yield
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -76,10 +76,10 @@ def create_group():
         return _list_page(form, status=400)
     session = get_session()
     try:
-        group = teams.create_group(session=session, name=form.name.data or "", slug=form.slug.data or None,
-                                   description=form.description.data or "", idp_name=form.idp_name.data or None,
-                                   actor=admin)
-        teams.save(session=session)
+        with teams.one_change(session=session):
+            group = teams.create_group(session=session, name=form.name.data or "", slug=form.slug.data or None,
+                                       description=form.description.data or "",
+                                       idp_name=form.idp_name.data or None, actor=admin)
     except Invalid as exc:
         _put_error(form, exc, "name")
         return _list_page(form, status=400)
@@ -136,11 +136,12 @@ def update_group(slug: str):
     if not form.validate():
         return _group_page(group, details=form, block=None, status=400)
     try:
-        teams.rename_group(session=session, group=group, name=form.name.data or "",
-                           description=form.description.data or "", idp_name=(form.idp_name.data or "").strip(),
-                           actor=admin)
-        teams.save(session=session)
+        with teams.one_change(session=session):
+            teams.rename_group(session=session, group=group, name=form.name.data or "",
+                               description=form.description.data or "",
+                               idp_name=(form.idp_name.data or "").strip(), actor=admin)
     except Invalid as exc:
+        session.rollback()  # the page shows the group as it is stored, the form as it was typed
         _put_error(form, exc, "name")
         return _group_page(teams.get_group(session=session, slug=slug), details=form, block=None, status=400)
     flash(f"{group.name} is saved.", "success")
@@ -185,8 +186,9 @@ def add_members(slug: str):
     form = ConfirmMembersForm()
     try:
         form.checked()
-        additions = teams.add_usernames(session=session, group=group, text=form.usernames.data or "", actor=admin)
-        teams.save(session=session)
+        with teams.one_change(session=session):
+            additions = teams.add_usernames(session=session, group=group, text=form.usernames.data or "",
+                                            actor=admin)
     except Invalid as exc:
         if is_htmx():
             raise
@@ -217,8 +219,8 @@ def remove_member(slug: str, username: str):
     group = teams.get_group(session=session, slug=slug)
     Form().checked()
     user = teams.membership_user(session=session, group=group, username=username)
-    teams.leave(session=session, group=group, user=user, actor=admin)
-    teams.save(session=session)
+    with teams.one_change(session=session):
+        teams.leave(session=session, group=group, user=user, actor=admin)
     return _changed(group, f"{user.username} is no longer in {group.name}.")
 
 
@@ -232,8 +234,8 @@ def set_manager(slug: str, username: str):
     form = ManagerForm().checked()
     user = teams.membership_user(session=session, group=group, username=username)
     manager = form.wanted()
-    teams.join(session=session, group=group, user=user, manager=manager, actor=admin)
-    teams.save(session=session)
+    with teams.one_change(session=session):
+        teams.join(session=session, group=group, user=user, manager=manager, actor=admin)
     return _changed(group, f"{user.username} {'now manages' if manager else 'no longer manages'} {group.name}.")
 
 
@@ -247,9 +249,13 @@ def delete_group(slug: str):
     group = teams.get_group(session=session, slug=slug)
     form = DeleteGroupForm().checked()
     if (form.confirm.data or "").strip().lower() != group.slug:
-        raise Invalid(f"Type “{group.slug}” to confirm; nothing was deleted.")
+        message = f"Type “{group.slug}” to confirm; nothing was deleted."
+        if is_htmx():
+            raise Invalid(message)
+        flash(message, "error")
+        return see_other(url_for("admin.group_page", slug=group.slug))
     name = group.name
-    teams.delete_group(session=session, group=group, actor=admin)
-    teams.save(session=session)
+    with teams.one_change(session=session):
+        teams.delete_group(session=session, group=group, actor=admin)
     flash(f"The group {name} is deleted. Its members keep their accounts and assignments.", "success")
     return see_other(url_for("admin.group_list"))
