@@ -128,7 +128,7 @@ def test_removing_a_member_and_making_one_a_manager_answer_the_roster_with_htmx(
     made = ada.post("/admin/groups/platform-team/members/lena/manager", data={"manager": "1"}, headers=HX)
     fragment = made.get_data(as_text=True)
     assert made.status_code == 200 and "lena now manages Platform team." in fragment
-    assert "Stop lena managing Platform team" in fragment
+    assert "Unmake manager: lena" in fragment
     removed = ada.post("/admin/groups/platform-team/members/leo/remove", headers=HX)
     assert removed.status_code == 200 and "leo is no longer in Platform team." in removed.get_data(as_text=True)
     assert member_names(session, "platform-team") == ["lena"]
