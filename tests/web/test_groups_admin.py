@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from functools import partial
 
 from sqlmodel import col, select
 
 from tests import factories
+from tests.queries import statements
 from tracker.models import Assignment, AuditEvent, Group, GroupMember, GroupSource, User
 from tracker.services import teams
 from tracker.services.mentoring import assignments
@@ -243,3 +245,15 @@ def test_a_page_posted_without_its_csrf_token_changes_nothing(make_client, sessi
     answer = make_client("ada").post("/admin/groups/platform-team/members/lena/remove", csrf=False)
     assert answer.status_code == 400
     assert member_names(session, "platform-team") == ["lena"]
+
+
+def test_a_group_page_makes_the_same_statements_for_three_members_as_for_sixty(app, make_client, session):
+    small = make_group(session, "Small team", "lena", "leo", "mona")
+    large = make_group(session, "Large team")
+    for learner in factories.add_learners(session, "crowd", 60):
+        teams.add_member(session=session, group=large, user=learner)
+    session.commit()
+    ada = make_client("ada")
+    counts = [statements(app, partial(ada.get, f"/admin/groups/{group.slug}"), warm=True) for group in (small, large)]
+    assert counts[0] == counts[1] <= 8, counts
+    assert statements(app, partial(ada.get, "/admin/groups"), warm=True) <= 6

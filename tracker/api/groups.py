@@ -152,7 +152,7 @@ def create_group():
     session = get_session()
     with teams.one_change(session=session):
         group = teams.create_group(session=session, name=body.name, slug=body.slug, description=body.description,
-                                   idp_name=body.idp_name, actor=admin)
+                                   idp_name=(body.idp_name or "").strip() or None, actor=admin)
     return respond(_public(group), 201)
 
 
@@ -177,7 +177,8 @@ def update_group(slug: str):
         raise Invalid("name: a group keeps a name")
     with teams.one_change(session=session):
         teams.rename_group(session=session, group=group, name=body.name, description=body.description,
-                           idp_name=(body.idp_name or "") if "idp_name" in given else None, actor=admin)
+                           idp_name=(body.idp_name or "").strip() if "idp_name" in given else None,
+                           actor=admin)
     return respond(_public(group))
 
 

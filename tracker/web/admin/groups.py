@@ -79,7 +79,7 @@ def create_group():
         with teams.one_change(session=session):
             group = teams.create_group(session=session, name=form.name.data or "", slug=form.slug.data or None,
                                        description=form.description.data or "",
-                                       idp_name=form.idp_name.data or None, actor=admin)
+                                       idp_name=(form.idp_name.data or "").strip() or None, actor=admin)
     except Invalid as exc:
         _put_error(form, exc, "name")
         return _list_page(form, status=400)
