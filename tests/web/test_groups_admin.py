@@ -255,5 +255,5 @@ def test_a_group_page_makes_the_same_statements_for_three_members_as_for_sixty(a
     session.commit()
     ada = make_client("ada")
     counts = [statements(app, partial(ada.get, f"/admin/groups/{group.slug}"), warm=True) for group in (small, large)]
-    assert counts[0] == counts[1] <= 8, counts
-    assert statements(app, partial(ada.get, "/admin/groups"), warm=True) <= 6
+    assert counts[0] == counts[1] <= 5, counts  # the group, the count and the page of members, and who asks
+    assert statements(app, partial(ada.get, "/admin/groups"), warm=True) <= 4
