@@ -51,6 +51,14 @@ def test_an_admin_makes_a_group_and_adds_members_in_place(browser, live_server, 
         expect(page.locator("#group-roster [role=status]")).to_contain_text("leo is no longer in Platform team.")
         expect(members.get_by_text("leo", exact=True)).to_have_count(0)
 
+        # a CSV file goes up through htmx as well
+        page.get_by_label("Or upload a CSV file").set_input_files(
+            files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": b"name,username\nAda,ada\n"}])
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#members-preview")).to_contain_text("1 person joins Platform team: ada.")
+        page.get_by_role("button", name="Add 1 to Platform team").click()
+        expect(members.get_by_text("ada", exact=True)).to_be_visible()
+
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"the group page is {width} px wide at {viewport['width']} px"
         page.wait_for_function(HTMX_SETTLED)
