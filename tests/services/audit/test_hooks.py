@@ -35,8 +35,8 @@ def who(event: AuditEvent) -> tuple[str, str, str]:
     return event.kind, event.actor_label, event.subject_label
 
 
-def assign(session: Session, *learners: str, due_on: date | None | object = assignments.KEEP, slug="api-designer",
-           preview=False):
+def assign(session: Session, *learners: str, due_on: date | assignments._Keep | None = assignments.KEEP,
+           slug="api-designer", preview=False):
     return assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=list(learners),
                                    path=factories.path(session, slug), due_on=due_on, today=TODAY, preview=preview)
 

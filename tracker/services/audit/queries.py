@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import and_, or_
@@ -127,18 +126,16 @@ def parse_cursor(cursor: str | None, *, name: str = "before") -> tuple[datetime,
         raise Invalid(f"{name}: not a cursor from this log (follow the page's links as they came)") from None
 
 
-def day_bounds(filters: AuditFilters, *, zone: str = "UTC") -> tuple[datetime | None, datetime | None]:
+def day_bounds(filters: AuditFilters, *, zone: tzinfo = UTC) -> tuple[datetime | None, datetime | None]:
     """The filters' days as [since, until) moments: from the start of `since` to the end of `until`, in `zone`."""
-    tz = ZoneInfo(zone)
-
     def start(day: date) -> datetime:
-        return datetime.combine(day, time(), tz).astimezone(UTC)
+        return datetime.combine(day, time(), zone).astimezone(UTC)
 
     return (start(filters.since) if filters.since else None,
             start(filters.until + timedelta(days=1)) if filters.until else None)
 
 
-def _filtered(filters: AuditFilters, zone: str):
+def _filtered(filters: AuditFilters, zone: tzinfo):
     query = (select(AuditEvent, Group, LearningPath)
              .join(Group, col(Group.id) == AuditEvent.group_id, isouter=True)
              .join(LearningPath, col(LearningPath.id) == AuditEvent.path_id, isouter=True))
@@ -174,7 +171,7 @@ def _newer_than(place: tuple[datetime, int]):
     return or_(col(AuditEvent.at) > place[0], and_(col(AuditEvent.at) == place[0], col(AuditEvent.id) > place[1]))
 
 
-def search(*, session: Session, filters: AuditFilters | None = None, zone: str = "UTC", before: str | None = None,
+def search(*, session: Session, filters: AuditFilters | None = None, zone: tzinfo = UTC, before: str | None = None,
            after: str | None = None, limit: int = PAGE) -> AuditPage:
     """A page of entries matching `filters`, newest first: the newest ones, those just older than the entry
     `before` names, or those just newer than the one `after` names. Keyset on (at, id), so entries written
@@ -197,7 +194,7 @@ def search(*, session: Session, filters: AuditFilters | None = None, zone: str =
                      newer=cursor_of(rows[0].event) if older_than is not None and rows else None)
 
 
-def export_rows(*, session: Session, filters: AuditFilters | None = None, zone: str = "UTC") -> Iterator[AuditRow]:
+def export_rows(*, session: Session, filters: AuditFilters | None = None, zone: tzinfo = UTC) -> Iterator[AuditRow]:
     """Every entry matching `filters`, newest first, read a batch at a time (for files of any length). Does not
     write."""
     filters = filters or AuditFilters()
@@ -213,6 +210,14 @@ def export_rows(*, session: Session, filters: AuditFilters | None = None, zone: 
 
 def about_user(*, session: Session, user: User, limit: int = 20) -> list[AuditRow]:
     """The latest entries about `user` (they are the subject), newest first. Does not write."""
-    query = (_filtered(AuditFilters(), "UTC").where(AuditEvent.subject_id == user.id)
+    query = (_filtered(AuditFilters(), UTC).where(AuditEvent.subject_id == user.id)
              .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit))
     return _rows(session, query)
+
+
+def filter_choices(*, session: Session) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The groups and the paths the log can be narrowed to, as (slug, name), by name. Does not write."""
+    groups = [(slug, name) for slug, name in session.exec(select(Group.slug, Group.name).order_by(col(Group.name)))]
+    paths = [(slug, title) for slug, title in session.exec(select(LearningPath.slug, LearningPath.title)
+                                                            .order_by(col(LearningPath.title)))]
+    return groups, paths
