@@ -155,3 +155,24 @@ def test_an_entry_about_a_deleted_account_keeps_the_name_without_a_link(make_cli
     html = ada.get("/admin/audit?kind=user_deleted").get_data(as_text=True)
     assert "leo" in html and 'href="/admin/users/leo"' not in html
     assert ada.get("/admin/audit?subject=leo").get_data(as_text=True).count('data-label="Detail"') >= 1
+
+
+def test_the_page_the_files_and_the_api_cost_the_same_statements_for_five_entries_or_two_hundred(app, make_client,
+                                                                                                   session):
+    from functools import partial
+
+    from tests.queries import statements
+    from tracker.models import TokenScope
+    from tracker.services.people import tokens
+
+    ada = make_client("ada")
+    raw, _ = tokens.create_token(session=session, user=factories.user(session, "ada"), name="t", scope=TokenScope.read)
+    routes = {"page": partial(ada.get, "/admin/audit?subject=lena"),
+              "user": partial(ada.get, "/admin/users/lena"),
+              "api": partial(ada.get, "/api/v1/audit?subject=lena", headers={"Authorization": f"Bearer {raw}"})}
+    add_entries(session, 5, start=datetime(2026, 1, 5, 12, tzinfo=UTC))
+    few = {name: statements(app, call, warm=True) for name, call in routes.items()}
+    add_entries(session, 195, start=datetime(2026, 2, 5, 12, tzinfo=UTC))
+    many = {name: statements(app, call, warm=True) for name, call in routes.items()}
+    assert many == few
+    assert few["page"] <= 8, few
