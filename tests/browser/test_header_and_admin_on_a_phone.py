@@ -10,7 +10,8 @@ PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 900}
 ADMIN_PAGES = ["/admin/paths", "/admin/users", "/admin/articles", "/admin/mentorships", "/admin/credentials",
                "/admin/records", "/admin/security", "/admin/paths/api-designer/edit",
-               "/admin/paths/api-designer/history", "/admin/paths/api-designer/status", "/account"]
+               "/admin/paths/api-designer/history", "/admin/paths/api-designer/status", "/admin/audit",
+               "/admin/users/lena", "/account"]
 
 
 @pytest.fixture

@@ -49,3 +49,10 @@ def test_a_mentor_demoted_to_learner_no_longer_looks_after_their_mentees(session
     mona.role = Role.learner
     session.commit()
     assert not access.can_look_after(session=session, viewer=mona, learner=factories.user(session, "lena"))
+
+
+@pytest.mark.parametrize(("role", "reads"), [(None, False), (Role.learner, False), (Role.mentor, False),
+                                             (Role.admin, True)])
+def test_only_admins_read_the_audit_log(role, reads):
+    user = User(username="u", password_hash="x", role=role) if role else None
+    assert access.can_read_audit_log(user) is reads

@@ -76,7 +76,8 @@ def create_mentorship():
     """Idempotent: linking a pair that exists changes nothing and says so (`"already": true`)."""
     mentor, learner = _pair(json_body(MentorshipBody))
     already = mentorships.mentors(session=get_session(), mentor=mentor, learner=learner)
-    mentorship = mentorships.link(session=get_session(), mentor=mentor, learner=learner)
+    mentorship = mentorships.link(session=get_session(), mentor=mentor, learner=learner,
+                                  actor=require_account())
     return respond(MentorshipPublic(mentor=mentor.username, learner=learner.username, status=mentorship.status,
                                     already=already), 201)
 
@@ -86,7 +87,7 @@ def create_mentorship():
 @documented(summary="End a mentorship (admins)", body=MentorshipBody, status=204, errors=(404,))
 def delete_mentorship():
     mentor, learner = _pair(json_body(MentorshipBody))
-    mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
+    mentorships.unlink(session=get_session(), mentor=mentor, learner=learner, actor=require_account())
     return "", 204
 
 

@@ -54,8 +54,7 @@ def users_create(username: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = accounts.create_user(session=prepared_session(), username=username, password=password,
-                                    policy=password_policy(),
-                                    role=Role(role))
+                                    policy=password_policy(), role=Role(role), actor_label="command line")
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.role} '{user.username}'.")
@@ -76,7 +75,8 @@ def users_delete(username: str, yes: bool) -> None:
         click.confirm(f"Delete '{user.username}' with their progress, notes, sessions, tokens and credentials, "
                       "for good?", abort=True)
     try:
-        account_deletion.erase_account(session=session, user=user, by="the command line")
+        account_deletion.erase_account(session=session, user=user, by="the command line",
+                                       actor_label="command line")
     except NotAllowed as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Deleted '{user.username}'.")
@@ -193,7 +193,7 @@ def mentors_link(mentor: str, learner: str) -> None:
     mentor_user, learner_user = _two_users(session, mentor, learner)
     already = mentorships.mentors(session=session, mentor=mentor_user, learner=learner_user)
     try:
-        mentorships.link(session=session, mentor=mentor_user, learner=learner_user)
+        mentorships.link(session=session, mentor=mentor_user, learner=learner_user, actor_label="command line")
     except mentorships.MentoringError as exc:
         raise click.ClickException(str(exc)) from None
     if already:
@@ -211,7 +211,8 @@ def mentors_unlink(mentor: str, learner: str) -> None:
     session = prepared_session()
     mentor_user, learner_user = _two_users(session, mentor, learner)
     try:
-        mentorships.unlink(session=session, mentor=mentor_user, learner=learner_user)
+        mentorships.unlink(session=session, mentor=mentor_user, learner=learner_user,
+                            actor_label="command line")
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{mentor_user.username} no longer mentors {learner_user.username}.")

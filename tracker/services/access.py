@@ -127,3 +127,11 @@ def can_handle_refused_statements(viewer: User | None) -> bool:
 def can_manage_webhooks(viewer: User | None) -> bool:
     """Registering, switching and deleting the endpoints events are sent to, and testing them: admins."""
     return is_admin(viewer)
+
+
+# ---------------------------------------------------------------- the audit log
+
+def can_read_audit_log(viewer: User | None) -> bool:
+    """Reading and exporting the audit log (who enrolled whom, role and group changes, sign-ins through the
+    identity provider): admins."""
+    return is_admin(viewer)

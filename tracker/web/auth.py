@@ -121,7 +121,7 @@ def sign_up():
                 user = accounts.create_user(session=get_session(), username=form.username.data,
                                             password=form.password.data, policy=password_policy(),
                                             display_name=form.display_name.data or "",
-                                            time_zone=form.time_zone.data)
+                                            time_zone=form.time_zone.data, signed_up=True)
             except accounts.UsernameTaken as exc:
                 form.form_errors.append(str(exc))
             except accounts.AccountError as exc:

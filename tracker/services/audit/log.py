@@ -17,10 +17,17 @@ log = logging.getLogger("tracker.audit")
 class AuditKind(StrEnum):
     """What an audit entry is about."""
 
+    @property
+    def label(self) -> str:
+        """The kind in words, for lists and filters: "due date changed"."""
+        return label_of(self.value)
+
     enrolled = "enrolled"  # a path assigned (by a person or a rule)
     unenrolled = "unenrolled"  # an assignment withdrawn
     due_date_changed = "due_date_changed"
     period_restarted = "period_restarted"  # a recurring assignment began its next period
+    mentor_linked = "mentor_linked"  # a mentorship made active (by an admin, or an invitation accepted)
+    mentor_unlinked = "mentor_unlinked"
     followed = "followed"
     unfollowed = "unfollowed"
     role_changed = "role_changed"
@@ -41,6 +48,16 @@ class AuditKind(StrEnum):
     provisioned = "provisioned"  # a SCIM create, change or delete
     oidc_sign_in = "oidc_sign_in"
     oidc_linked = "oidc_linked"
+
+
+LABELS = {"oidc_sign_in": "signed in through the identity provider",
+          "oidc_linked": "linked to the identity provider", "provisioned": "provisioned (SCIM)",
+          "period_restarted": "recurring period restarted"}
+
+
+def label_of(kind: str) -> str:
+    """Any stored kind in words, one this version does not know included."""
+    return LABELS.get(kind, kind.replace("_", " "))
 
 
 def record(*, session: Session, kind: AuditKind, actor: User | None = None, actor_label: str = "",

@@ -16,6 +16,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services import access
+from tracker.services.audit.log import AuditKind, record
 from tracker.services.errors import Conflict, NotFound
 from tracker.services.mentoring.mentorships import MentoringError, NotYourMentee, get_mentee
 from tracker.services.notifications import in_app as notifications
@@ -109,8 +110,12 @@ def _start(session, mentor, learner, path, assignment, due_on, note) -> AssignOu
     assignment.mentor_id, assignment.withdrawn_at, assignment.created_at = mentor.id, None, utcnow()
     assignment.due_on = None if isinstance(due_on, _Keep) else due_on
     assignment.note = "" if isinstance(note, _Keep) else (note or "")
+    revived = assignment.id is not None
     session.add(assignment)
     session.flush()
+    record(session=session, kind=AuditKind.enrolled, actor=mentor, subject=learner, path=path,
+           detail=(f"due {_day(assignment.due_on)}" if assignment.due_on else "no due date")
+           + ("; assigned again after a withdrawal" if revived else ""))
     due = f", due {_day(assignment.due_on)}" if assignment.due_on else ""
     notifications.notify(session=session, user=learner, kind=NotificationKind.assigned,
                          key=f"assigned:{assignment.id}:{assignment.created_at.isoformat()}",
@@ -123,6 +128,8 @@ def _update(session, mentor, learner, path, assignment, due_on, note) -> AssignO
     changes = []
     if not isinstance(due_on, _Keep) and due_on != assignment.due_on:
         changes.append(f"due date {_day(assignment.due_on)} → {_day(due_on)}")
+        record(session=session, kind=AuditKind.due_date_changed, actor=mentor, subject=learner, path=path,
+               detail=f"{_day(assignment.due_on)} → {_day(due_on)}")
         assignment.due_on = due_on
     if not isinstance(note, _Keep) and (note or "") != assignment.note:
         changes.append("a new note" if note else "note removed")
@@ -214,6 +221,8 @@ def withdraw(*, session: Session, mentor: User, assignment_id: int) -> Assignmen
     assignment, learner = _managed_assignment(session, mentor, assignment_id)
     assignment.withdrawn_at = utcnow()
     path = session.get_one(LearningPath, assignment.path_id)
+    record(session=session, kind=AuditKind.unenrolled, actor=mentor, subject=learner, path=path,
+           detail=f"was due {_day(assignment.due_on)}" if assignment.due_on else "had no due date")
     notifications.notify(session=session, user=learner,
                          kind=NotificationKind.assignment_changed,
                          key=f"withdrawn:{assignment.id}:{assignment.withdrawn_at.isoformat()}",
@@ -231,6 +240,8 @@ def change_due_date(*, session: Session, mentor: User, assignment_id: int, due_o
         raise MentoringError("The due date is in the past.")
     if due_on != assignment.due_on:
         path = session.get_one(LearningPath, assignment.path_id)
+        record(session=session, kind=AuditKind.due_date_changed, actor=mentor, subject=learner, path=path,
+               detail=f"{_day(assignment.due_on)} → {_day(due_on)}")
         notifications.notify(session=session, user=learner,
                              kind=NotificationKind.assignment_changed,
                              key=f"assignment-changed:{assignment.id}:{utcnow().isoformat()}",

@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from tracker.models import Mentorship, MentorshipStatus, NotificationKind, Role, User, utcnow
 from tracker.services import access
+from tracker.services.audit.log import AuditKind, record
 from tracker.services.errors import Invalid, NotFound
 from tracker.services.notifications import in_app as notifications
 from tracker.services.people import accounts
@@ -54,13 +55,19 @@ def mentors(*, session: Session, mentor: User, learner: User) -> bool:
     return found is not None and found.status == MentorshipStatus.active
 
 
-def link(*, session: Session, mentor: User, learner: User) -> Mentorship:
-    """Make `mentor` a mentor of `learner` at once (what an admin does). Commits."""
+def link(*, session: Session, mentor: User, learner: User, actor: User | None = None,
+         actor_label: str = "") -> Mentorship:
+    """Make `mentor` a mentor of `learner` at once (what an admin, the `actor`, does); the audit log records a
+    new link, not one that was already active. Commits."""
     if mentor.id == learner.id:
         raise MentoringError("A user cannot mentor themselves.")
     if not mentor.has_role(Role.mentor):
         raise MentoringError(f"'{mentor.username}' is not a mentor.")
-    mentorship = _mentorship(session, mentor, learner) or Mentorship(mentor_id=mentor.id, learner_id=learner.id)
+    existing = _mentorship(session, mentor, learner)
+    mentorship = existing or Mentorship(mentor_id=mentor.id, learner_id=learner.id)
+    if existing is None or existing.status != MentorshipStatus.active:
+        record(session=session, kind=AuditKind.mentor_linked, actor=actor, actor_label=actor_label, subject=learner,
+               detail=f"mentor {mentor.username}")
     mentorship.status = MentorshipStatus.active
     mentorship.responded_at = utcnow()
     session.add(mentorship)
@@ -68,11 +75,16 @@ def link(*, session: Session, mentor: User, learner: User) -> Mentorship:
     return mentorship
 
 
-def unlink(*, session: Session, mentor: User, learner: User) -> None:
-    """End a mentorship; assignments stay with the learner. NotFound if there is none. Commits."""
+def unlink(*, session: Session, mentor: User, learner: User, actor: User | None = None,
+           actor_label: str = "") -> None:
+    """End a mentorship (the `actor` being an admin); assignments stay with the learner. NotFound if there is
+    none. Commits."""
     mentorship = _mentorship(session, mentor, learner)
     if mentorship is None:
         raise NotFound(f"'{mentor.username}' does not mentor '{learner.username}'.")
+    record(session=session, kind=AuditKind.mentor_unlinked, actor=actor, actor_label=actor_label, subject=learner,
+           detail=f"mentor {mentor.username}" + ("" if mentorship.status == MentorshipStatus.active
+                                                 else f" ({MentorshipStatus(mentorship.status).value})"))
     session.delete(mentorship)
     session.commit()
 
@@ -117,6 +129,10 @@ def respond(*, session: Session, learner: User, mentorship_id: int, accept: bool
         raise NotFound("No such invitation.")
     mentorship.status = MentorshipStatus.active if accept else MentorshipStatus.declined
     mentorship.responded_at = utcnow()
+    if accept:
+        mentor = session.get_one(User, mentorship.mentor_id)
+        record(session=session, kind=AuditKind.mentor_linked, actor=learner, subject=learner,
+               detail=f"mentor {mentor.username}, an invitation accepted")
     session.commit()
     return mentorship
 

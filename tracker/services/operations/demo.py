@@ -41,7 +41,7 @@ def create_demo(*, session: Session, now: datetime, policy: PasswordPolicy) -> l
         user = accounts.get_user(session=session, username=username)
         if user is None:
             accounts.create_user(session=session, username=username, password=password, policy=policy, role=role,
-                                 display_name=display_name)
+                                 display_name=display_name, actor_label="demo")
         else:
             accounts.set_password(session=session, user=user, password=password, policy=policy)
         created.append(DemoAccount(username=username, role=role, password=password))
@@ -55,7 +55,7 @@ def create_demo(*, session: Session, now: datetime, policy: PasswordPolicy) -> l
 def _mentoring(*, session: Session, learner: User, now: datetime) -> None:
     """The demo mentor guides the demo learner and has assigned a path with a due date."""
     mentor = accounts.require_user(session=session, username="demo-mentor")
-    mentorships.link(session=session, mentor=mentor, learner=learner)
+    mentorships.link(session=session, mentor=mentor, learner=learner, actor_label="demo")
     path = session.exec(select(LearningPath).where(LearningPath.slug == "api-designer")).one_or_none()
     if path is not None:
         (outcome,) = assignments.assign_path(

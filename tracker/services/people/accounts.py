@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.models import EmailFrequency, Installation, Role, User, utcnow
+from tracker.services.audit.log import AuditKind, record
 from tracker.services.errors import Invalid, NotAllowed, NotFound
 from tracker.services.learning.recall import check_daily_limit, check_retention
 from tracker.services.notifications.mail import check_address, pass_over_pending
@@ -78,9 +79,11 @@ def hash_password(password: str) -> str:
 
 
 def create_user(*, session: Session, username: str, password: str, policy: PasswordPolicy,
-                role: Role = Role.learner, display_name: str = "", time_zone: str | None = None) -> User:
+                role: Role = Role.learner, display_name: str = "", time_zone: str | None = None,
+                actor: User | None = None, actor_label: str = "", signed_up: bool = False) -> User:
     """Create an account after checking the username and the password `policy`. `time_zone` is what the
-    browser reported (UTC when it is missing or unknown). Commits."""
+    browser reported (UTC when it is missing or unknown). The audit log names who made it: `actor` (an
+    admin), `actor_label` (the command line, the demo), or the new user themselves when `signed_up`. Commits."""
     username = normalise_username(username)
     check_password(password, policy=policy, username=username, display_name=display_name)
     if get_user(session=session, username=username) is not None:
@@ -89,6 +92,10 @@ def create_user(*, session: Session, username: str, password: str, policy: Passw
                 display_name=display_name.strip()[:80], time_zone=detected_zone(time_zone))
     session.add(user)
     try:
+        session.flush()
+        record(session=session, kind=AuditKind.user_created, actor=user if signed_up else actor,
+               actor_label=actor_label, subject=user,
+               detail=f"as {Role(user.role).value}" + (", signed up" if signed_up else ""))
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -113,6 +120,8 @@ def create_first_admin(*, session: Session, username: str, password: str, policy
     try:
         session.flush()
         session.add(Installation(id=1, admin_id=user.id))
+        record(session=session, kind=AuditKind.user_created, actor=user, subject=user,
+               detail="as admin, the first administrator at setup")
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -221,6 +230,8 @@ def set_role(*, session: Session, admin: User, user: User, role: Role) -> None:
     if user.id == admin.id and role is not Role.admin:
         raise AccountError("You cannot take the admin role from yourself; ask another admin.")
     if user.role != role:
+        record(session=session, kind=AuditKind.role_changed, actor=admin, subject=user,
+               detail=f"{Role(user.role).value} → {role.value}")
         user.role = role
         end_all_sessions(session=session, user=user)  # signed-in pages were built for the old role
     session.commit()
@@ -231,6 +242,9 @@ def set_active(*, session: Session, admin: User, user: User, active: bool) -> En
     an account (its tokens stay revoked). Commits."""
     if user.id == admin.id and not active:
         raise AccountError("You cannot deactivate your own account.")
+    if user.is_active != active:
+        record(session=session, kind=AuditKind.user_reactivated if active else AuditKind.user_deactivated,
+               actor=admin, subject=user)
     user.is_active = active
     ended = (Ended(devices=end_all_sessions(session=session, user=user), tokens=0) if active
              else end_all_access(session=session, user=user))

@@ -13,17 +13,20 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services import access
+from tracker.services.audit.log import AuditKind, record
 from tracker.services.progress.marks import ProgressError
 
 
 def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
-    """Follow a published path (following twice is the same as once). Commits."""
+    """Follow a published path (following twice is the same as once, with one audit entry). Commits."""
     if session.get(PathFollow, (user.id, path.id)) is None:
         if not access.can_follow_path(path):
             raise ProgressError(f"“{path.title}” is {path.status} and cannot be followed.")
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.exec(insert(PathFollow).values(user_id=user.id, path_id=path.id, created_at=utcnow())
-                     .on_conflict_do_nothing(index_elements=["user_id", "path_id"]))  # a double click is one follow
+        result = session.exec(insert(PathFollow).values(user_id=user.id, path_id=path.id, created_at=utcnow())
+                              .on_conflict_do_nothing(index_elements=["user_id", "path_id"]))  # a double click
+        if result.rowcount:  # is one follow, and one entry
+            record(session=session, kind=AuditKind.followed, actor=user, subject=user, path=path)
         session.commit()
 
 
@@ -32,6 +35,7 @@ def unfollow_path(*, session: Session, user: User, path: LearningPath) -> None:
     follow = session.get(PathFollow, (user.id, path.id))
     if follow is not None:
         session.delete(follow)
+        record(session=session, kind=AuditKind.unfollowed, actor=user, subject=user, path=path)
         session.commit()
 
 

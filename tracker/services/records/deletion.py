@@ -22,6 +22,7 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.services.audit.log import AuditKind, record
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.services.people import accounts, security_log
 from tracker.services.records import credentials
@@ -49,17 +50,18 @@ def delete_own_account(*, session: Session, user: User, password: str) -> None:
         raise Invalid("Type your password to confirm.")
     if accounts.authenticate(session=session, username=user.username, password=password) is None:
         raise WrongPassword("The password is not right; nothing was deleted.")
-    erase_account(session=session, user=user, by="the account's owner")
+    erase_account(session=session, user=user, by="the account's owner", actor=user)
 
 
 def delete_user(*, session: Session, admin: User, user: User) -> None:
     """An administrator deletes someone else's account and everything personal in it. Commits."""
     if user.id == admin.id:
         raise NotAllowed("Delete your own account from your account page: it asks for your password.")
-    erase_account(session=session, user=user, by=f"admin {admin.username}")
+    erase_account(session=session, user=user, by=f"admin {admin.username}", actor=admin)
 
 
-def erase_account(*, session: Session, user: User, by: str) -> None:
+def erase_account(*, session: Session, user: User, by: str, actor: User | None = None,
+                  actor_label: str = "") -> None:
     """Delete `user` with their progress, history, notes, replies, follows, mentorships, assignments as a
     learner, notifications, sessions, tokens and xAPI outbox rows (ON DELETE CASCADE), and the
     notifications telling mentors about them.
@@ -68,7 +70,9 @@ def erase_account(*, session: Session, user: User, by: str) -> None:
     no link, name, address or detail; and their credentials as status-only records
     (`credentials.keep_status_only`), so one they shared still verifies (or shows as revoked) without naming
     them. One transaction; LastAdministrator (nothing deleted) when no other
-    active admin would remain. `by` says who asked, in the log line (which names no one else). Commits."""
+    active admin would remain. `by` says who asked, in the log line (which names no one else). The audit log
+    keeps an entry naming the account (its link goes with it) and who deleted it (`actor`, or `actor_label`
+    for the command line). Commits."""
     was_admin = user.has_role(Role.admin)
     try:
         if was_admin:  # PostgreSQL: two admins deleting themselves at once take turns (SQLite has one writer)
@@ -81,6 +85,9 @@ def erase_account(*, session: Session, user: User, by: str) -> None:
                                                      link.startswith(mentee_page + "/", autoescape=True),
                                                      link.startswith(mentee_page + "#", autoescape=True))))
         credentials.keep_status_only(session=session, user=user, now=utcnow())
+        record(session=session, kind=AuditKind.user_deleted, actor=actor, actor_label=actor_label, subject=user,
+               detail=f"was {Role(user.role).value}, by {by}")
+        session.flush()  # written before the row goes: the account's link in it is set to null by the delete
         session.exec(delete(User).where(col(User.id) == user.id))
         # Counted inside the writing transaction, after the delete: what would really remain.
         if was_admin and not session.exec(select(func.count(col(User.id))).where(

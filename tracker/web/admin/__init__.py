@@ -1,5 +1,5 @@
 """Administration, one blueprint: paths (editor, history, import), the catalog, users, groups, mentorships, background
-jobs, webhooks.
+jobs, webhooks, the audit log.
 
 Each area is a module of this package; importing them registers their routes on `bp`.
 """
@@ -7,6 +7,7 @@ Each area is a module of this package; importing them registers their routes on 
 from __future__ import annotations
 
 from tracker.web.admin import (  # noqa: F401  (registers the routes)
+    audit,
     catalog,
     credentials,
     groups,

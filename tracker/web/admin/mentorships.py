@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 
 from tracker.db import get_session
-from tracker.http.auth import role_required
+from tracker.http.auth import require_account, role_required
 from tracker.models import Role
 from tracker.services.errors import DomainError, Invalid
 from tracker.services.mentoring import mentorships
@@ -31,7 +31,7 @@ def link():
     try:
         mentor, learner = _pair()
         already = mentorships.mentors(session=get_session(), mentor=mentor, learner=learner)
-        mentorships.link(session=get_session(), mentor=mentor, learner=learner)
+        mentorships.link(session=get_session(), mentor=mentor, learner=learner, actor=require_account())
     except Invalid as exc:
         flash(str(exc), "error")
     else:
@@ -47,7 +47,7 @@ def link():
 def unlink():
     try:
         mentor, learner = _pair()
-        mentorships.unlink(session=get_session(), mentor=mentor, learner=learner)
+        mentorships.unlink(session=get_session(), mentor=mentor, learner=learner, actor=require_account())
     except DomainError as exc:
         flash(str(exc), "error")
     else:
