@@ -157,6 +157,7 @@ def test_the_learner_sees_the_period_then_the_refresh_and_the_credential_expires
             assert "Refreshed on Jan 10, 2027: your earlier completion is kept in your history." in page
             assert "Repeats every 12 months · this period ends Jan 10, 2028" in page
         assert "expired on Jan 10, 2027" in lena.get("/paths/api-designer").get_data(as_text=True)
+        assert "expired Jan 10, 2027" in lena.get("/").get_data(as_text=True)  # its certificates list
         certificate = lena.get(f"/credentials/{first.public_id}").get_data(as_text=True)
         assert "Expired on January 10, 2027." in certificate
         verified = make_client().post("/credentials/verify", data={"jwt": first.jwt}).get_data(as_text=True)

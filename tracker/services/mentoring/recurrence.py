@@ -64,7 +64,8 @@ class PeriodRestart:
 
 def start_due_periods(*, session: Session, now: datetime) -> list[PeriodRestart]:
     """Start the next period of every active recurring assignment whose period has ended by `now` in its
-    learner's time zone. Each restart commits on its own; one another worker made first is left alone."""
+    learner's time zone. Each restart commits on its own; one another worker made first is left alone. Give it
+    a session with nothing pending: the read that finds the ended periods is closed before the restarts."""
     # No zone is more than a day ahead of UTC, and no period is shorter than 28 days: a cheap first filter.
     horizon = now.date() + timedelta(days=1) - SHORTEST_PERIOD
     rows = session.exec(select(Assignment, User).join(User, col(User.id) == Assignment.learner_id)
