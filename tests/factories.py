@@ -77,7 +77,9 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
     for slug, state in (("http-protocol", "done"), ("restful-api-design", "reading")):
         lena.post(f"/articles/{slug}/progress", data={"state": state, "path": "api-designer"})
     lena.post("/articles/http-protocol/note", data={"body": "Kept", "shared": "on"})
-    mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer", "due_on": "2030-01-31"})
+    # recurring, with a period long enough for the due date to fall in the first one
+    mona.post("/mentor/assignments", data={"learners": "lena", "path": "api-designer", "due_on": "2030-01-31",
+                                           "recur_months": "60"})
     note = session.exec(select(Note)).one()
     mona.post(f"/mentor/notes/{note.id}/replies", data={"body": "Good summary"})
     tokens.create_token(session=session, user=user(session, "lena"), name="script")

@@ -91,7 +91,8 @@ def test_marking_the_last_required_article_through_the_api_issues_a_credential(s
     assert listed == [{"path": "api-designer", "title": credential.path_title, "version": credential.path_version,
                        "issued_at": credential.issued_at.isoformat().replace("+00:00", "Z"),
                        "url": f"http://localhost:5000/credentials/{credential.public_id}", "jwt": credential.jwt,
-                       "shared": False, "revoked": False, "revoked_at": None, "revoked_reason": ""}]
+                       "shared": False, "revoked": False, "revoked_at": None, "revoked_reason": "",
+                       "valid_until": None, "period_started_on": None}]
     assert make_client("leo").get("/api/v1/me/credentials").get_json() == {"items": []}
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_login import login_required
@@ -35,6 +35,10 @@ class CredentialPublic(Public):
     revoked: bool
     revoked_at: datetime | None = None
     revoked_reason: str = ""
+    valid_until: datetime | None = Field(default=None, description="when it expires (its validUntil: the next period "
+                                                                   "of a recurring assignment); null: never")
+    period_started_on: date | None = Field(default=None, description="for a recurring assignment: the first day of "
+                                                                     "the period it was earned in")
 
 
 class VerificationPublic(Public):
@@ -48,7 +52,8 @@ def credential_public(credential: Credential, issuer: credential_keys.Issuer) ->
     return CredentialPublic(path=credential.path_slug, title=credential.path_title, version=credential.path_version,
                             issued_at=credential.issued_at, url=issuer.credential_url(credential.public_id),
                             jwt=credential.jwt, shared=credential.shared, revoked=credential.revoked_at is not None,
-                            revoked_at=credential.revoked_at, revoked_reason=credential.revoked_reason)
+                            revoked_at=credential.revoked_at, revoked_reason=credential.revoked_reason,
+                            valid_until=credential.valid_until, period_started_on=credential.period_started_on)
 
 
 @bp.get("/me/credentials")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from tracker.api.blueprint import bp
 from tracker.api.schemas import (
@@ -26,6 +26,7 @@ from tracker.models import Role, utcnow
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import standings as assignment_views
+from tracker.services.mentoring.rules import RECUR_MONTHS_MAX, RECUR_MONTHS_MIN
 from tracker.services.people import accounts, time_zones
 from tracker.services.progress import marks as progress
 
@@ -99,6 +100,11 @@ class AssignmentBody(BaseModel):
                                                        "their due date; null: no due date")
     note: str = Field(default="", max_length=assignments.NOTE_MAX,
                       description="left out: a mentee who already has the path keeps their note")
+    recur_months: StrictInt | None = Field(
+        default=None, ge=RECUR_MONTHS_MIN, le=RECUR_MONTHS_MAX,
+        description="the path starts over every so many months (1 to 60), its first period starting today and "
+                    "the due date a deadline within it; null: once; left out: a mentee who already has the path "
+                    "keeps theirs")
 
 
 def _assign(body: AssignmentBody, *, preview: bool) -> list[assignments.AssignOutcome]:
@@ -109,8 +115,9 @@ def _assign(body: AssignmentBody, *, preview: bool) -> list[assignments.AssignOu
     return assignments.assign_path(
         session=session, mentor=mentor, usernames=body.learners, path=path,
         due_on=body.due_on if "due_on" in given else assignments.KEEP,
-        note=body.note if "note" in given else assignments.KEEP, today=time_zones.today_for(mentor, utcnow()),
-        preview=preview)
+        note=body.note if "note" in given else assignments.KEEP,
+        recur_months=body.recur_months if "recur_months" in given else assignments.KEEP,
+        today=time_zones.today_for(mentor, utcnow()), preview=preview)
 
 
 @bp.post("/assignments/preview")

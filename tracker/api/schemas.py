@@ -16,6 +16,7 @@ from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStat
 from tracker.services.catalog.articles import ArticleCard, SourceCount, TopicCount
 from tracker.services.curriculum.queries import PathDetail, PathSummary
 from tracker.services.curriculum.store import HistoryEntry
+from tracker.services.mentoring import recurrence
 from tracker.services.mentoring.standings import AssignmentView
 from tracker.services.progress.marks import Tally
 
@@ -228,15 +229,23 @@ class AssignmentPublic(Public):
     forecast_on: date | None
     completed_at: datetime | None
     last_activity_at: datetime | None
+    recur_months: int | None = Field(default=None, description="it starts over every so many months; null: once")
+    period_started_on: date | None = Field(default=None, description="when it recurs: the current period's first day")
+    period_ends_on: date | None = Field(default=None, description="when it recurs: the day the next period starts "
+                                                                  "(the learner's articles start over)")
 
     @classmethod
     def of(cls, row: AssignmentView) -> AssignmentPublic:
         t = row.tally
+        period = recurrence.current_period(row.assignment, row.learner)
         return cls(id=row.assignment.id, learner=row.learner.username, path=row.path.slug,
                    assigned_by=row.mentor.username if row.mentor else None, note=row.assignment.note,
                    percent=t.percent, done=t.done, skipped=t.skipped, total=t.total, due_on=row.assignment.due_on,
                    status=row.status.value, stale=row.stale, forecast_on=row.forecast_on,
-                   completed_at=row.completed_at, last_activity_at=row.last_activity_at)
+                   completed_at=row.completed_at, last_activity_at=row.last_activity_at,
+                   recur_months=period.months if period else None,
+                   period_started_on=period.started_on if period else None,
+                   period_ends_on=period.ends_on if period else None)
 
 
 class MyPathPublic(Public):

@@ -193,11 +193,13 @@ def worker_command(threads: int) -> None:
 @cli.command("reminders")
 @with_appcontext
 def reminders_command() -> None:
-    """Add due-date reminders for every learner, then send the notification emails that are due
-    (idempotent; safe from cron on several machines)."""
+    """Start the new periods of recurring assignments, add due-date reminders for every learner, then send the
+    notification emails that are due (idempotent; safe from cron on several machines)."""
     from tracker.services.operations.scheduled import scheduled_round
 
     result = scheduled_round(session=prepared_session(), now=utcnow(), config=current_app.config)
+    if result.periods:
+        click.echo(f"{result.periods} recurring assignment{'s' if result.periods != 1 else ''} began a new period.")
     click.echo(f"{result.reminders} reminder{'s' if result.reminders != 1 else ''} added.")
     if result.mail is not None:
         click.echo(f"{result.mail.sent} email{'s' if result.mail.sent != 1 else ''} sent.")

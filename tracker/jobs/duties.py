@@ -15,6 +15,7 @@ from tracker import db
 from tracker.jobs.queue import DutyStopped, Jobs
 from tracker.models import utcnow
 from tracker.services.learning.plans import remind_plan_days
+from tracker.services.mentoring.recurrence import start_due_periods
 from tracker.services.mentoring.reminders import remind_everyone
 from tracker.services.notifications import chat, mail
 from tracker.services.records import outbox as xapi_outbox
@@ -25,6 +26,11 @@ from tracker.services.webhooks import events as webhook_events
 def due_date_reminders() -> None:
     """Due-date reminders for every learner."""
     remind_everyone(session=db.get_session(), now=utcnow())
+
+
+def period_restarts() -> None:
+    """Start the next period of every recurring assignment whose period ended (each once, however many run it)."""
+    start_due_periods(session=db.get_session(), now=utcnow())
 
 
 def plan_day_reminders() -> None:
@@ -81,8 +87,10 @@ def webhook_delivery_try(endpoint_id: int, event_id: int, attempt: int) -> None:
                              attempt=attempt, now=utcnow())
 
 
-# In the order they are queued each period: reminders before the email that carries them.
-PERIODIC = {"due-date-reminders": due_date_reminders, "plan-day-reminders": plan_day_reminders,
+# In the order they are queued each period: new periods before the reminders of their due dates, and reminders
+# before the email that carries them.
+PERIODIC = {"period-restarts": period_restarts, "due-date-reminders": due_date_reminders,
+            "plan-day-reminders": plan_day_reminders,
             "notification-email": notification_email, "chat-notifications": chat_notifications,
             "xapi-statements": xapi_statements}
 # Queued after each commit that records an event, and each period for any a crash left behind.

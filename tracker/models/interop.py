@@ -3,7 +3,7 @@ credentials (Open Badges 3.0)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text
@@ -59,6 +59,10 @@ class Credential(SQLModel, table=True):
     statement_id: str | None = Field(default_factory=new_uuid, max_length=36, sa_column_kwargs={"default": new_uuid},
                                      description="its xAPI `completed` statement's id (a new one at each re-grant); "
                                                  "None for credentials issued before it was stored")
+    period_started_on: date | None = Field(default=None, description="for a recurring assignment: the first day of "
+                                                                      "the period it was earned in (none: once)")
+    valid_until: datetime | None = Field(default=None, description="when it expires: the next period's start, for "
+                                                                   "a recurring assignment (none: never)")
 
 
 class KeyAlgorithm(StrEnum):

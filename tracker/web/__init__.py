@@ -10,6 +10,7 @@ from tracker.models import CardKind, ProgressState, RecallCard, Role, TokenScope
 from tracker.services import access
 from tracker.services.curriculum.queries import weeks_label
 from tracker.services.learning import cloze, plans
+from tracker.services.mentoring import recurrence
 from tracker.services.people import time_zones
 from tracker.services.people.devices import device_name
 
@@ -51,6 +52,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["can_see_path"] = access.can_see_path
     app.jinja_env.globals["can_follow_path"] = access.can_follow_path
     app.jinja_env.globals["describe_plan"] = plans.describe
+    app.jinja_env.globals["describe_period"] = recurrence.describe_period
+    app.jinja_env.globals["refreshed_on"] = recurrence.refreshed_on
     app.jinja_env.globals["page_address"] = page_address
     fragments.init_app(app)
 

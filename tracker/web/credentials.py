@@ -99,6 +99,7 @@ def certificate(public_id: str):
     form = SharingForm(data={"shared": view.credential.shared})
     issuer = current_issuer()
     return render_template("credentials/certificate.html", view=view, owner=owner, form=form, issuer=issuer,
+                           expired=credentials.is_expired(view.credential, utcnow()),
                            url=issuer.credential_url(view.credential.public_id)), 200, NOT_KEPT
 
 
@@ -150,6 +151,12 @@ def verify():
 def my_credentials():
     """The signed-in learner's credentials, for the dashboard."""
     return credentials.my_credentials(session=get_session(), user=current_account())
+
+
+@bp.app_template_global()
+def credential_expired(credential) -> bool:
+    """Whether a credential's validUntil has passed (its recurring assignment's period ended)."""
+    return credentials.is_expired(credential, utcnow())
 
 
 @bp.app_template_global()

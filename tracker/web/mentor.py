@@ -109,6 +109,7 @@ def assign():
         request_ = dict(session=session, mentor=mentor, usernames=form.learners.data, path=path,
                         due_on=form.due_on.data or assignments.KEEP,
                         note=(form.note.data or "").strip() or assignments.KEEP,
+                        recur_months=assignments.KEEP if form.recur_months.data is None else form.recur_months.data,
                         today=time_zones.today_for(mentor, utcnow()))
         if not form.confirmed.data:
             planned = assignments.assign_path(**request_, preview=True)

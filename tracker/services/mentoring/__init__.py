@@ -10,4 +10,6 @@ Owns the `mentorship` and `assignment` rows.
   `assignment_views`, `learner_assignments`, `learner_paths`.
 - `overview`: the mentor's matrix: `overview`, `progress_series`.
 - `reminders`: due-date reminders for learners and their mentors: `remind_due_dates`, `remind_everyone`.
+- `recurrence`: recurring assignments: `current_period`, `describe_period`, `refreshed_on`, and
+  `start_due_periods` (the scheduled restart of every period that ended, once however many workers run it).
 """

@@ -19,6 +19,7 @@ from tracker.services import access
 from tracker.services.audit.log import AuditKind, record
 from tracker.services.errors import Conflict, NotFound
 from tracker.services.mentoring.mentorships import MentoringError, NotYourMentee, get_mentee
+from tracker.services.mentoring.rules import RECUR_MONTHS_MAX, RECUR_MONTHS_MIN, describe_recurrence, period_end
 from tracker.services.notifications import in_app as notifications
 
 NOTE_MAX = 1000
@@ -54,14 +55,27 @@ def _day(value: date | None) -> str:
     return value.strftime("%b %-d, %Y") if value else "none"
 
 
+def check_recur_months(value: object) -> int | None:
+    """How many months a period lasts (None: the assignment happens once); MentoringError saying what is allowed
+    for anything else (0, 61, "x")."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not RECUR_MONTHS_MIN <= value <= RECUR_MONTHS_MAX:
+        shown = str(value)[:20]
+        raise MentoringError(f"Repeat every: a whole number of months from {RECUR_MONTHS_MIN} to {RECUR_MONTHS_MAX} "
+                             f"('{shown}' given), or empty for once.")
+    return value
+
+
 def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], path: LearningPath | None,
                 due_on: date | _Keep | None = KEEP, note: str | _Keep | None = KEEP,
-                today: date, preview: bool = False) -> list[AssignOutcome]:
+                recur_months: int | _Keep | None = KEEP, today: date, preview: bool = False) -> list[AssignOutcome]:
     """Assign a path to several mentees at once. All or nothing: any problem writes nothing. Commits.
 
-    A mentee who already has the path keeps what this request leaves out (KEEP): only a due date or note
-    given here replaces theirs, and they get one notification saying what changed (none if nothing did).
-    With `preview`, nothing is written: the outcomes say what assigning would do.
+    A mentee who already has the path keeps what this request leaves out (KEEP): only a due date, note or
+    recurrence given here replaces theirs, and they get one notification saying what changed (none if nothing
+    did). With `recur_months` the path repeats: its first period starts `today` and the due date, if any, must
+    fall within it (see `recurrence`). With `preview`, nothing is written: the outcomes say what assigning would do.
     """
     usernames = list(dict.fromkeys(u.strip().lower() for u in usernames if u.strip()))
     if not usernames:
@@ -74,6 +88,12 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
         raise MentoringError(f"“{path.title}” is {path.status}; only published paths can be assigned.")
     if isinstance(due_on, date) and due_on < today:
         raise MentoringError("The due date is in the past.")
+    if not isinstance(recur_months, _Keep):
+        recur_months = check_recur_months(recur_months)
+        if recur_months is not None and isinstance(due_on, date) and \
+                due_on >= (ends := period_end(started_on=today, months=recur_months)):
+            raise MentoringError(f"The due date must fall within the first period, which ends {_day(ends)}: "
+                                 f"it repeats {describe_recurrence(recur_months)}.")
     if isinstance(note, str):
         note = note.strip()
         if len(note) > NOTE_MAX:
@@ -90,9 +110,11 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
             assignment = session.exec(select(Assignment).where(Assignment.learner_id == learner.id,
                                                                Assignment.path_id == path.id)).one_or_none()
             if assignment is None or assignment.withdrawn_at is not None:
-                outcomes.append(_start(session, mentor, learner, path, assignment, due_on, note))
+                outcomes.append(_start(session, mentor, learner, path, assignment, due_on, note, recur_months,
+                                       today))
             else:
-                outcomes.append(_update(session, mentor, learner, path, assignment, due_on, note))
+                outcomes.append(_update(session, mentor, learner, path, assignment, due_on, note, recur_months,
+                                        today))
         if preview:
             session.rollback()
         else:
@@ -103,29 +125,44 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
     return outcomes
 
 
-def _start(session, mentor, learner, path, assignment, due_on, note) -> AssignOutcome:
-    """A new assignment, or a withdrawn one made live again: it starts now."""
+def _start(session, mentor, learner, path, assignment, due_on, note, recur_months, today) -> AssignOutcome:
+    """A new assignment, or a withdrawn one made live again: it starts now (its first period, when it recurs)."""
     if assignment is None:
         assignment = Assignment(learner_id=learner.id, path_id=path.id, mentor_id=mentor.id)
     assignment.mentor_id, assignment.withdrawn_at, assignment.created_at = mentor.id, None, utcnow()
     assignment.due_on = None if isinstance(due_on, _Keep) else due_on
     assignment.note = "" if isinstance(note, _Keep) else (note or "")
     revived = assignment.id is not None
+    assignment.recur_months = None if isinstance(recur_months, _Keep) else recur_months
+    assignment.period_started_on = today if assignment.recur_months is not None else None
     session.add(assignment)
     session.flush()
     record(session=session, kind=AuditKind.enrolled, actor=mentor, subject=learner, path=path,
            detail=(f"due {_day(assignment.due_on)}" if assignment.due_on else "no due date")
            + ("; assigned again after a withdrawal" if revived else ""))
     due = f", due {_day(assignment.due_on)}" if assignment.due_on else ""
+    if assignment.recur_months is not None:
+        due += f", repeating {describe_recurrence(assignment.recur_months)}"
     notifications.notify(session=session, user=learner, kind=NotificationKind.assigned,
                          key=f"assigned:{assignment.id}:{assignment.created_at.isoformat()}",
                          message=f"{mentor.name} assigned you “{path.title}”{due}.", link=f"/paths/{path.slug}")
     return AssignOutcome(assignment=assignment, learner=learner, created=True, changes=[])
 
 
-def _update(session, mentor, learner, path, assignment, due_on, note) -> AssignOutcome:
-    """An active assignment: only what was given changes, and the learner hears what changed."""
+def _update(session, mentor, learner, path, assignment, due_on, note, recur_months, today) -> AssignOutcome:
+    """An active assignment: only what was given changes, and the learner hears what changed. Making it recur
+    starts its first period today; a new length keeps the current period's start; making it once ends periods."""
     changes = []
+    if not isinstance(recur_months, _Keep) and recur_months != assignment.recur_months:
+        changes.append(f"repeats {describe_recurrence(recur_months)}" if recur_months is not None
+                       else "happens once (no longer repeats)")
+        if recur_months is None:
+            assignment.period_started_on = None
+        elif assignment.period_started_on is None:
+            assignment.period_started_on = today
+        assignment.recur_months = recur_months
+    if not isinstance(due_on, _Keep):
+        _check_within_period(assignment, due_on)
     if not isinstance(due_on, _Keep) and due_on != assignment.due_on:
         changes.append(f"due date {_day(assignment.due_on)} → {_day(due_on)}")
         record(session=session, kind=AuditKind.due_date_changed, actor=mentor, subject=learner, path=path,
@@ -142,6 +179,16 @@ def _update(session, mentor, learner, path, assignment, due_on, note) -> AssignO
                              message=f"{mentor.name} changed “{path.title}”: {'; '.join(changes)}.",
                              link=f"/paths/{path.slug}")
     return AssignOutcome(assignment=assignment, learner=learner, created=False, changes=changes)
+
+
+def _check_within_period(assignment: Assignment, due_on: date | None) -> None:
+    """A recurring assignment's due date is a deadline within its current period: MentoringError if it is not."""
+    if due_on is None or assignment.recur_months is None or assignment.period_started_on is None:
+        return
+    ends = period_end(started_on=assignment.period_started_on, months=assignment.recur_months)
+    if due_on >= ends:
+        raise MentoringError(f"The due date must fall within the current period, which ends {_day(ends)}: "
+                             f"it repeats {describe_recurrence(assignment.recur_months)}.")
 
 
 def describe_outcomes(path: LearningPath, outcomes: list[AssignOutcome]) -> str:
@@ -238,6 +285,7 @@ def change_due_date(*, session: Session, mentor: User, assignment_id: int, due_o
     assignment, learner = _managed_assignment(session, mentor, assignment_id)
     if due_on is not None and due_on < today:
         raise MentoringError("The due date is in the past.")
+    _check_within_period(assignment, due_on)
     if due_on != assignment.due_on:
         path = session.get_one(LearningPath, assignment.path_id)
         record(session=session, kind=AuditKind.due_date_changed, actor=mentor, subject=learner, path=path,

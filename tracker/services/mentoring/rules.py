@@ -73,3 +73,47 @@ def assignment_status(*, t: Tally, due_on: date | None, completed_on: date | Non
     if forecast_on is None or forecast_on > due_on:
         return AssignmentStatus.at_risk
     return AssignmentStatus.on_track
+
+
+# ---------------------------------------------------------------- recurring assignments
+
+RECUR_MONTHS_MIN, RECUR_MONTHS_MAX = 1, 60
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it is shorter (Jan 31 + 1 month: Feb 28 or 29)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
+
+
+def period_end(*, started_on: date, months: int) -> date:
+    """The first day of the period after the one that started on `started_on`: the day this one ends."""
+    return add_months(started_on, months)
+
+
+def current_period_start(*, started_on: date, months: int, today: date) -> date:
+    """The start of the period `today` falls in, counting whole periods from `started_on` (never before it).
+
+    Whole periods are counted from `started_on` in one step (a catch-up over several periods lands where
+    stepping one by one would not drift to). Each new period is counted from the one before, so a period that
+    began on a day a shorter month lacks (the 31st, Feb 29) moves the following ones to that shorter day."""
+    if months < RECUR_MONTHS_MIN or today < period_end(started_on=started_on, months=months):
+        return started_on
+    elapsed = (today.year - started_on.year) * 12 + today.month - started_on.month
+    periods = max(elapsed // months, 1)
+    while add_months(started_on, periods * months) > today:
+        periods -= 1
+    return add_months(started_on, periods * months)
+
+
+def next_due_on(*, due_on: date | None, started_on: date, new_start: date) -> date | None:
+    """The due date of the next period: as many days after its start as the current one's was; None for none."""
+    return None if due_on is None else new_start + (due_on - started_on)
+
+
+def describe_recurrence(months: int) -> str:
+    """"every month", "every 12 months"."""
+    return "every month" if months == 1 else f"every {months} months"

@@ -7,6 +7,7 @@ paths (followed or assigned) hold are reset; the learner may choose to reset the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -59,19 +60,28 @@ class RestartOutcome:
 
 def restart_path(*, session: Session, user: User, path: LearningPath, include_shared: bool) -> RestartOutcome:
     """Set the planned articles back to "not started" in one transaction, logging each change. Commits."""
+    outcome = reset_articles(session=session, user=user, path=path, include_shared=include_shared, now=utcnow())
+    session.commit()
+    return outcome
+
+
+def reset_articles(*, session: Session, user: User, path: LearningPath, include_shared: bool,
+                   now: datetime) -> RestartOutcome:
+    """What `restart_path` does, without committing: part of a caller's transaction (a recurring assignment's
+    next period starts with it). Each reset article gets its "not started" event at `now`, so the history, the
+    xAPI statements and the progress charts read it as a restart."""
     plan = plan_restart(session=session, user=user, path=path)
     article_ids = plan.own + (plan.shared if include_shared else [])
     kept = 0 if include_shared else len(plan.shared)
     if not article_ids:
         return RestartOutcome(reset=0, shared_kept=kept)
-    moment = utcnow()
     rows = session.exec(select(Progress).where(Progress.user_id == user.id, col(Progress.article_id).in_(article_ids),
                                                Progress.state != ProgressState.not_started)
                         .with_for_update()).all()
     for row in rows:
-        row.state, row.updated_at = ProgressState.not_started, moment
+        row.state, row.updated_at = ProgressState.not_started, now
         session.add(row)
         session.add(ProgressEvent(user_id=user.id, article_id=row.article_id, state=ProgressState.not_started,
-                                  created_at=moment))
-    session.commit()
+                                  created_at=now))
+    session.flush()
     return RestartOutcome(reset=len(rows), shared_kept=kept)

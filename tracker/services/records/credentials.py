@@ -3,7 +3,10 @@
 A learner who has read (marked done) every required article of a path they follow or were assigned gets one
 credential for it: a skipped article finishes the path's bar but earns nothing, and the credential says how many
 articles were read, of how many, in which version of the path. A credential is issued once per learner and path:
-a revoked one is never issued again by a mark. The credential is a W3C Verifiable Credential 2.0
+a revoked one is never issued again by a mark. A path assigned to recur (see `mentoring.recurrence`) earns one
+credential per period instead: it carries the period it was earned in and expires (`validUntil`) when the next
+period begins; finishing the next period earns the next one, and the earlier stays as the record of its own
+(a revoked one is never issued again for its period). The credential is a W3C Verifiable Credential 2.0
 `OpenBadgeCredential`, secured as Open Badges 3.0's JSON Web Token proof format asks: a compact JWS (ES256,
 `typ` "JWT", `kid` the URL of the signing key) whose payload is the credential itself plus the JWT claims iss,
 jti, sub, nbf and iat. It names its bit in the revocation status list (`credentialStatus`), the schema it
@@ -28,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from joserfc.errors import SecurityWarning
-from sqlalchemy import BindParameter, bindparam, or_, update
+from sqlalchemy import BindParameter, bindparam, exists, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -51,6 +54,7 @@ from tracker.models import (
 from tracker.services import access
 from tracker.services.curriculum.queries import PathEntry, path_entries
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from tracker.services.mentoring.recurrence import Period, current_period
 from tracker.services.people import security_log
 from tracker.services.progress.marks import Tally, states_for, tally
 from tracker.services.records import outbox as xapi_outbox
@@ -89,7 +93,14 @@ def _due_query(holding_article: bool, among: bool) -> SelectOfScalar[LearningPat
     followed = select(PathFollow.path_id).where(PathFollow.user_id == user_id)
     assigned = select(Assignment.path_id).where(Assignment.learner_id == user_id,
                                                 col(Assignment.withdrawn_at).is_(None))
-    held = select(Credential.path_id).where(Credential.user_id == user_id, col(Credential.path_id).is_not(None))
+    # A credential holds its path unless the path is assigned to recur and the credential is of another period.
+    other_period = exists().where(col(Assignment.learner_id) == user_id, col(Assignment.path_id) == Credential.path_id,
+                                  col(Assignment.withdrawn_at).is_(None), col(Assignment.recur_months).is_not(None),
+                                  col(Assignment.period_started_on).is_not(None),
+                                  or_(col(Credential.period_started_on).is_(None),
+                                      col(Credential.period_started_on) != Assignment.period_started_on))
+    held = select(Credential.path_id).where(Credential.user_id == user_id, col(Credential.path_id).is_not(None),
+                                            ~other_period)
     query = select(LearningPath).where(or_(col(LearningPath.id).in_(followed), col(LearningPath.id).in_(assigned)),
                                        LearningPath.status != PathStatus.draft, col(LearningPath.id).not_in(held))
     if holding_article:
@@ -152,13 +163,17 @@ def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | C
     still_due = {p.id for p in _due_paths(session, user, None, among=[f.path.id for f in finished])}
     signer = issuer() if callable(issuer) else issuer
     moment = now.astimezone(UTC).replace(microsecond=0)
+    periods = _periods(session, user, [f.path.id for f in finished])
     issued = []
     for done in finished:
         if done.path.id not in still_due:
             continue
+        period = periods.get(done.path.id)
         credential = Credential(public_id=uuid.uuid4().hex, user_id=user.id, path_id=done.path.id,
                                 path_slug=done.path.slug, path_title=done.path.title, path_version=done.path.version,
-                                articles_read=done.articles_read, issued_at=moment, jwt="")
+                                articles_read=done.articles_read, issued_at=moment, jwt="",
+                                period_started_on=period.started_on if period else None,
+                                valid_until=period.ends_at if period else None)
         session.add(credential)
         session.flush()  # the row's id is its bit in the status list: unique without a race between learners
         credential.status_index = credential.id
@@ -170,6 +185,20 @@ def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | C
                               data=_event_data(credential, user))
     session.commit()
     return issued
+
+
+def _periods(session: Session, user: User, path_ids: list[int]) -> dict[int, Period]:
+    """The current period of each of these paths that the user has assigned to recur."""
+    rows = session.exec(select(Assignment).where(Assignment.learner_id == user.id,
+                                                 col(Assignment.path_id).in_(path_ids),
+                                                 col(Assignment.withdrawn_at).is_(None),
+                                                 col(Assignment.recur_months).is_not(None))).all()
+    return {a.path_id: period for a in rows if (period := current_period(a, user)) is not None}
+
+
+def is_expired(credential: Credential, now: datetime) -> bool:
+    """Whether the credential's validUntil has passed (a recurring assignment's period ended)."""
+    return credential.valid_until is not None and as_utc(credential.valid_until) <= now
 
 
 def _event_data(credential: Credential, user: User | None) -> dict[str, Any]:
@@ -221,7 +250,22 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
         "credentialStatus": status_entry(issuer=issuer, index=credential.status_index),
     }
     seconds = int(issued_at.timestamp())
-    return body | {"iss": issuer.url, "jti": url, "sub": subject, "nbf": seconds, "iat": seconds}
+    claims = {"iss": issuer.url, "jti": url, "sub": subject, "nbf": seconds, "iat": seconds}
+    if credential.valid_until is not None:  # VC 2.0 validUntil; VC-JWT carries it as exp too
+        until = as_utc(credential.valid_until)
+        body = _after(body, "validFrom", "validUntil", _timestamp(until))
+        claims["exp"] = int(until.timestamp())
+    return body | claims
+
+
+def _after(body: dict[str, Any], key: str, new_key: str, value: Any) -> dict[str, Any]:
+    """The document with `new_key` placed right after `key` (for readers: validFrom, then validUntil)."""
+    placed: dict[str, Any] = {}
+    for name, item in body.items():
+        placed[name] = item
+        if name == key:
+            placed[new_key] = value
+    return placed
 
 
 def document(credential: Credential) -> dict[str, Any]:

@@ -199,7 +199,8 @@ def _assignments(session: Session, *conditions: Condition) -> list[AssignmentRec
                         .join(LearningPath, col(LearningPath.id) == Assignment.path_id)
                         .where(*conditions).order_by(col(Assignment.created_at), col(Assignment.id)))
     return [AssignmentRecord(learner=learner_name, path_slug=slug, assigned_by=mentor_name, due_on=a.due_on,
-                             note=a.note, created_at=a.created_at, withdrawn_at=a.withdrawn_at)
+                             note=a.note, created_at=a.created_at, withdrawn_at=a.withdrawn_at,
+                             recur_months=a.recur_months, period_started_on=a.period_started_on)
             for a, learner_name, mentor_name, slug in rows]
 
 
@@ -272,7 +273,8 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
         credentials=[CredentialRecord(public_id=c.public_id, path_slug=c.path_slug, path_title=c.path_title,
                                       path_version=c.path_version, articles_read=c.articles_read,
                                       issued_at=c.issued_at, shared=c.shared, revoked_at=c.revoked_at,
-                                      revoked_reason=c.revoked_reason, jwt=c.jwt)
+                                      revoked_reason=c.revoked_reason, period_started_on=c.period_started_on,
+                                      valid_until=c.valid_until, jwt=c.jwt)
                      for c in _rows(session, Credential, Credential.user_id == user.id,
                                     order=(col(Credential.issued_at), col(Credential.id)))],
         xapi_statements=XapiSummary(count=outbox[0], sent=outbox[1]),

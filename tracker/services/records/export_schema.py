@@ -105,6 +105,9 @@ class AssignmentRecord(Record):
     note: str
     created_at: datetime
     withdrawn_at: datetime | None
+    recur_months: int | None = Field(default=None, description="it starts over every so many months; null: once")
+    period_started_on: date | None = Field(default=None, description="when it recurs: the first day of the "
+                                                                     "current period")
 
 
 class NotificationRecord(Record):
@@ -177,6 +180,9 @@ class CredentialRecord(Record):
     shared: bool
     revoked_at: datetime | None
     revoked_reason: str
+    period_started_on: date | None = Field(default=None, description="for a recurring assignment: the first day "
+                                                                     "of the period it was earned in")
+    valid_until: datetime | None = Field(default=None, description="when it expires (its validUntil); null: never")
     jwt: str = Field(description="the signed credential (VC-JWT) as issued")
 
 

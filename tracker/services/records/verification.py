@@ -38,7 +38,7 @@ class Verification:
         achievement = _member(_member(claims, "credentialSubject"), "achievement")
         facts = {"Achievement": achievement.get("name"), "Criteria": _member(achievement, "criteria").get("narrative"),
                  "Issuer": _member(claims, "issuer").get("name"), "Valid from": claims.get("validFrom"),
-                 "Credential id": claims.get("id")}
+                 "Valid until": claims.get("validUntil"), "Credential id": claims.get("id")}
         return {label: str(value) for label, value in facts.items() if value}
 
 

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.services.learning.notes import NOTE_MAX
-from tracker.web.forms.base import Form
+from tracker.web.forms.base import Form, WholeNumberField
 
 
 class InviteForm(Form):
@@ -26,6 +26,9 @@ class AssignForm(Form):
     due_on = DateField("Due date", validators=[Optional()],
                        render_kw={"placeholder": "2026-12-31"})
     note = TextAreaField("Note", validators=[Length(max=1000)])
+    # Checked by the service (1 to 60), so the page and the API refuse the same numbers with the same words.
+    recur_months = WholeNumberField("Repeat every (months)", validators=[Optional()],
+                                    description="empty: once; 1 to 60: the path starts over every so many months")
     confirmed = BooleanField("Confirmed", description="the mentor saw what it changes for mentees who have the path")
 
     def process(self, formdata=None, *args, **kwargs):

@@ -56,6 +56,7 @@ def _path_page_context(view: progress.PathProgress, **plan_extra) -> dict:
     planning = user is not None and (following or held is not None)
     return {"view": view, "following": following, "notes": my_notes,
             "assigned": assignments.describe_holding(view.path, *held) if held else None,
+            "held_assignment": held[0] if held else None,
             **(_plan_context(view, **plan_extra) if planning else {})}
 
 
