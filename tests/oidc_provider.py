@@ -7,6 +7,7 @@ in tests/oidc/package.json). Without node or npm the tests fail: they are never 
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import os
@@ -46,16 +47,19 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
 
 
 def ensure_installed() -> None:
-    """tests/oidc/node_modules, installed from the pinned package.json when missing."""
-    with _install_lock:
-        if (HERE / "node_modules" / "oidc-provider" / "package.json").exists():
+    """tests/oidc/node_modules, installed from the pinned package.json when missing (once, whichever test worker
+    gets there first: the others wait on the lock file)."""
+    marker = HERE / "node_modules" / "oidc-provider" / "package.json"
+    with _install_lock, open(HERE / ".install-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
             return
         npm = shutil.which("npm")
         if npm is None or shutil.which("node") is None:
             pytest.fail("the OpenID Connect tests need node and npm (node 20.19 or newer) to run oidc-provider")
         result = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--no-package-lock"], cwd=HERE,
                                 capture_output=True, text=True, timeout=600)
-        if result.returncode != 0:
+        if result.returncode != 0 or not marker.exists():
             pytest.fail(f"npm install in tests/oidc failed: {result.stderr[-1000:]}")
 
 

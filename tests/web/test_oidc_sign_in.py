@@ -98,6 +98,10 @@ def test_the_sign_in_page_offers_the_provider_and_going_there_needs_this_sites_f
     assert query["redirect_uri"] == [f"{SITE}/signin/oidc/callback"]
     headers = client.get("/signin").headers
     assert f"form-action 'self' {provider.issuer}" in headers["Content-Security-Policy"]
+    # Sent through htmx all the same: a whole-page visit to the provider, never its page in a fragment.
+    htmx = client.post("/signin/oidc", headers={"HX-Request": "true"})
+    assert htmx.status_code == 200 and htmx.headers["HX-Redirect"].startswith(provider.issuer + "/auth?")
+    assert client.get("/signin/oidc?next=//evil.example").get_data(as_text=True).count("evil") == 0
 
 
 def test_a_new_person_signs_in_through_the_provider_and_lands_with_an_account_and_their_groups(oidc_app, client,
