@@ -417,6 +417,17 @@ def test_with_local_passwords_off_only_the_break_glass_admin_signs_in_with_a_pas
     assert "Passwords are turned off" in lena.get("/account").get_data(as_text=True)
 
 
+def test_with_local_passwords_off_an_admin_cannot_give_anyone_a_temporary_password(oidc_app, make_client, session):
+    oidc_app.config.update(LOCAL_PASSWORDS=False, BREAK_GLASS_ADMINS=("ada",))
+    ada = make_client("ada")
+    before = factories.user(session, "lena").password_hash
+    answer = ada.post("/admin/users/lena", data={"action": "password", "password": "a brand new long passphrase"},
+                      follow_redirects=True)
+    assert "lena cannot have a password: Passwords are turned off" in answer.get_data(as_text=True)
+    session.expire_all()
+    assert factories.user(session, "lena").password_hash == before
+
+
 def test_a_break_glass_name_that_is_not_an_admin_cannot_use_its_password(oidc_app, client):
     oidc_app.config.update(LOCAL_PASSWORDS=False, BREAK_GLASS_ADMINS=("ada", "lena"))
     refused = client.post("/signin", data={"username": "lena", "password": PASSWORD})
