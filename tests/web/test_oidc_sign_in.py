@@ -306,6 +306,13 @@ def test_a_callback_used_twice_is_refused_the_second_time(oidc_app, client, make
     assert count(session, User) == users
 
 
+def test_pressing_the_button_again_and_again_keeps_the_session_cookie_small(oidc_app, client):
+    for _ in range(12):
+        go_to_provider(client)
+    with client.session_transaction() as state:
+        assert len([key for key in state if key.startswith("_state_")]) == 3  # the latest and the two before
+
+
 def test_a_code_from_another_sign_in_of_the_same_browser_is_refused(oidc_app, client, session):
     """The nonce and PKCE bind the code to the sign-in that asked for it: swapping the states fails."""
     first = through_provider(go_to_provider(client), "nadia", back_to=SITE)

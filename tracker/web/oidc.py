@@ -160,6 +160,7 @@ def start():
     form = ProviderSignInForm()
     try:
         _metadata()
+        _forget_older_sign_ins()
         session[NEXT_KEY] = local_address(form.next.data or "") or url_for("main.index")
         answer = client.authorize_redirect(_public("oidc.callback"))
     except ProviderTrouble as trouble:
@@ -168,6 +169,16 @@ def start():
         return "", 200, {"HX-Redirect": answer.location, "Vary": "HX-Request"}
     answer.status_code = 303
     return answer
+
+
+def _forget_older_sign_ins(keep: int = 2) -> None:
+    """Keep the states of this browser's latest sign-ins only: each lives in the session cookie, which must stay
+    small however often the button is pressed (an older tab's answer is then refused with a page)."""
+    prefix = f"_state_{CLIENT_NAME}_"
+    started = sorted((k for k in session if k.startswith(prefix)),
+                     key=lambda k: session[k].get("exp", 0) if isinstance(session[k], dict) else 0)
+    for key in started[:max(len(started) - keep, 0)]:
+        session.pop(key, None)
 
 
 def _validated_claims(client: Any) -> tuple[dict[str, Any], str]:
