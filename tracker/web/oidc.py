@@ -36,7 +36,7 @@ from tracker.http.render import is_htmx, page_or_fragment, see_other
 from tracker.http.repeat import local_address
 from tracker.http.second_factor import begin_second_step, sealing_key
 from tracker.models import SecurityEventKind, User
-from tracker.services.errors import DomainError, NotFound
+from tracker.services.errors import DomainError
 from tracker.services.people import accounts, identities, second_factor, security_log
 from tracker.web.forms import ConfirmLinkForm, LinkAccountForm, ProviderSignInForm
 
@@ -75,8 +75,7 @@ def directory_policy() -> identities.DirectoryPolicy:
 def _client() -> Any:
     """This app's Authlib client for the configured provider (made on first use; a changed setting makes a new
     one). Returns Authlib's FlaskOAuth2App, which ships no type information."""
-    if not provider_configured():
-        raise NotFound("Sign-in through an identity provider is not set up on this tracker.")
+    identities.require_provider(configured=provider_configured())
     config = current_app.config
     key = (config["OIDC_ISSUER"], config["OIDC_CLIENT_ID"], config["OIDC_CLIENT_SECRET"], config["OIDC_SCOPES"])
     made = current_app.extensions.get("tracker.oidc")

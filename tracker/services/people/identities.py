@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from tracker.models import ExternalIdentity, Group, GroupSource, Role, User, utcnow
 from tracker.services.audit import AuditKind, record
-from tracker.services.errors import Invalid, NotAllowed
+from tracker.services.errors import Invalid, NotAllowed, NotFound
 from tracker.services.notifications.mail import check_address
 from tracker.services.people.accounts import USERNAME_RE, get_user
 from tracker.services.people.sessions import end_all_sessions
@@ -141,6 +141,12 @@ def read_claims(raw: Mapping[str, Any], *, groups_claim: str) -> ProviderClaims:
                           email_verified=verified is True, name=_text(raw.get("name"), 80),
                           username_hint=_text(raw.get("preferred_username"), 254),
                           zone=detected_zone(zone) if zone else None, groups=names)
+
+
+def require_provider(*, configured: bool) -> None:
+    """NotFound when no identity provider is configured: its addresses do not exist then."""
+    if not configured:
+        raise NotFound("Sign-in through an identity provider is not set up on this tracker.")
 
 
 def find_identity(*, session: Session, issuer: str, subject: str) -> ExternalIdentity | None:
