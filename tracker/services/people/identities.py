@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -314,7 +315,8 @@ def _provider_group(session: Session, name: str) -> Group:
 
 def _free_username(session: Session, hint: str) -> str:
     """A username from the provider's preferred_username or the email's local part, made valid and unique."""
-    base = re.sub(r"[^a-z0-9_.-]+", "-", hint.strip().lower().partition("@")[0])
+    ascii_hint = unicodedata.normalize("NFKD", hint.strip().partition("@")[0]).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9_.-]+", "-", ascii_hint.lower())
     base = base.strip("._-")[:USERNAME_MAX].strip("._-")
     if len(base) < 3:
         base = (base + "-user").strip("-") if base else "user"
