@@ -29,7 +29,7 @@ from tracker.models import (
 from tracker.services import teams
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.mentoring import mentorships
-from tracker.services.people import accounts, second_factor, security_log, tokens
+from tracker.services.people import accounts, identities, second_factor, security_log, tokens
 from tracker.services.people.passwords import PasswordPolicy
 from tracker.services.progress import marks
 from tracker.services.records import outbox as xapi_outbox
@@ -134,3 +134,9 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
                      actor=user(session, "ada"))
     teams.add_member(session=session, group=platform, user=user(session, "lena"), actor=user(session, "ada"))
     session.commit()
+    # a mentor who also signs in through the identity provider, linked to her account here
+    identities.link_and_sign_in(
+        session=session, user=user(session, "mona"),
+        claims=identities.ProviderClaims(issuer="https://id.example.com", subject="mona-0001",
+                                         email="mona@example.com", email_verified=True, groups=frozenset()),
+        policy=identities.DirectoryPolicy(issuer="https://id.example.com", provider_name="Example ID"))

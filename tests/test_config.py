@@ -29,6 +29,9 @@ def test_defaults_put_sqlite_and_a_generated_secret_in_the_data_dir(tmp_path, mo
     ("TRACKER_SMTP_URL", "mail.example:25", "expected smtp://"),
     ("TRACKER_PUBLIC_URL", "learn.example", "expected http://HOST"),
     ("TRACKER_PWNED_PASSWORDS_URL", "api.pwnedpasswords.com/range", "expected https://HOST/range/"),
+    ("TRACKER_OIDC_ISSUER", "id.example.com", "expected https://HOST"),
+    ("TRACKER_OIDC_SCOPES", "email profile", "must include openid"),
+    ("TRACKER_LOCAL_PASSWORDS", "sometimes", "bool"),
 ])
 def test_invalid_settings_name_the_variable(tmp_path, monkeypatch, variable, value, fragment):
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
@@ -39,6 +42,24 @@ def test_invalid_settings_name_the_variable(tmp_path, monkeypatch, variable, val
     assert message.startswith(f"{variable} is invalid")
     assert fragment in message
     assert "\n" not in message
+
+
+def test_an_identity_provider_needs_its_client_and_passwords_off_needs_a_provider(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TRACKER_OIDC_ISSUER", "https://id.example.com/realms/staff")
+    with pytest.raises(ConfigError, match=r"^TRACKER_OIDC_CLIENT_ID must be set with TRACKER_OIDC_ISSUER$"):
+        load_settings()
+    monkeypatch.setenv("TRACKER_OIDC_CLIENT_ID", "tracker")
+    monkeypatch.setenv("TRACKER_OIDC_CLIENT_SECRET", "s3cret")
+    monkeypatch.setenv("TRACKER_OIDC_ADMIN_GROUPS", " admins, ,platform-admins ")
+    monkeypatch.setenv("TRACKER_BREAK_GLASS_ADMINS", "Ada")
+    config = load_settings()
+    assert config["OIDC_PROVIDER_NAME"] == "id.example.com"  # the button's name, when none is given
+    assert config["OIDC_ADMIN_GROUPS"] == ("admins", "platform-admins") and config["BREAK_GLASS_ADMINS"] == ("ada",)
+    monkeypatch.delenv("TRACKER_OIDC_ISSUER")
+    monkeypatch.setenv("TRACKER_LOCAL_PASSWORDS", "off")
+    with pytest.raises(ConfigError, match=r"^TRACKER_LOCAL_PASSWORDS=off needs TRACKER_OIDC_ISSUER"):
+        load_settings()
 
 
 def test_the_range_service_s_address_is_off_by_default_and_ends_with_a_slash(tmp_path, monkeypatch):

@@ -7,8 +7,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -81,6 +82,52 @@ class Settings(BaseSettings):
     # "official" (https to hooks.slack.com, *.webhook.office.com, *.logic.azure.com), "any-https" (any https host,
     # such as a self-hosted Mattermost), or "any" (http too: for tests and development only).
     chat_hosts: Literal["official", "any-https", "any"] = "official"
+    # Sign-in through an OpenID Connect provider: its issuer (discovery at ISSUER/.well-known/openid-configuration)
+    # and this tracker's client there. All three or none.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    # The name on the "Sign in with ..." button; the issuer's host when unset.
+    oidc_provider_name: str = ""
+    oidc_scopes: str = "openid email profile"
+    # The claim listing the person's groups at the provider (Keycloak and Okta: groups; Entra ID: groups or roles).
+    oidc_groups_claim: str = Field(default="groups", min_length=1, max_length=100)
+    # Provider groups that make an admin or a mentor at each sign-in (comma-separated). With either set, each
+    # sign-in also lowers a role the groups no longer give; with neither, roles are left to the tracker's admins.
+    oidc_admin_groups: str = ""
+    oidc_mentor_groups: str = ""
+    # Provider groups no tracker group maps to (team_group.idp_name) become new tracker groups.
+    oidc_create_groups: bool = False
+    # off: passwords sign in only the break-glass administrators named below (sign-up and password changes closed).
+    local_passwords: bool = True
+    break_glass_admins: str = ""
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _check_oidc_issuer(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("expected https://HOST[/PATH], the provider's issuer identifier")
+        return value
+
+    @field_validator("oidc_scopes")
+    @classmethod
+    def _check_oidc_scopes(cls, value: str) -> str:
+        scopes = value.replace(",", " ").split()
+        if "openid" not in scopes:
+            raise ValueError("the scopes must include openid")
+        return " ".join(dict.fromkeys(scopes))
+
+    @model_validator(mode="after")
+    def _check_oidc_client(self) -> Settings:
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            missing = "oidc_client_id" if not self.oidc_client_id else "oidc_client_secret"
+            raise ValueError(f"{missing.upper()} must be set with TRACKER_OIDC_ISSUER")
+        if not self.local_passwords and not self.oidc_issuer:
+            raise ValueError("LOCAL_PASSWORDS=off needs TRACKER_OIDC_ISSUER: nobody else could sign in")
+        return self
 
     @field_validator("xapi_endpoint")
     @classmethod
@@ -148,9 +195,15 @@ class Settings(BaseSettings):
 
 def _one_line(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    field = str(error["loc"][0]) if error["loc"] else "settings"
     message = error["msg"].removeprefix("Value error, ")
-    return f"TRACKER_{field.upper()} is invalid: {message}"
+    if not error["loc"]:  # a rule across settings names its variables itself
+        return f"TRACKER_{message}"
+    return f"TRACKER_{str(error['loc'][0]).upper()} is invalid: {message}"
+
+
+def _names(value: str) -> tuple[str, ...]:
+    """A comma-separated setting as its names, blanks dropped."""
+    return tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -226,6 +279,18 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PWNED_PASSWORDS_URL": settings.pwned_passwords_url,
         "REQUIRE_SECOND_FACTOR": settings.require_second_factor,
         "CHAT_HOSTS": settings.chat_hosts,
+        "OIDC_ISSUER": settings.oidc_issuer,
+        "OIDC_CLIENT_ID": settings.oidc_client_id,
+        "OIDC_CLIENT_SECRET": settings.oidc_client_secret,
+        "OIDC_PROVIDER_NAME": (settings.oidc_provider_name.strip()
+                               or (urlsplit(settings.oidc_issuer).hostname or "" if settings.oidc_issuer else "")),
+        "OIDC_SCOPES": settings.oidc_scopes,
+        "OIDC_GROUPS_CLAIM": settings.oidc_groups_claim,
+        "OIDC_ADMIN_GROUPS": _names(settings.oidc_admin_groups),
+        "OIDC_MENTOR_GROUPS": _names(settings.oidc_mentor_groups),
+        "OIDC_CREATE_GROUPS": settings.oidc_create_groups,
+        "LOCAL_PASSWORDS": settings.local_passwords,
+        "BREAK_GLASS_ADMINS": tuple(name.lower() for name in _names(settings.break_glass_admins)),
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

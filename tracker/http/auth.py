@@ -67,13 +67,14 @@ def password_policy(*, ask_range_service: bool = True) -> passwords.PasswordPoli
                                      range_url=config.get("PWNED_PASSWORDS_URL") if ask_range_service else None)
 
 
-def sign_in(user: User, *, remember: bool = False) -> None:
+def sign_in(user: User, *, remember: bool = False, id_token: str | None = None) -> None:
     """Start a new signed-in device for `user` in this browser: a fresh Flask session (so a new CSRF
-    secret, and nothing an attacker planted survives), a session record, and the cookies."""
+    secret, and nothing an attacker planted survives), a session record, and the cookies. `id_token`: the
+    identity provider's, when it signed the person in (kept on the server for signing out there)."""
     session.clear()
     token, record = sessions.start_session(session=get_session(), user=user, remember=remember,
                                            policy=session_policy(), address=client_address(),
-                                           user_agent=request.headers.get("User-Agent", ""))
+                                           user_agent=request.headers.get("User-Agent", ""), id_token=id_token)
     login_user(LoginUser(user, session_token=token, device=record), remember=remember,
                duration=current_app.config["REMEMBER_AGE"])
 
@@ -231,6 +232,24 @@ def private_answers(response):
     if current_app.config["SECURE_COOKIES"]:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+def provider_configured() -> bool:
+    """Whether people may sign in through an OpenID Connect provider (TRACKER_OIDC_ISSUER)."""
+    return bool(current_app.config.get("OIDC_ISSUER"))
+
+
+def passwords_open_to(username: str) -> bool:
+    """Whether a password may sign in this username: always, unless TRACKER_LOCAL_PASSWORDS is off, when only
+    the break-glass administrators named in TRACKER_BREAK_GLASS_ADMINS may."""
+    config = current_app.config
+    return bool(config.get("LOCAL_PASSWORDS", True)) or username.strip().lower() in config.get(
+        "BREAK_GLASS_ADMINS", ())
+
+
+def passwords_closed_message() -> str:
+    return (f"Passwords are turned off on this tracker: sign in with {current_app.config['OIDC_PROVIDER_NAME']}. "
+            "Passwords are kept for the break-glass administrators only.")
 
 
 def mark_users_exist() -> None:

@@ -42,10 +42,12 @@ def record(kind: SecurityEventKind, *, user: User | None = None, username: str =
                         detail=detail)
 
 
-def begin_second_step(user: User, *, remember: bool, next_page: str) -> None:
-    """The password was right and the account has a second factor: this browser waits for it, not signed in."""
+def begin_second_step(user: User, *, remember: bool, next_page: str, carry: dict | None = None) -> None:
+    """The password was right and the account has a second factor: this browser waits for it, not signed in.
+    `carry`: session values the signed-in session starts with (a provider account waiting to be linked)."""
     session.clear()
-    session[PENDING_KEY] = {"user": user.id, "at": time.time(), "remember": bool(remember), "next": next_page}
+    session[PENDING_KEY] = {"user": user.id, "at": time.time(), "remember": bool(remember), "next": next_page,
+                            "carry": dict(carry or {})}
 
 
 def pending_sign_in() -> tuple[User, dict] | None:
@@ -68,14 +70,19 @@ def finish_second_step(user: User, state: dict, *, how: str) -> str:
     detail = f"second factor: {how}" + (", remembered" if state.get("remember") else "")
     record(SecurityEventKind.sign_in, user=user, detail=detail)
     start_signed_in_session(user, remember=bool(state.get("remember")))
+    carried = state.get("carry")
+    if isinstance(carried, dict):
+        session.update(carried)
     return str(state.get("next") or url_for("main.index"))
 
 
 def require_second_factor():
     """With the policy on, a mentor or admin without a second factor sets one up before anything else (API
-    tokens are the API's own credential and stay unaffected)."""
+    tokens are the API's own credential and stay unaffected, and so does a browser the identity provider signed
+    in: the provider's sign-in is the strong one, see docs/security.md)."""
     user = current_account()
     if (user is None or not policy_required() or current_user.api_token is not None
+            or (current_user.device is not None and current_user.device.id_token)
             or request.endpoint in ENROLMENT_ENDPOINTS
             or not second_factor.policy_covers(user, required=True)
             or second_factor.has_second_factor(session=get_session(), user=user)):

@@ -26,6 +26,7 @@ from tracker.models.catalog import (
     Source,
     Topic,
 )
+from tracker.models.identities import ExternalIdentity
 from tracker.models.interop import Credential, CredentialSigningKey, KeyAlgorithm, XapiOutbox
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
@@ -54,6 +55,7 @@ __all__ = [
     "CredentialSigningKey",
     "DeviceSession",
     "EmailFrequency",
+    "ExternalIdentity",
     "Group",
     "GroupMember",
     "GroupSource",

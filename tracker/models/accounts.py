@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import choice_column, utcnow
@@ -113,6 +113,9 @@ class DeviceSession(SQLModel, table=True):
     ended_at: datetime | None = None
     address: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=200)
+    id_token: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
+                                 description="signed in through the identity provider: its ID token, the hint "
+                                             "for signing out there too (kept here, never in a cookie)")
 
 
 class SecurityEventKind(StrEnum):

@@ -25,13 +25,14 @@ def init_app(app: Flask) -> None:
         main,
         mentor,
         notifications,
+        oidc,
         review,
         second_factor,
         teams,
     )
 
     for blueprint in (auth.bp, main.bp, mentor.bp, notifications.bp, admin.bp, health.bp, credentials.bp,
-                      review.bp, second_factor.bp, teams.bp):
+                      review.bp, second_factor.bp, teams.bp, oidc.bp):
         app.register_blueprint(blueprint)
     if app.config["METRICS"]:
         app.register_blueprint(health.metrics_bp)
@@ -77,7 +78,12 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 
 def security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    from tracker.web.oidc import form_action_origins
+
+    policy = CONTENT_SECURITY_POLICY
+    if origins := form_action_origins():  # the sign-in button and signing out lead to the identity provider
+        policy = policy.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -12,25 +12,31 @@ from tracker.http.auth import (
     current_account,
     mark_users_exist,
     password_policy,
+    passwords_closed_message,
+    passwords_open_to,
+    provider_configured,
     require_account,
     session_policy,
 )
 from tracker.http.auth import sign_in as sign_in_here
+from tracker.http.render import is_htmx
 from tracker.http.repeat import local_address
 from tracker.http.second_factor import begin_second_step
 from tracker.models import Role, SecurityEventKind, TokenScope, utcnow
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.services.learning import recall
 from tracker.services.notifications import chat
-from tracker.services.people import accounts, first_run, second_factor, security_log, sessions, tokens
+from tracker.services.people import accounts, first_run, identities, second_factor, security_log, sessions, tokens
 from tracker.services.records import deletion as account_deletion
 from tracker.services.teams import groups_of_users
+from tracker.web import oidc
 from tracker.web import second_factor as second_factor_views
 from tracker.web.forms import (
     ChangePasswordForm,
     ChatSettingsForm,
     DeleteAccountForm,
     EmailSettingsForm,
+    ProviderSignInForm,
     RetentionForm,
     ReviewLimitsForm,
     SetupForm,
@@ -111,6 +117,9 @@ def _typed_username() -> str:
 def sign_up():
     if not current_app.config["OPEN_SIGNUP"]:
         raise NotAllowed("Sign-up is closed on this tracker. Ask an administrator for an account.")
+    if not current_app.config["LOCAL_PASSWORDS"]:
+        raise NotAllowed(f"Sign-up is closed on this tracker: sign in with {oidc.provider_name()}, and your account "
+                         "is made the first time.")
     if not accounts.has_administrator(session=get_session()):
         raise NotAllowed("Sign-up opens once the administrator has set up this tracker.")
     form = SignUpForm()
@@ -141,7 +150,9 @@ def sign_in():
     never signed in to it; past each allowance the wait doubles (a 429 saying how long). Counted before the
     password is checked, in one atomic step; a success is given back."""
     form = SignInForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not passwords_open_to(_typed_username()):
+        form.form_errors.append(passwords_closed_message())  # refused before any password is checked
+    elif form.is_submitted() and form.validate():
         username, user = _typed_username(), None
         with limits.sign_in_attempt(username) as attempt:
             try:
@@ -154,6 +165,11 @@ def sign_in():
                 if user is None:
                     _event(SecurityEventKind.sign_in_failed, username=username)
                     form.form_errors.append("Wrong username or password.")
+                elif not current_app.config["LOCAL_PASSWORDS"] and user.role is not Role.admin:
+                    # a break-glass name that is no longer an administrator's
+                    attempt.did_not_count()
+                    form.form_errors.append(passwords_closed_message())
+                    user = None
                 else:
                     attempt.did_not_count()
         if user is not None and second_factor.has_second_factor(session=get_session(), user=user):
@@ -165,17 +181,34 @@ def sign_in():
             sign_in_here(user, remember=form.remember.data)
             return limits.remember_device(redirect(safe_next(url_for("main.index"))), user.username)
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/signin.html", form=form, open_signup=current_app.config["OPEN_SIGNUP"]), status
+    return render_template("auth/signin.html", form=form, **_sign_in_choices()), status
+
+
+def _sign_in_choices() -> dict:
+    """What the sign-in page offers besides the password: the provider's button, sign-up."""
+    config = current_app.config
+    provider = provider_configured()
+    return {"open_signup": config["OPEN_SIGNUP"] and config["LOCAL_PASSWORDS"],
+            "provider": oidc.provider_name() if provider else None, "local_passwords": config["LOCAL_PASSWORDS"],
+            "provider_form": ProviderSignInForm(formdata=None, next=safe_next("")) if provider else None}
 
 
 @bp.post("/signout")
 def sign_out():
+    """End this browser's sign-in; one the identity provider made is then sent to the provider's end-session
+    endpoint (RP-initiated logout), which sends it back to the sign-in page."""
     device = current_user.device if current_user.is_authenticated else None
+    provider_exit = None
     if device is not None:
+        provider_exit = oidc.end_session_address(device.id_token)
         sessions.end_session(session=get_session(), user=current_account(), session_id=device.id)
-        _event(SecurityEventKind.sign_out, user=current_account())
-    response = _signed_out(url_for("main.index"))
-    flash("You are signed out.", "info")
+        _event(SecurityEventKind.sign_out, user=current_account(),
+               detail=f"and at {oidc.provider_name()}" if provider_exit else "")
+    response = _signed_out(provider_exit or url_for("main.index"))
+    if provider_exit is not None and is_htmx():  # a whole-page visit to the provider
+        response.status_code, response.headers["HX-Redirect"] = 200, provider_exit
+    flash("You are signed out." if provider_exit is None
+          else f"You are signed out here and at {oidc.provider_name()}.", "info")
     return response
 
 
@@ -205,6 +238,9 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
         devices=sessions.live_sessions(session=db, user=user, policy=session_policy()),
         my_groups=groups_of_users(session=db, user_ids=[user.id]).get(user.id, []),
         this_device=current_user.device, history=security_log.sign_in_history(session=db, user=user),
+        passwords_open=passwords_open_to(user.username), passwords_closed=passwords_closed_message,
+        linked_identities=identities.identities_of(session=db, user=user) if provider_configured() else [],
+        provider=oidc.provider_name() if provider_configured() else None,
         **second_factor_views.section_context(user),
     ), status
 
@@ -213,7 +249,9 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
+    if not passwords_open_to(require_account().username):
+        form.form_errors.append(passwords_closed_message())
+    elif form.validate_on_submit():
         user, changed = require_account(), False
         with limits.password_check(user) as attempt:
             try:

@@ -1,7 +1,7 @@
 """People: accounts, signing in, devices, API tokens, time zones, attempt limits and the security log.
 
-Owns the `user`, `user_session`, `api_token`, `security_event`, `totp_factor`, `recovery_code`, `passkey` and
-`passkey_challenge` rows.
+Owns the `user`, `user_session`, `api_token`, `security_event`, `totp_factor`, `recovery_code`, `passkey`,
+`passkey_challenge` and `external_identity` rows.
 
 - `accounts`: `create_user`, `create_first_admin`, `has_administrator`, `authenticate`, `confirm_password`,
   `change_password`, `set_role`, `set_active`, `set_temporary_password`, `update_settings`.
@@ -22,6 +22,9 @@ Owns the `user`, `user_session`, `api_token`, `security_event`, `totp_factor`, `
 - `second_factor`: the authenticator app and recovery codes: `standing`, `has_second_factor`, `policy_covers`,
   `begin_app`, `enrolment`, `confirm_app`, `cancel_enrolment`, `remove_app`, `renew_recovery_codes`,
   `check_code`, `check_attempts_left`, `recent_failures`, `sealing_key`.
+- `identities`: sign-in through an OpenID Connect provider: `read_claims`, `sign_in_through_provider` (the linked
+  account, a new one made just in time, or `LinkNeeded`), `link_and_sign_in`, `identities_of`, `require_provider`;
+  roles and groups follow the provider's groups (`DirectoryPolicy`).
 - `passkeys`: WebAuthn: `registration_options`, `add_passkey`, `authentication_options`, `verify_passkey`,
   `remove_passkey`.
 """

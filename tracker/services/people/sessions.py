@@ -39,13 +39,15 @@ def _digest(token: str) -> str:
 
 
 def start_session(*, session: Session, user: User, remember: bool, policy: SessionPolicy, address: str = "",
-                  user_agent: str = "", now: datetime | None = None) -> tuple[str, DeviceSession]:
-    """A new signed-in device; returns the token for its cookie (shown nowhere else). Commits."""
+                  user_agent: str = "", id_token: str | None = None,
+                  now: datetime | None = None) -> tuple[str, DeviceSession]:
+    """A new signed-in device; returns the token for its cookie (shown nowhere else). `id_token`: signed in
+    through the identity provider, whose ID token is kept for signing out there too. Commits."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     record = DeviceSession(user_id=user.id, token_hash=_digest(token), remember=remember, created_at=now,
                            last_seen_at=now, expires_at=now + (policy.remember if remember else policy.max_age),
-                           address=address[:64], user_agent=user_agent[:200])
+                           address=address[:64], user_agent=user_agent[:200], id_token=id_token)
     session.add(record)
     session.commit()
     return token, record

@@ -25,6 +25,7 @@ from tracker.models import (
     CardReview,
     Credential,
     DeviceSession,
+    ExternalIdentity,
     Group,
     GroupMember,
     Installation,
@@ -77,6 +78,7 @@ from tracker.services.records.export_schema import (
     PasskeyRecord,
     PathVersionRecord,
     ProgressRecord,
+    ProviderAccountRecord,
     RecallCardRecord,
     Record,
     RecoveryCodeRecord,
@@ -128,6 +130,7 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "passkey_challenge": ("passkey_requests",),
     "group_member": ("groups",),
     "audit_event": ("audit_events",),
+    "external_identity": ("provider_accounts",),
 }
 
 
@@ -335,6 +338,10 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                       for e in _rows(session, AuditEvent, or_(col(AuditEvent.subject_id) == user.id,
                                                               col(AuditEvent.actor_id) == user.id),
                                      order=(col(AuditEvent.at), col(AuditEvent.id)))],
+        provider_accounts=[ProviderAccountRecord(issuer=i.issuer, subject=i.subject, email=i.email,
+                                                 linked_at=i.linked_at, last_sign_in_at=i.last_sign_in_at)
+                           for i in _rows(session, ExternalIdentity, ExternalIdentity.user_id == user.id,
+                                          order=(col(ExternalIdentity.linked_at), col(ExternalIdentity.id)))],
     )
 
 

@@ -154,6 +154,14 @@ class GroupMembershipRecord(Record):
     joined_at: datetime
 
 
+class ProviderAccountRecord(Record):
+    issuer: str
+    subject: str
+    email: str
+    linked_at: datetime
+    last_sign_in_at: datetime | None
+
+
 class AuditRecord(Record):
     kind: str
     at: datetime
@@ -314,6 +322,8 @@ class DataExport(Record):
     groups: list[GroupMembershipRecord] = Field(default_factory=list, description="the groups you are in")
     audit_events: list[AuditRecord] = Field(default_factory=list, description="the audit log's entries about you "
                                             "or made by you")
+    provider_accounts: list[ProviderAccountRecord] = Field(default_factory=list, description="the identity "
+                                                           "provider accounts that sign you in")
 
 
 class LearnerRef(Record):

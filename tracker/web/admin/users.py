@@ -6,7 +6,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from tracker.db import get_session
-from tracker.http.auth import client_address, password_policy, require_account, role_required
+from tracker.http.auth import (
+    client_address,
+    password_policy,
+    passwords_closed_message,
+    passwords_open_to,
+    require_account,
+    role_required,
+)
 from tracker.models import Role, SecurityEventKind
 from tracker.services.errors import NotAllowed
 from tracker.services.people import accounts, security_log, tokens
@@ -53,6 +60,8 @@ def update_user(username: str):
             _tokens_revoked(user, ended.tokens, f"deactivated by {admin.username}")
             flash(f"{user.username} is {'reactivated' if active else 'deactivated; their sessions ended'}.",
                   "success")
+        elif action == "password" and not passwords_open_to(user.username):
+            flash(f"{user.username} cannot have a password: {passwords_closed_message()}", "error")
         elif action == "password":
             ended = accounts.set_temporary_password(session=session, user=user, password=form.password.data or "",
                                                     policy=password_policy())

@@ -3,9 +3,12 @@
 from tracker.web.forms.accounts import (  # noqa: F401
     ChangePasswordForm,
     ChatSettingsForm,
+    ConfirmLinkForm,
     DeleteAccountForm,
     DeleteUserForm,
     EmailSettingsForm,
+    LinkAccountForm,
+    ProviderSignInForm,
     RetentionForm,
     ReviewLimitsForm,
     SetupForm,

@@ -158,3 +158,20 @@ class DeleteUserForm(Form):
 
     confirm = StringField("Type the username to confirm", validators=[DataRequired(), Length(max=64)],
                           render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class ProviderSignInForm(Form):
+    """The "Sign in with <provider>" button: where to go afterwards rides along."""
+
+    next = HiddenField()
+
+
+class LinkAccountForm(Form):
+    """Linking a provider account to an existing one: its password proves the person owns it (signed out)."""
+
+    password = PasswordField("Password of your account here", validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ConfirmLinkForm(Form):
+    """Linking a provider account to the account signed in in this browser: a button."""
