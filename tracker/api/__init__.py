@@ -7,13 +7,18 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from tracker.api import (  # noqa: F401  (registers the routes)
+        account,
+        admin,
         cards,
         cards_io,
         catalog,
         credentials,
+        curation,
         learning,
         me,
         mentoring,
+        notes,
+        notifications,
         reference,
         xapi,
     )
