@@ -199,7 +199,7 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
     db = get_session()
     return render_template(
         "auth/account.html", password_form=password_form or ChangePasswordForm(),
-        token_form=token_form or TokenForm(), new_token=new_token,
+        token_form=token_form or TokenForm().offered_to(user), new_token=new_token,
         zone_form=zone_form or TimeZoneForm(time_zone=user.time_zone),
         email_form=email_form or EmailSettingsForm(email=user.email, frequency=user.email_notifications.value),
         delete_form=delete_form or DeleteAccountForm(), is_mentor=user.has_role(Role.mentor),
@@ -348,8 +348,8 @@ def sign_out_everywhere():
 @bp.post("/account/tokens")
 @login_required
 def create_token():
-    form = TokenForm()
     user = require_account()
+    form = TokenForm().offered_to(user)
     if form.validate_on_submit():
         # A stolen session alone cannot make a token that would outlive the owner's password change; the
         # wrong passwords count with every other check of the current password.
