@@ -366,7 +366,7 @@ def admin_webhooks():
 @documented(summary="Add a webhook endpoint; its secret is in this answer only (admins)", body=WebhookBody,
             response=NewWebhookPublic, status=201)
 def add_webhook():
-    body = json_body(WebhookBody, hint='send {"url": "https://…", "events": ["article.marked"]}')
+    body = json_body(WebhookBody, hint='send {"url": "https://…", "events": ["progress.marked"]}')
     created = endpoints.add_endpoint(session=get_session(), admin=require_account(), url=body.url,
                                      event_types=body.events, now=utcnow())
     return respond(NewWebhookPublic(**_webhook(created).model_dump(), secret=created.secret), 201)
