@@ -71,9 +71,9 @@ class SharingBody(BaseModel):
 @bp.put("/me/credentials/<public_id>/sharing")
 @login_required
 @documented(summary="Share your certificate page with anyone who has its link, or make it private again",
-            body=SharingBody, response=CredentialPublic, errors=(404,))
+            body=SharingBody, response=CredentialPublic, errors=(404,))  # 403 is in every signed-in answer
 def share_credential(public_id: str):
-    """Only the learner who earned it may; anyone else's answers 404 (or 403 for an admin, who may see it)."""
+    """Only the learner who earned it may: anyone else is refused, and nothing changes."""
     body = json_body(SharingBody, hint='send {"shared": true} or {"shared": false}')
     credential = credentials.set_sharing(session=get_session(), viewer=require_account(), public_id=public_id[:64],
                                          shared=body.shared)
