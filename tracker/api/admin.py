@@ -519,7 +519,7 @@ def admin_records():
 
 @bp.post("/admin/records/push")
 @role_required(Role.admin)
-@documented(summary="Queue what is new and send what is due now (admins)", response=SentPublic)
+@documented(summary="Queue what is new and send what is due now (admins)", response=SentPublic, errors=(400,))
 def push_records():
     """400 when no Learning Record Store is set up."""
     result = xapi_outbox.send_now(session=get_session(), store=_store(), site=current_app.config["PUBLIC_URL"],
