@@ -44,7 +44,8 @@ class NotePublic(Public):
 class NoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: str = Field(max_length=4 * notes.NOTE_MAX,
-                      description=f'at most {notes.NOTE_MAX} characters; "" deletes the note (and its takeaway)')
+                      description=f'at most {notes.NOTE_MAX} characters; "" clears it (a note left with no '
+                                  "takeaway either is deleted)")
     shared: bool = Field(default=False, description="share the body with your mentors (the takeaway keeps its own "
                                                     "setting)")
 
@@ -93,7 +94,8 @@ def my_note(slug: str):
 @documented(summary="Write, change or delete your note on an article", body=NoteBody, response=NotePublic,
             errors=(404,))
 def put_note(slug: str):
-    """Sharing the body tells your mentors (once per note); an empty body deletes the note."""
+    """Sharing the body tells your mentors what they can now see; an empty body clears it, and a note left with
+    neither a body nor a takeaway is deleted."""
     session = get_session()
     article = catalog.require_article(session=session, slug=slug)
     body = json_body(NoteBody, hint='send a JSON object like {"body": "…", "shared": false}')
