@@ -31,7 +31,8 @@ def documented_operations(app) -> set[str]:
 def test_every_page_route_has_an_api_counterpart_or_a_stated_reason(app):
     unmapped = sorted(page_routes(app) - set(PARITY))
     assert not unmapped, ("page routes with neither an API counterpart nor a reason in tests/api/parity.py: "
-                          + ", ".join(unmapped))
+                          + ", ".join(unmapped) + '. Add a line for each: "METHOD endpoint": ("METHOD /api/v1/…",) '
+                          'naming the operations that do the same, or Exempt("why it has none").')
 
 
 def test_every_counterpart_named_is_an_operation_of_the_openapi_document(app):
