@@ -113,7 +113,7 @@ PARITY: dict[str, tuple[str, ...] | Exempt] = {
     "POST mentor.withdraw": ("DELETE /api/v1/assignments/{assignment_id}",),
     "GET mentor.mentee": ("GET /api/v1/mentees/{username}/progress", "GET /api/v1/mentees/{username}/notes",
                           "GET /api/v1/mentees/{username}/export"),
-    "GET mentor.mentee_path": ("GET /api/v1/mentees/{username}/progress", "GET /api/v1/suggested-cards"),
+    "GET mentor.mentee_path": ("GET /api/v1/mentees/{username}/paths/{slug}", "GET /api/v1/suggested-cards"),
     "POST mentor.suggest_card": ("POST /api/v1/suggested-cards",),
     "POST mentor.withdraw_card": ("DELETE /api/v1/suggested-cards/{suggestion_id}",),
     "POST mentor.reply": ("POST /api/v1/notes/{note_id}/replies",),

@@ -158,3 +158,16 @@ def test_a_mentor_suggests_a_card_on_a_path_they_assigned_and_withdraws_it(make_
     assert mona.delete(f"/api/v1/suggested-cards/{made.get_json()['id']}").status_code == 404
     assert [s for s in lena.get("/api/v1/me/cards/suggested?article=http-protocol").get_json()["items"]
             if s["origin"] == "mentor"] == []
+
+
+def test_a_mentor_reads_a_mentees_path_section_by_section(make_client, linked):
+    make_client("lena").put("/api/v1/me/progress/http-protocol", json={"state": "done", "path": "api-designer"})
+    mona = make_client("mona")
+    view = mona.get("/api/v1/mentees/lena/paths/api-designer").get_json()
+    assert view["username"] == "lena" and view["path"]["done"] == 1 and view["path"]["following"] is False
+    items = {i["article"]: i for s in view["sections"] for i in s["items"]}
+    assert items["http-protocol"]["state"] == "done" and items["http-protocol"]["changed_at"]
+    assert sum(s["done"] for s in view["sections"]) == 1
+    assert mona.get("/api/v1/mentees/leo/paths/api-designer").status_code == 404
+    assert mona.get("/api/v1/mentees/lena/paths/no-such").status_code == 404
+    assert make_client("leo").get("/api/v1/mentees/lena/paths/api-designer").status_code == 403

@@ -16,6 +16,7 @@ from tracker.api.schemas import (
     MenteeProgress,
     MenteePublic,
     MentorshipPublic,
+    MyPathPublic,
     ProgressPublic,
     Public,
     respond,
@@ -24,13 +25,14 @@ from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
 from tracker.http.inputs import json_body
 from tracker.http.openapi import documented
-from tracker.models import Role, utcnow
+from tracker.models import ProgressState, Role, utcnow
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import Invalid
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.people import accounts, time_zones
+from tracker.services.progress import follows
 from tracker.services.progress import marks as progress
 
 
@@ -260,3 +262,50 @@ def suggest_card():
 def withdraw_suggested_card(suggestion_id: int):
     card_suggestions.withdraw_suggestion(session=get_session(), mentor=require_account(), suggestion_id=suggestion_id)
     return "", 204
+
+
+class EntryStatePublic(Public):
+    article: str = Field(description="the article's slug")
+    title: str
+    optional: bool
+    state: ProgressState
+    changed_at: datetime | None = Field(description="when the learner last changed it")
+
+
+class SectionStatePublic(Public):
+    title: str
+    done: int
+    total: int
+    percent: int
+    items: list[EntryStatePublic]
+
+
+class MenteePathPublic(Public):
+    username: str
+    path: MyPathPublic
+    sections: list[SectionStatePublic]
+
+
+@bp.get("/mentees/<username>/paths/<slug>")
+@role_required(Role.mentor)
+@documented(summary="A mentee's progress on one path, section by section (their mentor, or admins)",
+            response=MenteePathPublic, errors=(404,))
+def mentee_path(username: str, slug: str):
+    """The numbers of the mentee's path page: the whole path tallied, each section, and each article's state."""
+    session = get_session()
+    mentor = require_account()
+    learner = mentorships.get_mentee(session=session, viewer=mentor, username=username)
+    view = progress.visible_path_progress(session=session, viewer=mentor, learner=learner, slug=slug)
+    changed = progress.changed_at(session=session, user=learner, article_ids=view.article_ids())
+    sections = []
+    for section in view.detail.sections:
+        tally = view.sections[section.section.id]
+        sections.append(SectionStatePublic(
+            title=section.section.title, done=tally.done, total=tally.total, percent=tally.percent,
+            items=[EntryStatePublic(article=e.card.article.slug, title=e.card.article.title, optional=e.item.optional,
+                                    state=view.state_of(e.article_id), changed_at=changed.get(e.article_id))
+                   for e in section.entries]))
+    return respond(MenteePathPublic(username=learner.username,
+                                    path=MyPathPublic.of(view.path, view.overall, following=view.path.id in
+                                                         follows.followed_path_ids(session=session, user=learner)),
+                                    sections=sections))
