@@ -21,6 +21,7 @@ from tracker.models import (
     Role,
     SecurityEventKind,
     SuggestedCard,
+    TokenScope,
     User,
     WebhookDelivery,
     WebhookEvent,
@@ -83,6 +84,7 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
     note = session.exec(select(Note)).one()
     mona.post(f"/mentor/notes/{note.id}/replies", data={"body": "Good summary"})
     tokens.create_token(session=session, user=user(session, "lena"), name="script")
+    tokens.create_token(session=session, user=user(session, "ada"), name="admin script", scope=TokenScope.admin)
     leo = make_client("leo")
     leo.post("/paths/real-time-streaming/follow")
     streaming = path(session, "real-time-streaming")

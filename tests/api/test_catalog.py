@@ -93,5 +93,5 @@ def test_topics_and_sources_are_listed_with_counts(client):
 
 def test_unknown_api_route_and_wrong_method_answer_json(client):
     assert client.get("/api/v1/nothing").get_json()["error"]["status"] == 404
-    response = client.post("/api/v1/paths", headers={"Authorization": "Bearer x"})
+    response = client.post("/api/v1/topics", headers={"Authorization": "Bearer x"})
     assert response.status_code == 405

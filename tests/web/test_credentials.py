@@ -88,7 +88,8 @@ def test_marking_the_last_required_article_through_the_api_issues_a_credential(s
     assert response.status_code == 200
     [credential] = credentials_of(session)
     listed = lena.get("/api/v1/me/credentials", headers={"Authorization": f"Bearer {raw}"}).get_json()["items"]
-    assert listed == [{"path": "api-designer", "title": credential.path_title, "version": credential.path_version,
+    assert listed == [{"id": credential.public_id, "path": "api-designer", "title": credential.path_title,
+                       "version": credential.path_version,
                        "issued_at": credential.issued_at.isoformat().replace("+00:00", "Z"),
                        "url": f"http://localhost:5000/credentials/{credential.public_id}", "jwt": credential.jwt,
                        "shared": False, "revoked": False, "revoked_at": None, "revoked_reason": "",

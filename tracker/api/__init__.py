@@ -7,15 +7,20 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from tracker.api import (  # noqa: F401  (registers the routes)
+        account,
+        admin,
         audit,
         cards,
         cards_io,
         catalog,
         credentials,
+        curation,
         groups,
         learning,
         me,
         mentoring,
+        notes,
+        notifications,
         reference,
         xapi,
     )

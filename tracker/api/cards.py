@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from flask import request, url_for
@@ -18,7 +18,7 @@ from tracker.http.openapi import documented
 from tracker.models import CardKind, RecallCard, as_utc, utcnow
 from tracker.services.catalog import articles as catalog
 from tracker.services.errors import Invalid
-from tracker.services.learning import cloze, recall
+from tracker.services.learning import cloze, recall, review_stats
 
 STATES = {1: "learning", 2: "review", 3: "relearning"}
 DUE_PAGE, DUE_PAGE_MAX = 20, 100
@@ -272,3 +272,36 @@ def bury_card(card_id: int):
     user = require_account()
     card = recall.card_of(session=session, user=user, card_id=card_id)
     return respond(card_publics([recall.bury_card(session=session, user=user, card=card, now=utcnow())])[0])
+
+
+# ---------------------------------------------------------------- statistics
+
+class DayCount(Public):
+    day: date
+    count: int
+
+
+class ReviewStatsPublic(Public):
+    """What the review statistics page shows, days in your time zone."""
+
+    reviews_per_day: list[DayCount] = Field(description="each of the last 30 days, oldest first (today last)")
+    true_retention: float | None = Field(description="the share of reviews of known cards not rated Again, over "
+                                                     "30 days; null without any")
+    retention_reviews: int = Field(description="the reviews the retention is computed from")
+    forecast: list[DayCount] = Field(description="cards falling due on each of the next 30 days, from tomorrow")
+    due_today: int = Field(description="due by the end of today, daily limits aside")
+    by_state: dict[str, int] = Field(description="cards by state: new, learning, review, suspended")
+    mean_review_seconds: float | None
+
+
+@bp.get("/me/reviews/stats")
+@login_required
+@documented(summary="Your review statistics: reviews per day, true retention, a 30-day forecast, cards by state",
+            response=ReviewStatsPublic)
+def review_statistics():
+    stats = review_stats.review_statistics(session=get_session(), user=require_account(), now=utcnow())
+    return respond(ReviewStatsPublic(
+        reviews_per_day=[DayCount(day=day, count=count) for day, count in stats.reviews_per_day],
+        true_retention=stats.true_retention, retention_reviews=stats.retention_reviews,
+        forecast=[DayCount(day=day, count=count) for day, count in stats.forecast], due_today=stats.due_today,
+        by_state=stats.by_state, mean_review_seconds=stats.mean_review_seconds))

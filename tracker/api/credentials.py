@@ -25,6 +25,7 @@ from tracker.services.records import verification as credential_verification
 class CredentialPublic(Public):
     """One of your completion credentials (an Open Badges 3.0 OpenBadgeCredential, signed as a VC-JWT)."""
 
+    id: str = Field(description="the credential's public id, as in its URL")
     path: str = Field(description="the slug of the path finished")
     title: str = Field(description="the path's title when the credential was issued")
     version: int = Field(description="the version of the path that was finished")
@@ -49,7 +50,8 @@ class VerificationPublic(Public):
 
 
 def credential_public(credential: Credential, issuer: credential_keys.Issuer) -> CredentialPublic:
-    return CredentialPublic(path=credential.path_slug, title=credential.path_title, version=credential.path_version,
+    return CredentialPublic(id=credential.public_id, path=credential.path_slug, title=credential.path_title,
+                            version=credential.path_version,
                             issued_at=credential.issued_at, url=issuer.credential_url(credential.public_id),
                             jwt=credential.jwt, shared=credential.shared, revoked=credential.revoked_at is not None,
                             revoked_at=credential.revoked_at, revoked_reason=credential.revoked_reason,
@@ -64,6 +66,23 @@ def my_credentials():
     issuer = current_issuer()
     mine = credentials.my_credentials(session=get_session(), user=require_account())
     return respond(Items[CredentialPublic](items=[credential_public(c, issuer) for c in mine]))
+
+
+class SharingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shared: bool = Field(description="true: anyone with the link may open the certificate page; false: only you")
+
+
+@bp.put("/me/credentials/<public_id>/sharing")
+@login_required
+@documented(summary="Share your certificate page with anyone who has its link, or make it private again",
+            body=SharingBody, response=CredentialPublic, errors=(404,))  # 403 is in every signed-in answer
+def share_credential(public_id: str):
+    """Only the learner who earned it may: anyone else is refused, and nothing changes."""
+    body = json_body(SharingBody, hint='send {"shared": true} or {"shared": false}')
+    credential = credentials.set_sharing(session=get_session(), viewer=require_account(), public_id=public_id[:64],
+                                         shared=body.shared)
+    return respond(credential_public(credential, current_issuer()))
 
 
 class VerifyBody(BaseModel):

@@ -93,7 +93,8 @@ def tokens_group() -> None:
 @click.argument("username")
 @click.option("--name", default="command line", show_default=True, help="What the token is for.")
 @click.option("--scope", type=click.Choice([s.value for s in TokenScope]), default=TokenScope.read.value,
-              show_default=True, help="read: GET only; write: everything the user may do through the API.")
+              show_default=True, help="read: GET only; write: everything the user may do through the API but the admin "
+                   "endpoints; admin: write and the admin endpoints (administrators only).")
 @click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None,
               help="Days until the token stops working (default: until revoked).")
 @with_appcontext

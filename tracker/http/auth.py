@@ -142,6 +142,10 @@ def role_required(role: Role):
                 return _unauthorized()
             if not current_user.has_role(role):
                 raise NotAllowed(f"This needs the {role.value} role.")
+            token = current_user.api_token
+            if role is Role.admin and token is not None and token.scope is not TokenScope.admin:
+                # An admin may give a script a token that cannot manage anyone: only an admin-scope token can.
+                raise NotAllowed("This API token cannot use the admin endpoints; create one with the admin scope.")
             return view(*args, **kwargs)
         wrapped.required_role = role  # lets tests walk the URL map and check every guarded route
         return wrapped
@@ -190,7 +194,7 @@ def check_csrf():
             return _unauthorized()  # who is asking comes first: 401, whatever the method
         if current_user.api_token is not None:
             # A bearer token cannot come from a cross-site form; a read-only one cannot write.
-            if current_user.api_token.scope is not TokenScope.write:
+            if not current_user.api_token.scope.writes:
                 raise NotAllowed("This API token is read-only; create a read-write token to make changes.")
             return None
     # Everything else must prove it came from our pages.

@@ -86,7 +86,8 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": definitions.get("$defs", {}), "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",
-                       "description": "A personal API token from the account page (read or read-write)."},
+                       "description": "A personal API token from the account page: read, read-write, or (an "
+                                          "administrator's) admin, the only scope that opens the admin endpoints."},
             "session": {"type": "apiKey", "in": "cookie", "name": "tracker_session",
                         "description": "The browser's session; writes also need the X-CSRFToken header."}}},
     }

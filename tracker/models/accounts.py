@@ -75,7 +75,12 @@ class User(SQLModel, table=True):
 
 class TokenScope(StrEnum):
     read = "read"      # GET and HEAD only
-    write = "write"    # everything the owner may do through the API
+    write = "write"    # everything the owner may do through the API but the admin endpoints
+    admin = "admin"    # write, and the admin endpoints while the owner is an admin
+
+    @property
+    def writes(self) -> bool:
+        return self is not TokenScope.read
 
 
 class ApiToken(SQLModel, table=True):

@@ -26,7 +26,16 @@ from tracker.models import Role, SecurityEventKind, TokenScope, utcnow
 from tracker.services.errors import Invalid, NotAllowed
 from tracker.services.learning import recall
 from tracker.services.notifications import chat
-from tracker.services.people import accounts, first_run, identities, second_factor, security_log, sessions, tokens
+from tracker.services.people import (
+    accounts,
+    administration,
+    first_run,
+    identities,
+    second_factor,
+    security_log,
+    sessions,
+    tokens,
+)
 from tracker.services.records import deletion as account_deletion
 from tracker.services.teams import groups_of_users
 from tracker.web import oidc
@@ -225,7 +234,7 @@ def _account_page(*, password_form=None, token_form=None, zone_form=None, email_
     db = get_session()
     return render_template(
         "auth/account.html", password_form=password_form or ChangePasswordForm(),
-        token_form=token_form or TokenForm(), new_token=new_token,
+        token_form=token_form or TokenForm().offered_to(user), new_token=new_token,
         zone_form=zone_form or TimeZoneForm(time_zone=user.time_zone),
         email_form=email_form or EmailSettingsForm(email=user.email, frequency=user.email_notifications.value),
         delete_form=delete_form or DeleteAccountForm(), is_mentor=user.has_role(Role.mentor),
@@ -361,9 +370,8 @@ def change_review_limits():
 @bp.post("/account/sessions/<id:session_id>/end")
 @login_required
 def end_device_session(session_id: int):
-    user = require_account()
-    sessions.end_session(session=get_session(), user=user, session_id=session_id)
-    _event(SecurityEventKind.session_ended, user=user)
+    administration.end_own_session(session=get_session(), user=require_account(), session_id=session_id,
+                                   address=client_address())
     flash("That device is signed out.", "success")
     return redirect(url_for("auth.account"), code=303)
 
@@ -371,11 +379,8 @@ def end_device_session(session_id: int):
 @bp.post("/account/sessions/end-all")
 @login_required
 def sign_out_everywhere():
-    user = require_account()
-    ended = sessions.end_all_access(session=get_session(), user=user)
-    get_session().commit()
-    _event(SecurityEventKind.signed_out_everywhere, user=user, detail=f"{ended.devices} devices")
-    _tokens_revoked(user, ended.tokens, "signed out everywhere")
+    ended = administration.sign_out_everywhere(session=get_session(), user=require_account(),
+                                               address=client_address())
     response = _signed_out(url_for("auth.sign_in"))
     flash(f"Signed out on every device ({ended.devices}); API tokens revoked ({ended.tokens}).", "info")
     return response
@@ -384,8 +389,8 @@ def sign_out_everywhere():
 @bp.post("/account/tokens")
 @login_required
 def create_token():
-    form = TokenForm()
     user = require_account()
+    form = TokenForm().offered_to(user)
     if form.validate_on_submit():
         # A stolen session alone cannot make a token that would outlive the owner's password change; the
         # wrong passwords count with every other check of the current password.
@@ -417,9 +422,8 @@ def create_token():
 @bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    user = require_account()
-    token = tokens.revoke_token(session=get_session(), user=user, token_id=token_id)
-    _event(SecurityEventKind.token_revoked, user=user, detail=f"{token.name} ({token.hint}…)")
+    administration.revoke_own_token(session=get_session(), user=require_account(), token_id=token_id,
+                                    address=client_address())
     flash("The token is revoked; requests using it are now refused.", "success")
     return redirect(url_for("auth.account"), code=303)
 

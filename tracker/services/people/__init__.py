@@ -5,6 +5,10 @@ Owns the `user`, `user_session`, `api_token`, `security_event`, `totp_factor`, `
 
 - `accounts`: `create_user`, `create_first_admin`, `has_administrator`, `authenticate`, `confirm_password`,
   `change_password`, `set_role`, `set_active`, `set_temporary_password`, `update_settings`.
+- `administration`: changes to an account's standing and access with their security-log entries, the same from
+  the admin pages and the admin API and for the owner's own tokens and devices: `create_account`, `change_role`,
+  `change_active`, `give_temporary_password`, `revoke_tokens_of`, `end_access_of`, `revoke_own_token`,
+  `end_own_session`, `sign_out_everywhere`.
 - `passwords`: the password policy every new password passes: `password_problem` (length, the shipped breached
   list, zxcvbn with the site's and the person's words, the optional range service), `policy_for_site`,
   `personal_words`, `in_shipped_list`, `in_range_service`.

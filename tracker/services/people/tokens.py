@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
-from tracker.models import ApiToken, TokenScope, User, as_utc, utcnow
+from tracker.models import ApiToken, Role, TokenScope, User, as_utc, utcnow
 from tracker.services.errors import Invalid, NotFound
 
 TOKEN_PREFIX = "trk_"
@@ -41,6 +41,8 @@ def create_token(*, session: Session, user: User, name: str, scope: TokenScope =
         raise TokenError("Give the token a name of 1–80 characters, such as the script that will use it.")
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
         raise TokenError("A token lasts 1 to 3650 days, or until it is revoked.")
+    if TokenScope(scope) is TokenScope.admin and not user.has_role(Role.admin):
+        raise TokenError("Only an administrator can make a token with the admin scope.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(user_id=user.id, name=name, token_hash=_digest(raw), hint=raw[:8], scope=TokenScope(scope),

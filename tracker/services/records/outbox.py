@@ -24,7 +24,7 @@ from tracker.models import (
     XapiOutbox,
 )
 from tracker.services import access
-from tracker.services.errors import Conflict, NotAllowed, NotFound
+from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
 from tracker.services.people import security_log
 from tracker.services.records.xapi import (
     XAPI_VERSION,
@@ -219,6 +219,25 @@ def push(*, session: Session, store: RecordStore, now: datetime, max_batches: in
     return result
 
 
+@dataclass(frozen=True)
+class SendNow:
+    """What an admin's "send now" did: statements newly queued, and what the push sent."""
+
+    queued: int
+    sent: int
+    failed: str  # the last error, if a batch failed
+
+
+def send_now(*, session: Session, store: RecordStore | None, site: str, now: datetime) -> SendNow:
+    """Queue what is new and send what is due now, instead of waiting for the scheduled round. Invalid without a
+    Learning Record Store. Commits."""
+    if store is None:
+        raise Invalid("No Learning Record Store is set up (TRACKER_XAPI_ENDPOINT).")
+    queued = enqueue_new(session=session, site=site, now=now)
+    result = push(session=session, store=store, now=now)
+    return SendNow(queued=queued, sent=result.sent, failed=result.failed)
+
+
 def _deliver(store: RecordStore, batch: list[XapiOutbox]) -> tuple[set[int], dict[int, LrsError], LrsError | None]:
     """Send a batch; when the LRS refuses it whole (some LRSs refuse a batch holding a statement they already
     have, as after an answer lost on the way back), send its statements one by one with PUT, which is
@@ -347,3 +366,31 @@ def discard_refused(*, session: Session, admin: User, statement_id: str, now: da
                                f"({row.attempts} attempts): {row.last_error}", at=now)
     session.refresh(row)
     return row
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What retrying refused statements did: how many were made due, and with a store set up, what was sent."""
+
+    due: int
+    store: bool     # a Learning Record Store is set up (else they wait for one)
+    sent: int = 0
+    still_refused: int = 0
+    failed: str = ""
+
+    def sentence(self) -> str:
+        if not self.store:
+            return f"{self.due} statement(s) will be sent again once a Learning Record Store is set up."
+        return (f"{self.due} refused statement(s) sent again: {self.sent} delivered, {self.still_refused} still "
+                f"refused" + (f" (last answer: {self.failed})." if self.failed else "."))
+
+
+def retry_and_send(*, session: Session, admin: User, store: RecordStore | None, now: datetime,
+                   statement_id: str | None = None) -> Retried:
+    """Make one refused statement (or every one) due and, with a store set up, send now. Admins only; commits."""
+    due = retry_refused(session=session, admin=admin, now=now, statement_id=statement_id)
+    if store is None:
+        return Retried(due=due, store=False)
+    result = push(session=session, store=store, now=now)
+    return Retried(due=due, store=True, sent=result.sent, still_refused=outbox_state(session=session).refused,
+                   failed=result.failed)

@@ -9,7 +9,7 @@ from tracker.db import get_session
 from tracker.http.auth import client_address, require_account, role_required
 from tracker.http.render import is_htmx, page_or_fragment, see_other
 from tracker.models import Role, utcnow
-from tracker.services.errors import Conflict, Invalid, NotFound
+from tracker.services.errors import Conflict, NotFound
 from tracker.services.records import outbox as xapi_outbox
 from tracker.web.admin.blueprint import bp
 from tracker.web.forms import Form
@@ -36,16 +36,12 @@ def records():
 @role_required(Role.admin)
 def push_records():
     """Send what is due now, instead of waiting for the scheduled round."""
-    store = xapi_outbox.record_store_from_config(current_app.config)
-    if store is None:
-        raise Invalid("No Learning Record Store is set up (TRACKER_XAPI_ENDPOINT).")
-    session, now = get_session(), utcnow()
-    queued = xapi_outbox.enqueue_new(session=session, site=current_app.config["PUBLIC_URL"], now=now)
-    result = xapi_outbox.push(session=session, store=store, now=now)
+    result = xapi_outbox.send_now(session=get_session(), store=xapi_outbox.record_store_from_config(current_app.config),
+                                  site=current_app.config["PUBLIC_URL"], now=utcnow())
     if result.failed:
         flash(f"{result.sent} statements sent, then {result.failed}. The rest is retried later.", "error")
     else:
-        flash(f"{queued} new statements queued, {result.sent} sent.", "success")
+        flash(f"{result.queued} new statements queued, {result.sent} sent.", "success")
     return redirect(url_for("admin.records"), code=303)
 
 
@@ -59,15 +55,9 @@ def _answer(message: str, category: str = "success"):
 
 def _retry(statement_id: str | None) -> str:
     """Make the statement(s) due and, with an LRS set up, send now; what happened, in one sentence."""
-    session, now = get_session(), utcnow()
-    due = xapi_outbox.retry_refused(session=session, admin=require_account(), now=now, statement_id=statement_id)
-    store = xapi_outbox.record_store_from_config(current_app.config)
-    if store is None:
-        return f"{due} statement(s) will be sent again once a Learning Record Store is set up."
-    result = xapi_outbox.push(session=session, store=store, now=now)
-    still = xapi_outbox.outbox_state(session=session).refused
-    return (f"{due} refused statement(s) sent again: {result.sent} delivered, {still} still refused"
-            + (f" (last answer: {result.failed})." if result.failed else "."))
+    return xapi_outbox.retry_and_send(session=get_session(), admin=require_account(),
+                                      store=xapi_outbox.record_store_from_config(current_app.config), now=utcnow(),
+                                      statement_id=statement_id).sentence()
 
 
 @bp.post(f"/records/refused/<{STATEMENT_ID}:statement_id>/retry")

@@ -14,9 +14,9 @@ from tracker.http.auth import (
     require_account,
     role_required,
 )
-from tracker.models import Role, SecurityEventKind
+from tracker.models import Role
 from tracker.services.errors import NotAllowed
-from tracker.services.people import accounts, security_log, tokens
+from tracker.services.people import accounts, administration, tokens
 from tracker.services.records import deletion as account_deletion
 from tracker.services.teams import groups_of_users
 from tracker.web.admin.blueprint import bp
@@ -35,10 +35,6 @@ def users():
                            user_groups=groups_of_users(session=session, user_ids=ids))
 
 
-def _event(kind: SecurityEventKind, user, detail: str) -> None:
-    security_log.record(session=get_session(), kind=kind, user=user, address=client_address(), detail=detail)
-
-
 @bp.post("/users/<username>")
 @role_required(Role.admin)
 def update_user(username: str):
@@ -46,42 +42,30 @@ def update_user(username: str):
     user = accounts.require_user(session=session, username=username)
     form = UserActionForm().checked()
     action, admin = form.action.data, require_account()
+    address = client_address()
     try:
         if action == "role":
             role = Role(form.role.data)
-            accounts.set_role(session=session, admin=admin, user=user, role=role)
-            _event(SecurityEventKind.role_changed, user, f"{role.value}, by {admin.username}")
+            administration.change_role(session=session, admin=admin, user=user, address=address, role=role)
             flash(f"{user.username} is now {role.value}.", "success")
         elif action in {"deactivate", "reactivate"}:
             active = action == "reactivate"
-            ended = accounts.set_active(session=session, admin=admin, user=user, active=active)
-            _event(SecurityEventKind.reactivated if active else SecurityEventKind.deactivated, user,
-                   f"by {admin.username}")
-            _tokens_revoked(user, ended.tokens, f"deactivated by {admin.username}")
+            administration.change_active(session=session, admin=admin, user=user, address=address, active=active)
             flash(f"{user.username} is {'reactivated' if active else 'deactivated; their sessions ended'}.",
                   "success")
         elif action == "password" and not passwords_open_to(user.username):
             flash(f"{user.username} cannot have a password: {passwords_closed_message()}", "error")
         elif action == "password":
-            ended = accounts.set_temporary_password(session=session, user=user, password=form.password.data or "",
-                                                    policy=password_policy())
-            _event(SecurityEventKind.temporary_password_set, user, f"by {admin.username}")
-            _tokens_revoked(user, ended.tokens, f"temporary password set by {admin.username}")
+            administration.give_temporary_password(session=session, admin=admin, user=user, address=address,
+                                                   password=form.password.data or "", policy=password_policy())
             flash(f"Temporary password set; {user.username} must change it at the next sign-in. Their API tokens "
                   "are revoked.", "success")
         elif action == "revoke_tokens":
-            count = tokens.revoke_all_tokens(session=session, user=user)
-            session.commit()
-            _tokens_revoked(user, count, f"revoked by {admin.username}")
+            count = administration.revoke_tokens_of(session=session, admin=admin, user=user, address=address)
             flash(f"{count} API token{'' if count == 1 else 's'} of {user.username} revoked.", "success")
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     return redirect(url_for("admin.users", q=request.args.get("q", "")), code=303)
-
-
-def _tokens_revoked(user, count: int, reason: str) -> None:
-    if count:
-        _event(SecurityEventKind.tokens_revoked, user, tokens.describe_revocation(count, reason))
 
 
 @bp.post("/users/<username>/delete")

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from tracker.http.auth import password_policy
-from tracker.models import EmailFrequency, TokenScope
+from tracker.models import EmailFrequency, Role, TokenScope, User
 from tracker.services.people.accounts import AccountError, check_password, normalise_username
 from tracker.services.people.passwords import PASSWORD_MAX
 from tracker.services.people.time_zones import zone_names
@@ -129,11 +129,16 @@ class ChangePasswordForm(Form):
 
 
 class TokenForm(Form):
+    """A new API token; only an administrator is offered (and may choose) the admin scope."""
+
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
                        description="What will use it, e.g. “reading-list script”.")
     scope = SelectField("Access", choices=[SelectChoice(TokenScope.read.value, "Read only"),
-                                           SelectChoice(TokenScope.write.value, "Read and write")],
-                        default=TokenScope.read.value)
+                                           SelectChoice(TokenScope.write.value, "Read and write"),
+                                           SelectChoice(TokenScope.admin.value, "Read, write and administer")],
+                        default=TokenScope.read.value,
+                        description="Only an administrator's token can administer; a read-and-write token of "
+                                    "theirs cannot manage users, credentials or webhooks.")
     lifetime = SelectField("Expires",
                            choices=[*(SelectChoice(str(days), f"in {days} days") for days in TOKEN_LIFETIMES),
                                     SelectChoice("", "never (until revoked)")],
@@ -143,6 +148,14 @@ class TokenForm(Form):
                              render_kw={"autocomplete": "current-password"},
                              description="A token acts as you until it is revoked; changing your password or "
                                          "signing out everywhere revokes every token.")
+
+    def offered_to(self, user: User) -> TokenForm:
+        """The form as `user` sees it: the admin scope only for an administrator."""
+        if not user.has_role(Role.admin):
+            self.scope.choices = [SelectChoice(TokenScope.read.value, "Read only"),
+                                  SelectChoice(TokenScope.write.value, "Read and write")]
+            self.scope.description = ""
+        return self
 
 
 class DeleteAccountForm(Form):
