@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # "official" (https to hooks.slack.com, *.webhook.office.com, *.logic.azure.com), "any-https" (any https host,
     # such as a self-hosted Mattermost), or "any" (http too: for tests and development only).
     chat_hosts: Literal["official", "any-https", "any"] = "official"
+    # What a SCIM DELETE of a user does: "deactivate" (the account is deactivated and kept with its data; SCIM no
+    # longer shows it) or "delete" (the account and its data are deleted, as the person's own deletion does).
+    scim_delete: Literal["deactivate", "delete"] = "deactivate"
 
     @field_validator("xapi_endpoint")
     @classmethod
@@ -226,6 +229,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PWNED_PASSWORDS_URL": settings.pwned_passwords_url,
         "REQUIRE_SECOND_FACTOR": settings.require_second_factor,
         "CHAT_HOSTS": settings.chat_hosts,
+        "SCIM_DELETE": settings.scim_delete,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

@@ -4,7 +4,7 @@ Owns the `user`, `user_session`, `api_token`, `security_event`, `totp_factor`, `
 `passkey_challenge` rows.
 
 - `accounts`: `create_user`, `create_first_admin`, `has_administrator`, `authenticate`, `confirm_password`,
-  `change_password`, `set_role`, `set_active`, `set_temporary_password`, `update_settings`.
+  `change_password`, `set_role`, `set_active`, `change_active`, `set_temporary_password`, `update_settings`.
 - `passwords`: the password policy every new password passes: `password_problem` (length, the shipped breached
   list, zxcvbn with the site's and the person's words, the optional range service), `policy_for_site`,
   `personal_words`, `in_shipped_list`, `in_range_service`.
