@@ -39,3 +39,22 @@ def raw(app: Flask, scim_token: str):
         headers = {"Authorization": f"Bearer {scim_token}", **kwargs.pop("headers", {})}
         return client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
     return call
+
+
+def scim_id(raw_call, username: str) -> str:
+    """The SCIM id of an account, found the way an identity provider links one: by userName."""
+    found = raw_call("GET", f'/Users?filter=userName eq "{username}"').get_json()
+    assert found["totalResults"] == 1, found
+    return found["Resources"][0]["id"]
+
+
+def patch_body(*operations: dict) -> dict:
+    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
+
+
+def is_scim_error(response, status: int, scim_type: str | None = None) -> bool:
+    """A SCIM error body of this status (and scimType), sent as application/scim+json."""
+    body = response.get_json(force=True)
+    return (response.status_code == status and response.mimetype == "application/scim+json"
+            and body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"] and body["status"] == str(status)
+            and body.get("scimType") == scim_type)

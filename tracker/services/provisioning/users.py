@@ -23,6 +23,7 @@ from scim2_models import (
     UniquenessException,
 )
 from sqlalchemy import ColumnElement, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.models import Group, GroupMember, Role, SecurityEventKind, User, utcnow
@@ -171,13 +172,13 @@ class _Write:
 def _write(session: Session, user: User, resource: schema.User) -> _Write:
     """Make the account what `resource` says (everything checked before anything is set). Does not commit."""
     username = _username(resource.user_name)
-    if username != user.username and _taken(session, user, username=username):
+    if (user.id is None or username != user.username) and _taken(session, user, username=username):
         raise UniquenessException(detail=f"The userName {username} is taken.")
     external_id = (resource.external_id or "").strip() or None
     if external_id is not None and len(external_id) > 255:
         raise InvalidValueException(detail="externalId is at most 255 characters.")
-    if external_id != user.external_id and external_id is not None and _taken(session, user,
-                                                                              external_id=external_id):
+    if (user.id is None or external_id != user.external_id) and external_id is not None and \
+            _taken(session, user, external_id=external_id):
         raise UniquenessException(detail="Another user has that externalId.")
     display_name, zone, (email, email_type) = _display_name(resource), _zone(resource), _email(resource)
     active = True if resource.active is None else bool(resource.active)
@@ -210,10 +211,15 @@ def _audit(session: Session, user: User, detail: str) -> None:
 
 def _commit(session: Session, user: User, write: _Write, verb: str) -> None:
     """Audit and commit a write, then log what ended the account's access (the security log commits its own)."""
-    if write.changes:
-        session.flush()
-        _audit(session, user, f"{verb}: " + "; ".join(write.changes))
-    session.commit()
+    try:
+        if write.changes:
+            session.flush()
+            _audit(session, user, f"{verb}: " + "; ".join(write.changes))
+        session.commit()
+    except IntegrityError:  # another request took the userName or externalId in the meantime
+        session.rollback()
+        raise UniquenessException(detail="The userName or externalId was taken meanwhile; nothing was changed.") \
+            from None
     if write.ended is not None and not write.reactivated:
         security_log.record(session=session, kind=SecurityEventKind.deactivated, user=user,
                             detail="by the provisioning client")
@@ -241,9 +247,7 @@ def create_user(*, session: Session, resource: schema.User) -> User:
         _commit(session, kept, write, "provisioned again")
         return kept
     user = User(username=username, password_hash=UNUSABLE_PASSWORD, provisioned=True, role=Role.learner)
-    write = _write(session, user, resource)
-    session.flush()
-    _commit(session, user, write, "created")
+    _commit(session, user, _write(session, user, resource), "created")
     return user
 
 
