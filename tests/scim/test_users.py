@@ -154,8 +154,8 @@ def test_deactivating_ends_the_persons_browser_session_and_api_token_at_their_ne
     assert browser.get("/account").status_code == 302  # sent to sign in
     assert make_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     session.expire_all()
-    assert all(d.ended_at is not None for d in session.exec(select(DeviceSession)
-                                                            .where(DeviceSession.user_id == factories.user(session, "lena").id)))
+    devices = session.exec(select(DeviceSession).where(DeviceSession.user_id == factories.user(session, "lena").id))
+    assert all(d.ended_at is not None for d in devices)
     kinds = [e.kind for e in session.exec(select(SecurityEvent).order_by(SecurityEvent.id))][-2:]
     assert kinds == ["deactivated", "tokens_revoked"]
     assert audit(session) == ["scim lena changed: deactivated"]
@@ -216,7 +216,8 @@ def test_scim_only_speaks_scim_and_names_a_missing_resource(raw):
     assert is_scim_error(raw("POST", "/Bulk", json={}), 501)
 
 
-@pytest.mark.parametrize("body", ["not json", "[1, 2]", "", "[" * 100_000 + "]" * 100_000, '{"a": ' * 5000 + "1" + "}" * 5000,
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", "", "[" * 100_000 + "]" * 100_000,
+                                  '{"a": ' * 5000 + "1" + "}" * 5000,
                                   '{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": 12}',
                                   '{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}'])
 def test_malformed_bodies_are_answered_with_a_scim_400(raw, body):
