@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from scim2_models import Email, PatchOp, PatchOperation, SCIMException, SearchRequest, User
-from sqlmodel import Session, select
+from scim2_models import Email, ListResponse, PatchOp, PatchOperation, SCIMException, SearchRequest, User
+from sqlmodel import Session, col, select
 
 from tests import factories
 from tests.conftest import make_app
@@ -23,7 +23,7 @@ def account(session: Session, username: str) -> Account | None:
 def audit(session: Session) -> list[str]:
     session.expire_all()
     return [f"{e.actor_label} {e.subject_label} {e.detail}"
-            for e in session.exec(select(AuditEvent).where(AuditEvent.kind == "provisioned").order_by(AuditEvent.id))]
+            for e in session.exec(select(AuditEvent).where(AuditEvent.kind == "provisioned").order_by(col(AuditEvent.id)))]
 
 
 def grace(**extra) -> User:
@@ -181,7 +181,9 @@ def test_with_scim_delete_set_to_delete_the_account_and_its_data_are_deleted(dat
     try:
         scim = scim_client(app, scim_token)
         make_client("lena").put("/api/v1/me/progress/http-protocol", json={"state": "done"})
-        lena = scim.query(User, query_parameters=SearchRequest(filter='userName eq "lena"')).resources[0]
+        found = scim.query(User, query_parameters=SearchRequest(filter='userName eq "lena"'))
+        assert isinstance(found, ListResponse) and found.resources
+        lena = found.resources[0]
         scim.delete(User, lena.id)
         assert account(session, "lena") is None
         with pytest.raises(SCIMException):
