@@ -22,8 +22,8 @@ def account(session: Session, username: str) -> Account | None:
 
 def audit(session: Session) -> list[str]:
     session.expire_all()
-    return [f"{e.actor_label} {e.subject_label} {e.detail}"
-            for e in session.exec(select(AuditEvent).where(AuditEvent.kind == "provisioned").order_by(col(AuditEvent.id)))]
+    entries = session.exec(select(AuditEvent).where(AuditEvent.kind == "provisioned").order_by(col(AuditEvent.id)))
+    return [f"{e.actor_label} {e.subject_label} {e.detail}" for e in entries]
 
 
 def grace(**extra) -> User:
