@@ -17,7 +17,7 @@ def members_of(session: Session, name: str) -> dict[str, GroupSource]:
     team = session.exec(select(Team).where(Team.name == name)).one()
     rows = session.exec(select(Account.username, Membership.source)
                         .join(Membership, col(Membership.user_id) == Account.id).where(Membership.group_id == team.id))
-    return {username: source for username, source in rows}
+    return {username: GroupSource(source) for username, source in rows}
 
 
 def people(scim, *names: str) -> list[str]:
