@@ -23,8 +23,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tracker import create_app, db
-from tracker.serving import embedded_server
 from tracker.services.provisioning import tokens
+from tracker.serving import embedded_server
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -47,7 +47,7 @@ def start_server(database_url: str | None, data_dir: Path) -> tuple[str, str, ob
             raw, _ = tokens.create_token(session=session, name="benchmark")
     server = embedded_server(app, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
-    port = server.effective_port  # type: ignore[attr-defined]  # waitress' server knows the port it bound
+    port = server.effective_port
     return f"http://127.0.0.1:{port}/scim/v2", raw, server
 
 

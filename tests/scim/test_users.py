@@ -231,3 +231,16 @@ def test_a_body_past_the_size_limit_is_answered_with_a_scim_error(raw):
     huge = '{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "' + "a" * 2_000_000 + '"}'
     assert is_scim_error(raw("POST", "/Users", data=huge, content_type="application/scim+json"), 413)
 
+
+
+def test_okta_s_name_parts_and_primary_address_become_the_display_name_and_the_email(raw, session):
+    created = raw("POST", "/Users", json={
+        "schemas": [str(User.__schema__)], "userName": "ada.lovelace@example.com", "active": True,
+        "name": {"givenName": "Ada", "familyName": "Lovelace"}, "title": "Countess",
+        "emails": [{"value": "ada@home.example", "type": "home", "primary": False},
+                   {"value": "ada.lovelace@example.com", "type": "work", "primary": True}]})
+    assert created.status_code == 201 and created.headers["Location"] == created.get_json()["meta"]["location"]
+    stored = account(session, "ada.lovelace@example.com")
+    assert (stored.display_name, stored.email, stored.email_type) == ("Ada Lovelace", "ada.lovelace@example.com",
+                                                                      "work")
+    assert "name" not in created.get_json() and "title" not in created.get_json()

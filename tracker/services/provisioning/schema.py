@@ -55,7 +55,8 @@ class Name(ComplexAttribute):
 
 
 class Email(ComplexAttribute):
-    """The account's one email address (the first, when a client sends several; `primary` is not kept)."""
+    """The account's one email address: the primary one when a client sends several (`primary` picks it, and
+    is not kept)."""
 
     value: EmailStr | None = None
     type: str | None = Field(None, examples=EMAIL_TYPES)

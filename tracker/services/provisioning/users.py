@@ -128,7 +128,8 @@ def _email(resource: schema.User) -> tuple[str, str]:
     found = [e for e in resource.emails or [] if e.value]
     if not found:
         return "", ""
-    chosen = found[0]
+    # `primary` is not kept (the account has one address), but it still picks which address that is.
+    chosen = next((e for e in found if e.unknown_attributes.get("primary") in (True, "true", "True")), found[0])
     kind = common.text(str(chosen.type) if chosen.type else "", name="emails.type", limit=16)
     return str(chosen.value).strip()[:254], kind
 
