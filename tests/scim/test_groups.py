@@ -83,6 +83,19 @@ def test_a_stale_if_match_on_a_group_is_refused(scim, raw):
     assert raw("GET", f"/Groups/{group_id}").headers["ETag"] == 'W/"2"'
 
 
+def test_every_provisioning_change_is_in_the_audit_log_by_scim(scim, session):
+    alan = people(scim, "alan")[0]
+    group_id = scim.create(Group(display_name="Platform")).id
+    scim.modify(Group, group_id, PatchOp[Group](operations=[
+        PatchOperation(op="add", path="members", value=[GroupMember(value=alan)])]))
+    scim.delete(Group, group_id)
+    session.expire_all()
+    entries = session.exec(select(AuditEvent.actor_label, AuditEvent.subject_label, AuditEvent.detail)
+                           .where(AuditEvent.kind == "provisioned").order_by(col(AuditEvent.id))).all()
+    assert entries == [("scim", "alan", "created: userName alan"), ("scim", "", "group Platform: created"),
+                       ("scim", "", "group Platform: 1 member added"), ("scim", "", "group Platform deleted")]
+
+
 def test_deleting_a_group_keeps_its_members_accounts(scim, session):
     alan = people(scim, "alan")[0]
     group_id = scim.create(Group(display_name="Platform", members=[GroupMember(value=alan)])).id

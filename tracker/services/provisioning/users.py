@@ -248,7 +248,9 @@ def create_user(*, session: Session, resource: schema.User) -> User:
         _commit(session, kept, write, "provisioned again")
         return kept
     user = User(username=username, password_hash=UNUSABLE_PASSWORD, provisioned=True, role=Role.learner)
-    _commit(session, user, _write(session, user, resource), "created")
+    write = _write(session, user, resource)
+    write.changes.insert(0, f"userName {username}" + ("" if user.is_active else ", inactive"))
+    _commit(session, user, write, "created")
     return user
 
 
