@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from tests.conftest import SECRET
 from tracker.models import (
     Article,
+    GroupSource,
     Installation,
     LearningPath,
     Note,
@@ -33,6 +34,9 @@ from tracker.services.mentoring import mentorships
 from tracker.services.people import accounts, identities, second_factor, security_log, tokens
 from tracker.services.people.passwords import PasswordPolicy
 from tracker.services.progress import marks
+from tracker.services.provisioning import schema as scim_schema
+from tracker.services.provisioning import tokens as scim_tokens
+from tracker.services.provisioning import users as scim_users
 from tracker.services.records import outbox as xapi_outbox
 from tracker.services.webhooks import endpoints as webhook_endpoints
 
@@ -142,3 +146,10 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
         claims=identities.ProviderClaims(issuer="https://id.example.com", subject="mona-0001",
                                          email="mona@example.com", email_verified=True, groups=frozenset()),
         policy=identities.DirectoryPolicy(issuer="https://id.example.com", provider_name="Example ID"))
+    # an identity provider's token, and an account it provisioned into the team
+    scim_tokens.create_token(session=session, name="Entra ID")
+    grace = scim_users.create_user(session=session, resource=scim_schema.User(
+        user_name="grace@example.com", display_name="Grace Hopper", external_id="entra-4711", active=True,
+        timezone="America/New_York", emails=[scim_schema.Email(value="grace@example.com", type="work")]))
+    teams.add_member(session=session, group=platform, user=grace, source=GroupSource.scim, actor_label="scim")
+    session.commit()

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
         if not self.local_passwords and not self.oidc_issuer:
             raise ValueError("LOCAL_PASSWORDS=off needs TRACKER_OIDC_ISSUER: nobody else could sign in")
         return self
+    # What a SCIM DELETE of a user does: "deactivate" (the account is deactivated and kept with its data; SCIM no
+    # longer shows it) or "delete" (the account and its data are deleted, as the person's own deletion does).
+    scim_delete: Literal["deactivate", "delete"] = "deactivate"
 
     @field_validator("xapi_endpoint")
     @classmethod
@@ -291,6 +294,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OIDC_CREATE_GROUPS": settings.oidc_create_groups,
         "LOCAL_PASSWORDS": settings.local_passwords,
         "BREAK_GLASS_ADMINS": tuple(name.lower() for name in _names(settings.break_glass_admins)),
+        "SCIM_DELETE": settings.scim_delete,
         "DB_TIMEOUTS": Timeouts(busy_ms=settings.db_busy_timeout_ms, statement_ms=settings.db_statement_timeout_ms,
                                 lock_ms=settings.db_lock_timeout_ms),
         # Nothing the app accepts is larger than a path file or a pasted listing (256 KiB).

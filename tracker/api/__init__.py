@@ -1,4 +1,5 @@
-"""The JSON API, version 1, under /api/v1."""
+"""The JSON API, version 1, under /api/v1; and SCIM 2.0 provisioning under /scim/v2 (`tracker.api.scim`), a
+blueprint of its own with SCIM's error bodies."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ def init_app(app: Flask) -> None:
         notes,
         notifications,
         reference,
+        scim,
         xapi,
     )
     from tracker.api.blueprint import bp
 
     app.register_blueprint(bp)
+    scim.init_app(app)

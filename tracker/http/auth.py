@@ -89,6 +89,12 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+def is_scim_request() -> bool:
+    """SCIM provisioning (/scim/v2): judged by its own bearer tokens in its blueprint, never by a session, a
+    CSRF token or the first-run and password-change redirects."""
+    return request.path.startswith("/scim/")
+
+
 def _load_user(token: str) -> LoginUser | None:
     if bearer_token() is not None:  # a token request is judged by its token alone
         return None
@@ -185,7 +191,7 @@ def init_app(app: Flask) -> None:
 
 def check_csrf():
     """Every state change proves where it came from: a CSRF token from our pages, or a bearer token."""
-    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None or is_scim_request():
         return None  # reads need no token; an unknown route or method answers 404 or 405 first
     if getattr(current_app.view_functions.get(request.endpoint), "changes_nothing", False):
         return None  # a POST that only computes an answer from its body (verifying a credential)
@@ -204,6 +210,8 @@ def check_csrf():
 
 def require_new_password():
     """A temporary password set by an admin must be replaced before anything else."""
+    if is_scim_request():
+        return None
     user = current_account()
     if user is None or not user.must_change_password or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
         return None
@@ -220,7 +228,7 @@ def first_run_setup():
     if current_app.extensions.get("tracker.has_users") or request.method != "GET":
         return None
     if request.endpoint in {"auth.setup", "static", "health.healthz", "health.readyz",
-                            "metrics.prometheus_metrics"} or is_api_request():
+                            "metrics.prometheus_metrics"} or is_api_request() or is_scim_request():
         return None
     if not accounts.has_administrator(session=get_session()):
         return redirect(url_for("auth.setup"))

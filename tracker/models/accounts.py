@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, Index, Text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import choice_column, utcnow
@@ -39,7 +40,9 @@ class EmailFrequency(StrEnum):
 
 class User(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
-    username: str = Field(max_length=32, unique=True, index=True, description="stored lower-case")
+    username: str = Field(max_length=64, unique=True, index=True,
+                          description="stored lower-case; 3–32 characters when chosen here, up to 64 (an email "
+                                      "address) when an identity provider provisions it")
     display_name: str = Field(default="", max_length=80)
     password_hash: str = Field(max_length=255)
     role: Role = Field(default=Role.learner, sa_column=choice_column(Role, check="ck_user_role", default=Role.learner))
@@ -64,6 +67,17 @@ class User(SQLModel, table=True):
                                  description="reviews of review-state cards the queue serves per local day")
     public_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=32, unique=True,
                            description="an opaque, stable id for records that leave the app (xAPI, credentials)")
+    external_id: str | None = Field(default=None, max_length=255, unique=True,
+                                    description="the provisioning client's id for the account (SCIM externalId)")
+    provisioned: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
+                              description="made by an identity provider over SCIM: it signs in there")
+    email_type: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""},
+                            description="what the provisioning client calls the address (work, home, other)")
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"},
+                         description="renewed by every provisioning change (the SCIM ETag)")
+    updated_at: datetime | None = Field(default=None, description="the last provisioning change")
+    deprovisioned_at: datetime | None = Field(default=None,
+                                              description="deleted over SCIM, kept deactivated with its data")
 
     @property
     def name(self) -> str:
@@ -155,6 +169,21 @@ class SecurityEventKind(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
+
+
+class ScimToken(SQLModel, table=True):
+    """A bearer token of a provisioning client (an identity provider's SCIM connector); only its hash is
+    stored. It belongs to no account: it opens /scim/v2 and nothing else."""
+
+    __tablename__ = "scim_token"
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
+    name: str = Field(max_length=80, unique=True, description="what the operator called it: the client using it")
+    token_hash: str = Field(max_length=64, unique=True)
+    hint: str = Field(max_length=16, description="the first characters, to tell tokens apart")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 class SecurityEvent(SQLModel, table=True):

@@ -4,7 +4,7 @@ Owns the `user`, `user_session`, `api_token`, `security_event`, `totp_factor`, `
 `passkey_challenge` and `external_identity` rows.
 
 - `accounts`: `create_user`, `create_first_admin`, `has_administrator`, `authenticate`, `confirm_password`,
-  `change_password`, `set_role`, `set_active`, `set_temporary_password`, `update_settings`.
+  `change_password`, `set_role`, `set_active`, `change_active`, `set_temporary_password`, `update_settings`.
 - `administration`: changes to an account's standing and access with their security-log entries, the same from
   the admin pages and the admin API and for the owner's own tokens and devices: `create_account`, `change_role`,
   `change_active`, `give_temporary_password`, `revoke_tokens_of`, `end_access_of`, `revoke_own_token`,

@@ -245,11 +245,18 @@ def set_active(*, session: Session, admin: User, user: User, active: bool) -> En
     if user.is_active != active:
         record(session=session, kind=AuditKind.user_reactivated if active else AuditKind.user_deactivated,
                actor=admin, subject=user)
-    user.is_active = active
-    ended = (Ended(devices=end_all_sessions(session=session, user=user), tokens=0) if active
-             else end_all_access(session=session, user=user))
+    ended = change_active(session=session, user=user, active=active)
     session.commit()
     return ended
+
+
+def change_active(*, session: Session, user: User, active: bool) -> Ended:
+    """What `set_active` does, for any caller that judged it allowed (an administrator, the provisioning
+    client): deactivating ends every signed-in device and revokes every API token at once. Does not commit."""
+    user.is_active = active
+    session.add(user)
+    return (Ended(devices=end_all_sessions(session=session, user=user), tokens=0) if active
+            else end_all_access(session=session, user=user))
 
 
 def set_temporary_password(*, session: Session, user: User, password: str, policy: PasswordPolicy) -> Ended:

@@ -95,6 +95,16 @@ def sign_up_counters(*, address: str) -> list[Counter]:
                     "Too many sign-ups from your address. Try again in {wait}.")]
 
 
+SCIM_TOKEN = Backoff(free=10)
+
+
+def scim_token_counters(*, address: str) -> list[Counter]:
+    """Refused SCIM bearer tokens per address: a provisioning client with a good token is never slowed, one
+    guessing tokens waits longer after each failure."""
+    return [Counter(f"scim-token:address:{address}", SCIM_TOKEN, "reset",
+                    "Too many refused SCIM tokens from your address. Try again in {wait}.")]
+
+
 def password_check_counters(*, user_id: int) -> list[Counter]:
     """Every form that asks a signed-in person for their password (changing it, deleting the account, on the
     pages or the API) counts wrong answers per account, together."""
