@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         cards_io,
         catalog,
         credentials,
+        group_overview,
         learning,
         me,
         mentoring,

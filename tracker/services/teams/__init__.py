@@ -5,7 +5,7 @@
   `slugify`.
 - `overview`: what a group's managers see: `group_overview` (members × the group's paths, filtered, sorted,
   paged), `group_summary` (the counts by status and their trend, kept per process), `managed_groups`,
-  `manages_any_group`, `compute_cells`, `trend_counts`.
+  `manages_any_group`, `require_managed_group`, `compute_cells`, `trend_counts`.
 
 Every change to a membership goes through `add_member` / `remove_member`, which write the audit entry and bump
 the group's version; what a join or a leave sets off (assignment rules) hangs on those two functions.
@@ -37,6 +37,7 @@ from tracker.services.teams.overview import (
     group_summary,
     managed_groups,
     manages_any_group,
+    require_managed_group,
     trend_counts,
 )
 
@@ -60,6 +61,7 @@ __all__ = [
     "members",
     "remove_member",
     "rename_group",
+    "require_managed_group",
     "set_manager",
     "slugify",
     "sync_user_groups",

@@ -45,7 +45,7 @@ from tracker.services import access
 from tracker.services.catalog.articles import reading_minutes_sql
 from tracker.services.curriculum import kept
 from tracker.services.curriculum.queries import PathEntry, path_entries
-from tracker.services.errors import Invalid
+from tracker.services.errors import Invalid, NotFound
 from tracker.services.mentoring.rules import (
     PACE_WINDOW,
     AssignmentStatus,
@@ -57,6 +57,7 @@ from tracker.services.mentoring.rules import (
 from tracker.services.mentoring.standings import weekly_paces
 from tracker.services.people.time_zones import local_day, zone_named
 from tracker.services.progress.marks import Tally
+from tracker.services.teams.groups import find_group
 
 PER_PAGE = 50
 TREND_WEEKS = 12
@@ -126,6 +127,10 @@ class TrendPoint:
     def count(self, status: AssignmentStatus) -> int:
         return self.counts.get(status, 0)
 
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
 
 @dataclass(frozen=True)
 class GroupSummary:
@@ -142,6 +147,11 @@ class GroupSummary:
     @property
     def assignments(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def trend_peak(self) -> int:
+        """The most assignments any week of the trend counts (at least 1): the chart's full width."""
+        return max([1, *(point.total for point in self.trend)])
 
 
 @dataclass
@@ -497,9 +507,9 @@ def group_paths(*, session: Session, group: Group) -> list[LearningPath]:
                              .order_by(col(LearningPath.position), col(LearningPath.slug))))
 
 
-def _members_query(group: Group, query: GroupOverviewQuery, path: LearningPath | None):
-    members = (select(User).join(GroupMember, col(GroupMember.user_id) == User.id)
-               .where(GroupMember.group_id == group.id))
+def _members_query(group: Group, query: GroupOverviewQuery, path: LearningPath | None, members):
+    """`members` (a select from User) narrowed to the group's members that match the name search and path."""
+    members = members.join(GroupMember, col(GroupMember.user_id) == User.id).where(GroupMember.group_id == group.id)
     if query.q:
         members = members.where(or_(func.lower(col(User.username)).contains(query.q.lower(), autoescape=True),
                                     func.lower(col(User.display_name)).contains(query.q.lower(), autoescape=True)))
@@ -534,15 +544,16 @@ def group_overview(*, session: Session, group: Group, now: datetime, query: Grou
     elif path is not None:
         paths = [path]
     shown = {p.id for p in paths}
-    members = _members_query(group, query, path)
-    if query.path and path is None:
-        members = members.where(literal(False))
+    def matching(members):
+        members = _members_query(group, query, path, members)
+        return members.where(literal(False)) if query.path and path is None else members
+    members = matching(select(User))
     if paged and query.sort == "name" and query.status is None:
         total = session.exec(select(func.count()).select_from(members.subquery())).one()
         page = min(query.page, max(1, math.ceil(total / PER_PAGE)))
         users = list(session.exec(members.order_by(col(User.username)).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
     else:
-        candidates = list(session.exec(members.with_only_columns(col(User.id), col(User.username))))
+        candidates = list(session.exec(matching(select(User.id, User.username))))
         standing = {user_id: {p: v for p, v in summary.standing.get(user_id, {}).items() if p in shown}
                     for user_id, _ in candidates}
         if query.status is not None:
@@ -559,3 +570,12 @@ def group_overview(*, session: Session, group: Group, now: datetime, query: Grou
     rows = [MemberRow(member=u, cells={p: c for p, c in cells.get(u.id, {}).items() if p in shown}) for u in users]
     return GroupOverview(group=group, paths=paths, rows=rows, total=total, summary=summary, page=page,
                          per_page=PER_PAGE if paged else max(1, total))
+
+
+def require_managed_group(*, session: Session, viewer: User, slug: str) -> Group:
+    """The group at `slug` when `viewer` may see its overview (`access.can_manage_group`); NotFound otherwise,
+    the same answer as for a group that does not exist."""
+    group = find_group(session=session, slug=slug)
+    if group is None or not access.can_manage_group(session=session, viewer=viewer, group=group):
+        raise NotFound("There is no such group.")
+    return group
