@@ -234,6 +234,12 @@ def _aggregates(state, moment, entries) -> tuple:
             func.max(case((settled, moment), else_=None)), func.max(moment))
 
 
+def _aggregate(numbers: Sequence) -> _Aggregate:
+    """An _Aggregate from the grouped columns of `_aggregates` (sums as integers, moments as they come)."""
+    done, skipped, in_progress, minutes, estimated = (int(n or 0) for n in numbers[:5])
+    return _Aggregate(done, skipped, in_progress, minutes, estimated, numbers[5], numbers[6])
+
+
 def _tally(required: _Required, aggregate: _Aggregate) -> Tally:
     """The Tally `tally()` would give for these counts (no "next" article: the overview links to the path)."""
     return Tally(total=required.total, done=aggregate.done, skipped=aggregate.skipped,
@@ -272,8 +278,9 @@ def _needs_pace(t: Tally, assigned: _Assigned, aggregate: _Aggregate, moment: da
 
 
 def _assigned_query(*, group_id: int | None = None, learner_ids: Iterable[int] | None = None):
-    query = (select(Assignment.id, Assignment.learner_id, Assignment.path_id, Assignment.due_on,
-                    Assignment.created_at, User.time_zone)
+    query = (select(  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
+        Assignment.id, Assignment.learner_id, Assignment.path_id, Assignment.due_on, Assignment.created_at,
+        User.time_zone)
              .join(User, col(User.id) == Assignment.learner_id)
              .where(col(Assignment.withdrawn_at).is_(None)))
     if group_id is not None:
@@ -309,8 +316,8 @@ def compute_cells(*, session: Session, now: datetime, group: Group | None = None
                                                  col(GroupMember.group_id) == group.id))
         if learner_ids is not None:
             query = query.where(col(Assignment.learner_id).in_(list(learner_ids)))
-        for assignment_id, *numbers in session.exec(query):  # type: ignore[call-overload]  # eight columns
-            aggregates[assignment_id] = _Aggregate(*(int(n or 0) for n in numbers[:5]), numbers[5], numbers[6])
+        for assignment_id, *numbers in session.exec(query):
+            aggregates[assignment_id] = _aggregate(numbers)
     required = _required(entries)
     empty = _Aggregate(0, 0, 0, 0, 0, None, None)
     tallies = {a.id: _tally(required[a.path_id], aggregates.get(a.id, empty)) for a in assigned}
@@ -341,7 +348,10 @@ def _week_ends(now: datetime, weeks: int = TREND_WEEKS) -> list[datetime]:
 def trend_counts(*, session: Session, group: Group, ends: Sequence[datetime]) -> list[TrendPoint]:
     """The group's counts by status at each of `ends`, from the progress log: each of today's active assignments
     made by then, with the articles' states as they stood then (each article's last change at or before it),
-    the pace over the four weeks before it and today's due date. Two queries, grouped by week. Reads only."""
+    the pace over the four weeks before it and today's due date. Two queries, grouped by week. Reads only.
+
+    Long on purpose: the two statements and the walk over their rows read best together, each status fed as
+    `compute_cells` feeds it."""
     assigned = [_Assigned(*row) for row in session.exec(_assigned_query(group_id=group.id))]
     if not assigned or not ends:
         return [TrendPoint(ends=end.date(), counts={}) for end in ends]
@@ -351,7 +361,8 @@ def trend_counts(*, session: Session, group: Group, ends: Sequence[datetime]) ->
         [(k, end - PACE_WINDOW, end) for k, end in enumerate(ends)]).cte("weeks")
     article_ids = sorted({e.article_id for group_entries in entries.values() for e in group_entries})
     member = and_(col(GroupMember.user_id) == ProgressEvent.user_id, col(GroupMember.group_id) == group.id)
-    events = (select(col(ProgressEvent.user_id).label("user_id"), col(ProgressEvent.article_id).label("article_id"),
+    events = (select(  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
+                     col(ProgressEvent.user_id).label("user_id"), col(ProgressEvent.article_id).label("article_id"),
                      col(ProgressEvent.state).label("state"), col(ProgressEvent.created_at).label("created_at"),
                      func.lead(col(ProgressEvent.created_at)).over(
                          partition_by=(col(ProgressEvent.user_id), col(ProgressEvent.article_id)),
@@ -368,8 +379,8 @@ def trend_counts(*, session: Session, group: Group, ends: Sequence[datetime]) ->
             .join(table, and_(table.c.path_id == Assignment.path_id, table.c.article_id == events.c.article_id))
             .group_by(col(Assignment.id), weeks.c.k))
     aggregates: dict[tuple[int, int], _Aggregate] = {}
-    for assignment_id, k, *numbers in session.exec(then):  # type: ignore[call-overload]  # nine columns
-        aggregates[(assignment_id, k)] = _Aggregate(*(int(n or 0) for n in numbers[:5]), numbers[5], numbers[6])
+    for assignment_id, k, *numbers in session.exec(then):
+        aggregates[(assignment_id, k)] = _aggregate(numbers)
     # Each learner's pace at each week's end: articles finished in the four weeks before it, each once.
     finished = (select(col(ProgressEvent.user_id).label("user_id"), col(ProgressEvent.article_id).label("article_id"),
                        weeks.c.k)
@@ -465,7 +476,7 @@ def group_summary(*, session: Session, group: Group, now: datetime) -> GroupSumm
         fresh = dict(zip(missing, trend_counts(session=session, group=group, ends=missing), strict=True))
         _weeks.put_many({(*week_key, end): point for end, point in fresh.items()})
         points.update({k: fresh[end] for k, end in enumerate(ends[:-1]) if end in fresh})
-    trend = [points[k] for k in range(len(ends) - 1) if points[k] is not None]  # type: ignore[misc]
+    trend = [point for k in range(len(ends) - 1) if (point := points[k]) is not None]
     trend.append(TrendPoint(ends=now.date(), counts=dict(counts)))
     summary = GroupSummary(counts=dict(counts), trend=trend, members=int(stamps[4]), standing={
         learner_id: {path_id: (cell.status, cell.tally.percent, cell.due_on) for path_id, cell in row.items()}

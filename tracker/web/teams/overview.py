@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import g, request, url_for
+from flask import request, url_for
 from flask_login import login_required
 
 from tracker.db import get_session
-from tracker.http.auth import current_account, require_account
+from tracker.http.auth import require_account
 from tracker.http.downloads import csv_text, download, spreadsheet_safe
 from tracker.http.render import page_or_fragment
 from tracker.models import utcnow
@@ -15,19 +15,6 @@ from tracker.services.teams import overview as group_overviews
 from tracker.web.teams.blueprint import bp
 
 SORT_LABELS = (("name", "Member"), ("percent", "Least done first"), ("due", "Earliest due"), ("status", "Status"))
-
-
-def manages_groups() -> bool:
-    """Whether the header offers "Groups" to the signed-in person (asked once a request, only when a page shows
-    the header)."""
-    if "manages_groups" not in g:
-        g.manages_groups = group_overviews.manages_any_group(session=get_session(), viewer=current_account())
-    return bool(g.manages_groups)
-
-
-@bp.record_once
-def _header_link(state) -> None:
-    state.app.jinja_env.globals["manages_groups"] = manages_groups
 
 
 @bp.get("/")
