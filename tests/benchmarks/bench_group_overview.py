@@ -17,7 +17,7 @@ import argparse
 import statistics
 import time
 
-from bench_requests import signed_in
+from bench_requests import signed_in  # type: ignore[import-not-found]  # run from this folder, as its siblings are
 from sqlalchemy import event, func
 from sqlmodel import col, select
 

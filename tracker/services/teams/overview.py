@@ -17,6 +17,7 @@ finished weeks never change once past, so each is kept by its week; the last poi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import DateTime, Integer, and_, case, func, literal, or_, values
+from sqlalchemy import DateTime, Integer, and_, bindparam, case, func, literal, or_, values
 from sqlalchemy.sql import column
 from sqlmodel import Session, col, select
 
@@ -35,6 +36,8 @@ from tracker.models import (
     Group,
     GroupMember,
     LearningPath,
+    PathItem,
+    PathSection,
     Progress,
     ProgressEvent,
     ProgressState,
@@ -42,7 +45,7 @@ from tracker.models import (
 )
 from tracker.models.base import as_utc
 from tracker.services import access
-from tracker.services.catalog.articles import reading_minutes_sql
+from tracker.services.catalog.articles import estimated_minutes_sql, reading_minutes_sql
 from tracker.services.curriculum import kept
 from tracker.services.curriculum.queries import PathEntry, path_entries
 from tracker.services.errors import Invalid, NotFound
@@ -163,6 +166,7 @@ class GroupOverview:
     summary: GroupSummary
     page: int = 1
     per_page: int = PER_PAGE
+    all_paths: list[LearningPath] = field(default_factory=list)  # every path of the group, for the path filter
 
     @property
     def pages(self) -> int:
@@ -190,16 +194,6 @@ class _Required(NamedTuple):
     estimated: int
 
 
-def _entries_table(entries: Mapping[int, Sequence[PathEntry]]):
-    """Every path's entries as a small inline table (path, article, required, minutes, estimated minutes): the
-    same reading times `tally()` counts, from the kept curriculum."""
-    rows = [(path_id, e.article_id, 0 if e.optional else 1, e.reading_time.minutes,
-             e.reading_time.minutes if e.reading_time.estimated else 0)
-            for path_id, group in entries.items() for e in group]
-    return values(column("path_id", Integer), column("article_id", Integer), column("required", Integer),
-                  column("minutes", Integer), column("estimated", Integer), name="entries").data(rows).cte("entries")
-
-
 def _required(entries: Mapping[int, Sequence[PathEntry]]) -> dict[int, _Required]:
     out = {}
     for path_id, group in entries.items():
@@ -219,9 +213,10 @@ class _Aggregate(NamedTuple):
     changed_at: datetime | None   # the latest change on any of the path's articles
 
 
-def _aggregates(state, moment, entries) -> tuple:
-    """The grouped columns a tally is made of, over rows of (state, moment) joined to the entries table."""
-    required = entries.c.required == 1  # entries: the CTE of _entries_table
+def _aggregates(state, moment) -> tuple:
+    """The grouped columns a tally is made of, over rows of (state, moment) joined to the path's items and their
+    articles: the reading minutes by `reading_minutes_sql()`, the SQL form of the rule `tally()` reads."""
+    required = col(PathItem.optional).is_(False)
     settled = and_(required, state.in_(list(SETTLED)))
 
     def count(condition) -> object:
@@ -229,9 +224,30 @@ def _aggregates(state, moment, entries) -> tuple:
 
     return (count(and_(required, state == ProgressState.done)), count(and_(required, state == ProgressState.skipped)),
             count(and_(required, state == ProgressState.in_progress)),
-            func.coalesce(func.sum(case((settled, entries.c.minutes), else_=0)), 0),
-            func.coalesce(func.sum(case((settled, entries.c.estimated), else_=0)), 0),
+            func.coalesce(func.sum(case((settled, reading_minutes_sql()), else_=0)), 0),
+            func.coalesce(func.sum(case((settled, estimated_minutes_sql()), else_=0)), 0),
             func.max(case((settled, moment), else_=None)), func.max(moment))
+
+
+def _on_path_items(query, path_id, article_id):
+    """`query` joined to the items of the path `path_id` names that hold `article_id`, with their articles."""
+    return (query.join(PathSection, col(PathSection.path_id) == path_id)
+            .join(PathItem, and_(col(PathItem.section_id) == PathSection.id, col(PathItem.article_id) == article_id))
+            .join(Article, col(Article.id) == PathItem.article_id))
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _tally_statement(by_group: bool):
+    """Each active assignment's tally columns, for the members of the group `group_id` or for the learners `ids`."""
+    query = (select(col(Assignment.id), *_aggregates(col(Progress.state), col(Progress.updated_at)))
+             .select_from(Assignment)
+             .join(Progress, col(Progress.user_id) == Assignment.learner_id))
+    query = (_on_path_items(query, Assignment.path_id, Progress.article_id)
+             .where(col(Assignment.withdrawn_at).is_(None)).group_by(col(Assignment.id)))
+    if by_group:
+        return query.join(GroupMember, and_(col(GroupMember.user_id) == Assignment.learner_id,
+                                            col(GroupMember.group_id) == bindparam("group_id")))
+    return query.where(col(Assignment.learner_id).in_(bindparam("ids", expanding=True)))
 
 
 def _aggregate(numbers: Sequence) -> _Aggregate:
@@ -277,18 +293,24 @@ def _needs_pace(t: Tally, assigned: _Assigned, aggregate: _Aggregate, moment: da
             and assigned.due_on >= local_day(moment, zone_named(assigned.time_zone)))
 
 
-def _assigned_query(*, group_id: int | None = None, learner_ids: Iterable[int] | None = None):
+@functools.cache  # built once: building a statement costs more than running it
+def _assigned_statement(by_group: bool):
+    """The active assignments of the group `group_id`'s members, or of the learners `ids`, with their zones."""
     query = (select(  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
         Assignment.id, Assignment.learner_id, Assignment.path_id, Assignment.due_on, Assignment.created_at,
         User.time_zone)
-             .join(User, col(User.id) == Assignment.learner_id)
-             .where(col(Assignment.withdrawn_at).is_(None)))
-    if group_id is not None:
-        query = query.join(GroupMember, and_(col(GroupMember.user_id) == Assignment.learner_id,
-                                             col(GroupMember.group_id) == group_id))
-    if learner_ids is not None:
-        query = query.where(col(Assignment.learner_id).in_(list(learner_ids)))
-    return query
+        .join(User, col(User.id) == Assignment.learner_id)
+        .where(col(Assignment.withdrawn_at).is_(None)))
+    if by_group:
+        return query.join(GroupMember, and_(col(GroupMember.user_id) == Assignment.learner_id,
+                                            col(GroupMember.group_id) == bindparam("group_id")))
+    return query.where(col(Assignment.learner_id).in_(bindparam("ids", expanding=True)))
+
+
+def _params(group: Group | None, learner_ids: Iterable[int] | None) -> tuple[bool, dict]:
+    if group is not None:
+        return True, {"group_id": group.id}
+    return False, {"ids": list(learner_ids or [])}
 
 
 def compute_cells(*, session: Session, now: datetime, group: Group | None = None,
@@ -296,28 +318,13 @@ def compute_cells(*, session: Session, now: datetime, group: Group | None = None
     """Every active assignment of the group's members (or of `learner_ids`) as a Cell, by member and path: one
     query for the assignments, one grouped query for their tallies, one for the paces that can matter. Reads
     only."""
-    assigned = [_Assigned(*row) for row in session.exec(_assigned_query(
-        group_id=group.id if group is not None else None, learner_ids=learner_ids))]
+    by_group, params = _params(group, learner_ids)
+    assigned = [_Assigned(*row) for row in session.exec(_assigned_statement(by_group), params=params)]
     if not assigned:
         return {}
     entries = path_entries(session=session, path_ids={a.path_id for a in assigned})
-    table = _entries_table(entries)
-    aggregates: dict[int, _Aggregate] = {}
-    if any(entries.values()):
-        query = (select(col(Assignment.id), *_aggregates(col(Progress.state), col(Progress.updated_at), table))
-                 .select_from(Assignment)
-                 .join(table, table.c.path_id == Assignment.path_id)
-                 .join(Progress, and_(col(Progress.user_id) == Assignment.learner_id,
-                                      col(Progress.article_id) == table.c.article_id))
-                 .where(col(Assignment.withdrawn_at).is_(None))
-                 .group_by(col(Assignment.id)))
-        if group is not None:
-            query = query.join(GroupMember, and_(col(GroupMember.user_id) == Assignment.learner_id,
-                                                 col(GroupMember.group_id) == group.id))
-        if learner_ids is not None:
-            query = query.where(col(Assignment.learner_id).in_(list(learner_ids)))
-        for assignment_id, *numbers in session.exec(query):
-            aggregates[assignment_id] = _aggregate(numbers)
+    aggregates = {assignment_id: _aggregate(numbers)
+                  for assignment_id, *numbers in session.exec(_tally_statement(by_group), params=params)}
     required = _required(entries)
     empty = _Aggregate(0, 0, 0, 0, 0, None, None)
     tallies = {a.id: _tally(required[a.path_id], aggregates.get(a.id, empty)) for a in assigned}
@@ -352,11 +359,10 @@ def trend_counts(*, session: Session, group: Group, ends: Sequence[datetime]) ->
 
     Long on purpose: the two statements and the walk over their rows read best together, each status fed as
     `compute_cells` feeds it."""
-    assigned = [_Assigned(*row) for row in session.exec(_assigned_query(group_id=group.id))]
+    assigned = [_Assigned(*row) for row in session.exec(_assigned_statement(True), params={"group_id": group.id})]
     if not assigned or not ends:
         return [TrendPoint(ends=end.date(), counts={}) for end in ends]
     entries = path_entries(session=session, path_ids={a.path_id for a in assigned})
-    table = _entries_table(entries)
     weeks = values(column("k", Integer), column("starts", DateTime), column("ends", DateTime), name="weeks").data(
         [(k, end - PACE_WINDOW, end) for k, end in enumerate(ends)]).cte("weeks")
     article_ids = sorted({e.article_id for group_entries in entries.values() for e in group_entries})
@@ -370,14 +376,14 @@ def trend_counts(*, session: Session, group: Group, ends: Sequence[datetime]) ->
               .join(GroupMember, member)
               .where(col(ProgressEvent.article_id).in_(article_ids), col(ProgressEvent.created_at) <= ends[-1])
               .subquery())
-    then = (select(col(Assignment.id), weeks.c.k, *_aggregates(events.c.state, events.c.created_at, table))
-            .select_from(events)
-            .join(weeks, and_(events.c.created_at <= weeks.c.ends,
-                              or_(events.c.next_at.is_(None), events.c.next_at > weeks.c.ends)))
-            .join(Assignment, and_(col(Assignment.learner_id) == events.c.user_id,
-                                   col(Assignment.withdrawn_at).is_(None), col(Assignment.created_at) <= weeks.c.ends))
-            .join(table, and_(table.c.path_id == Assignment.path_id, table.c.article_id == events.c.article_id))
-            .group_by(col(Assignment.id), weeks.c.k))
+    then = _on_path_items(
+        select(col(Assignment.id), weeks.c.k, *_aggregates(events.c.state, events.c.created_at))
+        .select_from(events)
+        .join(weeks, and_(events.c.created_at <= weeks.c.ends,
+                          or_(events.c.next_at.is_(None), events.c.next_at > weeks.c.ends)))
+        .join(Assignment, and_(col(Assignment.learner_id) == events.c.user_id,
+                               col(Assignment.withdrawn_at).is_(None), col(Assignment.created_at) <= weeks.c.ends)),
+        Assignment.path_id, events.c.article_id).group_by(col(Assignment.id), weeks.c.k)
     aggregates: dict[tuple[int, int], _Aggregate] = {}
     for assignment_id, k, *numbers in session.exec(then):
         aggregates[(assignment_id, k)] = _aggregate(numbers)
@@ -509,6 +515,13 @@ def manages_any_group(*, session: Session, viewer: User | None) -> bool:
         GroupMember.user_id == viewer.id, GroupMember.is_manager == True)).first() is not None  # noqa: E712
 
 
+def _paths_among(session: Session, path_ids: set[int]) -> list[LearningPath]:
+    if not path_ids:
+        return []
+    return list(session.exec(select(LearningPath).where(col(LearningPath.id).in_(sorted(path_ids)))
+                             .order_by(col(LearningPath.position), col(LearningPath.slug))))
+
+
 def group_paths(*, session: Session, group: Group) -> list[LearningPath]:
     """The paths at least one member has an active assignment of, in the curriculum's order."""
     assigned = (select(Assignment.path_id).join(GroupMember, and_(col(GroupMember.user_id) == Assignment.learner_id,
@@ -548,7 +561,8 @@ def group_overview(*, session: Session, group: Group, now: datetime, query: Grou
     members; the other sorts and the status filter read the kept standing of every member. Reads only."""
     query = query or GroupOverviewQuery()
     summary = group_summary(session=session, group=group, now=now)
-    paths = group_paths(session=session, group=group)
+    # The paths come from the standing kept with the counts (made of the same assignments, by its key).
+    paths = all_paths = _paths_among(session, {path_id for row in summary.standing.values() for path_id in row})
     path = next((p for p in paths if p.slug == query.path), None) if query.path else None
     if query.path and path is None:
         paths = []  # a path nobody in the group has: nothing to show
@@ -580,7 +594,7 @@ def group_overview(*, session: Session, group: Group, now: datetime, query: Grou
     cells = compute_cells(session=session, now=now, learner_ids=[u.id for u in users]) if users else {}
     rows = [MemberRow(member=u, cells={p: c for p, c in cells.get(u.id, {}).items() if p in shown}) for u in users]
     return GroupOverview(group=group, paths=paths, rows=rows, total=total, summary=summary, page=page,
-                         per_page=PER_PAGE if paged else max(1, total))
+                         per_page=PER_PAGE if paged else max(1, total), all_paths=all_paths)
 
 
 def require_managed_group(*, session: Session, viewer: User, slug: str) -> Group:

@@ -31,7 +31,7 @@ def _overview_context(slug: str, *, paged: bool = True) -> dict:
     query = group_overviews.GroupOverviewQuery.from_args(request.args)
     overview = group_overviews.group_overview(session=session, group=group, now=utcnow(), query=query, paged=paged)
     return {"group": group, "overview": overview, "filters": query, "viewer": viewer,
-            "all_paths": group_overviews.group_paths(session=session, group=group) if query.path else overview.paths,
+            "all_paths": overview.all_paths,
             "statuses": list(AssignmentStatus), "sorts": SORT_LABELS}
 
 
