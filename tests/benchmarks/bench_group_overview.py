@@ -6,8 +6,9 @@
 Makes (once) a group `bench-<members>` of that many learners (those with assignments first) managed by the
 mentor with the most mentees, then calls through Flask's test client, signed in as that manager: the overview's
 first page, a filtered page (by status, which reads every member's standing), the CSV of every member, the
-JSON, and the group list. Each is measured cold (the group's kept counts and trend dropped first) and warm
-(the median of --repeat calls after one uncounted call): CPU is `time.process_time()` around the request, so
+JSON, and the group list. Each is measured cold (the group's kept counts and trend dropped first), as after a
+member's mark (the counts dropped, the trend's past weeks kept) and warm (the median of --repeat calls after one
+uncounted call): CPU is `time.process_time()` around the request, so
 on SQLite it includes the database's own work.
 """
 
@@ -76,13 +77,17 @@ def main() -> None:
     ]
     print(f"{events:,} events; group {slug}: {args.members:,} members, {assignments:,} active assignments; "
           f"manager {manager}; warm = median of {args.repeat}")
-    print(f"{'route':<30}{'status':>7}{'cold CPU ms':>13}{'warm CPU ms':>13}{'warm ms':>9}{'statements':>12}{'KB':>7}")
+    print(f"{'route':<30}{'status':>7}{'cold CPU ms':>13}{'new mark ms':>13}{'warm CPU ms':>13}{'warm ms':>9}"
+          f"{'statements':>12}{'KB':>7}")
     for name, call in routes:
         group_overviews.forget_kept()
         began = time.process_time()
         call()
         cold = (time.process_time() - began) * 1000
+        group_overviews.forget_kept(weeks=False)  # as after a member's mark: the counts again, the past weeks kept
+        began = time.process_time()
         call()
+        marked = (time.process_time() - began) * 1000
         times, cpu = [], []
         for _ in range(args.repeat):
             counted.clear()
@@ -90,7 +95,7 @@ def main() -> None:
             answer = call()
             times.append((time.perf_counter() - began) * 1000)
             cpu.append((time.process_time() - began_cpu) * 1000)
-        print(f"{name:<30}{answer.status_code:>7}{cold:>13.1f}{statistics.median(cpu):>13.1f}"
+        print(f"{name:<30}{answer.status_code:>7}{cold:>13.1f}{marked:>13.1f}{statistics.median(cpu):>13.1f}"
               f"{statistics.median(times):>9.1f}{len(counted):>12}{len(answer.data) // 1024:>7}", flush=True)
 
 

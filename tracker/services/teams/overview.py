@@ -319,12 +319,14 @@ def compute_cells(*, session: Session, now: datetime, group: Group | None = None
     query for the assignments, one grouped query for their tallies, one for the paces that can matter. Reads
     only."""
     by_group, params = _params(group, learner_ids)
-    assigned = [_Assigned(*row) for row in session.exec(_assigned_statement(by_group), params=params)]
+    # Plain rows through the session's connection: thousands of them, and none is an ORM object.
+    connection = session.connection()
+    assigned = [_Assigned(*row) for row in connection.execute(_assigned_statement(by_group), params)]
     if not assigned:
         return {}
     entries = path_entries(session=session, path_ids={a.path_id for a in assigned})
     aggregates = {assignment_id: _aggregate(numbers)
-                  for assignment_id, *numbers in session.exec(_tally_statement(by_group), params=params)}
+                  for assignment_id, *numbers in connection.execute(_tally_statement(by_group), params)}
     required = _required(entries)
     empty = _Aggregate(0, 0, 0, 0, 0, None, None)
     tallies = {a.id: _tally(required[a.path_id], aggregates.get(a.id, empty)) for a in assigned}
@@ -359,7 +361,8 @@ def trend_counts(*, session: Session, group: Group, ends: Sequence[datetime]) ->
 
     Long on purpose: the two statements and the walk over their rows read best together, each status fed as
     `compute_cells` feeds it."""
-    assigned = [_Assigned(*row) for row in session.exec(_assigned_statement(True), params={"group_id": group.id})]
+    assigned = [_Assigned(*row) for row in session.connection().execute(_assigned_statement(True),
+                                                                         {"group_id": group.id})]
     if not assigned or not ends:
         return [TrendPoint(ends=end.date(), counts={}) for end in ends]
     entries = path_entries(session=session, path_ids={a.path_id for a in assigned})
@@ -428,11 +431,13 @@ _summaries: kept.Store[GroupSummary] = kept.Store("group-summaries", max_bytes=6
 _weeks: kept.Store[TrendPoint] = kept.Store("group-trend-weeks", max_bytes=4 * 1024 * 1024, size_of=lambda _: 400)
 
 
-def forget_kept() -> None:
-    """Drop every kept summary (tests compare kept and fresh answers)."""
+def forget_kept(*, weeks: bool = True) -> None:
+    """Drop every kept summary, and unless told otherwise every kept week of the trends (tests compare kept and
+    fresh answers; the benchmark measures each)."""
     global _summaries, _weeks
     _summaries = kept.Store("group-summaries", max_bytes=_summaries.max_bytes, size_of=_summary_bytes)
-    _weeks = kept.Store("group-trend-weeks", max_bytes=_weeks.max_bytes, size_of=lambda _: 400)
+    if weeks:
+        _weeks = kept.Store("group-trend-weeks", max_bytes=_weeks.max_bytes, size_of=lambda _: 400)
 
 
 def _stamps(session: Session, group: Group) -> tuple:
