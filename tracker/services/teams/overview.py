@@ -527,15 +527,6 @@ def _paths_among(session: Session, path_ids: set[int]) -> list[LearningPath]:
                              .order_by(col(LearningPath.position), col(LearningPath.slug))))
 
 
-def group_paths(*, session: Session, group: Group) -> list[LearningPath]:
-    """The paths at least one member has an active assignment of, in the curriculum's order."""
-    assigned = (select(Assignment.path_id).join(GroupMember, and_(col(GroupMember.user_id) == Assignment.learner_id,
-                                                                 col(GroupMember.group_id) == group.id))
-                .where(col(Assignment.withdrawn_at).is_(None)).distinct())
-    return list(session.exec(select(LearningPath).where(col(LearningPath.id).in_(assigned))
-                             .order_by(col(LearningPath.position), col(LearningPath.slug))))
-
-
 def _members_query(group: Group, query: GroupOverviewQuery, path: LearningPath | None, members):
     """`members` (a select from User) narrowed to the group's members that match the name search and path."""
     members = members.join(GroupMember, col(GroupMember.user_id) == User.id).where(GroupMember.group_id == group.id)
