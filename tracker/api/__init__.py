@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         catalog,
         credentials,
         curation,
+        group_overview,
         groups,
         learning,
         me,

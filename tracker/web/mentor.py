@@ -6,6 +6,7 @@ import csv
 import io
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 
 from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
@@ -123,8 +124,10 @@ def assign():
     return redirect(url_for("mentor.overview"), code=303)
 
 
+# A mentee's pages answer whoever may look after the learner (`access.can_look_after`, through `_mentee`): their
+# mentors, admins, and the managers of their groups, who need not be mentors. Anyone else gets the same 404.
 @bp.get("/mentees/<username>")
-@role_required(Role.mentor)
+@login_required
 def mentee(username: str):
     session = get_session()
     learner = _mentee(username)
@@ -142,7 +145,7 @@ def mentee(username: str):
 
 
 @bp.get("/mentees/<username>/paths/<slug>")
-@role_required(Role.mentor)
+@login_required
 def mentee_path(username: str, slug: str):
     session = get_session()
     mentor = require_account()

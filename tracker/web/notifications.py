@@ -7,8 +7,10 @@ from flask_login import login_required
 
 from tracker.db import get_session
 from tracker.http.auth import require_account
+from tracker.services import access
 from tracker.services.mentoring import mentorships
 from tracker.services.notifications import in_app as notifications
+from tracker.services.teams import overview as group_overviews
 from tracker.web.forms import InvitationAnswerForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -27,11 +29,14 @@ def index():
 @bp.get("/badge")
 @login_required
 def badge():
-    """The header's unread count, polled by HTMX; it only reads."""
+    """The header's unread count, polled by HTMX, and the link to the groups one manages; it only reads."""
     session = get_session()
     user = require_account()
-    return render_template("partials/_notification_badge.html",
-                           unread=notifications.unread_count(session=session, user=user))
+    badge = render_template("partials/_notification_badge.html",
+                            unread=notifications.unread_count(session=session, user=user))
+    if not access.is_admin(user) and group_overviews.manages_any_group(session=session, viewer=user):
+        badge += render_template("partials/_groups_link.html", oob=True)
+    return badge
 
 
 @bp.post("/read")

@@ -173,6 +173,16 @@ def _activity_queries() -> tuple[Select[int, datetime | None], Select[int, int |
             .join(Article, col(Article.id) == finished.c.article_id).group_by(finished.c.user_id))
 
 
+def weekly_paces(*, session: Session, learner_ids: list[int], now: datetime) -> dict[int, float]:
+    """Each learner's reading minutes a week over the pace window (one query; 0.0 for those who read nothing)."""
+    paces = dict.fromkeys(learner_ids, 0.0)
+    if learner_ids:
+        for user_id, done_minutes in session.exec(_activity_queries()[1],
+                                                  params={"ids": learner_ids, "since": now - PACE_WINDOW}):
+            paces[user_id] = weekly_pace(int(done_minutes or 0))
+    return paces
+
+
 def learner_pace(*, session: Session, learner: User, now: datetime) -> float:
     """The learner's reading minutes a week over the pace window."""
     return _activity_of(session, [learner.id], now)[learner.id][1]

@@ -52,7 +52,13 @@ def _zone(name: str) -> tzinfo:
 
 def zone_of(user: User | None) -> tzinfo:
     """The user's zone; UTC for nobody, or for a stored name this machine's time zone data lacks."""
-    return _zone(user.time_zone) if user is not None and user.time_zone else UTC
+    return zone_named(user.time_zone if user is not None else None)
+
+
+def zone_named(name: str | None) -> tzinfo:
+    """The zone a user's stored `time_zone` names (UTC for none, or one this machine lacks): for rows read as
+    columns, without their User."""
+    return _zone(name) if name else UTC
 
 
 def local_time(moment: datetime, zone: tzinfo) -> datetime:

@@ -8,6 +8,9 @@
   `managed_groups`, `group_for` (the group if the viewer may see it), `one_change` (a change committed as a
   block, a clash with a concurrent one a Conflict).
   Groups provisioned over SCIM keep the members the identity provider gives them (`require_hand_managed`).
+- `overview`: what a group's managers see: `group_overview` (members × the group's paths, filtered, sorted,
+  paged), `group_summary` (the counts by status and their trend, kept per process), `group_listings`,
+  `manages_any_group`, `compute_cells`, `trend_counts`.
 
 Every change to a membership goes through `add_member` / `remove_member`, which write the audit entry and bump
 the group's version; what a join or a leave sets off (assignment rules) hangs on those two functions.
@@ -29,6 +32,17 @@ from tracker.services.teams.groups import (
     slugify,
     sync_user_groups,
     user_groups,
+)
+from tracker.services.teams.overview import (
+    GroupOverview,
+    GroupOverviewQuery,
+    GroupSummary,
+    compute_cells,
+    group_listings,
+    group_overview,
+    group_summary,
+    manages_any_group,
+    trend_counts,
 )
 from tracker.services.teams.roster import (
     Additions,
@@ -56,22 +70,30 @@ from tracker.services.teams.roster import (
 __all__ = [
     "Additions",
     "GroupError",
+    "GroupOverview",
+    "GroupOverviewQuery",
+    "GroupSummary",
     "MemberPage",
     "MembershipManagedElsewhere",
     "UnknownUsernames",
     "add_member",
     "add_usernames",
+    "compute_cells",
     "create_group",
     "delete_group",
     "find_group",
     "get_group",
     "group_for",
+    "group_listings",
+    "group_overview",
+    "group_summary",
     "groups_of_users",
     "hand_managed",
     "join",
     "leave",
     "list_groups",
     "managed_groups",
+    "manages_any_group",
     "member_count",
     "member_counts",
     "member_page",
@@ -88,5 +110,6 @@ __all__ = [
     "set_manager",
     "slugify",
     "sync_user_groups",
+    "trend_counts",
     "user_groups",
 ]
