@@ -23,6 +23,21 @@ def notify(*, session: Session, user: User, kind: NotificationKind, key: str, me
         session.info[chat.POSTED] = True  # posted in the user's chat once the caller commits
 
 
+def notify_many(*, session: Session, notices: list[tuple[User, NotificationKind, str, str, str]]) -> None:
+    """`notify` for many at once, in one statement: (user, kind, key, message, link) each. The caller commits."""
+    if not notices:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    for start in range(0, len(notices), 1000):  # well within either database's limit of bound values
+        session.exec(insert(Notification).values([
+            {"user_id": user.id, "kind": kind, "key": key[:120], "message": message[:500], "link": link,
+             "created_at": now} for user, kind, key, message, link in notices[start:start + 1000]]
+        ).on_conflict_do_nothing(index_elements=["user_id", "key"]))
+    if any(user.chat_webhook_url for user, *_ in notices):
+        session.info[chat.POSTED] = True
+
+
 def unread_count(*, session: Session, user: User) -> int:
     return session.exec(select(func.count(col(Notification.id))).where(
         Notification.user_id == user.id, col(Notification.read_at).is_(None))).one()
