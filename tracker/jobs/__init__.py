@@ -8,8 +8,9 @@ open an app context and call them (each duty claims its work in the database, so
 - `queue`: `make_huey`, `failed_jobs`, `retry_failed`,
   `discard_failed`, `job_counts` (queued, running, failed, age of the oldest queued: the page and the metrics).
 - `duties`: the periodic tasks, one per duty (due-date reminders, plan-day reminders, notification email,
-  chat notifications, xAPI statements, webhook events), and `enqueue_due`, which claims a period for each so it
-  is queued once across machines.
+  chat notifications, xAPI statements, webhook events; hourly, the assignment rules' reconciliation), and
+  `enqueue_due`, which claims a period for each so it is queued once across machines. `queue_rule_run` queues
+  one rule's logged run (a rule made or changed, or "Run now").
 - The webhook outbox: after each commit that recorded an event, `webhook-events` is queued; it queues one
   `webhook-delivery` job per endpoint and event, retried with backoff under the same message id.
 - `consumer`: `start_in_process` (`tracker run`: the consumer as threads of the web process) and `run_worker`
