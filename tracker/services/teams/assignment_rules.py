@@ -215,6 +215,15 @@ def delete_rule(*, session: Session, rule: AssignmentRule, actor: User | None, n
     return counts
 
 
+def managed_group(*, session: Session, viewer: User | None, slug: str) -> Group:
+    """The group at `slug` when `viewer` may manage its rules (admins, its managers); NotFound otherwise, so
+    nobody else learns that it exists."""
+    group = session.exec(select(Group).where(Group.slug == slug.lower()[:64])).first()
+    if group is None or not access.can_manage_group(session=session, viewer=viewer, group=group):
+        raise NotFound("There is no such group.")
+    return group
+
+
 def get_rule(*, session: Session, group: Group, rule_id: int) -> AssignmentRule:
     """The group's rule `rule_id`, or NotFound (a rule of another group is not found either)."""
     rule = session.get(AssignmentRule, rule_id)
@@ -538,6 +547,15 @@ def reconcile(*, session: Session, now: datetime) -> list[RuleRun]:
                              .order_by(col(AssignmentRule.id))).all():
         done += run(session=session, rule=rule, actor=None, actor_label=SCHEDULE_ACTOR, now=now)
     return done
+
+
+PREVIEW_HEADER = ("username", "name", "change", "due date", "reason")
+
+
+def preview_rows(plan: RulePlan) -> list[tuple[str, str, str, str, str]]:
+    """The plan as rows of text: username, name, change, due date, reason (the page, the CSV, the CLI)."""
+    return [(c.learner.username, c.learner.name, c.kind.value, c.due_on.isoformat() if c.due_on else "", c.reason)
+            for c in plan.changes]
 
 
 def list_runs(*, session: Session, group: Group, limit: int = 100) -> list[RuleRun]:
