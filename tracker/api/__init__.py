@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from tracker.api import (  # noqa: F401  (registers the routes)
+        assignment_rules,
         cards,
         cards_io,
         catalog,

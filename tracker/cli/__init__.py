@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.cli import content, data, people, serve  # noqa: F401  (the commands register themselves on `cli`)
+from tracker.cli import content, data, people, rules, serve  # noqa: F401  (the commands register themselves on `cli`)
 from tracker.cli.group import cli
 
 __all__ = ["cli"]
