@@ -24,16 +24,16 @@ def notify(*, session: Session, user: User, kind: NotificationKind, key: str, me
 
 
 def notify_many(*, session: Session, notices: list[tuple[User, NotificationKind, str, str, str]]) -> None:
-    """`notify` for many at once, in one statement: (user, kind, key, message, link) each. The caller commits."""
+    """`notify` for many at once, one statement sent with many rows: (user, kind, key, message, link) each. The
+    caller commits."""
     if not notices:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
-    for start in range(0, len(notices), 1000):  # well within either database's limit of bound values
-        session.exec(insert(Notification).values([
-            {"user_id": user.id, "kind": kind, "key": key[:120], "message": message[:500], "link": link,
-             "created_at": now} for user, kind, key, message, link in notices[start:start + 1000]]
-        ).on_conflict_do_nothing(index_elements=["user_id", "key"]))
+    statement = insert(Notification).on_conflict_do_nothing(index_elements=["user_id", "key"])
+    session.connection().execute(statement, [
+        {"user_id": user.id, "kind": kind, "key": key[:120], "message": message[:500], "link": link,
+         "created_at": now} for user, kind, key, message, link in notices])
     if any(user.chat_webhook_url for user, *_ in notices):
         session.info[chat.POSTED] = True
 

@@ -385,10 +385,11 @@ def _apply(session: Session, plan: RulePlan, *, now: datetime) -> Counts:
         chunk = fresh[start:start + _CHUNK]
         rows = [{"learner_id": c.learner.id, "path_id": path.id, "mentor_id": None, "due_on": c.due_on,
                  "note": rule.note, "created_at": now, "rule_id": rule.id, **recurring(c.learner)} for c in chunk]
-        statement = (_insert(session)(Assignment).values(rows)
-                     .on_conflict_do_nothing(index_elements=["learner_id", "path_id"])
+        # One statement, compiled once and cached; the rows go as parameters (batched by the driver).
+        statement = (_insert(session)(Assignment).on_conflict_do_nothing(index_elements=["learner_id", "path_id"])
                      .returning(col(Assignment.id), col(Assignment.learner_id)))
-        made = {learner_id: assignment_id for assignment_id, learner_id in session.connection().execute(statement)}
+        made = {learner_id: assignment_id for assignment_id, learner_id in
+                session.connection().execute(statement, rows)}
         for change in chunk:
             if change.learner.id in made:
                 assigned(made[change.learner.id], change)
