@@ -132,8 +132,10 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
                      actor=user(session, "ada"))
     teams.add_member(session=session, group=platform, user=user(session, "lena"), actor=user(session, "ada"))
     session.commit()
-    # a rule giving the team a path, and its run (the assignments it made)
-    rule = teams.assignment_rules.create_rule(session=session, group=platform,
+    # a cohort whose rule gives its members a path, and the rule's run (the assignment it made)
+    cohort = teams.create_group(session=session, name="Streaming cohort", actor=user(session, "ada"))
+    teams.add_member(session=session, group=cohort, user=user(session, "leo"), actor=user(session, "ada"))
+    rule = teams.assignment_rules.create_rule(session=session, group=cohort,
                                               path=path(session, "production-services"), due_days_after_joining=30,
                                               recur_months=12, note="Before on-call",
                                               actor=user(session, "ada"), today=utcnow().date())
