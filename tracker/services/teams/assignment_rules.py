@@ -570,15 +570,18 @@ def list_runs(*, session: Session, group: Group, limit: int = 100) -> list[RuleR
 def member_joined(*, session: Session, group: Group, user: User, member: GroupMember, now: datetime) -> int:
     """Give a member who just joined the paths of the group's enabled rules; how many were assigned. A few
     statements however many members the group has. Does not commit."""
-    rules = session.exec(select(AssignmentRule, LearningPath)
-                         .join(LearningPath, col(LearningPath.id) == AssignmentRule.path_id)
-                         .where(AssignmentRule.group_id == group.id,
-                                AssignmentRule.enabled == True)).all()  # noqa: E712
-    rules = [(rule, path) for rule, path in rules if access.can_be_assigned(path)]
-    if not rules:
-        return 0
-    existing = {a.path_id: a for a in session.exec(select(Assignment).where(
-        Assignment.learner_id == user.id, col(Assignment.path_id).in_([path.id for _, path in rules])))}
+    # Nothing these reads look at is waiting in the session (assignments are written by statements, not added),
+    # so they skip the autoflush: in a long transaction of many joins, each would walk everything it holds.
+    with session.no_autoflush:
+        rules = session.exec(select(AssignmentRule, LearningPath)
+                             .join(LearningPath, col(LearningPath.id) == AssignmentRule.path_id)
+                             .where(AssignmentRule.group_id == group.id,
+                                    AssignmentRule.enabled == True)).all()  # noqa: E712
+        rules = [(rule, path) for rule, path in rules if access.can_be_assigned(path)]
+        if not rules:
+            return 0
+        existing = {a.path_id: a for a in session.exec(select(Assignment).where(
+            Assignment.learner_id == user.id, col(Assignment.path_id).in_([path.id for _, path in rules])))}
     assigned = 0
     for rule, path in rules:
         change = _member_change(rule, existing.get(path.id), user, member.joined_at)
@@ -591,13 +594,15 @@ def member_joined(*, session: Session, group: Group, user: User, member: GroupMe
 def member_left(*, session: Session, group: Group, user: User, now: datetime) -> int:
     """Withdraw what the group's rules gave someone who just left (progress kept), or move it to another group's
     rule that gives the same path; how many were withdrawn. Does not commit."""
-    rows = session.exec(select(Assignment, AssignmentRule, LearningPath)
-                        .join(AssignmentRule, col(AssignmentRule.id) == Assignment.rule_id)
-                        .join(LearningPath, col(LearningPath.id) == Assignment.path_id)
-                        .where(Assignment.learner_id == user.id, AssignmentRule.group_id == group.id,
-                               col(Assignment.withdrawn_at).is_(None))).all()
+    with session.no_autoflush:  # the leave itself is flushed already (see member_joined)
+        rows = session.exec(select(Assignment, AssignmentRule, LearningPath)
+                            .join(AssignmentRule, col(AssignmentRule.id) == Assignment.rule_id)
+                            .join(LearningPath, col(LearningPath.id) == Assignment.path_id)
+                            .where(Assignment.learner_id == user.id, AssignmentRule.group_id == group.id,
+                                   col(Assignment.withdrawn_at).is_(None))).all()
     withdrawn = 0
     for assignment, rule, path in rows:
-        changes = _leaver_changes(session, rule, [(assignment, user)], f"no longer in {group.name}")
+        with session.no_autoflush:
+            changes = _leaver_changes(session, rule, [(assignment, user)], f"no longer in {group.name}")
         withdrawn += _apply(session, RulePlan(rule=rule, group=group, path=path, changes=changes), now=now).withdrawn
     return withdrawn
