@@ -301,3 +301,26 @@ def test_a_join_costs_a_few_statements_more_however_large_the_group(session, clo
     print(f"\nstatements for a join: {without} without rules, {with_rule} with one rule")
     assert with_rule - without <= JOIN_BUDGET, (without, with_rule)
     assert assignment_of(session, "m001").rule_id is not None
+
+
+def test_a_path_a_mentor_assigns_again_after_the_rule_withdrew_it_is_the_mentors_and_stays(session, clock):
+    factories.mentor_of(session, "mona", "lena")
+    group = group_of(session, "Platform", "lena")
+    rule_for(session, group)
+    teams.remove_member(session=session, group=group, user=factories.user(session, "lena"))
+    session.commit()
+    assignments.assign_path(session=session, mentor=factories.user(session, "mona"), usernames=["lena"],
+                            path=factories.path(session, "api-designer"), today=TODAY)
+    teams.add_member(session=session, group=group, user=factories.user(session, "lena"))
+    teams.remove_member(session=session, group=group, user=factories.user(session, "lena"))
+    session.commit()
+    kept = assignment_of(session, "lena")
+    assert kept.withdrawn_at is None and kept.rule_id is None
+
+
+def test_a_learner_asking_to_unfollow_a_rules_path_is_told_a_rule_of_their_group_assigned_it(session, clock):
+    group = group_of(session, "Platform", "lena")
+    rule_for(session, group, due_on=date(2026, 4, 1))
+    with pytest.raises(assignments.AssignedPath, match="A rule of your group assigned “API Designer”, due Apr 1"):
+        assignments.refuse_unfollow(session=session, learner=factories.user(session, "lena"),
+                                    path=factories.path(session, "api-designer"))
