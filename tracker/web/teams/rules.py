@@ -40,8 +40,9 @@ def _today():
     return time_zones.today_for(require_account(), utcnow())
 
 
-def _new_form(formdata=None) -> NewRuleForm:
-    form = NewRuleForm(formdata=formdata) if formdata is not None else NewRuleForm()
+def _new_form(*, fresh: bool = False) -> NewRuleForm:
+    """The form to add a rule: as posted, or `fresh` with its defaults."""
+    form = NewRuleForm(formdata=None) if fresh else NewRuleForm()
     form.path.choices = [SelectChoice("", "Choose a path")] + [
         SelectChoice(p.slug, p.title) for p in rules.assignable_paths(session=get_session())]
     return form
@@ -52,7 +53,7 @@ def _list_page(group: Group, form: NewRuleForm | None = None, *, notice: str = "
     session = get_session()
     return page_or_fragment("teams/rules.html", block="rules", target="group-rules", status=status, group=group,
                             rules=rules.list_rules(session=session, group=group), describe=rules.describe_due,
-                            form=form or _new_form(formdata={}), notice=notice)
+                            form=form or _new_form(fresh=True), notice=notice)
 
 
 def _field_error(form, exc: Invalid) -> None:
