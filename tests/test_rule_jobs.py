@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
 from tests import factories
-from tracker.jobs import duties, jobs_for
+from tracker.jobs import duties, jobs_for, queue_rule_run
 from tracker.models import Assignment, AssignmentRule, Notification, RuleRun, RuleRunStatus, utcnow
 from tracker.services import teams
 from tracker.services.teams import assignment_rules as rules
@@ -51,8 +51,8 @@ def test_a_queued_run_is_run_by_the_queue_once_even_when_its_job_comes_twice(app
     run = rules.queue_run(session=session, rule=rule, actor=factories.user(session, "ada"))
     session.commit()
     with app.app_context():
-        duties.queue_rule_run(run.id)
-        duties.queue_rule_run(run.id)  # delivered twice (a retry, a second machine)
+        queue_rule_run(run.id)
+        queue_rule_run(run.id)  # delivered twice (a retry, a second machine)
     assert run_pending(app) == [duties.RULE_RUN, duties.RULE_RUN]
     session.expire_all()
     done = session.get(RuleRun, run.id)

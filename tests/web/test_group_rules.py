@@ -170,7 +170,9 @@ def test_a_bad_edit_is_refused_with_the_field_marked_and_nothing_changes(session
     add(mona)
     rule = _rules(session)[0]
     answer = mona.post(f"{RULES}/{rule.id}", data={"due_kind": "days", "due_days": "x", "enabled": "y"})
-    assert answer.status_code == 400 and "&#39;x&#39; is not a whole number" in answer.get_data(as_text=True)
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "&#39;x&#39; is not a whole number" in body
+    assert 'id="due_days" ' in body and 'aria-invalid="true"' in body and "Save the rule" in body
     answer = mona.post(f"{RULES}/{rule.id}", data={"due_kind": "days", "due_days": "4000", "enabled": "y"})
     assert answer.status_code == 400 and 'aria-invalid="true"' in answer.get_data(as_text=True)
     assert _rules(session)[0].due_days_after_joining == 30

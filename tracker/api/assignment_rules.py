@@ -13,11 +13,8 @@ from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
 from tracker.http.inputs import json_body
 from tracker.http.openapi import documented
-from tracker.jobs.duties import queue_rule_run
+from tracker.jobs import queue_rule_run
 from tracker.models import AssignmentRule, Group, LearningPath, Role, RuleRun, utcnow
-from tracker.services import access
-from tracker.services.curriculum import queries as path_queries
-from tracker.services.errors import NotFound
 from tracker.services.people import time_zones
 from tracker.services.teams import assignment_rules as rules
 
@@ -135,9 +132,7 @@ def create_group_rule(slug: str):
     session = get_session()
     group = _group(slug)
     account = require_account()
-    path = path_queries.get_learning_path(session=session, slug=body.path)
-    if path is None or not access.can_see_path(account, path):
-        raise NotFound(f"There is no path called '{body.path}'.")
+    path = rules.rule_path(session=session, viewer=account, slug=body.path)
     rule = rules.create_rule(session=session, group=group, path=path, due_on=body.due_on,
                              due_days_after_joining=body.due_days_after_joining, recur_months=body.recur_months,
                              note=body.note, actor=account, today=time_zones.today_for(account, utcnow()))

@@ -32,7 +32,7 @@ from tracker.services.webhooks import events as webhook_events
 
 log = logging.getLogger("tracker.jobs")
 
-__all__ = ["Jobs", "jobs_for"]
+__all__ = ["Jobs", "jobs_for", "queue_rule_run"]
 
 
 def jobs_for(app: Flask) -> Jobs:
@@ -64,3 +64,13 @@ def _dispatch_recorded_events(session: Session) -> None:
 
 
 event.listen(Session, "after_commit", _dispatch_recorded_events)
+
+
+def queue_rule_run(run_id: int) -> None:
+    """Queue a rule's run that the request has logged and committed. Should the queue be away, the hourly round
+    runs it: the request goes on."""
+    try:
+        jobs = jobs_for(current_app._get_current_object())  # type: ignore[attr-defined]  # a proxy typed as Flask
+        jobs.tasks[duties.RULE_RUN](run_id)
+    except Exception:
+        log.exception("Could not queue rule run %s; the hourly round runs it", run_id)

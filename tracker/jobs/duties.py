@@ -7,7 +7,6 @@ Record Store refused) raises DutyStopped, so the queue retries it with backoff a
 
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import current_app
@@ -22,8 +21,6 @@ from tracker.services.records import outbox as xapi_outbox
 from tracker.services.teams import assignment_rules
 from tracker.services.webhooks import delivery as webhook_delivery
 from tracker.services.webhooks import events as webhook_events
-
-log = logging.getLogger("tracker.jobs")
 
 
 def due_date_reminders() -> None:
@@ -93,22 +90,6 @@ def assignment_rules_round() -> None:
 def rule_run(run_id: int, attempt: int) -> None:
     """A queued run of one rule (made, changed or "Run now"): claimed first, so a second worker does nothing."""
     assignment_rules.run_queued(session=db.get_session(), run_id=run_id, now=utcnow())
-
-
-def queue_rule_run(run_id: int) -> None:
-    """Queue a rule's run that the request has logged and committed. Should the queue be away, the hourly round
-    runs it."""
-    try:
-        jobs = jobs_for_current_app()
-        jobs.tasks[RULE_RUN](run_id)
-    except Exception:
-        log.exception("Could not queue rule run %s; the hourly round runs it", run_id)
-
-
-def jobs_for_current_app() -> Jobs:
-    from tracker.jobs import jobs_for
-
-    return jobs_for(current_app._get_current_object())  # type: ignore[attr-defined]  # a proxy typed as Flask
 
 
 # In the order they are queued each period: reminders before the email that carries them.

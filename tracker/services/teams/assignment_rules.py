@@ -215,6 +215,15 @@ def delete_rule(*, session: Session, rule: AssignmentRule, actor: User | None, n
     return counts
 
 
+def rule_path(*, session: Session, viewer: User | None, slug: str) -> LearningPath:
+    """The path a rule would give, by slug; NotFound for an unknown one, and for a draft the viewer may not see
+    (its title is not for them)."""
+    path = session.exec(select(LearningPath).where(LearningPath.slug == slug)).first()
+    if path is None or not access.can_see_path(viewer, path):
+        raise NotFound(f"There is no path called '{slug[:80]}'.")
+    return path
+
+
 def managed_group(*, session: Session, viewer: User | None, slug: str) -> Group:
     """The group at `slug` when `viewer` may manage its rules (admins, its managers); NotFound otherwise, so
     nobody else learns that it exists."""
@@ -359,7 +368,10 @@ def _start_day(user: User, now: datetime) -> date:
 
 def _apply(session: Session, plan: RulePlan, *, now: datetime) -> Counts:
     """Make the plan true, each write conditional on what the plan read: a change someone else made first is
-    counted unchanged, and not notified twice. Audits and notifies what it changed. Does not commit."""
+    counted unchanged, and not notified twice. Audits and notifies what it changed. Does not commit.
+
+    Long on purpose: each kind of change's conditional write, count, notification and audit entry side by side.
+    """
     rule, group, path = plan.rule, plan.group, plan.path
     counts = Counts()
     notices: list[tuple[User, NotificationKind, str, str, str]] = []

@@ -13,11 +13,9 @@ from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
 from tracker.http.downloads import csv_text, download
 from tracker.http.render import is_htmx, page_or_fragment, see_other
-from tracker.jobs.duties import queue_rule_run
+from tracker.jobs import queue_rule_run
 from tracker.models import AssignmentRule, Group, LearningPath, Role, utcnow
-from tracker.services import access
-from tracker.services.curriculum import queries as path_queries
-from tracker.services.errors import Invalid
+from tracker.services.errors import Invalid, NotFound
 from tracker.services.people import time_zones
 from tracker.services.teams import RuleError
 from tracker.services.teams import assignment_rules as rules
@@ -85,11 +83,19 @@ def add_rule(slug: str):
     group = _group(slug)
     form = _new_form()
     if not form.validate():
-        raise Invalid(form.first_error())
+        if is_htmx():
+            raise Invalid(form.first_error())
+        return _list_page(group, form, status=400)
     due_on, due_days = form.due()
-    path = path_queries.get_learning_path(session=session, slug=form.path.data) if form.path.data else None
-    if path is not None and not access.can_see_path(require_account(), path):
-        path = None  # a draft's title is not for those who cannot see drafts
+    path = None
+    if form.path.data:  # an unknown path (or a draft the viewer may not see) is refused as "no such path"
+        try:
+            path = rules.rule_path(session=session, viewer=require_account(), slug=form.path.data)
+        except NotFound as exc:
+            if is_htmx():
+                raise
+            form.path.errors = [str(exc)]
+            return _list_page(group, form, status=400)
     try:
         rule = rules.create_rule(session=session, group=group, path=path, due_on=due_on,
                                  due_days_after_joining=due_days, recur_months=form.recur_months.data,
@@ -140,7 +146,9 @@ def edit_rule(slug: str, rule_id: int):
     group, rule, path = _rule(slug, rule_id)
     form = EditRuleForm()
     if not form.validate():
-        raise Invalid(form.first_error())
+        if is_htmx():
+            raise Invalid(form.first_error())
+        return _rule_page(group, rule, path, form, status=400)
     due_on, due_days = form.due()
     try:
         changed = rules.edit_rule(session=session, rule=rule, due_on=due_on, due_days_after_joining=due_days,
