@@ -153,3 +153,12 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
         timezone="America/New_York", emails=[scim_schema.Email(value="grace@example.com", type="work")]))
     teams.add_member(session=session, group=platform, user=grace, source=GroupSource.scim, actor_label="scim")
     session.commit()
+    # a cohort whose rule gives its members a path, and the rule's run (the assignment it made)
+    cohort = teams.create_group(session=session, name="Streaming cohort", actor=user(session, "ada"))
+    teams.add_member(session=session, group=cohort, user=user(session, "leo"), actor=user(session, "ada"))
+    rule = teams.assignment_rules.create_rule(session=session, group=cohort,
+                                              path=path(session, "production-services"), due_days_after_joining=30,
+                                              recur_months=12, note="Before on-call",
+                                              actor=user(session, "ada"), today=utcnow().date())
+    session.commit()
+    teams.assignment_rules.run(session=session, rule=rule, actor=user(session, "ada"), now=utcnow())

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import CHEAP_HASHING
 from tests.http.test_shared_limits import redis_client
-from tracker.jobs.duties import PERIODIC, WEBHOOK_EVENTS
+from tracker.jobs.duties import HOURLY, PERIODIC, WEBHOOK_EVENTS
 
 REDIS_URL = os.environ.get("TRACKER_TEST_WORKERS_REDIS_URL", "redis://127.0.0.1:6379/10")
 PERIODS = 10
@@ -61,7 +61,9 @@ def test_two_workers_run_each_periodic_duty_once_per_period(database_url, redis_
     # Each duty ran once for each period begun while both workers were up (the one running at the start too),
     # never twice in a period: without the claim, two clocks would queue about twice as many.
     periods = int(ended) - int(started) + 1
-    assert set(per_duty) == {*PERIODIC, WEBHOOK_EVENTS}, per_duty  # webhooks go out each period too
+    # webhooks go out each period too; the assignment rules once in the hour
+    assert set(per_duty) == {*PERIODIC, WEBHOOK_EVENTS, *HOURLY}, per_duty
+    assert all(per_duty[name] == 1 for name in HOURLY), per_duty
     for name in PERIODIC:
         assert periods - 1 <= per_duty[name] <= periods + 1, (name, per_duty, periods)
     assert all(len({job for _, job in found}) == len(found) for found in runs)

@@ -32,7 +32,7 @@ HTMX_SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .h
 # GET routes that are not pages a person opens: files, fragments, probes, the JSON API.
 NOT_PAGES = re.compile(r"^/(static/|api/v1/|healthz|readyz|metrics|setup|\.well-known/|credentials/status/)"
                        r"|\.(csv|yaml|jwt|json|svg)$|^/cards/export$|^/notifications/badge$|^/admin/paths/search$")
-SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1", "public_id": "0" * 32}
+SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1", "public_id": "0" * 32, "rule_id": "1"}
 ARTICLE = "http-protocol"
 ROLES = {"visitor": None, "learner": "lena", "mentor": "mona", "admin": "ada"}
 

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from tracker.api import (  # noqa: F401  (registers the routes)
         account,
         admin,
+        assignment_rules,
         audit,
         cards,
         cards_io,

@@ -22,7 +22,7 @@ SOURCES = {GroupSource.local: "made here", GroupSource.scim: "SCIM", GroupSource
 
 @cli.group("groups")
 def groups_group() -> None:
-    """Groups (teams or cohorts) and their members."""
+    """Groups (teams or cohorts), their members, and the rules that assign their paths."""
 
 
 def _group(session, slug: str):

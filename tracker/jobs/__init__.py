@@ -8,8 +8,9 @@ open an app context and call them (each duty claims its work in the database, so
 - `queue`: `make_huey`, `failed_jobs`, `retry_failed`,
   `discard_failed`, `job_counts` (queued, running, failed, age of the oldest queued: the page and the metrics).
 - `duties`: the periodic tasks, one per duty (due-date reminders, plan-day reminders, notification email,
-  chat notifications, xAPI statements, webhook events), and `enqueue_due`, which claims a period for each so it
-  is queued once across machines.
+  chat notifications, xAPI statements, webhook events; hourly, the assignment rules' reconciliation), and
+  `enqueue_due`, which claims a period for each so it is queued once across machines. `queue_rule_run` queues
+  one rule's logged run (a rule made or changed, or "Run now").
 - The webhook outbox: after each commit that recorded an event, `webhook-events` is queued; it queues one
   `webhook-delivery` job per endpoint and event, retried with backoff under the same message id.
 - `consumer`: `start_in_process` (`tracker run`: the consumer as threads of the web process) and `run_worker`
@@ -31,7 +32,7 @@ from tracker.services.webhooks import events as webhook_events
 
 log = logging.getLogger("tracker.jobs")
 
-__all__ = ["Jobs", "jobs_for"]
+__all__ = ["Jobs", "jobs_for", "queue_rule_run"]
 
 
 def jobs_for(app: Flask) -> Jobs:
@@ -63,3 +64,13 @@ def _dispatch_recorded_events(session: Session) -> None:
 
 
 event.listen(Session, "after_commit", _dispatch_recorded_events)
+
+
+def queue_rule_run(run_id: int) -> None:
+    """Queue a rule's run that the request has logged and committed. Should the queue be away, the hourly round
+    runs it: the request goes on."""
+    try:
+        jobs = jobs_for(current_app._get_current_object())  # type: ignore[attr-defined]  # a proxy typed as Flask
+        jobs.tasks[duties.RULE_RUN](run_id)
+    except Exception:
+        log.exception("Could not queue rule run %s; the hourly round runs it", run_id)

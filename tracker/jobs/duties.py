@@ -19,6 +19,7 @@ from tracker.services.mentoring.recurrence import start_due_periods
 from tracker.services.mentoring.reminders import remind_everyone
 from tracker.services.notifications import chat, mail
 from tracker.services.records import outbox as xapi_outbox
+from tracker.services.teams import assignment_rules
 from tracker.services.webhooks import delivery as webhook_delivery
 from tracker.services.webhooks import events as webhook_events
 
@@ -87,6 +88,16 @@ def webhook_delivery_try(endpoint_id: int, event_id: int, attempt: int) -> None:
                              attempt=attempt, now=utcnow())
 
 
+def assignment_rules_round() -> None:
+    """Every enabled assignment rule run again (and any run whose job was lost), each logged as a run."""
+    assignment_rules.reconcile(session=db.get_session(), now=utcnow())
+
+
+def rule_run(run_id: int, attempt: int) -> None:
+    """A queued run of one rule (made, changed or "Run now"): claimed first, so a second worker does nothing."""
+    assignment_rules.run_queued(session=db.get_session(), run_id=run_id, now=utcnow())
+
+
 # In the order they are queued each period: new periods before the reminders of their due dates, and reminders
 # before the email that carries them.
 PERIODIC = {"period-restarts": period_restarts, "due-date-reminders": due_date_reminders,
@@ -96,6 +107,10 @@ PERIODIC = {"period-restarts": period_restarts, "due-date-reminders": due_date_r
 # Queued after each commit that records an event, and each period for any a crash left behind.
 WEBHOOK_EVENTS, WEBHOOK_DELIVERY = "webhook-events", "webhook-delivery"
 PERIOD_KEY = "tracker:period:{name}:{slot}"
+# Claimed once an hour, whatever the period of the others.
+HOURLY = {"assignment-rules": assignment_rules_round}
+HOUR = 3600
+RULE_RUN = "assignment-rule-run"
 
 
 def define_duties(jobs: Jobs) -> None:
@@ -103,6 +118,9 @@ def define_duties(jobs: Jobs) -> None:
     for name, work in PERIODIC.items():
         jobs.define(name, work)
     jobs.define(WEBHOOK_EVENTS, lambda: webhook_events_round(jobs))
+    for name, work in HOURLY.items():
+        jobs.define(name, work)
+    jobs.define_tries(RULE_RUN, rule_run)
     jobs.define_tries(WEBHOOK_DELIVERY, webhook_delivery_try)
 
 
@@ -113,12 +131,14 @@ def enqueue_due(jobs: Jobs, *, now: float | None = None) -> list[str]:
     workers' clocks tick at once, one of them queues the duty."""
     if not jobs.period_seconds:
         return []
-    slot = int((time.time() if now is None else now) // jobs.period_seconds)
+    moment = time.time() if now is None else now
+    slot, hour = int(moment // jobs.period_seconds), int(moment // HOUR)
     storage = jobs.huey.storage
     queued = []
-    for name in [*PERIODIC, WEBHOOK_EVENTS]:
-        if storage.put_if_empty(PERIOD_KEY.format(name=name, slot=slot), b"1"):
-            storage.pop_data(PERIOD_KEY.format(name=name, slot=slot - 2))  # older claims are of no more use
-            jobs.tasks[name]()
-            queued.append(name)
+    for names, period in (([*PERIODIC, WEBHOOK_EVENTS], slot), (list(HOURLY), hour)):
+        for name in names:
+            if storage.put_if_empty(PERIOD_KEY.format(name=name, slot=period), b"1"):
+                storage.pop_data(PERIOD_KEY.format(name=name, slot=period - 2))  # older claims are of no more use
+                jobs.tasks[name]()
+                queued.append(name)
     return queued

@@ -36,7 +36,15 @@ from tracker.models.plans import StreakWeek, StudyPlan, StudyPlanVersion
 from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 from tracker.models.recall import CardKind, CardReview, RecallCard, SuggestedCard, SuggestionOrigin
 from tracker.models.second_factor import Passkey, PasskeyChallenge, RecoveryCode, TotpFactor
-from tracker.models.teams import AuditEvent, Group, GroupMember, GroupSource
+from tracker.models.teams import (
+    AssignmentRule,
+    AuditEvent,
+    Group,
+    GroupMember,
+    GroupSource,
+    RuleRun,
+    RuleRunStatus,
+)
 from tracker.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
 
 __all__ = [
@@ -48,6 +56,7 @@ __all__ = [
     "ArticleBase",
     "ArticleTopic",
     "Assignment",
+    "AssignmentRule",
     "AuditEvent",
     "CardKind",
     "CardReview",
@@ -82,6 +91,8 @@ __all__ = [
     "RecallCard",
     "RecoveryCode",
     "Role",
+    "RuleRun",
+    "RuleRunStatus",
     "ScimToken",
     "SecurityEvent",
     "SecurityEventKind",

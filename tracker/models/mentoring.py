@@ -52,3 +52,5 @@ class Assignment(SQLModel, table=True):
     recur_months: int | None = Field(default=None, description="starts over every so many months (none: once)")
     period_started_on: date | None = Field(default=None, description="the first day of the current period, when "
                                                                       "it recurs")
+    # The group's rule that made (and keeps) it; none for a mentor's own assignment.
+    rule_id: int | None = Field(default=None, foreign_key="assignment_rule.id", index=True, ondelete="SET NULL")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Text, UniqueConstraint
@@ -75,4 +75,56 @@ class AuditEvent(SQLModel, table=True):
     subject_label: str = Field(default="", max_length=80, description="the user it concerns, kept after deletion")
     group_id: int | None = Field(default=None, foreign_key="team_group.id", ondelete="SET NULL")
     path_id: int | None = Field(default=None, foreign_key="learning_path.id", ondelete="SET NULL")
+    detail: str = Field(default="", max_length=500)
+
+
+class AssignmentRule(SQLModel, table=True):
+    """A path assigned to every member of a group, kept true as people join and leave: due on a fixed date or
+    so many days after each member joined, optionally starting over every so many months."""
+
+    __tablename__ = "assignment_rule"
+    __table_args__ = (UniqueConstraint("group_id", "path_id"),)  # also the index for group_id
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
+    group_id: int = Field(foreign_key="team_group.id", ondelete="CASCADE")
+    path_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
+    due_on: date | None = Field(default=None, description="a fixed due date for everyone")
+    due_days_after_joining: int | None = Field(default=None, description="or due so many days after each joined")
+    recur_months: int | None = Field(default=None, description="starts over every so many months (none: once)")
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    enabled: bool = Field(default=True, description="off: members who join are not assigned the path")
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RuleRunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class RuleRun(SQLModel, table=True):
+    """One run of a rule (queued, then applied): who or what started it, when, and what it changed."""
+
+    __tablename__ = "rule_run"
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
+    rule_id: int | None = Field(default=None, foreign_key="assignment_rule.id", index=True, ondelete="SET NULL")
+    group_id: int | None = Field(default=None, foreign_key="team_group.id", index=True, ondelete="CASCADE")
+    rule_label: str = Field(default="", max_length=200, description="the rule as it was: its path and due date")
+    started_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    started_by_label: str = Field(default="", max_length=80, description="a username, rule or schedule")
+    status: RuleRunStatus = Field(default=RuleRunStatus.queued,
+                                  sa_column=choice_column(RuleRunStatus, check="ck_rule_run_status",
+                                                          default=RuleRunStatus.queued))
+    queued_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    assigned: int = 0
+    withdrawn: int = 0
+    due_changed: int = 0
+    unchanged: int = 0
+    errors: int = 0
     detail: str = Field(default="", max_length=500)

@@ -130,6 +130,7 @@ def _start(session, mentor, learner, path, assignment, due_on, note, recur_month
     if assignment is None:
         assignment = Assignment(learner_id=learner.id, path_id=path.id, mentor_id=mentor.id)
     assignment.mentor_id, assignment.withdrawn_at, assignment.created_at = mentor.id, None, utcnow()
+    assignment.rule_id = None  # the mentor's own now: no group's rule takes it away
     assignment.due_on = None if isinstance(due_on, _Keep) else due_on
     assignment.note = "" if isinstance(note, _Keep) else (note or "")
     revived = assignment.id is not None
@@ -234,7 +235,8 @@ def holding_assignment(*, session: Session, learner: User, path: LearningPath) -
 
 def describe_holding(path: LearningPath, assignment: Assignment, mentor: User | None) -> str:
     """Who assigned the path and when it is due, as the learner reads it."""
-    who = f"Your mentor {mentor.name}" if mentor is not None else "A mentor"
+    who = (f"Your mentor {mentor.name}" if mentor is not None else
+           "A rule of your group" if assignment.rule_id is not None else "A mentor")
     due = f", due {_day(assignment.due_on)}" if assignment.due_on is not None else ""
     return f"{who} assigned “{path.title}”{due}"
 

@@ -23,6 +23,21 @@ def notify(*, session: Session, user: User, kind: NotificationKind, key: str, me
         session.info[chat.POSTED] = True  # posted in the user's chat once the caller commits
 
 
+def notify_many(*, session: Session, notices: list[tuple[User, NotificationKind, str, str, str]]) -> None:
+    """`notify` for many at once, one statement sent with many rows: (user, kind, key, message, link) each. The
+    caller commits."""
+    if not notices:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    statement = insert(Notification).on_conflict_do_nothing(index_elements=["user_id", "key"])
+    session.connection().execute(statement, [
+        {"user_id": user.id, "kind": kind, "key": key[:120], "message": message[:500], "link": link,
+         "created_at": now} for user, kind, key, message, link in notices])
+    if any(user.chat_webhook_url for user, *_ in notices):
+        session.info[chat.POSTED] = True
+
+
 def unread_count(*, session: Session, user: User) -> int:
     return session.exec(select(func.count(col(Notification.id))).where(
         Notification.user_id == user.id, col(Notification.read_at).is_(None))).one()

@@ -21,6 +21,7 @@ from tracker.models import (
     ApiToken,
     Article,
     Assignment,
+    AssignmentRule,
     AuditEvent,
     CardReview,
     Credential,
@@ -42,6 +43,7 @@ from tracker.models import (
     ProgressEvent,
     RecallCard,
     RecoveryCode,
+    RuleRun,
     SecurityEvent,
     Source,
     StreakWeek,
@@ -62,6 +64,7 @@ from tracker.services.records.export_schema import (
     AccountRecord,
     ActivityDayRecord,
     AssignmentRecord,
+    AssignmentRuleRecord,
     AuditRecord,
     AuthenticatorAppRecord,
     CardReviewRecord,
@@ -83,6 +86,7 @@ from tracker.services.records.export_schema import (
     Record,
     RecoveryCodeRecord,
     ReplyRecord,
+    RuleRunRecord,
     SecurityEventRecord,
     SessionRecord,
     StreakWeekRecord,
@@ -93,6 +97,7 @@ from tracker.services.records.export_schema import (
     WrittenReplyRecord,
     XapiSummary,
 )
+from tracker.services.teams.assignment_rules import describe_due
 
 log = logging.getLogger("tracker.security")
 
@@ -131,6 +136,8 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "group_member": ("groups",),
     "audit_event": ("audit_events",),
     "external_identity": ("provider_accounts",),
+    "assignment_rule": ("assignment_rules_made",),
+    "rule_run": ("rule_runs_started",),
 }
 
 
@@ -333,6 +340,18 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                                       joined_at=m.joined_at)
                 for m, g in session.exec(select(GroupMember, Group).join(Group, col(Group.id) == GroupMember.group_id)
                                          .where(GroupMember.user_id == user.id).order_by(col(Group.slug)))],
+        assignment_rules_made=[
+            AssignmentRuleRecord(group=g.slug, path_slug=p.slug, due=describe_due(r), note=r.note, enabled=r.enabled,
+                                 created_at=r.created_at)
+            for r, g, p in session.exec(select(AssignmentRule, Group, LearningPath)
+                                        .join(Group, col(Group.id) == AssignmentRule.group_id)
+                                        .join(LearningPath, col(LearningPath.id) == AssignmentRule.path_id)
+                                        .where(AssignmentRule.created_by == user.id).order_by(col(AssignmentRule.id)))],
+        rule_runs_started=[RuleRunRecord(rule=r.rule_label, status=r.status.value, queued_at=r.queued_at,
+                                         assigned=r.assigned, withdrawn=r.withdrawn, due_changed=r.due_changed,
+                                         unchanged=r.unchanged)
+                           for r in _rows(session, RuleRun, RuleRun.started_by_id == user.id,
+                                          order=(col(RuleRun.id),))],
         audit_events=[AuditRecord(kind=e.kind, at=e.at, actor=e.actor_label, subject=e.subject_label,
                                   detail=e.detail)
                       for e in _rows(session, AuditEvent, or_(col(AuditEvent.subject_id) == user.id,

@@ -170,6 +170,25 @@ class AuditRecord(Record):
     detail: str
 
 
+class AssignmentRuleRecord(Record):
+    group: str
+    path_slug: str
+    due: str
+    note: str
+    enabled: bool
+    created_at: datetime
+
+
+class RuleRunRecord(Record):
+    rule: str
+    status: str
+    queued_at: datetime
+    assigned: int
+    withdrawn: int
+    due_changed: int
+    unchanged: int
+
+
 class PathVersionRecord(Record):
     path_slug: str
     version: int
@@ -320,6 +339,9 @@ class DataExport(Record):
     passkey_requests: int = Field(default=0, description="passkey sign-ins or registrations started and not yet "
                                                         "answered or expired")
     groups: list[GroupMembershipRecord] = Field(default_factory=list, description="the groups you are in")
+    assignment_rules_made: list[AssignmentRuleRecord] = Field(default_factory=list, description="the groups' "
+                                                               "assignment rules you made")
+    rule_runs_started: list[RuleRunRecord] = Field(default_factory=list, description="the rule runs you started")
     audit_events: list[AuditRecord] = Field(default_factory=list, description="the audit log's entries about you "
                                             "or made by you")
     provider_accounts: list[ProviderAccountRecord] = Field(default_factory=list, description="the identity "

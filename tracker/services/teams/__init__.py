@@ -11,11 +11,17 @@
 - `overview`: what a group's managers see: `group_overview` (members × the group's paths, filtered, sorted,
   paged), `group_summary` (the counts by status and their trend, kept per process), `group_listings`,
   `manages_any_group`, `compute_cells`, `trend_counts`.
+- `assignment_rules`: a path assigned to every member of a group — `create_rule`, `edit_rule`, `delete_rule`,
+  `get_rule`, `list_rules`, `preview`, `run`, `queue_run`, `run_queued`, `reconcile`, `list_runs`, and
+  `member_joined` / `member_left`, which `add_member` / `remove_member` call. Owns `assignment_rule` and
+  `rule_run`, and `assignment.rule_id`.
 
 Every change to a membership goes through `add_member` / `remove_member`, which write the audit entry and bump
 the group's version; what a join or a leave sets off (assignment rules) hangs on those two functions.
 """
 
+from tracker.services.teams import assignment_rules
+from tracker.services.teams.assignment_rules import RuleError
 from tracker.services.teams.groups import (
     GroupError,
     add_member,
@@ -75,9 +81,11 @@ __all__ = [
     "GroupSummary",
     "MemberPage",
     "MembershipManagedElsewhere",
+    "RuleError",
     "UnknownUsernames",
     "add_member",
     "add_usernames",
+    "assignment_rules",
     "compute_cells",
     "create_group",
     "delete_group",

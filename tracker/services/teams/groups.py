@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from tracker.models import Group, GroupMember, GroupSource, User, utcnow
 from tracker.services.audit import AuditKind, record
 from tracker.services.errors import Invalid, NotFound
+from tracker.services.teams import assignment_rules
 
 NAME_MAX = 120
 SLUG_MAX = 64
@@ -166,21 +167,25 @@ def _membership(session: Session, group: Group, user: User) -> GroupMember | Non
 
 def add_member(*, session: Session, group: Group, user: User, source: GroupSource = GroupSource.local,
                is_manager: bool = False, actor: User | None = None, actor_label: str = "") -> bool:
-    """Put the user in the group; False when they were already in it (nothing changes). Does not commit."""
+    """Put the user in the group, with the paths of its rules; False when they were already in it (nothing
+    changes). Does not commit."""
     if _membership(session, group, user) is not None:
         return False
-    session.add(GroupMember(group_id=group.id, user_id=user.id, source=source, is_manager=is_manager))
+    member = GroupMember(group_id=group.id, user_id=user.id, source=source, is_manager=is_manager)
+    session.add(member)
     _touch(group)
     session.add(group)
     session.flush()
     record(session=session, kind=AuditKind.member_added, actor=actor, actor_label=actor_label, subject=user,
            group=group, detail=f"as {'manager' if is_manager else 'member'}, from {source.value}")
+    assignment_rules.member_joined(session=session, group=group, user=user, member=member, now=utcnow())
     return True
 
 
 def remove_member(*, session: Session, group: Group, user: User, actor: User | None = None,
                   actor_label: str = "") -> bool:
-    """Take the user out of the group; False when they were not in it. Does not commit."""
+    """Take the user out of the group, withdrawing what its rules gave them; False when they were not in it. Does
+    not commit."""
     membership = _membership(session, group, user)
     if membership is None:
         return False
@@ -190,6 +195,7 @@ def remove_member(*, session: Session, group: Group, user: User, actor: User | N
     session.flush()
     record(session=session, kind=AuditKind.member_removed, actor=actor, actor_label=actor_label, subject=user,
            group=group)
+    assignment_rules.member_left(session=session, group=group, user=user, now=utcnow())
     return True
 
 

@@ -53,6 +53,10 @@ from tracker.web.forms.mentoring import (  # noqa: F401
     InviteForm,
     ReplyForm,
 )
+from tracker.web.forms.rules import (  # noqa: F401
+    EditRuleForm,
+    NewRuleForm,
+)
 from tracker.web.forms.second_factor import (  # noqa: F401
     BeginAppForm,
     ConfirmAppForm,
