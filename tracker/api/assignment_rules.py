@@ -17,6 +17,7 @@ from tracker.jobs import queue_rule_run
 from tracker.models import AssignmentRule, Group, LearningPath, Role, RuleRun, utcnow
 from tracker.services.people import time_zones
 from tracker.services.teams import assignment_rules as rules
+from tracker.services.teams.roster import group_for
 
 
 class RulePublic(Public):
@@ -94,7 +95,7 @@ class RuleChangeBody(BaseModel):
 
 
 def _group(slug: str) -> Group:
-    return rules.managed_group(session=get_session(), viewer=require_account(), slug=slug)
+    return group_for(session=get_session(), viewer=require_account(), slug=slug)
 
 
 def _rule(slug: str, rule_id: int) -> tuple[Group, AssignmentRule, LearningPath]:

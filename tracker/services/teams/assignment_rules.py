@@ -224,15 +224,6 @@ def rule_path(*, session: Session, viewer: User | None, slug: str) -> LearningPa
     return path
 
 
-def managed_group(*, session: Session, viewer: User | None, slug: str) -> Group:
-    """The group at `slug` when `viewer` may manage its rules (admins, its managers); NotFound otherwise, so
-    nobody else learns that it exists."""
-    group = session.exec(select(Group).where(Group.slug == slug.lower()[:64])).first()
-    if group is None or not access.can_manage_group(session=session, viewer=viewer, group=group):
-        raise NotFound("There is no such group.")
-    return group
-
-
 def get_rule(*, session: Session, group: Group, rule_id: int) -> AssignmentRule:
     """The group's rule `rule_id`, or NotFound (a rule of another group is not found either)."""
     rule = session.get(AssignmentRule, rule_id)

@@ -19,12 +19,13 @@ from tracker.services.errors import Invalid, NotFound
 from tracker.services.people import time_zones
 from tracker.services.teams import RuleError
 from tracker.services.teams import assignment_rules as rules
+from tracker.services.teams.roster import group_for
 from tracker.web.forms import EditRuleForm, Form, NewRuleForm
 from tracker.web.teams.blueprint import bp
 
 
 def _group(slug: str) -> Group:
-    return rules.managed_group(session=get_session(), viewer=require_account(), slug=slug)
+    return group_for(session=get_session(), viewer=require_account(), slug=slug)
 
 
 def _rule(slug: str, rule_id: int) -> tuple[Group, AssignmentRule, LearningPath]:
