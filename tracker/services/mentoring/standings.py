@@ -16,6 +16,8 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 from tracker.models import (
     Article,
     Assignment,
+    AssignmentRule,
+    Group,
     LearningPath,
     Progress,
     ProgressEvent,
@@ -45,6 +47,7 @@ class AssignmentView:
     path: LearningPath
     learner: User
     mentor: User | None  # who assigned it; None once their account is gone
+    group: Group | None  # the group whose rule assigned it, if a rule did
     tally: Tally
     status: AssignmentStatus
     forecast_on: date | None
@@ -80,6 +83,10 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
     rows = session.exec(_assignments_of(include_withdrawn), params={"ids": ids}).all()
     mentor_ids = {a.mentor_id for a, _ in rows}
     mentors = {u.id: u for u in session.exec(_users_among(), params={"ids": list(mentor_ids)})} if mentor_ids else {}
+    rule_ids = {a.rule_id for a, _ in rows if a.rule_id is not None}
+    rule_groups = dict(session.exec(
+        select(AssignmentRule.id, Group).join(Group, col(Group.id) == AssignmentRule.group_id)
+        .where(col(AssignmentRule.id).in_(rule_ids))).all()) if rule_ids else {}
     entries = path_entries(session=session, path_ids={p.id for _, p in rows})
     states, changed = _progress_of(session, ids)
     study_plans = plans_for_learners(session=session, learner_ids=ids)
@@ -97,6 +104,7 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
         mentor = mentors.get(assignment.mentor_id) if assignment.mentor_id is not None else None
         view.assignments.append(AssignmentView(
             assignment=assignment, path=path, learner=view.learner, mentor=mentor,
+            group=rule_groups.get(assignment.rule_id) if assignment.rule_id is not None else None,
             tally=t, forecast_on=forecast_on, completed_at=completed_at, last_activity_at=view.last_activity_at,
             status=assignment_status(
                 t=t, due_on=assignment.due_on, completed_on=completed_at and local_day(completed_at, zone),
