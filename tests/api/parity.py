@@ -39,6 +39,8 @@ PARITY: dict[str, tuple[str, ...] | Exempt] = {
     "POST auth.sign_out": ("POST /api/v1/me/sessions/end-all", "DELETE /api/v1/me/sessions/{session_id}"),
     "GET auth.account": ("GET /api/v1/me", "GET /api/v1/me/tokens", "GET /api/v1/me/sessions", "GET /api/v1/me/chat"),
     "POST auth.change_password": PASSWORD,
+    "POST oidc.reauthenticate": Exempt("confirms the current person at the identity provider, in place of the "
+                                       "current password: a token cannot, and the forms it unlocks are pages only"),
     "POST auth.delete_account": ("DELETE /api/v1/me",),
     "POST auth.change_time_zone": ("PATCH /api/v1/me",),
     "POST auth.change_email_settings": ("PATCH /api/v1/me",),

@@ -122,6 +122,21 @@ def test_a_temporary_password_revokes_the_users_tokens_and_a_weak_one_is_refused
         make_client().sign_in("lena", PASSWORD)
 
 
+def test_with_local_passwords_off_the_api_refuses_a_temporary_password_as_the_page_does(app, client, admin,
+                                                                                        session):
+    app.config.update(LOCAL_PASSWORDS=False, BREAK_GLASS_ADMINS=("ada",))
+    lena = bearer(session, "lena")
+    before = factories.user(session, "lena").password_hash
+    refused = client.post("/api/v1/admin/users/lena/temporary-password", headers=admin, json={"password": STRONG})
+    assert refused.status_code == 403
+    assert "lena cannot have a password: Passwords are turned off" in refused.get_json()["error"]["message"]
+    session.expire_all()
+    assert factories.user(session, "lena").password_hash == before
+    assert client.get("/api/v1/me", headers=lena).status_code == 200  # her tokens still work: nothing changed
+    allowed = client.post("/api/v1/admin/users/ada/temporary-password", headers=admin, json={"password": STRONG})
+    assert allowed.status_code == 200  # the break-glass administrator keeps a password
+
+
 def test_deleting_a_user_asks_for_the_username_and_not_for_yourself(client, admin, session):
     wrong = client.open("/api/v1/admin/users/leo", method="DELETE", headers=admin, json={"confirm": "lena"})
     assert wrong.status_code == 400 and "type 'leo' to confirm" in wrong.get_json()["error"]["message"]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracker.api.blueprint import bp
 from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
-from tracker.http.auth import client_address, password_policy, require_account, role_required
+from tracker.http.auth import client_address, password_policy, password_settings, require_account, role_required
 from tracker.http.inputs import json_body
 from tracker.http.issuer import current_issuer
 from tracker.http.openapi import documented
@@ -154,14 +154,15 @@ def change_user_active(username: str):
 @bp.post("/admin/users/<username>/temporary-password")
 @role_required(Role.admin)
 @documented(summary="Give a user a temporary password, changed at their next sign-in (admins)", body=PasswordBody,
-            response=UserPublic, errors=(404,))
+            response=UserPublic, errors=(403, 404))
 def set_temporary_password(username: str):
-    """Their devices end and their API tokens are revoked; the password passes the usual checks (else 400)."""
+    """Their devices end and their API tokens are revoked; the password passes the usual checks (else 400). With
+    local passwords turned off, only a break-glass administrator may have one (else 403, nothing changed)."""
     body = json_body(PasswordBody, hint='send a JSON object like {"password": "…"}')
     user = _user(username)
     administration.give_temporary_password(session=get_session(), admin=require_account(), user=user,
                                            password=body.password, policy=password_policy(),
-                                           address=client_address())
+                                           address=client_address(), **password_settings())
     return _changed(user)
 
 

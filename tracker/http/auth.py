@@ -6,6 +6,7 @@ Both `tracker.web` and `tracker.api` guard their views with what is here.
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
@@ -21,7 +22,7 @@ from tracker.http.limits import client_address
 from tracker.http.render import is_htmx
 from tracker.models import ApiToken, DeviceSession, Role, TokenScope, User
 from tracker.services.errors import NotAllowed
-from tracker.services.people import accounts, passwords, sessions, tokens
+from tracker.services.people import accounts, administration, passwords, sessions, tokens
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # What a user with a temporary password may still reach (the badge only reads a count).
@@ -254,9 +255,14 @@ def provider_configured() -> bool:
 def passwords_open_to(username: str) -> bool:
     """Whether a password may sign in this username: always, unless TRACKER_LOCAL_PASSWORDS is off, when only
     the break-glass administrators named in TRACKER_BREAK_GLASS_ADMINS may."""
+    return administration.passwords_open_to(username=username, **password_settings())
+
+
+def password_settings() -> dict[str, Any]:
+    """TRACKER_LOCAL_PASSWORDS and TRACKER_BREAK_GLASS_ADMINS, as the services' keyword arguments."""
     config = current_app.config
-    return bool(config.get("LOCAL_PASSWORDS", True)) or username.strip().lower() in config.get(
-        "BREAK_GLASS_ADMINS", ())
+    return {"local_passwords": bool(config.get("LOCAL_PASSWORDS", True)),
+            "break_glass": frozenset(config.get("BREAK_GLASS_ADMINS", ()))}
 
 
 def passwords_closed_message() -> str:

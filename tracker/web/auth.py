@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, logout_user
 
 from tracker.db import get_session
-from tracker.http import limits
+from tracker.http import limits, reauthentication
 from tracker.http.auth import (
     client_address,
     current_account,
@@ -394,15 +394,17 @@ def create_token():
     if form.validate_on_submit():
         # A stolen session alone cannot make a token that would outlive the owner's password change; the
         # wrong passwords count with every other check of the current password.
-        confirmed = False
-        with limits.password_check(user) as attempt:
-            try:
-                accounts.confirm_password(user=user, password=form.password.data)
-            except accounts.AccountError as exc:
-                form.password.errors = [str(exc)]
-            else:
-                attempt.did_not_count()
-                confirmed = True
+        # For five minutes after confirming at the identity provider, this device needs no password here.
+        confirmed = reauthentication.password_waived(form.password.data)
+        if not confirmed:
+            with limits.password_check(user) as attempt:
+                try:
+                    accounts.confirm_password(user=user, password=form.password.data)
+                except accounts.AccountError as exc:
+                    form.password.errors = [str(exc)]
+                else:
+                    attempt.did_not_count()
+                    confirmed = True
         if not confirmed:
             _event(SecurityEventKind.access_refused, user=user, detail="token not made: wrong password")
             return _account_page(token_form=form, status=400)
@@ -437,8 +439,9 @@ def delete_account():
         deleted = False
         with limits.password_check(require_account()) as attempt:
             try:
-                account_deletion.delete_own_account(session=get_session(), user=require_account(),
-                                                    password=form.password.data)
+                account_deletion.delete_own_account(
+                    session=get_session(), user=require_account(), password=form.password.data or "",
+                    reauthenticated=reauthentication.password_waived(form.password.data))
             except account_deletion.WrongPassword as exc:
                 form.password.errors = [str(exc)]
             except (account_deletion.LastAdministrator, Invalid) as exc:

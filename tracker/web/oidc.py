@@ -15,7 +15,8 @@ import os
 import time
 from dataclasses import asdict
 from typing import Any, cast
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -25,12 +26,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask import Response as FlaskResponse
-from flask_login import current_user
+from flask_login import current_user, login_required
 from joserfc.errors import JoseError
 
 from tracker.db import get_session
-from tracker.http import limits
-from tracker.http.auth import client_address, current_account, provider_configured
+from tracker.http import limits, reauthentication
+from tracker.http.auth import client_address, current_account, provider_configured, require_account
 from tracker.http.auth import sign_in as start_signed_in_session
 from tracker.http.render import is_htmx, page_or_fragment, see_other
 from tracker.http.repeat import local_address
@@ -45,6 +46,7 @@ bp = Blueprint("oidc", __name__)
 CLIENT_NAME = "provider"
 NEXT_KEY = "oidc_next"
 LINK_KEY = "oidc_link"
+REAUTH_KEY = "oidc_reauth"  # the confirmation under way in this browser: its state, account, device and start
 LINK_LIFETIME = 600  # seconds a provider account waits, in this browser, for its owner to confirm the link
 METADATA_LIFETIME = 24 * 3600  # discovery is read again after a day (endpoints and keys may move)
 TIMEOUT = 10  # seconds for each call to the provider
@@ -226,6 +228,10 @@ def callback():
     """Where the provider sends the browser back: who it is, then signed in, sent to link an account, or refused."""
     client = _client()
     policy = directory_policy()
+    pending = session.get(REAUTH_KEY)
+    if isinstance(pending, dict) and pending.get("state") == request.args.get("state"):
+        session.pop(REAUTH_KEY, None)
+        return _reauthenticated(client, policy, pending)
     try:
         raw, id_token = _validated_claims(client)
         claims = identities.read_claims(raw, groups_claim=policy.groups_claim)
@@ -264,6 +270,89 @@ def _signed_in(outcome: identities.SignedIn, id_token: str, next_page: str):
         flash(f"Your role is now {outcome.role_change[1].value}, as your groups at {provider_name()} say.", "info")
     # Flask's redirect and make_response build the app's response class: see_other's type says only werkzeug's.
     return limits.remember_device(cast(FlaskResponse, see_other(next_page)), user.username)
+
+
+# ---------------------------------------------------------------- confirming who you are again
+
+def _linked_here(user: User) -> bool:
+    return any(i.issuer == current_app.config["OIDC_ISSUER"]
+               for i in identities.identities_of(session=get_session(), user=user))
+
+
+@bp.post("/account/confirm-identity")
+@login_required
+def reauthenticate():
+    """Off to the provider again, asking it to make the person sign in there anew (prompt=login, max_age=0): the
+    forms that ask for the current password take this instead for five minutes. The same state, nonce and PKCE
+    as a sign-in; this browser remembers which round trip is a confirmation, for which account and device."""
+    client = _client()
+    user = require_account()
+    form = ProviderSignInForm()
+    form.checked()
+    back_to = local_address(form.next.data or "") or url_for("auth.account")
+    if not _linked_here(user):
+        return _trouble_page(ProviderTrouble(f"Your account is not linked to {provider_name()}: confirm with your "
+                                             "password instead.", 403, title="Nothing to confirm with"))
+    device = current_user.device
+    try:
+        _metadata()
+        _forget_older_sign_ins()
+        answer = client.authorize_redirect(_public("oidc.callback"), prompt="login", max_age=0)
+    except ProviderTrouble as trouble:
+        return _trouble_page(trouble)
+    state = parse_qs(urlsplit(answer.location).query).get("state", [""])[0]
+    session[REAUTH_KEY] = {"state": state, "user": user.id, "device": device.id if device is not None else None,
+                           "started": time.time(), "next": back_to}
+    if is_htmx():
+        return "", 200, {"HX-Redirect": answer.location, "Vary": "HX-Request"}
+    answer.status_code = 303
+    return answer
+
+
+def _reauthenticated(client: Any, policy: identities.DirectoryPolicy, pending: dict[str, Any]):
+    """The provider's answer to a confirmation: the same account, on the same device, asked again just now."""
+    user = current_account()
+    device = current_user.device if user is not None else None
+    try:
+        if user is None or device is None or pending.get("user") != user.id or pending.get("device") != device.id:
+            raise ProviderTrouble("This confirmation was started for another account or another sign-in. Nothing "
+                                  "was confirmed; sign in and try again.", 403, title="Not confirmed")
+        raw, _id_token = _validated_claims(client)
+        claims = identities.read_claims(raw, groups_claim=policy.groups_claim)
+        identities.confirm_reauthentication(session=get_session(), user=user, claims=claims,
+                                            auth_time=raw.get("auth_time"), started=float(pending["started"]),
+                                            now=time.time(), max_age=reauthentication.REAUTHENTICATION_LIFETIME,
+                                            provider=provider_name())
+    except ProviderTrouble as trouble:
+        _record(SecurityEventKind.access_refused, user=user, detail=f"not confirmed at {provider_name()}: "
+                f"{trouble.title.lower()}")
+        return _trouble_page(trouble)
+    except DomainError as exc:
+        _record(SecurityEventKind.access_refused, user=user, detail=f"not confirmed at {provider_name()}: {exc}")
+        return _trouble_page(ProviderTrouble(str(exc), exc.status, title="Not confirmed"))
+    reauthentication.record_confirmed(user, at=time.time())
+    flash(f"Confirmed with {provider_name()}: for five minutes, this device needs no password to make tokens or "
+          "change how you sign in.", "success")
+    return see_other(str(pending.get("next") or url_for("auth.account")))
+
+
+def reauthentication_offer(next_page: str) -> dict[str, Any] | None:
+    """What a form asking for the current password offers besides it: None without a provider or when the
+    account is not linked to it; else the provider's name, when this device confirmed (HH:MM in the person's
+    zone) if that still stands, and the "Confirm with …" button's form."""
+    user = current_account()
+    if user is None or not provider_configured() or not _linked_here(user):
+        return None
+    at = reauthentication.confirmed_at()
+    try:
+        zone = ZoneInfo(user.time_zone or "UTC")
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    return {"provider": provider_name(), "confirmed": at.astimezone(zone).strftime("%H:%M") if at else None,
+            "form": ProviderSignInForm(formdata=None, next=next_page)}
+
+
+bp.add_app_template_global(reauthentication_offer)
 
 
 # ---------------------------------------------------------------- linking an existing account

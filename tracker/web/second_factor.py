@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, request, ses
 from flask_login import current_user, login_required
 
 from tracker.db import get_session
-from tracker.http import limits
+from tracker.http import limits, reauthentication
 from tracker.http.auth import require_account
 from tracker.http.auth import sign_in as start_signed_in_session
 from tracker.http.render import is_htmx, page_or_fragment, see_other
@@ -84,7 +84,10 @@ def _autofocus(form: Form) -> None:
 
 def _password_confirmed(user: User, field: Any) -> bool:
     """Whether the password typed in `field` is the account's; a wrong one is counted with every other check
-    of the current password, and put on the field."""
+    of the current password, and put on the field. Left empty just after confirming at the identity provider on
+    this device: confirmed."""
+    if reauthentication.password_waived(field.data):
+        return True
     with limits.password_check(user) as attempt:
         try:
             accounts.confirm_password(user=user, password=field.data or "")
@@ -163,7 +166,8 @@ def remove_app():
                 second_factor.check_attempts_left(session=get_session(), user=user)
                 second_factor.remove_app(session=get_session(), user=user, key=sealing_key(),
                                          password=form.password.data or "", code=form.code.data or "",
-                                         required=policy_required())
+                                         required=policy_required(),
+                                         reauthenticated=reauthentication.password_waived(form.password.data))
             except second_factor.WrongPassword as exc:
                 form.password.errors = [str(exc)]
             except second_factor.WrongCode as exc:
@@ -192,8 +196,9 @@ def renew_recovery_codes():
         codes: list[str] = []
         with limits.password_check(user) as attempt:  # wrong passwords count with every other check of it
             try:
-                codes = second_factor.renew_recovery_codes(session=get_session(), user=user,
-                                                           password=form.password.data or "")
+                codes = second_factor.renew_recovery_codes(
+                    session=get_session(), user=user, password=form.password.data or "",
+                    reauthenticated=reauthentication.password_waived(form.password.data))
             except second_factor.WrongPassword as exc:
                 form.password.errors = [str(exc)]
             except second_factor.SecondFactorError as exc:
@@ -318,8 +323,9 @@ def delete_passkey(passkey_id: int):
         passkey = None
         with limits.password_check(user) as attempt:  # wrong passwords count with every other check of it
             try:
-                passkey = passkeys.remove_passkey(session=get_session(), user=user, passkey_id=passkey_id,
-                                                  password=form.password.data or "", required=policy_required())
+                passkey = passkeys.remove_passkey(
+                    session=get_session(), user=user, passkey_id=passkey_id, password=form.password.data or "",
+                    required=policy_required(), reauthenticated=reauthentication.password_waived(form.password.data))
             except passkeys.WrongPassword as exc:
                 form.password.errors = [str(exc)]
             except passkeys.PasskeyError as exc:

@@ -6,9 +6,12 @@ Pages and the API call these, so a change made either way is decided and recorde
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlmodel import Session
 
 from tracker.models import ApiToken, Role, SecurityEventKind, User
+from tracker.services.errors import NotAllowed
 from tracker.services.people import accounts, security_log, sessions, tokens
 from tracker.services.people.passwords import PasswordPolicy
 
@@ -52,10 +55,25 @@ def change_active(*, session: Session, admin: User, user: User, active: bool,
     return ended
 
 
+class PasswordsClosed(NotAllowed):
+    """Local passwords are turned off (TRACKER_LOCAL_PASSWORDS) and this account is not a break-glass one."""
+
+
+def passwords_open_to(*, username: str, local_passwords: bool, break_glass: Collection[str]) -> bool:
+    """Whether a password may sign in `username`: always, unless local passwords are off, when only the
+    break-glass administrators (named lower-case) may."""
+    return local_passwords or username.strip().lower() in break_glass
+
+
 def give_temporary_password(*, session: Session, admin: User, user: User, password: str, policy: PasswordPolicy,
+                            local_passwords: bool, break_glass: Collection[str],
                             address: str = "") -> sessions.Ended:
     """A password `user` must change at the next sign-in; their devices end and their tokens are revoked.
-    Commits."""
+    PasswordsClosed (and nothing changed) when local passwords are off and `user` is not a break-glass
+    administrator. Commits."""
+    if not passwords_open_to(username=user.username, local_passwords=local_passwords, break_glass=break_glass):
+        raise PasswordsClosed(f"{user.username} cannot have a password: Passwords are turned off on this tracker, "
+                              "and kept for the break-glass administrators only.")
     ended = accounts.set_temporary_password(session=session, user=user, password=password, policy=policy)
     security_log.record(session=session, kind=SecurityEventKind.temporary_password_set, user=user, address=address,
                         detail=f"by {admin.username}")

@@ -155,6 +155,30 @@ def find_identity(*, session: Session, issuer: str, subject: str) -> ExternalIde
                                                        ExternalIdentity.subject == subject)).first()
 
 
+class ReauthenticationRefused(NotAllowed):
+    """The provider's answer does not confirm the signed-in account (another provider account, or too old)."""
+
+
+def confirm_reauthentication(*, session: Session, user: User, claims: ProviderClaims, auth_time: Any,
+                             started: float, now: float, max_age: float, provider: str) -> None:
+    """Check that the provider has just asked `user` again: the ID token's `auth_time` is no older than `max_age`
+    seconds, and not earlier than when the confirmation was started (`started`, a Unix time, as `now`), and its
+    issuer and subject are the ones linked to `user`. ReauthenticationRefused otherwise. Nothing is linked or
+    changed either way; does not commit."""
+    identity = find_identity(session=session, issuer=claims.issuer, subject=claims.subject)
+    if identity is None or identity.user_id != user.id:
+        raise ReauthenticationRefused(f"You signed in at {provider} as someone else than the account linked to "
+                                      f"{user.username}. Nothing was confirmed or linked; confirm again with the "
+                                      f"{provider} account you sign in with.")
+    if isinstance(auth_time, bool) or not isinstance(auth_time, (int, float)):
+        raise ReauthenticationRefused(f"{provider} did not say when you signed in there, so this cannot count as "
+                                      "confirming who you are. Type your password instead, or ask your "
+                                      "administrator.")
+    if auth_time < int(started) or now - auth_time > max_age:
+        raise ReauthenticationRefused(f"{provider} did not ask you to sign in again just now, so this does not "
+                                      "confirm who you are. Try again.")
+
+
 def identities_of(*, session: Session, user: User) -> list[ExternalIdentity]:
     """The provider accounts linked to the user, oldest first."""
     return list(session.exec(select(ExternalIdentity).where(ExternalIdentity.user_id == user.id)

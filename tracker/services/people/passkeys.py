@@ -181,13 +181,16 @@ def verify_passkey(*, session: Session, credential: str, challenge: str, party: 
     return owner, passkey
 
 
-def remove_passkey(*, session: Session, user: User, passkey_id: int, password: str, required: bool) -> Passkey:
-    """Delete one of the user's passkeys after the password; refused when the instance's policy needs a second
+def remove_passkey(*, session: Session, user: User, passkey_id: int, password: str, required: bool,
+                   reauthenticated: bool = False) -> Passkey:
+    """Delete one of the user's passkeys after the password (or `reauthenticated`: confirmed at the identity
+    provider just now); refused when the instance's policy needs a second
     factor and none would remain. NotFound for anyone else's. Commits."""
     passkey = session.get(Passkey, passkey_id)
     if passkey is None or passkey.user_id != user.id:
         raise NotFound("No such passkey.")
-    if accounts.authenticate(session=session, username=user.username, password=password) is None:
+    if not (reauthenticated and not password) and \
+            accounts.authenticate(session=session, username=user.username, password=password) is None:
         raise WrongPassword("The password is not right.")
     now_standing = standing(session=session, user=user)
     if policy_covers(user, required=required) and not now_standing.app and len(now_standing.passkeys) == 1:

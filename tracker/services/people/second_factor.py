@@ -200,12 +200,14 @@ def cancel_enrolment(*, session: Session, user: User) -> None:
 
 
 def remove_app(*, session: Session, user: User, key: bytes, password: str, code: str, required: bool,
-               now: datetime | None = None) -> None:
-    """Turn the authenticator app off after the password and a code (or a recovery code); its recovery codes
+               now: datetime | None = None, reauthenticated: bool = False) -> None:
+    """Turn the authenticator app off after the password (or `reauthenticated`: confirmed at the identity
+    provider just now) and a code (or a recovery code); its recovery codes
     go with it. Refused when the instance's policy needs a second factor and no passkey would remain. Commits."""
     if _factor(session, user) is None:
         raise SecondFactorError("There is no authenticator app to remove.")
-    if accounts.authenticate(session=session, username=user.username, password=password) is None:
+    if not (reauthenticated and not password) and \
+            accounts.authenticate(session=session, username=user.username, password=password) is None:
         raise WrongPassword("The password is not right.")
     check_code(session=session, user=user, key=key, code=code, now=now)
     if policy_covers(user, required=required) and not standing(session=session, user=user).passkeys:
@@ -216,11 +218,13 @@ def remove_app(*, session: Session, user: User, key: bytes, password: str, code:
     session.commit()
 
 
-def renew_recovery_codes(*, session: Session, user: User, password: str) -> list[str]:
-    """Ten new recovery codes after the password; every earlier one stops working. Commits."""
+def renew_recovery_codes(*, session: Session, user: User, password: str, reauthenticated: bool = False) -> list[str]:
+    """Ten new recovery codes after the password (or `reauthenticated`: confirmed at the identity provider just
+    now); every earlier one stops working. Commits."""
     if not standing(session=session, user=user).app:
         raise SecondFactorError("Recovery codes come with an authenticator app: set one up first.")
-    if accounts.authenticate(session=session, username=user.username, password=password) is None:
+    if not (reauthenticated and not password) and \
+            accounts.authenticate(session=session, username=user.username, password=password) is None:
         raise WrongPassword("The password is not right.")
     codes = _replace_recovery_codes(session, user)
     session.commit()

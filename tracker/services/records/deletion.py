@@ -43,12 +43,15 @@ class LastAdministrator(NotAllowed):
     """Deleting this account would leave the tracker without an active administrator."""
 
 
-def delete_own_account(*, session: Session, user: User, password: str) -> None:
-    """Delete the user's account and everything personal once the password is confirmed; WrongPassword
-    otherwise, LastAdministrator for the only admin. All or nothing. Commits."""
-    if not password:
+def delete_own_account(*, session: Session, user: User, password: str, reauthenticated: bool = False) -> None:
+    """Delete the user's account and everything personal once the password is confirmed (or, with no password,
+    `reauthenticated`: the owner confirmed at the identity provider just now); WrongPassword otherwise,
+    LastAdministrator for the only admin. All or nothing. Commits."""
+    if reauthenticated and not password:
+        pass  # confirmed at the identity provider instead
+    elif not password:
         raise Invalid("Type your password to confirm.")
-    if accounts.authenticate(session=session, username=user.username, password=password) is None:
+    elif accounts.authenticate(session=session, username=user.username, password=password) is None:
         raise WrongPassword("The password is not right; nothing was deleted.")
     erase_account(session=session, user=user, by="the account's owner", actor=user)
 

@@ -9,8 +9,7 @@ from tracker.db import get_session
 from tracker.http.auth import (
     client_address,
     password_policy,
-    passwords_closed_message,
-    passwords_open_to,
+    password_settings,
     require_account,
     role_required,
 )
@@ -53,17 +52,16 @@ def update_user(username: str):
             administration.change_active(session=session, admin=admin, user=user, address=address, active=active)
             flash(f"{user.username} is {'reactivated' if active else 'deactivated; their sessions ended'}.",
                   "success")
-        elif action == "password" and not passwords_open_to(user.username):
-            flash(f"{user.username} cannot have a password: {passwords_closed_message()}", "error")
         elif action == "password":
             administration.give_temporary_password(session=session, admin=admin, user=user, address=address,
-                                                   password=form.password.data or "", policy=password_policy())
+                                                   password=form.password.data or "", policy=password_policy(),
+                                                   **password_settings())
             flash(f"Temporary password set; {user.username} must change it at the next sign-in. Their API tokens "
                   "are revoked.", "success")
         elif action == "revoke_tokens":
             count = administration.revoke_tokens_of(session=session, admin=admin, user=user, address=address)
             flash(f"{count} API token{'' if count == 1 else 's'} of {user.username} revoked.", "success")
-    except accounts.AccountError as exc:
+    except (accounts.AccountError, administration.PasswordsClosed) as exc:
         flash(str(exc), "error")
     return redirect(url_for("admin.users", q=request.args.get("q", "")), code=303)
 

@@ -18,7 +18,7 @@ from tracker.services.people.accounts import AccountError, check_password, norma
 from tracker.services.people.passwords import PASSWORD_MAX
 from tracker.services.people.time_zones import zone_names
 from tracker.services.people.tokens import TOKEN_LIFETIMES
-from tracker.web.forms.base import TEXT_GUARD, Form, WholeNumberField
+from tracker.web.forms.base import TEXT_GUARD, Form, PasswordToConfirm, WholeNumberField
 
 
 class SignInForm(Form):
@@ -143,7 +143,7 @@ class TokenForm(Form):
                            choices=[*(SelectChoice(str(days), f"in {days} days") for days in TOKEN_LIFETIMES),
                                     SelectChoice("", "never (until revoked)")],
                            default=str(TOKEN_LIFETIMES[1]), validate_choice=True)
-    password = PasswordField("Your password", validators=[DataRequired(message="type your password to confirm"),
+    password = PasswordField("Your password", validators=[PasswordToConfirm(),
                                                           Length(max=PASSWORD_MAX)],
                              render_kw={"autocomplete": "current-password"},
                              description="A token acts as you until it is revoked; changing your password or "
@@ -159,7 +159,7 @@ class TokenForm(Form):
 
 
 class DeleteAccountForm(Form):
-    password = PasswordField("Your password", validators=[DataRequired(message="type your password to confirm"),
+    password = PasswordField("Your password", validators=[PasswordToConfirm(),
                                                           Length(max=PASSWORD_MAX)],
                              render_kw={"autocomplete": "current-password"})
     understood = BooleanField("I understand that my account and everything in it are deleted for good",

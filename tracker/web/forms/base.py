@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
+from wtforms.validators import DataRequired, StopValidation
 
+from tracker.http.reauthentication import confirmed_at
 from tracker.services.errors import Invalid
 
 TEXT_GUARD = 20_000  # far above any field's own limit: only stops absurd input before the domain says why
 # Text fields let through up to four times a service's own limit (notes.NOTE_MAX, recall.TEXT_MAX) so that
 # the service can say how long the text was.
+
+
+class PasswordToConfirm(DataRequired):
+    """The current password, needed unless this device confirmed through the identity provider in the last five
+    minutes (then it may be left empty; a password typed anyway is still checked)."""
+
+    def __init__(self) -> None:
+        super().__init__(message="type your password to confirm")
+        self.field_flags = {}  # no `required` attribute: the field may be left empty after a confirmation
+
+    def __call__(self, form, field):
+        if not field.data and confirmed_at() is not None:
+            raise StopValidation()
+        super().__call__(form, field)
 
 
 class WholeNumberField(IntegerField):

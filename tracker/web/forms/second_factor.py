@@ -6,7 +6,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.services.people.passwords import PASSWORD_MAX
-from tracker.web.forms.base import Form
+from tracker.web.forms.base import Form, PasswordToConfirm
 
 
 def _code_field(label: str = "Code", description: str = "") -> StringField:
@@ -17,7 +17,7 @@ def _code_field(label: str = "Code", description: str = "") -> StringField:
 
 
 def _password_field() -> PasswordField:
-    return PasswordField("Your password", validators=[DataRequired(message="type your password to confirm"),
+    return PasswordField("Your password", validators=[PasswordToConfirm(),
                                                       Length(max=PASSWORD_MAX)],
                          render_kw={"autocomplete": "current-password"})
 
