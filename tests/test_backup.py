@@ -200,7 +200,7 @@ TAMPERED = {
                                    "user.username is empty (NULL), which the column does not allow"),
     "an unknown role": (lambda lines: with_lena(lines, "role", "owner"),
                         "user.role is not one of learner, mentor, admin"),
-    "a name too long": (lambda lines: with_lena(lines, "username", "l" * 33), "user.username is longer than 32"),
+    "a name too long": (lambda lines: with_lena(lines, "username", "l" * 65), "user.username is longer than 64"),
     "a NUL in text": (lambda lines: with_lena(lines, "display_name", "Le\u0000na"), "NUL"),
     "a list for text": (lambda lines: with_lena(lines, "display_name", json.loads("[" * 40 + "]" * 40)),
                         "user.display_name is not a single value"),

@@ -30,10 +30,11 @@ AXE_SOURCE = AXE.read_text(encoding="utf-8")
 HTMX_SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 # GET routes that are not pages a person opens: files, fragments, probes, the JSON API.
-NOT_PAGES = re.compile(r"^/(static/|api/v1/|healthz|readyz|metrics|setup|\.well-known/|credentials/status/)"
-                       r"|\.(csv|yaml|jwt|json|svg)$|^/cards/export$|^/notifications/badge$|^/admin/paths/search$")
+NOT_PAGES = re.compile(r"^/(static/|api/v1/|scim/|signin/oidc/callback|healthz|readyz|metrics|setup|\.well-known/|credentials/status/)"
+                       r"|\.(csv|yaml|jwt|json|jsonl|svg)$|^/cards/export$|^/notifications/badge$|^/admin/paths/search$")
 SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1", "public_id": "0" * 32, "rule_id": "1"}
 ARTICLE = "http-protocol"
+GROUP = "streaming-cohort"  # the lived-in group with a rule (its id is SAMPLES' rule_id)
 ROLES = {"visitor": None, "learner": "lena", "mentor": "mona", "admin": "ada"}
 
 
@@ -47,7 +48,8 @@ def page_urls(app: Flask) -> list[str]:
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or NOT_PAGES.search(rule.rule):
             continue
-        values = {name: (ARTICLE if rule.rule.startswith("/articles/") and name == "slug" else SAMPLES[name])
+        values = {name: (ARTICLE if rule.rule.startswith("/articles/") and name == "slug"
+                         else GROUP if "/groups/" in rule.rule and name == "slug" else SAMPLES[name])
                   for name in rule.arguments}
         urls.append(filled(rule.rule, values))
     return [*sorted(set(urls)), "/no-such-page"]
