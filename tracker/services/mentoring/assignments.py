@@ -67,21 +67,11 @@ def check_recur_months(value: object) -> int | None:
     return value
 
 
-def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], path: LearningPath | None,
-                due_on: date | _Keep | None = KEEP, note: str | _Keep | None = KEEP,
-                recur_months: int | _Keep | None = KEEP, today: date, preview: bool = False) -> list[AssignOutcome]:
-    """Assign a path to several mentees at once. All or nothing: any problem writes nothing. Commits.
-
-    A mentee who already has the path keeps what this request leaves out (KEEP): only a due date, note or
-    recurrence given here replaces theirs, and they get one notification saying what changed (none if nothing
-    did). With `recur_months` the path repeats: its first period starts `today` and the due date, if any, must
-    fall within it (see `recurrence`). With `preview`, nothing is written: the outcomes say what assigning would do.
-    """
-    usernames = list(dict.fromkeys(u.strip().lower() for u in usernames if u.strip()))
-    if not usernames:
-        raise MentoringError("Choose at least one mentee.")
-    if path is None:
-        raise MentoringError("Choose a path to assign.")
+def _checked_request(*, mentor: User, path: LearningPath, due_on: date | _Keep | None,
+                     note: str | _Keep | None, recur_months: int | _Keep | None,
+                     today: date) -> tuple[str | _Keep | None, int | _Keep | None]:
+    """What `assign_path` refuses before it looks at anyone: the path, the due date, the recurrence and the note
+    (the note trimmed and the recurrence checked, as they are kept)."""
     if not access.can_see_path(mentor, path):  # a draft's title is not for those who cannot see drafts
         raise NotFound(f"There is no path called '{path.slug}'.")
     if not access.can_be_assigned(path):
@@ -98,6 +88,26 @@ def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], pat
         note = note.strip()
         if len(note) > NOTE_MAX:
             raise MentoringError(f"The note is {len(note)} characters; the limit is {NOTE_MAX}.")
+    return note, recur_months
+
+
+def assign_path(*, session: Session, mentor: User, usernames: Iterable[str], path: LearningPath | None,
+                due_on: date | _Keep | None = KEEP, note: str | _Keep | None = KEEP,
+                recur_months: int | _Keep | None = KEEP, today: date, preview: bool = False) -> list[AssignOutcome]:
+    """Assign a path to several mentees at once. All or nothing: any problem writes nothing. Commits.
+
+    A mentee who already has the path keeps what this request leaves out (KEEP): only a due date, note or
+    recurrence given here replaces theirs, and they get one notification saying what changed (none if nothing
+    did). With `recur_months` the path repeats: its first period starts `today` and the due date, if any, must
+    fall within it (see `recurrence`). With `preview`, nothing is written: the outcomes say what assigning would do.
+    """
+    usernames = list(dict.fromkeys(u.strip().lower() for u in usernames if u.strip()))
+    if not usernames:
+        raise MentoringError("Choose at least one mentee.")
+    if path is None:
+        raise MentoringError("Choose a path to assign.")
+    note, recur_months = _checked_request(mentor=mentor, path=path, due_on=due_on, note=note,
+                                          recur_months=recur_months, today=today)
     learners = []
     for username in usernames:
         try:
