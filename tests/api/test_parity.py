@@ -6,8 +6,8 @@ from __future__ import annotations
 from tests.api.parity import PARITY, Exempt
 from tracker.http.openapi import openapi_document
 
-# Blueprints that are not pages: the API itself, and static files.
-NOT_PAGES = {"api", "static"}
+# Blueprints that are not pages: the API itself, SCIM (its own protocol for identity providers), and static files.
+NOT_PAGES = {"api", "scim", "static"}
 
 
 def page_routes(app) -> set[str]:
