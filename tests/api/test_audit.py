@@ -13,8 +13,9 @@ from tracker.services.people import tokens
 
 
 def bearer(session, username: str) -> dict[str, str]:
-    raw, _ = tokens.create_token(session=session, user=factories.user(session, username), name="audit",
-                                 scope=TokenScope.read)
+    user = factories.user(session, username)
+    raw, _ = tokens.create_token(session=session, user=user, name="audit",  # the admin endpoints need the admin scope
+                                 scope=TokenScope.admin if user.role == "admin" else TokenScope.read)
     return {"Authorization": f"Bearer {raw}"}
 
 

@@ -14,8 +14,11 @@ from tracker.services.mentoring import assignments
 from tracker.services.people import tokens
 
 
-def bearer(session, username: str, scope: TokenScope = TokenScope.write) -> dict[str, str]:
-    raw, _ = tokens.create_token(session=session, user=factories.user(session, username), name="test", scope=scope)
+def bearer(session, username: str, scope: TokenScope | None = None) -> dict[str, str]:
+    """A token of `username`: an admin's has the admin scope, anyone else's can write, unless `scope` says."""
+    user = factories.user(session, username)
+    scope = scope or (TokenScope.admin if user.role == "admin" else TokenScope.write)
+    raw, _ = tokens.create_token(session=session, user=user, name="test", scope=scope)
     return {"Authorization": f"Bearer {raw}"}
 
 

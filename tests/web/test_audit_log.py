@@ -166,7 +166,7 @@ def test_the_page_the_files_and_the_api_cost_the_same_statements_for_five_entrie
     from tracker.services.people import tokens
 
     ada = make_client("ada")
-    raw, _ = tokens.create_token(session=session, user=factories.user(session, "ada"), name="t", scope=TokenScope.read)
+    raw, _ = tokens.create_token(session=session, user=factories.user(session, "ada"), name="t", scope=TokenScope.admin)
     routes = {"page": partial(ada.get, "/admin/audit?subject=lena"),
               "user": partial(ada.get, "/admin/users/lena"),
               "api": partial(ada.get, "/api/v1/audit?subject=lena", headers={"Authorization": f"Bearer {raw}"})}
