@@ -5,6 +5,8 @@ back to the dashboard with the groups the provider named; linking an existing ac
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -14,8 +16,9 @@ from sqlmodel import Session, select
 from tests import factories
 from tests.conftest import PASSWORD
 from tests.oidc_provider import Provider, running_provider, tracker_settings
-from tracker.models import DeviceSession, ExternalIdentity
+from tracker.models import DeviceSession, ExternalIdentity, utcnow
 from tracker.services import teams
+from tracker.services.people.time_zones import local_day
 
 
 @pytest.fixture
@@ -114,3 +117,23 @@ def test_an_existing_account_is_linked_once_its_owner_gives_its_password(open_pa
     expect(page).to_have_url(f"{live_server}/")
     expect(page.get_by_text("Your Example ID account is linked")).to_be_visible()
     assert session.exec(select(ExternalIdentity)).one().user_id == lena.id
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_new_person_from_the_provider_finds_the_paths_their_groups_rules_assign_on_the_dashboard(
+        open_page, live_server, provider, session: Session, width):
+    engineering = teams.create_group(session=session, name="Engineering", idp_name="engineering")
+    teams.assignment_rules.create_rule(session=session, group=engineering,
+                                       path=factories.path(session, "api-designer"), due_days_after_joining=30,
+                                       actor=factories.user(session, "ada"), today=utcnow().date())
+    session.commit()
+    page = open_page(width)
+    page.goto(f"{live_server}/signin")
+    at_the_provider(page, "nadia")
+    expect(page).to_have_url(f"{live_server}/")
+    card = page.locator("article.assigned").filter(has_text="API Designer")
+    expect(card).to_be_visible()
+    due = local_day(utcnow(), ZoneInfo("Europe/Berlin")) + timedelta(days=30)
+    expect(card.locator(".assignment-meta")).to_contain_text("Assigned to everyone in Engineering")
+    expect(card.locator(".assignment-meta")).to_contain_text(f"due {due.strftime('%b %-d, %Y')}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
