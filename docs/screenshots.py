@@ -72,12 +72,22 @@ def main(base: str, username: str, password: str, mentor: str | None = None, men
             page.locator("#due_on").fill((date.today() + timedelta(days=35)).isoformat())
             page.get_by_role("button", name="Assign", exact=True).click()
             page.screenshot(path=OUT / "assign-again.png")
+            page.goto(f"{base}/groups/platform-team")
+            page.screenshot(path=OUT / "group-overview.png", full_page=True)
+            page.goto(f"{base}/groups/platform-team/rules")
+            page.locator("table a").first.click()
+            page.get_by_role("link", name="Preview").first.click() if page.get_by_role("link", name="Preview").count() else None
+            page.screenshot(path=OUT / "rule-preview.png", full_page=True)
         if admin:
             page = sign_in(browser, base, admin, admin_password)
             page.goto(f"{base}/admin/paths/api-designer/edit")
             page.screenshot(path=OUT / "path-editor.png")
             page.goto(f"{base}/admin/paths/api-designer/history/1")
             page.screenshot(path=OUT / "path-version.png")
+            page.goto(f"{base}/admin/groups/platform-team")
+            page.screenshot(path=OUT / "group-admin.png", full_page=True)
+            page.goto(f"{base}/admin/audit")
+            page.screenshot(path=OUT / "audit-log.png")
         browser.close()
 
 

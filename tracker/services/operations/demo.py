@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tracker.models import Article, LearningPath, PathItem, ProgressState, Role, User
+from tracker.services import teams
 from tracker.services.learning import notes, plans, recall
 from tracker.services.mentoring import assignments, mentorships
 from tracker.services.people import accounts
@@ -49,6 +50,7 @@ def create_demo(*, session: Session, now: datetime, policy: PasswordPolicy) -> l
     if progress.progress_count(session=session, user=learner) == 0:
         _lived_in_progress(session=session, learner=learner, now=now)
         _mentoring(session=session, learner=learner, now=now)
+        _team(session=session, learner=learner, now=now)
     return created
 
 
@@ -65,6 +67,25 @@ def _mentoring(*, session: Session, learner: User, now: datetime) -> None:
         outcome.assignment.created_at = now - timedelta(days=61)  # assigned before the demo history began
         session.add(outcome.assignment)
         session.commit()
+
+
+def _team(*, session: Session, learner: User, now: datetime) -> None:
+    """The demo mentor manages a team the demo learner is in, whose rule gives every member a path."""
+    if teams.find_group(session=session, slug="platform-team") is not None:
+        return
+    mentor = accounts.require_user(session=session, username="demo-mentor")
+    group = teams.create_group(session=session, name="Platform team", actor_label="demo",
+                               description="The people who run the services everyone else builds on.")
+    teams.add_member(session=session, group=group, user=mentor, is_manager=True, actor_label="demo")
+    teams.add_member(session=session, group=group, user=learner, actor_label="demo")
+    path = session.exec(select(LearningPath).where(LearningPath.slug == "production-services")).one_or_none()
+    if path is not None:
+        rule = teams.assignment_rules.create_rule(session=session, group=group, path=path,
+                                                  due_days_after_joining=45, note="Before your first on-call week.",
+                                                  actor=mentor, today=now.date())
+        session.commit()
+        teams.assignment_rules.run(session=session, rule=rule, actor=mentor, now=now)
+    session.commit()
 
 
 def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> None:
