@@ -12,13 +12,16 @@ def test_the_demo_learner_has_history_and_an_assignment_under_way(session):
     created = demo.create_demo(session=session, now=utcnow(), policy=PasswordPolicy())
     assert {account.username for account in created} == {"demo-learner", "demo-mentor", "demo-admin"}
     learner = accounts.get_user(session=session, username="demo-learner")
-    (row,) = assignment_views.learner_assignments(session=session, learner=learner, now=utcnow())
-    assert row.path.slug == "api-designer" and row.tally.done > 0
-    assert row.status is not AssignmentStatus.not_started  # assigned before the demo's history began
+    rows = assignment_views.learner_assignments(session=session, learner=learner, now=utcnow())
+    mentor_made, team_made = sorted(rows, key=lambda row: row.group is not None)
+    assert mentor_made.path.slug == "api-designer" and mentor_made.tally.done > 0
+    assert mentor_made.status is not AssignmentStatus.not_started  # assigned before the demo's history began
+    # the team's rule gave every member its path
+    assert team_made.path.slug == "production-services" and team_made.group.name == "Platform team"
     # a restart renews passwords, adds no history
     again = demo.create_demo(session=session, now=utcnow(), policy=PasswordPolicy())
     assert [a.password for a in again] != [a.password for a in created]
-    assert len(assignment_views.learner_assignments(session=session, learner=learner, now=utcnow())) == 1
+    assert len(assignment_views.learner_assignments(session=session, learner=learner, now=utcnow())) == 2
 
 
 def test_the_demo_learner_is_not_told_of_new_articles_on_a_path_they_never_finished(session):
