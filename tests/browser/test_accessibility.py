@@ -30,7 +30,8 @@ AXE_SOURCE = AXE.read_text(encoding="utf-8")
 HTMX_SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 # GET routes that are not pages a person opens: files, fragments, probes, the JSON API.
-NOT_PAGES = re.compile(r"^/(static/|api/v1/|scim/|signin/oidc/callback|healthz|readyz|metrics|setup|\.well-known/|credentials/status/)"
+NOT_PAGES = re.compile(r"^/(static/|api/v1/|scim/|signin/oidc/callback|healthz|readyz|metrics|setup|\.well-known/"
+                       r"|credentials/status/)"
                        r"|\.(csv|yaml|jwt|json|jsonl|svg)$|^/cards/export$|^/notifications/badge$|^/admin/paths/search$")
 SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1", "public_id": "0" * 32, "rule_id": "1"}
 ARTICLE = "http-protocol"
