@@ -6,11 +6,11 @@ from datetime import date
 
 import click
 from flask.cli import with_appcontext
-from sqlmodel import col, select
 
 from tracker.cli.group import prepared_session
 from tracker.cli.teams import groups_group as groups
-from tracker.models import AssignmentRule, Group, utcnow
+from tracker.models import Group, utcnow
+from tracker.services import teams
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import DomainError
 from tracker.services.teams import assignment_rules as rules
@@ -19,10 +19,10 @@ COMMAND_LINE = "command line"  # who started a run from here, in the log of runs
 
 
 def _group(session, slug: str) -> Group:
-    group = session.exec(select(Group).where(Group.slug == slug.lower())).first()
-    if group is None:
-        raise click.ClickException(f"There is no group '{slug}'.")
-    return group
+    try:
+        return teams.get_group(session=session, slug=slug)
+    except DomainError:
+        raise click.ClickException(f"There is no group '{slug}'.") from None
 
 
 @groups.command("rules")
@@ -79,10 +79,7 @@ def _counts(run) -> str:
 def groups_run_rules(slug: str | None, preview: bool) -> None:
     """Run every enabled rule (of the group SLUG, or of every group) now, each logged as a run."""
     session = prepared_session()
-    query = select(AssignmentRule).where(AssignmentRule.enabled == True)  # noqa: E712 (SQL, not Python)
-    if slug:
-        query = query.where(AssignmentRule.group_id == _group(session, slug).id)
-    found = list(session.exec(query.order_by(col(AssignmentRule.id))))
+    found = rules.enabled_rules(session=session, group=_group(session, slug) if slug else None)
     if not found:
         click.echo("No enabled rules.")
     for rule in found:

@@ -232,6 +232,14 @@ def get_rule(*, session: Session, group: Group, rule_id: int) -> AssignmentRule:
     return rule
 
 
+def enabled_rules(*, session: Session, group: Group | None = None) -> list[AssignmentRule]:
+    """The enabled rules (of `group`, or of every group), in the order they were made."""
+    query = select(AssignmentRule).where(AssignmentRule.enabled == True)  # noqa: E712 (SQL, not Python)
+    if group is not None:
+        query = query.where(AssignmentRule.group_id == group.id)
+    return list(session.exec(query.order_by(col(AssignmentRule.id))))
+
+
 def list_rules(*, session: Session, group: Group) -> list[tuple[AssignmentRule, LearningPath]]:
     """The group's rules with their paths, by path title."""
     return [(rule, path) for rule, path in session.exec(
@@ -547,8 +555,7 @@ def reconcile(*, session: Session, now: datetime) -> list[RuleRun]:
         found = run_queued(session=session, run_id=run_id, now=now)
         if found is not None:
             done.append(found)
-    for rule in session.exec(select(AssignmentRule).where(AssignmentRule.enabled == True)  # noqa: E712
-                             .order_by(col(AssignmentRule.id))).all():
+    for rule in enabled_rules(session=session):
         done += run(session=session, rule=rule, actor=None, actor_label=SCHEDULE_ACTOR, now=now)
     return done
 
