@@ -220,18 +220,28 @@ def sign_in_through_provider(*, session: Session, claims: ProviderClaims, policy
     raise AssertionError("unreachable")
 
 
+def _returning(session: Session, identity: ExternalIdentity, claims: ProviderClaims, policy: DirectoryPolicy,
+               now: datetime) -> SignedIn:
+    """A person signing in again through the account linked to them."""
+    user = session.get_one(User, identity.user_id)
+    _check_active(user)
+    identity.last_sign_in_at = now
+    session.add(identity)
+    return _signed_in(session, user, claims, policy, created=False, linked=False)
+
+
 def _sign_in(session: Session, claims: ProviderClaims, policy: DirectoryPolicy,
              now: datetime) -> SignedIn | LinkNeeded:
     identity = find_identity(session=session, issuer=claims.issuer, subject=claims.subject)
     if identity is not None:
-        user = session.get_one(User, identity.user_id)
-        _check_active(user)
-        identity.last_sign_in_at = now
-        session.add(identity)
-        return _signed_in(session, user, claims, policy, created=False, linked=False)
+        return _returning(session, identity, claims, policy, now)
     email = _usable_email(claims, policy.provider_name)
     existing = _accounts_with_email(session, email)
     if existing:
+        # A first sign-in of the same person may have committed its account since the look above: theirs.
+        identity = find_identity(session=session, issuer=claims.issuer, subject=claims.subject)
+        if identity is not None:
+            return _returning(session, identity, claims, policy, now)
         if not claims.email_verified:
             raise SignInRefused(f"An account with the email {email} already exists here, and {policy.provider_name} "
                                 "has not verified that this address is yours, so the two are not linked. Verify "
