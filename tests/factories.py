@@ -30,6 +30,7 @@ from tracker.models import (
 )
 from tracker.services import teams
 from tracker.services.curriculum import queries as path_queries
+from tracker.services.curriculum import store as path_store
 from tracker.services.mentoring import mentorships
 from tracker.services.people import accounts, identities, second_factor, security_log, tokens
 from tracker.services.people.passwords import PasswordPolicy
@@ -162,3 +163,15 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
                                               actor=user(session, "ada"), today=utcnow().date())
     session.commit()
     teams.assignment_rules.run(session=session, rule=rule, actor=user(session, "ada"), now=utcnow())
+    # a path with the rules a curriculum owner asks for: an elective section, one in order, a prerequisite to
+    # finish first and recall asked as well as reading
+    capstone = path_store.validate_definition(session=session, data={
+        "slug": "backend-capstone", "title": "Backend capstone", "summary": "Choose your depth.",
+        "outcome": "Ship a service end to end.", "weeks": {"min": 4}, "order": 50,
+        "prerequisites": [{"slug": "api-designer", "required": True}, "production-services"],
+        "mastery": {"share": 50, "retrievability": 85},
+        "sections": [
+            {"title": "Foundations", "sequential": True, "items": ["http-protocol", "routing"]},
+            {"title": "Pick your storage", "kind": "elective", "pick": 1,
+             "items": ["restful-api-design", "middleware", {"slug": "security", "optional": True}]}]})
+    path_store.save_path(session=session, definition=capstone, base_version=None, author=user(session, "ada"))

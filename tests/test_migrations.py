@@ -294,3 +294,65 @@ def test_an_admins_read_write_tokens_get_the_admin_scope_on_the_upgrade_and_no_o
         scopes = dict(connection.execute(text("SELECT id, scope FROM api_token")).all())
     assert {name: scopes[token_id] for name, token_id in made.items()} == {
         "ada-write": "admin", "ada-read": "read", "lena-write": "write"}
+
+
+# What "done" meant before section rules (0031): every non-optional article of the path marked done, out of all
+# of them. Counted in SQL, so it holds at a revision whose models this code no longer has.
+_READ_BEFORE_RULES = """
+SELECT u.username, p.slug,
+       SUM(CASE WHEN pr.state = 'done' THEN 1 ELSE 0 END) AS done,
+       SUM(CASE WHEN pr.state = 'skipped' THEN 1 ELSE 0 END) AS skipped,
+       COUNT(*) AS total
+FROM "user" u
+CROSS JOIN learning_path p
+JOIN path_section s ON s.path_id = p.id
+JOIN path_item i ON i.section_id = s.id AND i.optional = false
+LEFT JOIN progress pr ON pr.article_id = i.article_id AND pr.user_id = u.id
+WHERE p.slug IN ('backend-architect-path', 'api-designer', 'production-services', 'real-time-streaming',
+                 'systems-performance')
+GROUP BY u.username, p.slug
+"""
+
+
+@pytest.mark.slow
+def test_every_learner_keeps_the_seed_paths_completion_numbers_through_the_section_rules_both_ways(
+        app, session, make_client):
+    """The four seed paths, for every learner of a lived-in database: the numbers counted the old way at 0031
+    are the numbers `tally()` gives after the upgrade to head, and after going down and up again."""
+    from sqlalchemy import text
+    from sqlmodel import Session as Plain
+    from sqlmodel import select
+
+    from tests import factories
+    from tracker.models import LearningPath, User
+    from tracker.services.progress import marks
+
+    factories.lived_in(session, make_client)
+    session.close()
+    engine = app.extensions["tracker.engine"]
+
+    def old_way() -> dict[tuple[str, str], tuple[int, int, int]]:
+        with engine.connect() as connection:
+            return {(u, p): (int(d), int(s), int(t)) for u, p, d, s, t in connection.execute(text(_READ_BEFORE_RULES))}
+
+    def by_tally() -> dict[tuple[str, str], tuple[int, int, int]]:
+        with Plain(engine) as fresh:
+            paths = fresh.exec(select(LearningPath).where(LearningPath.owner_id == None)).all()  # noqa: E711
+            numbers = {}
+            for user in fresh.exec(select(User)).all():
+                tallies = marks.path_tallies(session=fresh, user=user, paths=paths)
+                for path in paths:
+                    t = tallies[path.id]
+                    numbers[(user.username, path.slug)] = (t.done, t.skipped, t.total)
+            return numbers
+
+    db.downgrade(engine, "0031")
+    before = old_way()
+    assert len({p for _u, p in before}) == 4 and any(d for d, _s, _t in before.values())
+    db.upgrade(engine)
+    after = by_tally()
+    assert {key: after[key] for key in before} == before
+    db.downgrade(engine, "0031")
+    assert old_way() == before
+    db.upgrade(engine)
+    assert {key: by_tally()[key] for key in before} == before

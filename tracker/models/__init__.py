@@ -31,7 +31,15 @@ from tracker.models.identities import ExternalIdentity
 from tracker.models.interop import Credential, CredentialSigningKey, KeyAlgorithm, XapiOutbox
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
-from tracker.models.paths import LearningPath, PathItem, PathSection, PathStatus, PathVersion
+from tracker.models.paths import (
+    LearningPath,
+    PathItem,
+    PathPrerequisite,
+    PathSection,
+    PathStatus,
+    PathVersion,
+    SectionKind,
+)
 from tracker.models.plans import StreakWeek, StudyPlan, StudyPlanVersion
 from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
 from tracker.models.recall import CardKind, CardReview, RecallCard, SuggestedCard, SuggestionOrigin
@@ -82,6 +90,7 @@ __all__ = [
     "PasskeyChallenge",
     "PathFollow",
     "PathItem",
+    "PathPrerequisite",
     "PathSection",
     "PathStatus",
     "PathVersion",
@@ -94,6 +103,7 @@ __all__ = [
     "RuleRun",
     "RuleRunStatus",
     "ScimToken",
+    "SectionKind",
     "SecurityEvent",
     "SecurityEventKind",
     "Source",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import utcnow
@@ -62,6 +63,12 @@ class Article(ArticleBase, table=True):
                                           description="the estimate used while reading_minutes is None")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # A personal resource: a learner's own link, in a personal path or beside an article (none: the catalog's).
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="CASCADE")
+    attached_to_id: int | None = Field(default=None, foreign_key="article.id", index=True, ondelete="CASCADE",
+                                       description="the catalog article it sits beside")
+    shared_with_mentors: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
+                                      description="a personal resource its owner's mentors may see")
 
 
 class ArticleTopic(SQLModel, table=True):

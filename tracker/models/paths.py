@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Text, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import choice_column, utcnow
@@ -15,6 +16,15 @@ class PathStatus(StrEnum):
     draft = "draft"            # only admins see it
     published = "published"
     archived = "archived"      # kept and visible to those who follow it or were assigned it; hidden from others
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class SectionKind(StrEnum):
+    core = "core"          # every required article counts
+    elective = "elective"  # any `pick` of its required articles complete it
 
     @property
     def label(self) -> str:
@@ -39,6 +49,33 @@ class LearningPath(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Mastery: a share of the required articles must have a reviewed card recalled at this retrievability.
+    mastery_percent: int | None = Field(default=None, ge=1, le=100,
+                                        description="share of required articles to recall (none: reading only)")
+    mastery_retrievability: int | None = Field(default=None, ge=50, le=99,
+                                               description="FSRS retrievability, in percent, a card must hold")
+    # A personal path: a learner's own copy (none: a curated path everyone may see).
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="CASCADE")
+    forked_from_id: int | None = Field(default=None, foreign_key="learning_path.id", index=True,
+                                       ondelete="SET NULL", description="the curated path it was copied from")
+    forked_version: int | None = Field(default=None, description="the curated path's version the copy has "
+                                                                 "taken or left every change up to")
+    shared_with_mentors: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
+                                      description="a personal path its owner's mentors may see")
+
+
+class PathPrerequisite(SQLModel, table=True):
+    """A path to finish before another: recommended (shown before following) or required (following and
+    assignments wait until it is complete)."""
+
+    __tablename__ = "path_prerequisite"
+    __table_args__ = (UniqueConstraint("path_id", "prerequisite_id"),)  # also the index for path_id
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
+    path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
+    prerequisite_id: int = Field(foreign_key="learning_path.id", index=True, ondelete="CASCADE")
+    required: bool = False
+    position: int = 0
 
 
 class PathSection(SQLModel, table=True):
@@ -51,6 +88,14 @@ class PathSection(SQLModel, table=True):
     title: str = Field(max_length=200)
     why: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""},
                      description="one line: why these articles, in this order")
+    kind: SectionKind = Field(default=SectionKind.core,
+                              sa_column=choice_column(SectionKind, check="ck_path_section_kind",
+                                                      default=SectionKind.core,
+                                                      server_default=SectionKind.core.value))
+    pick: int | None = Field(default=None, ge=1, description="an elective section: how many of its required "
+                                                              "articles complete it")
+    sequential: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
+                             description="each article opens when the one before it is settled")
 
 
 class PathItem(SQLModel, table=True):

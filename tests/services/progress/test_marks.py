@@ -109,3 +109,43 @@ def test_time_left_says_how_much_of_it_is_estimated():
     rows[1] = PathEntry(item=Item(), card=Card(A(id=1, reading_minutes=None, estimated_minutes=7)))
     t = tally(rows, {})
     assert (t.minutes_left, t.estimated_minutes_left) == (27, 7)
+
+
+def _section(rule, first, n, optional=()):
+    return [PathEntry(item=Item(optional=i in optional), card=Card(A(id=i)), rule=rule)
+            for i in range(first, first + n)]
+
+
+def test_an_elective_section_counts_any_n_of_its_m_and_no_more():
+    from tracker.models import SectionKind
+    from tracker.services.curriculum.queries import SectionRule
+
+    core = _section(SectionRule(section_id=1), 0, 2)
+    elective = _section(SectionRule(section_id=2, kind=SectionKind.elective, pick=2), 10, 5)
+    path = core + elective
+    assert tally(path, {}).total == 4  # two core, any two of five
+    t = tally(path, {0: ProgressState.done, 1: ProgressState.done, 11: ProgressState.done, 13: ProgressState.done,
+                     14: ProgressState.done})
+    assert (t.done, t.total, t.percent, t.complete, t.read_all) == (4, 4, 100, True, True)
+    # one elective read, one being read: what is left is the one being read, and it is next
+    t = tally(path, {0: ProgressState.done, 1: ProgressState.done, 10: ProgressState.done,
+                     13: ProgressState.in_progress})
+    assert (t.done, t.total, t.in_progress, t.minutes_left) == (3, 4, 1, 10)
+    assert t.next_entry.card.article.id == 13
+    # a skip settles an elective slot but is not reading
+    t = tally(path, {0: ProgressState.done, 1: ProgressState.done, 10: ProgressState.skipped,
+                     11: ProgressState.done})
+    assert (t.complete, t.read_all, t.skipped) == (True, False, 1)
+
+
+def test_a_sequential_section_opens_each_article_once_the_one_before_is_settled():
+    from tracker.services.curriculum.queries import SectionRule
+    from tracker.services.progress.marks import locked_articles
+
+    ordered = _section(SectionRule(section_id=1, sequential=True), 0, 4, optional={1})
+    free = _section(SectionRule(section_id=2), 10, 2)
+    assert set(locked_articles(ordered + free, {})) == {1, 2, 3}
+    assert locked_articles(ordered + free, {})[3].article_id == 0
+    locked = locked_articles(ordered + free, {0: ProgressState.skipped})
+    assert set(locked) == {3} and locked[3].article_id == 2  # an optional article does not hold the next one
+    assert locked_articles(ordered + free, {0: ProgressState.done, 2: ProgressState.done}) == {}

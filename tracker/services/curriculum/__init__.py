@@ -10,6 +10,7 @@ Owns the `learning_path`, `path_section`, `path_item` and `path_version` rows an
 - `format`: the path definition format: `parse_path_definition`, `validate_path`, `dump_path_definition`.
 - `drafts` (the editor's unsaved draft: `apply_action`, and where the focus goes after it: `focus_after`)
   and `changes` (`describe_changes` between versions).
+- `prerequisites`: paths to finish first, recommended or required, and where a learner stands on each.
 - `loading`: `load_curriculum`, the catalog and paths in one transaction.
 - `kept`: the curriculum as lists show it, read once per state: `current_stamp`, `whole`, `per_path`.
 """

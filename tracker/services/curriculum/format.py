@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
-from tracker.models import PathStatus
+from tracker.models import PathStatus, SectionKind
 from tracker.services import documents
 from tracker.services.errors import Invalid
 
@@ -38,7 +38,24 @@ class SectionDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=200)
     why: str = Field(default="", max_length=300, description="one line: why these articles, in this order")
+    kind: SectionKind = SectionKind.core
+    pick: int | None = Field(default=None, ge=1, le=500, description="an elective section: any this many of its "
+                                                                     "required articles complete it")
+    sequential: bool = Field(default=False, description="each article opens when the one before it is settled")
     items: list[ItemDefinition] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _rule(self) -> SectionDefinition:
+        required = sum(1 for item in self.items if not item.optional)
+        if self.kind is SectionKind.elective:
+            if self.pick is None:
+                raise ValueError("an elective section needs pick: how many of its articles complete it")
+            if self.pick > required:
+                raise ValueError(f"pick is {self.pick} but the section has {required} required "
+                                 f"article{'' if required == 1 else 's'} to choose from")
+        elif self.pick is not None:
+            raise ValueError("pick is for elective sections; a core section asks every required article")
+        return self
 
     @field_validator("title")
     @classmethod
@@ -71,6 +88,24 @@ class Weeks(BaseModel):
         return weeks_text(self.min, self.max)
 
 
+class PrerequisiteDefinition(BaseModel):
+    """A path to finish first: recommended (shown before following) or required (following and assignments wait
+    until it is complete)."""
+
+    model_config = ConfigDict(extra="forbid")
+    slug: str = Field(pattern=SLUG_PATTERN, max_length=80)
+    required: bool = False
+
+
+class MasteryDefinition(BaseModel):
+    """Recall as well as reading: `share` percent of the required articles must have a card the learner reviewed,
+    recalled at `retrievability` percent or more on the day the credential is issued."""
+
+    model_config = ConfigDict(extra="forbid")
+    share: int = Field(ge=1, le=100)
+    retrievability: int = Field(default=90, ge=50, le=99)
+
+
 class PathDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: str = Field(pattern=SLUG_PATTERN, max_length=80)
@@ -81,6 +116,26 @@ class PathDefinition(BaseModel):
     order: int = Field(default=100, ge=-ORDER_MAX, le=ORDER_MAX)
     status: PathStatus = PathStatus.published
     sections: list[SectionDefinition] = Field(min_length=1)
+    prerequisites: list[PrerequisiteDefinition] = Field(default_factory=list, max_length=20)
+    mastery: MasteryDefinition | None = None
+
+    @field_validator("prerequisites", mode="before")
+    @classmethod
+    def _prerequisite_shorthand(cls, value: object) -> object:
+        if isinstance(value, list):  # a bare slug is a recommended prerequisite
+            return [{"slug": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @model_validator(mode="after")
+    def _prerequisites(self) -> PathDefinition:
+        seen: set[str] = set()
+        for prerequisite in self.prerequisites:
+            if prerequisite.slug == self.slug:
+                raise ValueError("a path cannot be its own prerequisite")
+            if prerequisite.slug in seen:
+                raise ValueError(f"prerequisite '{prerequisite.slug}' is named twice")
+            seen.add(prerequisite.slug)
+        return self
 
     def article_slugs(self) -> list[str]:
         return [item.slug for section in self.sections for item in section.items]
@@ -228,9 +283,21 @@ def dump_path_definition(definition: PathDefinition) -> str:
         del data["weeks"]["max"]
     if data["status"] == PathStatus.published:
         del data["status"]
+    if not data["prerequisites"]:
+        del data["prerequisites"]
+    else:
+        data["prerequisites"] = [p if p["required"] else p["slug"] for p in data["prerequisites"]]
+    if data["mastery"] is None:
+        del data["mastery"]
     for section in data["sections"]:
         if not section["why"]:
             del section["why"]
+        if section["kind"] == SectionKind.core:
+            del section["kind"]
+        if section["pick"] is None:
+            del section["pick"]
+        if not section["sequential"]:
+            del section["sequential"]
         section["items"] = [item["slug"] if not item["optional"] else item for item in section["items"]]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 

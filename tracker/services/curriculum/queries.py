@@ -10,7 +10,16 @@ from sqlalchemy import ColumnElement, bindparam, case, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from tracker.models import Article, LearningPath, PathItem, PathSection, PathStatus, User
+from tracker.models import (
+    Article,
+    LearningPath,
+    PathItem,
+    PathPrerequisite,
+    PathSection,
+    PathStatus,
+    SectionKind,
+    User,
+)
 from tracker.services import access
 from tracker.services.catalog.articles import (
     ArticleCard,
@@ -21,7 +30,15 @@ from tracker.services.catalog.articles import (
     reading_minutes_sql,
 )
 from tracker.services.curriculum import kept as content_cache
-from tracker.services.curriculum.format import ItemDefinition, PathDefinition, SectionDefinition, Weeks, weeks_text
+from tracker.services.curriculum.format import (
+    ItemDefinition,
+    MasteryDefinition,
+    PathDefinition,
+    PrerequisiteDefinition,
+    SectionDefinition,
+    Weeks,
+    weeks_text,
+)
 from tracker.services.errors import NotFound
 
 
@@ -72,10 +89,43 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
             for p, n, o, m, e, om, oe in rows]
 
 
+@dataclass(frozen=True)
+class SectionRule:
+    """How a section completes: core (every required article) or elective (any `pick` of them), in any order
+    or in sequence (each article opens when the one before it is settled). `tally()` reads it from each entry."""
+
+    section_id: int = 0
+    kind: SectionKind = SectionKind.core
+    pick: int | None = None
+    sequential: bool = False
+
+    @classmethod
+    def of(cls, section: PathSection) -> SectionRule:
+        return cls(section_id=section.id, kind=SectionKind(section.kind), pick=section.pick,
+                   sequential=section.sequential)
+
+    @property
+    def elective(self) -> bool:
+        return self.kind is SectionKind.elective and self.pick is not None
+
+    def needed(self, required: int) -> int:
+        """How many of the section's `required` articles complete it: the one place the rule becomes a number."""
+        return min(self.pick, required) if self.elective and self.pick is not None else required
+
+    def describe(self, required: int) -> str:
+        """'Core', 'Elective: any 2 of 5', with ', in order' for a sequential section."""
+        text = f"Elective: any {self.needed(required)} of {required}" if self.elective else "Core"
+        return text + (", in order" if self.sequential else "")
+
+
+CORE = SectionRule()
+
+
 @dataclass
 class PathEntry:
     item: PathItem
     card: ArticleCard
+    rule: SectionRule = CORE
     # Read on every tally of every view: taken from the rows once, when the entry is made.
     article_id: int = field(init=False)
     optional: bool = field(init=False)
@@ -90,6 +140,18 @@ class PathEntry:
 class SectionView:
     section: PathSection
     entries: list[PathEntry]
+
+    @property
+    def rule(self) -> SectionRule:
+        return self.entries[0].rule if self.entries else SectionRule.of(self.section)
+
+    @property
+    def required_count(self) -> int:
+        """The section's required (not optional) articles: an elective's M."""
+        return sum(1 for entry in self.entries if not entry.optional)
+
+    def describe_rule(self) -> str:
+        return self.rule.describe(self.required_count)
 
 
 @dataclass
@@ -186,7 +248,7 @@ def _read_sections(reader: Session, path_ids: list[int]) -> dict[int, list[Secti
     sections: dict[int, dict[int, SectionView]] = {path_id: {} for path_id in path_ids}
     for section, item, article in rows:
         sections[section.path_id].setdefault(section.id, SectionView(section=section, entries=[])) \
-            .entries.append(PathEntry(item=item, card=cards[article.id]))
+            .entries.append(PathEntry(item=item, card=cards[article.id], rule=SectionRule.of(section)))
     return {path_id: list(views.values()) for path_id, views in sections.items()}
 
 
@@ -215,11 +277,19 @@ def path_definition(*, session: Session, path: LearningPath) -> PathDefinition:
     """The stored path in the definition format (what `tracker paths export` writes)."""
     sections: dict[int, SectionDefinition] = {}
     for section, item, article in entry_rows(session=session, path_ids=[path.id]):
-        entry = sections.setdefault(
-            section.id, SectionDefinition.model_construct(title=section.title, why=section.why, items=[]))
+        entry = sections.setdefault(section.id, SectionDefinition.model_construct(
+            title=section.title, why=section.why, items=[], kind=SectionKind(section.kind), pick=section.pick,
+            sequential=section.sequential))
         entry.items.append(ItemDefinition(slug=article.slug, optional=item.optional))
+    prerequisites = [PrerequisiteDefinition(slug=slug, required=required) for slug, required in session.exec(
+        select(LearningPath.slug, PathPrerequisite.required)
+        .join(PathPrerequisite, col(PathPrerequisite.prerequisite_id) == LearningPath.id)
+        .where(PathPrerequisite.path_id == path.id).order_by(col(PathPrerequisite.position)))]
+    mastery = (MasteryDefinition(share=path.mastery_percent, retrievability=path.mastery_retrievability or 90)
+               if path.mastery_percent else None)
     return PathDefinition(
         slug=path.slug, title=path.title, summary=path.summary, outcome=path.outcome,
         weeks=Weeks(min=path.weeks_min, max=path.weeks_max), order=path.position,
-        status=PathStatus(path.status), sections=list(sections.values()),
+        status=PathStatus(path.status), sections=list(sections.values()), prerequisites=prerequisites,
+        mastery=mastery,
     )

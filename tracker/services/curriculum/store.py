@@ -19,6 +19,7 @@ from tracker.models import (
     LearningPath,
     PathFollow,
     PathItem,
+    PathPrerequisite,
     PathSection,
     PathStatus,
     PathVersion,
@@ -68,13 +69,17 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
     definitions = list(definitions)
     article_ids = dict(session.exec(select(Article.slug, Article.id).where(
         col(Article.slug).in_({s for d in definitions for s in d.article_slugs()}))).all())
+    written: list[tuple[LearningPath, PathDefinition]] = []
     for definition in definitions:
         path = get_learning_path(session=session, slug=definition.slug)
         if path is None:
-            _create(session, definition, article_ids, author=None, summary=["Loaded from the path files."])
+            path = _create(session, definition, article_ids, author=None, summary=["Loaded from the path files."],
+                           prerequisites=False)
+            written.append((path, definition))
             report.created += 1
         elif update_existing and (previous := path_definition(session=session, path=path)) != definition:
-            _apply(session, path, definition, article_ids)
+            _apply(session, path, definition, article_ids, prerequisites=False)
+            written.append((path, definition))
             path.version += 1
             _record_version(session, path, definition, author=None,
                             summary=["Loaded from the path files.",
@@ -84,6 +89,9 @@ def load_paths(*, session: Session, definitions: Iterable[PathDefinition], updat
             report.unchanged += 1
             if not update_existing and (stored := path_definition(session=session, path=path)) != definition:
                 report.differing.append(_file_difference(session, path, stored, definition))
+    session.flush()
+    for path, definition in written:  # once every path of the files exists: they may name each other
+        _write_prerequisites(session, path, definition)
     session.flush()
     return report
 
@@ -105,24 +113,50 @@ def _titles(session: Session, *definitions: PathDefinition) -> dict[str, str]:
 
 
 def _create(session: Session, definition: PathDefinition, article_ids: dict[str, int], *, author: User | None,
-            summary: list[str]) -> LearningPath:
-    """A new path from its definition, with its first version recorded. The caller commits."""
+            summary: list[str], prerequisites: bool = True) -> LearningPath:
+    """A new path from its definition, with its first version recorded (and its prerequisites, unless the caller
+    writes them once every path it loads exists). The caller commits."""
     path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
                         outcome=definition.outcome, weeks_min=definition.weeks.min, weeks_max=definition.weeks.max,
                         position=definition.order, status=definition.status)
+    _set_mastery(path, definition)
     session.add(path)
     session.flush()
     _write_sections(session, path, definition, article_ids)
+    if prerequisites:
+        _write_prerequisites(session, path, definition)
     _record_version(session, path, definition, author=author, summary=summary)
     return path
 
 
-def _apply(session: Session, path: LearningPath, definition: PathDefinition, article_ids: dict[str, int]) -> None:
+def _apply(session: Session, path: LearningPath, definition: PathDefinition, article_ids: dict[str, int], *,
+           prerequisites: bool = True) -> None:
     path.title, path.summary, path.outcome = definition.title, definition.summary, definition.outcome
     path.weeks_min, path.weeks_max, path.position = definition.weeks.min, definition.weeks.max, definition.order
     path.status = definition.status
+    _set_mastery(path, definition)
     path.updated_at = utcnow()
     _write_sections(session, path, definition, article_ids)
+    if prerequisites:
+        _write_prerequisites(session, path, definition)
+
+
+def _set_mastery(path: LearningPath, definition: PathDefinition) -> None:
+    mastery = definition.mastery
+    path.mastery_percent = mastery.share if mastery else None
+    path.mastery_retrievability = mastery.retrievability if mastery else None
+
+
+def _write_prerequisites(session: Session, path: LearningPath, definition: PathDefinition) -> None:
+    """Replace the path's prerequisites; PathDefinitionError for a path that does not exist or is personal."""
+    session.exec(delete(PathPrerequisite).where(col(PathPrerequisite.path_id) == path.id))
+    for position, prerequisite in enumerate(definition.prerequisites):
+        other = get_learning_path(session=session, slug=prerequisite.slug)
+        if other is None or other.owner_id is not None:
+            raise PathDefinitionError(f"{definition.slug}: prerequisite '{prerequisite.slug}': there is no path "
+                                      "called that")
+        session.add(PathPrerequisite(path_id=path.id, prerequisite_id=other.id, required=prerequisite.required,
+                                     position=position))
 
 
 def _write_sections(session: Session, path: LearningPath, definition: PathDefinition,
@@ -136,7 +170,8 @@ def _write_sections(session: Session, path: LearningPath, definition: PathDefini
     session.flush()
     now = utcnow()
     for position, section_def in enumerate(definition.sections):
-        section = PathSection(path_id=path.id, position=position, title=section_def.title, why=section_def.why)
+        section = PathSection(path_id=path.id, position=position, title=section_def.title, why=section_def.why,
+                              kind=section_def.kind, pick=section_def.pick, sequential=section_def.sequential)
         session.add(section)
         session.flush()
         session.add_all(PathItem(section_id=section.id, article_id=article_ids[item.slug], position=i,

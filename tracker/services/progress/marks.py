@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -34,6 +35,8 @@ from tracker.services.errors import Invalid, NotFound
 from tracker.services.progress import activity_days
 from tracker.services.progress.statements import followed_paths, marking, my_progress, progress_list
 from tracker.services.webhooks import events as webhook_events
+
+SETTLED = (ProgressState.done, ProgressState.skipped)
 
 
 class ProgressError(Invalid):
@@ -151,6 +154,11 @@ class Tally:
         return self.total > 0 and self.done + self.skipped >= self.total
 
     @property
+    def read_all(self) -> bool:
+        """Everything required read (done), none of it skipped: what a credential asks."""
+        return self.total > 0 and self.done >= self.total
+
+    @property
     def started(self) -> bool:
         """Any required item read, being read or skipped: the bar is not empty."""
         return self.done + self.skipped + self.in_progress > 0
@@ -161,30 +169,55 @@ class Tally:
 
 
 def tally(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> Tally:
-    """The one function behind every bar, percentage, 'continue' link and time estimate."""
+    """The one function behind every bar, percentage, 'continue' link and time estimate.
+
+    Each section counts by its rule (`SectionRule.needed`): a core section asks every required article; an
+    elective one asks any `pick` of them, so reading more than it asks adds nothing, and only the articles
+    still needed count towards the time left (those being read first, then in the path's order).
+    Optional articles never count against 100%."""
     total = done = skipped = in_progress = minutes_left = estimated_left = 0
     next_entry = None
-    for entry in entries:
-        state = states.get(entry.article_id, ProgressState.not_started)
-        if entry.optional:
-            continue
-        total += 1
-        if state is ProgressState.done:
-            done += 1
-        elif state is ProgressState.skipped:
-            skipped += 1
-        else:
-            in_progress += state is ProgressState.in_progress
+    for rule, group in groupby(entries, key=lambda entry: entry.rule):
+        required = [entry for entry in group if not entry.optional]
+        needed = rule.needed(len(required))
+        section_done = min(needed, sum(1 for e in required if states.get(e.article_id) is ProgressState.done))
+        section_skipped = min(needed - section_done,
+                              sum(1 for e in required if states.get(e.article_id) is ProgressState.skipped))
+        still_needed = needed - section_done - section_skipped
+        total, done, skipped = total + needed, done + section_done, skipped + section_skipped
+        unsettled = [e for e in required if states.get(e.article_id) not in SETTLED]
+        if rule.elective:  # the articles being read are the ones the learner chose
+            unsettled.sort(key=lambda e: states.get(e.article_id) is not ProgressState.in_progress)
+        for entry in unsettled[:still_needed]:
+            in_progress += states.get(entry.article_id) is ProgressState.in_progress
             time = entry.reading_time
             minutes_left += time.minutes
             estimated_left += time.minutes if time.estimated else 0
-            if next_entry is None:
-                next_entry = entry
+        if next_entry is None and still_needed:
+            next_entry = next(e for e in required if states.get(e.article_id) not in SETTLED) \
+                if not rule.elective else unsettled[0]
     if next_entry is None:  # every required item is settled: suggest an unread optional one
         next_entry = next((e for e in entries if states.get(e.article_id, ProgressState.not_started)
                            in (ProgressState.not_started, ProgressState.in_progress)), None)
     return Tally(total=total, done=done, skipped=skipped, in_progress=in_progress,
                  minutes_left=minutes_left, next_entry=next_entry, estimated_minutes_left=estimated_left)
+
+
+def locked_articles(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> dict[int, PathEntry]:
+    """The articles a sequential section keeps closed, each with the article that opens it: in a sequential
+    section an article opens once the required article before it is settled (done or skipped). The one rule
+    for the path page, the API and marking on the path."""
+    locked: dict[int, PathEntry] = {}
+    for rule, group in groupby(entries, key=lambda entry: entry.rule):
+        if not rule.sequential:
+            continue
+        blocker: PathEntry | None = None
+        for entry in group:
+            if blocker is not None:
+                locked[entry.article_id] = blocker
+            elif not entry.optional and states.get(entry.article_id) not in SETTLED:
+                blocker = entry
+    return locked
 
 
 @dataclass
@@ -207,6 +240,10 @@ class PathProgress:
     def article_ids(self) -> list[int]:
         """Every article id on the path."""
         return [e.article_id for v in self.detail.sections for e in v.entries]
+
+    def entries(self) -> list[PathEntry]:
+        """Every entry of the path, in order."""
+        return [e for v in self.detail.sections for e in v.entries]
 
     def entry(self, article_id: int) -> PathEntry | None:
         return next((e for v in self.detail.sections for e in v.entries if e.article_id == article_id), None)
@@ -258,9 +295,6 @@ def visible_path_progress(*, session: Session, viewer: User | None, slug: str,
     if view is None or not access.can_see_path(viewer, view.path):
         raise NotFound(f"There is no path called '{slug}'.")
     return view
-
-
-SETTLED = (ProgressState.done, ProgressState.skipped)
 
 
 def last_settled_at(entries: Sequence[PathEntry], states: dict[int, ProgressState],

@@ -126,14 +126,15 @@ def _finished(session: Session, user: User, paths: Sequence[LearningPath]) -> li
     finished = []
     for path in paths:
         counted = tally(entries[path.id], states)
-        if counted.complete and read_every_required(entries[path.id], states):
+        if counted.read_all:
             finished.append(Finished(path=path, tally=counted, articles_read=_read_count(entries[path.id], states)))
     return finished
 
 
 def read_every_required(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> bool:
-    """The rule a credential asks: every required article of the path read (done); a skipped one is not read."""
-    return all(states.get(e.article_id) is ProgressState.done for e in entries if not e.optional)
+    """The rule a credential asks: every required article of the path read (done), as each section's rule counts
+    them (`tally`); a skipped one is not read."""
+    return tally(entries, states).read_all
 
 
 def _read_count(entries: Sequence[PathEntry], states: dict[int, ProgressState]) -> int:

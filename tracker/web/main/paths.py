@@ -10,12 +10,15 @@ from tracker.http.auth import current_account, require_account
 from tracker.http.render import fragment, is_htmx, see_other
 from tracker.models import utcnow
 from tracker.services import access
+from tracker.services.curriculum import prerequisites
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import Invalid
-from tracker.services.learning import notes, plans
+from tracker.services.learning import mastery, notes, plans
 from tracker.services.mentoring import assignments
 from tracker.services.mentoring import standings as assignment_views
-from tracker.services.progress import follows, restart
+from tracker.services.personal import forks
+from tracker.services.personal import resources as personal_resources
+from tracker.services.progress import catch_up, folds, follows, restart
 from tracker.services.progress import marks as progress
 from tracker.web.auth import safe_next
 from tracker.web.forms import PlanForm, RestartForm
@@ -57,6 +60,14 @@ def _path_page_context(view: progress.PathProgress, **plan_extra) -> dict:
     return {"view": view, "following": following, "notes": my_notes,
             "assigned": assignments.describe_holding(view.path, *held) if held else None,
             "held_assignment": held[0] if held else None,
+            "prerequisites": prerequisites.for_learner(session=session, learner=user, path=view.path),
+            "catch_up": catch_up.for_path(session=session, learner=user, view=view),
+            "mastery": mastery.for_path(session=session, learner=user, view=view),
+            "fork": forks.for_path(session=session, viewer=user, path=view.path),
+            "resources": personal_resources.beside_articles(session=session, viewer=user, owner=user,
+                                                            article_ids=view.article_ids()),
+            "locked": progress.locked_articles(view.entries(), view.states) if user else {},
+            "folded": folds.folded_sections(session=session, user=user, path=view.path),
             **(_plan_context(view, **plan_extra) if planning else {})}
 
 
