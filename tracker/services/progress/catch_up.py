@@ -145,7 +145,10 @@ def catch_ups(*, session: Session, standings: Sequence[Standing]) -> dict[tuple[
     left to settle. A fixed number of queries however many (none when no path has a version to catch up on).
     Long on purpose: one pass that reads each kind of row once for every learner and path."""
     # Only a path with an earlier version, that the learner has not settled whole, can have anything to catch up.
-    sections = path_sections(session=session, path_ids={s.path.id for s in standings if s.path.version > 1})
+    later = {s.path.id for s in standings if s.path.version > 1}
+    if not later:
+        return {}
+    sections = path_sections(session=session, path_ids=later)
     open_ones = [s for s in standings if s.path.id in sections and not _complete(sections[s.path.id], s.states)]
     if not open_ones:
         return {}
