@@ -111,3 +111,17 @@ def test_the_mentor_sees_who_is_behind_the_current_version(session, make_client,
 def test_the_mentee_page_shows_followed_paths_behind_too(session, make_client, behind):
     factories.mentor_of(session, "mona", "lena")
     assert "finished v1 · 2 to catch up" in text_of(make_client("mona").get("/mentor/mentees/lena"))
+
+
+def test_marking_on_the_path_page_with_htmx_updates_the_catch_up_list_and_empties_it_once_caught_up(behind):
+    lena, _, new = behind
+    first = lena.post(f"/articles/{new[0]}/progress", data={"state": "done", "path": SLUG},
+                      headers={"HX-Request": "true"})
+    answer = text_of(first)
+    assert '<div id="catch-up" hx-swap-oob="true">' in answer
+    assert "(1 left to read)" in answer and 'badge badge-done">Done</span>' in answer
+    last = text_of(lena.post(f"/articles/{new[1]}/progress", data={"state": "done", "path": SLUG},
+                             headers={"HX-Request": "true"}))
+    swapped = last.split('<div id="catch-up" hx-swap-oob="true">')[1].split("</div>")[0]
+    assert "since you finished" not in swapped  # caught up: the list leaves the page
+    assert "since you finished" not in text_of(lena.get(f"/paths/{SLUG}"))

@@ -255,14 +255,14 @@ class PathProgress:
         upcoming = self.overall.next_entry
         return upcoming is not None and upcoming.card.article.id == article_id
 
-    def with_state(self, article_id: int, state: ProgressState) -> PathProgress:
-        """The same path after one article's state changed: tallies counted again from the path already in
-        hand, with no query (what a mark answers with)."""
+    def with_state(self, article_id: int, state: ProgressState, at: datetime | None = None) -> PathProgress:
+        """The same path after one article's state changed (at `at`, when given): tallies counted again from the
+        path already in hand, with no query (what a mark answers with)."""
         states = {**self.states, article_id: state}
         entries = [entry for view in self.detail.sections for entry in view.entries]
         return PathProgress(detail=self.detail, states=states, overall=tally(entries, states),
                             sections={view.section.id: tally(view.entries, states) for view in self.detail.sections},
-                            changed=self.changed)
+                            changed={**self.changed, article_id: at} if at is not None else self.changed)
 
 
 def path_progress(*, session: Session, user: User | None, slug: str) -> PathProgress | None:
