@@ -189,7 +189,7 @@ def test_an_archived_path_stays_with_its_followers_only(make_client, session):
     assert make_client("leo").post("/paths/api-designer/follow").status_code == 400
 
 
-def test_added_articles_after_finishing_are_announced(make_client, session):
+def test_articles_a_new_version_adds_after_finishing_are_announced_as_a_catch_up_list(make_client, session):
     lena = factories.user(session, "lena")
     view = progress.path_progress(session=session, user=lena, slug="systems-performance")
     for section in view.detail.sections:
@@ -201,7 +201,7 @@ def test_added_articles_after_finishing_are_announced(make_client, session):
     saved = make_client("ada").post("/admin/paths/systems-performance/edit", data=form | {"action": "save"})
     assert saved.status_code == 303
     page = make_client("lena").get("/paths/systems-performance").get_data(as_text=True)
-    assert "2 new articles since you finished this path." in page
+    assert "Version 2 added 2 articles since you finished version 1" in page
 
 
 def test_export_and_import_yaml_through_the_browser(make_client, session):

@@ -23,7 +23,7 @@ from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.people import accounts
 from tracker.services.people.passwords import PASSWORD_MAX
-from tracker.services.progress import follows, marking, restart
+from tracker.services.progress import catch_up, follows, marking, restart
 from tracker.services.progress import marks as progress
 from tracker.services.records import deletion as account_deletion
 from tracker.services.records import export as my_data
@@ -129,7 +129,9 @@ def my_paths():
     followed = follows.followed_path_ids(session=session, user=user)
     items = [MyPathPublic.of(row.path, row.tally, following=row.path.id in followed, assignment=row)
              for row in mine.assigned]
-    items += [MyPathPublic.of(view.path, view.overall, following=True) for view in mine.followed]
+    behind = catch_up.for_views(session=session, learner=user, views=mine.followed)
+    items += [MyPathPublic.of(view.path, view.overall, following=True, catch_up=behind.get(view.path.id))
+              for view in mine.followed]
     return respond(Items[MyPathPublic](items=items))
 
 

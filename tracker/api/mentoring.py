@@ -33,7 +33,7 @@ from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.mentoring.rules import RECUR_MONTHS_MAX, RECUR_MONTHS_MIN
 from tracker.services.people import accounts, time_zones
-from tracker.services.progress import follows
+from tracker.services.progress import catch_up, follows
 from tracker.services.progress import marks as progress
 
 
@@ -315,5 +315,7 @@ def mentee_path(username: str, slug: str):
                    for e in section.entries]))
     return respond(MenteePathPublic(username=learner.username,
                                     path=MyPathPublic.of(view.path, view.overall, following=view.path.id in
-                                                         follows.followed_path_ids(session=session, user=learner)),
+                                                         follows.followed_path_ids(session=session, user=learner),
+                                                         catch_up=catch_up.for_path(session=session, learner=learner,
+                                                                                    view=view)),
                                     sections=sections))

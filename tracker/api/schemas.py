@@ -18,6 +18,7 @@ from tracker.services.curriculum.queries import PathDetail, PathSummary
 from tracker.services.curriculum.store import HistoryEntry
 from tracker.services.mentoring import recurrence
 from tracker.services.mentoring.standings import AssignmentView
+from tracker.services.progress.catch_up import CatchUp
 from tracker.services.progress.marks import Tally
 
 # A data export is a versioned file whose shape the domain owns (`tracker export` writes the same): the API
@@ -204,6 +205,47 @@ class ProgressPublic(Public):
     updated_at: datetime
 
 
+class CatchUpArticlePublic(Public):
+    article: str = Field(description="the article's slug")
+    title: str
+    state: ProgressState = Field(description="the learner's state on it (one read on another path is done)")
+
+
+class CatchUpSectionPublic(Public):
+    title: str
+    elective: bool = Field(description="an elective section: any `asked` of `items` complete it")
+    asked: int = Field(description="how many more articles the section asks than in the finished version")
+    left: int = Field(description="how many of them are left to read or skip")
+    items: list[CatchUpArticlePublic]
+
+
+class CatchUpPublic(Public):
+    """What the path's current version asks beyond the version the learner finished (see docs/architecture.md)."""
+
+    finished_version: int = Field(description="the version the learner finished: their certificate's, if any")
+    current_version: int
+    added: int = Field(description="how many more articles the current version asks")
+    left: int = Field(description="how many of them are left to read or skip")
+    summary: str = Field(description="in words: “finished v3 · 2 to catch up”")
+    certificate: str | None = Field(default=None, description="the public id of the certificate for the finished "
+                                                              "version: it stays valid")
+    sections: list[CatchUpSectionPublic]
+
+    @classmethod
+    def of(cls, found: CatchUp | None) -> CatchUpPublic | None:
+        if found is None:
+            return None
+        return cls(finished_version=found.finished_version, current_version=found.current_version,
+                   added=found.added, left=found.left, summary=found.summary,
+                   certificate=found.credential.public_id if found.credential else None,
+                   sections=[CatchUpSectionPublic(title=section.title, elective=section.elective, asked=section.asked,
+                                                  left=section.left, items=[CatchUpArticlePublic(
+                                                      article=item.entry.card.article.slug,
+                                                      title=item.entry.card.article.title, state=item.state)
+                                                      for item in section.items])
+                             for section in found.sections])
+
+
 class AssignPlanPublic(Public):
     """What assigning would do for one mentee (nothing is written)."""
 
@@ -233,6 +275,8 @@ class AssignmentPublic(Public):
     period_started_on: date | None = Field(default=None, description="when it recurs: the current period's first day")
     period_ends_on: date | None = Field(default=None, description="when it recurs: the day the next period starts "
                                                                   "(the learner's articles start over)")
+    catch_up: CatchUpPublic | None = Field(default=None, description="what a later version of the path added since "
+                                                                     "the learner finished it; null: not behind")
 
     @classmethod
     def of(cls, row: AssignmentView) -> AssignmentPublic:
@@ -245,7 +289,7 @@ class AssignmentPublic(Public):
                    completed_at=row.completed_at, last_activity_at=row.last_activity_at,
                    recur_months=period.months if period else None,
                    period_started_on=period.started_on if period else None,
-                   period_ends_on=period.ends_on if period else None)
+                   period_ends_on=period.ends_on if period else None, catch_up=CatchUpPublic.of(row.catch_up))
 
 
 class MyPathPublic(Public):
@@ -260,14 +304,18 @@ class MyPathPublic(Public):
     minutes_left_estimated: int = Field(description="the part of minutes_left that is estimated")
     next_article_slug: str | None
     assignment: AssignmentPublic | None = None
+    catch_up: CatchUpPublic | None = Field(default=None, description="what a later version of the path added since "
+                                                                     "you finished it; null: nothing to catch up on")
 
     @classmethod
-    def of(cls, path, t: Tally, *, following: bool, assignment: AssignmentView | None = None) -> MyPathPublic:
+    def of(cls, path, t: Tally, *, following: bool, assignment: AssignmentView | None = None,
+           catch_up: CatchUp | None = None) -> MyPathPublic:
         upcoming = t.next_entry.card.article.slug if t.next_entry and not t.complete else None
         return cls(slug=path.slug, title=path.title, following=following, done=t.done, skipped=t.skipped,
                    total=t.total, percent=t.percent, minutes_left=t.minutes_left,
                    minutes_left_estimated=t.estimated_minutes_left, next_article_slug=upcoming,
-                   assignment=AssignmentPublic.of(assignment) if assignment else None)
+                   assignment=AssignmentPublic.of(assignment) if assignment else None,
+                   catch_up=CatchUpPublic.of(assignment.catch_up if assignment else catch_up))
 
 
 class MenteePublic(Public):

@@ -100,6 +100,9 @@ def certificate(public_id: str):
     issuer = current_issuer()
     return render_template("credentials/certificate.html", view=view, owner=owner, form=form, issuer=issuer,
                            expired=credentials.is_expired(view.credential, utcnow()),
+                           newer_version=credentials.newer_path_version(session=get_session(),
+                                                                        credential=view.credential)
+                           if owner else None,
                            url=issuer.credential_url(view.credential.public_id)), 200, NOT_KEPT
 
 

@@ -23,6 +23,7 @@ from tracker.services.mentoring import overview as mentor_overview
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.mentoring.rules import AssignmentStatus
 from tracker.services.people import accounts, time_zones
+from tracker.services.progress import catch_up
 from tracker.services.progress import marks as progress
 from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm, SuggestCardForm
 
@@ -140,7 +141,9 @@ def mentee(username: str):
             path_id: {entry.article_id for entry in items} for path_id, items in entries.items()}),
         series=mentor_overview.progress_series(session=session, learner=learner, now=now),
         shared=notes.shared_notes(session=session, learner=learner),
-        followed=paths.followed, reviewing=review_stats.review_summary(session=session, learner=learner, now=now),
+        followed=paths.followed, followed_catch_up=catch_up.for_views(session=session, learner=learner,
+                                                                       views=paths.followed),
+        reviewing=review_stats.review_summary(session=session, learner=learner, now=now),
     )
 
 

@@ -5,11 +5,13 @@ Every write of a path goes through here: `tracker paths load`, the editor, YAML 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
@@ -26,6 +28,7 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.services import documents
 from tracker.services.curriculum.changes import describe_changes
 from tracker.services.curriculum.format import (
     CatalogFacts,
@@ -322,6 +325,31 @@ def version_definition(*, session: Session, path: LearningPath, version: int) ->
     if row is None:
         return None
     return _definition_of(row, known_slugs(session=session))
+
+
+def version_definitions(*, session: Session, wanted: Iterable[tuple[int, int]]
+                        ) -> dict[tuple[int, int], PathDefinition]:
+    """Saved versions' definitions by (path id, version), for many paths at once (one query). A version is
+    never changed once saved, so each text is parsed once per process (`_saved_definition`); a text the format
+    no longer reads is left out. Articles removed from the catalog since do not make a version unreadable:
+    what it asked is history."""
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    rows = session.exec(select(PathVersion.path_id, PathVersion.version, PathVersion.definition)
+                        .where(col(PathVersion.path_id).in_({path_id for path_id, _ in wanted}),
+                               col(PathVersion.version).in_({version for _, version in wanted}))).all()
+    found = {(path_id, version): _saved_definition(text) for path_id, version, text in rows
+             if (path_id, version) in wanted}
+    return {key: definition for key, definition in found.items() if definition is not None}
+
+
+@functools.lru_cache(maxsize=512)
+def _saved_definition(text: str) -> PathDefinition | None:
+    try:
+        return PathDefinition.model_validate(documents.yaml_document(text, name="a saved version"))
+    except (documents.DocumentError, ValidationError):
+        return None
 
 
 def _definition_of(row: PathVersion, known: set[str]) -> PathDefinition:

@@ -38,6 +38,7 @@ from tracker.services.mentoring.rules import (
     weekly_pace,
 )
 from tracker.services.people.time_zones import local_day, zone_of
+from tracker.services.progress.catch_up import CatchUp, Standing, catch_ups
 from tracker.services.progress.marks import PathProgress, Tally, last_settled_at, my_paths, tally
 
 
@@ -57,6 +58,7 @@ class AssignmentView:
     today: date
     plan: StudyPlan | None = None         # the learner's weekly plan for the path
     plan_forecast_on: date | None = None  # when the plan, kept, finishes the path
+    catch_up: CatchUp | None = None  # what a later version added since the learner finished
 
     @property
     def days_left(self) -> int | None:
@@ -119,7 +121,19 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
                                            minutes_left=t.minutes_left, today=today)
             if (assignment.learner_id, path.id) in study_plans else None,
         ))
+    _add_catch_ups(session, views, states, changed)
     return views
+
+
+def _add_catch_ups(session: Session, views: dict[int, MenteeView], states: dict[int, dict[int, ProgressState]],
+                   changed: dict[int, dict[int, datetime]]) -> None:
+    """Each assignment's catch-up list: who is behind the path's current version (a fixed number of queries)."""
+    rows = [row for view in views.values() for row in view.assignments]
+    found = catch_ups(session=session, standings=[
+        Standing(learner=row.learner, path=row.path, states=states[row.learner.id],
+                 changed=changed[row.learner.id]) for row in rows])
+    for row in rows:
+        row.catch_up = found.get((row.learner.id, row.path.id))
 
 
 @functools.cache  # built once: building a statement costs more than running it

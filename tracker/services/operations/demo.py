@@ -100,8 +100,7 @@ def _lived_in_progress(*, session: Session, learner: User, now: datetime) -> Non
         return
     entries = [e for section in view.detail.sections for e in section.entries]
     start = now - timedelta(days=61)
-    # The demo's history begins two months ago: its paths already held these articles then (otherwise the
-    # path page would greet the learner with "new articles since you finished").
+    # The demo's history begins two months ago: its paths already held these articles then.
     session.exec(update(PathItem).where(col(PathItem.added_at) > start).values(added_at=start))
     session.commit()
     day = now - timedelta(days=60)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
@@ -228,7 +228,7 @@ class PathProgress:
     states: dict[int, ProgressState]
     overall: Tally
     sections: dict[int, Tally]
-    new_since_finished: int = 0
+    changed: dict[int, datetime] = field(default_factory=dict)  # when the learner last changed each state
 
     @property
     def path(self) -> LearningPath:
@@ -255,14 +255,14 @@ class PathProgress:
         upcoming = self.overall.next_entry
         return upcoming is not None and upcoming.card.article.id == article_id
 
-    def with_state(self, article_id: int, state: ProgressState) -> PathProgress:
-        """The same path after one article's state changed: tallies counted again from the path already in
-        hand, with no query (what a mark answers with). `new_since_finished` is kept as it was."""
+    def with_state(self, article_id: int, state: ProgressState, at: datetime | None = None) -> PathProgress:
+        """The same path after one article's state changed (at `at`, when given): tallies counted again from the
+        path already in hand, with no query (what a mark answers with)."""
         states = {**self.states, article_id: state}
         entries = [entry for view in self.detail.sections for entry in view.entries]
         return PathProgress(detail=self.detail, states=states, overall=tally(entries, states),
                             sections={view.section.id: tally(view.entries, states) for view in self.detail.sections},
-                            new_since_finished=self.new_since_finished)
+                            changed={**self.changed, article_id: at} if at is not None else self.changed)
 
 
 def path_progress(*, session: Session, user: User | None, slug: str) -> PathProgress | None:
@@ -281,9 +281,8 @@ def paths_progress(*, session: Session, user: User | None, paths: Sequence[Learn
         detail = details[path.id]
         entries = [entry for view in detail.sections for entry in view.entries]
         own = {e.article_id: states[e.article_id] for e in entries if e.article_id in states}
-        overall = tally(entries, own)
-        new = new_since_finished(entries, own, changed) if user is not None and not overall.complete and own else 0
-        views.append(PathProgress(detail=detail, states=own, overall=overall, new_since_finished=new,
+        views.append(PathProgress(detail=detail, states=own, overall=tally(entries, own),
+                                  changed={i: changed[i] for i in own if i in changed},
                                   sections={view.section.id: tally(view.entries, own) for view in detail.sections}))
     return views
 
@@ -302,27 +301,11 @@ def last_settled_at(entries: Sequence[PathEntry], states: dict[int, ProgressStat
     """When the learner settled (did or skipped) the last of the path's required articles they have settled.
 
     For a complete path this is when it was finished: the one definition used by assignments ("completed
-    late") and by the path page ("new articles since you finished").
+    late") and, over a saved version's articles, by `catch_up` (which version a learner finished).
     """
     times = [changed[e.article_id] for e in entries
              if not e.optional and states.get(e.article_id) in SETTLED and e.article_id in changed]
     return max(times, default=None)
-
-
-def new_since_finished(entries: Sequence[PathEntry], states: dict[int, ProgressState],
-                       changed: dict[int, datetime]) -> int:
-    """Required articles added after the learner had finished the path as it then stood (0 if they had not).
-
-    The learner had finished if every required article that was on the path when they settled their
-    last one is settled; the unsettled ones that joined later are the news.
-    """
-    finished_at = last_settled_at(entries, states, changed)
-    if finished_at is None:
-        return 0
-    open_items = [e for e in entries if not e.optional and states.get(e.article_id) not in SETTLED]
-    if all(e.item.added_at > finished_at for e in open_items):
-        return len(open_items)
-    return 0
 
 
 # ---------------------------------------------------------------- following

@@ -435,6 +435,15 @@ def credential_for_path(*, session: Session, user: User | None, path: LearningPa
                         .order_by(col(Credential.revoked_at).is_not(None), col(Credential.issued_at).desc())).first()
 
 
+def newer_path_version(*, session: Session, credential: Credential) -> int | None:
+    """The path's current version when it is later than the one the credential names (what its holder is told;
+    the credential stays valid for its own version), else None."""
+    if credential.path_id is None:
+        return None
+    version = session.exec(select(LearningPath.version).where(LearningPath.id == credential.path_id)).first()
+    return version if version is not None and version > credential.path_version else None
+
+
 def all_credentials(*, session: Session, username: str = "", limit: int = 200) -> list[CredentialView]:
     """Credentials with their learners for the admin list, newest first, optionally one learner's; status-only
     records (the learner deleted the account) come with no learner, so an admin can still revoke them."""

@@ -128,5 +128,6 @@ def verify(*, session: Session, token: str, issuer: Issuer, now: datetime) -> Ve
         return Verification(False, f"expired on {expires:%B %-d, %Y}", claims, record)
     if starts is not None and starts > now:
         return Verification(False, f"not valid before {starts:%B %-d, %Y %H:%M} UTC", claims, record)
+    # A later version of the path never makes it invalid: it says which version was finished.
     return Verification(True, f"valid: {issuer.name} issued it on {record.issued_at:%B %-d, %Y} for finishing "
-                              f"“{record.path_title}” (version {record.path_version}){deleted}", claims, record)
+                              f"version {record.path_version} of “{record.path_title}”{deleted}", claims, record)

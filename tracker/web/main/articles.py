@@ -17,7 +17,7 @@ from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum.kept import current_stamp
 from tracker.services.learning import notes, recall
 from tracker.services.learning import suggestions as card_suggestions
-from tracker.services.progress import marking
+from tracker.services.progress import catch_up, marking
 from tracker.services.progress import marks as progress
 from tracker.web.auth import safe_next
 from tracker.web.forms import MarkForm, NoteForm, RecallCardForm, TakeawayForm
@@ -55,8 +55,8 @@ def mark(slug: str):
     before = progress.path_progress(session=session, user=user, slug=path_slug) if path_slug else None
     if before is not None and (article.id not in before.article_ids() or not access.can_see_path(user, before.path)):
         before, path_slug = None, None  # not on that path (any more): answer as the catalog would
-    marking.mark_article(session=session, user=user, article=article, state=state,
-                         path=before.path if before is not None else None, issuer=current_issuer)
+    marked = marking.mark_article(session=session, user=user, article=article, state=state,
+                                  path=before.path if before is not None else None, issuer=current_issuer)
 
     if not is_htmx():
         anchor = "" if form.place.data == "article" else f"#article-{article.slug}"
@@ -65,7 +65,7 @@ def mark(slug: str):
 
     if form.place.data == "article":
         return fragment("partials/_article_state.html", card=card, state=state, announce=True)
-    after = before.with_state(article.id, state) if before else None
+    after = before.with_state(article.id, state, marked.progress.updated_at) if before else None
     if after is not None and form.stamp.data and form.stamp.data != current_stamp(session):
         # The page was made from an older curriculum (an editor changed the path since): its sections and rows
         # may be gone, so only the pressed row is swapped, and the page is asked to reload.
@@ -80,7 +80,8 @@ def mark(slug: str):
     my_notes = notes.notes_for(session=session, user=user,
                                article_ids=[article.id] + [entry.article_id for entry in moved])
     return fragment("partials/_progress_update.html", card=card, state=state, view=after,
-                    moved=moved, notes=my_notes)
+                    moved=moved, notes=my_notes, catch_up=catch_up.for_path(session=session, learner=user, view=after)
+                    if after is not None else None)
 
 
 @bp.get("/articles/<slug>")

@@ -16,7 +16,7 @@ from tracker.services.learning import recall, streaks
 from tracker.services.mentoring import mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.people import time_zones
-from tracker.services.progress import activity
+from tracker.services.progress import activity, catch_up
 from tracker.web.main.blueprint import bp
 
 
@@ -35,6 +35,8 @@ def index():
         "main/dashboard.html",
         assigned=mine.assigned,
         my_paths=mine.followed,
+        catch_ups=[row.catch_up for row in mine.assigned if row.catch_up] + list(
+            catch_up.for_views(session=session, learner=user, views=mine.followed).values()),
         invitations=mentorships.pending_invitations(session=session, learner=user),
         recent=activity.recent_activity(session=session, user=user),
         heatmap=activity.activity_heatmap(session=session, user=user, today=today),
