@@ -220,8 +220,10 @@ def learner_forecasts(*, session: Session, learner: User, view: PathProgress, no
                      minutes_left=view.overall.minutes_left, pace=pace, today=local_day(now, zone_of(learner)))
 
 
-def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:
-    return assignment_views(session=session, learners=[learner], now=now)[learner.id].assignments
+def learner_assignments(*, session: Session, learner: User, now: datetime,
+                        with_recall: bool = False) -> list[AssignmentView]:
+    return assignment_views(session=session, learners=[learner], now=now,
+                            with_recall=with_recall)[learner.id].assignments
 
 
 @dataclass
