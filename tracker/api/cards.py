@@ -14,11 +14,12 @@ from tracker.api.schemas import Items, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import require_account
 from tracker.http.inputs import json_body
+from tracker.http.issuer import current_issuer
 from tracker.http.openapi import documented
 from tracker.models import CardKind, RecallCard, as_utc, utcnow
 from tracker.services.catalog import articles as catalog
 from tracker.services.errors import Invalid
-from tracker.services.learning import cloze, recall, review_stats
+from tracker.services.learning import cloze, recall, review_stats, reviewing
 
 STATES = {1: "learning", 2: "review", 3: "relearning"}
 DUE_PAGE, DUE_PAGE_MAX = 20, 100
@@ -138,6 +139,9 @@ class SuspendBody(BaseModel):
 
 class ReviewedCardPublic(CardPublic):
     review: int = Field(description="the id of this review, to undo it")
+    credentials: list[str] = Field(default_factory=list, description="the public ids of the credentials this review "
+                                                                     "earned: on a path that asks recall too, the "
+                                                                     "review that made it hold (see /me/credentials)")
 
 
 @bp.post("/me/cards")
@@ -235,10 +239,12 @@ def review_card(card_id: int):
     card = recall.card_of(session=session, user=user, card_id=card_id)
     body = json_body(ReviewBody, hint='send a JSON object like {"rating": "good", "duration_ms": 5400}')
     now = utcnow()
-    card = recall.review(session=session, user=user, card=card, rating=recall.parse_rating(body.rating), now=now,
-                         duration_ms=recall.check_duration(body.duration_ms))
+    reviewed = reviewing.review_card(session=session, user=user, card=card, rating=recall.parse_rating(body.rating),
+                                     now=now, duration_ms=recall.check_duration(body.duration_ms),
+                                     issuer=current_issuer)
     last = recall.undoable_review(session=session, user=user, now=now)
-    return respond(ReviewedCardPublic(**card_publics([card])[0].model_dump(), review=last.id if last else 0))
+    return respond(ReviewedCardPublic(**card_publics([reviewed.card])[0].model_dump(), review=last.id if last else 0,
+                                      credentials=[credential.public_id for credential in reviewed.credentials]))
 
 
 @bp.post("/me/reviews/undo")

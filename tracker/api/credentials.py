@@ -40,6 +40,10 @@ class CredentialPublic(Public):
                                                                    "of a recurring assignment); null: never")
     period_started_on: date | None = Field(default=None, description="for a recurring assignment: the first day of "
                                                                      "the period it was earned in")
+    recalled: bool = Field(default=False, description="read and recalled: the path asked recall too, and the learner "
+                                                      "recalled enough of it on the day of issue")
+    articles_recalled: int = Field(default=0, description="required articles recalled on the day of issue (0: a "
+                                                          "credential for reading only)")
 
 
 class VerificationPublic(Public):
@@ -55,7 +59,8 @@ def credential_public(credential: Credential, issuer: credential_keys.Issuer) ->
                             issued_at=credential.issued_at, url=issuer.credential_url(credential.public_id),
                             jwt=credential.jwt, shared=credential.shared, revoked=credential.revoked_at is not None,
                             revoked_at=credential.revoked_at, revoked_reason=credential.revoked_reason,
-                            valid_until=credential.valid_until, period_started_on=credential.period_started_on)
+                            valid_until=credential.valid_until, period_started_on=credential.period_started_on,
+                            recalled=credential.recalled, articles_recalled=credential.articles_recalled)
 
 
 @bp.get("/me/credentials")

@@ -19,6 +19,7 @@ from tracker.models import EmailFrequency, ProgressState, Role, User, utcnow
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import DomainError, Invalid
+from tracker.services.learning import mastery
 from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.people import accounts
@@ -125,12 +126,16 @@ def my_paths():
     """Assigned paths (with who assigned them, due date and status), then the others followed."""
     session = get_session()
     user = require_account()
-    mine = assignment_views.learner_paths(session=session, learner=user, now=utcnow())
+    now = utcnow()
+    mine = assignment_views.learner_paths(session=session, learner=user, now=now)
     followed = follows.followed_path_ids(session=session, user=user)
-    items = [MyPathPublic.of(row.path, row.tally, following=row.path.id in followed, assignment=row)
-             for row in mine.assigned]
+    recalls = mastery.recall_for_paths(session=session, learner=user, now=now,
+                                       paths=[row.path for row in mine.assigned] + [v.path for v in mine.followed])
+    items = [MyPathPublic.of(row.path, row.tally, following=row.path.id in followed, assignment=row,
+                             recall=recalls.get(row.path.id)) for row in mine.assigned]
     behind = catch_up.for_views(session=session, learner=user, views=mine.followed)
-    items += [MyPathPublic.of(view.path, view.overall, following=True, catch_up=behind.get(view.path.id))
+    items += [MyPathPublic.of(view.path, view.overall, following=True, catch_up=behind.get(view.path.id),
+                              recall=recalls.get(view.path.id))
               for view in mine.followed]
     return respond(Items[MyPathPublic](items=items))
 

@@ -43,7 +43,7 @@ from tracker.services.progress import marks as progress
 def mentees():
     session = get_session()
     learners = mentorships.mentees(session=session, mentor=require_account())
-    views = assignment_views.assignment_views(session=session, learners=learners, now=utcnow())
+    views = assignment_views.assignment_views(session=session, learners=learners, now=utcnow(), with_recall=True)
     return respond(Items[MenteePublic](items=[MenteePublic(
         username=view.learner.username, name=view.learner.name, last_activity_at=view.last_activity_at,
         assignments=[AssignmentPublic.of(row) for row in view.assignments]) for view in views.values()]))
@@ -62,7 +62,7 @@ def mentee_progress(username: str):
         items=[ProgressPublic(article_slug=slug, state=state, updated_at=updated_at)
                for state, updated_at, slug in rows],
         assignments=[AssignmentPublic.of(r) for r in assignment_views.learner_assignments(
-            session=session, learner=learner, now=utcnow())]))
+            session=session, learner=learner, now=utcnow(), with_recall=True)]))
 
 
 class MentorshipBody(BaseModel):

@@ -16,6 +16,7 @@ from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStat
 from tracker.services.catalog.articles import ArticleCard, SourceCount, TopicCount
 from tracker.services.curriculum.queries import PathDetail, PathSummary
 from tracker.services.curriculum.store import HistoryEntry
+from tracker.services.learning.mastery import Recall
 from tracker.services.mentoring import recurrence
 from tracker.services.mentoring.standings import AssignmentView
 from tracker.services.progress.catch_up import CatchUp
@@ -255,6 +256,38 @@ class AssignPlanPublic(Public):
     due_on: date | None = Field(description="the due date the mentee would have")
 
 
+class MasteryPublic(Public):
+    """The recall a path asks as well as reading, and the learner's (a reviewed card recalled at the threshold)."""
+
+    share: int = Field(description="the percent of the required articles the path asks to be recalled")
+    retrievability: int = Field(description="the FSRS retrievability, in percent, a reviewed card must hold")
+    required: int = Field(description="required articles, counted as progress counts them")
+    recalled: int = Field(description="of them, recalled now")
+    needed: int = Field(description="how many recalled articles the path asks (the share, rounded up)")
+    met: bool = Field(description="the recall asked holds now (with reading complete, the credential is issued)")
+
+    @classmethod
+    def of(cls, recall: Recall) -> MasteryPublic:
+        return cls(share=recall.share or 0, retrievability=recall.threshold, required=recall.required,
+                   recalled=recall.recalled, needed=recall.needed, met=recall.met)
+
+
+class RecallHealthPublic(Public):
+    """A learner's recall of a path's required articles: any path, whether it asks recall or not."""
+
+    percent: int = Field(description="the share of the path's required articles with a reviewed card recalled at "
+                                     "the threshold or above")
+    recalled: int
+    required: int
+    retrievability: int = Field(description="the threshold, in percent (the path's own, else 90)")
+    asked: int | None = Field(description="the percent the path asks for its credential; null: reading only")
+
+    @classmethod
+    def of(cls, recall: Recall) -> RecallHealthPublic:
+        return cls(percent=recall.percent, recalled=recall.recalled, required=recall.required,
+                   retrievability=recall.threshold, asked=recall.share)
+
+
 class AssignmentPublic(Public):
     id: int
     learner: str
@@ -277,6 +310,8 @@ class AssignmentPublic(Public):
                                                                   "(the learner's articles start over)")
     catch_up: CatchUpPublic | None = Field(default=None, description="what a later version of the path added since "
                                                                      "the learner finished it; null: not behind")
+    recall: RecallHealthPublic | None = Field(default=None, description="the learner's recall of the path (on a "
+                                                                        "mentor's views); null where not shown")
 
     @classmethod
     def of(cls, row: AssignmentView) -> AssignmentPublic:
@@ -289,7 +324,8 @@ class AssignmentPublic(Public):
                    completed_at=row.completed_at, last_activity_at=row.last_activity_at,
                    recur_months=period.months if period else None,
                    period_started_on=period.started_on if period else None,
-                   period_ends_on=period.ends_on if period else None, catch_up=CatchUpPublic.of(row.catch_up))
+                   period_ends_on=period.ends_on if period else None, catch_up=CatchUpPublic.of(row.catch_up),
+                   recall=RecallHealthPublic.of(row.recall) if row.recall is not None else None)
 
 
 class MyPathPublic(Public):
@@ -306,16 +342,19 @@ class MyPathPublic(Public):
     assignment: AssignmentPublic | None = None
     catch_up: CatchUpPublic | None = Field(default=None, description="what a later version of the path added since "
                                                                      "you finished it; null: nothing to catch up on")
+    mastery: MasteryPublic | None = Field(default=None, description="the recall the path asks too, and yours; null: "
+                                                                    "the path asks reading only")
 
     @classmethod
     def of(cls, path, t: Tally, *, following: bool, assignment: AssignmentView | None = None,
-           catch_up: CatchUp | None = None) -> MyPathPublic:
+           catch_up: CatchUp | None = None, recall: Recall | None = None) -> MyPathPublic:
         upcoming = t.next_entry.card.article.slug if t.next_entry and not t.complete else None
         return cls(slug=path.slug, title=path.title, following=following, done=t.done, skipped=t.skipped,
                    total=t.total, percent=t.percent, minutes_left=t.minutes_left,
                    minutes_left_estimated=t.estimated_minutes_left, next_article_slug=upcoming,
                    assignment=AssignmentPublic.of(assignment) if assignment else None,
-                   catch_up=CatchUpPublic.of(assignment.catch_up if assignment else catch_up))
+                   catch_up=CatchUpPublic.of(assignment.catch_up if assignment else catch_up),
+                   mastery=MasteryPublic.of(recall) if recall is not None and recall.asked else None)
 
 
 class MenteePublic(Public):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import choice_column, new_uuid, utcnow
@@ -63,6 +64,10 @@ class Credential(SQLModel, table=True):
                                                                       "the period it was earned in (none: once)")
     valid_until: datetime | None = Field(default=None, description="when it expires: the next period's start, for "
                                                                    "a recurring assignment (none: never)")
+    recalled: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()},
+                           description="read and recalled: the path asked recall too, and it held on the day of issue")
+    articles_recalled: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                                   description="required articles recalled on the day of issue (0: reading only)")
 
 
 class KeyAlgorithm(StrEnum):

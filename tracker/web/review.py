@@ -3,6 +3,7 @@ would give, undo of the last rating, suspend and bury, and the learner's review 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, render_template, request, url_for
@@ -11,10 +12,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from tracker.db import get_session
 from tracker.http.auth import require_account
+from tracker.http.issuer import current_issuer
 from tracker.http.render import is_htmx, page_or_fragment, see_other
-from tracker.models import Article, RecallCard, User, as_utc, utcnow
+from tracker.models import Article, Credential, RecallCard, User, as_utc, utcnow
 from tracker.services.errors import Invalid
-from tracker.services.learning import recall, review_stats
+from tracker.services.learning import recall, review_stats, reviewing
 from tracker.web.forms import RatingForm, UndoForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -53,7 +55,7 @@ def read_shown(token: str | None, card: RecallCard) -> tuple[datetime, datetime 
             None if last_ms is None else datetime.fromtimestamp(last_ms / 1000, UTC))
 
 
-def _review(*, notice: str | None = None, status: int = 200):
+def _review(*, notice: str | None = None, status: int = 200, earned: Sequence[Credential] = ()):
     """The review page, or its `review` block for HTMX (after a rating, an undo, a bury or a suspension)."""
     session = get_session()
     user = require_account()
@@ -74,7 +76,7 @@ def _review(*, notice: str | None = None, status: int = 200):
     last = recall.undoable_review(session=session, user=user, now=now)
     return page_or_fragment(
         "review/review.html", block="review", target="review", status=status, push_url=url_for("review.review_page"),
-        card=card, buttons=BUTTONS, revealed=revealed, shown=shown, notice=notice,
+        card=card, buttons=BUTTONS, revealed=revealed, shown=shown, notice=notice, earned=earned,
         labels={name: recall.interval_label(due - now) for name, due in intervals.items()}, intervals=intervals,
         article=session.get(Article, card.article_id) if card else None,
         counts=recall.due_counts(session=session, user=user, now=now, left=left),
@@ -111,11 +113,14 @@ def rate(card_id: int):
     rating = recall.parse_rating(form.rating.data)
     now = utcnow()
     shown = read_shown(form.shown.data, card)
-    recall.review(session=session, user=user, card=card, rating=rating, now=now,
-                  duration_ms=recall.review_duration(shown[0], now) if shown else None,
-                  seen_last_review=shown[1] if shown else recall.UNSEEN)
+    reviewed = reviewing.review_card(session=session, user=user, card=card, rating=rating, now=now,
+                                     duration_ms=recall.review_duration(shown[0], now) if shown else None,
+                                     seen_last_review=shown[1] if shown else recall.UNSEEN, issuer=current_issuer)
     if is_htmx():
-        return _review()
+        return _review(earned=reviewed.credentials)
+    for credential in reviewed.credentials:
+        flash(f"Read and recalled: your certificate for “{credential.path_title}” is issued; it is on the path's "
+              "page and in your certificates.", "success")
     return see_other(url_for("review.review_page"))
 
 

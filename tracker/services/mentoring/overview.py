@@ -105,12 +105,13 @@ def overview(*, session: Session, mentor: User, now: datetime, query: OverviewQu
                               .offset((page - 1) * PER_PAGE)).all()
         on_page = list(dict.fromkeys(learner_id for _, learner_id in picked))  # only these are loaded whole
         learners = list(session.exec(select(User).where(col(User.id).in_(on_page or {0}))))
-        views = assignment_views(session=session, learners=learners, now=now)
+        views = assignment_views(session=session, learners=learners, now=now, with_recall=True)
         found = {row.assignment.id: row for view in views.values() for row in view.assignments}
         # (one withdrawn or deleted since the page was picked is left out, not an error)
         return Overview(mentees=names, rows=[found[a] for a, _ in picked if a in found],
                         unassigned=unassigned, total=total, page=page)
-    views = assignment_views(session=session, learners=mentees(session=session, mentor=mentor), now=now)
+    views = assignment_views(session=session, learners=mentees(session=session, mentor=mentor), now=now,
+                             with_recall=True)
     rows = [row for view in views.values() for row in view.assignments]
     if query.status == "stale":
         rows = [r for r in rows if r.stale]

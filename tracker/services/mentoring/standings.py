@@ -26,7 +26,9 @@ from tracker.models import (
     User,
 )
 from tracker.services.catalog.articles import reading_minutes_sql
-from tracker.services.curriculum.queries import path_entries
+from tracker.services.curriculum.queries import PathEntry, path_entries
+from tracker.services.learning import mastery
+from tracker.services.learning.mastery import Recall
 from tracker.services.learning.plans import Forecasts, forecasts, plan_for, plan_forecast, plans_for_learners
 from tracker.services.mentoring.rules import (
     PACE_WINDOW,
@@ -59,6 +61,7 @@ class AssignmentView:
     plan: StudyPlan | None = None         # the learner's weekly plan for the path
     plan_forecast_on: date | None = None  # when the plan, kept, finishes the path
     catch_up: CatchUp | None = None  # what a later version added since the learner finished
+    recall: Recall | None = None          # the learner's recall of the path's required articles (when asked for)
 
     @property
     def days_left(self) -> int | None:
@@ -74,9 +77,10 @@ class MenteeView:
 
 
 def assignment_views(*, session: Session, learners: list[User], now: datetime,
-                     include_withdrawn: bool = False) -> dict[int, MenteeView]:
+                     include_withdrawn: bool = False, with_recall: bool = False) -> dict[int, MenteeView]:
     """Every learner's active assignments with tallies and statuses, in a fixed number of queries. Days
-    (today, days left, lateness) are each learner's own, in their time zone."""
+    (today, days left, lateness) are each learner's own, in their time zone. `with_recall`: each with the
+    learner's recall of the path too (`mastery`: one more query, of every learner's cards at once)."""
     views = {u.id: MenteeView(learner=u, last_activity_at=None, pace=0.0) for u in learners}
     if not learners:
         return views
@@ -122,6 +126,18 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
             if (assignment.learner_id, path.id) in study_plans else None,
         ))
     _add_catch_ups(session, views, states, changed)
+    return _with_recall(session, views, entries, now) if with_recall else views
+
+
+def _with_recall(session: Session, views: dict[int, MenteeView], entries: dict[int, list[PathEntry]],
+                 now: datetime) -> dict[int, MenteeView]:
+    """Each assignment's recall of its path, from one query of every learner's cards on the paths' articles."""
+    cards = mastery.cards_of_learners(session=session, learner_ids=list(views),
+                                      article_ids={e.article_id for group in entries.values() for e in group})
+    for view in views.values():
+        for row in view.assignments:
+            row.recall = mastery.recall_of(path=row.path, entries=entries[row.path.id], learner=view.learner,
+                                           cards=cards.get(view.learner.id, []), now=now)
     return views
 
 
@@ -218,8 +234,10 @@ def learner_forecasts(*, session: Session, learner: User, view: PathProgress, no
                      minutes_left=view.overall.minutes_left, pace=pace, today=local_day(now, zone_of(learner)))
 
 
-def learner_assignments(*, session: Session, learner: User, now: datetime) -> list[AssignmentView]:
-    return assignment_views(session=session, learners=[learner], now=now)[learner.id].assignments
+def learner_assignments(*, session: Session, learner: User, now: datetime,
+                        with_recall: bool = False) -> list[AssignmentView]:
+    return assignment_views(session=session, learners=[learner], now=now,
+                            with_recall=with_recall)[learner.id].assignments
 
 
 @dataclass
@@ -234,9 +252,10 @@ class LearnerPaths:
         return self.mentee.assignments
 
 
-def learner_paths(*, session: Session, learner: User, now: datetime) -> LearnerPaths:
-    """The learner's assigned paths (with pace and last activity), then the paths they follow that nobody assigned."""
-    mentee = assignment_views(session=session, learners=[learner], now=now)[learner.id]
+def learner_paths(*, session: Session, learner: User, now: datetime, with_recall: bool = False) -> LearnerPaths:
+    """The learner's assigned paths (with pace and last activity, and `with_recall` their recall), then the paths
+    they follow that nobody assigned."""
+    mentee = assignment_views(session=session, learners=[learner], now=now, with_recall=with_recall)[learner.id]
     assigned_ids = {row.path.id for row in mentee.assignments}
     return LearnerPaths(mentee=mentee, followed=[view for view in my_paths(session=session, user=learner)
                                                  if view.path.id not in assigned_ids])

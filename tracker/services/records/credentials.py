@@ -54,6 +54,8 @@ from tracker.models import (
 from tracker.services import access
 from tracker.services.curriculum.queries import PathEntry, path_entries
 from tracker.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from tracker.services.learning import mastery
+from tracker.services.learning.mastery import Recall
 from tracker.services.mentoring.recurrence import Period, current_period
 from tracker.services.people import security_log
 from tracker.services.progress.marks import Tally, states_for, tally
@@ -79,16 +81,17 @@ warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=Securi
 # ---------------------------------------------------------------- issuing
 
 def _due_paths(session: Session, user: User, article: Article | None,
-               among: Sequence[int] | None = None) -> list[LearningPath]:
-    """The paths the user follows or was assigned (no drafts), holding `article` if given, for which they
-    were never issued a credential (a revoked one included: revoking sticks)."""
+               among: Sequence[int] | None = None, recall_only: bool = False) -> list[LearningPath]:
+    """The paths the user follows or was assigned (no drafts), holding `article` if given, only those asking
+    recall too if `recall_only`, for which they were never issued a credential (a revoked one included:
+    revoking sticks)."""
     params = {"user_id": user.id} | ({"article_id": article.id} if article is not None else {}) | (
         {"among": list(among)} if among is not None else {})
-    return list(session.exec(_due_query(article is not None, among is not None), params=params).all())
+    return list(session.exec(_due_query(article is not None, among is not None, recall_only), params=params).all())
 
 
 @functools.cache  # built once per shape: building a statement costs more than running it (one per mark)
-def _due_query(holding_article: bool, among: bool) -> SelectOfScalar[LearningPath]:
+def _due_query(holding_article: bool, among: bool, recall_only: bool = False) -> SelectOfScalar[LearningPath]:
     user_id: BindParameter[int] = bindparam("user_id")
     followed = select(PathFollow.path_id).where(PathFollow.user_id == user_id)
     assigned = select(Assignment.path_id).where(Assignment.learner_id == user_id,
@@ -109,6 +112,8 @@ def _due_query(holding_article: bool, among: bool) -> SelectOfScalar[LearningPat
             .where(PathItem.article_id == bindparam("article_id"))))
     if among:
         query = query.where(col(LearningPath.id).in_(bindparam("among", expanding=True)))
+    if recall_only:
+        query = query.where(col(LearningPath.mastery_percent).is_not(None))
     return query.order_by(col(LearningPath.position), col(LearningPath.id))
 
 
@@ -117,17 +122,28 @@ class Finished:
     path: LearningPath
     tally: Tally
     articles_read: int
+    recall: Recall | None = None  # a path asking recall too: the recall it found, met
 
 
-def _finished(session: Session, user: User, paths: Sequence[LearningPath]) -> list[Finished]:
+def _finished(session: Session, user: User, paths: Sequence[LearningPath], now: datetime) -> list[Finished]:
+    """The paths the user has finished at `now`: every required article read and, on a path that asks recall
+    too, the recall it asks held at that moment (`mastery`)."""
     entries = path_entries(session=session, path_ids=[p.id for p in paths])
     states = states_for(session=session, user=user,
                         article_ids={e.article_id for group in entries.values() for e in group})
+    read = [(path, tally(entries[path.id], states)) for path in paths]
+    asking = [path for path, counted in read if counted.read_all and path.mastery_percent is not None]
+    cards = mastery.cards_on(session=session, learner=user,
+                             article_ids={e.article_id for p in asking for e in entries[p.id]}) if asking else []
     finished = []
-    for path in paths:
-        counted = tally(entries[path.id], states)
-        if counted.read_all:
-            finished.append(Finished(path=path, tally=counted, articles_read=_read_count(entries[path.id], states)))
+    for path, counted in read:
+        if not counted.read_all:
+            continue
+        recall = mastery.recall_of(path=path, entries=entries[path.id], learner=user, cards=cards, now=now) \
+            if path.mastery_percent is not None else None
+        if recall is None or recall.met:
+            finished.append(Finished(path=path, tally=counted, articles_read=_read_count(entries[path.id], states),
+                                     recall=recall))
     return finished
 
 
@@ -143,20 +159,22 @@ def _read_count(entries: Sequence[PathEntry], states: dict[int, ProgressState]) 
 
 
 def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | Callable[[], Issuer],
-              article: Article | None = None) -> list[Credential]:
+              article: Article | None = None, recall_only: bool = False) -> list[Credential]:
     """Issue a credential for every path the user follows or was assigned, has finished, and holds no standing
-    credential for; with `article`, only the paths holding it (after a mark, nothing else can have changed).
-    Commits when it issues; returns the new credentials.
+    credential for; with `article`, only the paths holding it (after a mark, nothing else can have changed);
+    with `recall_only`, only the paths asking recall too (after a review: reading did not change). A path that
+    asks recall is finished when reading is complete and the recall it asks holds at `now`; its credential
+    says "read and recalled". Commits when it issues; returns the new credentials.
 
     Cheap when nothing is due: a single query when every path holding the article already has its credential
     (or none is followed), a few more to tally the others; the issuer (and its key) is only asked for when
     something is signed. Two marks finishing a path at once issue one credential: the user's row is locked
     before the decision is taken again.
     """
-    paths = _due_paths(session, user, article)
+    paths = _due_paths(session, user, article, recall_only=recall_only)
     if not paths:
         return []
-    finished = _finished(session, user, paths)
+    finished = _finished(session, user, paths, now)
     if not finished:
         return []
     # Serialise issuing per learner (a row lock on PostgreSQL, the write lock on SQLite), then look again.
@@ -174,12 +192,15 @@ def issue_due(*, session: Session, user: User, now: datetime, issuer: Issuer | C
                                 path_slug=done.path.slug, path_title=done.path.title, path_version=done.path.version,
                                 articles_read=done.articles_read, issued_at=moment, jwt="",
                                 period_started_on=period.started_on if period else None,
-                                valid_until=period.ends_at if period else None)
+                                valid_until=period.ends_at if period else None,
+                                recalled=done.recall is not None,
+                                articles_recalled=done.recall.recalled if done.recall is not None else 0)
         session.add(credential)
         session.flush()  # the row's id is its bit in the status list: unique without a race between learners
         credential.status_index = credential.id
         credential.jwt = sign(issuer=signer, claims=credential_claims(
-            issuer=signer, credential=credential, user=user, path=done.path, required=done.tally.total))
+            issuer=signer, credential=credential, user=user, path=done.path, required=done.tally.total,
+            recall=done.recall))
         session.add(credential)
         issued.append(credential)
         webhook_events.record(session=session, event_type=WebhookEventType.credential_issued, now=moment,
@@ -212,8 +233,9 @@ def _event_data(credential: Credential, user: User | None) -> dict[str, Any]:
 
 
 def credential_claims(*, issuer: Issuer, credential: Credential, user: User, path: LearningPath,
-                      required: int) -> dict[str, Any]:
-    """The OpenBadgeCredential as it is signed: the VC 2.0 document plus the VC-JWT claims."""
+                      required: int, recall: Recall | None = None) -> dict[str, Any]:
+    """The OpenBadgeCredential as it is signed: the VC 2.0 document plus the VC-JWT claims. With `recall` (a path
+    that asks recall too, met), its name, criteria and evidence say "read and recalled"."""
     url = issuer.credential_url(credential.public_id)
     subject = subject_id(user)
     issued_at = credential.issued_at
@@ -226,7 +248,7 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
         "issuer": {"id": issuer.url, "type": ["Profile"], "name": issuer.name, "url": issuer.url},
         "validFrom": _timestamp(issued_at),
         "awardedDate": _timestamp(issued_at),
-        "name": f"Completed: {path.title}",
+        "name": f"{'Read and recalled' if recall is not None else 'Completed'}: {path.title}",
         "credentialSubject": {
             "id": subject,
             "type": ["AchievementSubject"],
@@ -238,7 +260,8 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
                 "image": {"id": issuer.badge_url(path.slug), "type": "Image",
                           "caption": f"Badge for completing the path “{path.title}”"},
                 "criteria": {"narrative": f"Read every required article of version {path.version} "
-                                          f"of the path ({required} article{'' if required == 1 else 's'})"},
+                                          f"of the path ({required} article{'' if required == 1 else 's'})"
+                                          + (_recall_criteria(recall) if recall is not None else "")},
             },
         },
         "evidence": [{
@@ -246,7 +269,7 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
             "name": f"Articles read: {path.title}, version {path.version}",
             "narrative": f"Read {credential.articles_read} article{'' if credential.articles_read == 1 else 's'} "
                          f"of the path, {required} of {required} required ones, none of them skipped.",
-        }],
+        }, *([_recall_evidence(path, recall)] if recall is not None else [])],
         "credentialSchema": [SCHEMA],
         "credentialStatus": status_entry(issuer=issuer, index=credential.status_index),
     }
@@ -257,6 +280,19 @@ def credential_claims(*, issuer: Issuer, credential: Credential, user: User, pat
         body = _after(body, "validFrom", "validUntil", _timestamp(until))
         claims["exp"] = int(until.timestamp())
     return body | claims
+
+
+def _recall_criteria(recall: Recall) -> str:
+    return (f", and recall at least {recall.share}% of them on the day of issue: a reviewed recall card on the "
+            f"article with an FSRS retrievability of {recall.threshold}% or more")
+
+
+def _recall_evidence(path: LearningPath, recall: Recall) -> dict[str, Any]:
+    """The evidence of recall: how many required articles the learner recalled when the credential was issued."""
+    return {"type": ["Evidence"], "name": f"Articles recalled: {path.title}, version {path.version}",
+            "narrative": f"Read and recalled: {recall.recalled} of {recall.required} required articles recalled "
+                         f"on the day of issue (the path asks {recall.needed}, {recall.share}%), each with a "
+                         f"reviewed recall card at an FSRS retrievability of {recall.threshold}% or more."}
 
 
 def _after(body: dict[str, Any], key: str, new_key: str, value: Any) -> dict[str, Any]:
@@ -332,7 +368,7 @@ def keep_status_only(*, session: Session, user: User, now: datetime) -> int:
     dates and reason) and drop what was theirs (the signed JWT naming them, the link to the account, the
     number of articles read, sharing). Does not commit (part of the deletion's transaction); how many."""
     result = session.exec(update(Credential).where(col(Credential.user_id) == user.id).values(
-        user_id=None, jwt="", articles_read=0, shared=False, holder_deleted_at=now))
+        user_id=None, jwt="", articles_read=0, articles_recalled=0, shared=False, holder_deleted_at=now))
     return int(result.rowcount or 0)
 
 

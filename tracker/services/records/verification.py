@@ -36,7 +36,8 @@ class Verification:
         """What the signed payload says, for people: the achievement, the issuer, since when, and its id."""
         claims = self.claims or {}
         achievement = _member(_member(claims, "credentialSubject"), "achievement")
-        facts = {"Achievement": achievement.get("name"), "Criteria": _member(achievement, "criteria").get("narrative"),
+        facts = {"Credential": claims.get("name"),
+                 "Achievement": achievement.get("name"), "Criteria": _member(achievement, "criteria").get("narrative"),
                  "Issuer": _member(claims, "issuer").get("name"), "Valid from": claims.get("validFrom"),
                  "Valid until": claims.get("validUntil"), "Credential id": claims.get("id")}
         return {label: str(value) for label, value in facts.items() if value}
