@@ -75,7 +75,8 @@ def test_following_with_a_required_prerequisite_unmet_is_refused_and_writes_noth
     follows.unfollow_path(session=session, user=lena, path=path)
     with pytest.raises(prerequisites.PrerequisitesUnmet) as refusal:
         follows.follow_path(session=session, user=lena, path=path)
-    assert str(refusal.value).startswith("Finish “API Designer” first: following “Backend Developer — Production Services” waits")
+    assert str(refusal.value).startswith("Finish “API Designer” first: following “Backend Developer — Production "
+                                         "Services” waits")
     assert refusal.value.status == 409 and refusal.value.details["prerequisites"][0]["slug"] == "api-designer"
     session.rollback()
     assert session.get(PathFollow, (lena.id, path.id)) is None
