@@ -23,7 +23,7 @@ HX = {"HX-Request": "true"}
 LEARNER_ROUTES = {
     "/": 19,  # the weeks already judged, and the review limits beside the due counts
     "/paths/": 7,
-    "/paths/api-designer": 11,
+    "/paths/api-designer": 12,  # the paths before it, with the learner's standing on each
     "/articles/http-protocol": 7,
     "/catalog?q=kafka": 4,
     "/review": 6,  # the day's allowance (limits) and the rating open to undo come with the card
@@ -32,7 +32,7 @@ LEARNER_ROUTES = {
     "/api/v1/me/paths": 11,
     "/api/v1/me/progress": 2,
     "/api/v1/me/reviews/due": 5,  # with the day's allowance under the limits
-    "/api/v1/paths/production-services": 3,
+    "/api/v1/paths/production-services": 4,  # with its prerequisites
 }
 MENTOR_ROUTES = {"/mentor/": 15, "/mentor/?sort=percent&page=2": 13, "/mentor/?sort=due&page=3": 15,
                  "/api/v1/mentees": 11}

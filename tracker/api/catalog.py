@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from pydantic import BaseModel, Field
 
@@ -27,6 +29,7 @@ from tracker.models import LearningPath, PathStatus, Role
 from tracker.services import access
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import format as path_format
+from tracker.services.curriculum import prerequisites
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
 
@@ -51,8 +54,11 @@ def path_list():
 @documented(summary="One path with its sections and articles", response=PathDetailPublic, signed_in=False,
             errors=(404,))
 def path_detail(slug: str):
-    return respond(PathDetailPublic.of(path_queries.visible_path(session=get_session(), viewer=current_account(),
-                                                                 slug=slug)))
+    """With its prerequisites, and for a signed-in learner where they stand on each."""
+    session, viewer = get_session(), current_account()
+    detail = path_queries.visible_path(session=session, viewer=viewer, slug=slug)
+    return respond(PathDetailPublic.of(detail, prerequisites.for_learner(session=session, learner=viewer,
+                                                                         path=detail.path)))
 
 
 @bp.get("/topics")
@@ -85,6 +91,16 @@ class SectionBody(BaseModel):
     items: list[ItemBody] = Field(max_length=500)
 
 
+class PrerequisiteBody(BaseModel):
+    slug: str = Field(max_length=80)
+    required: bool = False
+
+
+class MasteryBody(BaseModel):
+    share: int = Field(ge=1, le=100, description="percent of the required articles recalled as well as read")
+    retrievability: int = Field(default=90, ge=50, le=99, description="the recall percent each card must reach")
+
+
 class PathBody(BaseModel):
     """The shape GET /paths/<slug> answers, plus the version the change is based on."""
 
@@ -99,6 +115,23 @@ class PathBody(BaseModel):
                                            "it on its own)")
     order: int | None = Field(default=None, ge=-path_format.ORDER_MAX, le=path_format.ORDER_MAX)
     sections: list[SectionBody] = Field(max_length=100)
+    prerequisites: list[PrerequisiteBody] | None = Field(
+        default=None, max_length=20, description="paths to finish first, in order; left out: kept as they are")
+    mastery: MasteryBody | None = Field(default=None, description="recall asked as well as reading; left out: "
+                                                                  "kept as it is; null: none")
+
+
+def kept_or_given(body: PathBody, path: LearningPath) -> dict[str, Any]:
+    """The prerequisites and mastery of a path write: as given, or as the path has them when left out."""
+    current = path_queries.path_definition(session=get_session(), path=path) \
+        if body.prerequisites is None or "mastery" not in body.model_fields_set else None
+    wanted = [p.model_dump() for p in body.prerequisites] if body.prerequisites is not None else \
+        [p.model_dump() for p in current.prerequisites] if current else []
+    if "mastery" in body.model_fields_set:
+        mastery = body.mastery.model_dump() if body.mastery is not None else None
+    else:
+        mastery = current.mastery.model_dump() if current and current.mastery else None
+    return {"prerequisites": wanted, "mastery": mastery}
 
 
 @bp.put("/paths/<slug>")
@@ -119,11 +152,13 @@ def update_path(slug: str):
         "sections": [{"title": s.title, "why": s.why if s.why is not None else current.get(s.title, ""),
                       "items": [{"slug": i.article.slug, "optional": i.optional} for i in s.items]}
                      for s in body.sections],
+        **kept_or_given(body, path),
     }
     definition = path_store.validate_definition(session=session, data=data, source=slug)
     path_store.save_path(session=session, definition=definition, base_version=body.version,
                          author=require_account())  # a stale version: 409 with current_version and changes
-    return respond(PathDetailPublic.of(_detail(path)))
+    return respond(PathDetailPublic.of(_detail(path), prerequisites.for_learner(session=session, learner=None,
+                                                                                path=path)))
 
 
 def _detail(path: LearningPath) -> path_queries.PathDetail:

@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.api.blueprint import bp
-from tracker.api.catalog import SectionBody
+from tracker.api.catalog import MasteryBody, PrerequisiteBody, SectionBody
 from tracker.api.schemas import ArticlePublic, PathDetailPublic, Public, respond
 from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
@@ -45,6 +45,9 @@ class NewPathBody(BaseModel):
     status: PathStatus = Field(default=PathStatus.draft, description="a new path is a draft unless told otherwise")
     order: int = Field(default=100, ge=-path_format.ORDER_MAX, le=path_format.ORDER_MAX)
     sections: list[SectionBody] = Field(max_length=100)
+    prerequisites: list[PrerequisiteBody] = Field(default_factory=list, max_length=20,
+                                                  description="paths to finish first, in order")
+    mastery: MasteryBody | None = Field(default=None, description="recall asked as well as reading")
 
 
 class SavedVersionPublic(Public):
@@ -87,7 +90,9 @@ def create_path():
             "order": body.order,
             "sections": [{"title": s.title, "why": s.why or "",
                           "items": [{"slug": i.article.slug, "optional": i.optional} for i in s.items]}
-                         for s in body.sections]}
+                         for s in body.sections],
+            "prerequisites": [p.model_dump() for p in body.prerequisites],
+            "mastery": body.mastery.model_dump() if body.mastery is not None else None}
     definition = path_store.validate_definition(session=session, data=data, source=body.slug)
     result = path_store.save_path(session=session, definition=definition, base_version=None,
                                   author=require_account())

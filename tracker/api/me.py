@@ -147,9 +147,11 @@ class FollowPublic(BaseModel):
 
 @bp.put("/me/paths/<slug>/follow")
 @login_required
-@documented(summary="Follow a path (following twice is the same as once)", response=FollowPublic, errors=(404,))
+@documented(summary="Follow a path (following twice is the same as once)", response=FollowPublic,
+            errors=(404, 409))
 def follow_path(slug: str):
-    """A published path you can see; an archived or draft one is refused (400)."""
+    """A published path you can see; an archived or draft one is refused (400), and one whose required
+    prerequisites you have not completed (409, naming each with your percent: nothing is written)."""
     session = get_session()
     user = require_account()
     path = path_queries.visible_path(session=session, viewer=user, slug=slug).path

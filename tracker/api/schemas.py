@@ -14,6 +14,7 @@ from sqlmodel.main import SQLModelConfig
 from tracker.http.schemas import ErrorBody, ErrorDetail, Public  # noqa: F401  (the API's models build on these)
 from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStatus, ProgressState
 from tracker.services.catalog.articles import ArticleCard, SourceCount, TopicCount
+from tracker.services.curriculum.prerequisites import Prerequisite
 from tracker.services.curriculum.queries import PathDetail, PathSummary
 from tracker.services.curriculum.store import HistoryEntry
 from tracker.services.learning.mastery import Recall
@@ -155,16 +156,36 @@ class SectionPublic(Public):
     items: list[PathItemPublic]
 
 
-class PathDetailPublic(PathFieldsPublic):
-    sections: list[SectionPublic]
+class PrerequisitePublic(Public):
+    """A path to finish first; `percent` and `complete` are the signed-in learner's (null for nobody)."""
+
+    slug: str
+    title: str
+    required: bool = Field(description="following, and any assignment of the path, waits until it is complete; "
+                                       "false: recommended only")
+    percent: int | None = None
+    complete: bool | None = None
 
     @classmethod
-    def of(cls, detail: PathDetail) -> PathDetailPublic:
+    def of(cls, prerequisite: Prerequisite) -> PrerequisitePublic:
+        known = prerequisite.tally is not None
+        return cls(slug=prerequisite.path.slug, title=prerequisite.path.title, required=prerequisite.required,
+                   percent=prerequisite.percent if known else None, complete=prerequisite.complete if known else None)
+
+
+class PathDetailPublic(PathFieldsPublic):
+    sections: list[SectionPublic]
+    prerequisites: list[PrerequisitePublic] = Field(default_factory=list,
+                                                    description="paths to finish first, in order")
+
+    @classmethod
+    def of(cls, detail: PathDetail, prerequisites: list[Prerequisite] | None = None) -> PathDetailPublic:
         sections = [SectionPublic(title=view.section.title, why=view.section.why,
                                   items=[PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.optional)
                                          for entry in view.entries])
                     for view in detail.sections]
-        return cls(**cls.fields_of(detail.summary), sections=sections)
+        return cls(**cls.fields_of(detail.summary), sections=sections,
+                   prerequisites=[PrerequisitePublic.of(p) for p in prerequisites or []])
 
 
 class VersionPublic(Public):
@@ -299,7 +320,10 @@ class AssignmentPublic(Public):
     skipped: int
     total: int
     due_on: date | None
-    status: str
+    status: str = Field(description="not_started, in_progress, on_track, at_risk, overdue, completed, "
+                                    "completed_late, or waiting (a required prerequisite is not complete)")
+    waiting_for: list[str] = Field(default_factory=list, description="while waiting: the slugs of the required "
+                                                                     "prerequisites not yet complete")
     stale: bool
     forecast_on: date | None
     completed_at: datetime | None
@@ -320,7 +344,8 @@ class AssignmentPublic(Public):
         return cls(id=row.assignment.id, learner=row.learner.username, path=row.path.slug,
                    assigned_by=row.mentor.username if row.mentor else None, note=row.assignment.note,
                    percent=t.percent, done=t.done, skipped=t.skipped, total=t.total, due_on=row.assignment.due_on,
-                   status=row.status.value, stale=row.stale, forecast_on=row.forecast_on,
+                   status=row.status.value, waiting_for=[p.path.slug for p in row.waiting_for],
+                   stale=row.stale, forecast_on=row.forecast_on,
                    completed_at=row.completed_at, last_activity_at=row.last_activity_at,
                    recur_months=period.months if period else None,
                    period_started_on=period.started_on if period else None,

@@ -28,6 +28,7 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
         changes.append(f"Status changed from “{_plain(old.status)}” to “{_plain(new.status)}”.")
     if old.order != new.order:
         changes.append(f"Order changed from {old.order} to {new.order}.")
+    changes += _path_rule_changes(old, new)
     old_titles = [s.title for s in old.sections]
     new_titles = [s.title for s in new.sections]
     renames: dict[str, str] = {}
@@ -69,6 +70,35 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
     for slug in new_places:
         if slug in old_places and new_places[slug][2] != old_places[slug][2]:
             changes.append(f"{name(slug)} is now {'optional' if new_places[slug][2] else 'required'}.")
+    return changes
+
+
+def _path_rule_changes(old: PathDefinition, new: PathDefinition) -> list[str]:
+    """The prerequisites added, removed, made required or recommended, reordered; mastery set, changed, removed."""
+    changes: list[str] = []
+    before = {p.slug: p.required for p in old.prerequisites}
+    after = {p.slug: p.required for p in new.prerequisites}
+
+    def kind(required: bool) -> str:
+        return "required" if required else "recommended"
+
+    changes += [f"Prerequisite {slug} added ({kind(required)})." for slug, required in after.items()
+                if slug not in before]
+    changes += [f"Prerequisite {slug} removed." for slug in before if slug not in after]
+    changes += [f"Prerequisite {slug} is now {kind(required)}." for slug, required in after.items()
+                if slug in before and before[slug] != required]
+    if [slug for slug in after if slug in before] != [slug for slug in before if slug in after]:
+        changes.append("Prerequisites reordered.")
+    if old.mastery != new.mastery:
+        def mastery(definition: PathDefinition) -> str:
+            rule = definition.mastery
+            return f"{rule.share}% of required articles recalled at {rule.retrievability}% or more" if rule else ""
+        if old.mastery is None:
+            changes.append(f"Mastery asked: {mastery(new)}.")
+        elif new.mastery is None:
+            changes.append(f"Mastery no longer asked (was {mastery(old)}): reading is enough.")
+        else:
+            changes.append(f"Mastery changed from {mastery(old)} to {mastery(new)}.")
     return changes
 
 

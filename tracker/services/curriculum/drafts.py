@@ -20,7 +20,7 @@ Draft: TypeAlias = dict[str, Any]
 
 def empty_draft() -> Draft:
     return {"slug": "", "title": "", "summary": "", "outcome": "", "weeks": {"min": 4, "max": None}, "order": 100,
-            "status": PathStatus.draft, "sections": [{"title": "", "items": []}]}
+            "status": PathStatus.draft, "sections": [{"title": "", "items": []}], "prerequisites": [], "mastery": None}
 
 
 def draft_of(definition: PathDefinition) -> Draft:

@@ -151,15 +151,62 @@ def _set_mastery(path: LearningPath, definition: PathDefinition) -> None:
 
 
 def _write_prerequisites(session: Session, path: LearningPath, definition: PathDefinition) -> None:
-    """Replace the path's prerequisites; PathDefinitionError for a path that does not exist or is personal."""
-    session.exec(delete(PathPrerequisite).where(col(PathPrerequisite.path_id) == path.id))
-    for position, prerequisite in enumerate(definition.prerequisites):
-        other = get_learning_path(session=session, slug=prerequisite.slug)
-        if other is None or other.owner_id is not None:
+    """Replace the path's prerequisites; PathDefinitionError, writing nothing of them, for a path that does not
+    exist or is personal, for one that is not published when this path is (learners could not finish it), and
+    for a circle (a path that would come before itself, through required or recommended prerequisites alike).
+    Three queries, however many prerequisites."""
+    slugs = [prerequisite.slug for prerequisite in definition.prerequisites]
+    others = {other.slug: other for other in session.exec(
+        select(LearningPath).where(col(LearningPath.slug).in_(slugs), col(LearningPath.owner_id).is_(None)))} \
+        if slugs else {}
+    for prerequisite in definition.prerequisites:
+        other = others.get(prerequisite.slug)
+        if other is None:
             raise PathDefinitionError(f"{definition.slug}: prerequisite '{prerequisite.slug}': there is no path "
                                       "called that")
-        session.add(PathPrerequisite(path_id=path.id, prerequisite_id=other.id, required=prerequisite.required,
-                                     position=position))
+        if definition.status == PathStatus.published and other.status != PathStatus.published:
+            raise PathDefinitionError(
+                f"{definition.slug}: prerequisite '{prerequisite.slug}' is {other.status}: a published path can "
+                "only ask for published paths (learners could not follow it to finish it)")
+    if slugs:
+        _refuse_circle(session, path, definition, [others[slug] for slug in slugs])
+    session.exec(delete(PathPrerequisite).where(col(PathPrerequisite.path_id) == path.id))
+    for position, prerequisite in enumerate(definition.prerequisites):
+        session.add(PathPrerequisite(path_id=path.id, prerequisite_id=others[prerequisite.slug].id,
+                                     required=prerequisite.required, position=position))
+
+
+def _refuse_circle(session: Session, path: LearningPath, definition: PathDefinition,
+                   prerequisites: list[LearningPath]) -> None:
+    """PathDefinitionError naming the circle when a prerequisite leads back to `path` through the others'
+    prerequisites (every edge read in one query: paths are few)."""
+    edges: dict[int, list[int]] = {}
+    for path_id, prerequisite_id in session.exec(select(PathPrerequisite.path_id, PathPrerequisite.prerequisite_id)
+                                                 .order_by(col(PathPrerequisite.position))):
+        if path_id != path.id:
+            edges.setdefault(path_id, []).append(prerequisite_id)
+    edges[path.id] = [other.id for other in prerequisites]
+    trail: list[int] = []
+    seen: set[int] = set()
+
+    def back_to_start(node: int) -> bool:
+        for following in edges.get(node, []):
+            if following == path.id:
+                return True
+            if following not in seen:
+                seen.add(following)
+                trail.append(following)
+                if back_to_start(following):
+                    return True
+                trail.pop()
+        return False
+
+    if back_to_start(path.id):
+        names = dict(session.exec(select(LearningPath.id, LearningPath.slug)
+                                  .where(col(LearningPath.id).in_(trail))).all())
+        circle = " → ".join([definition.slug, *(names[node] for node in trail), definition.slug])
+        raise PathDefinitionError(f"{definition.slug}: its prerequisites lead back to it ({circle}); a path "
+                                  "cannot come before itself")
 
 
 def _write_sections(session: Session, path: LearningPath, definition: PathDefinition,

@@ -43,7 +43,7 @@ def remind_due_dates(*, session: Session, user: User, today: date,
                                f"finished:{assignment.id}:{assignment.created_at.isoformat()}",
                                f"{user.name} finished “{path.title}”{late}.", mentee_link))
             continue
-        if due is None:
+        if due is None or view.status is AssignmentStatus.waiting:  # nothing is due before it can start
             continue
         when = due.strftime("%b %-d")
         if view.status is AssignmentStatus.overdue:

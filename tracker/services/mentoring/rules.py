@@ -22,6 +22,7 @@ class AssignmentStatus(StrEnum):
     overdue = "overdue"
     completed = "completed"
     completed_late = "completed_late"
+    waiting = "waiting"  # a required prerequisite of the path is not complete yet
 
     @property
     def label(self) -> str:
@@ -55,15 +56,22 @@ def started_since(*, changed_at: list[datetime], assigned_at: datetime) -> bool:
 
 
 def assignment_status(*, t: Tally, due_on: date | None, completed_on: date | None,
-                      forecast_on: date | None, today: date, started: bool = True) -> AssignmentStatus:
+                      forecast_on: date | None, today: date, started: bool = True,
+                      waiting: bool = False) -> AssignmentStatus:
     """The one rule for an assignment's status. A due date never freezes anything. Until the learner's first
     activity on the path after it was assigned there is no evidence of pace: not "at risk", but "in progress"
     when the tally shows any progress (read before the assignment: the words agree with the bar) and "not
     started" only when it shows none. Every date is a day of the learner's time zone: a path due on the 3rd is
-    on time all of their 3rd."""
+    on time all of their 3rd.
+
+    `waiting`: a required prerequisite of the path is not complete (`curriculum.prerequisites.waiting_for`); the
+    assignment waits for it, never overdue nor at risk meanwhile. Once it is complete the assignment is judged
+    as any other, against the due date it always had."""
     if t.complete:
         late = due_on is not None and completed_on is not None and completed_on > due_on
         return AssignmentStatus.completed_late if late else AssignmentStatus.completed
+    if waiting:
+        return AssignmentStatus.waiting
     if due_on is not None and due_on < today:
         return AssignmentStatus.overdue
     if not started:

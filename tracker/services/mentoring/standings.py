@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -26,6 +27,7 @@ from tracker.models import (
     User,
 )
 from tracker.services.catalog.articles import reading_minutes_sql
+from tracker.services.curriculum.prerequisites import Prerequisite, titles, waiting_for
 from tracker.services.curriculum.queries import PathEntry, path_entries
 from tracker.services.learning import mastery
 from tracker.services.learning.mastery import Recall
@@ -62,6 +64,11 @@ class AssignmentView:
     plan_forecast_on: date | None = None  # when the plan, kept, finishes the path
     catch_up: CatchUp | None = None  # what a later version added since the learner finished
     recall: Recall | None = None          # the learner's recall of the path's required articles (when asked for)
+    waiting_for: list[Prerequisite] = field(default_factory=list)  # required prerequisites not yet complete
+
+    def waiting_words(self) -> str:
+        """"starts once you finish “API Designer”" for a waiting assignment, else ""."""
+        return f"starts once you finish {titles(self.waiting_for)}" if self.waiting_for else ""
 
     @property
     def days_left(self) -> int | None:
@@ -87,14 +94,10 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
     ids = list(views)
 
     rows = session.exec(_assignments_of(include_withdrawn), params={"ids": ids}).all()
-    mentor_ids = {a.mentor_id for a, _ in rows}
-    mentors = {u.id: u for u in session.exec(_users_among(), params={"ids": list(mentor_ids)})} if mentor_ids else {}
-    rule_ids = {a.rule_id for a, _ in rows if a.rule_id is not None}
-    rule_groups = dict(session.exec(
-        select(AssignmentRule.id, Group).join(Group, col(Group.id) == AssignmentRule.group_id)
-        .where(col(AssignmentRule.id).in_(rule_ids))).all()) if rule_ids else {}
+    mentors, rule_groups = _who_assigned(session, rows)
     entries = path_entries(session=session, path_ids={p.id for _, p in rows})
     states, changed = _progress_of(session, ids)
+    waiting = waiting_for(session=session, pairs={(a.learner_id, p.id) for a, p in rows})
     study_plans = plans_for_learners(session=session, learner_ids=ids)
     for user_id, (last_activity_at, pace) in _activity_of(session, ids, now).items():
         views[user_id].last_activity_at, views[user_id].pace = last_activity_at, pace
@@ -108,6 +111,7 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
         completed_at = last_settled_at(items, learner_states, changed[assignment.learner_id]) if t.complete else None
         forecast_on = forecast_finish(minutes_left=t.minutes_left, pace=view.pace, today=today)
         mentor = mentors.get(assignment.mentor_id) if assignment.mentor_id is not None else None
+        unmet = waiting.get((assignment.learner_id, path.id), [])
         view.assignments.append(AssignmentView(
             assignment=assignment, path=path, learner=view.learner, mentor=mentor,
             group=rule_groups.get(assignment.rule_id) if assignment.rule_id is not None else None,
@@ -118,12 +122,14 @@ def assignment_views(*, session: Session, learners: list[User], now: datetime,
                 started=started_since(changed_at=[changed[assignment.learner_id][entry.article_id]
                                                   for entry in items
                                                   if entry.article_id in changed[assignment.learner_id]],
-                                      assigned_at=assignment.created_at)),
-            stale=is_stale(t=t, last_activity_at=view.last_activity_at, assigned_at=assignment.created_at, now=now),
+                                      assigned_at=assignment.created_at),
+                waiting=bool(unmet)),
+            stale=not unmet and is_stale(t=t, last_activity_at=view.last_activity_at,
+                                         assigned_at=assignment.created_at, now=now),
             today=today, plan=study_plans.get((assignment.learner_id, path.id)),
             plan_forecast_on=plan_forecast(plan=study_plans[(assignment.learner_id, path.id)],
                                            minutes_left=t.minutes_left, today=today)
-            if (assignment.learner_id, path.id) in study_plans else None,
+            if (assignment.learner_id, path.id) in study_plans else None, waiting_for=unmet,
         ))
     _add_catch_ups(session, views, states, changed)
     return _with_recall(session, views, entries, now) if with_recall else views
@@ -150,6 +156,16 @@ def _add_catch_ups(session: Session, views: dict[int, MenteeView], states: dict[
                  changed=changed[row.learner.id]) for row in rows])
     for row in rows:
         row.catch_up = found.get((row.learner.id, row.path.id))
+def _who_assigned(session: Session, rows: Sequence[tuple[Assignment, LearningPath]]
+                  ) -> tuple[dict[int, User], dict[int, Group]]:
+    """The mentors who made these assignments, by id, and the groups whose rules made them, by rule id."""
+    mentor_ids = {a.mentor_id for a, _ in rows}
+    mentors = {u.id: u for u in session.exec(_users_among(), params={"ids": list(mentor_ids)})} if mentor_ids else {}
+    rule_ids = {a.rule_id for a, _ in rows if a.rule_id is not None}
+    rule_groups = dict(session.exec(
+        select(AssignmentRule.id, Group).join(Group, col(Group.id) == AssignmentRule.group_id)
+        .where(col(AssignmentRule.id).in_(rule_ids))).all()) if rule_ids else {}
+    return mentors, rule_groups
 
 
 @functools.cache  # built once: building a statement costs more than running it

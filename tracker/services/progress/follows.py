@@ -14,14 +14,19 @@ from tracker.models import (
 )
 from tracker.services import access
 from tracker.services.audit.log import AuditKind, record
+from tracker.services.curriculum.prerequisites import refuse_unmet
 from tracker.services.progress.marks import ProgressError
 
 
 def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
-    """Follow a published path (following twice is the same as once, with one audit entry). Commits."""
+    """Follow a published path (following twice is the same as once, with one audit entry). Commits.
+
+    Refused, writing nothing, while a required prerequisite is not complete (`PrerequisitesUnmet`, 409, naming
+    each); a path already followed stays followed."""
     if session.get(PathFollow, (user.id, path.id)) is None:
         if not access.can_follow_path(path):
             raise ProgressError(f"“{path.title}” is {path.status} and cannot be followed.")
+        refuse_unmet(session=session, learner=user, path=path)
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         result = session.exec(insert(PathFollow).values(user_id=user.id, path_id=path.id, created_at=utcnow())
                               .on_conflict_do_nothing(index_elements=["user_id", "path_id"]))  # a double click

@@ -47,6 +47,7 @@ from tracker.models.base import as_utc
 from tracker.services import access
 from tracker.services.catalog.articles import estimated_minutes_sql, reading_minutes_sql
 from tracker.services.curriculum import kept
+from tracker.services.curriculum.prerequisites import waiting_for
 from tracker.services.curriculum.queries import PathEntry, path_entries
 from tracker.services.errors import Invalid
 from tracker.services.mentoring.rules import (
@@ -108,6 +109,7 @@ class Cell:
     status: AssignmentStatus
     due_on: date | None
     completed_at: datetime | None
+    waiting_for: tuple[str, ...] = ()  # the titles of the required prerequisites not yet complete
 
 
 @dataclass
@@ -271,8 +273,8 @@ class _Assigned(NamedTuple):
     time_zone: str | None
 
 
-def _status(*, assigned: _Assigned, t: Tally, aggregate: _Aggregate, pace: float, moment: datetime
-            ) -> tuple[AssignmentStatus, datetime | None]:
+def _status(*, assigned: _Assigned, t: Tally, aggregate: _Aggregate, pace: float, moment: datetime,
+            waiting: bool = False) -> tuple[AssignmentStatus, datetime | None]:
     """The status through the one rule, fed as the mentor's view feeds it, at `moment` in the learner's zone."""
     zone = zone_named(assigned.time_zone)
     today = local_day(moment, zone)
@@ -281,7 +283,7 @@ def _status(*, assigned: _Assigned, t: Tally, aggregate: _Aggregate, pace: float
         t=t, due_on=assigned.due_on, completed_on=completed_at and local_day(completed_at, zone),
         forecast_on=forecast_finish(minutes_left=t.minutes_left, pace=pace, today=today), today=today,
         started=started_since(changed_at=[as_utc(aggregate.changed_at)] if aggregate.changed_at else [],
-                              assigned_at=as_utc(assigned.created_at)))
+                              assigned_at=as_utc(assigned.created_at)), waiting=waiting)
     return status, completed_at
 
 
@@ -315,7 +317,8 @@ def _params(group: Group | None, learner_ids: Iterable[int] | None) -> tuple[boo
 def compute_cells(*, session: Session, now: datetime, group: Group | None = None,
                   learner_ids: Iterable[int] | None = None) -> dict[int, dict[int, Cell]]:
     """Every active assignment of the group's members (or of `learner_ids`) as a Cell, by member and path: one
-    query for the assignments, one grouped query for their tallies, one for the paces that can matter. Reads
+    query for the assignments, one grouped query for their tallies, one for the paces that can matter, one or two
+    for the required prerequisites that make an assignment wait (`prerequisites.waiting_for`). Reads
     only."""
     by_group, params = _params(group, learner_ids)
     # Plain rows through the session's connection: thousands of them, and none is an ORM object.
@@ -332,14 +335,16 @@ def compute_cells(*, session: Session, now: datetime, group: Group | None = None
     paced = sorted({a.learner_id for a in assigned
                     if _needs_pace(tallies[a.id], a, aggregates.get(a.id, empty), now)})
     paces = weekly_paces(session=session, learner_ids=paced, now=now)
+    waiting = waiting_for(session=session, pairs={(a.learner_id, a.path_id) for a in assigned})
     cells: dict[int, dict[int, Cell]] = {}
     for a in assigned:
         aggregate = aggregates.get(a.id, empty)
+        unmet = tuple(p.path.title for p in waiting.get((a.learner_id, a.path_id), []))
         status, completed_at = _status(assigned=a, t=tallies[a.id], aggregate=aggregate,
-                                       pace=paces.get(a.learner_id, 0.0), moment=now)
+                                       pace=paces.get(a.learner_id, 0.0), moment=now, waiting=bool(unmet))
         cells.setdefault(a.learner_id, {})[a.path_id] = Cell(
             assignment_id=a.id, path_id=a.path_id, tally=tallies[a.id], status=status, due_on=a.due_on,
-            completed_at=completed_at)
+            completed_at=completed_at, waiting_for=unmet)
     return cells
 
 

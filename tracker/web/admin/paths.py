@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
 from tracker.http.render import is_htmx, page_or_fragment, see_other
-from tracker.models import Article, PathStatus, Role
+from tracker.models import Article, LearningPath, PathStatus, Role
 from tracker.services import documents
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import drafts as path_drafts
@@ -50,8 +50,23 @@ def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 2
     context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles,
                "error": _readable(error) if error else None, "conflict": conflict, "saved": saved, "dirty": dirty,
                "statuses": list(PathStatus), "search": search, "q": q, "add_to": add_to,
-               "focus": None if error or conflict else focus}
+               "focus": None if error or conflict else focus, "prerequisite_rows": _prerequisite_rows(draft, path)}
     return page_or_fragment("admin/path_edit.html", block="editor", target="editor", status=status, **context)
+
+
+def _prerequisite_rows(draft: dict, path) -> list[dict]:
+    """The editor's "Before this path": the draft's prerequisites in their order, then every other shared path
+    (personal ones are nobody else's to ask for), each with its choice ("", "recommended" or "required")."""
+    chosen = {p["slug"]: p for p in draft.get("prerequisites") or []}
+    others = get_session().exec(select(LearningPath.slug, LearningPath.title, LearningPath.status)
+                                .where(col(LearningPath.owner_id).is_(None))
+                                .order_by(col(LearningPath.position), col(LearningPath.slug))).all()
+    known = {slug: (title, status) for slug, title, status in others}
+    own = path.slug if path is not None else draft.get("slug")
+    rows = [{"slug": slug, "title": known.get(slug, (slug, ""))[0], "status": known.get(slug, ("", ""))[1],
+             "kind": "required" if chosen[slug].get("required") else "recommended"} for slug in chosen]
+    return rows + [{"slug": slug, "title": title, "status": status, "kind": ""}
+                   for slug, title, status in others if slug not in chosen and slug != own]
 
 
 def _readable(error: str) -> str:

@@ -35,6 +35,15 @@ class SectionForm(PlainForm):
     items = FieldList(FormField(ItemForm), max_entries=500)
 
 
+class PrerequisiteRowForm(PlainForm):
+    """One other path in the editor's "Before this path": not before it, recommended first or required first."""
+
+    slug = HiddenField("Path", validators=[Length(max=TEXT_GUARD)])
+    kind = SelectField("Before this path", choices=[SelectChoice("", "Not before this path"),
+                                                    SelectChoice("recommended", "Recommended first"),
+                                                    SelectChoice("required", "Required first")], default="")
+
+
 class PathEditorForm(Form):
     """Every field of the path editor; the names (`sections-0-items-1-slug`) are FieldList's own."""
 
@@ -52,10 +61,24 @@ class PathEditorForm(Form):
     status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in PathStatus],
                          default=PathStatus.draft.value)
     sections = FieldList(FormField(SectionForm), max_entries=100)
+    prerequisites = FieldList(FormField(PrerequisiteRowForm), max_entries=500)
+    mastery_share = WholeNumberField("Mastery: share of required articles recalled",
+                                     validators=[Optional(), NumberRange(min=-1000, max=1000)])
+    mastery_retrievability = WholeNumberField("Mastery: recall at least",
+                                              validators=[Optional(), NumberRange(min=-1000, max=1000)])
+
+    def path_rules(self) -> dict:
+        """The path-level rules of the draft: prerequisites in the order shown, and mastery (none when no share
+        is given; the format's limits give the messages)."""
+        share, retrievability = self.mastery_share.data, self.mastery_retrievability.data
+        return {"prerequisites": [{"slug": row["slug"] or "", "required": row["kind"] == "required"}
+                                  for row in self.prerequisites.data if row["kind"]],
+                "mastery": {"share": share, "retrievability": retrievability if retrievability is not None else 90}
+                if share is not None else None}
 
     def draft(self) -> dict:
         """The unsaved draft as the editor's service functions take it."""
-        return {
+        return self.path_rules() | {
             "slug": (self.slug.data or "").strip(), "title": (self.title.data or "").strip(),
             "summary": (self.summary.data or "").strip(), "outcome": (self.outcome.data or "").strip(),
             "weeks": {"min": self.weeks_min.data if self.weeks_min.data is not None else 0,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import flash, render_template, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from tracker.db import get_session
 from tracker.http.auth import current_account, require_account
+from tracker.http.errors import error_response
 from tracker.http.render import fragment, is_htmx, see_other
 from tracker.models import utcnow
 from tracker.services import access
@@ -114,10 +116,28 @@ def save_plan(slug: str):
 @bp.post("/paths/<slug>/follow")
 @login_required
 def follow(slug: str):
+    """Follow a path; refused (409, naming and linking each) while a required prerequisite is not complete:
+    a flash on the path page, at its prerequisites, or with HTMX the page's alert area."""
     view = _visible_path(slug)
-    follows.follow_path(session=get_session(), user=require_account(), path=view.path)
+    try:
+        follows.follow_path(session=get_session(), user=require_account(), path=view.path)
+    except prerequisites.PrerequisitesUnmet as refusal:
+        message = _linked_refusal(refusal)
+        if is_htmx():
+            return error_response(refusal.status, message, title="Not yet")
+        flash(message, "error")
+        return see_other(url_for("main.path_page", slug=slug) + "#prerequisites")
     flash(f"You follow “{view.path.title}”. It is on your dashboard; make a weekly plan for it below.", "success")
     return see_other(safe_next(url_for("main.path_page", slug=slug)))
+
+
+def _linked_refusal(refusal: prerequisites.PrerequisitesUnmet) -> Markup:
+    """The refusal's words with each unmet prerequisite a link to its path."""
+    links = [Markup("<a href=\"{}\">{}</a> ({})").format(url_for("main.path_page", slug=p.path.slug), p.path.title,
+                                                       p.progress_words()) for p in refusal.unmet]
+    listed = links[0] if len(links) == 1 else Markup(", ").join(links[:-1]) + Markup(" and ") + links[-1]
+    return Markup("Finish {} first: following “{}” waits until {} complete.").format(
+        listed, refusal.path.title, "it is" if len(links) == 1 else "they are")
 
 
 @bp.post("/paths/<slug>/unfollow")
