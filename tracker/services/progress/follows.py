@@ -20,7 +20,7 @@ from tracker.services.progress.marks import ProgressError
 def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
     """Follow a published path (following twice is the same as once, with one audit entry). Commits."""
     if session.get(PathFollow, (user.id, path.id)) is None:
-        if not access.can_follow_path(path):
+        if not (access.can_follow_path(path) or access.can_edit_personal_path(user, path)):
             raise ProgressError(f"“{path.title}” is {path.status} and cannot be followed.")
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         result = session.exec(insert(PathFollow).values(user_id=user.id, path_id=path.id, created_at=utcnow())
