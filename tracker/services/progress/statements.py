@@ -74,6 +74,5 @@ def progress_list() -> Select[str, datetime, str]:
 def followed_paths() -> SelectOfScalar[LearningPath]:
     """The paths the user follows (no drafts), in the curriculum's order."""
     return (select(LearningPath).join(PathFollow, col(PathFollow.path_id) == LearningPath.id)
-            .where(PathFollow.user_id == bindparam("user_id"), LearningPath.status != PathStatus.draft,
-                   col(LearningPath.owner_id).is_(None))
+            .where(PathFollow.user_id == bindparam("user_id"), LearningPath.status != PathStatus.draft)
             .order_by(col(LearningPath.position), col(LearningPath.slug)))
