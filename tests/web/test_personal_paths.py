@@ -3,6 +3,8 @@ taken on the copy's page, and nobody else reaching a copy."""
 
 import re
 
+from sqlmodel import select
+
 from tests import factories
 from tracker.models import LearningPath
 from tracker.services.curriculum import queries as path_queries
@@ -14,7 +16,7 @@ HX = {"HX-Request": "true"}
 def copy_of(session, username="lena") -> LearningPath:
     owner = factories.user(session, username)
     session.expire_all()
-    return session.query(LearningPath).filter(LearningPath.owner_id == owner.id).one()
+    return session.exec(select(LearningPath).where(LearningPath.owner_id == owner.id)).one()
 
 
 def fork(client) -> str:
