@@ -163,4 +163,5 @@ def decide_change(slug: str):
     take = form.decision.data == "take"
     forks.decide(session=get_session(), path=path, editor=require_account(), key=form.key.data or "", take=take)
     flash("Taken into your copy." if take else "Left out of your copy.", "success")
-    return see_other(url_for("main.path_page", slug=slug) + "#fork")
+    # HTMX follows the redirect as a navigation: to the same address with only a new fragment it would not reload
+    return see_other(url_for("main.path_page", slug=slug) + ("" if is_htmx() else "#fork"))
