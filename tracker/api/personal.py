@@ -17,8 +17,7 @@ from tracker.http.inputs import json_body
 from tracker.http.openapi import documented
 from tracker.models import LearningPath
 from tracker.services.curriculum import queries as path_queries
-from tracker.services.errors import Invalid, NotFound
-from tracker.services.people import accounts
+from tracker.services.errors import Invalid
 from tracker.services.personal import forks
 
 
@@ -94,10 +93,7 @@ def fork_path(slug: str):
     session, user = get_session(), require_account()
     body = json_body(ForkBody) if request.get_data() else ForkBody()
     upstream = path_queries.visible_path(session=session, viewer=user, slug=slug).path
-    owner = accounts.get_user(session=session, username=body.learner) if body.learner else user
-    if owner is None:
-        raise NotFound("There is no such learner.")
-    return respond(_public(forks.fork_path(session=session, upstream=upstream, owner=owner, by=user)), 201)
+    return respond(_public(forks.fork_for(session=session, upstream=upstream, by=user, learner=body.learner)), 201)
 
 
 @bp.get("/me/own-paths")
@@ -185,9 +181,7 @@ def edit_item(slug: str, article: str):
     return respond(_public(path))
 
 
-def _changes(path: LearningPath, upstream: forks.Upstream | None) -> ChangesPublic:
-    if upstream is None:
-        raise NotFound("This path is not a copy of a curated path.")
+def _changes(path: LearningPath, upstream: forks.Upstream) -> ChangesPublic:
     return ChangesPublic(path=path.slug, forked_from=upstream.path.slug, forked_version=upstream.forked_version,
                          upstream_version=upstream.version, changes=[
                              ChangePublic(key=c.key, kind=c.kind, text=c.text, article=c.slug or None,
@@ -200,7 +194,7 @@ def _changes(path: LearningPath, upstream: forks.Upstream | None) -> ChangesPubl
             response=ChangesPublic, errors=(404,))
 def changes(slug: str):
     path = _own(slug, edit=False)
-    return respond(_changes(path, forks.upstream_changes(session=get_session(), path=path)))
+    return respond(_changes(path, forks.pending_changes(session=get_session(), path=path)))
 
 
 class DecisionBody(BaseModel):

@@ -105,6 +105,18 @@ def fork_path(*, session: Session, upstream: LearningPath, owner: User, by: User
     return copy
 
 
+def fork_for(*, session: Session, upstream: LearningPath, by: User, learner: str | None) -> LearningPath:
+    """`fork_path` for `by` themselves, or (a username in `learner`) for that mentee of theirs; NotFound for a
+    learner who is not theirs (or nobody). Commits."""
+    owner = by
+    if learner:
+        found = session.exec(select(User).where(User.username == learner)).first()
+        if found is None:
+            raise NotFound("There is no such learner.")
+        owner = found
+    return fork_path(session=session, upstream=upstream, owner=owner, by=by)
+
+
 def _copy_title(title: str) -> str:
     return title[:TITLE_MAX - len(COPY_SUFFIX)] + COPY_SUFFIX
 
@@ -373,15 +385,21 @@ def upstream_changes(*, session: Session, path: LearningPath) -> Upstream | None
                     changes=[change for change in compare(old, new, titles) if change.key not in decided])
 
 
-def decide(*, session: Session, path: LearningPath, editor: User, key: str, take: bool) -> Upstream | None:
+def pending_changes(*, session: Session, path: LearningPath) -> Upstream:
+    """`upstream_changes`, or NotFound for a path that is not a copy of a curated path."""
+    pending = upstream_changes(session=session, path=path)
+    if pending is None:
+        raise NotFound("This path is not a copy of a curated path.")
+    return pending
+
+
+def decide(*, session: Session, path: LearningPath, editor: User, key: str, take: bool) -> Upstream:
     """Take (apply to the copy) or leave one of the curated path's changes, recorded once: a second decision of
     the same change (a double click, another tab) changes nothing. When every change is decided the copy's
     `forked_version` becomes the curated path's current version. Commits. NotFound for a change not pending."""
     if not access.can_edit_personal_path(editor, path):
         raise NotFound(f"There is no path called '{path.slug}'.")
-    pending = upstream_changes(session=session, path=path)
-    if pending is None:
-        raise NotFound("This path is not a copy of a curated path.")
+    pending = pending_changes(session=session, path=path)
     change = next((c for c in pending.changes if c.key == key), None)
     if change is None:
         if _decided(session, path, key):
@@ -404,7 +422,7 @@ def decide(*, session: Session, path: LearningPath, editor: User, key: str, take
         if not _decided(session, path, key):
             raise
     session.refresh(path)
-    return upstream_changes(session=session, path=path)
+    return pending_changes(session=session, path=path)
 
 
 def _decided(session: Session, path: LearningPath, key: str) -> bool:

@@ -12,8 +12,7 @@ from tracker.http.render import is_htmx, page_or_fragment, see_other
 from tracker.models import LearningPath
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store
-from tracker.services.errors import Invalid, NotFound
-from tracker.services.people import accounts
+from tracker.services.errors import Invalid
 from tracker.services.personal import forks
 from tracker.web.forms import (
     AddArticleForm,
@@ -36,12 +35,9 @@ def fork(slug: str):
     session, user = get_session(), require_account()
     upstream = path_queries.visible_path(session=session, viewer=user, slug=slug).path
     form = ForkForm().checked()
-    owner = accounts.get_user(session=session, username=form.learner.data) if form.learner.data else user
-    if owner is None:
-        raise NotFound("There is no such learner.")
-    copy = forks.fork_path(session=session, upstream=upstream, owner=owner, by=user)
-    if owner.id != user.id:
-        flash(f"{owner.name} has their own copy of “{upstream.title}”, shared with their mentors.", "success")
+    copy = forks.fork_for(session=session, upstream=upstream, by=user, learner=form.learner.data)
+    if copy.owner_id != user.id:
+        flash(f"{form.learner.data} has their own copy of “{upstream.title}”, shared with their mentors.", "success")
         return see_other(url_for("main.path_page", slug=upstream.slug))
     flash(f"This is your own copy of “{upstream.title}”: only you see it. Edit it as you like.", "success")
     return see_other(url_for("main.path_page", slug=copy.slug))
