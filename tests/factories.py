@@ -34,6 +34,7 @@ from tracker.services.curriculum import store as path_store
 from tracker.services.mentoring import mentorships
 from tracker.services.people import accounts, identities, second_factor, security_log, tokens
 from tracker.services.people.passwords import PasswordPolicy
+from tracker.services.personal import forks
 from tracker.services.progress import marks
 from tracker.services.provisioning import schema as scim_schema
 from tracker.services.provisioning import tokens as scim_tokens
@@ -175,3 +176,15 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
             {"title": "Pick your storage", "kind": "elective", "pick": 1,
              "items": ["restful-api-design", "middleware", {"slug": "security", "optional": True}]}]})
     path_store.save_path(session=session, definition=capstone, base_version=None, author=user(session, "ada"))
+    # a learner's own copy of a path, with a resource of hers, and a change of the curated path taken into it
+    copy = forks.fork_path(session=session, upstream=path(session, "backend-capstone"), owner=user(session, "lena"),
+                           by=user(session, "lena"))
+    forks.add_resource(session=session, path=copy, editor=user(session, "lena"), section=0, title="My HTTP notes",
+                       url="https://notes.example.com/http", minutes=10)
+    capstone = path(session, "backend-capstone")
+    moved = path_queries.path_definition(session=session, path=capstone).model_dump(mode="python")
+    moved["sections"][0]["items"].append({"slug": "caching", "optional": False})
+    path_store.save_path(session=session, definition=path_store.PathDefinition.model_validate(moved),
+                         base_version=capstone.version, author=user(session, "ada"))
+    forks.decide(session=session, path=copy, editor=user(session, "lena"),
+                 key=forks.upstream_changes(session=session, path=copy).changes[0].key, take=True)

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         mentoring,
         notes,
         notifications,
+        personal,
         reference,
         scim,
         xapi,

@@ -32,6 +32,7 @@ from tracker.models.interop import Credential, CredentialSigningKey, KeyAlgorith
 from tracker.models.mentoring import Assignment, Mentorship, MentorshipStatus
 from tracker.models.notifications import Notification, NotificationKind
 from tracker.models.paths import (
+    ForkChoice,
     LearningPath,
     PathItem,
     PathPrerequisite,
@@ -74,6 +75,7 @@ __all__ = [
     "DeviceSession",
     "EmailFrequency",
     "ExternalIdentity",
+    "ForkChoice",
     "Group",
     "GroupMember",
     "GroupSource",

@@ -127,3 +127,18 @@ class PathVersion(SQLModel, table=True):
     status: PathStatus = Field(default=PathStatus.published,
                                sa_column=choice_column(PathStatus, check="ck_path_version_status",
                                                        default=PathStatus.published))
+
+
+class ForkChoice(SQLModel, table=True):
+    """A personal path's owner decided one change of the curated path it was copied from: taken into the copy or
+    left. Once every change up to a curated version is decided, the copy's `forked_version` advances to it."""
+
+    __tablename__ = "fork_choice"
+    __table_args__ = (UniqueConstraint("path_id", "upstream_version", "change_key"),)  # also the index for path_id
+
+    id: int = Field(default=None, primary_key=True)  # None until the row is first flushed
+    path_id: int = Field(foreign_key="learning_path.id", ondelete="CASCADE")
+    upstream_version: int = Field(description="the curated path's version the change belongs to")
+    change_key: str = Field(max_length=200, description="which change: its kind and what it touches")
+    taken: bool
+    decided_at: datetime = Field(default_factory=utcnow)

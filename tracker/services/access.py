@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from tracker.models import (
@@ -23,9 +24,46 @@ def is_admin(user: User | None) -> bool:
 
 # ---------------------------------------------------------------- paths
 
-def can_see_path(user: User | None, path: LearningPath) -> bool:
-    """Drafts are for admins only; published and archived paths can be opened by anyone with the link."""
+def can_see_path(user: User | None, path: LearningPath, *, session: Session | None = None) -> bool:
+    """Drafts are for admins only; published and archived paths can be opened by anyone with the link. A personal
+    path follows `can_see_personal_path` (its mentors are looked up through `session`, else the path's own)."""
+    if path.owner_id is not None:
+        own = object_session(path)
+        return can_see_personal_path(session=session or (own if isinstance(own, Session) else None), viewer=user,
+                                     path=path)
     return is_admin(user) or path.status != PathStatus.draft
+
+
+def can_see_personal_path(*, session: Session | None, viewer: User | None, path: LearningPath) -> bool:
+    """A learner's personal path: its owner, and their active mentors while the owner shares it. Nobody else, not
+    even an admin: it is the learner's own notebook, in no list, and its page answers "not found"."""
+    if viewer is None or path.owner_id is None:
+        return False
+    if viewer.id == path.owner_id:
+        return True
+    if not path.shared_with_mentors or session is None or not viewer.has_role(Role.mentor):
+        return False
+    owner = session.get(User, path.owner_id)
+    return owner is not None and is_mentor_of(session=session, mentor=viewer, learner=owner)
+
+
+def can_edit_personal_path(viewer: User | None, path: LearningPath) -> bool:
+    """Renaming, adding and removing articles and resources, reordering, sharing, and taking or leaving the curated
+    path's changes: the owner only (a mentor who made the copy for a mentee handed it over)."""
+    return viewer is not None and path.owner_id is not None and viewer.id == path.owner_id
+
+
+def can_copy_path_for(*, session: Session, viewer: User | None, learner: User) -> bool:
+    """Whose personal copy of a path `viewer` may make: their own, and their active mentees' (as a mentor)."""
+    if viewer is None:
+        return False
+    return viewer.id == learner.id or (viewer.has_role(Role.mentor)
+                                       and is_mentor_of(session=session, mentor=viewer, learner=learner))
+
+
+def can_be_copied(path: LearningPath) -> bool:
+    """Learners copy published curated paths only (not drafts, archived or personal paths)."""
+    return path.owner_id is None and path.status == PathStatus.published
 
 
 def listed_statuses(user: User | None) -> tuple[str, ...] | None:
@@ -35,13 +73,14 @@ def listed_statuses(user: User | None) -> tuple[str, ...] | None:
 
 
 def can_follow_path(path: LearningPath) -> bool:
-    """Only published paths take new followers; anyone may stop following any path."""
-    return path.status == PathStatus.published
+    """Only published curated paths take new followers (a personal path's owner follows it from the start);
+    anyone may stop following any path."""
+    return path.status == PathStatus.published and path.owner_id is None
 
 
 def can_be_assigned(path: LearningPath) -> bool:
-    """Mentors assign published paths only."""
-    return path.status == PathStatus.published
+    """Mentors assign published curated paths only (never a learner's personal path)."""
+    return path.status == PathStatus.published and path.owner_id is None
 
 
 # ---------------------------------------------------------------- learners

@@ -219,5 +219,6 @@ def filter_choices(*, session: Session) -> tuple[list[tuple[str, str]], list[tup
     """The groups and the paths the log can be narrowed to, as (slug, name), by name. Does not write."""
     groups = [(slug, name) for slug, name in session.exec(select(Group.slug, Group.name).order_by(col(Group.name)))]
     paths = [(slug, title) for slug, title in session.exec(select(LearningPath.slug, LearningPath.title)
+                                                            .where(col(LearningPath.owner_id).is_(None))
                                                             .order_by(col(LearningPath.title)))]
     return groups, paths

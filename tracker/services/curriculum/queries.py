@@ -63,7 +63,8 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
     """Paths with their article count and estimated reading time, in one query.
 
     `statuses` limits the list (None: every path); `also_ids` adds paths outside it (for example
-    archived paths a learner still follows).
+    archived paths a learner still follows). Curated paths only: learners' personal paths are in no list
+    (`forks.personal_paths` lists a learner's own).
     """
     def total(expression: ColumnElement[int] | int, optional: bool) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((col(PathItem.optional).is_(optional), expression), else_=0)), 0)
@@ -72,6 +73,7 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
     query = select(  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
         LearningPath, func.count(col(PathItem.id)), total(1, True), total(minutes, False),
         total(estimated, False), total(minutes, True), total(estimated, True))
+    query = query.where(col(LearningPath.owner_id).is_(None))
     if statuses is not None:
         query = query.where(col(LearningPath.status).in_(list(statuses))
                             | (col(LearningPath.id).in_(list(also_ids)) & (LearningPath.status != PathStatus.draft)))
@@ -174,9 +176,10 @@ def _path_by_slug() -> SelectOfScalar[LearningPath]:
 
 
 def require_learning_path(*, session: Session, slug: str) -> LearningPath:
-    """The path with this slug, whatever its status (for admins and mentors' forms), or NotFound."""
+    """The curated path with this slug, whatever its status (for admins and mentors' forms), or NotFound (a
+    learner's personal path is none of theirs)."""
     path = get_learning_path(session=session, slug=slug)
-    if path is None:
+    if path is None or path.owner_id is not None:
         raise NotFound(f"There is no path called '{slug}'.")
     return path
 
@@ -184,7 +187,7 @@ def require_learning_path(*, session: Session, slug: str) -> LearningPath:
 def visible_path(*, session: Session, viewer: User | None, slug: str) -> PathDetail:
     """The path with its articles if `viewer` may see it (`access.can_see_path`), else NotFound."""
     detail = get_path(session=session, slug=slug)
-    if detail is None or not access.can_see_path(viewer, detail.path):
+    if detail is None or not access.can_see_path(viewer, detail.path, session=session):
         raise NotFound(f"There is no path called '{slug}'.")
     return detail
 
@@ -210,7 +213,7 @@ def _paths_holding() -> Select[LearningPath, PathSection, PathItem]:
     return (select(LearningPath, PathSection, PathItem)
             .join(PathSection, col(PathSection.path_id) == LearningPath.id)
             .join(PathItem, col(PathItem.section_id) == PathSection.id)
-            .where(PathItem.article_id == bindparam("article_id"))
+            .where(PathItem.article_id == bindparam("article_id"), col(LearningPath.owner_id).is_(None))
             .order_by(col(LearningPath.position), col(LearningPath.id)))
 
 

@@ -242,7 +242,8 @@ def export_paths(*, session: Session, directory: Path) -> list[Path]:
     """Write every published path as `<slug>.yaml` into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for path in session.exec(select(LearningPath).where(LearningPath.status == PathStatus.published)
+    for path in session.exec(select(LearningPath).where(LearningPath.status == PathStatus.published,
+                                                        col(LearningPath.owner_id).is_(None))
                              .order_by(col(LearningPath.position), col(LearningPath.slug))):
         target = directory / f"{path.slug}.yaml"
         target.write_text(dump_path_definition(path_definition(session=session, path=path)), encoding="utf-8")
@@ -337,6 +338,28 @@ def save_path(*, session: Session, definition: PathDefinition, base_version: int
     except (PathDefinitionError, VersionConflict):
         session.rollback()
         raise
+
+
+def create_personal_path(*, session: Session, definition: PathDefinition, author: User, summary: list[str],
+                         owner_id: int, forked_from_id: int | None, forked_version: int | None,
+                         shared_with_mentors: bool) -> LearningPath:
+    """A learner's personal path from its definition, owned from its first row, with its first version recorded
+    (it has no prerequisites). Flushes; the caller commits."""
+    if get_learning_path(session=session, slug=definition.slug) is not None:
+        raise PathDefinitionError(f"A path with the slug '{definition.slug}' already exists.")
+    article_ids = dict(session.exec(select(Article.slug, Article.id).where(
+        col(Article.slug).in_(definition.article_slugs()))).all())
+    path = LearningPath(slug=definition.slug, title=definition.title, summary=definition.summary,
+                        outcome=definition.outcome, weeks_min=definition.weeks.min, weeks_max=definition.weeks.max,
+                        position=definition.order, status=definition.status, owner_id=owner_id,
+                        forked_from_id=forked_from_id, forked_version=forked_version,
+                        shared_with_mentors=shared_with_mentors)
+    session.add(path)
+    session.flush()
+    _write_sections(session, path, definition, article_ids)
+    _record_version(session, path, definition, author=author, summary=summary)
+    session.flush()
+    return path
 
 
 def _conflict(session: Session, path_id: int, base_version: int) -> VersionConflict:

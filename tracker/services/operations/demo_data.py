@@ -78,7 +78,8 @@ def generate(*, session: Session, users: int, events: int, seed: int, now: datet
         raise Invalid(f"Users named {prefix}… exist already: this seed was generated here before. "
                       "Use another --seed, or a fresh database.")
     rng = random.Random(seed)
-    paths = list(session.exec(select(LearningPath).order_by(col(LearningPath.position))))
+    paths = list(session.exec(select(LearningPath).where(col(LearningPath.owner_id).is_(None))
+                              .order_by(col(LearningPath.position))))
     if not paths:
         raise Invalid("No paths to read: load the curriculum first (`tracker paths load`).")
     entries = path_entries(session=session, path_ids=[path.id for path in paths])

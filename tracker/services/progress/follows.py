@@ -24,7 +24,7 @@ def follow_path(*, session: Session, user: User, path: LearningPath) -> None:
     Refused, writing nothing, while a required prerequisite is not complete (`PrerequisitesUnmet`, 409, naming
     each); a path already followed stays followed."""
     if session.get(PathFollow, (user.id, path.id)) is None:
-        if not access.can_follow_path(path):
+        if not (access.can_follow_path(path) or access.can_edit_personal_path(user, path)):
             raise ProgressError(f"“{path.title}” is {path.status} and cannot be followed.")
         refuse_unmet(session=session, learner=user, path=path)
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

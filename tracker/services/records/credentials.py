@@ -105,7 +105,8 @@ def _due_query(holding_article: bool, among: bool, recall_only: bool = False) ->
     held = select(Credential.path_id).where(Credential.user_id == user_id, col(Credential.path_id).is_not(None),
                                             ~other_period)
     query = select(LearningPath).where(or_(col(LearningPath.id).in_(followed), col(LearningPath.id).in_(assigned)),
-                                       LearningPath.status != PathStatus.draft, col(LearningPath.id).not_in(held))
+                                       LearningPath.status != PathStatus.draft, col(LearningPath.id).not_in(held),
+                                       col(LearningPath.owner_id).is_(None))  # personal paths issue nothing
     if holding_article:
         query = query.where(col(LearningPath.id).in_(
             select(PathSection.path_id).join(PathItem, col(PathItem.section_id) == PathSection.id)

@@ -102,7 +102,7 @@ def credential_statement_id(credential: Credential, site: str) -> str:
 def event_statement(*, event: ProgressEvent, article: Article, user: User, path: LearningPath | None,
                     site: str) -> dict[str, Any]:
     context: dict[str, Any] = {"platform": "Learning-path tracker", "language": "en"}
-    if path is not None:
+    if path is not None and path.owner_id is None:  # a personal path is no activity of the curriculum
         context["contextActivities"] = {
             "grouping": [_activity(f"{site}/paths/{path.slug}", path.title, COURSE_TYPE)]}
         if event.registration:

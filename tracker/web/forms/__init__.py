@@ -53,6 +53,15 @@ from tracker.web.forms.mentoring import (  # noqa: F401
     InviteForm,
     ReplyForm,
 )
+from tracker.web.forms.personal import (  # noqa: F401
+    AddArticleForm,
+    AddResourceForm,
+    ChangeDecisionForm,
+    ForkForm,
+    PathItemForm,
+    RenameForm,
+    ShareForm,
+)
 from tracker.web.forms.rules import (  # noqa: F401
     EditRuleForm,
     NewRuleForm,

@@ -38,7 +38,7 @@ def path_list():
     return render_template(
         "paths/list.html", paths=summaries,
         tallies=progress.path_tallies(session=session, user=user, paths=[s.path for s in summaries]),
-        followed=followed, assigned=assigned,
+        followed=followed, assigned=assigned, personal_paths=forks.personal_paths(session=session, owner=user),
     )
 
 
