@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         notes,
         notifications,
         reference,
+        resources,
         scim,
         xapi,
     )

@@ -148,7 +148,9 @@ def shared_notes(*, session: Session, learner: User) -> list[SharedNote]:
     only the parts shared."""
     rows = session.exec(select(Note, Article).join(Article, col(Article.id) == Note.article_id)
                         .where(Note.user_id == learner.id,
-                               or_(col(Note.shared).is_(True), col(Note.takeaway_shared).is_(True)))
+                               or_(col(Note.shared).is_(True), col(Note.takeaway_shared).is_(True)),
+                               # a note on the learner's own resource: only once the resource is shared too
+                               or_(col(Article.owner_id).is_(None), col(Article.shared_with_mentors).is_(True)))
                         .order_by(col(Note.updated_at).desc())).all()
     replies: dict[int, list[tuple[NoteReply, User]]] = {note.id: [] for note, _ in rows}
     if replies:

@@ -3,7 +3,7 @@ modules (importing them registers their routes on `bp`)."""
 
 from __future__ import annotations
 
-from tracker.web.main import articles, cards, dashboard, paths, resume  # noqa: F401  (registers the routes)
+from tracker.web.main import articles, cards, dashboard, paths, resources, resume  # noqa: F401  (registers the routes)
 from tracker.web.main.blueprint import bp
 
 __all__ = ["bp"]
