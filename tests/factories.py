@@ -175,3 +175,9 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
             {"title": "Pick your storage", "kind": "elective", "pick": 1,
              "items": ["restful-api-design", "middleware", {"slug": "security", "optional": True}]}]})
     path_store.save_path(session=session, definition=capstone, base_version=None, author=user(session, "ada"))
+    # a learner's own resource beside an article, shared with her mentor, marked done and noted
+    lena.post("/resources", data={"title": "REST in practice, chapter 4", "url": "https://example.org/rest-ch4",
+                                  "minutes": "25", "shared": "y", "beside": "restful-api-design"})
+    resource = session.exec(select(Article).where(Article.owner_id == user(session, "lena").id)).one()
+    lena.post(f"/articles/{resource.slug}/progress", data={"state": "done"})
+    lena.post(f"/articles/{resource.slug}/note", data={"body": "Worth a second read."})

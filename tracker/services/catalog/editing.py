@@ -13,7 +13,13 @@ from sqlmodel import Session, col, select
 
 from tracker.models import READING_MINUTES_MAX, Article, ArticleTopic, Source, Topic, utcnow
 from tracker.services import documents
-from tracker.services.catalog.articles import ArticleCard, article_cards, in_catalog, require_article
+from tracker.services.catalog.articles import (
+    PERSONAL_SOURCE,
+    ArticleCard,
+    article_cards,
+    in_catalog,
+    require_article,
+)
 from tracker.services.catalog.datafile import (
     CatalogError,
     free_slug,
@@ -84,7 +90,7 @@ def save_article(*, session: Session, slug: str | None, form: ArticleForm,
     different article (two sources may publish the same title).
     """
     source = session.exec(select(Source).where(Source.slug == form.source)).one_or_none()
-    if source is None:
+    if source is None or source.slug == PERSONAL_SOURCE:  # learners' own resources are not the catalog's
         raise CatalogError(f"Source: unknown source '{form.source}'.")
     if any(len(t) > 80 for t in form.topics):
         raise CatalogError("Topics: each topic is at most 80 characters.")

@@ -99,7 +99,8 @@ def _store(*, session: Session, user: User, article: Article, shared: bool | _Ke
         _fill(note, new_body, new_takeaway, new_shared, new_takeaway_shared)
         session.commit()
     after = shown_to_mentors(note)
-    if any(after) and after != before:  # mentors hear of what they can see, and of nothing else
+    private = article.owner_id is not None and not article.shared_with_mentors  # a resource only its owner sees
+    if any(after) and after != before and not private:  # mentors hear of what they can see, and of nothing else
         _tell_mentors(session, user, article, note)
     return note
 
