@@ -33,7 +33,8 @@ HTMX_SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .h
 NOT_PAGES = re.compile(r"^/(static/|api/v1/|scim/|signin/oidc/callback|healthz|readyz|metrics|setup|\.well-known/"
                        r"|credentials/status/)"
                        r"|\.(csv|yaml|jwt|json|jsonl|svg)$|^/cards/export$|^/notifications/badge$|^/admin/paths/search$")
-SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1", "public_id": "0" * 32, "rule_id": "1"}
+SAMPLES = {"slug": "api-designer", "username": "lena", "version": "1", "public_id": "0" * 32, "rule_id": "1",
+           "resource_id": "1"}
 ARTICLE = "http-protocol"
 GROUP = "streaming-cohort"  # the lived-in group with a rule (its id is SAMPLES' rule_id)
 ROLES = {"visitor": None, "learner": "lena", "mentor": "mona", "admin": "ada"}

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         notifications,
         personal,
         reference,
+        resources,
         scim,
         xapi,
     )

@@ -152,7 +152,7 @@ def create_card():
     session = get_session()
     body = json_body(CardBody,
                      hint='send a JSON object like {"article": "http-protocol", "prompt": "…", "answer": "…"}')
-    article = catalog.require_article(session=session, slug=body.article)
+    article = catalog.require_article(session=session, slug=body.article, owner=require_account())
     first, *others = recall.write_cards(session=session, user=require_account(), article=article,
                                         kind=CardKind(body.kind), prompt=body.prompt, answer=body.answer)
     return respond(CardsCreatedPublic(**_public(first, article.slug).model_dump(),
@@ -167,7 +167,7 @@ def list_cards():
     if not slug:
         raise Invalid("article: this parameter is required (an article's slug)")
     session = get_session()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=require_account())
     cards = recall.cards_for_article(session=session, user=require_account(), article=article)
     return respond(Items[CardPublic](items=[_public(card, article.slug) for card in cards]))
 

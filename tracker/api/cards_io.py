@@ -78,7 +78,7 @@ def import_cards():
     session = get_session()
     user = require_account()
     body = json_body(ImportBody, hint='send a JSON object like {"text": "front\\tback\\n", "article": "http-protocol"}')
-    article = catalog.require_article(session=session, slug=body.article) if body.article else None
+    article = catalog.require_article(session=session, slug=body.article, owner=user) if body.article else None
     data = body.text.encode("utf-8")
     if body.preview:
         plan = cards_io.plan_import(session=session, user=user, data=data, article=article)

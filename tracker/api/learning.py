@@ -120,7 +120,7 @@ class TakeawayBody(BaseModel):
             response=TakeawayPublic, errors=(404,))
 def put_takeaway(slug: str):
     session = get_session()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=require_account())
     body = json_body(TakeawayBody, hint='send a JSON object like {"takeaway": "…", "shared": false}')
     note = notes.save_takeaway(session=session, user=require_account(), article=article, text=body.takeaway,
                                shared=body.shared)
@@ -158,7 +158,7 @@ def suggested_cards():
     if not slug:
         raise Invalid("article: this parameter is required (an article's slug)")
     session = get_session()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=require_account())
     offered = card_suggestions.suggestions_for(session=session, learner=require_account(), article=article)
     return respond(Items[SuggestedCardPublic](items=[_suggested(s, mentor, article.slug) for s, mentor in offered]))
 

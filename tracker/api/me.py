@@ -105,7 +105,7 @@ class StateBody(BaseModel):
 @documented(summary="Set your state on an article", body=StateBody, response=ProgressPublic, errors=(404,))
 def put_progress(slug: str):
     session = get_session()
-    article = catalog.require_card(session=session, slug=slug).article
+    article = catalog.require_card(session=session, slug=slug, owner=require_account()).article
     body = json_body(StateBody, hint='send a JSON object like {"state": "done"}')
     user = require_account()
     path = None

@@ -56,7 +56,7 @@ def mentees():
 def mentee_progress(username: str):
     session = get_session()
     learner = mentorships.get_mentee(session=session, viewer=require_account(), username=username)
-    rows = progress.list_progress(session=session, user=learner)
+    rows = progress.list_progress(session=session, user=learner, for_mentor=True)
     return respond(MenteeProgress(
         username=learner.username,
         items=[ProgressPublic(article_slug=slug, state=state, updated_at=updated_at)

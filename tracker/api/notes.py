@@ -85,7 +85,7 @@ def _note_public(article: Article, note: Note | None) -> NotePublic:
 @documented(summary="Your note on an article, with your mentors' replies", response=NotePublic, errors=(404,))
 def my_note(slug: str):
     session = get_session()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=require_account())
     return respond(_note_public(article, notes.note_for(session=session, user=require_account(), article=article)))
 
 
@@ -97,7 +97,7 @@ def put_note(slug: str):
     """Sharing the body tells your mentors what they can now see; an empty body clears it, and a note left with
     neither a body nor a takeaway is deleted."""
     session = get_session()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=require_account())
     body = json_body(NoteBody, hint='send a JSON object like {"body": "…", "shared": false}')
     note = notes.save_note(session=session, user=require_account(), article=article, body=body.body,
                            shared=body.shared)

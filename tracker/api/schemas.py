@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.main import SQLModelConfig
 
 from tracker.http.schemas import ErrorBody, ErrorDetail, Public  # noqa: F401  (the API's models build on these)
@@ -405,3 +405,41 @@ class MentorshipPublic(Public):
 class DueDatePublic(Public):
     id: int
     due_on: date | None
+
+
+# ---------------------------------------------------------------- personal resources
+
+class ResourcePublic(Public):
+    """One of your own resources: a link only you see (and your mentors, once shared); never in the catalog."""
+
+    id: int
+    slug: str = Field(description="its address in the tracker: /articles/{slug}, /api/v1/me/progress/{slug}")
+    title: str
+    url: str
+    minutes: int | None = Field(description="your estimate, if you gave one")
+    shared_with_mentors: bool
+    beside: str | None = Field(description="the slug of the catalog article it sits beside, if any")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ResourceBody(BaseModel):
+    """A new resource. The title is 1 to 200 characters, the url an http:// or https:// address (javascript:,
+    data: and other kinds are refused), minutes 1 to 600 or null."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(max_length=1000)
+    url: str = Field(max_length=2000)
+    minutes: int | None = None
+    shared_with_mentors: bool = False
+    beside: str | None = Field(default=None, max_length=120, description="a catalog article's slug")
+
+
+class ResourceChange(BaseModel):
+    """What to change of a resource; fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, max_length=1000)
+    url: str | None = Field(default=None, max_length=2000)
+    minutes: int | None = None
+    shared_with_mentors: bool | None = None

@@ -6,6 +6,7 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from tracker.models import (
+    Article,
     Credential,
     Group,
     GroupMember,
@@ -174,3 +175,30 @@ def can_read_audit_log(viewer: User | None) -> bool:
     """Reading and exporting the audit log (who enrolled whom, role and group changes, sign-ins through the
     identity provider): admins."""
     return is_admin(viewer)
+
+
+# ---------------------------------------------------------------- personal resources
+
+def can_see_resource(*, session: Session, viewer: User | None, resource: Article) -> bool:
+    """A learner's own resource: its owner, and the owner's active mentors once the owner shared it. Nobody else,
+    admins included, learns that it exists. A catalog article (no owner) is everyone's."""
+    if resource.owner_id is None:
+        return True
+    if viewer is None:
+        return False
+    if viewer.id == resource.owner_id:
+        return True
+    owner = session.get(User, resource.owner_id)
+    return resource.shared_with_mentors and owner is not None \
+        and sees_shared_resources_of(session=session, viewer=viewer, owner=owner)
+
+
+def sees_shared_resources_of(*, session: Session, viewer: User | None, owner: User) -> bool:
+    """Whose shared resources a viewer sees besides their own: their active mentees' (a mentor's role held)."""
+    return viewer is not None and viewer.id != owner.id and viewer.has_role(Role.mentor) \
+        and is_mentor_of(session=session, mentor=viewer, learner=owner)
+
+
+def can_edit_resource(viewer: User | None, resource: Article) -> bool:
+    """Changing, deleting and marking a resource: its owner only."""
+    return viewer is not None and resource.owner_id is not None and viewer.id == resource.owner_id

@@ -24,6 +24,7 @@ from tracker.services.mentoring import standings as assignment_views
 from tracker.services.mentoring.rules import AssignmentStatus
 from tracker.services.people import accounts, time_zones
 from tracker.services.progress import catch_up
+from tracker.services.personal import resources as personal_resources
 from tracker.services.progress import marks as progress
 from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm, SuggestCardForm
 
@@ -163,7 +164,9 @@ def mentee_path(username: str, slug: str):
                                               and row.mentor.id == mentor.id
                                               for row in assignment_views.learner_assignments(
                                                   session=session, learner=learner, now=utcnow())),
-                           form=SuggestCardForm(formdata=None))
+                           form=SuggestCardForm(formdata=None),
+                           resources=personal_resources.beside_articles(session=session, viewer=mentor, owner=learner,
+                                                                        article_ids=view.article_ids()))
 
 
 @bp.post("/mentees/<username>/paths/<slug>/cards")

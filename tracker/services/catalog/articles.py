@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
-from tracker.models import Article, ArticleTopic, Source, Topic
+from tracker.models import Article, ArticleTopic, Source, Topic, User
 from tracker.services.errors import Invalid, NotFound
 
+PERSONAL_SOURCE = "personal"  # personal resources' source (tracker.services.personal.resources): never listed
 # Used only when no listing in the catalog gives a reading time at all (see `estimate_minutes`).
 DEFAULT_READING_MINUTES = 10
 
@@ -34,6 +35,12 @@ def reading_time(article: Article) -> ReadingTime:
     if article.reading_minutes:
         return ReadingTime(minutes=article.reading_minutes, estimated=False)
     return ReadingTime(minutes=article.estimated_minutes or DEFAULT_READING_MINUTES, estimated=True)
+
+
+def in_catalog() -> ColumnElement[bool]:
+    """The catalog's own articles: not a learner's personal resource (tracker.services.personal.resources). Every
+    query that lists, counts, searches or exports the catalog keeps to these."""
+    return col(Article.owner_id).is_(None)
 
 
 def reading_minutes_sql() -> ColumnElement[int]:
@@ -205,13 +212,17 @@ def kept_catalog(*, session: Session) -> CatalogView:
 
 
 def _read_catalog(reader: Session) -> CatalogView:
-    articles = list(reader.exec(select(Article).order_by(func.lower(Article.title), col(Article.id))))
+    articles = list(reader.exec(select(Article).where(in_catalog())
+                                .order_by(func.lower(Article.title), col(Article.id))))
     topics = [TopicCount(topic=t, article_count=n) for t, n in reader.exec(
         select(Topic, func.count(col(ArticleTopic.article_id)))
         .join(ArticleTopic, col(ArticleTopic.topic_id) == Topic.id)
+        .join(Article, col(Article.id) == ArticleTopic.article_id).where(in_catalog())
         .group_by(col(Topic.id)).order_by(func.lower(Topic.name)))]
     sources = [SourceCount(source=s, article_count=n) for s, n in reader.exec(
-        select(Source, func.count(col(Article.id))).outerjoin(Article, col(Article.source_id) == Source.id)
+        select(Source, func.count(col(Article.id)))
+        .outerjoin(Article, (col(Article.source_id) == Source.id) & in_catalog())
+        .where(Source.slug != PERSONAL_SOURCE)
         .group_by(col(Source.id)).order_by(col(Source.id)))]
     return CatalogView(cards=article_cards(session=reader, articles=articles), topics=topics, sources=sources)
 
@@ -235,21 +246,30 @@ def search_articles(*, session: Session, query: ArticleQuery) -> Page:
                 per_page=query.per_page)
 
 
-def get_article(*, session: Session, slug: str) -> Article | None:
-    return session.exec(select(Article).where(Article.slug == slug)).one_or_none()
+def get_article(*, session: Session, slug: str, owner: User | None = None) -> Article | None:
+    """The catalog's article with this slug, or `owner`'s own resource (None: catalog articles only)."""
+    article = session.exec(select(Article).where(Article.slug == slug)).one_or_none()
+    if article is not None and article.owner_id is not None and (owner is None or article.owner_id != owner.id):
+        return None  # another learner's resource: as if there were none
+    return article
 
 
-def require_article(*, session: Session, slug: str) -> Article:
-    """The article with this slug, or NotFound (a row of this session: for changing it)."""
-    article = get_article(session=session, slug=slug)
+def require_article(*, session: Session, slug: str, owner: User | None = None) -> Article:
+    """The catalog's article with this slug, or `owner`'s own resource (for marking it, a note or cards on it),
+    or NotFound (a row of this session: for changing it)."""
+    article = get_article(session=session, slug=slug, owner=owner)
     if article is None:
         raise NotFound(f"There is no article called '{slug}'.")
     return article
 
 
-def require_card(*, session: Session, slug: str) -> ArticleCard:
-    """The kept card of the article with this slug, or NotFound (only for reading: see `kept_catalog`)."""
+def require_card(*, session: Session, slug: str, owner: User | None = None) -> ArticleCard:
+    """The kept card of the catalog's article with this slug (only for reading: see `kept_catalog`), or the card
+    of `owner`'s own resource with it, or NotFound."""
     card = kept_catalog(session=session).by_slug.get(slug)
+    if card is None and owner is not None and slug.startswith(PERSONAL_SOURCE):
+        resource = get_article(session=session, slug=slug, owner=owner)
+        card = article_cards(session=session, articles=[resource])[0] if resource is not None else None
     if card is None:
         raise NotFound(f"There is no article called '{slug}'.")
     return card

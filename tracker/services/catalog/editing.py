@@ -13,7 +13,13 @@ from sqlmodel import Session, col, select
 
 from tracker.models import READING_MINUTES_MAX, Article, ArticleTopic, Source, Topic, utcnow
 from tracker.services import documents
-from tracker.services.catalog.articles import ArticleCard, article_cards, require_article
+from tracker.services.catalog.articles import (
+    PERSONAL_SOURCE,
+    ArticleCard,
+    article_cards,
+    in_catalog,
+    require_article,
+)
 from tracker.services.catalog.datafile import (
     CatalogError,
     free_slug,
@@ -56,7 +62,7 @@ def articles_titled(*, session: Session, title: str, excluding: Article | None =
     """The articles whose title is `title` (ignoring case and spacing), with their sources, but `excluding`."""
     # Compared in Python: SQLite's lower() folds ASCII only, and the titles are a small column to read.
     key = title_key(title)
-    ids = [id_ for id_, stored in session.exec(select(Article.id, Article.title))
+    ids = [id_ for id_, stored in session.exec(select(Article.id, Article.title).where(in_catalog()))
            if title_key(stored) == key and (excluding is None or id_ != excluding.id)]
     if not ids:
         return []
@@ -84,7 +90,7 @@ def save_article(*, session: Session, slug: str | None, form: ArticleForm,
     different article (two sources may publish the same title).
     """
     source = session.exec(select(Source).where(Source.slug == form.source)).one_or_none()
-    if source is None:
+    if source is None or source.slug == PERSONAL_SOURCE:  # learners' own resources are not the catalog's
         raise CatalogError(f"Source: unknown source '{form.source}'.")
     if any(len(t) > 80 for t in form.topics):
         raise CatalogError("Topics: each topic is at most 80 characters.")
@@ -160,7 +166,8 @@ def set_links(*, session: Session, links: dict[str, str]) -> int:
     if bad:
         raise CatalogError("Links must start with http:// or https:// and hold no spaces: " + "; ".join(bad[:5])
                            + (f" and {len(bad) - 5} more" if len(bad) > 5 else "") + ".")
-    articles = {a.slug: a for a in session.exec(select(Article).where(col(Article.slug).in_(list(links))))}
+    articles = {a.slug: a for a in session.exec(
+        select(Article).where(col(Article.slug).in_(list(links)), in_catalog()))}
     unknown = [slug for slug in links if slug not in articles]
     if unknown:
         raise CatalogError("Links name no such article: " + ", ".join(unknown[:10])

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from tracker.models import ARTICLE_FIELDS, Article, ArticleTopic, Source, Topic, utcnow
-from tracker.services.catalog.articles import article_cards, estimate_minutes
+from tracker.services.catalog.articles import PERSONAL_SOURCE, article_cards, estimate_minutes, in_catalog
 from tracker.services.catalog.datafile import (
     ArticleEntry,
     CatalogDocument,
@@ -39,7 +39,7 @@ def load_catalog(*, session: Session, document: CatalogDocument, update_existing
     """
     report = LoadReport()
     sources, topics = _sources_and_topics(session, document, update_existing=update_existing)
-    existing = {a.slug: a for a in session.exec(select(Article))}
+    existing = {a.slug: a for a in session.exec(select(Article).where(in_catalog()))}
     for entry in document.articles:
         fields = entry.model_dump(include=_ARTICLE_FIELDS) | {"source_id": sources[entry.source].id}
         row = existing.get(entry.slug)
@@ -70,11 +70,11 @@ def refresh_estimates(*, session: Session) -> int:
     source (and clear it where the listing gives one); returns how many changed. The caller commits."""
     given: dict[int, list[int]] = {source_id: [] for source_id in session.exec(select(Source.id))}
     for source_id, minutes in session.exec(select(Article.source_id, Article.reading_minutes)
-                                           .where(col(Article.reading_minutes).is_not(None))):
+                                           .where(col(Article.reading_minutes).is_not(None), in_catalog())):
         given[source_id].append(cast(int, minutes))  # never None: the query leaves those out
     estimates = estimate_minutes(given)
     changed = 0
-    for article in session.exec(select(Article)):
+    for article in session.exec(select(Article).where(in_catalog())):  # a learner's resource is theirs to time
         wanted = None if article.reading_minutes else estimates.get(article.source_id)
         if article.estimated_minutes != wanted:
             article.estimated_minutes = wanted
@@ -111,10 +111,11 @@ def _sources_and_topics(session: Session, document: CatalogDocument, *,
 
 def document_from_database(*, session: Session) -> CatalogDocument:
     """The catalog as stored, in the data-file form (so a pasted listing can be merged into it)."""
-    cards = article_cards(session=session, articles=list(session.exec(select(Article).order_by(col(Article.id)))))
+    cards = article_cards(session=session, articles=list(session.exec(
+        select(Article).where(in_catalog()).order_by(col(Article.id)))))
     return CatalogDocument(
         sources=[SourceEntry(slug=s.slug, name=s.name, provenance=s.provenance)
-                 for s in session.exec(select(Source).order_by(col(Source.id)))],
+                 for s in session.exec(select(Source).where(Source.slug != PERSONAL_SOURCE).order_by(col(Source.id)))],
         topics=[TopicEntry(slug=t.slug, name=t.name) for t in session.exec(select(Topic))],
         articles=[ArticleEntry(slug=c.article.slug, source=c.source.slug, topics=[t.name for t in c.topics],
                                **c.article.model_dump(include=_ARTICLE_FIELDS)) for c in cards],

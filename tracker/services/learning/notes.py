@@ -99,7 +99,8 @@ def _store(*, session: Session, user: User, article: Article, shared: bool | _Ke
         _fill(note, new_body, new_takeaway, new_shared, new_takeaway_shared)
         session.commit()
     after = shown_to_mentors(note)
-    if any(after) and after != before:  # mentors hear of what they can see, and of nothing else
+    private = article.owner_id is not None and not article.shared_with_mentors  # a resource only its owner sees
+    if any(after) and after != before and not private:  # mentors hear of what they can see, and of nothing else
         _tell_mentors(session, user, article, note)
     return note
 
@@ -148,7 +149,9 @@ def shared_notes(*, session: Session, learner: User) -> list[SharedNote]:
     only the parts shared."""
     rows = session.exec(select(Note, Article).join(Article, col(Article.id) == Note.article_id)
                         .where(Note.user_id == learner.id,
-                               or_(col(Note.shared).is_(True), col(Note.takeaway_shared).is_(True)))
+                               or_(col(Note.shared).is_(True), col(Note.takeaway_shared).is_(True)),
+                               # a note on the learner's own resource: only once the resource is shared too
+                               or_(col(Article.owner_id).is_(None), col(Article.shared_with_mentors).is_(True)))
                         .order_by(col(Note.updated_at).desc())).all()
     replies: dict[int, list[tuple[NoteReply, User]]] = {note.id: [] for note, _ in rows}
     if replies:

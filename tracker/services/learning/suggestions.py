@@ -81,7 +81,7 @@ def load_curriculum_cards(*, session: Session, entries: list[CardEntry]) -> int:
     """Make the curriculum's suggestions match `entries`: new ones added, changed answers updated (by article
     and prompt), dropped ones removed (cards already adopted stay with their learners). The caller commits;
     returns how many were added."""
-    slugs = dict(session.exec(select(Article.slug, Article.id)).all())
+    slugs = dict(session.exec(select(Article.slug, Article.id).where(col(Article.owner_id).is_(None))).all())
     current = {(s.article_id, s.prompt): s for s in session.exec(
         select(SuggestedCard).where(SuggestedCard.origin == SuggestionOrigin.curriculum))}
     added = 0

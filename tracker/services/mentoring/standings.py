@@ -156,6 +156,8 @@ def _add_catch_ups(session: Session, views: dict[int, MenteeView], states: dict[
                  changed=changed[row.learner.id]) for row in rows])
     for row in rows:
         row.catch_up = found.get((row.learner.id, row.path.id))
+
+
 def _who_assigned(session: Session, rows: Sequence[tuple[Assignment, LearningPath]]
                   ) -> tuple[dict[int, User], dict[int, Group]]:
     """The mentors who made these assignments, by id, and the groups whose rules made them, by rule id."""

@@ -33,7 +33,13 @@ from tracker.services.curriculum.queries import (
 )
 from tracker.services.errors import Invalid, NotFound
 from tracker.services.progress import activity_days
-from tracker.services.progress.statements import followed_paths, marking, my_progress, progress_list
+from tracker.services.progress.statements import (
+    followed_paths,
+    marking,
+    my_progress,
+    progress_list,
+    progress_list_for_mentors,
+)
 from tracker.services.webhooks import events as webhook_events
 
 SETTLED = (ProgressState.done, ProgressState.skipped)
@@ -119,11 +125,13 @@ def changed_at(*, session: Session, user: User, article_ids: Iterable[int]) -> d
                              params={"user_id": user.id, "ids": list(article_ids)}).all())
 
 
-def list_progress(*, session: Session, user: User) -> list[tuple[ProgressState, datetime, str]]:
+def list_progress(*, session: Session, user: User,
+                  for_mentor: bool = False) -> list[tuple[ProgressState, datetime, str]]:
     """Every state the user has set, with its time and the article's slug, most recent first (columns only:
-    an answer of every row the user has)."""
+    an answer of every row the user has). `for_mentor`: none on a resource of the user's they did not share."""
+    statement = progress_list_for_mentors() if for_mentor else progress_list()
     return [(ProgressState(state), updated_at, slug)
-            for state, updated_at, slug in session.exec(progress_list(), params={"user_id": user.id})]
+            for state, updated_at, slug in session.exec(statement, params={"user_id": user.id})]
 
 
 # ---------------------------------------------------------------- the numbers

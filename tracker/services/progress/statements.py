@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Update, bindparam, insert, update
+from sqlalchemy import Insert, Update, bindparam, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import ReturningInsert
@@ -68,6 +68,12 @@ def progress_list() -> Select[str, datetime, str]:
             .join(Article, col(Article.id) == Progress.article_id)
             .where(Progress.user_id == bindparam("user_id"), Progress.state != ProgressState.not_started)
             .order_by(col(Progress.updated_at).desc(), col(Progress.id).desc()))
+
+
+@functools.cache
+def progress_list_for_mentors() -> Select[str, datetime, str]:
+    """`progress_list` as the user's mentors see it: none on a resource of the user's own they did not share."""
+    return progress_list().where(or_(col(Article.owner_id).is_(None), col(Article.shared_with_mentors).is_(True)))
 
 
 @functools.cache

@@ -86,6 +86,7 @@ from tracker.services.records.export_schema import (
     Record,
     RecoveryCodeRecord,
     ReplyRecord,
+    ResourceRecord,
     RuleRunRecord,
     SecurityEventRecord,
     SessionRecord,
@@ -138,6 +139,7 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "external_identity": ("provider_accounts",),
     "assignment_rule": ("assignment_rules_made",),
     "rule_run": ("rule_runs_started",),
+    "article": ("resources",),  # a learner's own resources (catalog articles have no owner)
 }
 
 
@@ -152,22 +154,28 @@ def as_json(document: Record) -> str:
 
 # ---------------------------------------------------------------- reading the parts
 
-def progress_records(*, session: Session, user: User) -> list[ProgressRecord]:
-    """Every progress row of the user with its article and source, most recent first."""
+def _mentors_see() -> ColumnElement[bool]:
+    """Rows on catalog articles, or on the learner's own resources they shared with their mentors."""
+    return or_(col(Article.owner_id).is_(None), col(Article.shared_with_mentors).is_(True))
+
+
+def progress_records(*, session: Session, user: User, for_mentor: bool = False) -> list[ProgressRecord]:
+    """Every progress row of the user with its article and source, most recent first (`for_mentor`: none on a
+    resource of theirs they did not share)."""
     rows = session.exec(select(Progress, Article.slug, Article.title, Source.name)
                         .join(Article, col(Article.id) == Progress.article_id)
                         .join(Source, col(Source.id) == Article.source_id)
-                        .where(Progress.user_id == user.id)
+                        .where(Progress.user_id == user.id, *((_mentors_see(),) if for_mentor else ()))
                         .order_by(col(Progress.updated_at).desc(), col(Progress.id).desc()))
     return [ProgressRecord(article_slug=slug, article_title=title, source=source, state=record.state.value,
                            updated_at=record.updated_at) for record, slug, title, source in rows]
 
 
-def _events(session: Session, user: User) -> list[EventRecord]:
+def _events(session: Session, user: User, *, for_mentor: bool = False) -> list[EventRecord]:
     rows = session.exec(select(ProgressEvent, Article.slug, LearningPath.slug)
                         .join(Article, col(Article.id) == ProgressEvent.article_id)
                         .outerjoin(LearningPath, col(LearningPath.id) == ProgressEvent.path_id)
-                        .where(ProgressEvent.user_id == user.id)
+                        .where(ProgressEvent.user_id == user.id, *((_mentors_see(),) if for_mentor else ()))
                         .order_by(col(ProgressEvent.created_at), col(ProgressEvent.id)))
     return [EventRecord(article_slug=article, state=event.state.value, created_at=event.created_at, path_slug=path)
             for event, article, path in rows]
@@ -177,7 +185,7 @@ def _notes(session: Session, user: User, *, shared_only: bool = False) -> list[N
     query = (select(Note, Article.slug).join(Article, col(Article.id) == Note.article_id)
              .where(Note.user_id == user.id).order_by(col(Note.created_at), col(Note.id)))
     if shared_only:  # what mentors see: each part only when its own flag shares it
-        query = query.where(or_(col(Note.shared).is_(True), col(Note.takeaway_shared).is_(True)))
+        query = query.where(or_(col(Note.shared).is_(True), col(Note.takeaway_shared).is_(True)), _mentors_see())
     rows = session.exec(query).all()
     replies: dict[int, list[ReplyRecord]] = {note.id: [] for note, _ in rows}
     if replies:
@@ -361,7 +369,18 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                                                  linked_at=i.linked_at, last_sign_in_at=i.last_sign_in_at)
                            for i in _rows(session, ExternalIdentity, ExternalIdentity.user_id == user.id,
                                           order=(col(ExternalIdentity.linked_at), col(ExternalIdentity.id)))],
+        resources=_resources(session, user),
     )
+
+
+def _resources(session: Session, user: User) -> list[ResourceRecord]:
+    beside = aliased(Article)
+    return [ResourceRecord(slug=r.slug, title=r.title, url=r.url or "", minutes=r.reading_minutes,
+                           shared_with_mentors=r.shared_with_mentors, beside=slug, created_at=r.created_at,
+                           updated_at=r.updated_at)
+            for r, slug in session.exec(select(Article, beside.slug)
+                                        .outerjoin(beside, col(beside.id) == Article.attached_to_id)
+                                        .where(Article.owner_id == user.id).order_by(col(Article.id)))]
 
 
 def export_everyone(*, session: Session, now: datetime) -> Iterator[tuple[User, DataExport]]:
@@ -377,8 +396,8 @@ def export_mentee(*, session: Session, viewer: User, learner: User, now: datetim
     return MenteeExport(
         schema_version=SCHEMA_VERSION, exported_at=now, exported_by=viewer.username,
         learner=LearnerRef(username=learner.username, display_name=learner.display_name),
-        progress=progress_records(session=session, user=learner),
-        progress_events=_events(session, learner),
+        progress=progress_records(session=session, user=learner, for_mentor=True),
+        progress_events=_events(session, learner, for_mentor=True),
         shared_notes=_notes(session, learner, shared_only=True),
         assignments=_assignments(session, Assignment.learner_id == learner.id, *made_by),
     )

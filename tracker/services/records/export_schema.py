@@ -295,6 +295,17 @@ class SuggestedCardRecord(Record):
     created_at: datetime
 
 
+class ResourceRecord(Record):
+    slug: str
+    title: str
+    url: str
+    minutes: int | None
+    shared_with_mentors: bool
+    beside: str | None = Field(description="the catalog article it sits beside (its slug), if any")
+    created_at: datetime
+    updated_at: datetime
+
+
 class DataExport(Record):
     """Everything the tracker holds about one account (never a password or token hash)."""
 
@@ -346,6 +357,8 @@ class DataExport(Record):
                                             "or made by you")
     provider_accounts: list[ProviderAccountRecord] = Field(default_factory=list, description="the identity "
                                                            "provider accounts that sign you in")
+    resources: list[ResourceRecord] = Field(default_factory=list, description="your own resources (links you "
+                                            "added; your progress, notes and cards on them are in the lists above)")
 
 
 class LearnerRef(Record):

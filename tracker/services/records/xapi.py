@@ -179,7 +179,7 @@ def event_rows(session: Session, user_ids: list[int] | None, after_event: int, l
              .join(Article, col(Article.id) == ProgressEvent.article_id)
              .join(User, col(User.id) == ProgressEvent.user_id)
              .outerjoin(LearningPath, col(LearningPath.id) == ProgressEvent.path_id)
-             .where(ProgressEvent.id > after_event))
+             .where(ProgressEvent.id > after_event, col(Article.owner_id).is_(None)))  # no learner's own resource
     if unqueued:
         query = query.where(~exists().where(col(XapiOutbox.event_id) == ProgressEvent.id))
     if user_ids is not None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlmodel import select
 
 from tracker.db import get_session
 from tracker.http.auth import role_required
 from tracker.http.render import is_htmx
-from tracker.models import Role, Source
+from tracker.models import Role
 from tracker.services import documents
 from tracker.services.catalog import articles as catalog
 from tracker.services.catalog import datafile as catalog_file
@@ -29,7 +28,8 @@ def article_list():
 
 
 def _sources():
-    return list(get_session().exec(select(Source).order_by(Source.name)))
+    # the catalog's sources (not the one of learners' own resources), by name
+    return sorted((row.source for row in catalog.list_sources(session=get_session())), key=lambda s: s.name)
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])

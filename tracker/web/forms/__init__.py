@@ -42,6 +42,7 @@ from tracker.web.forms.learning import (  # noqa: F401
     PlanForm,
     RatingForm,
     RecallCardForm,
+    ResourceForm,
     RestartForm,
     SuggestCardForm,
     TakeawayForm,

@@ -18,7 +18,7 @@ from tracker.services.learning.cards_io import IMPORT_BYTES_MAX
 from tracker.services.learning.notes import NOTE_MAX, TAKEAWAY_MAX
 from tracker.services.learning.plans import CUE_MAX, DAY_NAMES
 from tracker.services.learning.recall import TEXT_MAX as RECALL_TEXT_MAX
-from tracker.web.forms.base import Form, WholeNumberField
+from tracker.web.forms.base import TEXT_GUARD, Form, WholeNumberField
 
 
 class MarkForm(Form):
@@ -105,3 +105,14 @@ class UndoForm(Form):
 class InvitationAnswerForm(Form):
     decision = SelectField("Answer", choices=[SelectChoice("accept", "Accept"), SelectChoice("decline", "Decline")],
                            validators=[InputRequired(message="answer the invitation with accept or decline")])
+
+
+class ResourceForm(Form):
+    """A learner's own resource. Limits and the link's kind are the service's (personal.resources.checked_fields),
+    so it says what is wrong; the form only stops absurd input."""
+
+    title = StringField("Title", validators=[Length(max=TEXT_GUARD)])
+    url = StringField("Link", validators=[Length(max=TEXT_GUARD)])
+    minutes = StringField("Minutes", validators=[Length(max=40)])
+    shared = BooleanField("Share with my mentors")
+    beside = StringField("Beside the article", validators=[Optional(), Length(max=120)])

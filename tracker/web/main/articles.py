@@ -15,8 +15,10 @@ from tracker.services import access
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum.kept import current_stamp
+from tracker.services.errors import NotFound
 from tracker.services.learning import notes, recall
 from tracker.services.learning import suggestions as card_suggestions
+from tracker.services.personal import resources as personal_resources
 from tracker.services.progress import catch_up, marking
 from tracker.services.progress import marks as progress
 from tracker.web.auth import safe_next
@@ -47,7 +49,7 @@ def mark(slug: str):
     """Set the state of an article. HTMX gets the row and the bars to swap; a plain form gets a redirect."""
     session = get_session()
     user = require_account()
-    card = catalog.require_card(session=session, slug=slug)
+    card = catalog.require_card(session=session, slug=slug, owner=user)  # a resource: its owner's alone
     article = card.article
     form = MarkForm().checked()
     state = ProgressState(form.state.data)
@@ -77,11 +79,13 @@ def mark(slug: str):
         old_next, new_next = before.overall.next_entry, after.overall.next_entry
         moved = [entry for entry in (old_next, new_next)
                  if entry is not None and entry.article_id != article.id]
-    my_notes = notes.notes_for(session=session, user=user,
-                               article_ids=[article.id] + [entry.article_id for entry in moved])
+    row_ids = [article.id] + [entry.article_id for entry in moved]
+    my_notes = notes.notes_for(session=session, user=user, article_ids=row_ids)
+    mine = personal_resources.beside_articles(session=session, viewer=user, owner=user, article_ids=row_ids) \
+        if after is not None else {}  # a path page's rows keep their resources
     return fragment("partials/_progress_update.html", card=card, state=state, view=after,
-                    moved=moved, notes=my_notes, catch_up=catch_up.for_path(session=session, learner=user, view=after)
-                    if after is not None else None)
+                    moved=moved, notes=my_notes, resources_by_article=mine,
+                    catch_up=catch_up.for_path(session=session, learner=user, view=after) if after is not None else None)
 
 
 @bp.get("/articles/<slug>")
@@ -93,12 +97,14 @@ def article_page(slug: str):
 def article_context(slug: str, **overrides) -> dict:
     """What the article page shows, with `overrides` (a refused card form and its reason, say)."""
     session = get_session()
-    user = current_account()
-    card = catalog.require_card(session=session, slug=slug)
+    viewer = current_account()
+    card = _readable_card(session, viewer, slug)
     article = card.article
+    # A mentor reading a mentee's shared resource sees it, not their own state, note or cards on it.
+    user = viewer if article.owner_id is None or access.can_edit_resource(viewer, article) else None
     note = notes.note_for(session=session, user=user, article=article) if user else None
     context = {
-        "card": card, "note": note,
+        "card": card, "note": note, "learner": user, "resources": _resources_beside(session, user, article),
         "state": progress.states_for(session=session, user=user, article_ids=[article.id]).get(
             article.id, ProgressState.not_started) if user else None,
         "replies": notes.replies_to(session=session, note=note) if note else [],
@@ -106,6 +112,24 @@ def article_context(slug: str, **overrides) -> dict:
         "memberships": path_queries.paths_with_article(session=session, viewer=user, article=article),
     } | (recall_context(session, user, article) if user else {"recall_cards": [], "suggestions": []})
     return context | overrides
+
+
+def _readable_card(session: Session, viewer: User | None, slug: str) -> catalog.ArticleCard:
+    """The catalog's article, or a personal resource `viewer` may see (its owner; their mentors once shared);
+    NotFound for anyone else, as if it did not exist."""
+    try:
+        return catalog.require_card(session=session, slug=slug, owner=viewer)
+    except NotFound:
+        resource = personal_resources.visible_resource(session=session, viewer=viewer, slug=slug)
+        return catalog.article_cards(session=session, articles=[resource])[0]
+
+
+def _resources_beside(session: Session, user: User | None, article: Article) -> list[Article] | None:
+    """The learner's own resources beside a catalog article (None on a resource's own page, or signed out)."""
+    if user is None or article.owner_id is not None:
+        return None
+    return personal_resources.beside_articles(session=session, viewer=user, owner=user,
+                                              article_ids=[article.id]).get(article.id, [])
 
 
 def recall_context(session: Session, user: User, article: Article) -> dict:
@@ -120,7 +144,7 @@ def recall_context(session: Session, user: User, article: Article) -> dict:
 def note_page(slug: str):
     """The learner's note on an article, with mentors' replies."""
     session = get_session()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=require_account())
     note = notes.note_for(session=session, user=require_account(), article=article)
     replies = notes.replies_to(session=session, note=note) if note else []
     return render_template("main/note.html", article=article, note=note, replies=replies)
@@ -131,7 +155,7 @@ def note_page(slug: str):
 def save_note(slug: str):
     session = get_session()
     user = require_account()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=user)
     form = NoteForm().checked()
     body = form.body.data or ""
     try:
@@ -156,7 +180,7 @@ def save_takeaway(slug: str):
     """What the learner would tell a colleague, kept in their note; offered right after marking it done."""
     session = get_session()
     user = require_account()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=user)
     form = TakeawayForm().checked()
     prompt = form.prompt.data
     try:

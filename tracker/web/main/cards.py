@@ -27,7 +27,7 @@ def add_card(slug: str):
     section again; a plain form goes back to the article. Refused, the form comes back with its draft and why."""
     session = get_session()
     user = require_account()
-    article = catalog.require_article(session=session, slug=slug)
+    article = catalog.require_article(session=session, slug=slug, owner=user)
     form = RecallCardForm().checked()
     try:
         made = recall.write_cards(session=session, user=user, article=article,
@@ -113,7 +113,7 @@ def import_cards():
     slug = (form.article.data or "").strip()
     plan, error = None, None
     try:
-        article = catalog.require_article(session=session, slug=slug) if slug else None
+        article = catalog.require_article(session=session, slug=slug, owner=user) if slug else None
         if form.action.data == "import":
             plan = cards_io.import_cards(session=session, user=user, data=data, article=article)
         else:
