@@ -85,9 +85,7 @@ def create_path():
     data = {"slug": body.slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
             "weeks": {"min": body.weeks_min, "max": body.weeks_max}, "status": body.status.value,
             "order": body.order,
-            "sections": [{"title": s.title, "why": s.why or "",
-                          "items": [{"slug": i.article.slug, "optional": i.optional} for i in s.items]}
-                         for s in body.sections]}
+            "sections": [s.definition() for s in body.sections]}
     definition = path_store.validate_definition(session=session, data=data, source=body.slug)
     result = path_store.save_path(session=session, definition=definition, base_version=None,
                                   author=require_account())

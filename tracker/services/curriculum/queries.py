@@ -113,9 +113,9 @@ class SectionRule:
         return min(self.pick, required) if self.elective and self.pick is not None else required
 
     def describe(self, required: int) -> str:
-        """'Core', 'Elective: any 2 of 5', with ', in order' for a sequential section."""
+        """'Core', 'Elective: any 2 of 5', with ' · in order' for a sequential section."""
         text = f"Elective: any {self.needed(required)} of {required}" if self.elective else "Core"
-        return text + (", in order" if self.sequential else "")
+        return text + (" · in order" if self.sequential else "")
 
 
 CORE = SectionRule()
