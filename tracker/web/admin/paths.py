@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
 from tracker.http.render import is_htmx, page_or_fragment, see_other
-from tracker.models import Article, PathStatus, Role
+from tracker.models import Article, PathStatus, Role, SectionKind
 from tracker.services import documents
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import drafts as path_drafts
@@ -29,6 +29,10 @@ from tracker.web.forms import PathEditorForm, PathStatusForm, RestoreForm
 @role_required(Role.admin)
 def path_list():
     return render_template("admin/paths.html", paths=path_queries.list_paths(session=get_session()))
+
+
+SECTION_KINDS = [(SectionKind.core.value, "Core: every required article is read"),
+                 (SectionKind.elective.value, "Elective: any number of them is read")]
 
 
 def _path(slug: str):
@@ -52,7 +56,7 @@ def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 2
     context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles,
                "error": _readable(error) if error else None, "conflict": conflict, "saved": saved, "dirty": dirty,
                "statuses": list(PathStatus), "search": search, "q": q, "add_to": add_to,
-               "focus": None if error or conflict else focus, "preview": preview,
+               "focus": None if error or conflict else focus, "preview": preview, "section_kinds": SECTION_KINDS,
                "error_section": _rule_error_section(error) if error and not conflict else None}
     return page_or_fragment("admin/path_edit.html", block="editor", target="editor", status=status, **context)
 
