@@ -12,6 +12,7 @@ from tests import factories
 from tests.section_rules import GRAPHQL, GRAPHQL_REQUIRED, elective, give_rules, in_order
 from tracker.models import Progress, ProgressEvent, ProgressState, SectionKind
 from tracker.services.curriculum import format as path_format
+from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum.changes import describe_changes
 from tracker.services.curriculum.queries import path_definition
 from tracker.services.progress import follows, marking
@@ -129,3 +130,16 @@ def test_the_seed_paths_round_trip_unchanged(name):
     definition = path_format.parse_path_definition(text, filename=f"{name}.yaml", known_slugs=slugs)
     assert all(s.kind is SectionKind.core and s.pick is None and not s.sequential for s in definition.sections)
     assert path_format.dump_path_definition(definition) == text
+
+
+def test_an_elective_sections_reading_counts_its_shortest_needed_articles_on_the_list_and_the_page(session):
+    give_rules(session, "api-designer", {GRAPHQL: elective(2)})
+    detail = path_queries.get_path(session=session, slug="api-designer")
+    assert detail is not None
+    sections = detail.sections
+    core = [e.reading_time.minutes for i, v in enumerate(sections) if i != GRAPHQL for e in v.entries
+            if not e.optional]
+    chosen = sorted(e.reading_time.minutes for e in sections[GRAPHQL].entries if not e.optional)[:2]
+    assert detail.summary.reading.minutes == sum(core) + sum(chosen)
+    listed = next(s for s in path_queries.list_paths(session=session) if s.path.slug == "api-designer")
+    assert listed.reading == detail.summary.reading
