@@ -121,3 +121,11 @@ def test_the_mark_that_opens_the_next_article_swaps_its_row_in_place(make_client
     assert opened.startswith(f'id="article-{GRAPHQL_REQUIRED[1]}" hx-swap-oob="true"')
     assert "Opens once you finish" not in opened and 'name="state"' in opened
     assert "1 of the 2 to choose done" in answer  # the section's bar speaks its rule
+
+
+def test_a_pick_of_nothing_is_refused_and_the_draft_is_kept(make_client, session):
+    page = make_client("ada").post(EDITOR, data=_elective(editor_form(session), "0") | {"action": "save"})
+    html = unescape(page.get_data(as_text=True))
+    assert page.status_code == 400 and "Section 2: an elective section asks for at least 1 of its articles" in html
+    assert 'aria-invalid="true" autofocus' in html
+    assert 'value="elective" selected' in html

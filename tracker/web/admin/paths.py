@@ -64,7 +64,7 @@ def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 2
 def _rule_error_section(error: str) -> int | None:
     """The section (from 0) whose rule the error is about: its number field takes the focus, marked invalid."""
     found = re.match(r"(?:The path: )?section (\d+)\b[^:]*: (?:it asks for any|an elective section|a number to pick)",
-                     error)
+                     error, re.IGNORECASE)
     return int(found.group(1)) - 1 if found else None
 
 

@@ -34,7 +34,8 @@ class SectionForm(PlainForm):
     why = StringField("Why this section", validators=[Length(max=TEXT_GUARD)])
     kind = SelectField("Completes when", choices=[SelectChoice(k.value) for k in SectionKind],
                        default=SectionKind.core.value)
-    pick = WholeNumberField("Any how many", validators=[Optional(), NumberRange(min=1, max=500)])
+    pick = WholeNumberField("Any how many", validators=[Optional(), NumberRange(
+        min=1, max=500, message="an elective section asks for at least 1 of its articles (and at most 500)")])
     sequential = BooleanField("In order")
     items = FieldList(FormField(ItemForm), max_entries=500)
 
@@ -56,6 +57,14 @@ class PathEditorForm(Form):
     status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in PathStatus],
                          default=PathStatus.draft.value)
     sections = FieldList(FormField(SectionForm), max_entries=100)
+
+    def first_error(self) -> str:
+        """A section's field names its section: "Section 2: an elective section asks for at least 1 …"."""
+        for number, section in enumerate(self.sections, start=1):
+            for field in section.form:
+                if field.errors and isinstance(field.errors, list) and isinstance(field.errors[0], str):
+                    return f"Section {number}: {field.errors[0]}"
+        return super().first_error()
 
     def draft(self) -> dict:
         """The unsaved draft as the editor's service functions take it."""
