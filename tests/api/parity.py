@@ -102,7 +102,7 @@ PARITY: dict[str, tuple[str, ...] | Exempt] = {
     "POST main.rename_path": ("PATCH /api/v1/me/own-paths/{slug}",),
     "POST main.share_path": ("PATCH /api/v1/me/own-paths/{slug}",),
     "POST main.add_article": ("POST /api/v1/me/own-paths/{slug}/items",),
-    "POST main.add_resource": ("POST /api/v1/me/own-paths/{slug}/items",),
+    "POST main.add_path_resource": ("POST /api/v1/me/own-paths/{slug}/items",),
     "POST main.change_item": ("POST /api/v1/me/own-paths/{slug}/items/{article}",),
     "POST main.decide_change": ("POST /api/v1/me/paths/{slug}/changes",),
     "POST main.unfollow": ("DELETE /api/v1/me/paths/{slug}/follow",),

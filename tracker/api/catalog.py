@@ -25,13 +25,17 @@ from tracker.db import get_session
 from tracker.http.auth import current_account, require_account, role_required
 from tracker.http.inputs import DB_INT_MAX, json_body
 from tracker.http.openapi import documented
-from tracker.models import LearningPath, PathStatus, Role
+from tracker.models import LearningPath, PathStatus, Role, SectionKind
 from tracker.services import access
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import format as path_format
 from tracker.services.curriculum import prerequisites
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
+from tracker.services.curriculum.changes import describe_changes
+from tracker.services.curriculum.format import SectionDefinition
+from tracker.services.progress import marks as progress
+from tracker.services.progress import preview as rule_preview
 
 
 @bp.get("/articles")
@@ -54,11 +58,17 @@ def path_list():
 @documented(summary="One path with its sections and articles", response=PathDetailPublic, signed_in=False,
             errors=(404,))
 def path_detail(slug: str):
-    """With its prerequisites, and for a signed-in learner where they stand on each."""
+    """With its prerequisites; signed in, where you stand on each, and whether an in-order section keeps each
+    article closed for you (`locked`)."""
     session, viewer = get_session(), current_account()
     detail = path_queries.visible_path(session=session, viewer=viewer, slug=slug)
-    return respond(PathDetailPublic.of(detail, prerequisites.for_learner(session=session, learner=viewer,
-                                                                         path=detail.path)))
+    locked = None
+    if viewer is not None:
+        entries = [entry for view in detail.sections for entry in view.entries]
+        states = progress.states_for(session=session, user=viewer, article_ids=[e.article_id for e in entries])
+        locked = progress.locked_articles(entries, states)
+    return respond(PathDetailPublic.of(detail, locked, prerequisites.for_learner(session=session, learner=viewer,
+                                                                                path=detail.path)))
 
 
 @bp.get("/topics")
@@ -88,7 +98,23 @@ class SectionBody(BaseModel):
     title: str = Field(max_length=200)
     why: str | None = Field(default=None, max_length=300,
                             description="left out: a section with the same title keeps its line")
+    kind: SectionKind | None = Field(default=None, description="core or elective; left out: a section with the "
+                                                                 "same title keeps its rule (a new one is core)")
+    pick: int | None = Field(default=None, ge=1, le=500, description="elective: how many of its required "
+                                                                     "articles complete it")
+    sequential: bool | None = Field(default=None, description="each article opens once the one before it is "
+                                                              "finished; left out: kept as the section had it")
     items: list[ItemBody] = Field(max_length=500)
+
+    def definition(self, current: dict[str, SectionDefinition] | None = None) -> dict:
+        """The section in the path file's shape; what is left out comes from `current` (by title)."""
+        kept = (current or {}).get(self.title)
+        kind = self.kind or (kept.kind if kept is not None else SectionKind.core)
+        pick = self.pick if self.kind is not None else (kept.pick if kept is not None else None)
+        sequential = self.sequential if self.sequential is not None else bool(kept and kept.sequential)
+        return {"title": self.title, "why": self.why if self.why is not None else (kept.why if kept else ""),
+                "kind": kind.value, "pick": pick, "sequential": sequential,
+                "items": [{"slug": i.article.slug, "optional": i.optional} for i in self.items]}
 
 
 class PrerequisiteBody(BaseModel):
@@ -143,22 +169,75 @@ def update_path(slug: str):
     session = get_session()
     path = path_queries.require_learning_path(session=session, slug=slug)
     body = json_body(PathBody, hint="send the path as a JSON object, with the version it is based on")
-    current = {view.section.title: view.section.why for view in _detail(path).sections}
+    definition = _definition(path, body)
+    path_store.save_path(session=session, definition=definition, base_version=body.version,
+                         author=require_account())  # a stale version: 409 with current_version and changes
+    return respond(PathDetailPublic.of(_detail(path), prerequisites=prerequisites.for_learner(
+        session=session, learner=None, path=path)))
+
+
+def _definition(path: LearningPath, body: PathBody) -> path_format.PathDefinition:
+    """The body as a checked path definition; what it leaves out is kept from the path as it is."""
+    session = get_session()
+    current = {section.title: section
+               for section in path_queries.path_definition(session=session, path=path).sections}
     data = {
-        "slug": slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
+        "slug": path.slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
         "weeks": {"min": body.weeks_min, "max": body.weeks_max},
         "status": body.status if body.status is not None else path.status.value,
         "order": body.order if body.order is not None else path.position,
-        "sections": [{"title": s.title, "why": s.why if s.why is not None else current.get(s.title, ""),
-                      "items": [{"slug": i.article.slug, "optional": i.optional} for i in s.items]}
-                     for s in body.sections],
+        "sections": [section.definition(current) for section in body.sections],
         **kept_or_given(body, path),
     }
-    definition = path_store.validate_definition(session=session, data=data, source=slug)
-    path_store.save_path(session=session, definition=definition, base_version=body.version,
-                         author=require_account())  # a stale version: 409 with current_version and changes
-    return respond(PathDetailPublic.of(_detail(path), prerequisites.for_learner(session=session, learner=None,
-                                                                                path=path)))
+    return path_store.validate_definition(session=session, data=data, source=path.slug)
+
+
+class PreviewBody(PathBody):
+    """A path as PUT /paths/<slug> takes it; the version may be left out (nothing is saved)."""
+
+    version: int = Field(default=1, ge=1, le=DB_INT_MAX)
+
+
+class PercentMovePublic(BaseModel):
+    before: int
+    after: int
+    learners: int
+
+
+class PathPreviewPublic(BaseModel):
+    """What saving this definition would do to the percentages of the learners on the path."""
+
+    learners: int = Field(description="learners who follow the path or have it assigned")
+    changed: int = Field(description="learners whose percentage would change")
+    up: int
+    down: int
+    reach_complete: int = Field(description="learners the change takes to 100%")
+    leave_complete: int = Field(description="learners at 100% who would no longer be")
+    summary: str = Field(description="the sentence the editor shows")
+    moves: list[PercentMovePublic] = Field(description="each move (from, to) with how many learners make it")
+    changes: list[str] = Field(description="what saving would change, in the words of the path's history")
+
+
+@bp.post("/paths/<slug>/preview")
+@role_required(Role.admin)
+@documented(summary="What saving a path would do to its learners' percentages (admins; nothing is saved)",
+            body=PreviewBody, response=PathPreviewPublic, errors=(404,))
+def preview_path(slug: str):
+    """Checked as PUT /paths/<slug> checks it (400 when it would be refused); nothing is written."""
+    session = get_session()
+    path = path_queries.require_learning_path(session=session, slug=slug)
+    body = json_body(PreviewBody, hint="send the path as PUT /paths/<slug> takes it")
+    definition = _definition(path, body)
+    result = rule_preview.percent_changes(session=session, path=path, definition=definition)
+    moves: dict[tuple[int, int], int] = {}
+    for change in result.changed:
+        moves[(change.before, change.after)] = moves.get((change.before, change.after), 0) + 1
+    before = path_queries.path_definition(session=session, path=path)
+    return respond(PathPreviewPublic(
+        learners=result.learners, changed=len(result.changed), up=len(result.up), down=len(result.down),
+        reach_complete=result.reach_complete, leave_complete=result.leave_complete, summary=result.sentence(),
+        moves=[PercentMovePublic(before=b, after=a, learners=n) for (b, a), n in sorted(moves.items())],
+        changes=describe_changes(before, definition)))
 
 
 def _detail(path: LearningPath) -> path_queries.PathDetail:

@@ -88,9 +88,7 @@ def create_path():
     data = {"slug": body.slug, "title": body.title, "summary": body.summary, "outcome": body.outcome,
             "weeks": {"min": body.weeks_min, "max": body.weeks_max}, "status": body.status.value,
             "order": body.order,
-            "sections": [{"title": s.title, "why": s.why or "",
-                          "items": [{"slug": i.article.slug, "optional": i.optional} for i in s.items]}
-                         for s in body.sections],
+            "sections": [s.definition() for s in body.sections],
             "prerequisites": [p.model_dump() for p in body.prerequisites],
             "mastery": body.mastery.model_dump() if body.mastery is not None else None}
     definition = path_store.validate_definition(session=session, data=data, source=body.slug)

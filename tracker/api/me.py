@@ -92,7 +92,8 @@ def _progress(record, slug: str) -> ProgressPublic:
 class StateBody(BaseModel):
     state: ProgressState
     path: str | None = Field(default=None, max_length=80,
-                             description="the path you marked it on, if any: its statement then names the path")
+                             description="the path you marked it on, if any: its statement then names the path; an "
+                                         "article an in-order section there keeps closed answers 409")
 
     @field_validator("state", mode="before")
     @classmethod
@@ -102,20 +103,20 @@ class StateBody(BaseModel):
 
 @bp.put("/me/progress/<slug>")
 @login_required
-@documented(summary="Set your state on an article", body=StateBody, response=ProgressPublic, errors=(404,))
+@documented(summary="Set your state on an article", body=StateBody, response=ProgressPublic, errors=(404, 409))
 def put_progress(slug: str):
     session = get_session()
     article = catalog.require_card(session=session, slug=slug, owner=require_account()).article
     body = json_body(StateBody, hint='send a JSON object like {"state": "done"}')
     user = require_account()
-    path = None
+    path, view = None, None
     if body.path:
         view = progress.visible_path_progress(session=session, viewer=user, slug=body.path)
         if article.id not in view.article_ids():
             raise Invalid(f"path: “{view.path.title}” does not hold “{article.title}”.")
         path = view.path
     marked = marking.mark_article(session=session, user=user, article=article, state=body.state,
-                                  path=path, issuer=current_issuer)
+                                  path=path, view=view, issuer=current_issuer)
     return respond(_progress(marked.progress, article.slug))
 
 

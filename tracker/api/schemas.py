@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.main import SQLModelConfig
 
 from tracker.http.schemas import ErrorBody, ErrorDetail, Public  # noqa: F401  (the API's models build on these)
-from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStatus, ProgressState
+from tracker.models import ARTICLE_FIELDS, ArticleBase, EmailFrequency, PathStatus, ProgressState, SectionKind
 from tracker.services.catalog.articles import ArticleCard, SourceCount, TopicCount
 from tracker.services.curriculum.prerequisites import Prerequisite
-from tracker.services.curriculum.queries import PathDetail, PathSummary
+from tracker.services.curriculum.queries import PathDetail, PathEntry, PathSummary
 from tracker.services.curriculum.store import HistoryEntry
 from tracker.services.learning.mastery import Recall
 from tracker.services.mentoring import recurrence
@@ -148,11 +148,21 @@ class PathSummaryPublic(PathFieldsPublic):
 class PathItemPublic(Public):
     article: ArticlePublic
     optional: bool
+    locked: bool | None = Field(default=None, description="signed in: the section is in order and this article "
+                                                          "opens once `locked_by` is finished (marking it on this "
+                                                          "path answers 409); signed out: null")
+    locked_by: str | None = Field(default=None, description="the slug of the article that opens this one")
 
 
 class SectionPublic(Public):
     title: str
     why: str = Field(default="", description="one line: why this section holds these articles, in this order")
+    kind: SectionKind = Field(default=SectionKind.core, description="core: every required article counts; "
+                                                                    "elective: any `pick` of them")
+    pick: int | None = Field(default=None, description="an elective section: how many of its required articles "
+                                                       "complete it")
+    sequential: bool = Field(default=False, description="each article opens once the one before it is finished")
+    rule: str = Field(default="Core", description="the rule in words, as the path page shows it")
     items: list[PathItemPublic]
 
 
@@ -179,10 +189,19 @@ class PathDetailPublic(PathFieldsPublic):
                                                     description="paths to finish first, in order")
 
     @classmethod
-    def of(cls, detail: PathDetail, prerequisites: list[Prerequisite] | None = None) -> PathDetailPublic:
-        sections = [SectionPublic(title=view.section.title, why=view.section.why,
-                                  items=[PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.optional)
-                                         for entry in view.entries])
+    def of(cls, detail: PathDetail, locked: dict[int, PathEntry] | None = None,
+           prerequisites: list[Prerequisite] | None = None) -> PathDetailPublic:
+        """The path; with `locked` (a signed-in learner's closed articles), each item says whether it is locked."""
+        def item(entry: PathEntry) -> PathItemPublic:
+            blocker = locked.get(entry.article_id) if locked is not None else None
+            return PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.optional,
+                                  locked=None if locked is None else blocker is not None,
+                                  locked_by=blocker.card.article.slug if blocker is not None else None)
+
+        sections = [SectionPublic(title=view.section.title, why=view.section.why, kind=view.rule.kind,
+                                  pick=view.rule.pick if view.rule.elective else None,
+                                  sequential=view.rule.sequential, rule=view.describe_rule(),
+                                  items=[item(entry) for entry in view.entries])
                     for view in detail.sections]
         return cls(**cls.fields_of(detail.summary), sections=sections,
                    prerequisites=[PrerequisitePublic.of(p) for p in prerequisites or []])

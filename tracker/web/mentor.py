@@ -23,8 +23,8 @@ from tracker.services.mentoring import overview as mentor_overview
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.mentoring.rules import AssignmentStatus
 from tracker.services.people import accounts, time_zones
-from tracker.services.progress import catch_up
 from tracker.services.personal import resources as personal_resources
+from tracker.services.progress import catch_up
 from tracker.services.progress import marks as progress
 from tracker.web.forms import AssignForm, DueDateForm, InviteForm, ReplyForm, SuggestCardForm
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from tracker.models import SectionKind
 from tracker.services.curriculum.format import PathDefinition
 
 
@@ -43,6 +44,7 @@ def describe_changes(old: PathDefinition, new: PathDefinition, titles: dict[str,
         earlier = old_why.get(section.title, old_why.get(renamed_from, None))
         if earlier is not None and earlier != section.why:
             changes.append(_text_change(f"Section {index + 1}'s why", earlier, section.why))
+    changes += _rule_changes(old, new, renames)
     changes += [f"Section {_quoted(t)} added." for t in new_titles if t not in old_titles and t not in renames.values()]
     changes += [f"Section {_quoted(t)} removed." for t in old_titles if t not in new_titles and t not in renames]
 
@@ -100,6 +102,25 @@ def _path_rule_changes(old: PathDefinition, new: PathDefinition) -> list[str]:
         else:
             changes.append(f"Mastery changed from {mastery(old)} to {mastery(new)}.")
     return changes
+def _rule_changes(old: PathDefinition, new: PathDefinition, renames: dict[str, str]) -> list[str]:
+    """'Section “X” is now elective: any 2 of 5.', '… is now in order.': each kept section whose rule changed."""
+    before = {s.title: s for s in old.sections}
+    renamed_from = {new_title: old_title for old_title, new_title in renames.items()}
+    lines = []
+    for section in new.sections:
+        earlier = before.get(section.title) or before.get(renamed_from.get(section.title, ""))
+        if earlier is None:
+            continue
+        name = f"Section {_quoted(section.title)}"
+        if (earlier.kind, earlier.pick) != (section.kind, section.pick):
+            if section.kind is SectionKind.elective:
+                required = sum(1 for item in section.items if not item.optional)
+                lines.append(f"{name} is now elective: any {section.pick} of {required}.")
+            else:
+                lines.append(f"{name} is now core: every required article counts.")
+        if earlier.sequential != section.sequential:
+            lines.append(f"{name} is now in order." if section.sequential else f"{name} is no longer in order.")
+    return lines
 
 
 EXCERPT_MAX = 120  # characters of each side of a text change that a change line quotes

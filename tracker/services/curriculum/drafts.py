@@ -20,7 +20,13 @@ Draft: TypeAlias = dict[str, Any]
 
 def empty_draft() -> Draft:
     return {"slug": "", "title": "", "summary": "", "outcome": "", "weeks": {"min": 4, "max": None}, "order": 100,
-            "status": PathStatus.draft, "sections": [{"title": "", "items": []}], "prerequisites": [], "mastery": None}
+            "status": PathStatus.draft, "sections": [new_section()], "prerequisites": [],
+            "mastery": None}
+
+
+def new_section() -> dict[str, Any]:
+    """An empty section of a draft: core, in any order."""
+    return {"title": "", "why": "", "kind": "core", "pick": None, "sequential": False, "items": []}
 
 
 def draft_of(definition: PathDefinition) -> Draft:
@@ -40,7 +46,7 @@ def apply_action(draft: Draft, action: str, *, add_to: int | None = None) -> Dra
         if kind in {"refresh", "search"}:  # the draft as it is (the view shows the catalog search)
             pass
         elif kind == "add-section":
-            sections.append({"title": "", "items": []})
+            sections.append(new_section())
         elif kind == "remove-section":
             sections.pop(numbers[0])
         elif kind in {"section-up", "section-down"}:
@@ -65,7 +71,7 @@ def apply_action(draft: Draft, action: str, *, add_to: int | None = None) -> Dra
             if any(item["slug"] == rest for section in sections for item in section["items"]):
                 raise DraftError(f"'{rest}' is already in this path.")
             if not sections:
-                sections.append({"title": "", "items": []})
+                sections.append(new_section())
             target = add_to if add_to is not None and 0 <= add_to < len(sections) else len(sections) - 1
             sections[target]["items"].append({"slug": rest, "optional": False})
         else:

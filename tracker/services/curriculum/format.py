@@ -49,12 +49,14 @@ class SectionDefinition(BaseModel):
         required = sum(1 for item in self.items if not item.optional)
         if self.kind is SectionKind.elective:
             if self.pick is None:
-                raise ValueError("an elective section needs pick: how many of its articles complete it")
+                raise ValueError("an elective section needs a number (pick): how many of its articles complete it")
             if self.pick > required:
-                raise ValueError(f"pick is {self.pick} but the section has {required} required "
-                                 f"article{'' if required == 1 else 's'} to choose from")
+                raise ValueError(f"it asks for any {self.pick} articles but has only {required} required "
+                                 f"article{'' if required == 1 else 's'} to choose from (pick); ask for "
+                                 f"{required} or fewer, or make more of its articles required")
         elif self.pick is not None:
-            raise ValueError("pick is for elective sections; a core section asks every required article")
+            raise ValueError("a number to pick is for elective sections; a core section asks every required "
+                             "article")
         return self
 
     @field_validator("title")

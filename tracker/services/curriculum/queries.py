@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, bindparam, case, func
+from sqlalchemy import ColumnElement, and_, bindparam, case, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
@@ -70,9 +70,11 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
         return func.coalesce(func.sum(case((col(PathItem.optional).is_(optional), expression), else_=0)), 0)
 
     minutes, estimated = reading_minutes_sql(), estimated_minutes_sql()
+    elective = and_(col(PathSection.kind) == SectionKind.elective, col(PathSection.pick).is_not(None))
     query = select(  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
         LearningPath, func.count(col(PathItem.id)), total(1, True), total(minutes, False),
-        total(estimated, False), total(minutes, True), total(estimated, True))
+        total(estimated, False), total(minutes, True), total(estimated, True),
+        func.coalesce(func.max(case((elective, 1), else_=0)), 0))
     query = query.where(col(LearningPath.owner_id).is_(None))
     if statuses is not None:
         query = query.where(col(LearningPath.status).in_(list(statuses))
@@ -85,10 +87,27 @@ def list_paths(*, session: Session, statuses: Iterable[str] | None = None,
         .group_by(col(LearningPath.id))
         .order_by(col(LearningPath.position), col(LearningPath.slug))
     ).all()
+    # A path with an elective section needs less than all its required articles: counted as its page counts it.
+    chosen = path_sections(session=session, path_ids=[p.id for p, *_, has in rows if has]) \
+        if any(has for *_, has in rows) else {}
     return [PathSummary(path=p, article_count=n, optional_count=int(o),
-                        reading=ReadingTotal(minutes=int(m), estimated_minutes=int(e)),
+                        reading=needed_reading(chosen[p.id]) if p.id in chosen
+                        else ReadingTotal(minutes=int(m), estimated_minutes=int(e)),
                         optional_reading=ReadingTotal(minutes=int(om), estimated_minutes=int(oe)))
-            for p, n, o, m, e, om, oe in rows]
+            for p, n, o, m, e, om, oe, _has in rows]
+
+
+def needed_reading(sections: Sequence[SectionView]) -> ReadingTotal:
+    """What 100% takes: every required article of a core section; of an elective section (any N of M), its N
+    shortest required articles (the first of equal ones). The one number the path list and page show."""
+    times = []
+    for view in sections:
+        required = [entry for entry in view.entries if not entry.optional]
+        needed = view.rule.needed(len(required))
+        if view.rule.elective:
+            required = sorted(required, key=lambda entry: entry.reading_time.minutes)
+        times += [entry.reading_time for entry in required[:needed]]
+    return ReadingTotal.of(times)
 
 
 @dataclass(frozen=True)
@@ -115,9 +134,9 @@ class SectionRule:
         return min(self.pick, required) if self.elective and self.pick is not None else required
 
     def describe(self, required: int) -> str:
-        """'Core', 'Elective: any 2 of 5', with ', in order' for a sequential section."""
+        """'Core', 'Elective: any 2 of 5', with ' · in order' for a sequential section."""
         text = f"Elective: any {self.needed(required)} of {required}" if self.elective else "Core"
-        return text + (", in order" if self.sequential else "")
+        return text + (" · in order" if self.sequential else "")
 
 
 CORE = SectionRule()
@@ -271,7 +290,7 @@ def _detail(path: LearningPath, sections: list[SectionView]) -> PathDetail:
     entries = [entry for view in sections for entry in view.entries]
     return PathDetail(summary=PathSummary(
         path=path, article_count=len(entries), optional_count=sum(1 for e in entries if e.optional),
-        reading=ReadingTotal.of(e.reading_time for e in entries if not e.optional),
+        reading=needed_reading(sections),
         optional_reading=ReadingTotal.of(e.reading_time for e in entries if e.optional)),
                       sections=sections)
 

@@ -41,6 +41,7 @@ from tracker.models import (
     Progress,
     ProgressEvent,
     ProgressState,
+    SectionKind,
     User,
 )
 from tracker.models.base import as_utc
@@ -60,7 +61,7 @@ from tracker.services.mentoring.rules import (
 )
 from tracker.services.mentoring.standings import weekly_paces
 from tracker.services.people.time_zones import local_day, zone_named
-from tracker.services.progress.marks import Tally
+from tracker.services.progress.marks import Tally, tally
 
 PER_PAGE = 50
 TREND_WEEKS = 12
@@ -196,9 +197,10 @@ class _Required(NamedTuple):
 
 
 def _required(entries: Mapping[int, Sequence[PathEntry]]) -> dict[int, _Required]:
+    """What each path's core sections ask (an elective section is tallied apart: `_with_electives`)."""
     out = {}
     for path_id, group in entries.items():
-        required = [e for e in group if not e.optional]
+        required = [e for e in group if not e.optional and not e.rule.elective]
         out[path_id] = _Required(len(required), sum(e.reading_time.minutes for e in required),
                                  sum(e.reading_time.minutes for e in required if e.reading_time.estimated))
     return out
@@ -218,16 +220,18 @@ def _aggregates(state, moment) -> tuple:
     """The grouped columns a tally is made of, over rows of (state, moment) joined to the path's items and their
     articles: the reading minutes by `reading_minutes_sql()`, the SQL form of the rule `tally()` reads."""
     required = col(PathItem.optional).is_(False)
-    settled = and_(required, state.in_(list(SETTLED)))
+    # Counted here: the required articles of core sections; an elective section's are tallied apart, by tally().
+    core = and_(required, or_(col(PathSection.kind) != SectionKind.elective, col(PathSection.pick).is_(None)))
+    settled = and_(core, state.in_(list(SETTLED)))
 
     def count(condition) -> object:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    return (count(and_(required, state == ProgressState.done)), count(and_(required, state == ProgressState.skipped)),
-            count(and_(required, state == ProgressState.in_progress)),
+    return (count(and_(core, state == ProgressState.done)), count(and_(core, state == ProgressState.skipped)),
+            count(and_(core, state == ProgressState.in_progress)),
             func.coalesce(func.sum(case((settled, reading_minutes_sql()), else_=0)), 0),
             func.coalesce(func.sum(case((settled, estimated_minutes_sql()), else_=0)), 0),
-            func.max(case((settled, moment), else_=None)), func.max(moment))
+            func.max(case((and_(required, state.in_(list(SETTLED))), moment), else_=None)), func.max(moment))
 
 
 def _on_path_items(query, path_id, article_id):
@@ -262,6 +266,36 @@ def _tally(required: _Required, aggregate: _Aggregate) -> Tally:
     return Tally(total=required.total, done=aggregate.done, skipped=aggregate.skipped,
                  in_progress=aggregate.in_progress, minutes_left=required.minutes - aggregate.settled_minutes,
                  estimated_minutes_left=required.estimated - aggregate.settled_estimated)
+
+
+def _electives(entries: Mapping[int, Sequence[PathEntry]]) -> dict[int, list[PathEntry]]:
+    """Each path's entries in elective sections (any N of M): what the grouped counts leave to `tally()`."""
+    return {path_id: [e for e in group if e.rule.elective] for path_id, group in entries.items()
+            if any(e.rule.elective for e in group)}
+
+
+def _with_electives(core: Tally, electives: Sequence[PathEntry], states: Mapping[int, ProgressState]) -> Tally:
+    """The core sections' counts from SQL with the elective sections tallied by `tally()` itself: only the rows of
+    articles in elective sections are read one by one (any N of M cannot be summed)."""
+    chosen = tally(electives, dict(states))
+    return Tally(total=core.total + chosen.total, done=core.done + chosen.done, skipped=core.skipped + chosen.skipped,
+                 in_progress=core.in_progress + chosen.in_progress,
+                 minutes_left=core.minutes_left + chosen.minutes_left,
+                 estimated_minutes_left=core.estimated_minutes_left + chosen.estimated_minutes_left)
+
+
+@functools.cache  # built once: building a statement costs more than running it
+def _elective_states_statement(by_group: bool):
+    """Each active assignment's states on the articles `article_ids` (those of elective sections)."""
+    query = (select(col(Assignment.id), col(Progress.article_id), col(Progress.state))
+             .select_from(Assignment)
+             .join(Progress, and_(col(Progress.user_id) == Assignment.learner_id,
+                                  col(Progress.article_id).in_(bindparam("article_ids", expanding=True))))
+             .where(col(Assignment.withdrawn_at).is_(None)))
+    if by_group:
+        return query.join(GroupMember, and_(col(GroupMember.user_id) == Assignment.learner_id,
+                                            col(GroupMember.group_id) == bindparam("group_id")))
+    return query.where(col(Assignment.learner_id).in_(bindparam("ids", expanding=True)))
 
 
 class _Assigned(NamedTuple):
@@ -332,6 +366,15 @@ def compute_cells(*, session: Session, now: datetime, group: Group | None = None
     required = _required(entries)
     empty = _Aggregate(0, 0, 0, 0, 0, None, None)
     tallies = {a.id: _tally(required[a.path_id], aggregates.get(a.id, empty)) for a in assigned}
+    electives = _electives(entries)
+    if electives:  # one more query: the states on elective sections' articles, tallied by tally()
+        states: dict[int, dict[int, ProgressState]] = {}
+        article_ids = sorted({e.article_id for group in electives.values() for e in group})
+        for assignment_id, article_id, state in connection.execute(_elective_states_statement(by_group),
+                                                                   {**params, "article_ids": article_ids}):
+            states.setdefault(assignment_id, {})[article_id] = ProgressState(state)
+        tallies.update({a.id: _with_electives(tallies[a.id], electives[a.path_id], states.get(a.id, {}))
+                        for a in assigned if a.path_id in electives})
     paced = sorted({a.learner_id for a in assigned
                     if _needs_pace(tallies[a.id], a, aggregates.get(a.id, empty), now)})
     paces = weekly_paces(session=session, learner_ids=paced, now=now)
@@ -383,17 +426,29 @@ def trend_counts(*, session: Session, group: Group, ends: Sequence[datetime]) ->
               .join(GroupMember, member)
               .where(col(ProgressEvent.article_id).in_(article_ids), col(ProgressEvent.created_at) <= ends[-1])
               .subquery())
-    then = _on_path_items(
-        select(col(Assignment.id), weeks.c.k, *_aggregates(events.c.state, events.c.created_at))
-        .select_from(events)
-        .join(weeks, and_(events.c.created_at <= weeks.c.ends,
-                          or_(events.c.next_at.is_(None), events.c.next_at > weeks.c.ends)))
-        .join(Assignment, and_(col(Assignment.learner_id) == events.c.user_id,
-                               col(Assignment.withdrawn_at).is_(None), col(Assignment.created_at) <= weeks.c.ends)),
-        Assignment.path_id, events.c.article_id).group_by(col(Assignment.id), weeks.c.k)
+    def as_of_week(*columns):
+        """Each assignment's article states as they stood at each week's end, joined to the path's items."""
+        return _on_path_items(
+            select(col(Assignment.id), weeks.c.k, *columns)
+            .select_from(events)
+            .join(weeks, and_(events.c.created_at <= weeks.c.ends,
+                              or_(events.c.next_at.is_(None), events.c.next_at > weeks.c.ends)))
+            .join(Assignment, and_(col(Assignment.learner_id) == events.c.user_id,
+                                   col(Assignment.withdrawn_at).is_(None),
+                                   col(Assignment.created_at) <= weeks.c.ends)),
+            Assignment.path_id, events.c.article_id)
+
+    then = as_of_week(*_aggregates(events.c.state, events.c.created_at)).group_by(col(Assignment.id), weeks.c.k)
     aggregates: dict[tuple[int, int], _Aggregate] = {}
     for assignment_id, k, *numbers in session.exec(then):
         aggregates[(assignment_id, k)] = _aggregate(numbers)
+    electives = _electives(entries)
+    elective_states: dict[tuple[int, int], dict[int, ProgressState]] = {}
+    if electives:  # the articles of elective sections, one by one, for tally() (any N of M cannot be summed)
+        chosen = {e.article_id for group_entries in electives.values() for e in group_entries}
+        for assignment_id, k, article_id, state in session.exec(
+                as_of_week(events.c.article_id, events.c.state).where(events.c.article_id.in_(chosen))):
+            elective_states.setdefault((assignment_id, k), {})[article_id] = ProgressState(state)
     # Each learner's pace at each week's end: articles finished in the four weeks before it, each once.
     finished = (select(col(ProgressEvent.user_id).label("user_id"), col(ProgressEvent.article_id).label("article_id"),
                        weeks.c.k)
@@ -417,7 +472,10 @@ def trend_counts(*, session: Session, group: Group, ends: Sequence[datetime]) ->
             if as_utc(a.created_at) > end:
                 continue
             aggregate = aggregates.get((a.id, k), empty)
-            status, _ = _status(assigned=a, t=_tally(required[a.path_id], aggregate), aggregate=aggregate,
+            t = _tally(required[a.path_id], aggregate)
+            if a.path_id in electives:
+                t = _with_electives(t, electives[a.path_id], elective_states.get((a.id, k), {}))
+            status, _ = _status(assigned=a, t=t, aggregate=aggregate,
                                 pace=paces.get((a.learner_id, k), 0.0), moment=end)
             counts[status] += 1
         points.append(TrendPoint(ends=end.date(), counts=dict(counts)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlmodel import col, select
@@ -10,7 +11,7 @@ from sqlmodel import col, select
 from tracker.db import get_session
 from tracker.http.auth import require_account, role_required
 from tracker.http.render import is_htmx, page_or_fragment, see_other
-from tracker.models import Article, LearningPath, PathStatus, Role
+from tracker.models import Article, LearningPath, PathStatus, Role, SectionKind
 from tracker.services import documents
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import drafts as path_drafts
@@ -19,6 +20,7 @@ from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
 from tracker.services.curriculum.format import PathDefinitionError
 from tracker.services.errors import DomainError, Invalid
+from tracker.services.progress import preview as rule_preview
 from tracker.web.admin.blueprint import UPLOAD_LIMIT, bp
 from tracker.web.forms import PathEditorForm, PathStatusForm, RestoreForm
 
@@ -29,13 +31,17 @@ def path_list():
     return render_template("admin/paths.html", paths=path_queries.list_paths(session=get_session()))
 
 
+SECTION_KINDS = [(SectionKind.core.value, "Core: every required article is read"),
+                 (SectionKind.elective.value, "Elective: any number of them is read")]
+
+
 def _path(slug: str):
     return path_queries.require_learning_path(session=get_session(), slug=slug)
 
 
 def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 200, error: str | None = None,
             conflict=None, saved: list[str] | None = None, dirty: bool = False, q: str = "",
-            add_to: int | None = None, focus: str | None = None):
+            add_to: int | None = None, focus: str | None = None, preview=None):
     """The editor page (or its form alone, for HTMX). The catalog search and the section to add to stay as they
     were; `focus` names the control that gets the keyboard focus (and the view) in the new page."""
     session = get_session()
@@ -50,7 +56,9 @@ def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 2
     context = {"draft": draft, "path": path, "base_version": base_version, "titles": titles,
                "error": _readable(error) if error else None, "conflict": conflict, "saved": saved, "dirty": dirty,
                "statuses": list(PathStatus), "search": search, "q": q, "add_to": add_to,
-               "focus": None if error or conflict else focus, "prerequisite_rows": _prerequisite_rows(draft, path)}
+               "focus": None if error or conflict else focus, "prerequisite_rows": _prerequisite_rows(draft, path),
+               "preview": preview, "section_kinds": SECTION_KINDS,
+               "error_section": _rule_error_section(error) if error and not conflict else None}
     return page_or_fragment("admin/path_edit.html", block="editor", target="editor", status=status, **context)
 
 
@@ -67,6 +75,13 @@ def _prerequisite_rows(draft: dict, path) -> list[dict]:
              "kind": "required" if chosen[slug].get("required") else "recommended"} for slug in chosen]
     return rows + [{"slug": slug, "title": title, "status": status, "kind": ""}
                    for slug, title, status in others if slug not in chosen and slug != own]
+
+
+def _rule_error_section(error: str) -> int | None:
+    """The section (from 0) whose rule the error is about: its number field takes the focus, marked invalid."""
+    found = re.match(r"(?:The path: )?section (\d+)\b[^:]*: (?:it asks for any|an elective section|a number to pick)",
+                     error, re.IGNORECASE)
+    return int(found.group(1)) - 1 if found else None
 
 
 def _readable(error: str) -> str:
@@ -105,6 +120,8 @@ def save_path(slug: str | None = None):
     if not valid:  # a number out of range: the editor again, with the draft and the reason
         return _editor(draft, path=path, base_version=base_version, status=400, error=form.first_error(), dirty=True,
                        q=q, add_to=add_to)
+    if action == "preview" and path is not None:  # what saving would do to the learners' percentages
+        return _preview(draft, path=path, base_version=base_version, q=q, add_to=add_to)
     if action != "save":  # reshape the draft; Enter in the search box ("refresh") searches without JavaScript
         before = copy.deepcopy(draft)
         try:
@@ -134,6 +151,19 @@ def save_path(slug: str | None = None):
         flash(f"Saved version {result.path.version} of “{result.path.title}”: " + " ".join(result.changes), "success")
     # A whole new page: the flash and the new version number.
     return see_other(url_for("admin.edit_path", slug=result.path.slug))
+
+
+def _preview(draft: dict, *, path, base_version: int | None, q: str, add_to: int | None):
+    """The editor again, unsaved, saying how saving the draft would move each learner's percentage."""
+    session = get_session()
+    data = {**draft, "slug": path.slug, "status": path.status.value}
+    try:
+        definition = path_store.validate_definition(session=session, data=data, source="The path")
+    except PathDefinitionError as exc:
+        return _editor(draft, path=path, base_version=base_version, status=400, error=str(exc), dirty=True,
+                       q=q, add_to=add_to)
+    changes = rule_preview.percent_changes(session=session, path=path, definition=definition)
+    return _editor(draft, path=path, base_version=base_version, dirty=True, q=q, add_to=add_to, preview=changes)
 
 
 @bp.get("/paths/search")

@@ -18,7 +18,7 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; the stubs stop at 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.models import PathStatus, Role
+from tracker.models import PathStatus, Role, SectionKind
 from tracker.services.curriculum.format import ORDER_MAX
 from tracker.services.people.passwords import PASSWORD_MAX
 from tracker.web.forms.base import TEXT_GUARD, Form, WholeNumberField
@@ -32,6 +32,11 @@ class ItemForm(PlainForm):
 class SectionForm(PlainForm):
     title = StringField("Section title", validators=[Length(max=TEXT_GUARD)])
     why = StringField("Why this section", validators=[Length(max=TEXT_GUARD)])
+    kind = SelectField("Completes when", choices=[SelectChoice(k.value) for k in SectionKind],
+                       default=SectionKind.core.value)
+    pick = WholeNumberField("Any how many", validators=[Optional(), NumberRange(
+        min=1, max=500, message="an elective section asks for at least 1 of its articles (and at most 500)")])
+    sequential = BooleanField("In order")
     items = FieldList(FormField(ItemForm), max_entries=500)
 
 
@@ -76,6 +81,14 @@ class PathEditorForm(Form):
                 "mastery": {"share": share, "retrievability": retrievability if retrievability is not None else 90}
                 if share is not None else None}
 
+    def first_error(self) -> str:
+        """A section's field names its section: "Section 2: an elective section asks for at least 1 …"."""
+        for number, section in enumerate(self.sections, start=1):
+            for field in section.form:
+                if field.errors and isinstance(field.errors, list) and isinstance(field.errors[0], str):
+                    return f"Section {number}: {field.errors[0]}"
+        return super().first_error()
+
     def draft(self) -> dict:
         """The unsaved draft as the editor's service functions take it."""
         return self.path_rules() | {
@@ -86,10 +99,19 @@ class PathEditorForm(Form):
             "order": self.order.data if self.order.data is not None else 100,
             "status": self.status.data,
             "sections": [{"title": (section["title"] or "").strip(), "why": (section["why"] or "").strip(),
+                          **section_rule(section["kind"], section["pick"], section["sequential"]),
                           "items": [{"slug": item["slug"] or "", "optional": bool(item["optional"])}
                                     for item in section["items"]]}
                          for section in self.sections.data],
         }
+
+
+def section_rule(kind: str | None, pick: int | None, sequential: bool | None) -> dict:
+    """A section's rule as the draft holds it: a core section keeps no number (a number typed before switching
+    back to core is dropped, not refused)."""
+    kind = kind if kind in set(SectionKind) else SectionKind.core.value
+    return {"kind": kind, "pick": pick if kind == SectionKind.elective.value else None,
+            "sequential": bool(sequential)}
 
 
 class RestoreForm(Form):

@@ -58,7 +58,8 @@ def mark(slug: str):
     if before is not None and (article.id not in before.article_ids() or not access.can_see_path(user, before.path)):
         before, path_slug = None, None  # not on that path (any more): answer as the catalog would
     marked = marking.mark_article(session=session, user=user, article=article, state=state,
-                                  path=before.path if before is not None else None, issuer=current_issuer)
+                                  path=before.path if before is not None else None, view=before,
+                                  issuer=current_issuer)
 
     if not is_htmx():
         anchor = "" if form.place.data == "article" else f"#article-{article.slug}"
@@ -74,18 +75,25 @@ def mark(slug: str):
         my_notes = notes.notes_for(session=session, user=user, article_ids=[article.id])
         return fragment("partials/_progress_update.html", card=card, state=state, view=after, moved=[],
                         notes=my_notes, outdated=True)
-    moved = []
+    moved, locked = [], {}
     if before is not None and after is not None:
         old_next, new_next = before.overall.next_entry, after.overall.next_entry
         moved = [entry for entry in (old_next, new_next)
                  if entry is not None and entry.article_id != article.id]
+        # An in-order section opens (or, after a reset, closes) the rows after this one: they are swapped too.
+        was_locked = progress.locked_articles(before.entries(), before.states)
+        locked = progress.locked_articles(after.entries(), after.states)
+        moved += [entry for entry in after.entries()
+                  if (entry.article_id in was_locked) != (entry.article_id in locked)
+                  and entry.article_id != article.id and all(m.article_id != entry.article_id for m in moved)]
     row_ids = [article.id] + [entry.article_id for entry in moved]
     my_notes = notes.notes_for(session=session, user=user, article_ids=row_ids)
     mine = personal_resources.beside_articles(session=session, viewer=user, owner=user, article_ids=row_ids) \
         if after is not None else {}  # a path page's rows keep their resources
     return fragment("partials/_progress_update.html", card=card, state=state, view=after,
-                    moved=moved, notes=my_notes, resources_by_article=mine,
-                    catch_up=catch_up.for_path(session=session, learner=user, view=after) if after is not None else None)
+                    moved=moved, notes=my_notes, resources_by_article=mine, locked=locked,
+                    catch_up=catch_up.for_path(session=session, learner=user, view=after)
+                    if after is not None else None)
 
 
 @bp.get("/articles/<slug>")

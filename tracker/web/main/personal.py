@@ -109,7 +109,7 @@ def add_article(slug: str):
 
 @bp.post("/paths/<slug>/edit/resource")
 @login_required
-def add_resource(slug: str):
+def add_path_resource(slug: str):
     path, form = _own(slug), AddResourceForm()
     try:
         form.checked()
