@@ -5,8 +5,9 @@ Revises: 0038
 Create Date: 2026-12-06 02:30:00
 
 - section_fold: the sections of a path a learner keeps folded on its page, one row per (learner, path,
-  section). A section is named by its title (`section_key`), which the path format keeps unique within a path: saving a path writes its section rows anew, so their ids do not last, while a title does (and
-  survives a reorder). A renamed section simply opens again. Deleting the learner or the path deletes the rows.
+  section). A section is named by its title (`section_key`), which the path format keeps unique within a path:
+  saving a path writes its section rows anew, so their ids do not last, while a title does (and survives a
+  reorder). A renamed section simply opens again. Deleting the learner or the path deletes the rows.
 
 The downgrade drops the table: every section opens again.
 """
