@@ -42,7 +42,16 @@ from tracker.models.paths import (
     SectionKind,
 )
 from tracker.models.plans import StreakWeek, StudyPlan, StudyPlanVersion
-from tracker.models.progress import ActivityDay, Note, NoteReply, PathFollow, Progress, ProgressEvent, ProgressState
+from tracker.models.progress import (
+    ActivityDay,
+    Note,
+    NoteReply,
+    PathFollow,
+    Progress,
+    ProgressEvent,
+    ProgressState,
+    SectionFold,
+)
 from tracker.models.recall import CardKind, CardReview, RecallCard, SuggestedCard, SuggestionOrigin
 from tracker.models.second_factor import Passkey, PasskeyChallenge, RecoveryCode, TotpFactor
 from tracker.models.teams import (
@@ -105,6 +114,7 @@ __all__ = [
     "RuleRun",
     "RuleRunStatus",
     "ScimToken",
+    "SectionFold",
     "SectionKind",
     "SecurityEvent",
     "SecurityEventKind",

@@ -34,6 +34,19 @@ class PathFollow(SQLModel, table=True):
                               description="the enrollment's xAPI registration: new each time the path is followed")
 
 
+class SectionFold(SQLModel, table=True):
+    """A section of a path that a learner keeps folded on the path page. Keyed by the section's title (the path
+    format keeps titles unique within a path), not its row: saving a path writes its section rows anew, and a
+    title survives that (and a reorder); a renamed section opens again."""
+
+    __tablename__ = "section_fold"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    path_id: int = Field(foreign_key="learning_path.id", primary_key=True, index=True, ondelete="CASCADE")
+    section_key: str = Field(primary_key=True, max_length=200, description="the section's title")
+    folded_at: datetime = Field(default_factory=utcnow)
+
+
 class Progress(SQLModel, table=True):
     """A learner's state on one article; shared by every path the article is in."""
 
