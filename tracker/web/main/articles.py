@@ -15,6 +15,7 @@ from tracker.services import access
 from tracker.services.catalog import articles as catalog
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum.kept import current_stamp
+from tracker.services.curriculum.queries import PathEntry
 from tracker.services.errors import NotFound
 from tracker.services.learning import notes, recall
 from tracker.services.learning import suggestions as card_suggestions
@@ -75,17 +76,7 @@ def mark(slug: str):
         my_notes = notes.notes_for(session=session, user=user, article_ids=[article.id])
         return fragment("partials/_progress_update.html", card=card, state=state, view=after, moved=[],
                         notes=my_notes, outdated=True)
-    moved, locked = [], {}
-    if before is not None and after is not None:
-        old_next, new_next = before.overall.next_entry, after.overall.next_entry
-        moved = [entry for entry in (old_next, new_next)
-                 if entry is not None and entry.article_id != article.id]
-        # An in-order section opens (or, after a reset, closes) the rows after this one: they are swapped too.
-        was_locked = progress.locked_articles(before.entries(), before.states)
-        locked = progress.locked_articles(after.entries(), after.states)
-        moved += [entry for entry in after.entries()
-                  if (entry.article_id in was_locked) != (entry.article_id in locked)
-                  and entry.article_id != article.id and all(m.article_id != entry.article_id for m in moved)]
+    moved, locked = _rows_that_move(before, after, article.id)
     row_ids = [article.id] + [entry.article_id for entry in moved]
     my_notes = notes.notes_for(session=session, user=user, article_ids=row_ids)
     mine = personal_resources.beside_articles(session=session, viewer=user, owner=user, article_ids=row_ids) \
@@ -94,6 +85,22 @@ def mark(slug: str):
                     moved=moved, notes=my_notes, resources_by_article=mine, locked=locked,
                     catch_up=catch_up.for_path(session=session, learner=user, view=after)
                     if after is not None else None)
+
+
+def _rows_that_move(before: progress.PathProgress | None, after: progress.PathProgress | None, article_id: int
+                    ) -> tuple[list[PathEntry], dict[int, PathEntry]]:
+    """The other rows a mark changes on the path page (the "next" article, before and after, and the rows an
+    in-order section opens or closes), and the articles closed after it."""
+    if before is None or after is None:
+        return [], {}
+    old_next, new_next = before.overall.next_entry, after.overall.next_entry
+    moved = [entry for entry in (old_next, new_next) if entry is not None and entry.article_id != article_id]
+    was_locked = progress.locked_articles(before.entries(), before.states)
+    locked = progress.locked_articles(after.entries(), after.states)
+    moved += [entry for entry in after.entries()
+              if (entry.article_id in was_locked) != (entry.article_id in locked)
+              and entry.article_id != article_id and all(m.article_id != entry.article_id for m in moved)]
+    return moved, locked
 
 
 @bp.get("/articles/<slug>")
