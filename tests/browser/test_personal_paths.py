@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.test_accessibility import HTMX_SETTLED, axe_violations
 from tests.browser.test_mentor_flow import sign_in
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
@@ -44,3 +45,20 @@ def test_a_learner_copies_a_path_adds_a_resource_and_takes_the_curated_paths_lat
     section = page.locator(".path-section").nth(1)
     expect(section).to_contain_text("Caching")
     expect(section).to_contain_text("My gRPC notes")
+
+
+def test_a_copys_page_and_its_edit_page_pass_axe_even_with_an_error_shown(page, live_server):
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}/paths/api-designer")
+    page.get_by_role("button", name="Make it your own: copy API Designer").click()
+    expect(page.get_by_role("heading", name="API Designer (my copy)", level=1)).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Edit this path").click()
+    assert axe_violations(page) == []
+    page.get_by_role("textbox", name="Catalog article").fill("no-such-article")
+    page.get_by_role("button", name="Add the article").click()
+    error = page.locator("#error-article")
+    expect(error).to_contain_text("There is no article with that slug")
+    expect(error).to_be_focused()
+    page.wait_for_function(HTMX_SETTLED)
+    assert axe_violations(page) == []

@@ -125,3 +125,14 @@ def test_a_draft_or_a_copy_cannot_be_copied(make_client, session):
     slug = fork(lena)
     assert lena.post(f"/paths/{slug}/fork").status_code == 400
     assert make_client("leo").post(f"/paths/{slug}/fork").status_code == 404
+
+
+def test_a_mentor_makes_a_copy_for_a_mentee_from_the_paths_page(make_client, session):
+    factories.mentor_of(session, "mona", "lena")
+    mona = make_client("mona")
+    assert "Make a copy for a mentee" in mona.get("/paths/api-designer").text
+    assert mona.post("/paths/api-designer/fork", data={"learner": "lena"}).status_code == 303
+    copy = copy_of(session)
+    assert copy.shared_with_mentors and mona.get(f"/paths/{copy.slug}").status_code == 200
+    assert mona.post("/paths/api-designer/fork", data={"learner": "leo"}).status_code == 404
+    assert "Make a copy for a mentee" not in make_client("leo").get("/paths/api-designer").text

@@ -201,3 +201,29 @@ def test_a_section_rule_and_an_article_made_optional_are_changes_to_take(session
     detail = path_queries.get_path(session=session, slug=copy.slug)
     assert detail.sections[1].rule.elective and detail.sections[1].rule.pick == 2
     assert detail.sections[0].entries[0].optional and copy.forked_version == 2
+
+
+def test_a_copy_cannot_be_named_as_a_curated_paths_prerequisite(session):
+    copy = fork(session)
+    upstream = factories.path(session, "production-services")
+    data = path_queries.path_definition(session=session, path=upstream).model_dump(mode="python")
+    data["prerequisites"] = [{"slug": copy.slug, "required": True}]
+    with pytest.raises(Invalid):
+        path_store.save_path(session=session, definition=path_store.PathDefinition.model_validate(data),
+                             base_version=upstream.version, author=factories.user(session, "ada"))
+    assert path_queries.path_definition(session=session, path=upstream).prerequisites == []
+
+
+def test_a_change_the_copy_cannot_take_is_refused_and_stays_on_offer(session):
+    copy = fork(session)
+    lena = factories.user(session, "lena")
+    for slug in slugs(session, copy)[1:]:  # the copy keeps one article only
+        forks.remove_item(session=session, path=copy, editor=lena, article_slug=slug)
+    only = slugs(session, copy)
+    publish(session, lambda data: [s["items"].remove(i) for s in data["sections"] for i in list(s["items"])
+                                   if i["slug"] == only[0]])
+    change = next(c for c in forks.upstream_changes(session=session, path=copy).changes if c.slug == only[0])
+    with pytest.raises(Invalid):
+        forks.decide(session=session, path=copy, editor=lena, key=change.key, take=True)
+    assert change.key in {c.key for c in forks.upstream_changes(session=session, path=copy).changes}
+    assert slugs(session, copy) == only

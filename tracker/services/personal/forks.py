@@ -417,6 +417,9 @@ def decide(*, session: Session, path: LearningPath, editor: User, key: str, take
             session.commit()
     except IntegrityError:  # the same change decided at the same moment elsewhere: that decision stands
         session.rollback()
+    except Invalid:  # the copy cannot take it (its last article, say): nothing is recorded
+        session.rollback()
+        raise
     except store.VersionConflict:
         session.rollback()
         if not _decided(session, path, key):
