@@ -16,7 +16,10 @@ Owns the `note`, `note_reply`, `recall_card`, `card_review`, `suggested_card`, `
 - `suggestions`: cards offered by the curriculum or a mentor: `suggest`, `suggestions_for`, `adopt`.
 - `plans`: `set_plan`, `clear_plan`, `first_week_judged`, `plan_versions`, `versions_in_force`, `forecasts`,
   `remind_plan_days`.
-- `mastery`: the recall a path asks as well as reading, and whether a learner holds it.
+- `mastery`: the recall a path asks as well as reading, and whether a learner holds it: `retrievability`
+  (FSRS's own), `recalled_articles`, `recall_of` (the share met, counted as `tally()` counts), `for_path`,
+  `recall_for_paths`, `cards_of_learners` (recall health for mentors, one query).
+- `reviewing`: `review_card`, a review and the "read and recalled" credential it may complete.
 - `streaks`: the weekly streak: `streak_for` (judges and records the weeks ended), `judged_streak`,
   `weekly_streak`; one function per number: `days_active_in`, `needed_in`, `kept`.
 """

@@ -292,7 +292,8 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                                       path_version=c.path_version, articles_read=c.articles_read,
                                       issued_at=c.issued_at, shared=c.shared, revoked_at=c.revoked_at,
                                       revoked_reason=c.revoked_reason, period_started_on=c.period_started_on,
-                                      valid_until=c.valid_until, jwt=c.jwt)
+                                      valid_until=c.valid_until, recalled=c.recalled,
+                                      articles_recalled=c.articles_recalled, jwt=c.jwt)
                      for c in _rows(session, Credential, Credential.user_id == user.id,
                                     order=(col(Credential.issued_at), col(Credential.id)))],
         xapi_statements=XapiSummary(count=outbox[0], sent=outbox[1]),

@@ -210,6 +210,8 @@ class CredentialRecord(Record):
     period_started_on: date | None = Field(default=None, description="for a recurring assignment: the first day "
                                                                      "of the period it was earned in")
     valid_until: datetime | None = Field(default=None, description="when it expires (its validUntil); null: never")
+    recalled: bool = Field(default=False, description="read and recalled: the path asked recall too, and it held")
+    articles_recalled: int = Field(default=0, description="required articles recalled on the day of issue")
     jwt: str = Field(description="the signed credential (VC-JWT) as issued")
 
 
