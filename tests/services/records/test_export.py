@@ -126,7 +126,9 @@ def test_the_export_holds_the_account_and_its_history_but_no_secret(session, liv
     assert note["body"] == "Kept" and note["shared"] and [r["author"] for r in note["replies"]] == ["mona"]
     assert [(a["path_slug"], a["assigned_by"], a["due_on"]) for a in data["assignments"]] == [
         ("api-designer", "mona", "2030-01-31")]
-    assert [f["path_slug"] for f in data["path_follows"]] == ["api-designer"]
+    [own] = data["own_paths"]  # her copy of a path, which she follows too
+    assert own["copied_from"] == "backend-capstone" and "caching" in own["definition"]
+    assert [f["path_slug"] for f in data["path_follows"]] == ["api-designer", own["slug"]]
     assert [(m["mentor"], m["status"]) for m in data["mentorships"]] == [("mona", "active")]
     assert {n["kind"] for n in data["notifications"]} >= {"assigned", "reply"}
     assert data["sessions"] and set(data["sessions"][0]) >= {"user_agent", "address", "created_at"}

@@ -55,6 +55,8 @@ from tracker.models import (
     XapiOutbox,
 )
 from tracker.services import access
+from tracker.services.curriculum.format import dump_path_definition
+from tracker.services.curriculum.queries import path_definition
 from tracker.services.learning import notes
 from tracker.services.learning.plans import plan_days
 from tracker.services.people import security_log
@@ -78,6 +80,7 @@ from tracker.services.records.export_schema import (
     MentorshipRecord,
     NoteRecord,
     NotificationRecord,
+    OwnPathRecord,
     PasskeyRecord,
     PathVersionRecord,
     ProgressRecord,
@@ -140,6 +143,7 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "assignment_rule": ("assignment_rules_made",),
     "rule_run": ("rule_runs_started",),
     "article": ("resources",),  # a learner's own resources (catalog articles have no owner)
+    "learning_path": ("own_paths",),  # a learner's own paths (curated paths have no owner)
 }
 
 
@@ -371,7 +375,20 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                            for i in _rows(session, ExternalIdentity, ExternalIdentity.user_id == user.id,
                                           order=(col(ExternalIdentity.linked_at), col(ExternalIdentity.id)))],
         resources=_resources(session, user),
+        own_paths=_own_paths(session, user),
     )
+
+
+def _own_paths(session: Session, user: User) -> list[OwnPathRecord]:
+    upstream = aliased(LearningPath)
+    rows = session.exec(select(LearningPath, upstream.slug)
+                        .outerjoin(upstream, col(upstream.id) == LearningPath.forked_from_id)
+                        .where(LearningPath.owner_id == user.id).order_by(col(LearningPath.id))).all()
+    return [OwnPathRecord(slug=p.slug, title=p.title, version=p.version, copied_from=slug,
+                          copied_version=p.forked_version, shared_with_mentors=p.shared_with_mentors,
+                          definition=dump_path_definition(path_definition(session=session, path=p)),
+                          created_at=p.created_at)
+            for p, slug in rows]
 
 
 def _resources(session: Session, user: User) -> list[ResourceRecord]:

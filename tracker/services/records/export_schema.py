@@ -308,6 +308,17 @@ class ResourceRecord(Record):
     updated_at: datetime
 
 
+class OwnPathRecord(Record):
+    slug: str
+    title: str
+    version: int
+    copied_from: str | None = Field(description="the curated path it was copied from (its slug), if it still exists")
+    copied_version: int | None = Field(description="the curated path's version it has taken or left every change up to")
+    shared_with_mentors: bool
+    definition: str = Field(description="the path as YAML, in the format of the path files")
+    created_at: datetime
+
+
 class DataExport(Record):
     """Everything the tracker holds about one account (never a password or token hash)."""
 
@@ -361,6 +372,8 @@ class DataExport(Record):
                                                            "provider accounts that sign you in")
     resources: list[ResourceRecord] = Field(default_factory=list, description="your own resources (links you "
                                             "added; your progress, notes and cards on them are in the lists above)")
+    own_paths: list[OwnPathRecord] = Field(default_factory=list, description="your own paths: copies of curated "
+                                           "paths as you edited them")
 
 
 class LearnerRef(Record):
