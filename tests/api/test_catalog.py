@@ -72,7 +72,8 @@ def test_path_detail_has_sections_with_articles(client):
     assert body["title"] == "API Designer"
     assert len(body["sections"]) == 4
     first = body["sections"][0]["items"][0]
-    assert set(first) == {"article", "optional"} and first["article"]["slug"]
+    assert set(first) == {"article", "optional", "locked", "locked_by"} and first["article"]["slug"]
+    assert first["locked"] is None  # signed out: nothing is closed for anyone in particular
     assert body["article_count"] == sum(len(s["items"]) for s in body["sections"])
 
 

@@ -65,8 +65,10 @@ def path_detail(slug: str):
     locked = None
     if viewer is not None:
         entries = [entry for view in detail.sections for entry in view.entries]
-        states = progress.states_for(session=session, user=viewer, article_ids=[e.article_id for e in entries])
-        locked = progress.locked_articles(entries, states)
+        locked = {}
+        if any(entry.rule.sequential for entry in entries):  # only an in-order section closes anything
+            states = progress.states_for(session=session, user=viewer, article_ids=[e.article_id for e in entries])
+            locked = progress.locked_articles(entries, states)
     return respond(PathDetailPublic.of(detail, locked, prerequisites.for_learner(session=session, learner=viewer,
                                                                                 path=detail.path)))
 

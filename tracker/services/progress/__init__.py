@@ -2,7 +2,9 @@
 
 Owns the `progress`, `progress_event`, `path_follow` and `activity_day` rows.
 
-- `marking`: `mark_article`, the one way to mark an article, with everything a mark sets off.
+- `marking`: `mark_article`, the one way to mark an article, with everything a mark sets off; `ensure_open`
+  refuses a mark made on a path whose in-order section keeps the article closed (`Locked`, 409).
+- `preview`: `percent_changes`, what saving a path's new definition would do to its learners' percentages.
 - `marks`: `write_mark` (the race-safe upsert and its event), `states_for`, `tally` (every bar, percentage and
   "time left", each section by its rule), `locked_articles` (what a sequential section keeps closed),
   `path_progress`, `my_paths`.
