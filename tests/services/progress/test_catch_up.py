@@ -188,13 +188,28 @@ def test_catching_up_on_everything_leaves_no_list(session):
 
 def test_an_admin_restoring_an_older_version_lists_the_difference_from_what_was_finished(session):
     [new] = spare_articles(session, 1)
-    add_core(session, new)  # version 2
-    finish(session, "lena", at=LONG_AGO + timedelta(days=10))  # lena finished version 2, the new article included
+    first = definition(session).sections[0]
+    removed = next(item for item in first.items if not item.optional)
+    save(session, with_items(session, 0, [i for i in first.items if i is not removed] + [ItemDefinition(slug=new)]))
+    finish(session, "lena", at=LONG_AGO + timedelta(days=10))  # version 2: the new article read, not the removed
     path = factories.path(session, SLUG)
     path_store.restore_version(session=session, path=path, version=1, base_version=2,
-                               author=factories.user(session, "ada"))  # version 3: version 1's content
+                               author=factories.user(session, "ada"))  # version 3: version 1's content again
     session.expire_all()
-    assert listed(session, "lena") is None  # version 3 asks less than version 2: nothing to catch up
+    found = listed(session, "lena")
+    assert slugs_of(found) == [removed.slug]  # back as required; the article version 3 dropped is not listed
+    assert (found.finished_version, found.current_version) == (2, 3)
+
+
+def test_restoring_a_version_that_asks_less_leaves_nothing_to_catch_up(session):
+    [new] = spare_articles(session, 1)
+    add_core(session, new)  # version 2
+    finish(session, "lena", at=LONG_AGO + timedelta(days=10))
+    path = factories.path(session, SLUG)
+    path_store.restore_version(session=session, path=path, version=1, base_version=2,
+                               author=factories.user(session, "ada"))
+    session.expire_all()
+    assert listed(session, "lena") is None
 
 
 def test_two_versions_in_a_row_list_the_difference_from_the_finished_one_to_now(session):
