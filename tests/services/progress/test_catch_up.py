@@ -288,3 +288,15 @@ def test_the_lists_of_many_paths_take_as_many_queries_as_one(session):
     one = statements_of(session, lambda: catch_up.for_views(session=session, learner=lena, views=mine))
     many = statements_of(session, lambda: catch_up.for_views(session=session, learner=lena, views=views))
     assert many == one <= 6
+
+
+def test_a_revoked_credential_names_no_version_and_the_list_says_nothing_of_a_certificate(session):
+    finish(session, "lena")
+    lena = factories.user(session, "lena")
+    session.add(Credential(public_id="c2", user_id=lena.id, path_id=factories.path(session, SLUG).id, path_slug=SLUG,
+                           path_title="API Designer", path_version=1, articles_read=9, jwt="",
+                           revoked_at=LONG_AGO + timedelta(days=1), revoked_reason="Copied"))
+    session.commit()
+    add_core(session, *spare_articles(session, 1))
+    found = listed(session, "lena")
+    assert found.finished_version == 1 and found.credential is None  # known from her marks, not the credential
