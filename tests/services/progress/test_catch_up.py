@@ -188,13 +188,28 @@ def test_catching_up_on_everything_leaves_no_list(session):
 
 def test_an_admin_restoring_an_older_version_lists_the_difference_from_what_was_finished(session):
     [new] = spare_articles(session, 1)
-    add_core(session, new)  # version 2
-    finish(session, "lena", at=LONG_AGO + timedelta(days=10))  # lena finished version 2, the new article included
+    first = definition(session).sections[0]
+    removed = next(item for item in first.items if not item.optional)
+    save(session, with_items(session, 0, [i for i in first.items if i is not removed] + [ItemDefinition(slug=new)]))
+    finish(session, "lena", at=LONG_AGO + timedelta(days=10))  # version 2: the new article read, not the removed
     path = factories.path(session, SLUG)
     path_store.restore_version(session=session, path=path, version=1, base_version=2,
-                               author=factories.user(session, "ada"))  # version 3: version 1's content
+                               author=factories.user(session, "ada"))  # version 3: version 1's content again
     session.expire_all()
-    assert listed(session, "lena") is None  # version 3 asks less than version 2: nothing to catch up
+    found = listed(session, "lena")
+    assert slugs_of(found) == [removed.slug]  # back as required; the article version 3 dropped is not listed
+    assert (found.finished_version, found.current_version) == (2, 3)
+
+
+def test_restoring_a_version_that_asks_less_leaves_nothing_to_catch_up(session):
+    [new] = spare_articles(session, 1)
+    add_core(session, new)  # version 2
+    finish(session, "lena", at=LONG_AGO + timedelta(days=10))
+    path = factories.path(session, SLUG)
+    path_store.restore_version(session=session, path=path, version=1, base_version=2,
+                               author=factories.user(session, "ada"))
+    session.expire_all()
+    assert listed(session, "lena") is None
 
 
 def test_two_versions_in_a_row_list_the_difference_from_the_finished_one_to_now(session):
@@ -273,3 +288,15 @@ def test_the_lists_of_many_paths_take_as_many_queries_as_one(session):
     one = statements_of(session, lambda: catch_up.for_views(session=session, learner=lena, views=mine))
     many = statements_of(session, lambda: catch_up.for_views(session=session, learner=lena, views=views))
     assert many == one <= 6
+
+
+def test_a_revoked_credential_names_no_version_and_the_list_says_nothing_of_a_certificate(session):
+    finish(session, "lena")
+    lena = factories.user(session, "lena")
+    session.add(Credential(public_id="c2", user_id=lena.id, path_id=factories.path(session, SLUG).id, path_slug=SLUG,
+                           path_title="API Designer", path_version=1, articles_read=9, jwt="",
+                           revoked_at=LONG_AGO + timedelta(days=1), revoked_reason="Copied"))
+    session.commit()
+    add_core(session, *spare_articles(session, 1))
+    found = listed(session, "lena")
+    assert found.finished_version == 1 and found.credential is None  # known from her marks, not the credential
