@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests import factories
 from tests.services.curriculum.test_prerequisites import with_prerequisites
 from tests.web.test_admin import editor_form
+from tracker.models import PathStatus
 from tracker.services.curriculum.queries import path_definition
 
 HX = {"HX-Request": "true"}
@@ -22,12 +23,14 @@ def rules(form: dict, *wanted: tuple[str, str], share: str = "", retrievability:
 
 def test_the_editor_shows_each_other_path_with_its_choice_and_the_mastery_fields(make_client, session):
     with_prerequisites(session, "production-services", ("api-designer", True))
+    with_prerequisites(session, "systems-performance", status=PathStatus.draft)
     page = make_client("ada").get("/admin/paths/production-services/edit").get_data(as_text=True)
     assert "Before this path" in page and "Mastery" in page
     first = page.split('name="prerequisites-0-slug" value="')[1]
     assert first.startswith("api-designer")
     assert '<option value="required" selected>Required first</option>' in page
     assert 'id="prerequisite-production-services"' not in page  # not its own prerequisite
+    assert '<span class="muted small">(draft)</span>' in page
     assert 'id="mastery_share" name="mastery_share" type="number" min="1" max="100" value=""' in page
 
 

@@ -134,3 +134,24 @@ def test_waiting_for_reads_many_learners_in_a_fixed_number_of_queries(session):
     assert len(seen) <= 6
     assert [p.path.slug for p in unmet[first]] == ["systems-performance"]
     assert [p.path.slug for p in unmet[sixth]] == ["api-designer", "systems-performance"]
+
+
+def test_version_summaries_name_prerequisite_and_mastery_changes(session):
+    from tracker.services.curriculum.changes import describe_changes
+    from tracker.services.curriculum.format import MasteryDefinition
+
+    old = path_queries.path_definition(session=session, path=factories.path(session, "production-services"))
+    first = old.model_copy(update={"prerequisites": [PrerequisiteDefinition(slug="api-designer"),
+                                                     PrerequisiteDefinition(slug="systems-performance")],
+                                   "mastery": MasteryDefinition(share=80)})
+    assert describe_changes(old, first) == [
+        "Prerequisite api-designer added (recommended).", "Prerequisite systems-performance added (recommended).",
+        "Mastery asked: 80% of required articles recalled at 90% or more."]
+    second = first.model_copy(update={"prerequisites": [PrerequisiteDefinition(slug="api-designer", required=True)],
+                                      "mastery": MasteryDefinition(share=60, retrievability=85)})
+    assert describe_changes(first, second) == [
+        "Prerequisite systems-performance removed.", "Prerequisite api-designer is now required.",
+        "Mastery changed from 80% of required articles recalled at 90% or more to 60% of required articles "
+        "recalled at 85% or more."]
+    assert describe_changes(second, old)[-1] == ("Mastery no longer asked (was 60% of required articles recalled "
+                                                 "at 85% or more): reading is enough.")

@@ -64,16 +64,21 @@ def _editor(draft: dict, *, path=None, base_version: int | None, status: int = 2
 
 def _prerequisite_rows(draft: dict, path) -> list[dict]:
     """The editor's "Before this path": the draft's prerequisites in their order, then every other shared path
-    (personal ones are nobody else's to ask for), each with its choice ("", "recommended" or "required")."""
+    (personal ones are nobody else's to ask for), each with its choice ("", "recommended" or "required") and a
+    note naming a status other than published."""
     chosen = {p["slug"]: p for p in draft.get("prerequisites") or []}
     others = get_session().exec(select(LearningPath.slug, LearningPath.title, LearningPath.status)
                                 .where(col(LearningPath.owner_id).is_(None))
                                 .order_by(col(LearningPath.position), col(LearningPath.slug))).all()
-    known = {slug: (title, status) for slug, title, status in others}
+    def unpublished(status: str | None) -> str:  # said beside the title: it cannot come before a published one
+        return PathStatus(status).label.lower() if status is not None and status != PathStatus.published else ""
+
+    known: dict[str, tuple[str, str | None]] = {slug: (title, status) for slug, title, status in others}
     own = path.slug if path is not None else draft.get("slug")
-    rows = [{"slug": slug, "title": known.get(slug, (slug, ""))[0], "status": known.get(slug, ("", ""))[1],
-             "kind": "required" if chosen[slug].get("required") else "recommended"} for slug in chosen]
-    return rows + [{"slug": slug, "title": title, "status": status, "kind": ""}
+    rows = [{"slug": slug, "title": known.get(slug, (slug, None))[0],
+             "note": unpublished(known.get(slug, ("", None))[1]),
+             "choice": "required" if chosen[slug].get("required") else "recommended"} for slug in chosen]
+    return rows + [{"slug": slug, "title": title, "note": unpublished(status), "choice": ""}
                    for slug, title, status in others if slug not in chosen and slug != own]
 
 
