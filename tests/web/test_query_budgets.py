@@ -24,7 +24,7 @@ LEARNER_ROUTES = {
     "/": 19,  # the weeks already judged, and the review limits beside the due counts
     "/paths/": 7,
     "/paths/api-designer": 12,  # the learner's own resources beside the rows
-    "/articles/http-protocol": 7,
+    "/articles/http-protocol": 8,  # the learner's own resources beside the article
     "/catalog?q=kafka": 4,
     "/review": 6,  # the day's allowance (limits) and the rating open to undo come with the card
     "/notifications/": 3,
