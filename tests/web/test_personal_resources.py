@@ -143,3 +143,18 @@ def test_a_mentor_sees_a_mentees_resource_on_their_path_view_only_once_shared(ma
     assert mona.get(f"/articles/{shared.slug}").status_code == 200
     assert mona.get(f"/articles/{private.slug}").status_code == 404
     assert session.get(Article, shared.id) is not None
+
+
+def test_the_article_page_and_the_resources_page_offer_the_form_to_their_owner_only(make_client):
+    lena, visitor = make_client("lena"), make_client()
+    _add(lena, next_=f"/articles/{BESIDE}")
+    page = lena.get(f"/articles/{BESIDE}").get_data(as_text=True)
+    assert 'id="resources-heading">Your resources' in page and "Fielding&#39;s thesis, chapter 5" in page
+    assert "Add your own resource" in page
+    anonymous = visitor.get(f"/articles/{BESIDE}").get_data(as_text=True)
+    assert "Your resources" not in anonymous and "Fielding" not in anonymous
+    mine = lena.get("/resources").get_data(as_text=True)
+    assert "Fielding&#39;s thesis, chapter 5" in mine and "Add a resource" in mine
+    assert visitor.get("/resources").status_code in (302, 401)
+    refused = lena.post("/resources", data={"title": "Loose", "url": "data:,x"})
+    assert refused.status_code == 400 and 'value="Loose"' in refused.get_data(as_text=True)
