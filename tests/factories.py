@@ -175,3 +175,5 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
             {"title": "Pick your storage", "kind": "elective", "pick": 1,
              "items": ["restful-api-design", "middleware", {"slug": "security", "optional": True}]}]})
     path_store.save_path(session=session, definition=capstone, base_version=None, author=user(session, "ada"))
+    # a section of her path that a learner folded on its page
+    make_client("lena").post("/paths/api-designer/sections/2/fold", data={"fold": "fold"})

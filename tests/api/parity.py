@@ -93,6 +93,8 @@ PARITY: dict[str, tuple[str, ...] | Exempt] = {
     "GET main.path_page": ("GET /api/v1/paths/{slug}", "GET /api/v1/me/paths", "GET /api/v1/me/paths/{slug}/plan"),
     "POST main.follow": ("PUT /api/v1/me/paths/{slug}/follow",),
     "POST main.unfollow": ("DELETE /api/v1/me/paths/{slug}/follow",),
+    "POST main.fold_section": ("PUT /api/v1/me/paths/{slug}/sections/{number}/fold",
+                               "DELETE /api/v1/me/paths/{slug}/sections/{number}/fold"),
     "POST main.save_plan": ("PUT /api/v1/me/paths/{slug}/plan", "DELETE /api/v1/me/paths/{slug}/plan"),
     "GET main.restart_confirm": HTML_HELPER,
     "POST main.restart_path": ("POST /api/v1/me/paths/{slug}/restart",),

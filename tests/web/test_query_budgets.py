@@ -23,7 +23,7 @@ HX = {"HX-Request": "true"}
 LEARNER_ROUTES = {
     "/": 19,  # the weeks already judged, and the review limits beside the due counts
     "/paths/": 7,
-    "/paths/api-designer": 11,
+    "/paths/api-designer": 12,  # the sections the learner folded
     "/articles/http-protocol": 7,
     "/catalog?q=kafka": 4,
     "/review": 6,  # the day's allowance (limits) and the rating open to undo come with the card
