@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_mentor_flow import sign_in
 from tracker.models import utcnow
 from tracker.services.learning import plans
@@ -178,3 +179,21 @@ def test_folding_every_section_shortens_the_page(page, live_server, session, fol
     after = height(page)
     print(f"\npath page height at 1280 px: {before} px open, {after} px with every section folded")
     assert after < before / 2, (before, after)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_map_and_a_folded_section_pass_axe(page, live_server, session, follower, width):
+    w, h = WIDTHS[width]
+    page.set_viewport_size({"width": w, "height": h})
+    with_plan(session)
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}{PATH}")
+    page.locator("#fold-2").click()
+    expect(page.locator("#fold-2")).to_have_attribute("aria-expanded", "false")
+    page.reload()
+    assert axe_violations(page) == []
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: ["heading-order", "landmark-unique", "nested-interactive"]});
+        return r.violations.map(v => v.id + " at " + v.nodes.map(n => n.target.join(" ")).join(", "));
+    }""")
+    assert found == []
