@@ -40,6 +40,8 @@ def main(base: str, username: str, password: str, mentor: str | None = None, men
         page.screenshot(path=OUT / "dashboard.png", full_page=True)
         page.goto(f"{base}/paths/production-services")
         page.screenshot(path=OUT / "path.png")
+        page.goto(f"{base}/paths/api-designer")
+        page.locator("#path-map").screenshot(path=OUT / "path-map.png")
         page.goto(f"{base}/catalog?q=kafka")
         page.screenshot(path=OUT / "catalog.png")
         page.goto(f"{base}/articles/restful-api-design")
@@ -60,6 +62,7 @@ def main(base: str, username: str, password: str, mentor: str | None = None, men
         phone.context.add_cookies(page.context.cookies())
         phone.goto(f"{base}/paths/api-designer")
         phone.screenshot(path=OUT / "path-phone.png")
+        phone.locator("#path-map").screenshot(path=OUT / "path-map-phone.png")
         if mentor:
             page = sign_in(browser, base, mentor, mentor_password)
             page.goto(f"{base}/mentor/")

@@ -195,3 +195,5 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
                                                   Article.title == "REST in practice, chapter 4")).one()
     lena.post(f"/articles/{resource.slug}/progress", data={"state": "done"})
     lena.post(f"/articles/{resource.slug}/note", data={"body": "Worth a second read."})
+    # a section of her path that a learner folded on its page
+    make_client("lena").post("/paths/api-designer/sections/2/fold", data={"fold": "fold"})

@@ -106,6 +106,8 @@ PARITY: dict[str, tuple[str, ...] | Exempt] = {
     "POST main.change_item": ("POST /api/v1/me/own-paths/{slug}/items/{article}",),
     "POST main.decide_change": ("POST /api/v1/me/paths/{slug}/changes",),
     "POST main.unfollow": ("DELETE /api/v1/me/paths/{slug}/follow",),
+    "POST main.fold_section": ("PUT /api/v1/me/paths/{slug}/sections/{number}/fold",
+                               "DELETE /api/v1/me/paths/{slug}/sections/{number}/fold"),
     "POST main.save_plan": ("PUT /api/v1/me/paths/{slug}/plan", "DELETE /api/v1/me/paths/{slug}/plan"),
     "GET main.restart_confirm": HTML_HELPER,
     "POST main.restart_path": ("POST /api/v1/me/paths/{slug}/restart",),

@@ -17,7 +17,7 @@ PAGE_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 def rows(page: str) -> str:
     """The article lists of a page."""
-    return "".join(re.findall(r'<ol class="article-list">.*?</ol>', page, flags=re.S))
+    return "".join(re.findall(r'<ol class="article-list"[^>]*>.*?</ol>', page, flags=re.S))
 
 
 def test_every_row_form_carries_the_readers_own_token_and_comes_back_to_the_page_as_opened(make_client):

@@ -104,7 +104,7 @@ def test_a_bad_plan_is_refused_in_place_and_the_plan_is_kept(lena, session, data
     refused = lena.post("/paths/api-designer/plan", data=data)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "<html" in page  # the page again, the reason at the plan's form
-    assert re.search(r'<p class="field-error" role="alert">[^<]*The plan was not changed\.</p>', page)
+    assert re.search(r'<p class="field-error" role="alert"[^>]*>[^<]*The plan was not changed\.</p>', page)
 
 
 def test_a_plan_is_removed(lena, session):

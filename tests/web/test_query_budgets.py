@@ -23,7 +23,8 @@ HX = {"HX-Request": "true"}
 LEARNER_ROUTES = {
     "/": 19,  # the weeks already judged, and the review limits beside the due counts
     "/paths/": 7,
-    "/paths/api-designer": 14,  # the paths before it with the learner's standing; the learner's own copy and resources
+    "/paths/api-designer": 15,  # the paths before it with the learner's standing; the learner's own copy, resources
+                                # and folded sections
     "/articles/http-protocol": 8,  # the learner's own resources beside the article
     "/catalog?q=kafka": 4,
     "/review": 6,  # the day's allowance (limits) and the rating open to undo come with the card

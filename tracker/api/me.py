@@ -24,7 +24,7 @@ from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import standings as assignment_views
 from tracker.services.people import accounts
 from tracker.services.people.passwords import PASSWORD_MAX
-from tracker.services.progress import catch_up, follows, marking, restart
+from tracker.services.progress import catch_up, folds, follows, marking, restart
 from tracker.services.progress import marks as progress
 from tracker.services.records import deletion as account_deletion
 from tracker.services.records import export as my_data
@@ -173,6 +173,40 @@ def unfollow_path(slug: str):
     assignments.refuse_unfollow(session=session, learner=user, path=path)
     follows.unfollow_path(session=session, user=user, path=path)
     return respond(FollowPublic(path=path.slug, following=False))
+
+
+class FoldPublic(BaseModel):
+    path: str
+    section: int = Field(description="the section's number on the path page, 1 the first")
+    title: str = Field(description="the section's title, by which the fold is remembered")
+    folded: bool
+
+
+def _fold(slug: str, number: int, folded: bool) -> FoldPublic:
+    session = get_session()
+    user = require_account()
+    detail = path_queries.visible_path(session=session, viewer=user, slug=slug)
+    section = folds.numbered_section(detail, number).section
+    folds.set_folded(session=session, user=user, path=detail.path, section=section, folded=folded)
+    return FoldPublic(path=detail.path.slug, section=number, title=section.title, folded=folded)
+
+
+@bp.put("/me/paths/<slug>/sections/<id:number>/fold")
+@login_required
+@documented(summary="Fold a section of a path on your path page (folding twice is the same as once)",
+            response=FoldPublic, errors=(404,))
+def fold_my_section(slug: str, number: int):
+    """Remembered for you by the section's title, so it stays folded when the path is edited; a renamed section
+    opens again. The next article, and one a link leads to, still shows."""
+    return respond(_fold(slug, number, True))
+
+
+@bp.delete("/me/paths/<slug>/sections/<id:number>/fold")
+@login_required
+@documented(summary="Open a folded section of a path on your path page again", response=FoldPublic,
+            errors=(404,))
+def unfold_my_section(slug: str, number: int):
+    return respond(_fold(slug, number, False))
 
 
 class RestartBody(BaseModel):

@@ -36,6 +36,7 @@ from tracker.web.forms.base import (  # noqa: F401
 )
 from tracker.web.forms.learning import (  # noqa: F401
     CardImportForm,
+    FoldForm,
     InvitationAnswerForm,
     MarkForm,
     NoteForm,

@@ -32,6 +32,12 @@ class MarkForm(Form):
                         validators=[Optional()])
 
 
+class FoldForm(Form):
+    """Fold a section of a path page, or open it again (the pressed button's value)."""
+    fold = SelectField("Fold", choices=[SelectChoice("fold"), SelectChoice("open")],
+                       validators=[InputRequired(message="choose fold or open")])
+
+
 class RestartForm(Form):
     include_shared = BooleanField("Also reset the articles my other paths share")
 

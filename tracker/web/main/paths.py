@@ -23,7 +23,7 @@ from tracker.services.personal import resources as personal_resources
 from tracker.services.progress import catch_up, folds, follows, restart
 from tracker.services.progress import marks as progress
 from tracker.web.auth import safe_next
-from tracker.web.forms import PlanForm, RestartForm
+from tracker.web.forms import FoldForm, PlanForm, RestartForm
 from tracker.web.main.blueprint import bp
 
 
@@ -106,11 +106,27 @@ def save_plan(slug: str):
         refusal = {"plan_form": form, "error": f"{str(exc).rstrip('.')}. The plan was not changed."}
         if is_htmx():
             return fragment("partials/_plan.html", status=400, **_plan_context(view, **refusal))
-        return render_template("paths/detail.html", **_path_page_context(view, focus_form=True, **refusal)), 400
+        return render_template("paths/detail.html", **_path_page_context(view, **refusal)), 400
     if is_htmx():
         return fragment("partials/_plan.html", **_plan_context(view, saved=message))
     flash(message, "success")
     return see_other(url_for("main.path_page", slug=slug) + "#plan")
+
+
+@bp.post("/paths/<slug>/sections/<id:number>/fold")
+@login_required
+def fold_section(slug: str, number: int):
+    """Fold a section of the path page (or open it again), remembered for this learner: HTMX gets the section
+    again, a plain form goes back to it."""
+    view = _visible_path(slug)
+    form = FoldForm().checked()
+    section = folds.numbered_section(view.detail, number).section
+    folds.set_folded(session=get_session(), user=require_account(), path=view.path, section=section,
+                     folded=form.fold.data == "fold")
+    if is_htmx():
+        return fragment("partials/_path_sections.html", show_progress=True, only_number=number,
+                        **_path_page_context(view))
+    return see_other(url_for("main.path_page", slug=slug) + f"#section-{number}")
 
 
 @bp.post("/paths/<slug>/follow")
