@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker import metrics
 from tracker.models import (
+    LearningPath,
     Notification,
     Role,
     SecurityEvent,
@@ -91,6 +92,9 @@ def erase_account(*, session: Session, user: User, by: str, actor: User | None =
         record(session=session, kind=AuditKind.user_deleted, actor=actor, actor_label=actor_label, subject=user,
                detail=f"was {Role(user.role).value}, by {by}")
         session.flush()  # written before the row goes: the account's link in it is set to null by the delete
+        # Their own paths go first, with their sections and items: an item may hold one of their own resources,
+        # which the account's delete takes with it.
+        session.exec(delete(LearningPath).where(col(LearningPath.owner_id) == user.id))
         session.exec(delete(User).where(col(User.id) == user.id))
         # Counted inside the writing transaction, after the delete: what would really remain.
         if was_admin and not session.exec(select(func.count(col(User.id))).where(

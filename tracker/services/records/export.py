@@ -44,6 +44,7 @@ from tracker.models import (
     RecallCard,
     RecoveryCode,
     RuleRun,
+    SectionFold,
     SecurityEvent,
     Source,
     StreakWeek,
@@ -73,6 +74,7 @@ from tracker.services.records.export_schema import (
     CredentialRecord,
     DataExport,
     EventRecord,
+    FoldedSectionRecord,
     FollowRecord,
     GroupMembershipRecord,
     LearnerRef,
@@ -143,7 +145,8 @@ PERSONAL_TABLES: dict[str, tuple[str, ...]] = {
     "assignment_rule": ("assignment_rules_made",),
     "rule_run": ("rule_runs_started",),
     "article": ("resources",),  # a learner's own resources (catalog articles have no owner)
-    "learning_path": ("own_paths",),  # a learner's own paths (curated paths have no owner)
+    "learning_path": ("own_paths",),
+    "section_fold": ("folded_sections",),  # a learner's own paths (curated paths have no owner)
 }
 
 
@@ -376,6 +379,12 @@ def export_account(*, session: Session, user: User, now: datetime) -> DataExport
                                           order=(col(ExternalIdentity.linked_at), col(ExternalIdentity.id)))],
         resources=_resources(session, user),
         own_paths=_own_paths(session, user),
+        folded_sections=[FoldedSectionRecord(path_slug=slug, section=fold.section_key, folded_at=fold.folded_at)
+                         for fold, slug in session.exec(
+                             select(SectionFold, LearningPath.slug)
+                             .join(LearningPath, col(LearningPath.id) == SectionFold.path_id)
+                             .where(SectionFold.user_id == user.id)
+                             .order_by(col(LearningPath.slug), col(SectionFold.section_key)))],
     )
 
 

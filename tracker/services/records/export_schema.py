@@ -319,6 +319,12 @@ class OwnPathRecord(Record):
     created_at: datetime
 
 
+class FoldedSectionRecord(Record):
+    path_slug: str
+    section: str = Field(description="the section's title")
+    folded_at: datetime
+
+
 class DataExport(Record):
     """Everything the tracker holds about one account (never a password or token hash)."""
 
@@ -374,6 +380,8 @@ class DataExport(Record):
                                             "added; your progress, notes and cards on them are in the lists above)")
     own_paths: list[OwnPathRecord] = Field(default_factory=list, description="your own paths: copies of curated "
                                            "paths as you edited them")
+    folded_sections: list[FoldedSectionRecord] = Field(default_factory=list, description="the sections you keep "
+                                                       "folded on path pages")
 
 
 class LearnerRef(Record):
