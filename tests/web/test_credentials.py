@@ -93,7 +93,7 @@ def test_marking_the_last_required_article_through_the_api_issues_a_credential(s
                        "issued_at": credential.issued_at.isoformat().replace("+00:00", "Z"),
                        "url": f"http://localhost:5000/credentials/{credential.public_id}", "jwt": credential.jwt,
                        "shared": False, "revoked": False, "revoked_at": None, "revoked_reason": "",
-                       "valid_until": None, "period_started_on": None}]
+                       "valid_until": None, "period_started_on": None, "recalled": False, "articles_recalled": 0}]
     assert make_client("leo").get("/api/v1/me/credentials").get_json() == {"items": []}
 
 
