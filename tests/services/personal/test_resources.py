@@ -89,3 +89,19 @@ def test_deleting_the_owner_deletes_their_resources(session):
     deletion.delete_user(session=session, admin=factories.user(session, "ada"), user=factories.user(session, "leo"))
     session.expire_all()
     assert session.get(Article, resource_id) is None
+
+
+def test_no_curated_path_can_name_a_learners_resource_even_by_its_slug(session):
+    """An admin who learned a resource's slug still cannot put it in a curated path: to a new definition it is an
+    unknown article, as in any path file, upload or editor save."""
+    from tracker.services.curriculum import queries as path_queries
+    from tracker.services.curriculum import store as path_store
+    from tracker.services.curriculum.format import PathDefinitionError
+
+    resource = _add(session)
+    session.commit()
+    path = path_queries.require_learning_path(session=session, slug="api-designer")
+    data = path_queries.path_definition(session=session, path=path).model_dump(mode="python")
+    data["sections"][0]["items"].append({"slug": resource.slug, "optional": True})
+    with pytest.raises(PathDefinitionError, match=f"unknown article '{resource.slug}'"):
+        path_store.validate_definition(session=session, data=data, source="api-designer")

@@ -29,6 +29,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services import documents
+from tracker.services.catalog.articles import in_catalog
 from tracker.services.curriculum.changes import describe_changes
 from tracker.services.curriculum.format import (
     CatalogFacts,
@@ -264,13 +265,16 @@ class VersionConflict(Conflict):
 
 
 def known_slugs(*, session: Session) -> set[str]:
+    """Every article's slug, personal resources included: what a saved version (a personal path's too) may name."""
     return set(session.exec(select(Article.slug)))
 
 
 def catalog_facts(*, session: Session) -> dict[str, CatalogFacts]:
-    """What the curation rules check, for every article."""
+    """What the curation rules check, for every catalog article: a new definition of a curated path may name
+    these only, never a learner's resource."""
     return {slug: CatalogFacts(title=title, link_only=link_only)
-            for slug, title, link_only in session.exec(select(Article.slug, Article.title, Article.link_only))}
+            for slug, title, link_only in session.exec(select(Article.slug, Article.title, Article.link_only)
+                                                       .where(in_catalog()))}
 
 
 def validate_definition(*, session: Session, data: dict[str, Any], source: str = "the path") -> PathDefinition:
