@@ -17,5 +17,7 @@ def test_the_review_completing_the_recall_shows_the_read_and_recalled_certificat
     page.wait_for_load_state("load")
     page.keyboard.press("3")
     expect(page.get_by_text("Read and recalled:")).to_be_visible()
+    # the path page says so too, and leads to the certificate (the review's own link is tested without a browser)
+    page.goto(f"{live_server}/paths/api-designer")
     page.get_by_role("link", name="See your certificate").click()
     expect(page.get_by_text("Read and recalled", exact=True)).to_be_visible()
