@@ -70,6 +70,7 @@ def test_a_mark_from_a_tab_signed_out_in_another_says_so_and_is_repeated_after_s
     other.goto(f"{live_server}/")
     open_menu(other)
     other.get_by_role("button", name="Sign out").click()
+    expect(other.get_by_text("You are signed out.")).to_be_visible()  # the new page, whose menu starts closed
     open_menu(other)
     expect(other.get_by_role("link", name="Sign in")).to_be_visible()
 
