@@ -181,13 +181,14 @@ def lived_in(session: Session, make_client: Callable[[str], FlaskClient]) -> Non
                            by=user(session, "lena"))
     forks.add_resource(session=session, path=copy, editor=user(session, "lena"), section=0, title="My HTTP notes",
                        url="https://notes.example.com/http", minutes=10)
-    capstone = path(session, "backend-capstone")
-    moved = path_queries.path_definition(session=session, path=capstone).model_dump(mode="python")
+    curated = path(session, "backend-capstone")
+    moved = path_queries.path_definition(session=session, path=curated).model_dump(mode="python")
     moved["sections"][0]["items"].append({"slug": "caching", "optional": False})
     path_store.save_path(session=session, definition=path_store.PathDefinition.model_validate(moved),
-                         base_version=capstone.version, author=user(session, "ada"))
-    forks.decide(session=session, path=copy, editor=user(session, "lena"),
-                 key=forks.upstream_changes(session=session, path=copy).changes[0].key, take=True)
+                         base_version=curated.version, author=user(session, "ada"))
+    upstream = forks.upstream_changes(session=session, path=copy)
+    assert upstream is not None
+    forks.decide(session=session, path=copy, editor=user(session, "lena"), key=upstream.changes[0].key, take=True)
     # a learner's own resource beside an article, shared with her mentor, marked done and noted
     lena.post("/resources", data={"title": "REST in practice, chapter 4", "url": "https://example.org/rest-ch4",
                                   "minutes": "25", "shared": "y", "beside": "restful-api-design"})

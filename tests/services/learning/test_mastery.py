@@ -50,6 +50,7 @@ def ask_recall(session, *, share: int, retrievability: int = 90, slug: str = SLU
 
 def required(session, user, slug=SLUG) -> list[Article]:
     view = progress.path_progress(session=session, user=user, slug=slug)
+    assert view is not None
     return [e.card.article for e in view.entries() if not e.optional]
 
 

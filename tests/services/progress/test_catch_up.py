@@ -72,6 +72,7 @@ def backdate_versions(session, before: datetime = LONG_AGO) -> None:
 
 def listed(session, username: str) -> catch_up.CatchUp | None:
     view = progress.path_progress(session=session, user=factories.user(session, username), slug=SLUG)
+    assert view is not None
     return catch_up.for_path(session=session, learner=factories.user(session, username), view=view)
 
 
