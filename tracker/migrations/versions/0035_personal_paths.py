@@ -1,7 +1,7 @@
 """personal paths
 
 Revision ID: 0035
-Revises: 0034
+Revises: 0032
 Create Date: 2026-12-06 02:30:00
 
 Each change of a curated path a personal copy's owner took or left.
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0035'
-down_revision = '0034'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

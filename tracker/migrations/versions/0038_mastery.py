@@ -1,7 +1,7 @@
 """mastery
 
 Revision ID: 0038
-Revises: 0037
+Revises: 0035
 Create Date: 2026-12-06 02:30:00
 
 - credential.recalled: the credential says "read and recalled" (a path that asks recall too, met on the day it
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0038'
-down_revision = '0037'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 
