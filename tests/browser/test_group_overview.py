@@ -49,6 +49,7 @@ def test_a_manager_filters_her_group_in_place_on_a_laptop_and_a_phone(browser, l
         nav.get_by_role("link", name="Groups").click()  # brought by the badge's answer
         page.get_by_role("link", name="Blue team").click()
         expect(page.get_by_role("heading", name="Blue team", level=1)).to_be_visible()
+        page.wait_for_load_state("load")  # htmx, deferred, binds the filters only once the page has loaded
         table = page.get_by_role("region", name="Members and their assigned paths: percent done, status and due date")
         expect(table).to_be_visible()
         expect(table.get_by_role("row")).to_have_count(10)  # the header, eight members and leo himself
