@@ -155,3 +155,24 @@ def test_version_summaries_name_prerequisite_and_mastery_changes(session):
         "recalled at 85% or more."]
     assert describe_changes(second, old)[-1] == ("Mastery no longer asked (was 60% of required articles recalled "
                                                  "at 85% or more): reading is enough.")
+
+
+def test_skipping_every_article_of_a_required_prerequisite_does_not_open_the_next_path(session):
+    """The learner who would rather not read marks the whole prerequisite skipped through the API in seconds:
+    the path after it still waits, and says why, until the skipped articles are read."""
+    with_prerequisites(session, "production-services", ("api-designer", True))
+    lena, path = factories.user(session, "lena"), factories.path(session, "production-services")
+    entries = path_queries.path_entries(session=session, path_ids=[factories.path(session, "api-designer").id])
+    required = [entry for entry in next(iter(entries.values())) if not entry.optional]
+    for entry in required:
+        progress.write_mark(session=session, user=lena, article=entry.card.article, state=ProgressState.skipped)
+    follows.unfollow_path(session=session, user=lena, path=path)
+    unmet = prerequisites.unmet_required(session=session, learner=lena, path=path)
+    assert [p.path.slug for p in unmet] == ["api-designer"]
+    assert unmet[0].progress_words() == f"0 of {len(required)} read, {len(required)} skipped: skipped articles " \
+                                        "count once read"
+    with pytest.raises(prerequisites.PrerequisitesUnmet, match="skipped articles count once read"):
+        follows.follow_path(session=session, user=lena, path=path)
+    for entry in required:
+        progress.write_mark(session=session, user=lena, article=entry.card.article, state=ProgressState.done)
+    assert prerequisites.unmet_required(session=session, learner=lena, path=path) == []

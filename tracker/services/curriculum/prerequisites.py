@@ -38,21 +38,24 @@ class Prerequisite:
 
     @property
     def complete(self) -> bool:
-        """Every required article settled (a prerequisite with none asks nothing)."""
-        return self.tally is not None and (self.tally.complete or self.tally.total == 0)
+        """Every required article read (a prerequisite with none asks nothing). Read, not settled: a path that
+        waits for another would otherwise open to anyone who marks the other one skipped, as a credential
+        would be earned by skipping (`Tally.read_all` is what both ask)."""
+        return self.tally is not None and (self.tally.read_all or self.tally.total == 0)
 
     @property
     def percent(self) -> int:
         return self.tally.percent if self.tally is not None else 0
 
     def progress_words(self) -> str:
-        """"3 of 9 read" (with the skipped ones when any), or "complete"."""
+        """"3 of 9 read" (with the skipped ones when any, and that they count once read), or "complete"."""
         if self.tally is None:
             return ""
         if self.complete:
             return "complete"
         read = f"{self.tally.done} of {self.tally.total} read"
-        return read + (f", {self.tally.skipped} skipped" if self.tally.skipped else "")
+        return read + (f", {self.tally.skipped} skipped: skipped articles count once read" if self.tally.skipped
+                       else "")
 
 
 @functools.cache  # built once: building a statement costs more than running it
