@@ -136,3 +136,18 @@ def test_a_mentor_makes_a_copy_for_a_mentee_from_the_paths_page(make_client, ses
     assert copy.shared_with_mentors and mona.get(f"/paths/{copy.slug}").status_code == 200
     assert mona.post("/paths/api-designer/fork", data={"learner": "leo"}).status_code == 404
     assert "Make a copy for a mentee" not in make_client("leo").get("/paths/api-designer").text
+
+
+def test_a_mentee_page_names_a_copy_only_once_it_is_shared_and_then_leads_to_it(make_client, session):
+    """The mentor opens the mentee's page: a copy kept private is not there, not even its title; once shared it
+    is listed as the mentee's own path and its link opens."""
+    factories.mentor_of(session, "mona", "lena")
+    lena, mona = make_client("lena"), make_client("mona")
+    slug = fork(lena)
+    assert lena.post(f"/paths/{slug}/edit/title", data={"title": "Plan B, privately"}).status_code == 303
+    page = mona.get("/mentor/mentees/lena").text
+    assert "Plan B, privately" not in page and slug not in page
+    assert lena.post(f"/paths/{slug}/edit/share", data={"shared": "y"}).status_code == 303
+    page = mona.get("/mentor/mentees/lena").text
+    assert "Plan B, privately" in page and "their own path" in page
+    assert mona.get(f"/mentor/mentees/lena/paths/{slug}").status_code == 200

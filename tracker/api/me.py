@@ -128,7 +128,7 @@ def my_paths():
     session = get_session()
     user = require_account()
     now = utcnow()
-    mine = assignment_views.learner_paths(session=session, learner=user, now=now)
+    mine = assignment_views.learner_paths(session=session, learner=user, now=now, viewer=user)
     followed = follows.followed_path_ids(session=session, user=user)
     recalls = mastery.recall_for_paths(session=session, learner=user, now=now,
                                        paths=[row.path for row in mine.assigned] + [v.path for v in mine.followed])

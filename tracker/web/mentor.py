@@ -134,7 +134,8 @@ def mentee(username: str):
     session = get_session()
     learner = _mentee(username)
     now = utcnow()
-    paths = assignment_views.learner_paths(session=session, learner=learner, now=now, with_recall=True)
+    paths = assignment_views.learner_paths(session=session, learner=learner, now=now, viewer=require_account(),
+                                            with_recall=True)
     entries = path_queries.path_entries(session=session, path_ids={row.path.id for row in paths.mentee.assignments})
     return render_template(
         "mentor/mentee.html", learner=learner, assignments=paths.mentee,

@@ -26,6 +26,7 @@ from tracker.models import (
     StudyPlan,
     User,
 )
+from tracker.services import access
 from tracker.services.catalog.articles import reading_minutes_sql
 from tracker.services.curriculum.prerequisites import Prerequisite, titles, waiting_for
 from tracker.services.curriculum.queries import PathEntry, path_entries
@@ -270,10 +271,13 @@ class LearnerPaths:
         return self.mentee.assignments
 
 
-def learner_paths(*, session: Session, learner: User, now: datetime, with_recall: bool = False) -> LearnerPaths:
+def learner_paths(*, session: Session, learner: User, now: datetime, viewer: User,
+                  with_recall: bool = False) -> LearnerPaths:
     """The learner's assigned paths (with pace and last activity, and `with_recall` their recall), then the paths
-    they follow that nobody assigned."""
+    they follow that nobody assigned, as far as `viewer` may see them: a mentor or manager never learns of a
+    personal path the learner keeps to themselves."""
     mentee = assignment_views(session=session, learners=[learner], now=now, with_recall=with_recall)[learner.id]
     assigned_ids = {row.path.id for row in mentee.assignments}
     return LearnerPaths(mentee=mentee, followed=[view for view in my_paths(session=session, user=learner)
-                                                 if view.path.id not in assigned_ids])
+                                                 if view.path.id not in assigned_ids
+                                                 and access.can_see_path(viewer, view.path, session=session)])

@@ -30,7 +30,7 @@ def index():
                                sources=catalog.list_sources(session=session))
     now = utcnow()
     today = time_zones.today_for(user, now)
-    mine = assignment_views.learner_paths(session=session, learner=user, now=now)
+    mine = assignment_views.learner_paths(session=session, learner=user, now=now, viewer=user)
     return render_template(
         "main/dashboard.html",
         assigned=mine.assigned,
