@@ -88,9 +88,11 @@ def write_mark(*, session: Session, user: User, article: Article, state: Progres
                                         "path_id": path.id if path is not None else None})
     if activity_days.counts_as_activity(state):  # a reset or a skip is not activity
         activity_days.count(session=session, user=user, moment=moment, changes=1)
-    webhook_events.record(session=session, event_type=WebhookEventType.progress_marked, now=moment, data={
-        "learner": webhook_events.learner(user), "article": article.slug, "state": state.value,
-        "path": path.slug if path is not None else None, "marked_at": moment.isoformat()})
+    if article.owner_id is None:  # a learner's own resource, like their own path, is nobody else's to hear of
+        webhook_events.record(session=session, event_type=WebhookEventType.progress_marked, now=moment, data={
+            "learner": webhook_events.learner(user), "article": article.slug, "state": state.value,
+            "path": path.slug if path is not None and path.owner_id is None else None,
+            "marked_at": moment.isoformat()})
     session.commit()
     return Progress(id=changed[0], user_id=user.id, article_id=article.id, state=state, updated_at=moment)
 

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 from sqlmodel import Session
 
-from tracker.models import PathStatus
+from tracker.services import access
 from tracker.services.curriculum.queries import get_learning_path
 from tracker.services.errors import NotFound
 
@@ -52,9 +52,9 @@ def badge_svg(title: str) -> str:
 
 
 def path_badge(*, session: Session, slug: str) -> str:
-    """The badge of the path with this slug, for anyone (credentials link to it); NotFound for a draft or an
-    unknown path."""
+    """The badge of the path with this slug, for anyone (credentials link to it): what a visitor may see, so
+    NotFound for a draft, a learner's own path (which issues no credential) or an unknown path."""
     path = get_learning_path(session=session, slug=slug)
-    if path is None or path.status == PathStatus.draft:
+    if path is None or not access.can_see_path(None, path, session=session):
         raise NotFound(f"There is no path called '{slug[:80]}'.")
     return badge_svg(path.title)

@@ -178,14 +178,25 @@ def progress_records(*, session: Session, user: User, for_mentor: bool = False) 
                            updated_at=record.updated_at) for record, slug, title, source in rows]
 
 
-def _events(session: Session, user: User, *, for_mentor: bool = False) -> list[EventRecord]:
-    rows = session.exec(select(ProgressEvent, Article.slug, LearningPath.slug)
+def _events(session: Session, user: User, *, viewer: User | None = None) -> list[EventRecord]:
+    """Every progress event of the user, oldest first. For `viewer` (a mentor's export), none on a resource they
+    did not share, and no path named that the viewer may not see (a personal path kept to themselves)."""
+    rows = session.exec(select(ProgressEvent, Article.slug, LearningPath)
                         .join(Article, col(Article.id) == ProgressEvent.article_id)
                         .outerjoin(LearningPath, col(LearningPath.id) == ProgressEvent.path_id)
-                        .where(ProgressEvent.user_id == user.id, *((_mentors_see(),) if for_mentor else ()))
+                        .where(ProgressEvent.user_id == user.id, *((_mentors_see(),) if viewer is not None else ()))
                         .order_by(col(ProgressEvent.created_at), col(ProgressEvent.id)))
-    return [EventRecord(article_slug=article, state=event.state.value, created_at=event.created_at, path_slug=path)
-            for event, article, path in rows]
+    shown: dict[int, bool] = {}
+
+    def named(path: LearningPath | None) -> str | None:
+        if path is None:
+            return None
+        if viewer is not None and path.id not in shown:
+            shown[path.id] = access.can_see_path(viewer, path, session=session)
+        return path.slug if viewer is None or shown[path.id] else None
+
+    return [EventRecord(article_slug=article, state=event.state.value, created_at=event.created_at,
+                        path_slug=named(path)) for event, article, path in rows]
 
 
 def _notes(session: Session, user: User, *, shared_only: bool = False) -> list[NoteRecord]:
@@ -424,7 +435,7 @@ def export_mentee(*, session: Session, viewer: User, learner: User, now: datetim
         schema_version=SCHEMA_VERSION, exported_at=now, exported_by=viewer.username,
         learner=LearnerRef(username=learner.username, display_name=learner.display_name),
         progress=progress_records(session=session, user=learner, for_mentor=True),
-        progress_events=_events(session, learner, for_mentor=True),
+        progress_events=_events(session, learner, viewer=viewer),
         shared_notes=_notes(session, learner, shared_only=True),
         assignments=_assignments(session, Assignment.learner_id == learner.id, *made_by),
     )
