@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 from html import unescape
 
@@ -106,6 +108,8 @@ def test_the_mentor_sees_who_is_behind_the_current_version(session, make_client,
     mentee = text_of(mona.get("/mentor/mentees/lena"))
     assert "Behind version 2: finished v1 · 2 to catch up" in mentee
     assert str(escape("finished v1")) in mentee
+    [row] = list(csv.DictReader(io.StringIO(text_of(mona.get("/mentor/overview.csv")))))
+    assert (row["finished_version"], row["to_catch_up"]) == ("1", "2")
 
 
 def test_the_mentee_page_shows_followed_paths_behind_too(session, make_client, behind):

@@ -3,6 +3,9 @@ and the API say it waits, and none of them call it overdue."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from tests.services.curriculum.test_prerequisites import finish
 from tests.services.mentoring.test_waiting import DUE, assigned_while_waiting
 
@@ -21,6 +24,9 @@ def test_the_mentor_sees_what_the_assignment_waits_for(make_client, session):
     assert "Waiting for API Designer" in mona.get(f"/mentor/mentees/{learner.username}").get_data(as_text=True)
     assert "Waiting for API Designer" in mona.get("/mentor/").get_data(as_text=True)
     assert "Waiting for API Designer" in mona.get("/mentor/?status=waiting").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(mona.get("/mentor/overview.csv").get_data(as_text=True))))
+    waiting = [row for row in rows if row["mentee"] == learner.username and row["status"] == "waiting"]
+    assert [row["waiting_for"] for row in waiting] == ["api-designer"]
 
 
 def test_the_api_gives_the_waiting_status_and_what_it_waits_for(make_client, session):

@@ -69,14 +69,19 @@ def overview_csv():
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["mentee", "name", "path", "percent_done", "done", "skipped", "total", "due_on", "status",
-                     "stale", "last_activity_at", "completed_at"])
+                     "stale", "last_activity_at", "completed_at", "recall_percent", "recalled", "recall_required",
+                     "recall_threshold", "finished_version", "to_catch_up", "waiting_for"])
     for row in matrix.rows:
+        recall, behind = row.recall, row.catch_up
         writer.writerow([spreadsheet_safe(v) for v in (
             row.learner.username, row.learner.display_name, row.path.title, row.tally.percent, row.tally.done,
             row.tally.skipped, row.tally.total, row.assignment.due_on.isoformat() if row.assignment.due_on else "",
             row.status.value, "yes" if row.stale else "no",
             row.last_activity_at.isoformat() if row.last_activity_at else "",
-            row.completed_at.isoformat() if row.completed_at else "")])
+            row.completed_at.isoformat() if row.completed_at else "",
+            *((recall.percent, recall.recalled, recall.required, recall.threshold) if recall else ("",) * 4),
+            *((behind.finished_version, behind.left) if behind else ("", "")),
+            " ".join(prerequisite.path.slug for prerequisite in row.waiting_for))])
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="mentees.csv"'})
 
