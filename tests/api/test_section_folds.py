@@ -43,3 +43,11 @@ def test_a_section_or_path_that_is_not_there_is_a_json_404_and_no_token_a_401(cl
         assert response.status_code == 404 and response.get_json()["error"]["status"] == 404
     assert client.put(URL.format(1)).status_code == 401
     assert folded(session) == set()
+
+
+def test_the_paths_answer_says_which_sections_the_learner_folded(client, token):
+    client.put(URL.format(2), headers=token)
+    sections = client.get("/api/v1/paths/api-designer", headers=token).get_json()["sections"]
+    assert [section["folded"] for section in sections] == [False, True, False, False]
+    signed_out = client.get("/api/v1/paths/api-designer", headers={}).get_json()["sections"]
+    assert {section["folded"] for section in signed_out} == {None}

@@ -34,6 +34,7 @@ from tracker.services.curriculum import queries as path_queries
 from tracker.services.curriculum import store as path_store
 from tracker.services.curriculum.changes import describe_changes
 from tracker.services.curriculum.format import SectionDefinition
+from tracker.services.progress import folds
 from tracker.services.progress import marks as progress
 from tracker.services.progress import preview as rule_preview
 
@@ -58,19 +59,20 @@ def path_list():
 @documented(summary="One path with its sections and articles", response=PathDetailPublic, signed_in=False,
             errors=(404,))
 def path_detail(slug: str):
-    """With its prerequisites; signed in, where you stand on each, and whether an in-order section keeps each
-    article closed for you (`locked`)."""
+    """With its prerequisites; signed in, where you stand on each, whether an in-order section keeps each
+    article closed for you (`locked`) and which sections you folded (`folded`)."""
     session, viewer = get_session(), current_account()
     detail = path_queries.visible_path(session=session, viewer=viewer, slug=slug)
-    locked = None
+    locked, folded = None, None
     if viewer is not None:
+        folded = folds.folded_sections(session=session, user=viewer, path=detail.path)
         entries = [entry for view in detail.sections for entry in view.entries]
         locked = {}
         if any(entry.rule.sequential for entry in entries):  # only an in-order section closes anything
             states = progress.states_for(session=session, user=viewer, article_ids=[e.article_id for e in entries])
             locked = progress.locked_articles(entries, states)
     return respond(PathDetailPublic.of(detail, locked, prerequisites.for_learner(session=session, learner=viewer,
-                                                                                path=detail.path)))
+                                                                                path=detail.path), folded))
 
 
 @bp.get("/topics")

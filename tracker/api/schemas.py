@@ -163,6 +163,9 @@ class SectionPublic(Public):
                                                        "complete it")
     sequential: bool = Field(default=False, description="each article opens once the one before it is finished")
     rule: str = Field(default="Core", description="the rule in words, as the path page shows it")
+    folded: bool | None = Field(default=None, description="signed in: you folded the section on your path page "
+                                                          "(`PUT/DELETE /me/paths/<slug>/sections/<n>/fold`); "
+                                                          "signed out: null")
     items: list[PathItemPublic]
 
 
@@ -190,8 +193,9 @@ class PathDetailPublic(PathFieldsPublic):
 
     @classmethod
     def of(cls, detail: PathDetail, locked: dict[int, PathEntry] | None = None,
-           prerequisites: list[Prerequisite] | None = None) -> PathDetailPublic:
-        """The path; with `locked` (a signed-in learner's closed articles), each item says whether it is locked."""
+           prerequisites: list[Prerequisite] | None = None, folded: set[int] | None = None) -> PathDetailPublic:
+        """The path; with `locked` (a signed-in learner's closed articles), each item says whether it is locked,
+        and with `folded` (the ids of the sections they folded) each section whether it is folded."""
         def item(entry: PathEntry) -> PathItemPublic:
             blocker = locked.get(entry.article_id) if locked is not None else None
             return PathItemPublic(article=ArticlePublic.of(entry.card), optional=entry.optional,
@@ -201,6 +205,7 @@ class PathDetailPublic(PathFieldsPublic):
         sections = [SectionPublic(title=view.section.title, why=view.section.why, kind=view.rule.kind,
                                   pick=view.rule.pick if view.rule.elective else None,
                                   sequential=view.rule.sequential, rule=view.describe_rule(),
+                                  folded=None if folded is None else view.section.id in folded,
                                   items=[item(entry) for entry in view.entries])
                     for view in detail.sections]
         return cls(**cls.fields_of(detail.summary), sections=sections,
