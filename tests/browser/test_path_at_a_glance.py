@@ -98,14 +98,30 @@ def test_folding_works_without_javascript_and_the_map_link_shows_a_folded_sectio
         sign_in(page, live_server, "lena")
         page.goto(f"{live_server}{PATH}")
         page.locator("#fold-3").click()
-        expect(page).to_have_url(re.compile("#section-3$"))
+        expect(page).to_have_url(re.compile("#fold-3$"))  # back at the button, the section folded at once
         expect(page.locator("#fold-3")).to_have_attribute("aria-expanded", "false")
-        page.goto(f"{live_server}{PATH}")
+        expect(page.locator("#fold-3")).to_be_in_viewport()
         expect(page.locator("#section-3-articles > li").first).to_be_hidden()
         page.locator(".path-map").get_by_role("link", name=re.compile("Implement API gateways")).click()
         expect(page.locator("#section-3-articles > li").first).to_be_visible()  # the link opens it to read
     finally:
         context.close()
+
+
+def test_with_javascript_a_folded_section_opened_by_its_map_link_says_it_is_expanded(page, live_server, session,
+                                                                                     follower):
+    """The map link shows the folded section's articles; its button tells a screen reader so, until the reader
+    moves on to another section."""
+    sign_in(page, live_server, "lena")
+    page.goto(f"{live_server}{PATH}")
+    page.locator("#fold-3").click()
+    expect(page.locator("#fold-3")).to_have_attribute("aria-expanded", "false")
+    page.locator(".path-map").get_by_role("link", name=re.compile("Implement API gateways")).click()
+    expect(page.locator("#section-3-articles > li").first).to_be_visible()
+    expect(page.locator("#fold-3")).to_have_attribute("aria-expanded", "true")
+    page.locator(".path-map").get_by_role("link", name=re.compile("section 1")).click()
+    expect(page.locator("#section-3-articles > li").first).to_be_hidden()
+    expect(page.locator("#fold-3")).to_have_attribute("aria-expanded", "false")
 
 
 def test_the_next_article_shows_in_a_folded_section(page, live_server, session, follower):

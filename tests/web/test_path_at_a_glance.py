@@ -69,7 +69,7 @@ def test_a_mark_in_place_updates_the_maps_figures_out_of_band_with_the_bars(lena
 
 def test_folding_without_javascript_is_a_form_that_comes_back_to_the_section(lena, session):
     response = lena.post(f"{PATH}/sections/2/fold", data={"fold": "fold"})
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"{PATH}#section-2")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"{PATH}#fold-2")
     assert len(folded_ids(session)) == 1
     html = page(lena)
     assert 'class="path-section folded"' in section(html, 2) and "folded" not in section(html, 1)[:60]

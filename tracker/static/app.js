@@ -51,7 +51,17 @@
     invalid.scrollIntoView({block: "center"});
     invalid.focus({preventScroll: true});
   }
-  function onReady() { showTimeZone(); focusFirstError(); }
+  // A folded section shows its rows while a link has made its heading the page's target (the path map's
+  // links); its fold button then says it is expanded, and folded again once the reader moves on.
+  function reflectOpenedSections() {
+    document.querySelectorAll(".path-section.folded").forEach(function (section) {
+      var button = section.querySelector(".section-fold [aria-expanded]");
+      if (button) { button.setAttribute("aria-expanded", section.querySelector("h2:target") ? "true" : "false"); }
+    });
+  }
+  window.addEventListener("hashchange", reflectOpenedSections);
+  document.addEventListener("htmx:afterSettle", reflectOpenedSections);
+  function onReady() { showTimeZone(); focusFirstError(); reflectOpenedSections(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", onReady);
   } else {

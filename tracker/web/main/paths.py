@@ -126,7 +126,9 @@ def fold_section(slug: str, number: int):
     if is_htmx():
         return fragment("partials/_path_sections.html", show_progress=True, only_number=number,
                         **_path_page_context(view))
-    return see_other(url_for("main.path_page", slug=slug) + f"#section-{number}")
+    # back to the section's button: the heading as the target would show a folded section's rows (the map's links
+    # open a folded section to read that way)
+    return see_other(url_for("main.path_page", slug=slug) + f"#fold-{number}")
 
 
 @bp.post("/paths/<slug>/follow")
