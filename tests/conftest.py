@@ -427,7 +427,7 @@ def ralph_lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         try:
             requests.get(base + "/statements", timeout=1)  # any answer (401 without credentials): it is up
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()

@@ -100,7 +100,7 @@ def served(postgres, template_databases, tmp_path):
             try:
                 if requests.get(base + "/readyz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting, or slow to answer at first
                 pass
             assert process.poll() is None, log_path.read_text(encoding="utf-8")
             time.sleep(0.2)

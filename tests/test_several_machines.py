@@ -52,7 +52,7 @@ def wait_ready(process: subprocess.Popen, base: str, log_path) -> None:
         try:
             if requests.get(base + "/readyz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         assert process.poll() is None, log_path.read_text(encoding="utf-8")
         time.sleep(0.2)

@@ -122,6 +122,8 @@ def test_marking_in_place_logs_no_console_error(page, live_server):
     sign_in(page, live_server, "lena")
     page.goto(f"{live_server}/paths/api-designer")
     page.get_by_role("button", name="Follow this path: API Designer").click()
+    expect(page.get_by_role("button", name=re.compile("^Following"))).to_be_visible()  # the page reloads as followed
+    page.wait_for_load_state("load")  # and htmx, deferred, binds the buttons once it has loaded
     row = page.locator(f"#article-{ARTICLE}")
     row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
     expect(row).to_have_class(re.compile("state-done"))

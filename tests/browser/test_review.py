@@ -55,6 +55,7 @@ def test_the_takeaway_offered_on_marking_done_is_skipped_with_one_key_or_saved(p
     page.goto(f"{live_server}/paths/api-designer")
     page.get_by_role("button", name="Follow this path").click()
     expect(page.get_by_role("button", name=re.compile("^Following"))).to_be_visible()  # the page reloads as followed
+    page.wait_for_load_state("load")  # htmx, deferred, binds the buttons once the page has loaded
     row = page.locator("#article-http-protocol")
     row.get_by_role("button", name="Mark done: “HTTP Protocol”").click()
     prompt = row.get_by_label("What would you tell a colleague about it?")
@@ -80,6 +81,7 @@ def test_a_weekly_plan_is_made_in_place_and_a_refusal_is_shown(page, live_server
     page.goto(f"{live_server}/paths/api-designer")
     page.get_by_role("button", name="Follow this path").click()
     expect(page.get_by_role("button", name=re.compile("^Following"))).to_be_visible()  # the page reloads as followed
+    page.wait_for_load_state("load")  # htmx, deferred, binds the buttons once the page has loaded
     plan = page.locator("#plan")
     plan.get_by_label("Tue").check()
     plan.get_by_label("Thu").check()
