@@ -96,5 +96,7 @@ def test_mentors_see_recall_health_beside_percent_done(session, make_client):
     assert "Recall 20% <span class=\"muted\">(4 of 20 at 90%)</span>" in overview
     mentee = mona.get("/mentor/mentees/lena").get_data(as_text=True)
     assert "Recall 20%" in mentee
+    one_path = mona.get("/mentor/mentees/lena/paths/api-designer").get_data(as_text=True)
+    assert "Recall 20% <span class=\"muted\">(4 of 20 at 90%)</span>" in one_path
     [row] = list(csv.DictReader(io.StringIO(mona.get("/mentor/overview.csv").get_data(as_text=True))))
     assert (row["recall_percent"], row["recalled"], row["recall_threshold"]) == ("20", "4", "90")

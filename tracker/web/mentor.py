@@ -16,7 +16,7 @@ from tracker.models import Role, User, utcnow
 from tracker.services import access
 from tracker.services.curriculum import queries as path_queries
 from tracker.services.errors import Invalid, NotFound
-from tracker.services.learning import notes, recall, review_stats
+from tracker.services.learning import mastery, notes, recall, review_stats
 from tracker.services.learning import suggestions as card_suggestions
 from tracker.services.mentoring import assignments, mentorships
 from tracker.services.mentoring import overview as mentor_overview
@@ -164,6 +164,7 @@ def mentee_path(username: str, slug: str):
     changed = progress.changed_at(session=session, user=learner,
                                   article_ids=[e.article_id for s in view.detail.sections for e in s.entries])
     return render_template("mentor/mentee_path.html", learner=learner, view=view, changed=changed,
+                           recall=mastery.path_recall(session=session, learner=learner, view=view, now=utcnow()),
                            suggestions=card_suggestions.mentor_suggestions(session=session, mentor=mentor,
                                                                            path=view.path),
                            assigned_by_me=any(row.path.id == view.path.id and row.mentor is not None
