@@ -8,16 +8,16 @@ from datetime import date
 import pytest
 
 from tests import factories
-from tests.services.learning.test_mastery import ask_recall, follower, read_all, required
+from tests.services.learning.test_mastery import ask_recall, follower, read_all, required, seen_card
 from tracker.models import utcnow
-from tracker.services.learning import recall
+from tracker.services.learning import mastery, recall
 from tracker.services.mentoring import assignments
 
 pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 
 
 def reviewed(session, user, article):
-    card = recall.create_card(session=session, user=user, article=article, prompt="Q?", answer="A.")
+    card = seen_card(session, user, article, at=utcnow() - 2 * mastery.SPACING)
     recall.review(session=session, user=user, card=card, rating=recall.parse_rating("good"), now=utcnow())
 
 
@@ -43,9 +43,8 @@ def test_the_review_completing_the_recall_answers_with_its_credential(session, m
     first, second = required(session, lena)[:2]
     reviewed(session, lena, first)
     client = make_client("lena")
-    card = client.post("/api/v1/me/cards", json={"article": second.slug, "prompt": "Q?", "answer": "A."}).get_json()
-    card_id = (card.get("items") or [card])[0]["id"]
-    answer = client.post(f"/api/v1/me/cards/{card_id}/review", json={"rating": "good"}).get_json()
+    card = seen_card(session, lena, second, at=utcnow() - 2 * mastery.SPACING)  # written two days ago
+    answer = client.post(f"/api/v1/me/cards/{card.id}/review", json={"rating": "good"}).get_json()
     [public_id] = answer["credentials"]
     [credential] = client.get("/api/v1/me/credentials").get_json()["items"]
     assert (credential["id"], credential["recalled"], credential["articles_recalled"]) == (public_id, True, 2)

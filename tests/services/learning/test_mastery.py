@@ -65,8 +65,16 @@ def read_all(session, user, slug=SLUG) -> None:
         progress.write_mark(session=session, user=user, article=article, state=ProgressState.done)
 
 
+def seen_card(session, user, article, *, at=NOW - 2 * mastery.SPACING, prompt="Q?") -> RecallCard:
+    """A card written and first reviewed at `at` (two days before the clock): a successful review from a day
+    later on counts."""
+    card = recall.create_card(session=session, user=user, article=article, prompt=prompt, answer="A.")
+    return recall.review(session=session, user=user, card=card, rating=recall.parse_rating("good"), now=at)
+
+
 def reviewed_card(session, user, article, *, at=NOW, rating="good") -> RecallCard:
-    card = recall.create_card(session=session, user=user, article=article, prompt="Q?", answer="A.")
+    """A card first seen two days before `at` and reviewed again at `at`."""
+    card = seen_card(session, user, article, at=at - 2 * mastery.SPACING)
     return recall.review(session=session, user=user, card=card, rating=recall.parse_rating(rating), now=at)
 
 
@@ -117,7 +125,7 @@ def test_the_share_is_counted_over_the_required_articles_as_progress_counts_them
     found = mastery.path_recall(session=session, learner=lena, view=view, now=NOW)
     assert (found.required, found.recalled, found.needed, found.met) == (20, 3, 10, False)  # the optional one: none
     assert found.describe() == "3 of 20 articles recalled (need 50%)" and path.mastery_percent == 50
-    assert len(found.missing) == 17 and found.missing[0].reason == "no reviewed card yet"
+    assert len(found.missing) == 17 and found.missing[0].reason == "no card recalled a day after its first review yet"
 
 
 def test_an_elective_section_asks_recall_of_as_many_articles_as_it_asks_read(session):
@@ -160,7 +168,7 @@ def test_the_review_that_completes_the_recall_issues_a_read_and_recalled_credent
     first, second = required(session, lena)[:2]
     reviewed_card(session, lena, first)
     assert credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer) == []  # 1 of the 2
-    card = recall.create_card(session=session, user=lena, article=second, prompt="Q?", answer="A.")
+    card = seen_card(session, lena, second)
     done = reviewing.review_card(session=session, user=lena, card=card, rating=fsrs.Rating.Good, now=NOW,
                                  issuer=lambda: issuer)
     [credential] = done.credentials
@@ -191,7 +199,7 @@ def test_reviews_do_not_issue_a_credential_until_reading_is_complete(session, is
     for article in articles[:-1]:
         progress.write_mark(session=session, user=lena, article=article, state=ProgressState.done)
     for article in articles[:2]:
-        card = recall.create_card(session=session, user=lena, article=article, prompt="Q?", answer="A.")
+        card = seen_card(session, lena, article)
         assert reviewing.review_card(session=session, user=lena, card=card, rating=fsrs.Rating.Good, now=NOW,
                                      issuer=lambda: issuer).credentials == []
     marked = marking.mark_article(session=session, user=lena, article=articles[-1], state=ProgressState.done,
@@ -200,7 +208,7 @@ def test_reviews_do_not_issue_a_credential_until_reading_is_complete(session, is
 
 
 @pytest.mark.parametrize("attack", ["another learner's card", "a card off the path", "a suspended card",
-                                    "a never-reviewed card"])
+                                    "a never-reviewed card", "a card written and rated Easy three times at once"])
 def test_cards_that_must_not_count_never_complete_the_recall(session, issuer, attack):
     ask_recall(session, share=10)
     lena, leo = follower(session), factories.user(session, "leo")
@@ -215,8 +223,14 @@ def test_cards_that_must_not_count_never_complete_the_recall(session, issuer, at
         reviewed_card(session, lena, off_path)
     elif attack == "a suspended card":
         recall.suspend_card(session=session, card=reviewed_card(session, lena, second))
-    else:
+    elif attack == "a never-reviewed card":
         recall.create_card(session=session, user=lena, article=second, prompt="Q?", answer="A.")
+    else:  # fresh, FSRS says it is recalled; not spaced, it is not
+        card = recall.create_card(session=session, user=lena, article=second, prompt="Q?", answer="A.")
+        for minutes in (3, 2, 1):
+            card = recall.review(session=session, user=lena, card=card, rating=fsrs.Rating.Easy,
+                                 now=NOW - timedelta(minutes=minutes))
+        assert mastery.card_retrievability(learner=lena, card=card, now=NOW) > 0.9
     assert credentials.issue_due(session=session, user=lena, now=NOW, issuer=issuer) == []
 
 
@@ -225,8 +239,7 @@ def test_two_reviews_completing_the_recall_at_once_issue_one_credential(app, ses
     lena = follower(session)
     read_all(session, lena)
     reviewed_card(session, lena, required(session, lena)[0])
-    cards = [recall.create_card(session=session, user=lena, article=article, prompt="Q?", answer="A.")
-             for article in required(session, lena)[1:3]]
+    cards = [seen_card(session, lena, article) for article in required(session, lena)[1:3]]
     both_decided = threading.Barrier(2)
     decide = credentials._finished
 

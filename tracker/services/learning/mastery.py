@@ -4,8 +4,10 @@ is issued.
 
 What counts, decided here once for the path page, credentials, the mentor overview and the API:
 
-- A card counts for its article when it is the learner's own, was reviewed at least once (`last_review`), is not
-  suspended, and FSRS's retrievability of it at the moment asked is at or above the threshold. A buried card
+- A card counts for its article when it is the learner's own, is not suspended, was recalled (rated anything but
+  Again) at least `SPACING` after its first review, and FSRS's retrievability of it at the moment asked is at or
+  above the threshold. The spacing is what makes it recall: without it, twenty cards written and rated Easy at
+  once would reach any threshold in a minute. A buried card
   counts: burying only leaves it out of today's queue, its memory state is the same. A suspended one does not:
   the learner took it out of reviewing. One such card is enough for its article, however many it has.
 - The required articles are the ones `tally()` counts: optional articles never; a core section asks every
@@ -24,17 +26,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import fsrs
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from tracker.models import LearningPath, ProgressState, RecallCard, User, as_utc, utcnow
+from tracker.models import CardReview, LearningPath, ProgressState, RecallCard, User, as_utc, utcnow
 from tracker.services.curriculum.queries import PathEntry, path_entries
 from tracker.services.learning.recall import as_fsrs_card, scheduler_for
 from tracker.services.progress.marks import PathProgress, tally
 
 DEFAULT_RETRIEVABILITY = 90  # the threshold recall health is judged at on a path that asks reading only
+SPACING = timedelta(days=1)  # a card counts once recalled this long after its first review
 
 
 def retrievability(*, scheduler: fsrs.Scheduler, card: RecallCard, now: datetime) -> float:
@@ -55,21 +59,29 @@ def threshold_of(path: LearningPath) -> int:
 
 
 def cards_on(*, session: Session, learner: User, article_ids: Iterable[int]) -> list[RecallCard]:
-    """The learner's cards on these articles that can count: reviewed at least once, not suspended (one query)."""
+    """The learner's cards on these articles that can count: not suspended, recalled at least `SPACING` after
+    their first review (one query)."""
     return cards_of_learners(session=session, learner_ids=[learner.id], article_ids=article_ids).get(learner.id, [])
 
 
 def cards_of_learners(*, session: Session, learner_ids: Iterable[int],
                       article_ids: Iterable[int]) -> dict[int, list[RecallCard]]:
-    """Each learner's cards on these articles that can count, by learner id (one query, none without ids)."""
+    """Each learner's cards on these articles that can count, by learner id (one query, none without ids): not
+    suspended, and recalled at least `SPACING` after their first review, as their review log says."""
     learners, articles = list(set(learner_ids)), list(set(article_ids))
     if not learners or not articles:
         return {}
+    reviews = (select(CardReview.card_id, func.min(CardReview.reviewed_at).label("first"),
+                      func.max(case((col(CardReview.rating) > 1, col(CardReview.reviewed_at)))).label("recalled"))
+               .where(col(CardReview.user_id).in_(learners)).group_by(col(CardReview.card_id)).subquery())
     found: dict[int, list[RecallCard]] = {}
-    for card in session.exec(select(RecallCard).where(
-            col(RecallCard.user_id).in_(learners), col(RecallCard.article_id).in_(articles),
-            col(RecallCard.last_review).is_not(None), col(RecallCard.suspended).is_(False))):
-        found.setdefault(card.user_id, []).append(card)
+    for card, first, recalled in session.exec(
+            select(RecallCard, reviews.c.first, reviews.c.recalled)
+            .join(reviews, reviews.c.card_id == RecallCard.id)
+            .where(col(RecallCard.user_id).in_(learners), col(RecallCard.article_id).in_(articles),
+                   col(RecallCard.last_review).is_not(None), col(RecallCard.suspended).is_(False))):
+        if recalled is not None and as_utc(recalled) - as_utc(first) >= SPACING:
+            found.setdefault(card.user_id, []).append(card)
     return found
 
 
@@ -98,12 +110,12 @@ class Missing:
     """A required article still short of recall, and why (what the learner should do about it)."""
 
     entry: PathEntry
-    recall: float | None  # its best card's retrievability now; None without a reviewed card
+    recall: float | None  # its best card's retrievability now; None without a card that counts (spaced)
 
     @property
     def reason(self) -> str:
         if self.recall is None:
-            return "no reviewed card yet"
+            return "no card recalled a day after its first review yet"
         return f"recall {math.floor(100 * self.recall)}% now"
 
 
